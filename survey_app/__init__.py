@@ -1,0 +1,52 @@
+"""Manyi survey service: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration from the environment, then ``test_config`` overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    from survey_app.config import load_config
+
+    load_config(app)
+    if test_config:
+        app.config.update(test_config)
+
+    from survey_app import cli, errors, i18n
+    from survey_app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from survey_app import models  # noqa: F401  (register tables with the metadata)
+    from survey_app.database import init_engine_events
+    from survey_app.respond import bp as respond_bp
+
+    init_engine_events(app)
+    app.register_blueprint(respond_bp)
+
+    @app.get("/")
+    def index():
+        from flask import render_template
+
+        return render_template("index.html")
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).parent / "migrations"

@@ -1,0 +1,180 @@
+"""Flask CLI commands: ``flask --app survey_app <command>``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from instruments.registry import InstrumentError, load_instrument, load_instruments
+
+from survey_app.extensions import db
+from survey_app.models import Response, Survey, User
+from survey_app.services.instruments import sync_instruments
+from survey_app.services.invitations import create_invitations
+from survey_app.services.surveys import create_survey, get_survey
+from survey_app.services.synthetic import add_synthetic_responses
+from survey_app.services.users import create_user
+
+DEMO_SURVEYS = (
+    ("demo-customer", ["customer_satisfaction"], False),
+    ("demo-employee", ["employee_satisfaction"], True),
+)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _survey_or_fail(slug: str) -> Survey:
+    survey = get_survey(slug)
+    if survey is None:
+        _fail(f"no survey with slug {slug!r}")
+    return survey
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or migrate the database to the newest schema."""
+    upgrade()
+    click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.group("instruments")
+def instruments_group() -> None:
+    """Validate and load questionnaire definitions."""
+
+
+@instruments_group.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate_instruments(paths: tuple[Path, ...]) -> None:
+    """Validate instrument files (default: every shipped instrument)."""
+    try:
+        found = [load_instrument(p) for p in paths] if paths else list(load_instruments().values())
+    except InstrumentError as exc:
+        _fail(str(exc))
+    for instrument in found:
+        click.echo(f"ok  {instrument.id} {instrument.version}: {len(instrument.items)} items, "
+                   f"{len(instrument.pages)} pages")
+
+
+@instruments_group.command("load")
+def load_instruments_command() -> None:
+    """Store every shipped instrument version in the database."""
+    try:
+        added = sync_instruments()
+    except (InstrumentError, ValueError) as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"{len(added)} instrument version(s) added" + (": " + ", ".join(
+        f"{r.key} {r.version}" for r in added) if added else ""))
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@click.command("create-survey")
+@click.argument("slug")
+@click.option("--instrument", "instrument_keys", multiple=True, required=True,
+              help="Instrument id; repeat to combine modules.")
+@click.option("--anonymous", is_flag=True, help="Keep no link between invitations and answers.")
+@click.option("--languages", default=None, help="Comma-separated, first is the default (e.g. zh,en).")
+@click.option("--title-zh", default=None)
+@click.option("--title-en", default=None)
+@click.option("--opens", default=None, help="ISO date-time the survey opens.")
+@click.option("--closes", default=None, help="ISO date-time the survey closes.")
+def create_survey_command(slug, instrument_keys, anonymous, languages, title_zh, title_en, opens, closes) -> None:
+    """Create a survey from one or more loaded instruments."""
+    title = {"zh": title_zh, "en": title_en} if title_zh and title_en else None
+    try:
+        survey = create_survey(
+            slug=slug, instrument_keys=list(instrument_keys), title=title, anonymous=anonymous,
+            languages=languages.split(",") if languages else None,
+            opens_at=_parse_when(opens), closes_at=_parse_when(closes),
+        )
+    except (ValueError, LookupError, InstrumentError) as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"survey {survey.slug} created: {current_app.config['PUBLIC_BASE_URL']}/s/{survey.slug}")
+
+
+@click.command("generate-responses")
+@click.argument("slug")
+@click.argument("n", type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=int)
+def generate_responses_command(slug: str, n: int, seed: int) -> None:
+    """Add N synthetic responses with planted structure to a survey."""
+    survey = _survey_or_fail(slug)
+    added = add_synthetic_responses(survey, n, seed=seed)
+    db.session.commit()
+    click.echo(f"{added} synthetic responses added to {slug}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", default=None, help="Default: a random password, printed once.")
+@click.option("--role", default="admin", show_default=True)
+def create_admin_command(email: str, password: str | None, role: str) -> None:
+    """Create an account and print its credentials."""
+    try:
+        user, password = create_user(email, password, role=role)
+    except ValueError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"account created: {user.email} / {password} ({user.role})")
+
+
+@click.command("invite")
+@click.argument("slug")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(min=1, max=100_000))
+@click.option("--unit", default=None, help="Unit code the invitees belong to.")
+def invite_command(slug: str, count: int, unit: str | None) -> None:
+    """Create personal one-response links and print them."""
+    survey = _survey_or_fail(slug)
+    try:
+        created = create_invitations(survey, [None] * count, unit_code=unit)
+    except ValueError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"]
+    for _, token in created:
+        click.echo(f"{base}/s/{survey.slug}/{token}")
+
+
+@click.command("demo")
+@click.option("--responses", default=300, show_default=True, type=click.IntRange(min=0))
+@click.option("--admin-email", default="admin@example.com", show_default=True)
+def demo_command(responses: int, admin_email: str) -> None:
+    """Migrate, load instruments, create the two demo surveys with responses and an admin (idempotent)."""
+    upgrade()
+    sync_instruments()
+    for seed, (slug, keys, anonymous) in enumerate(DEMO_SURVEYS):
+        if get_survey(slug) is None:
+            survey = create_survey(slug=slug, instrument_keys=keys, anonymous=anonymous)
+            add_synthetic_responses(survey, responses, seed=seed)
+    admin_line = None
+    if db.session.scalar(sa.select(User.id).filter_by(email=admin_email)) is None:
+        user, password = create_user(admin_email, role="admin")
+        admin_line = f"admin account: {user.email} / {password}"
+    db.session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"]
+    for slug, _, _ in DEMO_SURVEYS:
+        survey = get_survey(slug)
+        count = db.session.scalar(sa.select(sa.func.count(Response.id)).filter_by(survey_id=survey.id))
+        click.echo(f"{base}/s/{slug}  ({count} responses)")
+    click.echo(admin_line or f"admin account {admin_email} already exists (password printed when it was made)")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (init_db_command, instruments_group, create_survey_command, generate_responses_command,
+                    create_admin_command, invite_command, demo_command):
+        app.cli.add_command(command)

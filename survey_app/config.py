@@ -1,0 +1,52 @@
+"""Configuration from environment variables, with safe defaults for a local install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def default_database_url(instance_path: str) -> str:
+    """SQLite file under the instance folder: the embedded default."""
+    return "sqlite:///" + str(Path(instance_path) / "manyi.db")
+
+
+def _secret_key(instance_path: str, production: bool) -> str:
+    """SECRET_KEY from the environment; in development a random key kept in the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in the environment when MANYI_ENV=production.")
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(app: Flask) -> None:
+    """Fill ``app.config`` from the environment (overrides from tests are applied afterwards)."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    production = os.environ.get("MANYI_ENV", "development") == "production"
+    app.config.update(
+        MANYI_ENV="production" if production else "development",
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or default_database_url(app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SECRET_KEY=_secret_key(app.instance_path, production),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        WTF_CSRF_TIME_LIMIT=None,  # a respondent may take hours over one page; the token is bound to the session
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh",
+        LANGUAGES=["zh", "en"],
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+    )

@@ -1,0 +1,32 @@
+"""Error pages: a clear page in the respondent's language, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from survey_app.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers; every handler rolls back the session first."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        db.session.rollback()
+        return render_template("error.html", code=400, kind="csrf"), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        db.session.rollback()
+        return render_template("error.html", code=404, kind="not_found"), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        db.session.rollback()
+        return render_template("error.html", code=413, kind="too_large"), 413
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("error.html", code=500, kind="server"), 500

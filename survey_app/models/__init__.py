@@ -1,0 +1,8 @@
+"""Database models (SQLAlchemy 2.x typed declarative)."""
+
+from survey_app.models.instrument import InstrumentRecord
+from survey_app.models.response import Response
+from survey_app.models.survey import Invitation, Survey, Unit
+from survey_app.models.user import User
+
+__all__ = ["InstrumentRecord", "Invitation", "Response", "Survey", "Unit", "User"]

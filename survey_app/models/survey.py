@@ -1,0 +1,81 @@
+"""Surveys, their frozen unit hierarchy, and personal invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import db
+from survey_app.models.types import JSONType, utcnow
+
+SURVEY_STATUSES = ("draft", "open", "closed", "archived")
+
+
+class Survey(db.Model):
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: public identifier in the link ``/s/<slug>``
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: {"zh": ..., "en": ...}
+    title: Mapped[dict[str, str]] = mapped_column(JSONType)
+    #: instrument key(s) joined by "+", e.g. ``customer_satisfaction+kano``
+    instrument_key: Mapped[str] = mapped_column(sa.String(200))
+    instrument_version: Mapped[str] = mapped_column(sa.String(100))
+    #: the (combined) instrument as it was when the survey was created; answers are read against this
+    instrument_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: draft | open | closed | archived
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    opens_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: anonymous surveys store no link to invitations, no identifiers and no time finer than a day
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    #: languages offered to respondents, first is the default
+    languages: Mapped[list[str]] = mapped_column(JSONType, default=lambda: ["zh", "en"])
+    #: smallest group for which any figure is shown (confidentiality)
+    min_group_size: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="survey", cascade="all, delete-orphan")
+
+    def title_in(self, lang: str) -> str:
+        """Title in ``lang``, falling back to English then any language."""
+        return self.title.get(lang) or self.title.get("en") or next(iter(self.title.values()), self.slug)
+
+
+class Unit(db.Model):
+    """A node of the organisation hierarchy (department, store, branch), frozen per survey."""
+
+    __tablename__ = "unit"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "code", name="uq_unit_survey_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    #: the code answers carry (the option value of the instrument's unit question)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: department | store | branch | ...
+    kind: Mapped[str] = mapped_column(sa.String(32), default="unit")
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))
+
+    survey: Mapped[Survey] = relationship(back_populates="units")
+
+
+class Invitation(db.Model):
+    """A personal link that may produce one response."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the token; the token itself is shown once and never stored
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: email or customer id, for identified surveys only
+    external_ref: Mapped[str | None] = mapped_column(sa.String(200))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: set when the response made with this invitation is submitted
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,194 @@
+"""Respondent views: answer a survey page by page, resume later, finish."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from instruments.schema import Instrument
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.extensions import db
+from survey_app.models import Invitation, Response, Survey
+from survey_app.respond import bp
+from survey_app.respond.forms import page_form
+from survey_app.services.answers import check_items, is_visible
+from survey_app.services.invitations import find_invitation
+from survey_app.services.responses import (
+    find_by_resume_token,
+    find_by_submission_key,
+    find_open_for_invitation,
+    save_page,
+    start_response,
+    submit,
+)
+from survey_app.services.surveys import SurveyUnavailable, check_open, get_survey, instrument_of
+
+UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409}
+SESSION_KEY = "responses"
+
+
+def _unavailable(reason: str, survey: Survey | None = None):
+    return render_template("respond/unavailable.html", reason=reason, survey=survey), UNAVAILABLE_STATUS[reason]
+
+
+def _remembered(survey: Survey) -> str | None:
+    return session.get(SESSION_KEY, {}).get(str(survey.id))
+
+
+def _remember(survey: Survey, resume_token: str) -> None:
+    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(survey.id): resume_token}
+
+
+def _forget(survey: Survey) -> None:
+    remembered = dict(session.get(SESSION_KEY, {}))
+    remembered.pop(str(survey.id), None)
+    session[SESSION_KEY] = remembered
+
+
+def _page_has_visible_items(instrument: Instrument, index: int, answers: dict[str, Any]) -> bool:
+    return any(is_visible(item, answers) for item in instrument.pages[index].items)
+
+
+def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction: int) -> int | None:
+    """The next page in ``direction`` that shows at least one question; None past either end."""
+    index += direction
+    while 0 <= index < len(instrument.pages):
+        if _page_has_visible_items(instrument, index, answers):
+            return index
+        index += direction
+    return None
+
+
+def _language(survey: Survey) -> str:
+    lang = str(get_locale())
+    return lang if lang in survey.languages else survey.languages[0]
+
+
+@bp.route("/s/<slug>", methods=["GET", "POST"])
+@bp.route("/s/<slug>/<token>", methods=["GET", "POST"])
+def respond(slug: str, token: str | None = None):
+    """Show and save one page of a survey (anonymous link or personal invitation)."""
+    survey = get_survey(slug)
+    try:
+        check_open(survey)
+    except SurveyUnavailable as exc:
+        return _unavailable(exc.reason, survey)
+    instrument = instrument_of(survey)
+    lang = _language(survey)
+
+    response = find_by_resume_token(survey, _remembered(survey))
+    if response is not None and response.status == "complete":
+        return redirect(url_for("respond.thanks", slug=slug))
+    invitation: Invitation | None = None
+    if token is not None:
+        invitation = find_invitation(survey, token)
+        if invitation is None:
+            return _unavailable("bad_link", survey)
+        if invitation.used_at is not None:
+            return _unavailable("used", survey)
+        response = response or find_open_for_invitation(survey, invitation)
+
+    answers = dict(response.answers) if response else {}
+    furthest = response.furthest_page if response else 0
+    requested = request.args.get("page", type=int)
+    page_index = furthest if requested is None else max(0, min(requested - 1, furthest))
+    form_class = page_form(instrument, page_index, lang)
+
+    if request.method == "POST":
+        form = form_class()
+        if form.nav.data == "back":
+            if form.validate() and response is not None:
+                values, errors = check_items(instrument, form.page.items, _raw(form), answers)
+                save_page(response, survey, instrument, page_index, {k: v for k, v in values.items()
+                                                                       if k not in errors}, language=lang)
+                db.session.commit()
+            previous = _step(instrument, page_index, answers, -1)
+            return redirect(_page_url(slug, token, 0 if previous is None else previous))
+        if form.check(answers):
+            if response is None:
+                response = _start_or_find(survey, form.submission_key.data, lang, invitation)
+                if response.status == "complete":
+                    return redirect(url_for("respond.thanks", slug=slug))
+            save_page(response, survey, instrument, page_index, form.values, language=lang)
+            following = _step(instrument, page_index, {**response.answers}, +1)
+            if following is None:
+                submit(response, survey, invitation)
+                db.session.commit()
+                _forget(survey)
+                return redirect(url_for("respond.thanks", slug=slug))
+            response.furthest_page = max(response.furthest_page, following)
+            db.session.commit()
+            return redirect(_page_url(slug, token, following))
+    else:
+        form = form_class(data=answers, submission_key=secrets.token_hex(16))
+
+    visible_pages = [i for i in range(len(instrument.pages)) if _page_has_visible_items(instrument, i, answers)]
+    position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
+    resume_token = _remembered(survey)
+    return render_template(
+        "respond/page.html",
+        survey=survey,
+        instrument=instrument,
+        form=form,
+        page=instrument.pages[page_index],
+        page_number=position,
+        page_count=max(len(visible_pages), position),
+        first_page=_step(instrument, page_index, answers, -1) is None,
+        answers=answers,
+        lang=lang,
+        action=_page_url(slug, token, page_index),
+        resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
+        if resume_token and token is None else None,
+    )
+
+
+def _raw(form) -> dict[str, Any]:
+    return {item.code: form[item.code].data for item in form.page.items}
+
+
+def _page_url(slug: str, token: str | None, page_index: int) -> str:
+    return url_for("respond.respond", slug=slug, token=token, page=page_index + 1)
+
+
+def _start_or_find(survey: Survey, submission_key: str | None, lang: str, invitation: Invitation | None) -> Response:
+    """The response of this first-page form: an existing one on a double post, else a new one."""
+    key = submission_key if submission_key and len(submission_key) <= 64 else secrets.token_hex(16)
+    existing = find_by_submission_key(survey, key)
+    if existing is not None:
+        return existing
+    try:
+        with db.session.begin_nested():
+            response, resume_token = start_response(survey, submission_key=key, language=lang,
+                                                    invitation=invitation)
+    except IntegrityError:  # the same first page posted twice at the same moment
+        existing = find_by_submission_key(survey, key)
+        if existing is None:
+            raise
+        return existing
+    _remember(survey, resume_token)
+    return response
+
+
+@bp.route("/s/<slug>/resume/<resume_token>")
+def resume(slug: str, resume_token: str):
+    """Continue a saved response on this or another device."""
+    survey = get_survey(slug)
+    if survey is None:
+        return _unavailable("not_found")
+    response = find_by_resume_token(survey, resume_token)
+    if response is None or response.status == "complete":
+        return _unavailable("bad_link", survey)
+    _remember(survey, resume_token)
+    return redirect(url_for("respond.respond", slug=slug))
+
+
+@bp.route("/s/<slug>/thanks")
+def thanks(slug: str):
+    """Thank-you page."""
+    survey = get_survey(slug)
+    if survey is None:
+        abort(404)
+    return render_template("respond/thanks.html", survey=survey, lang=_language(survey))

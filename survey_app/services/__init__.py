@@ -1,0 +1,1 @@
+"""Services change data and flush; the request (or CLI command) commits."""

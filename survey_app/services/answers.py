@@ -1,0 +1,102 @@
+"""Checking one respondent's answers against the instrument (shared by the web form and the API)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from instruments.schema import Instrument, Item, Scale
+
+
+class AnswerError(ValueError):
+    """An answer the instrument does not allow; ``key`` names the rule for translated messages."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def _choice_values(scale: Scale) -> list[Any]:
+    if scale.kind in ("single", "multiple"):
+        return [option.value for option in scale.options]
+    return list(scale.points())
+
+
+def _match_choice(scale: Scale, raw: Any) -> Any:
+    """The allowed value equal to ``raw`` (compared as text, so form strings and JSON ints both work)."""
+    for value in _choice_values(scale):
+        if str(value) == str(raw).strip():
+            return value
+    raise AnswerError("not_a_choice")
+
+
+def coerce_answer(scale: Scale, raw: Any) -> Any:
+    """Turn a submitted value into the stored value, or raise AnswerError; empty input gives None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
+        return None
+    if scale.kind == "multiple":
+        values = raw if isinstance(raw, list) else [raw]
+        matched = [_match_choice(scale, v) for v in values]
+        return sorted(set(matched), key=_choice_values(scale).index)
+    if isinstance(raw, list):
+        if len(raw) != 1:
+            raise AnswerError("one_answer_only")
+        raw = raw[0]
+    if scale.kind in ("likert", "rating", "nps", "single"):
+        return _match_choice(scale, raw)
+    if scale.kind == "numeric":
+        try:
+            number = float(str(raw).strip().replace(",", ""))
+        except ValueError:
+            raise AnswerError("not_a_number") from None
+        if not math.isfinite(number):
+            raise AnswerError("not_a_number")
+        if (scale.min is not None and number < scale.min) or (scale.max is not None and number > scale.max):
+            raise AnswerError("out_of_range", min=scale.min, max=scale.max)
+        return int(number) if number.is_integer() else number
+    text = str(raw)
+    if len(text) > scale.max_length:
+        raise AnswerError("too_long", max=scale.max_length)
+    return text
+
+
+def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
+    """Whether ``item`` is shown given the answers so far (its display condition, if any)."""
+    if item.show_if is None:
+        return True
+    given = answers.get(item.show_if.item)
+    allowed = {str(v) for v in item.show_if.in_}
+    if isinstance(given, list):
+        return any(str(v) in allowed for v in given)
+    return given is not None and str(given) in allowed
+
+
+def check_items(
+    instrument: Instrument, items: list[Item], raw: Mapping[str, Any], earlier: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, AnswerError]]:
+    """Validate the answers to ``items``; returns (values of visible items, errors by item code).
+
+    ``earlier`` holds answers already stored (from other pages); display conditions see both.
+    Hidden items get no value, so a changed earlier answer cannot leave a stale answer behind.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, AnswerError] = {}
+    for item in items:
+        try:
+            values[item.code] = coerce_answer(instrument.scale_of(item), raw.get(item.code))
+        except AnswerError as exc:
+            errors[item.code] = exc
+    seen = {**earlier, **values}
+    visible_values: dict[str, Any] = {}
+    for item in items:
+        if not is_visible(item, seen):
+            errors.pop(item.code, None)
+            continue
+        value = values.get(item.code)
+        if value is None and item.code not in errors and item.required:
+            errors[item.code] = AnswerError("required")
+        if value is not None:
+            visible_values[item.code] = value
+    return visible_values, errors

@@ -1,0 +1,99 @@
+"""Creating surveys and deciding whether one is open to respondents."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+import sqlalchemy as sa
+from instruments.schema import Instrument
+
+from survey_app.extensions import db
+from survey_app.models import Survey, Unit
+from survey_app.services.instruments import build_instrument
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class SurveyUnavailable(Exception):
+    """The survey cannot take answers; ``reason`` is not_found, not_open_yet or closed."""
+
+    reason: str
+
+
+def create_survey(
+    *,
+    slug: str,
+    instrument_keys: list[str],
+    title: dict[str, str] | None = None,
+    anonymous: bool = False,
+    languages: list[str] | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    status: str = "open",
+) -> Survey:
+    """Create a survey from stored instruments; its unit list is frozen from the unit question."""
+    if not SLUG_PATTERN.match(slug):
+        raise ValueError(f"slug {slug!r}: use 3-64 lower-case letters, digits and hyphens")
+    if db.session.scalar(sa.select(Survey.id).filter_by(slug=slug)) is not None:
+        raise ValueError(f"a survey with slug {slug!r} already exists")
+    instrument = build_instrument(instrument_keys)
+    languages = languages or list(instrument.languages)
+    unknown = set(languages) - set(instrument.languages)
+    if unknown:
+        raise ValueError(f"languages {sorted(unknown)} are not offered by the instrument ({instrument.languages})")
+    survey = Survey(
+        slug=slug,
+        title=title or instrument.title.model_dump(),
+        instrument_key=instrument.id,
+        instrument_version=instrument.version,
+        instrument_snapshot=instrument.snapshot(),
+        anonymous=anonymous,
+        languages=languages,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        status=status,
+    )
+    db.session.add(survey)
+    for item in instrument.items_by_role("unit"):
+        for option in instrument.scale_of(item).options:
+            survey.units.append(Unit(code=str(option.value), name=option.label.get(languages[0]), kind="unit"))
+    db.session.flush()
+    return survey
+
+
+def get_survey(slug: str) -> Survey | None:
+    """The survey with this slug, if any."""
+    return db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+
+
+def check_open(survey: Survey | None, now: datetime | None = None) -> Survey:
+    """Return the survey if it takes answers now, else raise SurveyUnavailable."""
+    if survey is None:
+        raise SurveyUnavailable("not_found")
+    now = now or datetime.now(UTC)
+    if survey.status in ("closed", "archived") or (survey.closes_at and _aware(survey.closes_at) <= now):
+        raise SurveyUnavailable("closed")
+    if survey.status == "draft" or (survey.opens_at and _aware(survey.opens_at) > now):
+        raise SurveyUnavailable("not_open_yet")
+    return survey
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; everything is stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def instrument_of(survey: Survey) -> Instrument:
+    """The survey's frozen instrument, parsed once per distinct snapshot."""
+    snapshot = json.dumps(survey.instrument_snapshot, sort_keys=True)
+    return _parse_snapshot(snapshot)
+
+
+@lru_cache(maxsize=64)
+def _parse_snapshot(snapshot: str) -> Instrument:
+    return Instrument.from_snapshot(json.loads(snapshot))
