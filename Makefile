@@ -1,0 +1,52 @@
+# Manyi: two commands on a fresh Debian machine with python3.
+#   make run    install, create the SQLite database with demo data, start http://127.0.0.1:5000
+#   make test   install everything (test tools and Debian's chromium included) and run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports; chromium for browser tests.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+TEST_DEBS := $(RUN_DEBS) chromium
+
+.PHONY: run test install install-test demo serve lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.testtools: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+	scripts/system-deps.sh $(RUN_DEBS)
+
+install-test: $(VENV)/.testtools
+	scripts/system-deps.sh $(TEST_DEBS)
+
+demo: install
+	$(BIN)/flask --app survey_app demo
+
+serve:
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) "survey_app:create_app()"
+
+run: demo serve
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,129 @@
+"""Shared fixtures: an app on a fresh, migrated SQLite database per test."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from instruments.registry import load_instrument
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import InstrumentRecord, Survey
+from survey_app.services.surveys import create_survey
+
+#: A small instrument that exercises every respondent-flow rule: scales, required, conditions, pages, units.
+FLOW_INSTRUMENT = {
+    "id": "flow_test",
+    "version": "1",
+    "title": {"zh": "流程测试问卷", "en": "Flow test survey"},
+    "constructs": {"Satisfaction": {"label": {"zh": "满意度", "en": "Satisfaction"}}},
+    "scales": {
+        "branch": {"kind": "single", "options": [
+            {"value": "north", "label": {"zh": "北区", "en": "North"}},
+            {"value": "south", "label": {"zh": "南区", "en": "South"}},
+        ]},
+        "channels": {"kind": "multiple", "options": [
+            {"value": "web", "label": {"zh": "网站", "en": "Website"}},
+            {"value": "app", "label": {"zh": "手机应用", "en": "App"}},
+            {"value": "shop", "label": {"zh": "门店", "en": "Shop"}},
+        ]},
+        "visits": {"kind": "numeric", "min": 0, "max": 365},
+    },
+    "pages": [
+        {"id": "p1", "title": {"zh": "总体评价", "en": "Overall"}, "items": [
+            {"code": "SAT", "text": {"zh": "总体而言，您有多满意？", "en": "Overall, how satisfied are you?"},
+             "scale": "rating10", "role": "satisfaction", "construct": "Satisfaction"},
+            {"code": "PROBLEM", "text": {"zh": "您遇到过问题吗？", "en": "Did you have a problem?"},
+             "scale": "yesno", "role": "problem"},
+            {"code": "PROBLEM_TEXT", "text": {"zh": "是什么问题？", "en": "What was the problem?"},
+             "scale": "text", "role": "open_text", "required": False,
+             "show_if": {"item": "PROBLEM", "in": [1]}},
+        ]},
+        {"id": "p2", "title": {"zh": "使用情况", "en": "Usage"}, "items": [
+            {"code": "BRANCH", "text": {"zh": "您通常去哪个网点？", "en": "Which branch do you use?"},
+             "scale": "branch", "role": "unit"},
+            {"code": "CHANNELS", "text": {"zh": "您使用哪些渠道？", "en": "Which channels do you use?"},
+             "scale": "channels", "role": "other", "required": False},
+            {"code": "VISITS", "text": {"zh": "去年您来了几次？", "en": "How many visits last year?"},
+             "scale": "visits", "role": "other", "required": False},
+        ]},
+        {"id": "p3", "title": {"zh": "推荐", "en": "Recommendation"}, "items": [
+            {"code": "NPS", "text": {"zh": "您有多大可能向朋友推荐我们？", "en": "How likely are you to recommend us?"},
+             "scale": "nps11", "role": "recommend"},
+            {"code": "COMMENT", "text": {"zh": "还有什么想告诉我们的？", "en": "Anything else to tell us?"},
+             "scale": "text", "role": "open_text", "required": False},
+        ]},
+    ],
+}
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """An app on a new SQLite file, migrated with Alembic like a real install."""
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_survey(app: Flask, tmp_path: Path) -> Callable[..., str]:
+    """Factory: store an instrument definition (default FLOW_INSTRUMENT) and create a survey; returns its slug."""
+
+    def _make(slug: str = "flow", definition: dict | None = None, **options) -> str:
+        definition = definition or FLOW_INSTRUMENT
+        path = tmp_path / f"{definition['id']}.yaml"
+        path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
+        instrument = load_instrument(path)
+        with app.app_context():
+            if db.session.query(InstrumentRecord).filter_by(key=instrument.id).first() is None:
+                db.session.add(InstrumentRecord(key=instrument.id, version=instrument.version,
+                                                definition=instrument.snapshot()))
+            create_survey(slug=slug, instrument_keys=[instrument.id], **options)
+            db.session.commit()
+        return slug
+
+    return _make
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the form in ``html``."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    if not match:
+        raise AssertionError("no CSRF token in page")
+    return match.group(1)
+
+
+def submission_key(html: str) -> str:
+    match = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', html)
+    if not match:
+        raise AssertionError("no submission key in page")
+    return match.group(1)
+
+
+def survey_by_slug(app: Flask, slug: str) -> Survey:
+    with app.app_context():
+        survey = db.session.query(Survey).filter_by(slug=slug).one()
+        db.session.expunge(survey)
+        return survey
