@@ -1,0 +1,67 @@
+"""Reading survey responses from the database into a tidy DataFrame (the only analysis module that knows the DB).
+
+It speaks SQLAlchemy Core to the ``response`` table, not the Flask app, so analysis stays importable without
+Flask. Rows are streamed in batches and the JSON documents decoded in bulk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+import sqlalchemy as sa
+
+BATCH_ROWS = 50_000
+
+_RESPONSES = sa.table(
+    "response",
+    sa.column("id"),
+    sa.column("survey_id"),
+    sa.column("status"),
+    sa.column("unit_id"),
+    sa.column("answers"),
+)
+
+
+def _decode(raw: object) -> dict:
+    # SQLite hands back JSON text, psycopg already-decoded dicts.
+    if isinstance(raw, (str, bytes)):
+        return json.loads(raw)
+    return raw or {}
+
+
+def responses_frame(
+    connection: sa.Connection,
+    survey_id: int,
+    *,
+    columns: Iterable[str] | None = None,
+    complete_only: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """One row per response (index ``response_id``), one column per item code.
+
+    Parameters
+    ----------
+    connection : an open SQLAlchemy connection to the survey database.
+    survey_id : the survey whose responses to read.
+    columns : item codes to keep (default: every code that occurs); missing answers are NaN.
+    complete_only : only submitted responses (default) or also partial ones.
+    progress : called with the number of rows read so far after each batch.
+    """
+    query = sa.select(_RESPONSES.c.id, _RESPONSES.c.answers).where(_RESPONSES.c.survey_id == survey_id)
+    if complete_only:
+        query = query.where(_RESPONSES.c.status == "complete")
+    query = query.order_by(_RESPONSES.c.id)
+    ids: list[int] = []
+    documents: list[dict] = []
+    result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
+    for batch in result.partitions(BATCH_ROWS):
+        for response_id, raw in batch:
+            ids.append(response_id)
+            documents.append(_decode(raw))
+        if progress is not None:
+            progress(len(ids))
+    wanted = list(columns) if columns is not None else None
+    frame = pd.DataFrame.from_records(documents, index=pd.Index(ids, name="response_id"), columns=wanted)
+    return frame

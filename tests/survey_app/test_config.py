@@ -1,0 +1,34 @@
+"""Configuration from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey_app import create_app
+from survey_app.config import ConfigError
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.setenv("MANYI_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_uses_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("MANYI_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] == "a-real-secret-from-the-environment"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("p.db")
+    assert app.debug is False
+
+
+def test_development_default_is_sqlite_in_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MANYI_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + app.instance_path + "/manyi.db"
