@@ -1,0 +1,141 @@
+"""Command line of the analysis engine.
+
+    python -m analysis DATA --model MODEL.yaml --out RESULT.json [--by COLUMN] [--pdf REPORT.pdf] [--quiet]
+
+Exit codes: 0 success; 2 bad input or usage (one line ``error: ...`` on stderr, never a traceback); 1 an
+internal failure (a bug: please report it; ``MANYI_DEBUG=1`` shows the traceback); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from analysis.data import read_table
+from analysis.engine import run_analysis
+from analysis.errors import AnalysisError
+from analysis.model import load_model
+
+PDF_UNAVAILABLE = ("PDF reports are not available yet (the reports package has no renderer); "
+                   "rerun without --pdf.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m analysis``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Analyse survey responses: reliability, EFA, PLS path model, key drivers, NPS, groups.",
+        epilog="MODEL.yaml keys and the RESULT.json schema: docs/analysis.md",
+    )
+    parser.add_argument("data", metavar="DATA", help="responses: .csv (UTF-8 or GBK), .xlsx or SPSS .sav")
+    parser.add_argument("--model", metavar="MODEL.yaml", required=True,
+                        help="the analysis model (constructs, paths, drivers, ...); every key is optional")
+    parser.add_argument("--out", metavar="RESULT.json", required=True, help="where to write the results")
+    parser.add_argument("--by", metavar="COLUMN", help="compare groups defined by this column")
+    parser.add_argument("--pdf", metavar="REPORT.pdf", help="also write a PDF report")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return parser
+
+
+class StderrProgress:
+    """Prints each step with the elapsed time, so long runs show where they are."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        print(f"[{time.perf_counter() - self.start:7.1f}s] {message}", file=self.stream, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    progress = None if args.quiet else StderrProgress()
+    try:
+        render = _pdf_renderer() if args.pdf else None
+        out = Path(args.out)
+        _check_writable(out, "--out")
+        if args.pdf:
+            _check_writable(Path(args.pdf), "--pdf")
+        spec = load_model(args.model)
+        if progress:
+            progress(f"Reading {args.data}")
+        frame = read_table(args.data)
+        result = run_analysis(frame, spec, by=args.by, progress=progress)
+        _write_json(result, out)
+        if render is not None:
+            if progress:
+                progress(f"Writing the PDF report {args.pdf}")
+            render(result, Path(args.pdf))
+        if progress:
+            progress(f"Wrote {out} ({result['n_used']:,} of {result['n']:,} respondents used, "
+                     f"{len(result['warnings'])} warning(s))")
+    except AnalysisError as error:
+        print(f"error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug, not bad input: say so in one line unless debugging
+        if os.environ.get("MANYI_DEBUG"):
+            traceback.print_exc()
+        print(f"error: internal error ({type(error).__name__}: {_one_line(error)}); please report it, "
+              "with MANYI_DEBUG=1 for the traceback", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def _pdf_renderer() -> Callable[[dict[str, Any], Path], None]:
+    """The report renderer, checked before any work so that --pdf never leaves half an output."""
+    try:
+        render = importlib.import_module("reports.render")
+    except ImportError:
+        raise AnalysisError(PDF_UNAVAILABLE) from None
+    if hasattr(render, "write_pdf"):
+        return render.write_pdf
+    if hasattr(render, "render_pdf"):
+        def write(result: dict[str, Any], path: Path) -> None:
+            path.write_bytes(render.render_pdf(result))
+        return write
+    raise AnalysisError(PDF_UNAVAILABLE)
+
+
+def _check_writable(path: Path, option: str) -> None:
+    # Checked before the analysis so a typo in the output path does not cost a long run.
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise AnalysisError(f"{option}: the folder '{folder}' does not exist.")
+    if path.is_dir():
+        raise AnalysisError(f"{option}: '{path}' is a folder; give a file name.")
+    if not os.access(folder, os.W_OK):
+        raise AnalysisError(f"{option}: cannot write into the folder '{folder}'.")
+
+
+def _write_json(result: dict[str, Any], path: Path) -> None:
+    """Write atomically (temporary file, then rename) so a failed run never leaves a truncated file."""
+    text = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text + "\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise AnalysisError(f"Cannot write '{path}': {error.strerror or error}.") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
