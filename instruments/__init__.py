@@ -1,0 +1,1 @@
+"""Questionnaires as validated data: the schema, the registry of shipped instruments, synthetic responses."""
