@@ -1,0 +1,662 @@
+"""PLS path modelling (Wold / Lohmöller PLS-PM) for customer satisfaction index models (ACSI, ECSI).
+
+Everything after reading the data works on the indicator covariance (or correlation) matrix: with Mode A outer
+estimation the algorithm needs nothing else, so a bootstrap resample only has to supply its own matrix. That
+keeps 500 bootstrap re-estimations of a 100,000-respondent survey to seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import AnalysisError
+
+#: Inner weighting schemes (Lohmöller 1989): path weighting (SmartPLS / seminr default), centroid, factorial.
+ALLOWED = ("path", "centroid", "factorial")
+
+#: Count cells (resamples x rows) drawn per bootstrap batch; bounds the memory of the resampling step.
+_BATCH_CELLS = 1 << 24
+#: Rows per chunk when accumulating the resamples' cross-products.
+_ROW_CHUNK = 4096
+
+
+@dataclass
+class PLSResult:
+    """Estimates of a PLS path model; dict keys are construct names, item names or "Source->Target"."""
+
+    constructs: list[str]
+    paths: dict[str, float]
+    r2: dict[str, float]
+    loadings: dict[str, float]
+    weights: dict[str, float]
+    alpha: dict[str, float]
+    rho_c: dict[str, float]
+    ave: dict[str, float]
+    htmt: dict[str, dict[str, float]]
+    index: dict[str, float | None]
+    scheme: str
+    iterations: int
+    converged: bool
+    n: int
+    se: dict[str, float]
+    ci: dict[str, list[float]]
+    bootstrap: dict
+    scores: pd.DataFrame
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """The validated model: constructs, items and arrows as index arrays."""
+
+    constructs: tuple[str, ...]
+    items: tuple[str, ...]
+    member: np.ndarray  # construct index of each item
+    adjacency: np.ndarray  # float c x c, [i, j] = 1 when i -> j
+    predecessors: tuple[np.ndarray, ...]  # per construct, indices of the constructs pointing at it
+    edges: tuple[tuple[int, int], ...]  # (source, target) in the order the caller declared them
+
+    @property
+    def labels(self) -> list[str]:
+        return [f"{self.constructs[s]}->{self.constructs[t]}" for s, t in self.edges]
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """Outer weights (in the metric of the matrix they were fitted on) and convergence of one estimation."""
+
+    weights: np.ndarray
+    iterations: int
+    converged: bool
+    change: float
+
+
+class _Degenerate(ArithmeticError):
+    """A matrix the algorithm cannot use (zero variance, collinearity); fatal only on the full sample."""
+
+
+def pls_pm(
+    df: pd.DataFrame,
+    blocks: dict[str, list[str]],
+    paths: dict[str, list[str]],
+    *,
+    scheme: str = "path",
+    scaled: bool = True,
+    max_iter: int = 300,
+    tol: float = 1e-7,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    bootstrap_subsample: int | None = None,
+    scales: dict[str, tuple[float, float]] | None = None,
+) -> PLSResult:
+    """Estimate a PLS path model with reflective (Mode A) blocks, as SmartPLS and R seminr do.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Complete data, one row per respondent; must hold every item named in ``blocks``.
+    blocks : dict of str to list of str
+        Construct name -> its item columns (a single item is allowed).
+    paths : dict of str to list of str
+        Structural model, source construct -> the constructs it points at (seminr's
+        ``paths(from = source, to = targets)``). It must be acyclic.
+    scheme : {"path", "centroid", "factorial"}
+        Inner weighting scheme. "path" is the default of SmartPLS and seminr.
+    scaled : bool
+        Standardize the indicators (the usual choice). ``False`` runs the algorithm on the covariance matrix
+        of the centred raw items, like ``plspm(..., scaled = FALSE)``; reported weights are still the
+        standardized ones and Cronbach's alpha is then the raw (covariance) alpha.
+    max_iter : int
+        Maximum number of outer-weight updates.
+    tol : float
+        Convergence when the sum of absolute changes of the standardized outer weights between two updates is
+        below ``tol`` (seminr's criterion: ``stopCriterion = 7`` is ``tol = 1e-7``).
+    bootstrap : int
+        Number of bootstrap resamples for the standard errors and 95 % percentile intervals of the paths
+        (0 = none). Each resample is re-estimated from its own indicator matrix, starting from the full-sample
+        weights.
+    seed : int, optional
+        Seed of the numpy random generator used for resampling; the same seed gives the same intervals.
+    bootstrap_subsample : int, optional
+        For very large samples: draw this many rows per resample instead of ``n`` (the m-out-of-n bootstrap)
+        and rescale the spread of the estimates by ``sqrt(m / n)`` to the full sample size. An approximation,
+        recorded in ``bootstrap["subsample"]`` and in ``warnings``.
+    scales : dict of str to (float, float), optional
+        Construct -> (minimum, maximum) of its items' response scale, for the 0-100 index. Constructs not
+        listed get ``None``.
+
+    Returns
+    -------
+    PLSResult
+        Standardized path coefficients, R² of the endogenous constructs, loadings (item-score correlations),
+        standardized outer weights, alpha, rho_C, AVE, HTMT, the ACSI-style index, bootstrap SE and percentile
+        intervals of the paths, construct scores (unit variance) and warnings in plain sentences.
+
+    Raises
+    ------
+    AnalysisError
+        For unknown or duplicated items, paths naming unknown constructs, cycles, constant or missing values,
+        too few rows, or an unknown scheme.
+
+    Notes
+    -----
+    Lohmöller's algorithm with Mode A outer estimation, started from unit weights; path coefficients and R² by
+    OLS on the construct scores. Index (Fornell et al. 1996): unstandardized weights (standardized weight /
+    item SD) rescaled to sum to 1 per construct, the weighted mean of the raw item means, then
+    100 (x - min) / (max - min). HTMT as Henseler, Ringle & Sarstedt (2015), on absolute item correlations.
+
+    Examples
+    --------
+    The "mobi" ECSI data (Tenenhaus et al. 2005), as in R
+    ``estimate_pls(mobi, constructs(composite("Image", multi_items("IMAG", 1:5)), ...), relationships(...))``
+    followed by ``summary(model)$paths`` and ``$reliability`` (seminr), or ``plspm::plspm``:
+
+    >>> blocks = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
+    ...           "Value": ["PERV1", "PERV2"], "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"]}
+    >>> paths = {"Image": ["Satisfaction"], "Expectation": ["Satisfaction"], "Value": ["Satisfaction"]}
+    >>> result = pls_pm(mobi, blocks, paths, bootstrap=500, seed=123)  # doctest: +SKIP
+    >>> round(result.paths["Image->Satisfaction"], 3)  # doctest: +SKIP
+    0.447
+    """
+    if scheme not in ALLOWED:
+        raise AnalysisError(f"scheme must be one of {ALLOWED}")
+    _check_settings(max_iter, tol, bootstrap, bootstrap_subsample)
+    spec = _spec(df, blocks, paths)
+    x = _matrix(df, spec)
+    n, p = x.shape
+    n_params = p + len(spec.edges)
+    if n < n_params or n < 3:
+        raise AnalysisError(
+            f"PLS needs at least {max(n_params, 3)} complete rows (one per outer weight and path "
+            f"coefficient); the data has {n}."
+        )
+    notes: list[str] = []
+
+    means = x.mean(axis=0)
+    xc = x - means
+    cov = xc.T @ xc / (n - 1)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    matrix = corr if scaled else cov
+    try:
+        fit = _fit(matrix, spec, scheme, max_iter, tol)
+    except _Degenerate as exc:
+        raise AnalysisError(f"the PLS algorithm cannot estimate this model: {exc}") from exc
+    if not fit.converged:
+        notes.append(
+            f"The PLS algorithm did not converge within {max_iter} iterations (last change in the outer "
+            f"weights {fit.change:.2g}, tolerance {tol:g}); treat the estimates with caution."
+        )
+
+    w = fit.weights
+    std_w = w * np.sqrt(np.diag(matrix))  # weights of the standardized items
+    raw_w = std_w / sd  # weights of the raw items (the score is centred, unit variance)
+    score_cov = matrix @ _block(w, spec)  # cov(item, score) in the fitted metric
+    cols = np.arange(p)
+    loadings = score_cov[cols, spec.member] / np.sqrt(np.diag(matrix))
+    construct_corr = _block(w, spec).T @ score_cov
+    coef, r2 = _structural(construct_corr, spec)
+    estimates = np.array([coef[s, t] for s, t in spec.edges])
+
+    scores = pd.DataFrame(xc @ _block(raw_w, spec), index=df.index, columns=list(spec.constructs))
+    alpha = _alpha(matrix, spec)
+    rho_c, ave = _composite_reliability(loadings, spec)
+    index = _index(raw_w, means, spec, scales, notes)
+    _small_sample_note(n, spec, notes)
+
+    se = dict.fromkeys(spec.labels, math.nan)
+    ci = {label: [math.nan, math.nan] for label in spec.labels}
+    used_subsample = None
+    n_ok = 0
+    if bootstrap:
+        m = n
+        if bootstrap_subsample is not None and bootstrap_subsample < n:
+            if bootstrap_subsample < n_params:
+                raise AnalysisError(
+                    f"bootstrap_subsample must be at least {n_params} rows (one per outer weight and path "
+                    f"coefficient); got {bootstrap_subsample}."
+                )
+            m = used_subsample = bootstrap_subsample
+        rng = np.random.default_rng(seed)
+        draws = _bootstrap_paths(xc, m, bootstrap, rng, spec, scheme, scaled, max_iter, tol, w)
+        ok = np.all(np.isfinite(draws), axis=1)
+        n_ok = int(ok.sum())
+        draws = draws[ok]
+        if n_ok < bootstrap:
+            notes.append(
+                f"{bootstrap - n_ok} of {bootstrap} bootstrap resamples could not be estimated (constant "
+                f"item or no convergence in the resample) and were left out."
+            )
+        if n_ok >= 2:
+            shrink = math.sqrt(m / n)  # m-out-of-n: spread of size-m estimates scaled to size n
+            spread = draws.std(axis=0, ddof=1) * shrink
+            low, high = np.percentile(draws, [2.5, 97.5], axis=0)
+            for k, label in enumerate(spec.labels):
+                se[label] = float(spread[k])
+                ci[label] = [
+                    float(estimates[k] + shrink * (low[k] - estimates[k])),
+                    float(estimates[k] + shrink * (high[k] - estimates[k])),
+                ]
+        else:
+            notes.append("Fewer than two bootstrap resamples could be estimated; no standard errors given.")
+        if used_subsample is not None:
+            notes.append(
+                f"Bootstrap resamples drew {m} of the {n} rows each (m-out-of-n bootstrap); their spread was "
+                f"rescaled by sqrt({m}/{n}) to the full sample, an approximation for very large samples."
+            )
+
+    items = list(spec.items)
+    names = list(spec.constructs)
+    return PLSResult(
+        constructs=names,
+        paths={label: float(v) for label, v in zip(spec.labels, estimates, strict=True)},
+        r2={names[j]: float(v) for j, v in r2.items()},
+        loadings=dict(zip(items, map(float, loadings), strict=True)),
+        weights=dict(zip(items, map(float, std_w), strict=True)),
+        alpha=dict(zip(names, map(float, alpha), strict=True)),
+        rho_c=dict(zip(names, map(float, rho_c), strict=True)),
+        ave=dict(zip(names, map(float, ave), strict=True)),
+        htmt=_htmt(corr, spec),
+        index=index,
+        scheme=scheme,
+        iterations=fit.iterations,
+        converged=fit.converged,
+        n=n,
+        se=se,
+        ci=ci,
+        bootstrap={"n_boot": int(bootstrap), "n_ok": n_ok, "seed": seed, "subsample": used_subsample},
+        scores=scores,
+        warnings=notes,
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Validation
+# ----------------------------------------------------------------------------------------------------
+
+
+def _check_settings(max_iter: int, tol: float, bootstrap: int, subsample: int | None) -> None:
+    """Reject settings the algorithm cannot run with."""
+    if int(max_iter) != max_iter or max_iter < 1:
+        raise AnalysisError(f"max_iter must be a positive whole number; got {max_iter!r}.")
+    if not tol > 0:
+        raise AnalysisError(f"tol must be positive; got {tol!r}.")
+    if int(bootstrap) != bootstrap or bootstrap < 0:
+        raise AnalysisError(f"bootstrap must be 0 or a positive number of resamples; got {bootstrap!r}.")
+    if subsample is not None and (int(subsample) != subsample or subsample < 3):
+        raise AnalysisError(f"bootstrap_subsample must be a whole number of at least 3; got {subsample!r}.")
+
+
+def _spec(df: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Mapping[str, Sequence[str]]) -> _Spec:
+    """Check blocks and paths against the data and each other; return them as index arrays."""
+    if not blocks:
+        raise AnalysisError("blocks is empty: give at least two constructs with their items.")
+    constructs = tuple(blocks)
+    position = {name: j for j, name in enumerate(constructs)}
+    items: list[str] = []
+    member: list[int] = []
+    owner: dict[str, str] = {}
+    for name, block in blocks.items():
+        if isinstance(block, str) or not len(block):
+            raise AnalysisError(f"construct '{name}' needs a list of at least one item column.")
+        for item in block:
+            if item in owner:
+                where = "twice in its block" if owner[item] == name else f"in '{owner[item]}' and '{name}'"
+                raise AnalysisError(f"item '{item}' appears {where}; an item belongs to one construct only.")
+            if item not in df.columns:
+                raise AnalysisError(f"item '{item}' of construct '{name}' is not a column of the data.")
+            owner[item] = name
+            items.append(item)
+            member.append(position[name])
+
+    c = len(constructs)
+    adjacency = np.zeros((c, c))
+    edges: list[tuple[int, int]] = []
+    for source, targets in paths.items():
+        if isinstance(targets, str):
+            targets = [targets]
+        for target in [source, *targets]:
+            if target not in position:
+                raise AnalysisError(
+                    f"path '{source}' -> {list(targets)} names construct '{target}', which has no block "
+                    f"(known constructs: {', '.join(constructs)})."
+                )
+        for target in targets:
+            s, t = position[source], position[target]
+            if adjacency[s, t]:
+                raise AnalysisError(f"path '{source}' -> '{target}' is listed twice.")
+            adjacency[s, t] = 1.0
+            edges.append((s, t))
+    if not edges:
+        raise AnalysisError("paths is empty: PLS path modelling needs at least one structural relationship.")
+    cycle = _find_cycle(adjacency)
+    if cycle:
+        chain = " -> ".join(constructs[j] for j in cycle)
+        raise AnalysisError(f"paths contain a cycle ({chain}); PLS path models must be recursive (acyclic).")
+    linked = adjacency.any(axis=0) | adjacency.any(axis=1)
+    loose = [constructs[j] for j in range(c) if not linked[j]]
+    if loose:
+        raise AnalysisError(
+            f"construct(s) {', '.join(loose)} have no path to or from another construct; add a path or "
+            f"drop the block."
+        )
+    predecessors = tuple(np.flatnonzero(adjacency[:, j]) for j in range(c))
+    return _Spec(constructs, tuple(items), np.array(member), adjacency, predecessors, tuple(edges))
+
+
+def _find_cycle(adjacency: np.ndarray) -> list[int]:
+    """A directed cycle as a closed walk of construct indices (first == last), or [] if there is none."""
+    c = len(adjacency)
+    state = [0] * c  # 0 unvisited, 1 on the current path, 2 done
+    stack: list[int] = []
+
+    def visit(j: int) -> list[int]:
+        state[j] = 1
+        stack.append(j)
+        for k in np.flatnonzero(adjacency[j]):
+            if state[k] == 1:
+                return [*stack[stack.index(k) :], int(k)]
+            if state[k] == 0:
+                found = visit(int(k))
+                if found:
+                    return found
+        stack.pop()
+        state[j] = 2
+        return []
+
+    for j in range(c):
+        if state[j] == 0:
+            found = visit(j)
+            if found:
+                return found
+    return []
+
+
+def _matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
+    """The item columns as a float array, after checking they are numeric, complete and not constant."""
+    frame = df.loc[:, list(spec.items)]
+    text = [item for item in spec.items if not pd.api.types.is_numeric_dtype(frame[item])]
+    if text:
+        raise AnalysisError(f"items must be numeric; not numeric: {', '.join(text)}.")
+    x = frame.to_numpy(dtype=float)
+    missing = [item for item, bad in zip(spec.items, ~np.isfinite(x).all(axis=0), strict=True) if bad]
+    if missing:
+        raise AnalysisError(
+            f"items contain missing or infinite values: {', '.join(missing)}; pass complete rows "
+            f"(choose listwise deletion or an imputation first)."
+        )
+    spread = np.ptp(x, axis=0) if len(x) else np.ones(len(spec.items))
+    constant = [item for item, v in zip(spec.items, spread, strict=True) if v == 0]
+    if constant:
+        item = constant[0]
+        name = spec.constructs[spec.member[spec.items.index(item)]]
+        raise AnalysisError(
+            f"item '{item}' of construct '{name}' has the same value in every row; drop it from the block."
+        )
+    return x
+
+
+# ----------------------------------------------------------------------------------------------------
+# Estimation from an indicator covariance / correlation matrix
+# ----------------------------------------------------------------------------------------------------
+
+
+def _block(w: np.ndarray, spec: _Spec) -> np.ndarray:
+    """The p x c outer weight matrix: item k's weight in its construct's column."""
+    out = np.zeros((len(w), len(spec.constructs)))
+    out[np.arange(len(w)), spec.member] = w
+    return out
+
+
+def _standardize(w: np.ndarray, matrix: np.ndarray, spec: _Spec) -> np.ndarray:
+    """Rescale the weights so that every construct score has unit variance."""
+    block = _block(w, spec)
+    var = ((matrix @ block) * block).sum(axis=0)
+    if not np.all(var > 0) or not np.all(np.isfinite(var)):
+        bad = spec.constructs[int(np.argmin(np.where(np.isfinite(var), var, -np.inf)))]
+        raise _Degenerate(f"the score of construct '{bad}' has no variance")
+    return w / np.sqrt(var)[spec.member]
+
+
+def _inner(construct_corr: np.ndarray, spec: _Spec, scheme: str) -> np.ndarray:
+    """Inner weights e[i, j]: how much construct i contributes to the inner proxy of construct j."""
+    a = spec.adjacency
+    if scheme == "centroid":
+        return np.sign(construct_corr) * (a + a.T)
+    if scheme == "factorial":
+        return construct_corr * (a + a.T)
+    # Path weighting: successors enter with their correlation, predecessors with their multiple-regression
+    # weight in predicting j (Lohmöller 1989; as seminr's path_weighting).
+    e = construct_corr * a.T
+    for j, pred in enumerate(spec.predecessors):
+        if len(pred):
+            e[pred, j] = _solve(construct_corr[np.ix_(pred, pred)], construct_corr[pred, j])
+    return e
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError as exc:
+        raise _Degenerate("the predictors of a construct are perfectly collinear") from exc
+
+
+def _fit(
+    matrix: np.ndarray,
+    spec: _Spec,
+    scheme: str,
+    max_iter: int,
+    tol: float,
+    start: np.ndarray | None = None,
+) -> _Fit:
+    """Lohmöller's iteration with Mode A outer weights, entirely on the p x p indicator matrix."""
+    p = len(spec.items)
+    cols = np.arange(p)
+    item_sd = np.sqrt(np.diag(matrix))  # to measure changes on the standardized-weight scale
+    w = _standardize(np.ones(p) if start is None else start, matrix, spec)
+    change = math.inf
+    for iteration in range(1, max_iter + 1):
+        block = _block(w, spec)
+        item_score = matrix @ block  # cov(item, construct score)
+        e = _inner(block.T @ item_score, spec, scheme)
+        # Mode A: the new weight of item k is its covariance with the inner proxy of its own construct.
+        new = _standardize((item_score @ e)[cols, spec.member], matrix, spec)
+        change = float(np.abs((new - w) * item_sd).sum())
+        w = new
+        if change < tol:
+            return _Fit(w, iteration, True, change)
+    return _Fit(w, max_iter, False, change)
+
+
+def _structural(construct_corr: np.ndarray, spec: _Spec) -> tuple[np.ndarray, dict[int, float]]:
+    """Standardized path coefficients (OLS of each endogenous score on its predecessors) and R²."""
+    c = len(spec.constructs)
+    coef = np.zeros((c, c))
+    r2: dict[int, float] = {}
+    for j, pred in enumerate(spec.predecessors):
+        if len(pred):
+            beta = _solve(construct_corr[np.ix_(pred, pred)], construct_corr[pred, j])
+            coef[pred, j] = beta
+            r2[j] = float(beta @ construct_corr[pred, j])
+    return coef, r2
+
+
+# ----------------------------------------------------------------------------------------------------
+# Quality criteria and index
+# ----------------------------------------------------------------------------------------------------
+
+
+def _alpha(matrix: np.ndarray, spec: _Spec) -> np.ndarray:
+    """Cronbach's alpha per block from the fitted matrix (1 for a single item, as seminr reports)."""
+    out = np.ones(len(spec.constructs))
+    for j in range(len(spec.constructs)):
+        idx = np.flatnonzero(spec.member == j)
+        k = len(idx)
+        if k > 1:
+            sub = matrix[np.ix_(idx, idx)]
+            out[j] = k / (k - 1) * (1 - np.trace(sub) / sub.sum())
+    return out
+
+
+def _composite_reliability(loadings: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray]:
+    """Dillon-Goldstein rho_C and Fornell-Larcker AVE from the loadings (1 for single items, as seminr)."""
+    c = len(spec.constructs)
+    rho_c, ave = np.ones(c), np.ones(c)
+    for j in range(c):
+        lam = loadings[spec.member == j]
+        if len(lam) > 1:
+            top = lam.sum() ** 2
+            rho_c[j] = top / (top + (1 - lam**2).sum())
+            ave[j] = float(np.mean(lam**2))
+    return rho_c, ave
+
+
+def _htmt(corr: np.ndarray, spec: _Spec) -> dict[str, dict[str, float]]:
+    """Heterotrait-monotrait ratio (Henseler et al. 2015) for every pair of constructs, both ways round."""
+    a = np.abs(corr)
+    c = len(spec.constructs)
+    blocks = [np.flatnonzero(spec.member == j) for j in range(c)]
+    mono = np.ones(c)
+    for j, idx in enumerate(blocks):
+        k = len(idx)
+        if k > 1:
+            sub = a[np.ix_(idx, idx)]
+            mono[j] = (sub.sum() - np.trace(sub)) / (k * (k - 1))
+    out: dict[str, dict[str, float]] = {name: {} for name in spec.constructs}
+    for i in range(c):
+        for j in range(i + 1, c):
+            value = float(a[np.ix_(blocks[i], blocks[j])].mean() / math.sqrt(mono[i] * mono[j]))
+            out[spec.constructs[i]][spec.constructs[j]] = value
+            out[spec.constructs[j]][spec.constructs[i]] = value
+    return out
+
+
+def _index(
+    raw_w: np.ndarray,
+    means: np.ndarray,
+    spec: _Spec,
+    scales: Mapping[str, tuple[float, float]] | None,
+    notes: list[str],
+) -> dict[str, float | None]:
+    """ACSI-style 0-100 index per construct; None where the response scale is not given."""
+    scales = dict(scales or {})
+    unknown = [name for name in scales if name not in spec.constructs]
+    if unknown:
+        raise AnalysisError(f"scales names construct(s) without a block: {', '.join(unknown)}.")
+    out: dict[str, float | None] = {}
+    for j, name in enumerate(spec.constructs):
+        idx = np.flatnonzero(spec.member == j)
+        w = raw_w[idx]
+        if (w < 0).any():
+            negative = ", ".join(spec.items[k] for k in idx[w < 0])
+            notes.append(
+                f"Construct '{name}' has negative outer weights ({negative}); its index is not a weighted "
+                f"mean of its items, and these items may need reverse coding."
+            )
+        if name not in scales:
+            out[name] = None
+            continue
+        low, high = (float(v) for v in scales[name])
+        if not high > low:
+            raise AnalysisError(f"scales['{name}'] must be (minimum, maximum) with maximum > minimum.")
+        if not w.sum() > 0:
+            notes.append(f"The outer weights of '{name}' do not sum to a positive number; no index is given.")
+            out[name] = None
+            continue
+        level = float((w / w.sum()) @ means[idx])
+        out[name] = 100 * (level - low) / (high - low)
+    return out
+
+
+def _small_sample_note(n: int, spec: _Spec, notes: list[str]) -> None:
+    """The ten-times rule of thumb (Barclay et al. 1995) for reflective models."""
+    most = max(len(pred) for pred in spec.predecessors)
+    if n < 10 * most:
+        notes.append(
+            f"Only {n} respondents for a construct with {most} incoming paths; PLS rules of thumb ask for at "
+            f"least {10 * most} (ten per path), so estimates may be unstable."
+        )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Bootstrap
+# ----------------------------------------------------------------------------------------------------
+
+
+def _bootstrap_paths(
+    xc: np.ndarray,
+    m: int,
+    n_boot: int,
+    rng: np.random.Generator,
+    spec: _Spec,
+    scheme: str,
+    scaled: bool,
+    max_iter: int,
+    tol: float,
+    start: np.ndarray,
+) -> np.ndarray:
+    """Path coefficients of every resample (rows; NaN where a resample could not be estimated)."""
+    out = np.full((n_boot, len(spec.edges)), np.nan)
+    b = 0
+    for batch in _resample_covariances(xc, m, n_boot, rng):
+        for matrix in batch:
+            var = np.diag(matrix)
+            # A resample can miss every non-modal answer of an item; such a resample is left out, not fatal.
+            if np.all(var > 0):
+                if scaled:
+                    sd = np.sqrt(var)
+                    matrix = matrix / np.outer(sd, sd)
+                try:
+                    fit = _fit(matrix, spec, scheme, max_iter, tol, start)
+                    if fit.converged:
+                        block = _block(fit.weights, spec)
+                        coef, _ = _structural(block.T @ matrix @ block, spec)
+                        out[b] = [coef[s, t] for s, t in spec.edges]
+                except _Degenerate:
+                    pass
+            b += 1
+    return out
+
+
+def _resample_covariances(
+    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Covariance matrices of bootstrap resamples of size m, in batches of shape (k, p, p).
+
+    A resample is a vector of row counts; its sums and cross-products are one matrix product of the counts
+    with [x, x_i * x_j] (upper triangle), so a batch of resamples costs one large, efficient product
+    instead of a copy of the data per resample. The counts are drawn one resample at a time, so the stream
+    of random numbers, and hence the result for a given seed, does not depend on the batch size.
+    """
+    n, p = xc.shape
+    q = p + p * (p + 1) // 2
+    rows = np.ascontiguousarray(xc.T)  # items as rows, so the products below run on contiguous memory
+    batch = max(1, min(n_boot, _BATCH_CELLS // n))
+    iu, ju = np.triu_indices(p)
+    done = 0
+    while done < n_boot:
+        k = min(batch, n_boot - done)
+        counts = np.empty((k, n), dtype=np.uint16)
+        for r in range(k):
+            counts[r] = np.bincount(rng.integers(0, n, size=m), minlength=n)
+        sums = np.zeros((k, q))
+        for lo in range(0, n, _ROW_CHUNK):
+            part = rows[:, lo : lo + _ROW_CHUNK]
+            design = np.empty((q, part.shape[1]))
+            design[:p] = part
+            at = p
+            for i in range(p):
+                np.multiply(part[i], part[i:], out=design[at : at + p - i])
+                at += p - i
+            sums += counts[:, lo : lo + _ROW_CHUNK].astype(np.float64) @ design.T
+        mean = sums[:, :p] / m
+        cross = np.zeros((k, p, p))
+        cross[:, iu, ju] = sums[:, p:]
+        cross[:, ju, iu] = sums[:, p:]
+        yield (cross - m * mean[:, :, None] * mean[:, None, :]) / (m - 1)
+        done += k
