@@ -199,6 +199,11 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
         raise AnalysisError("The data has no rows: there are no respondents to analyse.")
     notes: list[str] = []
     _check_known(df, spec, by)
+    # Instruments give a scale for every numeric item, answered or not: an unknown name here is only noted.
+    unused = [name for name in spec.scales if name not in spec.constructs and name not in df.columns]
+    if unused:
+        notes.append(f"'scales' names {_quoted(unused)}, which are neither constructs nor columns of the "
+                     "data; ignored.")
 
     recommend = spec.recommend if spec.recommend not in spec.constructs else None
     if spec.constructs:
@@ -327,9 +332,6 @@ def _check_known(df: pd.DataFrame, spec: ModelSpec, by: str | None) -> None:
         for name in [driver.outcome, *driver.predictors]:
             if name not in spec.constructs:
                 need(name, f"drivers[{i}]")
-    for name in spec.scales:
-        if name not in spec.constructs:
-            need(name, "scales")
     if by is not None:
         need(by, "--by")
     if not wanted:

@@ -192,33 +192,32 @@ def load_model(path: str | Path) -> ModelSpec:
 
 def find_cycle(paths: Mapping[str, Sequence[str]]) -> list[str] | None:
     """A cycle in the structural model as [A, B, ..., A] (sources point to targets), or None."""
-    # Edges run source -> target; colours: 0 unvisited, 1 on the current DFS stack, 2 done.
     edges: dict[str, list[str]] = {}
     for target, sources in paths.items():
         for source in sources:
             edges.setdefault(source, []).append(target)
-    colour: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        colour[node] = 1
-        stack.append(node)
-        for nxt in edges.get(node, []):
-            if colour.get(nxt, 0) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if colour.get(nxt, 0) == 0:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        colour[node] = 2
-        return None
-
-    for node in list(edges):
-        if colour.get(node, 0) == 0:
-            found = visit(node)
-            if found:
-                return found
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    for start in edges:
+        if state.get(start):
+            continue
+        # Iterative depth-first search: a long chain of constructs cannot hit the recursion limit.
+        stack: list[tuple[str, int]] = [(start, 0)]
+        state[start] = 1
+        while stack:
+            node, position = stack[-1]
+            successors = edges.get(node, [])
+            if position == len(successors):
+                state[node] = 2
+                stack.pop()
+                continue
+            stack[-1] = (node, position + 1)
+            successor = successors[position]
+            if state.get(successor) == 1:
+                trail = [name for name, _ in stack]
+                return trail[trail.index(successor):] + [successor]
+            if not state.get(successor):
+                state[successor] = 1
+                stack.append((successor, 0))
     return None
 
 

@@ -82,6 +82,20 @@ def test_instrument_model_spec_keys_are_kept() -> None:
     assert spec.to_dict()["kano"] == spec.kano
 
 
+def test_instrument_model_spec_parses() -> None:
+    # The real output of instruments' Instrument.model_spec() for the respondent-flow test instrument.
+    from instruments.registry import validate_instrument
+    from tests.conftest import FLOW_INSTRUMENT
+
+    document = validate_instrument(FLOW_INSTRUMENT).model_spec()
+    spec = ModelSpec.from_dict(document, source="flow_test")
+    assert spec.constructs == document["constructs"]
+    assert spec.recommend == document["outcomes"]["recommend"]
+    assert {name: (s.min, s.max) for name, s in spec.scales.items()} == {
+        name: (scale["min"], scale["max"]) for name, scale in document["scales"].items()
+    }
+
+
 def test_short_forms() -> None:
     spec = ModelSpec.from_dict({
         "constructs": {"Single": "ONLY_ITEM", "Numbers": [101, 102]},
