@@ -514,7 +514,9 @@ def _model_spec(instrument: Instrument) -> dict[str, Any]:
     paths = {target: [s for s in sources if s in constructs] for target, sources in instrument.paths.items()
              if target in constructs}
     paths = {target: sources for target, sources in paths.items() if sources}
-    drivers = [{"outcome": target, "predictors": list(sources)} for target, sources in paths.items()]
+    # Importance is only worth splitting with two or more predictors; one source's importance is its r^2.
+    drivers = [{"outcome": target, "predictors": list(sources)} for target, sources in paths.items()
+               if len(sources) >= 2]
 
     def construct_with(roles: tuple[str, ...]) -> str | None:
         # The construct most of whose items have one of these roles (first such construct in page order).
