@@ -338,7 +338,9 @@ def _check_known(df: pd.DataFrame, spec: ModelSpec, by: str | None) -> None:
         return
     parts = []
     for name, places in wanted.items():
-        close = difflib.get_close_matches(name, list(df.columns), n=3, cutoff=0.6)
+        # Case-insensitive, and loose enough that 'NPS' finds 'NPS_score'.
+        lowered = {str(c).lower(): str(c) for c in df.columns}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)]
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         parts.append(f"'{name}' ({', '.join(dict.fromkeys(places))}{hint})")
     raise AnalysisError(f"Unknown column(s) not in the data: {'; '.join(parts)}. "
@@ -481,10 +483,10 @@ def _by_column(values: pd.Series, codes: list[Any], by: str, notes: list[str]) -
 
 def _too_few_message(n_used: int, method: str, by_column: dict[str, int]) -> str:
     message = f"Only {n_used} respondent(s) can be used; the analysis needs at least {MIN_RESPONDENTS}."
-    worst = sorted(((v, c) for c, v in by_column.items() if v), reverse=True)[:3]
+    worst = sorted((c for c, v in by_column.items() if v), key=lambda c: -by_column[c])[:3]
     if worst:
         message += (" Columns with the most missing answers: "
-                    + ", ".join(f"'{c}' ({v})" for v, c in worst) + ".")
+                    + ", ".join(f"'{c}' ({by_column[c]})" for c in worst) + ".")
         if method == "listwise":
             message += " Try 'missing: {method: pairwise}'."
     return message
