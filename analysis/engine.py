@@ -208,13 +208,19 @@ class _Run:
     # -- EFA ---------------------------------------------------------------------------------------
     def _efa(self) -> dict[str, Any]:
         spec = self.spec.efa
+        # A constant item has no correlations; leave it out rather than lose the whole factor analysis.
+        constant = {c for c in self.prepared.items if not self.data[c].std(ddof=0) > 0}
         sets: list[tuple[str, str, list[str]]] = []
-        if spec.all_items and len(self.prepared.items) >= MIN_EFA_ITEMS:
-            sets.append(("all_items", "EFA (all items)", self.prepared.items))
+        usable = [c for c in self.prepared.items if c not in constant]
+        if spec.all_items and len(usable) >= MIN_EFA_ITEMS:
+            sets.append(("all_items", "EFA (all items)", usable))
+            if constant:
+                self.warnings.append(f"EFA (all items): constant item(s) {', '.join(sorted(constant))} "
+                                     "left out.")
         requested = list(self.spec.constructs) if spec.constructs is True else (spec.constructs or [])
         per_construct: dict[str, Any] = {}
         for name in requested:
-            items = self.spec.constructs[name]
+            items = [c for c in self.spec.constructs[name] if c not in constant]
             if len(items) < MIN_EFA_ITEMS:
                 if spec.constructs is not True:  # only a construct named explicitly deserves a warning
                     self.warnings.append(f"EFA ({name}): needs at least {MIN_EFA_ITEMS} items, has "
@@ -224,9 +230,9 @@ class _Run:
         out: dict[str, Any] = {}
         for key, part, items in sets:
             self.say(f"{part}: {len(items)} items, parallel analysis with {spec.parallel_iter} iterations")
-            frame = self.data[items].dropna()
             try:
-                result = efa(frame, items, n_factors=spec.n_factors, rotation=spec.rotation,
+                # efa handles missing answers pairwise itself (as psych::fa); other methods left none.
+                result = efa(self.data, items, n_factors=spec.n_factors, rotation=spec.rotation,
                              method=spec.method, parallel_iter=spec.parallel_iter, seed=spec.seed)
             except AnalysisError as error:
                 entry = self.fail(part, error, items=items)

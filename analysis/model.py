@@ -24,8 +24,10 @@ ALLOWED_KEYS = (
 )
 MISSING_METHODS = ("listwise", "pairwise", "mean")
 PLS_SCHEMES = ("path", "centroid", "factorial")
-EFA_ROTATIONS = ("oblimin", "promax", "varimax", "quartimax", "geomin_obl", "none")
-EFA_METHODS = ("minres", "ml", "principal")
+#: The rotations and extraction methods of :func:`analysis.efa.efa` (kept in step by a test).
+EFA_ROTATIONS = ("oblimin", "promax", "quartimin", "geomin_obl", "varimax", "quartimax", "equamax", "oblimax",
+                 "geomin_ort", "none")
+EFA_METHODS = ("minres", "ml")
 #: Keys of ``outcomes`` with a meaning to the engine; others are kept for later analyses.
 OUTCOME_ROLES = ("satisfaction", "loyalty", "recommend")
 #: Number of bootstrap resamples when ``pls:`` or a driver does not say.
