@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
-from instruments.registry import InstrumentError, load_instrument, load_instruments
 
+from instruments.registry import InstrumentError, load_instrument, load_instruments
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
 from survey_app.services.instruments import sync_instruments
@@ -37,15 +38,14 @@ def _survey_or_fail(slug: str) -> Survey:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or migrate the database to the newest schema."""
     upgrade()
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
-@click.group("instruments")
-def instruments_group() -> None:
-    """Validate and load questionnaire definitions."""
+instruments_group = AppGroup("instruments", help="Validate and load questionnaire definitions.")
 
 
 @instruments_group.command("validate")
@@ -79,6 +79,7 @@ def _parse_when(value: str | None) -> datetime | None:
 
 
 @click.command("create-survey")
+@with_appcontext
 @click.argument("slug")
 @click.option("--instrument", "instrument_keys", multiple=True, required=True,
               help="Instrument id; repeat to combine modules.")
@@ -105,6 +106,7 @@ def create_survey_command(slug, instrument_keys, anonymous, languages, title_zh,
 
 
 @click.command("generate-responses")
+@with_appcontext
 @click.argument("slug")
 @click.argument("n", type=click.IntRange(min=0))
 @click.option("--seed", default=0, show_default=True, type=int)
@@ -117,6 +119,7 @@ def generate_responses_command(slug: str, n: int, seed: int) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--password", default=None, help="Default: a random password, printed once.")
 @click.option("--role", default="admin", show_default=True)
@@ -132,6 +135,7 @@ def create_admin_command(email: str, password: str | None, role: str) -> None:
 
 
 @click.command("invite")
+@with_appcontext
 @click.argument("slug")
 @click.option("--count", default=1, show_default=True, type=click.IntRange(min=1, max=100_000))
 @click.option("--unit", default=None, help="Unit code the invitees belong to.")
@@ -150,6 +154,7 @@ def invite_command(slug: str, count: int, unit: str | None) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--responses", default=300, show_default=True, type=click.IntRange(min=0))
 @click.option("--admin-email", default="admin@example.com", show_default=True)
 def demo_command(responses: int, admin_email: str) -> None:

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from instruments.schema import Instrument, Item, Page, Scale
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from instruments.schema import Instrument, Item, Page, Scale
 from survey_app.services.answers import AnswerError, check_items
 
 MESSAGES = {
@@ -33,10 +34,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _choices(scale: Scale, lang: str) -> list[tuple[str, str]]:
+def _choices(scale: Scale, lang: str) -> list[SelectChoice]:
     if scale.kind in ("single", "multiple"):
-        return [(str(o.value), o.label.get(lang)) for o in scale.options]
-    return [(str(p), scale.anchors[p].get(lang) if p in scale.anchors else str(p)) for p in scale.points()]
+        return [SelectChoice(str(o.value), o.label.get(lang)) for o in scale.options]
+    if scale.kind == "likert":
+        # every point of an agreement scale is labelled where the instrument says so
+        return [SelectChoice(str(p), scale.anchors[p].get(lang) if p in scale.anchors else str(p))
+                for p in scale.points()]
+    # rating and 0-10 scales show numbers; the end anchors are printed under the row
+    return [SelectChoice(str(p), str(p)) for p in scale.points()]
 
 
 def _field(item: Item, scale: Scale, lang: str) -> Field:

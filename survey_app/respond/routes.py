@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from instruments.schema import Instrument
 from sqlalchemy.exc import IntegrityError
 
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.respond import bp
@@ -80,6 +80,9 @@ def respond(slug: str, token: str | None = None):
     lang = _language(survey)
 
     response = find_by_resume_token(survey, _remembered(survey))
+    if response is None and request.method == "POST":
+        # a page re-sent after the session forgot the response (double post, a second tab): same response
+        response = find_by_submission_key(survey, request.form.get("submission_key"))
     if response is not None and response.status == "complete":
         return redirect(url_for("respond.thanks", slug=slug))
     invitation: Invitation | None = None
@@ -123,7 +126,8 @@ def respond(slug: str, token: str | None = None):
             db.session.commit()
             return redirect(_page_url(slug, token, following))
     else:
-        form = form_class(data=answers, submission_key=secrets.token_hex(16))
+        key = response.submission_key if response else secrets.token_hex(16)
+        form = form_class(data=answers, submission_key=key)
 
     visible_pages = [i for i in range(len(instrument.pages)) if _page_has_visible_items(instrument, i, answers)]
     position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
@@ -182,6 +186,7 @@ def resume(slug: str, resume_token: str):
     if response is None or response.status == "complete":
         return _unavailable("bad_link", survey)
     _remember(survey, resume_token)
+    session["lang"] = response.language  # continue in the language the respondent chose
     return redirect(url_for("respond.respond", slug=slug))
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from instruments.registry import combine, load_instruments
 from instruments.schema import Instrument, Text
-
 from survey_app.extensions import db
 from survey_app.models import InstrumentRecord
 

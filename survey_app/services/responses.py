@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from instruments.schema import Instrument
 
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.tokens import new_token, token_hash

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 import sqlalchemy as sa
-from instruments.schema import Instrument
 
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Survey, Unit
 from survey_app.services.instruments import build_instrument
