@@ -39,6 +39,9 @@ BOOTSTRAP_SUBSAMPLE = 20_000
 MIN_EFA_ITEMS = 3
 
 Progress = Callable[[str], None]
+#: Failures that end one part of the run but not the others: unusable input for that part, and numerical
+#: breakdowns of the linear algebra on degenerate data (which the part's own checks did not anticipate).
+PART_ERRORS = (AnalysisError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError)
 
 
 def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
@@ -112,8 +115,10 @@ class _Run:
         self.succeeded += 1
         return out
 
-    def fail(self, part: str, error: AnalysisError, **context: Any) -> dict[str, Any]:
+    def fail(self, part: str, error: Exception, **context: Any) -> dict[str, Any]:
         message = str(error)
+        if not isinstance(error, AnalysisError):
+            message = f"the computation broke down on this data ({type(error).__name__}: {error})."
         self.warnings.append(f"{part}: {message}")
         self.failures.append(f"{part}: {message}")
         return {**to_jsonable(context), "error": message}
@@ -199,7 +204,7 @@ class _Run:
                 self.warnings.append(f"{part}: its items have different scales, so no 0-100 index is given.")
             try:
                 summary = construct_summary(self.data, items, scale=scale, missing=missing)
-            except AnalysisError as error:
+            except PART_ERRORS as error:
                 out[name] = self.fail(part, error, items=items)
                 continue
             out[name] = self.collect(part, summary)
@@ -234,7 +239,7 @@ class _Run:
                 # efa handles missing answers pairwise itself (as psych::fa); other methods left none.
                 result = efa(self.data, items, n_factors=spec.n_factors, rotation=spec.rotation,
                              method=spec.method, parallel_iter=spec.parallel_iter, seed=spec.seed)
-            except AnalysisError as error:
+            except PART_ERRORS as error:
                 entry = self.fail(part, error, items=items)
             else:
                 entry = self.collect(part, result)
@@ -268,7 +273,7 @@ class _Run:
             result = pls_pm(frame, blocks, arrows, scheme=spec.pls.scheme, scaled=spec.pls.scaled,
                             max_iter=spec.pls.max_iter, tol=spec.pls.tol, bootstrap=spec.pls.bootstrap,
                             seed=spec.pls.seed, bootstrap_subsample=subsample, scales=scales or None)
-        except AnalysisError as error:
+        except PART_ERRORS as error:
             return self.fail("PLS", error, constructs=names)
         # Construct scores are standardized composites of this sample: not exported (see docs/analysis.md).
         out = self.collect("PLS", _without(result, "scores"))
@@ -289,7 +294,7 @@ class _Run:
             result = key_drivers(frame, outcome=driver.outcome, predictors=list(driver.predictors),
                                  bootstrap=driver.bootstrap, seed=driver.seed, bootstrap_subsample=subsample,
                                  scales=scales or None)
-        except AnalysisError as error:
+        except PART_ERRORS as error:
             return self.fail(part, error, outcome=driver.outcome, predictors=driver.predictors, kinds=kinds)
         out = self.collect(part, result)
         out["kinds"] = kinds
@@ -314,7 +319,7 @@ class _Run:
             if count:
                 self.say(f"NPS on '{column}'")
             result = nps(values)
-        except AnalysisError as error:
+        except PART_ERRORS as error:
             return self.fail("NPS", error, column=self.spec.recommend) if count else {"error": str(error)}
         if not count:
             return to_jsonable(result)
@@ -357,7 +362,7 @@ class _Run:
             table = pd.DataFrame({column: values, by: labels}).dropna()
             try:
                 result = compare_groups(table, by=by, column=column)
-            except AnalysisError as error:
+            except PART_ERRORS as error:
                 tests[column] = self.fail(f"Groups ({column})", error)
                 continue
             tests[column] = self.collect(f"Groups ({column})", result)
