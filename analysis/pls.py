@@ -20,7 +20,7 @@ from analysis.errors import AnalysisError
 ALLOWED = ("path", "centroid", "factorial")
 
 #: Count cells (resamples x rows) drawn per bootstrap batch; bounds the memory of the resampling step.
-_BATCH_CELLS = 1 << 24
+_BATCH_CELLS = 1 << 25
 #: Rows per chunk when accumulating the resamples' cross-products.
 _ROW_CHUNK = 4096
 
@@ -383,7 +383,7 @@ def _matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
     text = [item for item in spec.items if not pd.api.types.is_numeric_dtype(frame[item])]
     if text:
         raise AnalysisError(f"items must be numeric; not numeric: {', '.join(text)}.")
-    x = frame.to_numpy(dtype=float)
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
     missing = [item for item, bad in zip(spec.items, ~np.isfinite(x).all(axis=0), strict=True) if bad]
     if missing:
         raise AnalysisError(
@@ -628,10 +628,37 @@ def _resample_covariances(
 ) -> Iterator[np.ndarray]:
     """Covariance matrices of bootstrap resamples of size m, in batches of shape (k, p, p).
 
-    A resample is a vector of row counts; its sums and cross-products are one matrix product of the counts
-    with [x, x_i * x_j] (upper triangle), so a batch of resamples costs one large, efficient product
-    instead of a copy of the data per resample. The counts are drawn one resample at a time, so the stream
-    of random numbers, and hence the result for a given seed, does not depend on the batch size.
+    Both ways of forming a resample draw the same row indices (one ``integers`` call per resample), so a
+    seed gives the same resamples whichever way, and whatever the batch size.
+    """
+    n = len(xc)
+    # Weighting a row costs about a tenth of copying a randomly drawn one (random copies wait on memory,
+    # measured on 24 items), so copying the drawn rows wins once m is below n / 10.
+    if 10 * m <= n:
+        yield from _gathered_covariances(xc, m, n_boot, rng)
+    else:
+        yield from _counted_covariances(xc, m, n_boot, rng)
+
+
+def _gathered_covariances(
+    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Resample covariances by copying the m drawn rows (for subsamples much smaller than the data)."""
+    n = len(xc)
+    for _ in range(n_boot):
+        rows = xc[rng.integers(0, n, size=m)]
+        rows = rows - rows.mean(axis=0)
+        yield (rows.T @ rows / (m - 1))[None]
+
+
+def _counted_covariances(
+    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Resample covariances from row counts: one large matrix product per batch of resamples.
+
+    A resample is a vector of row counts; its sums and cross-products are the product of the counts with
+    [x, x_i * x_j] (upper triangle), so a batch of resamples costs one large, efficient product instead of
+    a copy of the data per resample (which would cost as many operations, at far lower speed).
     """
     n, p = xc.shape
     q = p + p * (p + 1) // 2

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import pls
 from analysis.errors import AnalysisError
 from analysis.jsonable import to_jsonable
 from analysis.pls import ALLOWED, PLSResult, pls_pm
@@ -401,6 +402,19 @@ def test_bootstrap_subsample_rescales_to_the_full_sample() -> None:
     # A subsample at least as large as the data is an ordinary bootstrap.
     same = pls_pm(data.iloc[:500], blocks, {"X": ["Y"]}, bootstrap=20, seed=3, bootstrap_subsample=1_000)
     assert same.bootstrap["subsample"] is None
+
+
+def test_resampling_routes_give_the_covariance_of_the_drawn_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bootstrap never copies resamples of the full size: it weights rows by their counts, in batches.
+    # Whatever the route and the batch size, each matrix must be np.cov of the rows the seed draws.
+    monkeypatch.setattr(pls, "_BATCH_CELLS", 600)  # two resamples of 300 rows per batch
+    x = np.random.default_rng(0).integers(1, 11, size=(300, 4)).astype(float)
+    xc = x - x.mean(axis=0)
+    draws = np.random.default_rng(9)
+    direct = np.stack([np.cov(x[draws.integers(0, 300, size=120)], rowvar=False) for _ in range(5)])
+    for route in (pls._counted_covariances, pls._gathered_covariances):
+        got = np.concatenate(list(route(xc, 120, 5, np.random.default_rng(9))))
+        np.testing.assert_allclose(got, direct, rtol=1e-10, atol=1e-12)
 
 
 def test_without_bootstrap_every_path_has_a_null_se_in_json(four: PLSResult) -> None:
