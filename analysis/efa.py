@@ -155,13 +155,24 @@ def _by_factor(names: list[str], row: np.ndarray) -> dict[str, float]:
     return {f: float(v) for f, v in zip(names, row, strict=True)}
 
 
-def _correlations(x: np.ndarray) -> tuple[np.ndarray, int, list[str]]:
+def _correlations(x: np.ndarray, items: list[str]) -> tuple[np.ndarray, int, list[str]]:
     notes: list[str] = []
     missing = np.isnan(x)
+    if missing.any():
+        x = x[~missing.all(axis=1)]
+        r, pair_n = _pairwise_correlation(x)
+        spread = ~np.isnan(np.diag(r))
+    else:
+        cov = complete_covariance(x)
+        spread = np.diag(cov) > 0
+    constant = [c for c, ok in zip(items, spread, strict=True) if not ok]
+    if constant:
+        raise AnalysisError(
+            f"These items have no variance (everyone gave the same answer): {', '.join(constant)}; "
+            "leave them out of the factor analysis."
+        )
     if not missing.any():
-        return cov_to_cor(complete_covariance(x)), x.shape[0], notes
-    x = x[~missing.all(axis=1)]
-    r, pair_n = _pairwise_correlation(x)
+        return cov_to_cor(cov), x.shape[0], notes
     notes.append(
         f"{int(missing.any(axis=1).sum())} respondents skipped some items: correlations use "
         f"pairwise-complete answers (as psych::fa), the smallest pair having {int(pair_n.min())} respondents."
@@ -228,14 +239,7 @@ def efa(
     p = len(items)
     notes: list[str] = []
 
-    sd = np.nanstd(x, axis=0)
-    constant = [c for c, s in zip(items, sd, strict=True) if not s > 0]
-    if constant:
-        raise AnalysisError(
-            f"These items have no variance (everyone gave the same answer): {', '.join(constant)}; "
-            "leave them out of the factor analysis."
-        )
-    r, n, corr_notes = _correlations(x)
+    r, n, corr_notes = _correlations(x, items)
     notes.extend(corr_notes)
     if n <= p:
         raise AnalysisError(

@@ -72,19 +72,40 @@ def item_matrix(df: pd.DataFrame, items: Sequence[str], *, what: str = "construc
     return x
 
 
+def _pairwise_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair of columns: count, sums, sums of squares and cross-products over the rows both answered.
+
+    Matrix products instead of a loop over pairs. With the missingness mask ``m`` and the zero-filled,
+    column-centred data ``z``: n = m'm, s[i, j] = sum of item i over the rows where item j is also answered
+    = (z'm)[i, j], ss likewise with z^2, and the cross-products z'z. Complete rows add the same amount to
+    every pair, so they go through one symmetric product and column sums; only the rows with gaps need
+    the mask products.
+    """
+    mask = ~np.isnan(x)
+    # Centring on each column's own mean first keeps the one-pass formulas precise.
+    z = np.where(mask, x - np.nanmean(x, axis=0), 0.0)
+    full = mask.all(axis=1)
+    zc, zi, mi = z[full], z[~full], mask[~full].astype(np.float64)
+    p = x.shape[1]
+    sxy = zc.T @ zc + zi.T @ zi
+    ones = np.ones((1, p))
+    n = full.sum() + mi.T @ mi
+    s = zc.sum(axis=0)[:, None] * ones
+    ss = (zc * zc).sum(axis=0)[:, None] * ones
+    if zi.shape[0]:
+        both = np.hstack([zi, zi * zi]).T @ mi  # one product for the sums and the sums of squares
+        s = s + both[:p]
+        ss = ss + both[p:]
+    return n, s, ss, sxy
+
+
 def pairwise_covariance(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Covariances from pairwise-complete observations (R ``cov(x, use = "pairwise")``) and the pair counts.
 
-    Four matrix products instead of a loop over pairs: with the missingness mask ``m`` and zero-filled,
-    column-centred data ``z``, every pair's sums over its complete rows are entries of ``z'm``, ``z'z``, ...
+    Each covariance uses the means of its own complete pairs; the variances on the diagonal use every
+    answer to the item.
     """
-    mask = ~np.isnan(x)
-    m = mask.astype(np.float64)
-    # Centre on each column's own mean first: the one-pass formulas below then lose no precision.
-    z = np.where(mask, x - np.nanmean(x, axis=0), 0.0)
-    n = m.T @ m
-    s = z.T @ m  # s[i, j]: sum of item i over the rows where item j is also answered
-    sxy = z.T @ z
+    n, s, _, sxy = _pairwise_sums(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (sxy - s * s.T / n) / (n - 1)
     return cov, n
@@ -94,24 +115,19 @@ def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Correlations from pairwise-complete observations (R ``cor(x, use = "pairwise")``) and the pair counts.
 
     Each correlation uses the means and standard deviations of its own complete pairs, as R and pandas do.
+    A column without variance gets NaN correlations.
     """
-    mask = ~np.isnan(x)
-    m = mask.astype(np.float64)
-    z = np.where(mask, x - np.nanmean(x, axis=0), 0.0)
-    n = m.T @ m
-    s = z.T @ m
-    ss = (z * z).T @ m  # sum of squares of item i over the rows where item j is also answered
-    sxy = z.T @ z
+    n, s, ss, sxy = _pairwise_sums(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         cxy = sxy - s * s.T / n
         vx = ss - s * s / n
         r = cxy / np.sqrt(vx * vx.T)
-    np.fill_diagonal(r, 1.0)
+    r[np.diag_indices_from(r)] = np.where(np.diag(vx) > 0, 1.0, np.nan)
     return r, n
 
 
 def complete_covariance(x: np.ndarray) -> np.ndarray:
-    """Covariance matrix of complete data (no NaN), by one centred matrix product."""
+    """Covariance matrix of complete data (no NaN), by one centred (symmetric) matrix product."""
     z = x - x.mean(axis=0)
     return (z.T @ z) / (x.shape[0] - 1)
 
