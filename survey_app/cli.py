@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask_migrate import upgrade
 from instruments.registry import InstrumentError, load_instrument, load_instruments
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
+from survey_app.services.analysis import analyze_survey
 from survey_app.services.instruments import sync_instruments
 from survey_app.services.invitations import create_invitations
 from survey_app.services.surveys import create_survey, get_survey
@@ -178,8 +180,27 @@ def demo_command(responses: int, admin_email: str) -> None:
     click.echo(admin_line or f"admin account {admin_email} already exists (password printed when it was made)")
 
 
+@click.command("analyze")
+@with_appcontext
+@click.argument("slug")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write RESULT.json.")
+@click.option("--by", default=None, help="Item code to compare groups by (e.g. the unit question).")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def analyze_command(slug: str, out_path: Path, by: str | None, quiet: bool) -> None:
+    """Analyse a survey's responses with its instrument's model; writes the same JSON as python -m analysis."""
+    survey = _survey_or_fail(slug)
+    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    try:
+        result = analyze_survey(survey, by=by, progress=progress)
+    except ValueError as exc:  # AnalysisError included: a message the user can act on
+        _fail(str(exc))
+    out_path.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"{result['n_used']} of {result['n']} responses analysed; results in {out_path}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, instruments_group, create_survey_command, generate_responses_command,
-                    create_admin_command, invite_command, demo_command):
+                    create_admin_command, invite_command, demo_command, analyze_command):
         app.cli.add_command(command)

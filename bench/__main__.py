@@ -1,0 +1,21 @@
+"""``python -m bench [analysis] [--large]``: run the benchmarks and print a table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench import analysis_bench
+
+SUITES = {"analysis": analysis_bench.main}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("suite", nargs="?", choices=sorted(SUITES), default="analysis")
+    args, rest = parser.parse_known_args(argv)
+    return SUITES[args.suite](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
