@@ -123,9 +123,10 @@ def pls_pm(
     seed : int, optional
         Seed of the numpy random generator used for resampling; the same seed gives the same intervals.
     bootstrap_subsample : int, optional
-        For very large samples: draw this many rows per resample instead of ``n`` (the m-out-of-n bootstrap)
-        and rescale the spread of the estimates by ``sqrt(m / n)`` to the full sample size. An approximation,
-        recorded in ``bootstrap["subsample"]`` and in ``warnings``.
+        For very large samples: draw this many rows per resample instead of ``n`` (the m-out-of-n bootstrap,
+        Bickel, Götze & van Zwet 1997) and rescale the spread of the estimates to the full sample: SE times
+        ``sqrt(m / n)``, interval ``estimate + sqrt(m / n) * (percentile - estimate)``. An approximation for
+        very large samples, recorded in ``bootstrap["subsample"]`` (None when every resample has n rows).
     scales : dict of str to (float, float), optional
         Construct -> (minimum, maximum) of its items' response scale, for the 0-100 index. Constructs not
         listed get ``None``.
@@ -146,9 +147,13 @@ def pls_pm(
     Notes
     -----
     Lohmöller's algorithm with Mode A outer estimation, started from unit weights; path coefficients and R² by
-    OLS on the construct scores. Index (Fornell et al. 1996): unstandardized weights (standardized weight /
-    item SD) rescaled to sum to 1 per construct, the weighted mean of the raw item means, then
-    100 (x - min) / (max - min). HTMT as Henseler, Ringle & Sarstedt (2015), on absolute item correlations.
+    OLS on the construct scores. ``iterations`` counts outer-weight updates (seminr prints one less: its loop
+    counter starts at 0). Loadings are item-score correlations; alpha, rho_C and AVE are 1 for a single item
+    and alpha uses the item correlations when ``scaled`` (seminr's reliability table).
+
+    Index (Fornell et al. 1996): unstandardized weights (standardized weight / item SD) rescaled to sum to 1
+    per construct, the weighted mean of the raw item means, then 100 (x - min) / (max - min). HTMT as
+    Henseler, Ringle & Sarstedt (2015), on absolute item correlations.
 
     Examples
     --------
@@ -244,11 +249,6 @@ def pls_pm(
                 ]
         else:
             notes.append("Fewer than two bootstrap resamples could be estimated; no standard errors given.")
-        if used_subsample is not None:
-            notes.append(
-                f"Bootstrap resamples drew {m} of the {n} rows each (m-out-of-n bootstrap); their spread was "
-                f"rescaled by sqrt({m}/{n}) to the full sample, an approximation for very large samples."
-            )
 
     items = list(spec.items)
     names = list(spec.constructs)
