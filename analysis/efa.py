@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import AnalysisError
-from analysis.measurement import HEYWOOD_COMMUNALITY, complete_covariance, cov_to_cor, item_matrix
+from analysis.measurement import HEYWOOD_COMMUNALITY, complete_covariance, cov_to_cor, item_matrix, varies
 from analysis.measurement import pairwise_correlation as _pairwise_correlation
 
 ROTATIONS = (
@@ -158,21 +158,16 @@ def _by_factor(names: list[str], row: np.ndarray) -> dict[str, float]:
 def _correlations(x: np.ndarray, items: list[str]) -> tuple[np.ndarray, int, list[str]]:
     notes: list[str] = []
     missing = np.isnan(x)
-    if missing.any():
-        x = x[~missing.all(axis=1)]
-        r, pair_n = _pairwise_correlation(x)
-        spread = ~np.isnan(np.diag(r))
-    else:
-        cov = complete_covariance(x)
-        spread = np.diag(cov) > 0
-    constant = [c for c, ok in zip(items, spread, strict=True) if not ok]
+    constant = [c for c, ok in zip(items, varies(x), strict=True) if not ok]
     if constant:
         raise AnalysisError(
             f"These items have no variance (everyone gave the same answer): {', '.join(constant)}; "
             "leave them out of the factor analysis."
         )
     if not missing.any():
-        return cov_to_cor(cov), x.shape[0], notes
+        return cov_to_cor(complete_covariance(x)), x.shape[0], notes
+    x = x[~missing.all(axis=1)]
+    r, pair_n = _pairwise_correlation(x)
     notes.append(
         f"{int(missing.any(axis=1).sum())} respondents skipped some items: correlations use "
         f"pairwise-complete answers (as psych::fa), the smallest pair having {int(pair_n.min())} respondents."

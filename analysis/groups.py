@@ -118,7 +118,12 @@ def compare_groups(df: pd.DataFrame, *, by: str, column: str, min_group_size: in
     dropped = len(df) - len(data)
     if dropped:
         notes.append(f"{dropped} rows without '{column}' or '{by}' were left out.")
-    summary = data.groupby("g", sort=True)["y"].agg(["count", "mean", "var"])
+    try:
+        summary = data.groupby("g", sort=True)["y"].agg(["count", "mean", "var"])
+    except TypeError:
+        # Labels of mixed types (numbers and text) cannot be ordered; compare them as text.
+        data["g"] = data["g"].astype(str)
+        summary = data.groupby("g", sort=True)["y"].agg(["count", "mean", "var"])
     small = summary.index[summary["count"] < min_group_size]
     if len(small):
         notes.append(

@@ -72,6 +72,15 @@ def item_matrix(df: pd.DataFrame, items: Sequence[str], *, what: str = "construc
     return x
 
 
+def varies(x: np.ndarray) -> np.ndarray:
+    """Which columns hold at least two different answers (NaN ignored).
+
+    Compared directly rather than through a variance, which rounding can leave a hair above zero.
+    """
+    with np.errstate(invalid="ignore"):
+        return np.nanmax(x, axis=0) > np.nanmin(x, axis=0)
+
+
 def _pairwise_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per pair of columns: count, sums, sums of squares and cross-products over the rows both answered.
 
@@ -266,14 +275,13 @@ def construct_summary(
     if len(items) == 1:
         return ConstructSummary(items, n, None, None, None, mean, sd, index, item_total, notes)
 
-    var = np.diag(cov)
-    constant = [c for c, v in zip(items, var, strict=True) if not v > 0]
+    keep = varies(x)
+    constant = [c for c, k in zip(items, keep, strict=True) if not k]
     for c in constant:
         notes.append(
             f"Item '{c}' has no variance (every respondent gave the same answer); it is left out of alpha, "
             "omega and the item-total correlations."
         )
-    keep = np.array([v > 0 for v in var])
     kept = [c for c, k in zip(items, keep, strict=True) if k]
     if len(kept) >= 2:
         sub = cov[np.ix_(keep, keep)]
@@ -313,7 +321,7 @@ def _covariance(df: pd.DataFrame, items: Sequence[str], missing: str) -> np.ndar
         cov = complete_covariance(x)
     else:
         cov, _ = pairwise_covariance(x)
-    constant = [c for c, v in zip(items, np.diag(cov), strict=True) if not v > 0]
+    constant = [c for c, k in zip(items, varies(x), strict=True) if not k]
     if constant:
         raise AnalysisError(f"These items have no variance: {', '.join(constant)}; leave them out.")
     return cov

@@ -148,6 +148,14 @@ def test_group_without_spread_is_a_caveat() -> None:
     assert to_jsonable(res)["welch_anova"]["F"] is None
 
 
+def test_mixed_type_labels_are_compared_as_text() -> None:
+    df = pd.DataFrame({"seg": [1, 1, 1, "x", "x", "x"], "y": [1.0, 2.0, 3.0, 2.0, 4.0, 6.0]}, dtype=object)
+    df["y"] = df["y"].astype(float)
+    res = compare_groups(df, by="seg", column="y")
+    assert list(res.groups) == ["1", "x"]
+    assert res.pairwise[0]["diff"] == pytest.approx(-2.0)
+
+
 def test_bad_columns() -> None:
     df = pd.DataFrame({"seg": ["a", "b"] * 5, "y": ["x"] * 10, "z": range(10)})
     with pytest.raises(AnalysisError, match="'y' is not numeric"):

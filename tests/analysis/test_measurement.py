@@ -196,6 +196,13 @@ def test_constant_item_is_named_and_left_out(keyed: pd.DataFrame) -> None:
     assert to_jsonable(s)["item_total"]["N0"] is None
 
 
+def test_constant_fraction_is_still_constant(keyed: pd.DataFrame) -> None:
+    """0.1 cannot be summed exactly, so a variance test would see spread; the answers are still all equal."""
+    s = construct_summary(keyed.assign(N0=0.1), ["N0", *SCALES["N"]])
+    assert any("'N0'" in w for w in s.warnings)
+    assert s.alpha == pytest.approx(cronbach_alpha(keyed, SCALES["N"])[0], abs=1e-12)
+
+
 def test_all_missing_column_is_an_error(keyed: pd.DataFrame) -> None:
     df = keyed.assign(N6=np.nan)
     with pytest.raises(AnalysisError, match="N6"):
