@@ -41,6 +41,8 @@ N_PERMUTATIONS_BOOTSTRAP = 200
 MIN_RESPONDENTS_PER_PREDICTOR = 10
 #: Variance inflation factors above this are flagged (a common rule of thumb; car::vif's documentation).
 VIF_LIMIT = 5.0
+#: A coefficient whose sign contradicts its correlation is reported as suppression when its p is below this.
+SUPPRESSION_ALPHA = 0.05
 #: Quadrants of the importance-performance map, keyed by (importance high, performance high).
 QUADRANTS = {
     (True, False): "concentrate here",
@@ -111,7 +113,7 @@ class DriverResult:
 def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootstrap: int = 200,
                 seed: int | None = None, bootstrap_subsample: int | None = None,
                 scales: dict[str, tuple[float, float]] | None = None) -> DriverResult:
-    """Key-driver analysis of ``outcome`` on ``predictors``: OLS, Shapley/LMG, relative weights, bootstrap, IPA.
+    """Key-driver analysis of ``outcome``: OLS, Shapley/LMG, relative weights, bootstrap CIs, IPA.
 
     Parameters
     ----------
@@ -195,8 +197,9 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
         if not exact:
             boot_info["shapley_orders"] = N_PERMUTATIONS_BOOTSTRAP
         if valid.sum() < bootstrap:
-            warnings.append(f"{bootstrap - int(valid.sum())} of {bootstrap} bootstrap resamples had a constant "
-                            "or perfectly collinear column and were left out of the confidence intervals.")
+            warnings.append(f"{bootstrap - int(valid.sum())} of {bootstrap} bootstrap resamples had a "
+                            "constant or perfectly collinear column and were left out of the confidence "
+                            "intervals.")
         if len(boot_corr):
             boot_orders = None if exact else orders[:N_PERMUTATIONS_BOOTSTRAP]
             boot_shapley = _shapley(boot_corr, boot_orders)
@@ -287,7 +290,8 @@ def shapley_r2(corr: np.ndarray | pd.DataFrame, outcome: str | int, predictors: 
     else:
         if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) \
                 or n_permutations < 2:
-            raise AnalysisError(f"n_permutations must be a whole number of at least 2, not {n_permutations!r}.")
+            raise AnalysisError(f"n_permutations must be a whole number of at least 2, not "
+                                f"{n_permutations!r}.")
         orders = _permutation_orders(p, int(n_permutations), _resolve_seed(seed))
     return _labelled(_shapley(matrix[None], orders)[0], predictors)
 
@@ -336,8 +340,8 @@ def _numeric_matrix(df: pd.DataFrame, outcome: str, predictors: list[str]) -> np
         raise AnalysisError(f"The outcome '{outcome}' is also listed as a predictor; remove it from the "
                             "predictors.")
     if CONST in predictors:
-        raise AnalysisError(f"A predictor is called '{CONST}', the name reserved for the intercept; rename the "
-                            "column.")
+        raise AnalysisError(f"A predictor is called '{CONST}', the name reserved for the intercept; rename "
+                            "the column.")
     columns = [*predictors, outcome]
     missing = [str(c) for c in columns if c not in df.columns]
     if missing:
@@ -347,15 +351,15 @@ def _numeric_matrix(df: pd.DataFrame, outcome: str, predictors: list[str]) -> np
         if isinstance(series, pd.DataFrame):
             raise AnalysisError(f"Column '{column}' appears more than once in the data.")
         if not pd.api.types.is_numeric_dtype(series):
-            raise AnalysisError(f"Column '{column}' is not numeric (type {series.dtype}); code its answers as "
-                                "numbers before the driver analysis.")
+            raise AnalysisError(f"Column '{column}' is not numeric (type {series.dtype}); code its answers "
+                                "as numbers before the driver analysis.")
     x = df[columns].to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(x)
     if bad.any():
         counts = bad.sum(axis=0)
         listed = ", ".join(f"'{c}' ({k})" for c, k in zip(columns, counts, strict=True) if k)
-        raise AnalysisError(f"Missing or infinite values in {listed}; the driver analysis needs complete rows, "
-                            "so choose how missing answers are handled (listwise, pairwise or mean "
+        raise AnalysisError(f"Missing or infinite values in {listed}; the driver analysis needs complete "
+                            "rows, so choose how missing answers are handled (listwise, pairwise or mean "
                             "replacement) when preparing the data.")
     n, p = x.shape[0], len(predictors)
     if n < p + 2:
@@ -424,15 +428,16 @@ def _resolve_subsample(subsample: int | None, n: int, p: int) -> int | None:
     if subsample is None:
         return None
     if isinstance(subsample, bool) or not isinstance(subsample, (int, np.integer)) or subsample < p + 2:
-        raise AnalysisError(f"bootstrap_subsample must be a whole number of at least {p + 2} (predictors + 2), "
-                            f"not {subsample!r}.")
+        raise AnalysisError(f"bootstrap_subsample must be a whole number of at least {p + 2} "
+                            f"(predictors + 2), not {subsample!r}.")
     # Resampling n or more rows is the ordinary bootstrap.
     return int(subsample) if subsample < n else None
 
 
 def _rng(seed: int, purpose: str) -> np.random.Generator:
     """Independent random streams per purpose, all derived from the one reported seed."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=({"bootstrap": 0, "orders": 1}[purpose],)))
+    key = {"bootstrap": 0, "orders": 1}[purpose]
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 # -- OLS -----------------------------------------------------------------------------------------------------
@@ -446,8 +451,9 @@ def _ols(x: np.ndarray, outcome: str, predictors: list[str], corr: np.ndarray,
     # the resulting non-finite values are reported below instead of as floating-point warnings.
     with np.errstate(divide="ignore", invalid="ignore"):
         fit = sm.OLS(x[:, p], exog).fit()
+        coef, se, p_classic = fit.params, fit.bse, fit.pvalues
         se_hc3 = np.asarray(fit.HC3_se)
-        p_hc3 = 2 * stats.t.sf(np.abs(fit.params / se_hc3), fit.df_resid)
+        p_hc3 = 2 * stats.t.sf(np.abs(coef / se_hc3), fit.df_resid)
         r2, adj_r2 = float(fit.rsquared), float(fit.rsquared_adj)
     if not np.isfinite(se_hc3).all():
         warnings.append("The HC3 robust standard errors could not be computed (a respondent has leverage 1, "
@@ -456,11 +462,11 @@ def _ols(x: np.ndarray, outcome: str, predictors: list[str], corr: np.ndarray,
         warnings.append(f"The predictors explain {outcome} perfectly (R² = 1): it is probably computed from "
                         "them (a total or an index), so a driver analysis says nothing about it.")
     sd = x.std(axis=0, ddof=1)
-    std_beta = fit.params[1:] * sd[:p] / sd[p]
+    std_beta = coef[1:] * sd[:p] / sd[p]
     vif = np.diag(np.linalg.inv(corr[:p, :p]))
     return OLSResult(
-        coef=_labelled(fit.params, names), se=_labelled(fit.bse, names), se_hc3=_labelled(se_hc3, names),
-        p=_labelled(fit.pvalues, names), std_beta=_labelled(std_beta, predictors), r2=r2, adj_r2=adj_r2,
+        coef=_labelled(coef, names), se=_labelled(se, names), se_hc3=_labelled(se_hc3, names),
+        p=_labelled(p_classic, names), std_beta=_labelled(std_beta, predictors), r2=r2, adj_r2=adj_r2,
         vif=_labelled(vif, predictors), n=n, p_hc3=_labelled(p_hc3, names),
     )
 
@@ -477,31 +483,34 @@ def _subset_r2(corrs: np.ndarray) -> np.ndarray:
     matrices shrink as they multiply, so all 2^p residual variances cost about 6 * 2^p numbers per sample.
     """
     p = corrs.shape[-1] - 1
-    cov = corrs[:, None, :, :]
+    # Samples and subsets on the last, contiguous axes: every operation then runs over long vectors even
+    # when the matrices have shrunk to 2 x 2.
+    cov = np.moveaxis(corrs, 0, -1)[..., None]
     for _ in range(p):
-        pivot = cov[..., :1, :1]
-        column = cov[..., 1:, :1]
-        rest = cov[..., 1:, 1:]
-        swept = rest - column * np.swapaxes(column, -1, -2) / pivot
-        cov = np.concatenate([rest, swept], axis=1)
-    return 1.0 - cov[..., 0, 0]
+        column = cov[1:, :1]
+        rest = cov[1:, 1:]
+        swept = rest - column * np.swapaxes(column, 0, 1) / cov[:1, :1]
+        cov = np.concatenate([rest, swept], axis=-1)
+    return 1.0 - cov[0, 0]
 
 
 def _shapley_exact(corrs: np.ndarray) -> np.ndarray:
     p = corrs.shape[-1] - 1
-    masks = np.arange(2**p)
-    size = np.bitwise_count(masks.astype(np.uint64)).astype(np.int64)
-    # Weight of a subset S not containing j: |S|! (p - |S| - 1)! / p!, the share of orders in which j follows S.
+    members = (np.arange(2**p)[:, None] >> np.arange(p)) & 1 == 1
+    size = members.sum(axis=1)
+    # Shapley value of j = sum over subsets S without j of w(|S|) (R²(S + j) - R²(S)), with
+    # w(s) = s! (p - s - 1)! / p!, the share of orders in which j enters right after S. Collecting the terms
+    # of each subset T turns this into one matrix product: R²(T) enters with +w(|T| - 1) for its members
+    # and -w(|T|) for the others.
     weight = np.array([math.factorial(s) * math.factorial(p - s - 1) / math.factorial(p) for s in range(p)])
+    entering = np.where(members, weight[np.maximum(size - 1, 0)][:, None], 0.0)
+    staying = np.where(members, 0.0, weight[np.minimum(size, p - 1)][:, None])
+    contrast = entering - staying
     out = np.empty((len(corrs), p))
-    # The last stage holds 2^p numbers per sample and the widest about 6 times that; chunk to the budget.
-    chunk = max(1, _MEMORY_BUDGET // (8 * 8 * 2**p))
+    # The widest stage holds about 3 * 2^p numbers per sample, times a few temporaries; chunk to the budget.
+    chunk = max(1, _MEMORY_BUDGET // (8 * 16 * 2**p))
     for start in range(0, len(corrs), chunk):
-        r2 = _subset_r2(corrs[start:start + chunk])
-        for j in range(p):
-            without = masks[(masks >> j) & 1 == 0]
-            gain = r2[:, without | (1 << j)] - r2[:, without]
-            out[start:start + chunk, j] = gain @ weight[size[without]]
+        out[start:start + chunk] = _subset_r2(corrs[start:start + chunk]) @ contrast
     return out
 
 
@@ -528,6 +537,9 @@ def _shapley_permutation(corrs: np.ndarray, orders: np.ndarray) -> np.ndarray:
     for start in range(0, len(corrs), chunk):
         block = corrs[start:start + chunk]
         permuted = block[:, index[:, :, None], index[:, None, :]]
+        # The last row of the factor below the diagonal does not depend on the outcome's variance; raising it
+        # keeps the matrix positive definite even when the predictors explain the outcome perfectly.
+        permuted[..., p, p] = 2.0
         gains = np.linalg.cholesky(permuted)[..., p, :p] ** 2
         by_predictor = np.take_along_axis(gains, np.broadcast_to(inverse, gains.shape), axis=-1)
         out[start:start + chunk] = by_predictor.mean(axis=1)
@@ -550,7 +562,8 @@ def _relative_weights(corrs: np.ndarray) -> np.ndarray:
 
 # -- bootstrap -----------------------------------------------------------------------------------------------
 
-def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator, subsample: int | None) -> np.ndarray:
+def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator,
+                     subsample: int | None) -> np.ndarray:
     """Correlation matrices of ``n_boot`` resamples of the rows of the standardized data ``z``."""
     n, k = z.shape
     upper = np.triu_indices(k)
@@ -558,13 +571,14 @@ def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator, subsa
     products = np.empty((n_boot, len(upper[0])))
     if subsample is None:
         # Each resample is a vector of multinomial counts; the weighted sums of all resamples in a group come
-        # from one matrix product per block of rows with the pairwise products of the columns.
+        # from one matrix product per block of rows with the pairwise products of the columns. Counts above
+        # 65535 would need n resamples to pick one row that often: impossible in practice.
         size = n
-        group = int(min(n_boot, max(1, _MEMORY_BUDGET // (4 * n))))
+        group = int(min(n_boot, max(1, 2 * _MEMORY_BUDGET // (2 * n))))
         rows = int(max(256, _MEMORY_BUDGET // (8 * max(len(upper[0]), group) * 4)))
         for start in range(0, n_boot, group):
             stop = min(start + group, n_boot)
-            counts = np.empty((stop - start, n), dtype=np.float32)
+            counts = np.empty((stop - start, n), dtype=np.uint16)
             for b in range(stop - start):
                 counts[b] = np.bincount(rng.integers(0, n, n), minlength=n)
             sums[start:stop] = 0.0
@@ -580,7 +594,7 @@ def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator, subsa
         for b in range(n_boot):
             rows_b = z[rng.integers(0, n, subsample)]
             sums[b] = rows_b.sum(axis=0)
-            products[b] = np.einsum("ij,ij->j", rows_b[:, upper[0]], rows_b[:, upper[1]])
+            products[b] = (rows_b.T @ rows_b)[upper]
     mean = sums / size
     cov = np.empty((n_boot, k, k))
     centred = products / size - mean[:, upper[0]] * mean[:, upper[1]]
@@ -625,21 +639,23 @@ def _sample_warnings(n: int, p: int, ols: OLSResult, corr: np.ndarray, outcome: 
                      predictors: list[str]) -> list[str]:
     notes = []
     if n < MIN_RESPONDENTS_PER_PREDICTOR * p:
-        notes.append(f"Only {n} respondents for {p} predictors (fewer than {MIN_RESPONDENTS_PER_PREDICTOR} per "
-                     "predictor): the importances are unstable; read them as indicative and check the "
+        notes.append(f"Only {n} respondents for {p} predictors (fewer than {MIN_RESPONDENTS_PER_PREDICTOR} "
+                     "per predictor): the importances are unstable; read them as indicative and check the "
                      "bootstrap intervals.")
     high = [(c, v) for c, v in ols.vif.items() if v > VIF_LIMIT]
     if high:
         listed = ", ".join(f"{c} ({v:.1f})" for c, v in high)
-        notes.append(f"Strong multicollinearity, VIF above {VIF_LIMIT:g}: {listed}. Their OLS coefficients are "
-                     "unreliable; rank drivers by the Shapley importances instead.")
+        notes.append(f"Strong multicollinearity, VIF above {VIF_LIMIT:g}: {listed}. Their OLS coefficients "
+                     "are unreliable; rank drivers by the Shapley importances instead.")
     for j, column in enumerate(predictors):
+        # Only a clear sign reversal: a coefficient indistinguishable from 0 may take either sign by chance.
         r, b = corr[j, p], ols.coef[column]
-        if r * b < 0:
-            notes.append(f"Suppression: {column} correlates {'positively' if r > 0 else 'negatively'} with "
-                         f"{outcome} (r = {r:.2f}) but its OLS coefficient is {'negative' if b < 0 else 'positive'} "
-                         f"({b:.3g}) once the other predictors are held constant; its Shapley and relative "
-                         "weights are non-negative by construction and do not show the sign.")
+        if r * b < 0 and ols.p[column] < SUPPRESSION_ALPHA:
+            direction, sign = ("positively", "negative") if r > 0 else ("negatively", "positive")
+            notes.append(f"Suppression: {column} correlates {direction} with {outcome} (r = {r:.2f}) but its "
+                         f"OLS coefficient is {sign} ({b:.3g}, p = {ols.p[column]:.3g}) once the other "
+                         "predictors are held constant; its Shapley and relative weights are non-negative by "
+                         "construction and do not show this.")
     return notes
 
 
@@ -664,7 +680,8 @@ def _ipa(shapley: np.ndarray, means: np.ndarray, predictors: list[str],
         else:
             unknown = ", ".join(c for c in predictors if c not in scales)
             note = (f"No answer range is known for {unknown}, so performance in the importance-performance "
-                    "table is the raw mean for every driver (not 0-100); compare only drivers on the same scale.")
+                    "table is the raw mean for every driver (not 0-100); compare only drivers on the same "
+                    "scale.")
     # Martilla & James (1977): the grid's crosshairs at the mean importance and the mean performance.
     importance_line, performance_line = importance.mean(), performance.mean()
     rows = []
