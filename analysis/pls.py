@@ -23,6 +23,8 @@ ALLOWED = ("path", "centroid", "factorial")
 _BATCH_CELLS = 1 << 25
 #: Rows per chunk when accumulating the resamples' cross-products.
 _ROW_CHUNK = 4096
+#: Resamples per batch when the drawn rows are copied (small subsamples of very large data).
+_GATHER_BATCH = 64
 
 
 @dataclass
@@ -60,6 +62,7 @@ class _Spec:
     adjacency: np.ndarray  # float c x c, [i, j] = 1 when i -> j
     predecessors: tuple[np.ndarray, ...]  # per construct, indices of the constructs pointing at it
     edges: tuple[tuple[int, int], ...]  # (source, target) in the order the caller declared them
+    assign: np.ndarray  # float p x c, [k, j] = 1 when item k belongs to construct j
 
     @property
     def labels(self) -> list[str]:
@@ -68,16 +71,13 @@ class _Spec:
 
 @dataclass(frozen=True)
 class _Fit:
-    """Outer weights (in the metric of the matrix they were fitted on) and convergence of one estimation."""
+    """A stack of estimations, one row per indicator matrix: outer weights and convergence."""
 
-    weights: np.ndarray
-    iterations: int
-    converged: bool
-    change: float
-
-
-class _Degenerate(ArithmeticError):
-    """A matrix the algorithm cannot use (zero variance, collinearity); fatal only on the full sample."""
+    weights: np.ndarray  # (B, p), in the metric of the matrix; NaN where the matrix could not be used
+    iterations: np.ndarray  # (B,) outer-weight updates done
+    converged: np.ndarray  # (B,) bool
+    change: np.ndarray  # (B,) last sum of absolute changes of the standardized weights
+    failed: np.ndarray  # (B,) bool: zero-variance score or collinear predictors
 
 
 def pls_pm(
@@ -188,25 +188,29 @@ def pls_pm(
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)
     matrix = corr if scaled else cov
-    try:
-        fit = _fit(matrix, spec, scheme, max_iter, tol)
-    except _Degenerate as exc:
-        raise AnalysisError(f"the PLS algorithm cannot estimate this model: {exc}") from exc
-    if not fit.converged:
+    fit = _fit(matrix[None], spec, scheme, max_iter, tol)
+    if fit.failed[0]:
+        raise AnalysisError(
+            "the PLS algorithm cannot estimate this model: a construct score has no variance or the "
+            "predictors of a construct are perfectly collinear (look for duplicated items or constructs)."
+        )
+    converged = bool(fit.converged[0])
+    if not converged:
         notes.append(
             f"The PLS algorithm did not converge within {max_iter} iterations (last change in the outer "
-            f"weights {fit.change:.2g}, tolerance {tol:g}); treat the estimates with caution."
+            f"weights {fit.change[0]:.2g}, tolerance {tol:g}); treat the estimates with caution."
         )
 
-    w = fit.weights
+    w = fit.weights[0]
     std_w = w * np.sqrt(np.diag(matrix))  # weights of the standardized items
     raw_w = std_w / sd  # weights of the raw items (the score is centred, unit variance)
     score_cov = matrix @ _block(w, spec)  # cov(item, score) in the fitted metric
     cols = np.arange(p)
     loadings = score_cov[cols, spec.member] / np.sqrt(np.diag(matrix))
     construct_corr = _block(w, spec).T @ score_cov
-    coef, r2 = _structural(construct_corr, spec)
-    estimates = np.array([coef[s, t] for s, t in spec.edges])
+    coef, r2, _ = _structural(construct_corr[None], spec)
+    estimates = coef[0]
+    r2 = {j: float(r2[0, j]) for j, pred in enumerate(spec.predecessors) if len(pred)}
 
     scores = pd.DataFrame(xc @ _block(raw_w, spec), index=df.index, columns=list(spec.constructs))
     alpha = _alpha(matrix, spec)
@@ -264,8 +268,8 @@ def pls_pm(
         htmt=_htmt(corr, spec),
         index=index,
         scheme=scheme,
-        iterations=fit.iterations,
-        converged=fit.converged,
+        iterations=int(fit.iterations[0]),
+        converged=converged,
         n=n,
         se=se,
         ci=ci,
@@ -346,7 +350,9 @@ def _spec(df: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Mapping[
             f"drop the block."
         )
     predecessors = tuple(np.flatnonzero(adjacency[:, j]) for j in range(c))
-    return _Spec(constructs, tuple(items), np.array(member), adjacency, predecessors, tuple(edges))
+    assign = np.zeros((len(items), c))
+    assign[np.arange(len(items)), member] = 1.0
+    return _Spec(constructs, tuple(items), np.array(member), adjacency, predecessors, tuple(edges), assign)
 
 
 def _find_cycle(adjacency: np.ndarray) -> list[int]:
@@ -408,82 +414,110 @@ def _matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
 
 def _block(w: np.ndarray, spec: _Spec) -> np.ndarray:
     """The p x c outer weight matrix: item k's weight in its construct's column."""
-    out = np.zeros((len(w), len(spec.constructs)))
-    out[np.arange(len(w)), spec.member] = w
+    return w[:, None] * spec.assign
+
+
+def _standardize(w: np.ndarray, mats: np.ndarray, spec: _Spec) -> np.ndarray:
+    """Rescale weights (B, p) so that every construct score has unit variance; NaN rows where one has none."""
+    block = w[:, :, None] * spec.assign
+    var = np.einsum("bpc,bpc->bc", mats @ block, block)
+    good = np.all(var > 0, axis=1) & np.all(np.isfinite(var), axis=1)
+    var[~good] = 1.0
+    out = w / np.sqrt(var)[:, spec.member]
+    out[~good] = np.nan
     return out
 
 
-def _standardize(w: np.ndarray, matrix: np.ndarray, spec: _Spec) -> np.ndarray:
-    """Rescale the weights so that every construct score has unit variance."""
-    block = _block(w, spec)
-    var = ((matrix @ block) * block).sum(axis=0)
-    if not np.all(var > 0) or not np.all(np.isfinite(var)):
-        bad = spec.constructs[int(np.argmin(np.where(np.isfinite(var), var, -np.inf)))]
-        raise _Degenerate(f"the score of construct '{bad}' has no variance")
-    return w / np.sqrt(var)[spec.member]
+def _solve(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batched ``solve(a[i], rhs[i])``; rows with a singular matrix come back NaN and flagged False."""
+    try:
+        return np.linalg.solve(a, rhs[..., None])[..., 0], np.ones(len(a), dtype=bool)
+    except np.linalg.LinAlgError:
+        out = np.full(rhs.shape, np.nan)
+        good = np.zeros(len(a), dtype=bool)
+        for i in range(len(a)):
+            try:
+                out[i] = np.linalg.solve(a[i], rhs[i])
+                good[i] = True
+            except np.linalg.LinAlgError:
+                pass
+        return out, good
 
 
-def _inner(construct_corr: np.ndarray, spec: _Spec, scheme: str) -> np.ndarray:
-    """Inner weights e[i, j]: how much construct i contributes to the inner proxy of construct j."""
+def _inner(cc: np.ndarray, spec: _Spec, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inner weights e[b, i, j]: how much construct i contributes to the inner proxy of construct j."""
     a = spec.adjacency
+    ok = np.ones(len(cc), dtype=bool)
     if scheme == "centroid":
-        return np.sign(construct_corr) * (a + a.T)
+        return np.sign(cc) * (a + a.T), ok
     if scheme == "factorial":
-        return construct_corr * (a + a.T)
+        return cc * (a + a.T), ok
     # Path weighting: successors enter with their correlation, predecessors with their multiple-regression
     # weight in predicting j (Lohmöller 1989; as seminr's path_weighting).
-    e = construct_corr * a.T
+    e = cc * a.T
     for j, pred in enumerate(spec.predecessors):
         if len(pred):
-            e[pred, j] = _solve(construct_corr[np.ix_(pred, pred)], construct_corr[pred, j])
-    return e
-
-
-def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError as exc:
-        raise _Degenerate("the predictors of a construct are perfectly collinear") from exc
+            e[:, pred, j], good = _solve(cc[:, pred][:, :, pred], cc[:, pred, j])
+            ok &= good
+    return e, ok
 
 
 def _fit(
-    matrix: np.ndarray,
+    mats: np.ndarray,
     spec: _Spec,
     scheme: str,
     max_iter: int,
     tol: float,
     start: np.ndarray | None = None,
 ) -> _Fit:
-    """Lohmöller's iteration with Mode A outer weights, entirely on the p x p indicator matrix."""
-    p = len(spec.items)
+    """Lohmöller's iteration with Mode A outer weights on a stack of p x p indicator matrices at once.
+
+    Works on covariance or correlation matrices only, so the full sample (a stack of one) and a batch of
+    bootstrap resamples run through the same code; each matrix stops updating once it has converged.
+    """
+    b, p, _ = mats.shape
     cols = np.arange(p)
-    item_sd = np.sqrt(np.diag(matrix))  # to measure changes on the standardized-weight scale
-    w = _standardize(np.ones(p) if start is None else start, matrix, spec)
-    change = math.inf
+    item_sd = np.sqrt(np.diagonal(mats, axis1=1, axis2=2))  # changes are measured on standardized weights
+    w = _standardize(np.tile(np.ones(p) if start is None else start, (b, 1)), mats, spec)
+    failed = np.isnan(w).any(axis=1)
+    converged = np.zeros(b, dtype=bool)
+    iterations = np.zeros(b, dtype=int)
+    change = np.full(b, np.inf)
+    active = np.flatnonzero(~failed)
     for iteration in range(1, max_iter + 1):
-        block = _block(w, spec)
-        item_score = matrix @ block  # cov(item, construct score)
-        e = _inner(block.T @ item_score, spec, scheme)
+        if not len(active):
+            break
+        m, wa = mats[active], w[active]
+        block = wa[:, :, None] * spec.assign
+        item_score = m @ block  # cov(item, construct score)
+        e, ok = _inner(block.transpose(0, 2, 1) @ item_score, spec, scheme)
         # Mode A: the new weight of item k is its covariance with the inner proxy of its own construct.
-        new = _standardize((item_score @ e)[cols, spec.member], matrix, spec)
-        change = float(np.abs((new - w) * item_sd).sum())
-        w = new
-        if change < tol:
-            return _Fit(w, iteration, True, change)
-    return _Fit(w, max_iter, False, change)
+        new = _standardize((item_score @ e)[:, cols, spec.member], m, spec)
+        bad = ~ok | np.isnan(new).any(axis=1)
+        step = np.abs((new - wa) * item_sd[active]).sum(axis=1)
+        w[active], change[active], iterations[active] = new, step, iteration
+        failed[active[bad]] = True
+        done = ~bad & (step < tol)
+        converged[active[done]] = True
+        active = active[~bad & ~done]
+    w[failed] = np.nan
+    return _Fit(w, iterations, converged & ~failed, change, failed)
 
 
-def _structural(construct_corr: np.ndarray, spec: _Spec) -> tuple[np.ndarray, dict[int, float]]:
-    """Standardized path coefficients (OLS of each endogenous score on its predecessors) and R²."""
-    c = len(spec.constructs)
-    coef = np.zeros((c, c))
-    r2: dict[int, float] = {}
+def _structural(cc: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Path coefficients (B, edges): OLS of each endogenous score on its predecessors; R² (B, c); ok (B,)."""
+    b, c, _ = cc.shape
+    coef = np.zeros((b, c, c))
+    r2 = np.full((b, c), np.nan)
+    ok = np.ones(b, dtype=bool)
     for j, pred in enumerate(spec.predecessors):
         if len(pred):
-            beta = _solve(construct_corr[np.ix_(pred, pred)], construct_corr[pred, j])
-            coef[pred, j] = beta
-            r2[j] = float(beta @ construct_corr[pred, j])
-    return coef, r2
+            beta, good = _solve(cc[:, pred][:, :, pred], cc[:, pred, j])
+            coef[:, pred, j] = beta
+            r2[:, j] = (beta * cc[:, pred, j]).sum(axis=1)
+            ok &= good
+    source, target = np.array(spec.edges).T
+    return coef[:, source, target], r2, ok
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -602,24 +636,21 @@ def _bootstrap_paths(
 ) -> np.ndarray:
     """Path coefficients of every resample (rows; NaN where a resample could not be estimated)."""
     out = np.full((n_boot, len(spec.edges)), np.nan)
-    b = 0
-    for batch in _resample_covariances(xc, m, n_boot, rng):
-        for matrix in batch:
-            var = np.diag(matrix)
-            # A resample can miss every non-modal answer of an item; such a resample is left out, not fatal.
-            if np.all(var > 0):
-                if scaled:
-                    sd = np.sqrt(var)
-                    matrix = matrix / np.outer(sd, sd)
-                try:
-                    fit = _fit(matrix, spec, scheme, max_iter, tol, start)
-                    if fit.converged:
-                        block = _block(fit.weights, spec)
-                        coef, _ = _structural(block.T @ matrix @ block, spec)
-                        out[b] = [coef[s, t] for s, t in spec.edges]
-                except _Degenerate:
-                    pass
-            b += 1
+    done = 0
+    for covs in _resample_covariances(xc, m, n_boot, rng):
+        # A resample can miss every non-modal answer of an item; such a resample is left out, not fatal.
+        var = np.diagonal(covs, axis1=1, axis2=2)
+        usable = np.flatnonzero(np.all(var > 0, axis=1))
+        mats = covs[usable]
+        if scaled:
+            sd = np.sqrt(np.diagonal(mats, axis1=1, axis2=2))
+            mats = mats / (sd[:, :, None] * sd[:, None, :])
+        fit = _fit(mats, spec, scheme, max_iter, tol, start)
+        keep = np.flatnonzero(fit.converged)
+        block = fit.weights[keep][:, :, None] * spec.assign
+        coef, _, ok = _structural(block.transpose(0, 2, 1) @ mats[keep] @ block, spec)
+        out[done + usable[keep[ok]]] = coef[ok]
+        done += len(covs)
     return out
 
 
@@ -644,11 +675,15 @@ def _gathered_covariances(
     xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
 ) -> Iterator[np.ndarray]:
     """Resample covariances by copying the m drawn rows (for subsamples much smaller than the data)."""
-    n = len(xc)
-    for _ in range(n_boot):
-        rows = xc[rng.integers(0, n, size=m)]
-        rows = rows - rows.mean(axis=0)
-        yield (rows.T @ rows / (m - 1))[None]
+    n, p = xc.shape
+    for lo in range(0, n_boot, _GATHER_BATCH):
+        k = min(_GATHER_BATCH, n_boot - lo)
+        out = np.empty((k, p, p))
+        for r in range(k):
+            rows = xc[rng.integers(0, n, size=m)]
+            rows = rows - rows.mean(axis=0)
+            out[r] = rows.T @ rows / (m - 1)
+        yield out
 
 
 def _counted_covariances(
