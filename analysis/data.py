@@ -211,7 +211,9 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
     else:
         items = _numeric_columns(df, spec, by, exclude={recommend} if recommend else set(), notes=notes)
     columns = list(dict.fromkeys([*items, *_referenced_columns(spec), *([recommend] if recommend else [])]))
-    columns = [c for c in columns if c != by]
+    if by is not None and by in columns:
+        raise AnalysisError(f"--by '{by}' is also analysed by the model (an item, outcome or predictor); "
+                            "group by a column the model does not use.")
     if not columns:
         raise AnalysisError("No numeric item columns to analyse: name the items under 'constructs:' "
                             "in the model.")

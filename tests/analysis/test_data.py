@@ -254,6 +254,12 @@ def test_by_column_checks() -> None:
     assert any("2 respondent(s) without a value in 'region'" in w for w in prepared.warnings)
 
 
+def test_by_column_must_not_be_analysed() -> None:
+    frame = answers(a1=[1, 2, 3, 4], a2=[1, 2, 3, 4], b1=[1, 2, 3, 4])
+    with pytest.raises(AnalysisError, match="--by 'b1' is also analysed by the model"):
+        prepare(frame, spec(), by="b1")
+
+
 def test_duplicate_column_names_in_a_frame() -> None:
     frame = pd.DataFrame([[1, 2, 3]], columns=["a1", "a1", "b1"])
     with pytest.raises(AnalysisError, match="'a1' appear more than once"):
