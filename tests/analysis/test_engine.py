@@ -219,7 +219,7 @@ def test_without_constructs_items_are_all_numeric_columns(mobi: pd.DataFrame) ->
 small_scale = st.one_of(st.none(), st.integers(1, 5))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_rows=st.integers(0, 25),
     n_items=st.integers(1, 7),
