@@ -107,7 +107,7 @@ class _Run:
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def collect(self, part: str, result: Any) -> dict[str, Any]:
-        """JSON form of a module result, its warnings moved (prefixed) into the run's warnings."""
+        """JSON form of a module result; its warnings are also added, prefixed, to the run's warnings."""
         out = to_jsonable(result)
         # Each part keeps its own warnings (for the report) and the run lists them all, prefixed.
         out["warnings"] = out.get("warnings") or []
@@ -312,18 +312,16 @@ class _Run:
             return items[0]
         return name
 
-    def _nps(self, rows: pd.Index, *, count: bool = True) -> dict[str, Any]:
+    def _nps(self, rows: pd.Index, part: str = "NPS") -> dict[str, Any]:
+        """NPS of the recommend item over ``rows`` (everyone, or one group)."""
         try:
             column = self._recommend_column()
-            values = self.data.loc[rows, column].dropna()
-            if count:
+            if part == "NPS":
                 self.say(f"NPS on '{column}'")
-            result = nps(values)
+            result = nps(self.data.loc[rows, column].dropna())
         except PART_ERRORS as error:
-            return self.fail("NPS", error, column=self.spec.recommend) if count else {"error": str(error)}
-        if not count:
-            return to_jsonable(result)
-        out = self.collect("NPS", result)
+            return self.fail(part, error, column=self.spec.recommend)
+        out = self.collect(part, result)
         out["column"] = column
         return out
 
@@ -346,7 +344,7 @@ class _Run:
                 "indices": self._indices(group),
             }
             if self.spec.recommend:
-                entry["nps"] = self._nps(rows, count=False)
+                entry["nps"] = self._nps(rows, part=f"Groups (NPS, {level})")
             summary[str(level)] = entry
         tested = [*columns]
         if self.spec.recommend:
