@@ -190,10 +190,9 @@ def pls_pm(
     matrix = corr if scaled else cov
     fit = _fit(matrix[None], spec, scheme, max_iter, tol)
     if fit.failed[0]:
-        raise AnalysisError(
-            "the PLS algorithm cannot estimate this model: a construct score has no variance or the "
-            "predictors of a construct are perfectly collinear (look for duplicated items or constructs)."
-        )
+        # Diagnose on unit weights: the usual cause is a construct duplicating another one.
+        _collinear(_block(_standardize(np.ones((1, p)), matrix[None], spec)[0], spec), matrix, spec)
+        raise AnalysisError("the PLS algorithm cannot estimate this model: a construct score has no variance")
     converged = bool(fit.converged[0])
     if not converged:
         notes.append(
@@ -208,9 +207,10 @@ def pls_pm(
     cols = np.arange(p)
     loadings = score_cov[cols, spec.member] / np.sqrt(np.diag(matrix))
     construct_corr = _block(w, spec).T @ score_cov
-    coef, r2, _ = _structural(construct_corr[None], spec)
+    _collinear(_block(w, spec), matrix, spec)
+    coef, r2_all, _ = _structural(construct_corr[None], spec)
     estimates = coef[0]
-    r2 = {j: float(r2[0, j]) for j, pred in enumerate(spec.predecessors) if len(pred)}
+    r2 = {j: float(r2_all[0, j]) for j, pred in enumerate(spec.predecessors) if len(pred)}
 
     scores = pd.DataFrame(xc @ _block(raw_w, spec), index=df.index, columns=list(spec.constructs))
     alpha = _alpha(matrix, spec)
@@ -502,6 +502,18 @@ def _fit(
         active = active[~bad & ~done]
     w[failed] = np.nan
     return _Fit(w, iterations, converged & ~failed, change, failed)
+
+
+def _collinear(block: np.ndarray, matrix: np.ndarray, spec: _Spec) -> None:
+    """Raise, naming the constructs, if the predictors of any construct are perfectly collinear."""
+    coef, _, ok = _structural((block.T @ matrix @ block)[None], spec)
+    if not ok[0]:
+        edges = zip(spec.edges, coef[0], strict=True)
+        stuck = sorted({spec.constructs[target] for (_, target), v in edges if np.isnan(v)})
+        raise AnalysisError(
+            f"the predictors of {', '.join(stuck)} are perfectly collinear; look for duplicated items or "
+            f"constructs."
+        )
 
 
 def _structural(cc: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

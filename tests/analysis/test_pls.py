@@ -504,6 +504,16 @@ def test_data_errors_name_the_columns(mobi_data: pd.DataFrame) -> None:
         pls_pm(mobi_data.iloc[:15], BLOCKS4, PATHS4)
 
 
+@pytest.mark.parametrize("scheme", ALLOWED)
+def test_duplicated_construct_is_reported_as_collinear(mobi_data: pd.DataFrame, scheme: str) -> None:
+    copy = mobi_data.assign(COPY1=mobi_data["CUSA1"], COPY2=mobi_data["CUSA2"])
+    blocks = {"Image": ["IMAG1", "IMAG2"], "Satisfaction": ["CUSA1", "CUSA2"], "Twin": ["COPY1", "COPY2"],
+              "Loyalty": ["CUSL1", "CUSL3"]}
+    paths = {"Image": ["Loyalty"], "Satisfaction": ["Loyalty"], "Twin": ["Loyalty"]}
+    with pytest.raises(AnalysisError, match="predictors of Loyalty are perfectly collinear"):
+        pls_pm(copy, blocks, paths, scheme=scheme)
+
+
 def test_settings_are_checked(mobi_data: pd.DataFrame) -> None:
     with pytest.raises(AnalysisError) as caught:
         pls_pm(mobi_data, BLOCKS4, PATHS4, scheme="pathweighting")
