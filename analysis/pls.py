@@ -25,6 +25,8 @@ _BATCH_CELLS = 1 << 25
 _ROW_CHUNK = 4096
 #: Resamples per batch when the drawn rows are copied (small subsamples of very large data).
 _GATHER_BATCH = 64
+#: Determinant below which the correlation matrix of a construct's predictors counts as singular.
+_SINGULAR = 1e-12
 
 
 @dataclass
@@ -429,19 +431,13 @@ def _standardize(w: np.ndarray, mats: np.ndarray, spec: _Spec) -> np.ndarray:
 
 
 def _solve(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched ``solve(a[i], rhs[i])``; rows with a singular matrix come back NaN and flagged False."""
-    try:
-        return np.linalg.solve(a, rhs[..., None])[..., 0], np.ones(len(a), dtype=bool)
-    except np.linalg.LinAlgError:
-        out = np.full(rhs.shape, np.nan)
-        good = np.zeros(len(a), dtype=bool)
-        for i in range(len(a)):
-            try:
-                out[i] = np.linalg.solve(a[i], rhs[i])
-                good[i] = True
-            except np.linalg.LinAlgError:
-                pass
-        return out, good
+    """Batched ``solve(a[i], rhs[i])`` for correlation matrices; (near-)singular rows come back NaN, False."""
+    # A correlation matrix has determinant in (0, 1]; far below 1e-12 the solution is rounding noise.
+    good = np.linalg.det(a) > _SINGULAR
+    safe = np.where(good[:, None, None], a, np.eye(a.shape[-1]))
+    out = np.linalg.solve(safe, rhs[..., None])[..., 0]
+    out[~good] = np.nan
+    return out, good
 
 
 def _inner(cc: np.ndarray, spec: _Spec, scheme: str) -> tuple[np.ndarray, np.ndarray]:
