@@ -25,8 +25,8 @@ _BATCH_CELLS = 1 << 25
 _ROW_CHUNK = 4096
 #: Resamples per batch when the drawn rows are copied (small subsamples of very large data).
 _GATHER_BATCH = 64
-#: Determinant below which the correlation matrix of a construct's predictors counts as singular.
-_SINGULAR = 1e-12
+#: Smallest eigenvalue below which the correlation matrix of a construct's predictors counts as singular.
+_SINGULAR = 1e-10
 
 
 @dataclass
@@ -432,9 +432,11 @@ def _standardize(w: np.ndarray, mats: np.ndarray, spec: _Spec) -> np.ndarray:
 
 def _solve(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Batched ``solve(a[i], rhs[i])`` for correlation matrices; (near-)singular rows come back NaN, False."""
-    # A correlation matrix has determinant in (0, 1]; far below 1e-12 the solution is rounding noise.
-    good = np.linalg.det(a) > _SINGULAR
-    safe = np.where(good[:, None, None], a, np.eye(a.shape[-1]))
+    eye = np.eye(a.shape[-1])
+    finite = np.isfinite(a).all(axis=(1, 2))
+    # With a smallest eigenvalue near rounding error the solution is noise (a duplicated construct).
+    good = finite & (np.linalg.eigvalsh(np.where(finite[:, None, None], a, eye))[:, 0] > _SINGULAR)
+    safe = np.where(good[:, None, None], a, eye)
     out = np.linalg.solve(safe, rhs[..., None])[..., 0]
     out[~good] = np.nan
     return out, good
