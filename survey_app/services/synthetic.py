@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from instruments.synthetic import synthetic_responses
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, Unit
 from survey_app.services.responses import timestamp
@@ -29,8 +30,6 @@ def add_synthetic_responses(survey: Survey, n: int, *, seed: int = 0) -> int:
     """Insert ``n`` complete synthetic responses in batches; returns how many were added."""
     if n < 0:
         raise ValueError("n must be at least 0")
-    from instruments.synthetic import synthetic_responses  # TEMP until the module lands
-
     instrument = instrument_of(survey)
     frame = synthetic_responses(instrument, n, seed=seed)
     unit_items = [item.code for item in instrument.items_by_role("unit")]

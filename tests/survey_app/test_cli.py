@@ -74,3 +74,21 @@ def test_create_admin_refuses_short_password_and_duplicates(runner):
     assert made.exit_code == 0 and "(hr)" in made.output
     again = runner.invoke(args=["create-admin", "HR@example.com"])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_analyze_a_survey_from_the_database(app, runner, tmp_path):
+    import json
+
+    runner.invoke(args=["demo", "--responses", "150"])
+    out = tmp_path / "result.json"
+    result = runner.invoke(args=["analyze", "demo-customer", "--out", str(out), "--by", "UNIT"])
+    assert result.exit_code == 0, result.output
+    assert "150 of 150 responses analysed" in result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["n"] == 150
+    assert {"Image", "Satisfaction", "Loyalty"} <= set(data["constructs"])
+    assert data["pls"]["converged"] is True
+    assert "Quality->Satisfaction" in data["pls"]["paths"]
+    assert data["groups"] and data["nps"]["n"] == 150
+    unknown = runner.invoke(args=["analyze", "demo-customer", "--out", str(out), "--by", "NOPE"])
+    assert unknown.exit_code != 0 and "NOPE" in unknown.output
