@@ -38,6 +38,8 @@ MAX_EXACT_PREDICTORS = 15
 N_PERMUTATIONS = 2000
 #: Predictor orders per bootstrap resample (the first blocks of the orders above).
 N_PERMUTATIONS_BOOTSTRAP = 200
+#: Fewer usable bootstrap resamples than this and the intervals are flagged as rough.
+MIN_BOOTSTRAP_FOR_REPORTING = 50
 #: Fewer respondents per predictor than this and the importances are flagged as unstable.
 MIN_RESPONDENTS_PER_PREDICTOR = 10
 #: Variance inflation factors above this are flagged (a common rule of thumb; car::vif's documentation).
@@ -179,12 +181,11 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
 
     warnings: list[str] = []
     ols = _ols(x, outcome, predictors, corr, warnings)
-
     exact = p <= MAX_EXACT_PREDICTORS
     orders = None if exact else _permutation_orders(p, N_PERMUTATIONS, seed)
     shapley = _shapley(corr[None], orders)[0]
     weights = _relative_weights(corr[None])[0]
-    method = "exact" if exact else f"permutation ({len(orders)} orders, seed {seed})"
+    ipa, ipa_note = _ipa(shapley, mean[:p], predictors, scales)
 
     boot_info: dict[str, Any] = {"n_boot": 0, "seed": seed, "subsample": subsample}
     shapley_ci: dict[str, list[float]] = {}
@@ -193,17 +194,19 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
     if bootstrap > 0:
         boot_corr = _bootstrap_corrs(z, bootstrap, _rng(seed, "bootstrap"), subsample)
         valid = _usable(boot_corr, p)
-        boot_corr = boot_corr[valid]
-        boot_info["n_boot"] = int(valid.sum())
-        # Whole blocks of the point estimate's orders, so that each resample stays position-balanced.
+        boot_corr, used = boot_corr[valid], int(valid.sum())
+        boot_info["n_boot"] = used
+        if used < bootstrap:
+            warnings.append(f"{bootstrap - used} of {bootstrap} bootstrap resamples had a constant or "
+                            "perfectly collinear column and were left out of the confidence intervals.")
+        if 0 < used < MIN_BOOTSTRAP_FOR_REPORTING:
+            warnings.append(f"Only {used} bootstrap resamples: the 95 % intervals are rough; use "
+                            f"{MIN_BOOTSTRAP_FOR_REPORTING} or more for reporting.")
+        # The first whole blocks of the point estimate's orders, so each resample stays position-balanced.
         boot_orders = None if exact else orders[:2 * p * -(-N_PERMUTATIONS_BOOTSTRAP // (2 * p))]
         if boot_orders is not None:
             boot_info["shapley_orders"] = len(boot_orders)
-        if valid.sum() < bootstrap:
-            warnings.append(f"{bootstrap - int(valid.sum())} of {bootstrap} bootstrap resamples had a "
-                            "constant or perfectly collinear column and were left out of the confidence "
-                            "intervals.")
-        if len(boot_corr):
+        if used:
             boot_shapley = _shapley(boot_corr, boot_orders)
             boot_weights = _relative_weights(boot_corr)
             if subsample is not None:
@@ -213,17 +216,14 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
             shapley_ci = _percentile_ci(boot_shapley, predictors)
             weights_ci = _percentile_ci(boot_weights, predictors)
             stability = _rank_stability(shapley, boot_shapley, predictors)
-        if 0 < valid.sum() < 50:
-            warnings.append(f"Only {int(valid.sum())} bootstrap resamples: the 95 % intervals are rough; "
-                            "use 200 or more for reporting.")
 
     warnings[:0] = _sample_warnings(n, p, ols, corr, outcome, predictors)
-    ipa, ipa_note = _ipa(shapley, mean[:p], predictors, scales)
     if ipa_note:
         warnings.append(ipa_note)
     return DriverResult(
         outcome=outcome, predictors=list(predictors), n=n, ols=ols,
-        shapley=_labelled(shapley, predictors), shapley_method=method,
+        shapley=_labelled(shapley, predictors),
+        shapley_method="exact" if exact else f"permutation ({len(orders)} orders, seed {seed})",
         relative_weights=_labelled(weights, predictors),
         shapley_ci=shapley_ci, relative_weights_ci=weights_ci, bootstrap=boot_info,
         ipa=ipa, rank_stability=stability, warnings=warnings,
