@@ -268,10 +268,11 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
     if n_used < MIN_RESPONDENTS:
         raise AnalysisError(_too_few_message(n_used, method, by_column))
 
-    for column in columns:
-        values = numeric[column].dropna()
-        if values.nunique() <= 1:
-            notes.append(f"Item '{column}' is constant (every answer is {values.iloc[0]:g}); statistics that "
+    block = numeric[columns].to_numpy()
+    low, high = np.nanmin(block, axis=0), np.nanmax(block, axis=0)
+    for column, first, last in zip(columns, low, high, strict=True):
+        if first == last:
+            notes.append(f"Item '{column}' is constant (every answer is {first:g}); statistics that "
                          "need its variance (alpha, correlations, regressions) are undefined for it.")
 
     data = numeric if by_values is None else numeric.assign(**{by: by_values})
@@ -437,9 +438,10 @@ def _is_number(text: str) -> bool:
 
 
 def _numeric_block(df: pd.DataFrame, columns: list[str], codes: list[Any]) -> tuple[pd.DataFrame, int]:
-    out: dict[str, pd.Series] = {}
+    # One float block filled column by column: building a frame from a dict of Series would copy it again.
+    out = np.empty((len(df), len(columns)), dtype="float64", order="F")
     code_cells = 0
-    for column in columns:
+    for j, column in enumerate(columns):
         values, bad, n_codes = _to_numeric(df[column], codes)
         if bad is not None:
             raise AnalysisError(
@@ -447,9 +449,9 @@ def _numeric_block(df: pd.DataFrame, columns: list[str], codes: list[Any]) -> tu
                 f"{_row(df.index, bad)}; item columns must hold numbers (add the value to 'missing: codes:' "
                 "if it marks a missing answer)."
             )
-        out[column] = values
+        out[:, j] = values.to_numpy()
         code_cells += n_codes
-    return pd.DataFrame(out, index=df.index), code_cells
+    return pd.DataFrame(out, index=df.index, columns=columns, copy=False), code_cells
 
 
 def _check_scales(numeric: pd.DataFrame, index: pd.Index, scales: dict[str, tuple[float, float]]) -> None:
@@ -467,18 +469,24 @@ def _check_scales(numeric: pd.DataFrame, index: pd.Index, scales: dict[str, tupl
 
 
 def _by_column(values: pd.Series, codes: list[Any], by: str, notes: list[str]) -> pd.Series:
-    text = values.astype("string").str.strip()
+    # Work on the distinct values only: a million rows have a handful of groups.
+    positions, levels = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(levels, dtype="object").astype(str).str.strip()
     code_text = {str(c).strip() for c in codes} | {f"{c:g}" for c in codes if not isinstance(c, str)}
-    values = values.mask(text.isin(code_text).fillna(False) | (text == "").fillna(False))
-    n_missing = int(values.isna().sum())
+    missing_level = (text.isin(code_text) | (text == "")).to_numpy()
+    is_missing = positions < 0
+    if missing_level.any():
+        is_missing |= np.isin(positions, np.flatnonzero(missing_level))
+    values = values.mask(is_missing)
+    n_missing = int(is_missing.sum())
     if n_missing:
         notes.append(f"{n_missing} respondent(s) without a value in '{by}' are left out of the group "
                      "comparison.")
-    levels = values.dropna().unique()
-    if len(levels) > MAX_GROUPS:
-        raise AnalysisError(f"Column '{by}' has {len(levels)} distinct values; --by needs a grouping column "
+    n_levels = int((~missing_level).sum())
+    if n_levels > MAX_GROUPS:
+        raise AnalysisError(f"Column '{by}' has {n_levels} distinct values; --by needs a grouping column "
                             f"with at most {MAX_GROUPS} groups (is it an identifier?).")
-    if len(levels) == 0:
+    if n_levels == 0:
         raise AnalysisError(f"Column '{by}' has no values: nothing to group by.")
     return values
 

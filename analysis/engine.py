@@ -328,25 +328,28 @@ class _Run:
     # -- groups ------------------------------------------------------------------------------------
     def _groups(self) -> dict[str, Any]:
         by = self.prepared.by
-        labels = self.data[by]
-        levels = _sorted_levels(labels.dropna().unique())
+        levels = _sorted_levels(self.data[by].dropna().unique())
+        # Categorical labels: one factorization for every summary and test instead of one per column.
+        labels = pd.Series(pd.Categorical(self.data[by], categories=levels), index=self.data.index, name=by)
         self.say(f"Group comparison by '{by}': {len(levels)} groups")
-        columns = list(self.spec.constructs) or list(self.prepared.items)
-        frame = pd.concat([self.scores, self.data[[c for c in self.prepared.items if c not in self.scores]]],
-                          axis=1)
+        items = self.prepared.items
+        item_means = self.data[items].groupby(labels, observed=False).mean()
+        score_means = self.scores.groupby(labels, observed=False).mean()
+        sizes = labels.value_counts(sort=False)
         summary: dict[str, Any] = {}
         for level in levels:
-            rows = labels.index[(labels == level).to_numpy()]
-            group = frame.loc[rows]
+            means = pd.concat([score_means.loc[level], item_means.loc[level].drop(self.spec.constructs,
+                                                                                 errors="ignore")])
             entry: dict[str, Any] = {
-                "n": len(rows),
-                "means": group.mean(),
-                "indices": self._indices(group),
+                "n": int(sizes[level]),
+                "means": means,
+                "indices": self._indices(item_means.loc[level]),
             }
             if self.spec.recommend:
+                rows = self.data.index[(labels == level).to_numpy()]
                 entry["nps"] = self._nps(rows, part=f"Groups (NPS, {level})")
             summary[str(level)] = entry
-        tested = [*columns]
+        tested = list(self.spec.constructs) or list(items)
         if self.spec.recommend:
             try:
                 recommend = self._recommend_column()
@@ -356,8 +359,7 @@ class _Run:
                 tested.append(recommend)
         tests: dict[str, Any] = {}
         for column in tested:
-            values = self._series(column) if column in self.scores else self.data[column]
-            table = pd.DataFrame({column: values, by: labels}).dropna()
+            table = pd.DataFrame({column: self._series(column), by: labels}).dropna()
             try:
                 result = compare_groups(table, by=by, column=column)
             except PART_ERRORS as error:
@@ -366,14 +368,14 @@ class _Run:
             tests[column] = self.collect(f"Groups ({column})", result)
         return {"by": by, "levels": [str(level) for level in levels], "summary": summary, "tests": tests}
 
-    def _indices(self, group: pd.DataFrame) -> dict[str, float | None]:
+    def _indices(self, item_means: pd.Series) -> dict[str, float | None]:
         """Equal-weight 0-100 index per construct: the mean over items of 100 (mean - min) / (max - min)."""
         out: dict[str, float | None] = {}
         for name, items in self.spec.constructs.items():
             if any(item not in self.prepared.scales for item in items):
                 out[name] = None
                 continue
-            parts = [100 * (group[item].mean() - low) / (high - low)
+            parts = [100 * (item_means[item] - low) / (high - low)
                      for item in items for low, high in [self.prepared.scales[item]]]
             out[name] = float(np.mean(parts))
         return out
