@@ -601,9 +601,10 @@ def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator,
     else:
         # Few rows per resample: gathering them costs O(subsample), whatever n is.
         size = subsample
+        ones = np.ones(subsample)
         for b in range(n_boot):
             rows_b = z[rng.integers(0, n, subsample)]
-            sums[b] = rows_b.sum(axis=0)
+            sums[b] = ones @ rows_b
             products[b] = (rows_b.T @ rows_b)[upper]
     mean = sums / size
     cov = np.empty((n_boot, k, k))
