@@ -391,7 +391,8 @@ def _matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
     text = [item for item in spec.items if not pd.api.types.is_numeric_dtype(frame[item])]
     if text:
         raise AnalysisError(f"items must be numeric; not numeric: {', '.join(text)}.")
-    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    # Row-major, so that a bootstrap can copy whole respondents cheaply (pandas may hand out columns).
+    x = np.ascontiguousarray(frame.to_numpy(dtype=float, na_value=np.nan))
     missing = [item for item, bad in zip(spec.items, ~np.isfinite(x).all(axis=0), strict=True) if bad]
     if missing:
         raise AnalysisError(
