@@ -104,6 +104,9 @@ class _Run:
                 "rescaled to the full sample); the estimates themselves use every respondent."
             )
         self.scores = self._construct_scores()
+        if spec.constructs and not prepared.scales:
+            self.warnings.append("Data: the model gives no answer scale ('scale:' or 'scales:'), so "
+                                 "answers are not range-checked and no 0-100 indices are computed.")
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def collect(self, part: str, result: Any) -> dict[str, Any]:
@@ -114,6 +117,11 @@ class _Run:
         self.warnings.extend(f"{part}: {warning}" for warning in out["warnings"])
         self.succeeded += 1
         return out
+
+    def _note(self, part: str, out: dict[str, Any], sentence: str) -> None:
+        """A caveat the engine itself adds to a part."""
+        out["warnings"].append(sentence)
+        self.warnings.append(f"{part}: {sentence}")
 
     def fail(self, part: str, error: Exception, **context: Any) -> dict[str, Any]:
         message = str(error)
@@ -278,6 +286,9 @@ class _Run:
         # Construct scores are standardized composites of this sample: not exported (see docs/analysis.md).
         out = self.collect("PLS", _without(result, "scores"))
         out["bootstrap_subsample"] = subsample
+        if not spec.pls.bootstrap:
+            self._note("PLS", out, "no bootstrap was asked for (pls.bootstrap: 0), so the paths have no "
+                                   "standard errors or confidence intervals.")
         return out
 
     # -- key drivers -------------------------------------------------------------------------------
@@ -299,6 +310,9 @@ class _Run:
         out = self.collect(part, result)
         out["kinds"] = kinds
         out["bootstrap_subsample"] = subsample
+        if not driver.bootstrap:
+            self._note(part, out, "no bootstrap was asked for (bootstrap: 0), so the importances have no "
+                                  "confidence intervals.")
         return out
 
     # -- NPS ---------------------------------------------------------------------------------------

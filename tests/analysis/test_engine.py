@@ -175,6 +175,16 @@ def test_pls_not_converging_is_a_warning(mobi: pd.DataFrame, ecsi_model: dict) -
     result = run_analysis(mobi, ModelSpec.from_dict(ecsi_model))
     assert result["pls"]["converged"] is False
     assert any(w.startswith("PLS: ") and "did not converge" in w for w in result["warnings"])
+    # Without a bootstrap the missing intervals are explained, not left as bare nulls.
+    assert all(value is None for value in result["pls"]["se"].values())
+    assert any("no bootstrap was asked for" in w for w in result["pls"]["warnings"])
+
+
+def test_missing_scale_is_explained(mobi: pd.DataFrame) -> None:
+    spec = ModelSpec.from_dict({"constructs": {"Image": ECSI_CONSTRUCTS["Image"]}, "efa": False})
+    result = run_analysis(mobi, spec)
+    assert result["constructs"]["Image"]["index"] is None
+    assert any(w.startswith("Data: the model gives no answer scale") for w in result["warnings"])
 
 
 def test_large_samples_subsample_the_bootstrap(monkeypatch: pytest.MonkeyPatch, mobi: pd.DataFrame,
