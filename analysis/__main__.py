@@ -64,9 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         render = _pdf_renderer() if args.pdf else None
         out = Path(args.out)
-        _check_writable(out, "--out")
+        _check_writable(out, "--out", args.data, args.model)
         if args.pdf:
-            _check_writable(Path(args.pdf), "--pdf")
+            _check_writable(Path(args.pdf), "--pdf", args.data, args.model, args.out)
         spec = load_model(args.model)
         if progress:
             progress(f"Reading {args.data}")
@@ -114,8 +114,11 @@ def _pdf_renderer() -> Callable[[dict[str, Any], Path], None]:
     raise AnalysisError(PDF_UNAVAILABLE)
 
 
-def _check_writable(path: Path, option: str) -> None:
+def _check_writable(path: Path, option: str, *inputs: str) -> None:
     # Checked before the analysis so a typo in the output path does not cost a long run.
+    for other in inputs:
+        if path.resolve() == Path(other).resolve():
+            raise AnalysisError(f"{option} '{path}' would overwrite the input file '{other}'.")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise AnalysisError(f"{option}: the folder '{folder}' does not exist.")

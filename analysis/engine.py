@@ -26,7 +26,7 @@ from analysis.errors import AnalysisError
 from analysis.groups import compare_groups
 from analysis.jsonable import to_jsonable
 from analysis.measurement import construct_summary
-from analysis.model import ModelSpec
+from analysis.model import DriverSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import pls_pm
 
@@ -72,7 +72,7 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     The whole pipeline that R users assemble from ``psych::alpha``, ``psych::fa``, ``seminr::estimate_pls``
     and ``relaimpo::calc.relimp``:
 
-    >>> from analysis.model import ModelSpec
+    >>> from analysis.model import DriverSpec, ModelSpec
     >>> spec = ModelSpec.from_dict({"constructs": {"Quality": ["Q1", "Q2", "Q3"], "Loyalty": ["L1", "L2"]},
     ...                             "paths": {"Loyalty": ["Quality"]}, "scale": {"min": 1, "max": 5}})
     >>> result = run_analysis(df, spec)  # doctest: +SKIP
@@ -292,7 +292,7 @@ class _Run:
         return out
 
     # -- key drivers -------------------------------------------------------------------------------
-    def _driver(self, index: int, driver: Any) -> dict[str, Any]:
+    def _driver(self, index: int, driver: DriverSpec) -> dict[str, Any]:
         part = f"Drivers ({driver.outcome})"
         names = [driver.outcome, *driver.predictors]
         kinds = {name: "construct" if name in self.spec.constructs else "column" for name in names}

@@ -85,11 +85,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Callable[...,
 
     def _run(data: Path, model: Path, *extra: str, out: Path | None = None) -> CliRun:
         out = out or tmp_path / "result.json"
-        if out.exists():
-            out.unlink()
+        before = out.stat().st_mtime_ns if out.exists() else None
         code = main([str(data), "--model", str(model), "--out", str(out), *extra])
         captured = capsys.readouterr()
-        result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+        written = out.exists() and out.stat().st_mtime_ns != before
+        result = json.loads(out.read_text(encoding="utf-8")) if written else None
         return CliRun(code=code, stderr=captured.err, result=result)
 
     return _run

@@ -260,6 +260,9 @@ def test_output_folder_and_files_are_checked_first(tmp_path: Path, write_model, 
     assert run.code == 2 and "does not exist" in run.stderr
     run = run_cli(data, tmp_path / "nomodel.yaml")
     assert run.code == 2 and "Model file" in run.stderr
+    run = run_cli(data, write_model(BASE_MODEL), out=data)
+    assert run.code == 2 and "would overwrite the input file" in run.stderr
+    assert pd.read_csv(data).shape == (40, 5)  # the data is untouched
 
 
 def test_quiet_and_usage(tmp_path: Path, write_model, run_cli, capsys: pytest.CaptureFixture[str]) -> None:
