@@ -124,6 +124,7 @@ def pls_pm(
         weights.
     seed : int, optional
         Seed of the numpy random generator used for resampling; the same seed gives the same intervals.
+        Without one a seed is drawn, and either way it is recorded in ``bootstrap["seed"]``.
     bootstrap_subsample : int, optional
         For very large samples: draw this many rows per resample instead of ``n`` (the m-out-of-n bootstrap,
         Bickel, Götze & van Zwet 1997) and rescale the spread of the estimates to the full sample: SE times
@@ -233,6 +234,9 @@ def pls_pm(
                     f"coefficient); got {bootstrap_subsample}."
                 )
             m = used_subsample = bootstrap_subsample
+        if seed is None:
+            # Draw a seed and record it, so that any bootstrap can be repeated exactly.
+            seed = int(np.random.SeedSequence().entropy % 2**32)
         rng = np.random.default_rng(seed)
         draws = _bootstrap_paths(xc, m, bootstrap, rng, spec, scheme, scaled, max_iter, tol, w)
         ok = np.all(np.isfinite(draws), axis=1)

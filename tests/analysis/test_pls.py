@@ -375,6 +375,9 @@ def test_bootstrap_is_reproducible_and_brackets_the_estimate(mobi_data: pd.DataF
     other = pls_pm(mobi_data, ECSI_BLOCKS, ECSI_PATHS, bootstrap=60, seed=8)
     assert first.se == again.se and first.ci == again.ci
     assert first.se != other.se
+    drawn = pls_pm(mobi_data, BLOCKS4, PATHS4, bootstrap=20)
+    assert isinstance(drawn.bootstrap["seed"], int)  # recorded, so the run can be repeated
+    assert pls_pm(mobi_data, BLOCKS4, PATHS4, bootstrap=20, seed=drawn.bootstrap["seed"]).ci == drawn.ci
     assert set(first.se) == set(first.ci) == set(first.paths)
     for path, estimate in first.paths.items():
         low, high = first.ci[path]
