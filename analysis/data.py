@@ -209,7 +209,9 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
     if spec.constructs:
         items = spec.items
     else:
-        items = _numeric_columns(df, spec, by, exclude={recommend} if recommend else set(), notes=notes)
+        # Kano answers are category codes for the Kano analysis, not ratings to correlate.
+        exclude = {*spec.kano_items, *([recommend] if recommend else [])}
+        items = _numeric_columns(df, spec, by, exclude=exclude, notes=notes)
     columns = list(dict.fromkeys([*items, *_referenced_columns(spec), *([recommend] if recommend else [])]))
     if by is not None and by in columns:
         raise AnalysisError(f"--by '{by}' is also analysed by the model (an item, outcome or predictor); "

@@ -143,6 +143,13 @@ class ModelSpec:
         """The 0-10 recommend item for NPS, if the model names one."""
         return self.outcomes.get("recommend")
 
+    @property
+    def kano_items(self) -> list[str]:
+        """The functional and dysfunctional question columns of the ``kano`` pairs (answer codes)."""
+        pairs = self.kano if isinstance(self.kano, list) else []
+        return _unique(str(pair[key]) for pair in pairs if isinstance(pair, Mapping)
+                       for key in ("functional", "dysfunctional") if pair.get(key) is not None)
+
     def scale_of(self, name: str) -> Scale | None:
         """The scale of a construct or column: its own entry in ``scales``, else the global ``scale``."""
         if name in self.scales:

@@ -236,6 +236,14 @@ def test_without_constructs_every_numeric_column_is_an_item() -> None:
     assert prepared.data["region"].tolist() == ["n", "s", "n"]
 
 
+def test_kano_answer_columns_are_not_raw_items() -> None:
+    frame = answers(q1=[1, 2, 3], q2=[2, 3, 1], KF_SPEED=[1, 2, 5], KD_SPEED=[5, 4, 1])
+    model = ModelSpec.from_dict({"kano": [{"attribute": "speed", "functional": "KF_SPEED",
+                                           "dysfunctional": "KD_SPEED"}]})
+    assert model.kano_items == ["KF_SPEED", "KD_SPEED"]
+    assert prepare(frame, model).items == ["q1", "q2"]
+
+
 def test_nps_item_is_checked_against_0_to_10() -> None:
     frame = answers(a1=[1, 2, 3], a2=[1, 2, 3], b1=[1, 2, 3], NPS=[9, 11, 8])
     with pytest.raises(AnalysisError, match="Column 'NPS' has the value 11 in row 2, outside its scale 0 to"):
