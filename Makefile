@@ -7,9 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports; chromium for browser tests.
+# Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports; chromium for browser tests,
+# postgresql for the tests that run on a real PostgreSQL server (started and stopped by the tests themselves).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-TEST_DEBS := $(RUN_DEBS) chromium
+TEST_DEBS := $(RUN_DEBS) chromium postgresql
 
 .PHONY: run test install install-test demo serve lint bench clean
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import InstrumentRecord, Survey
 from survey_app.services.surveys import create_survey
+from tests.pg_server import PostgresServer
 
 #: A small instrument that exercises every respondent-flow rule: scales, required, conditions, pages, units.
 FLOW_INSTRUMENT = {
@@ -64,12 +66,29 @@ FLOW_INSTRUMENT = {
 }
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run (a database per test); never skipped when missing."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each app test runs on the embedded default (SQLite) and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    server = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """An app on a new SQLite file, migrated with Alembic like a real install."""
+def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """An app on a new database, migrated with Alembic like a real install."""
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         upgrade()
     yield app
