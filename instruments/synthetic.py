@@ -133,7 +133,9 @@ _STAGE_SHARES = (0.12, 0.25, 0.30, 0.33)
 def planted_items(instrument: Instrument) -> dict[str, str]:
     """Which items of ``instrument`` carry the planted structure (keys: satisfaction, loyalty, basic, ...)."""
     out: dict[str, str] = {}
-    point = [i for i in instrument.items if instrument.scale_of(i).kind in POINT_KINDS]
+    # The loyalty curve needs a zone below the top two levels, so at least four answer points.
+    point = [i for i in instrument.items
+             if instrument.scale_of(i).kind in POINT_KINDS and len(instrument.scale_of(i).points()) >= 4]
     satisfaction = next((i for i in point if i.role == "satisfaction"), None)
     if satisfaction is not None:
         out["satisfaction"] = satisfaction.code
@@ -422,7 +424,7 @@ class _Generator:
             return self.loyalty_item(item, scale)
         if scale.kind in POINT_KINDS:
             return self.points(item, scale, self.item_continuous(item))
-        if item.role in ("kano_functional", "kano_dysfunctional"):
+        if item.role in ("kano_functional", "kano_dysfunctional") and set(scale.values()) == {1, 2, 3, 4, 5}:
             return self.kano(item)
         if scale.kind == "single":
             return self.single(item, scale)
@@ -567,7 +569,8 @@ class _Generator:
         return value.astype(np.int64)
 
     def text(self, item: Item) -> np.ndarray:
-        bank = _COMMENTS[self.kind]
+        limit = self.instrument.scale_of(item).max_length
+        bank = {tone: [c[:limit] for c in comments] for tone, comments in _COMMENTS[self.kind].items()}
         sentiment = self.satisfaction_latent()
         out = np.full(self.n, None, dtype=object)
         writes = self.rng.random(self.n) < PLANTED["comment_rate"]
@@ -582,7 +585,8 @@ class _Generator:
             out[rows] = comments[self.rng.integers(0, len(comments), size=rows.size)]
         if item.required:
             blank = np.flatnonzero(~writes)
-            out[blank] = np.array(bank["neutral"], dtype=object)[self.rng.integers(0, 4, size=blank.size)]
+            neutral = np.array(bank["neutral"], dtype=object)
+            out[blank] = neutral[self.rng.integers(0, len(neutral), size=blank.size)]
         return out
 
     # -- visibility and blanks -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from instruments.registry import (
     validate_instrument,
 )
 from instruments.schema import Instrument, Text
+from instruments.synthetic import synthetic_responses
 from tests.instruments.conftest import SMALL
 
 SHIPPED = ("customer_satisfaction", "employee_satisfaction", "kano", "servqual")
@@ -308,9 +309,11 @@ def test_junk_inside_a_valid_instrument_only_raises_instrument_errors(path, junk
     except InstrumentError as exc:
         assert str(exc).startswith("mutated.yaml: ")
     else:
-        # Whatever validates must be usable: its snapshot round-trips and its model spec builds.
+        # Whatever validates must be usable: its snapshot round-trips, its model spec builds and it can be
+        # filled with synthetic answers.
         assert Instrument.from_snapshot(instrument.snapshot()).snapshot() == instrument.snapshot()
         assert isinstance(instrument.model_spec()["constructs"], dict)
+        assert synthetic_responses(instrument, 40, seed=0).shape == (40, len(instrument.items))
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,10 +8,12 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from instruments.registry import combine, get_instrument, validate_instrument
-from instruments.schema import Instrument
+from instruments.schema import BUILTIN_SCALES, Instrument
 from instruments.synthetic import PLANTED, kano_types, loyalty_curve, planted_items, synthetic_responses
 
 SHIPPED = ("customer_satisfaction", "employee_satisfaction", "kano", "servqual")
@@ -67,9 +69,9 @@ def assert_valid(instrument: Instrument, frame: pd.DataFrame) -> None:
         elif scale.kind == "numeric":
             assert all(isinstance(v, int | np.integer) for v in answered.iloc[:50]), item.code
             if scale.min is not None:
-                assert answered.min() >= scale.min, item.code
+                assert (answered >= scale.min).all(), item.code
             if scale.max is not None:
-                assert answered.max() <= scale.max, item.code
+                assert (answered <= scale.max).all(), item.code
         else:
             assert all(isinstance(v, str) and 0 < len(v) <= scale.max_length for v in answered), item.code
 
@@ -268,3 +270,69 @@ def test_servqual_gaps_are_negative_and_largest_for_reliability(combined, combin
     means = {dimension: np.mean(values) for dimension, values in gaps.items()}
     assert all(value < 0 for value in means.values())
     assert min(means, key=means.get) == "Reliability"
+
+
+# -- any valid instrument ------------------------------------------------------------------------------------
+_LABEL = {"zh": "标签", "en": "Label"}
+_SCALES = {
+    "likert4": {"kind": "likert", "min": 1, "max": 4},
+    "likert2": {"kind": "likert", "min": 0, "max": 1},
+    "wide": {"kind": "rating", "min": -5, "max": 20},
+    "ints": {"kind": "single", "options": [{"value": v, "label": _LABEL} for v in (3, 1, 2)]},
+    "one": {"kind": "single", "options": [{"value": "only", "label": _LABEL}]},
+    "mixed": {"kind": "single", "options": [{"value": 1, "label": _LABEL}, {"value": "b", "label": _LABEL}]},
+    "many": {"kind": "multiple", "options": [{"value": v, "label": _LABEL} for v in ("x", "y", "z")]},
+    "bounded": {"kind": "numeric", "min": 10, "max": 12},
+    "floor": {"kind": "numeric", "min": 3},
+    "short": {"kind": "text", "max_length": 5},
+}
+_SCALE_NAMES = [*_SCALES, "likert5", "likert7", "rating10", "nps11", "yesno", "text", "numeric", "kano5"]
+_ROLES = ["attribute", "satisfaction", "repurchase", "recommend", "enps", "intent_to_stay", "switching",
+          "unit", "stage", "problem", "complaint", "bond", "value", "cost", "open_text", "share_of_wallet",
+          "other"]
+
+
+@st.composite
+def _instruments(draw: st.DrawFn) -> dict:
+    items = []
+    for k in range(draw(st.integers(1, 8))):
+        scale = draw(st.sampled_from(_SCALE_NAMES))
+        item = {"code": f"I{k}", "text": _LABEL, "scale": scale, "role": draw(st.sampled_from(_ROLES)),
+                "construct": draw(st.sampled_from([None, "A", "B"])), "reverse": draw(st.booleans()),
+                "required": draw(st.booleans())}
+        earlier = [i for i in items if i["scale"] not in ("text", "short")]
+        if earlier and draw(st.booleans()):
+            target = draw(st.sampled_from(earlier))
+            values = _answers(target["scale"])
+            if values:
+                item["show_if"] = {"item": target["code"], "in": [draw(st.sampled_from(values))]}
+        items.append(item)
+    return {"id": "random", "version": "1", "title": _LABEL, "scales": _SCALES,
+            "constructs": {"A": {"label": _LABEL}, "B": {"label": _LABEL}},
+            "paths": {"B": ["A"]} if draw(st.booleans()) else {},
+            "pages": [{"id": "p", "title": _LABEL, "items": items}]}
+
+
+def _answers(scale: str) -> list:
+    definition = _SCALES.get(scale)
+    if definition is None:
+        return list(BUILTIN_SCALES[scale].values())
+    if definition["kind"] in ("single", "multiple"):
+        return [o["value"] for o in definition["options"]]
+    if definition["kind"] in ("likert", "rating"):
+        return list(range(definition["min"], definition["max"] + 1))
+    return []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_instruments(), n=st.integers(1, 60), seed=st.integers(0, 2**32 - 1))
+def test_any_valid_instrument_gets_valid_synthetic_answers(document, n, seed):
+    instrument = validate_instrument(document, source="random")
+    frame = synthetic_responses(instrument, n, seed=seed)
+    assert_valid(instrument, frame)
+    for item in instrument.items:
+        if item.show_if is not None:
+            reference = frame[item.show_if.item]
+            shown = reference.map(lambda v, allowed={str(v) for v in item.show_if.in_}: v is not None and (
+                any(str(x) in allowed for x in v) if isinstance(v, list) else str(v) in allowed))
+            assert not (frame[item.code].notna() & ~shown).any(), item.code
