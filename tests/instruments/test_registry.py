@@ -334,3 +334,11 @@ def test_loading_uses_the_file_name_in_messages(tmp_path: Path):
         load_instrument(path)
     assert str(caught.value).startswith("customer_satisfaction.yaml: pages[2].items[3].scale: "
                                         "unknown scale 'likert9' (known: agree10, branch, ")
+
+
+def test_readme_example_is_a_valid_instrument():
+    readme = (INSTRUMENT_DIR / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    instrument = parse_instrument(example, source="README.md")
+    assert [item.code for item in instrument.items] == ["SAT1", "WHY"]
+    assert instrument.scale_of("SAT1").points() == list(range(1, 11))
