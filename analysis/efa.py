@@ -240,8 +240,11 @@ def efa(
         raise AnalysisError(
             f"Factor analysis of {p} items needs more respondents than items; there are {n}."
         )
-    eigenvalues = np.linalg.eigvalsh(r)[::-1]
-    if not np.all(np.isfinite(r)) or eigenvalues[-1] <= 1e-10 * p:
+    try:  # check finiteness first: eigvalsh fails to converge on NaN from degenerate pairwise data
+        eigenvalues = np.linalg.eigvalsh(r)[::-1] if np.all(np.isfinite(r)) else None
+    except np.linalg.LinAlgError:
+        eigenvalues = None
+    if eigenvalues is None or eigenvalues[-1] <= 1e-10 * p:
         raise AnalysisError(
             "The items' correlation matrix is singular (some items are exact combinations of others, or "
             "pairwise deletion left it not positive definite); remove redundant items."

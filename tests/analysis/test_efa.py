@@ -285,3 +285,18 @@ def test_result_is_json_ready(fa5: EFAResult) -> None:
                         "rotation", "method", "loadings", "communalities", "factor_correlations", "warnings"}
     assert set(out["bartlett"]) == {"chi2", "df", "p"}
     assert out["loadings"]["A2"]["F4"] == pytest.approx(0.640, abs=0.0005)
+
+
+def test_degenerate_pairwise_data_is_an_analysis_error_not_a_linalg_crash():
+    # Each pair of items shares at most one respondent: pairwise correlations are undefined (NaN).
+    import numpy as np
+    import pandas as pd
+
+    from analysis.efa import efa
+    from analysis.errors import AnalysisError
+
+    nan = np.nan
+    df = pd.DataFrame({"a": [1, 2, nan, nan, 3, nan], "b": [nan, nan, 1, 2, nan, 3], "c": [2, nan, 3, nan, nan, 1],
+                       "d": [nan, 1, nan, 3, 2, nan]})
+    with pytest.raises(AnalysisError):
+        efa(df, ["a", "b", "c", "d"])
