@@ -41,6 +41,7 @@ serve:
 run: demo serve
 
 test: install-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
