@@ -22,6 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+# The structural model is checked with the same cycle search the analysis engine uses.
+from analysis.model import find_cycle
+
 Lang = Literal["zh", "en"]
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 
@@ -359,7 +362,7 @@ class Instrument(_Strict):
                                         f"(declared: {', '.join(self.constructs) or 'none'})")
             if len(set(sources)) != len(sources):
                 raise SchemaProblem(("paths", target), "a source construct is listed twice")
-        cycle = _find_cycle(self.paths)
+        cycle = find_cycle(self.paths)
         if cycle:
             raise SchemaProblem(("paths", cycle[1]), "the path model has a cycle: " + " -> ".join(cycle))
 
@@ -448,40 +451,6 @@ class Instrument(_Strict):
         return cls.model_validate(data)
 
 
-def _find_cycle(paths: dict[str, list[str]]) -> list[str] | None:
-    """A cycle in the path model as [A, B, ..., A] following source -> target edges, or None."""
-    edges: dict[str, list[str]] = {}
-    for target, sources in paths.items():
-        for source in sources:
-            edges.setdefault(source, []).append(target)
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    for start in edges:
-        if state.get(start):
-            continue
-        # Iterative depth-first search so that long chains cannot hit the recursion limit.
-        stack: list[tuple[str, int]] = [(start, 0)]
-        trail: list[str] = [start]
-        state[start] = 1
-        while stack:
-            node, index = stack[-1]
-            nexts = edges.get(node, [])
-            if index < len(nexts):
-                stack[-1] = (node, index + 1)
-                nxt = nexts[index]
-                if state.get(nxt) == 1:
-                    return trail[trail.index(nxt):] + [nxt]
-                if not state.get(nxt):
-                    state[nxt] = 1
-                    stack.append((nxt, 0))
-                    trail.append(nxt)
-            else:
-                state[node] = 2
-                stack.pop()
-                trail.pop()
-    return None
-
-
-#: Roles that never belong in a reflective construct of the analysis model.
 _NON_CONSTRUCT_ROLES = ("servqual_expectation", "kano_functional", "kano_dysfunctional")
 #: Exact Shapley importance enumerates 2^p subsets; beyond this many attributes leave it to the user.
 _MAX_DEFAULT_PREDICTORS = 12
