@@ -1,0 +1,227 @@
+"""Basic vs latent expectations by penalty-reward contrast analysis (SCIENCE.md §2).
+
+Brandt (1987); Matzler & Sauerwein (2002): each attribute gets a *low* dummy (its bottom boxes) and a *high*
+dummy (its top boxes), the middle boxes being the reference, and overall satisfaction is regressed on all
+dummies by OLS. The low coefficient is the *penalty* (expected negative), the high one the *reward*
+(expected positive). Impact asymmetry (Mikulić & Prebežac 2008) IA = (R - |P|) / (R + |P|) in [-1, 1]:
+clearly negative -> basic (must-be), clearly positive -> excitement (latent), near 0 -> performance.
+The impact range R + |P| is the attribute's total leverage (impact-range performance analysis).
+
+The class thresholds are ours, not published constants: |IA| > 0.2 (``IA_THRESHOLD``, one fifth of the
+possible range on either side) leaves the middle 40 % of the range to performance attributes. Intervals are
+percentile bootstraps over respondents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import AnalysisError
+from analysis.trap import numeric_column
+
+#: |IA| beyond this classes an attribute as basic (negative) or excitement (positive).
+IA_THRESHOLD = 0.2
+#: Bootstrap resamples draw at most this many rows (an m-out-of-n bootstrap, spread rescaled to n).
+BOOTSTRAP_ROWS = 20_000
+#: Fewer than this many respondents in a dummy and its coefficient is flagged as rough.
+MIN_BOX = 30
+CLASSES = ("basic", "performance", "excitement")
+
+
+@dataclass
+class PenaltyReward:
+    """Penalty, reward, impact asymmetry and class of each attribute."""
+
+    outcome: str
+    #: attribute -> {class, penalty, reward, impact_range, impact_asymmetry, ia_ci, penalty_ci, reward_ci,
+    #: mean_performance, n_low, n_high, wrong_sign, class_confident}.
+    attributes: dict[str, dict[str, Any]]
+    #: The box definitions per attribute and the IA threshold, in words.
+    definitions: dict[str, str]
+    r2: float
+    n: int
+    bootstrap: int
+    seed: int | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _classify(ia: float, threshold: float) -> str | None:
+    if not np.isfinite(ia):
+        return None
+    if ia < -threshold:
+        return "basic"
+    if ia > threshold:
+        return "excitement"
+    return "performance"
+
+
+def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str], low_boxes: int | None = None,
+                   high_boxes: int = 2, scales: Mapping[str, tuple[float, float]] | tuple[float, float] | None
+                   = None, bootstrap: int = 200, seed: int | None = 1,
+                   ia_threshold: float = IA_THRESHOLD) -> PenaltyReward:
+    """Penalty-reward contrast analysis with bootstrap intervals for the impact asymmetry.
+
+    Parameters
+    ----------
+    outcome : overall satisfaction column.
+    attributes : attribute rating columns.
+    low_boxes : bottom boxes of each attribute scale forming the *low* dummy; default half the scale points
+        (1-5 on 1-10, 1-2 on 1-5).
+    high_boxes : top boxes forming the *high* dummy (default 2).
+    scales : (min, max) for all attributes, or per attribute; default each attribute's observed range.
+    bootstrap : resamples for the intervals (0 = none); seed : their random seed.
+    ia_threshold : |IA| beyond which an attribute is basic or excitement.
+
+    Returns
+    -------
+    PenaltyReward
+        ``wrong_sign`` lists "penalty" when the penalty is positive and "reward" when the reward is negative
+        (the attribute does not act as the method assumes). ``class_confident`` is True when the IA interval
+        lies entirely within the class's range.
+
+    Examples
+    --------
+    R equivalent: ``lm(overall ~ low1 + high1 + low2 + high2 + ..., data)``, penalty = coefficient of each
+    low dummy, reward = of each high dummy.
+
+    >>> result = penalty_reward(frame, outcome="CUSA1", attributes=["PERQ1", "PERQ5"])  # doctest: +SKIP
+    >>> result.attributes["PERQ1"]["class"]  # doctest: +SKIP
+    'basic'
+    """
+    attributes = list(dict.fromkeys(attributes))
+    if not attributes:
+        raise AnalysisError("Penalty-reward analysis needs at least one attribute column.")
+    if outcome in attributes:
+        raise AnalysisError(f"The outcome '{outcome}' is also listed as an attribute.")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise AnalysisError(f"bootstrap must be a whole number (0 or more), not {bootstrap!r}.")
+    frame = pd.DataFrame({c: numeric_column(df, c, "attribute" if c != outcome else "outcome")
+                          for c in [outcome, *attributes]}).dropna()
+    notes: list[str] = []
+    n = len(frame)
+    if n < 2 * len(attributes) + 2:
+        raise AnalysisError(f"Penalty-reward analysis of {len(attributes)} attributes needs at least "
+                            f"{2 * len(attributes) + 2} complete answers; there are {n}.")
+    y = frame[outcome].to_numpy()
+    if y.std() == 0:
+        raise AnalysisError(f"Everyone gave '{outcome}' the same answer, so nothing can explain it.")
+    columns: list[np.ndarray] = []
+    names: list[tuple[str, str]] = []
+    definitions: dict[str, str] = {"class": f"basic if IA < -{ia_threshold:g}, excitement if IA > "
+                                             f"{ia_threshold:g}, performance otherwise"}
+    counts: dict[str, tuple[int, int]] = {}
+    for code in attributes:
+        x = frame[code].to_numpy()
+        if x.std() == 0:
+            notes.append(f"'{code}' has the same answer ({x[0]:g}) from everyone; it is left out.")
+            continue
+        scale = scales.get(code) if isinstance(scales, Mapping) else scales
+        low, high = scale if scale is not None else (float(x.min()), float(x.max()))
+        points = int(round(high - low)) + 1
+        k_low = low_boxes if low_boxes is not None else points // 2
+        if k_low + high_boxes >= points:
+            raise AnalysisError(f"'{code}' has {points} answer points; {k_low} low and {high_boxes} high boxes "
+                                "leave no middle reference. Use fewer boxes.")
+        low_cut, high_cut = low + k_low - 1, high - high_boxes + 1
+        definitions[code] = f"low <= {low_cut:g}, middle {low_cut + 1:g}-{high_cut - 1:g}, high >= {high_cut:g}"
+        is_low, is_high = x <= low_cut + 1e-9, x >= high_cut - 1e-9
+        counts[code] = (int(is_low.sum()), int(is_high.sum()))
+        for kind, dummy in (("low", is_low), ("high", is_high)):
+            if dummy.sum() == 0:
+                notes.append(f"Nobody rated '{code}' in its {kind} boxes; its "
+                             f"{'penalty' if kind == 'low' else 'reward'} cannot be estimated.")
+                continue
+            if dummy.sum() < MIN_BOX:
+                notes.append(f"Only {int(dummy.sum())} respondents rated '{code}' in its {kind} boxes; its "
+                             f"{'penalty' if kind == 'low' else 'reward'} is rough.")
+            columns.append(dummy.astype(float))
+            names.append((code, kind))
+    if not columns:
+        raise AnalysisError("No attribute varies, so there is nothing to contrast.")
+    design = np.column_stack([np.ones(n), *columns])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise AnalysisError("The low/high dummies are perfectly collinear (two attributes answered "
+                            "identically?); drop one of them.")
+    beta = _ols(design, y)
+    residual = y - design @ beta
+    r2 = 1 - residual @ residual / np.sum((y - y.mean()) ** 2)
+    draws = _bootstrap(design, y, bootstrap, seed, beta)
+    out: dict[str, dict[str, Any]] = {}
+    for code in counts:
+        p_i = next((i + 1 for i, nm in enumerate(names) if nm == (code, "low")), None)
+        r_i = next((i + 1 for i, nm in enumerate(names) if nm == (code, "high")), None)
+        penalty = float(beta[p_i]) if p_i else np.nan
+        reward = float(beta[r_i]) if r_i else np.nan
+        ia = _ia(np.array(penalty), np.array(reward))
+        entry: dict[str, Any] = {
+            "penalty": penalty, "reward": reward, "impact_range": reward + abs(penalty),
+            "impact_asymmetry": float(ia), "mean_performance": float(frame[code].mean()),
+            "n_low": counts[code][0], "n_high": counts[code][1],
+            "wrong_sign": [w for w, bad in (("penalty", penalty > 0), ("reward", reward < 0)) if bad],
+        }
+        entry["class"] = _classify(float(ia), ia_threshold)
+        entry["penalty_ci"] = entry["reward_ci"] = entry["ia_ci"] = None
+        entry["class_confident"] = None
+        if draws is not None:
+            pen = draws[:, p_i] if p_i else np.full(len(draws), np.nan)
+            rew = draws[:, r_i] if r_i else np.full(len(draws), np.nan)
+            entry["penalty_ci"] = _percentile(pen)
+            entry["reward_ci"] = _percentile(rew)
+            entry["ia_ci"] = _percentile(_ia(pen, rew))
+            lo, hi = entry["ia_ci"]
+            bounds = {"basic": (-1.0, -ia_threshold), "performance": (-ia_threshold, ia_threshold),
+                      "excitement": (ia_threshold, 1.0)}.get(entry["class"])
+            entry["class_confident"] = bool(bounds and bounds[0] <= lo and hi <= bounds[1])
+        if entry["wrong_sign"]:
+            notes.append(f"'{code}': the {' and '.join(entry['wrong_sign'])} has the wrong sign; it does not "
+                         "act on satisfaction as the method assumes, so read its class with care.")
+        out[code] = entry
+    if bootstrap and draws is not None and n > BOOTSTRAP_ROWS:
+        notes.append(f"Each bootstrap resample drew {BOOTSTRAP_ROWS:,} of {n:,} rows; the spread was "
+                     "rescaled to the full sample.")
+    return PenaltyReward(outcome=outcome, attributes=out, definitions=definitions, r2=float(r2), n=n,
+                         bootstrap=int(bootstrap), seed=seed, warnings=notes)
+
+
+def _ia(penalty: np.ndarray, reward: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (reward - np.abs(penalty)) / (reward + np.abs(penalty))
+
+
+def _ols(design: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.linalg.lstsq(design, y, rcond=None)[0]
+
+
+def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,
+               beta: np.ndarray) -> np.ndarray | None:
+    """Bootstrap coefficients (rows = resamples), deviations rescaled when resamples are subsamples."""
+    if not bootstrap:
+        return None
+    rng = np.random.default_rng(seed)
+    n = design.shape[0]
+    m = min(n, BOOTSTRAP_ROWS)
+    scale = np.sqrt(m / n)
+    out = np.empty((bootstrap, design.shape[1]))
+    for b in range(bootstrap):
+        rows = rng.integers(0, n, size=m)
+        x, t = design[rows], y[rows]
+        # Normal equations on the small cross-product; a dummy that is empty in this resample is singular,
+        # and lstsq then gives it 0 (its draw is set to NaN below so the interval ignores it).
+        gram = x.T @ x
+        coef = np.linalg.lstsq(gram, x.T @ t, rcond=None)[0]
+        coef[np.diag(gram) == 0] = np.nan
+        out[b] = beta + scale * (coef - beta)
+    return out
+
+
+def _percentile(values: np.ndarray) -> list[float] | None:
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [float(low), float(high)]
