@@ -32,6 +32,17 @@ ECSI_PATHS = {
     "Loyalty": ["Image", "Satisfaction", "Complaints"],
 }
 
+#: Path coefficients of that model from SmartPLS 2.0.M3 (path weighting, standardized, stop at 1e-7), stored in
+#: github.com/cran/semPLS @ 50e3dcd6, tests/SmartPLS/results/ecsi/pathWeighting/pathCoefficients.txt.
+SMARTPLS_ECSI_PATHS = {
+    "Image->Expectation": 0.50491393, "Image->Satisfaction": 0.17873950, "Image->Loyalty": 0.19575534,
+    "Expectation->Quality": 0.55674896, "Expectation->Value": 0.04998839,
+    "Expectation->Satisfaction": 0.06252287, "Quality->Value": 0.55830438,
+    "Quality->Satisfaction": 0.51202394, "Value->Satisfaction": 0.19476510,
+    "Satisfaction->Complaints": 0.52806625, "Satisfaction->Loyalty": 0.48547762,
+    "Complaints->Loyalty": 0.06692607,
+}
+
 
 @pytest.fixture(scope="session")
 def mobi_path() -> Path:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.pls import pls_pm
-from tests.analysis.conftest import ECSI_CONSTRUCTS, ECSI_PATHS
+from tests.analysis.conftest import ECSI_CONSTRUCTS, ECSI_PATHS, SMARTPLS_ECSI_PATHS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -83,17 +83,7 @@ def test_ecsi_end_to_end(mobi_path: Path, mobi: pd.DataFrame, ecsi_model: dict, 
     for label, interval in direct.ci.items():
         assert pls["ci"][label] == pytest.approx(interval, abs=1e-12)
     assert pls["index"] == pytest.approx(direct.index, abs=1e-12)
-    # SmartPLS 2.0.M3 on the same model and data (path weighting, standardized, stop at 1e-7), stored in
-    # github.com/cran/semPLS @ 50e3dcd6, tests/SmartPLS/results/ecsi/pathWeighting/pathCoefficients.txt.
-    smartpls = {
-        "Image->Expectation": 0.50491393, "Image->Satisfaction": 0.17873950, "Image->Loyalty": 0.19575534,
-        "Expectation->Quality": 0.55674896, "Expectation->Value": 0.04998839,
-        "Expectation->Satisfaction": 0.06252287, "Quality->Value": 0.55830438,
-        "Quality->Satisfaction": 0.51202394, "Value->Satisfaction": 0.19476510,
-        "Satisfaction->Complaints": 0.52806625, "Satisfaction->Loyalty": 0.48547762,
-        "Complaints->Loyalty": 0.06692607,
-    }
-    assert pls["paths"] == pytest.approx(smartpls, abs=1e-6)
+    assert pls["paths"] == pytest.approx(SMARTPLS_ECSI_PATHS, abs=1e-6)
 
     (driver,) = result["drivers"]
     assert DRIVER_KEYS <= set(driver) and OLS_KEYS <= set(driver["ols"])

@@ -30,6 +30,8 @@ from analysis import pls
 from analysis.errors import AnalysisError
 from analysis.jsonable import to_jsonable
 from analysis.pls import ALLOWED, PLSResult, pls_pm
+from tests.analysis.conftest import ECSI_CONSTRUCTS, SMARTPLS_ECSI_PATHS
+from tests.analysis.conftest import ECSI_PATHS as CONFTEST_ECSI_PATHS
 
 TOL = 1e-6
 
@@ -42,36 +44,18 @@ BLOCKS4 = {
 }
 PATHS4 = {"Image": ["Satisfaction"], "Expectation": ["Satisfaction"], "Value": ["Satisfaction"]}
 
-#: The full ECSI model (Tenenhaus et al. 2005; semPLS ECSImobi; seminr demo/seminr-pls-ecsi.R).
-ECSI_BLOCKS = {
-    "Image": ["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"],
-    "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
-    "Quality": ["PERQ1", "PERQ2", "PERQ3", "PERQ4", "PERQ5", "PERQ6", "PERQ7"],
-    "Value": ["PERV1", "PERV2"],
-    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
-    "Complaints": ["CUSCO"],
-    "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
-}
-ECSI_PATHS = {
-    "Image": ["Expectation", "Satisfaction", "Loyalty"],
-    "Expectation": ["Quality", "Value", "Satisfaction"],
-    "Quality": ["Value", "Satisfaction"],
-    "Value": ["Satisfaction"],
-    "Satisfaction": ["Complaints", "Loyalty"],
-    "Complaints": ["Loyalty"],
-}
+#: The full ECSI model (Tenenhaus et al. 2005; semPLS ECSImobi; seminr demo/seminr-pls-ecsi.R), with its arrows
+#: turned round to pls_pm's source -> [targets] form.
+ECSI_BLOCKS = ECSI_CONSTRUCTS
+ECSI_PATHS: dict[str, list[str]] = {}
+for _target, _sources in CONFTEST_ECSI_PATHS.items():
+    for _source in _sources:
+        ECSI_PATHS.setdefault(_source, []).append(_target)
 
 # SMARTPLS, .../ecsi/<scheme>/pathCoefficients.txt, outerWeights.txt and crossLoadings.txt (own construct).
 SMARTPLS = {
     "path": {
-        "paths": {  # pathWeighting/pathCoefficients.txt
-            "Image->Expectation": 0.50491393, "Image->Satisfaction": 0.17873950, "Image->Loyalty": 0.19575534,
-            "Expectation->Quality": 0.55674896, "Expectation->Value": 0.04998839,
-            "Expectation->Satisfaction": 0.06252287, "Quality->Value": 0.55830438,
-            "Quality->Satisfaction": 0.51202394, "Value->Satisfaction": 0.19476510,
-            "Satisfaction->Complaints": 0.52806625, "Satisfaction->Loyalty": 0.48547762,
-            "Complaints->Loyalty": 0.06692607,
-        },
+        "paths": SMARTPLS_ECSI_PATHS,  # pathWeighting/pathCoefficients.txt
         "weights": {  # pathWeighting/outerWeights.txt
             "IMAG1": 0.30131215, "IMAG2": 0.25969115, "IMAG3": 0.21792305, "IMAG4": 0.32850357,
             "IMAG5": 0.32468141, "CUEX1": 0.52118068, "CUEX2": 0.47367966, "CUEX3": 0.44563424,
