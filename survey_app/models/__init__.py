@@ -3,6 +3,6 @@
 from survey_app.models.instrument import InstrumentRecord
 from survey_app.models.response import Response
 from survey_app.models.survey import Invitation, Survey, Unit
-from survey_app.models.user import User
+from survey_app.models.user import ApiToken, SurveyAccess, User
 
-__all__ = ["InstrumentRecord", "Invitation", "Response", "Survey", "Unit", "User"]
+__all__ = ["ApiToken", "InstrumentRecord", "Invitation", "Response", "Survey", "SurveyAccess", "Unit", "User"]

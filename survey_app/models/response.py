@@ -23,6 +23,7 @@ class Response(db.Model):
     __tablename__ = "response"
     __table_args__ = (
         sa.UniqueConstraint("survey_id", "submission_key", name="uq_response_survey_submission_key"),
+        sa.UniqueConstraint("survey_id", "idempotency_key", name="uq_response_survey_idempotency_key"),
         sa.Index("ix_response_survey_status", "survey_id", "status"),
     )
 
@@ -42,6 +43,8 @@ class Response(db.Model):
     furthest_page: Mapped[int] = mapped_column(default=0)
     #: {item_code: value}; value is int, float, str or a list for multiple choice
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: the API client's Idempotency-Key: a retried submission finds the response it already stored
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(128))
     #: "web", "synthetic", "api", ...
     channel: Mapped[str] = mapped_column(sa.String(16), default="web")
     #: for anonymous surveys the times are cut to the day

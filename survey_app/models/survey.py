@@ -38,6 +38,11 @@ class Survey(db.Model):
     #: smallest group for which any figure is shown (confidentiality)
     min_group_size: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: the account that created it
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: surveys repeated over time share a series; wave counts 1, 2, ...
+    series: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    wave: Mapped[int] = mapped_column(default=1)
 
     units: Mapped[list[Unit]] = relationship(back_populates="survey", cascade="all, delete-orphan")
 

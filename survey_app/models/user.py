@@ -23,9 +23,56 @@ class User(db.Model):
     #: admin | manager | hr
     role: Mapped[str] = mapped_column(sa.String(16), default="manager")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: consecutive failed logins; reset by a successful one
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: no login is accepted before this time (set after repeated failures)
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class SurveyAccess(db.Model):
+    """A survey shared with an account (admins see every survey without a row here)."""
+
+    __tablename__ = "survey_access"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "user_id", name="uq_survey_access_survey_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API, acting as its account; stored as a hash."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: SHA-256 of the token; the token is shown once when created
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
