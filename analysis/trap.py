@@ -240,7 +240,8 @@ def trap_curve(df: pd.DataFrame, *, satisfaction: str, loyalty: str, loyal_level
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, k / n, np.nan)
     levels = [{"level": points[i], "label": labels[i], "n": int(n[i]), "loyal": int(k[i]),
-               "loyal_share": share[i], "ci_low": low[i], "ci_high": high[i]} for i in range(len(points))]
+               "loyal_share": float(share[i]), "ci_low": float(low[i]), "ci_high": float(high[i])}
+              for i in range(len(points))]
     empty = [labels[i] for i in range(len(points)) if n[i] == 0]
     if empty:
         notes.append(f"No respondent chose {', '.join(empty)} on '{satisfaction}'; "
@@ -256,8 +257,9 @@ def trap_curve(df: pd.DataFrame, *, satisfaction: str, loyalty: str, loyal_level
     a, b = filled[:-1], filled[1:]
     z, p = two_proportion_z(k[a], n[a], k[b], n[b])
     p_holm = holm(p)
-    steps = [{"from_level": points[i], "to_level": points[j], "difference": share[j] - share[i],
-              "z": z[m], "p": p[m], "p_holm": p_holm[m], "significant": bool(p_holm[m] < ALPHA)}
+    steps = [{"from_level": points[i], "to_level": points[j], "difference": float(share[j] - share[i]),
+              "z": float(z[m]), "p": float(p[m]), "p_holm": float(p_holm[m]),
+              "significant": bool(p_holm[m] < ALPHA)}
              for m, (i, j) in enumerate(zip(a, b, strict=True))]
     rises = [m for m, step in enumerate(steps) if step["significant"] and step["difference"] > 0]
     jump = None
