@@ -81,8 +81,8 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
     -------
     PenaltyReward
         ``wrong_sign`` lists "penalty" when the penalty is positive and "reward" when the reward is negative
-        (the attribute does not act as the method assumes). ``class_confident`` is True when the IA interval
-        lies entirely within the class's range.
+        (the attribute does not act as the method assumes; the IA then leaves [-1, 1]). ``class_confident`` is
+        True when the IA interval lies entirely within the class's range.
 
     Examples
     --------
@@ -174,8 +174,9 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
             entry["reward_ci"] = _percentile(rew)
             entry["ia_ci"] = _percentile(_ia(pen, rew))
             lo, hi = entry["ia_ci"]
-            bounds = {"basic": (-1.0, -ia_threshold), "performance": (-ia_threshold, ia_threshold),
-                      "excitement": (ia_threshold, 1.0)}.get(entry["class"])
+            # Open-ended outer ranges: with a wrong-signed draw the IA leaves [-1, 1] on the same side.
+            bounds = {"basic": (-np.inf, -ia_threshold), "performance": (-ia_threshold, ia_threshold),
+                      "excitement": (ia_threshold, np.inf)}.get(entry["class"])
             entry["class_confident"] = bool(bounds and bounds[0] <= lo and hi <= bounds[1])
         if entry["wrong_sign"]:
             notes.append(f"'{code}': the {' and '.join(entry['wrong_sign'])} has the wrong sign; it does not "
