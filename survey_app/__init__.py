@@ -17,21 +17,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     from survey_app import cli, errors, i18n
-    from survey_app.extensions import csrf, db, migrate
+    from survey_app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
     from survey_app import models  # noqa: F401  (register tables with the metadata)
+    from survey_app.admin import bp as admin_bp
     from survey_app.database import init_engine_events
     from survey_app.respond import bp as respond_bp
 
     init_engine_events(app)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(admin_bp)
 
     @app.get("/")
     def index():

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Invitation, Survey, Unit
 from survey_app.services.tokens import new_token, token_hash
+from survey_app.services.uploads import UploadError, read_csv_upload
 
 
 def create_invitations(
@@ -45,3 +46,20 @@ def find_invitation(survey: Survey, token: str) -> Invitation | None:
         return None
     # the lookup is by hash; compare again in constant time so no timing tells how much of a hash matched
     return invitation if hmac.compare_digest(invitation.token_hash, digest) else None
+
+
+def invitations_from_csv(survey: Survey, data: bytes, base_url: str) -> list[dict[str, str]]:
+    """Create one invitation per CSV row (columns ref, unit); returns rows with each personal link.
+
+    On anonymous surveys the reference is not stored: the returned list is the only place it meets its link.
+    """
+    rows = read_csv_upload(data, required=("ref",), optional=("unit",))
+    units = dict(db.session.execute(sa.select(Unit.code, Unit.id).filter_by(survey_id=survey.id)).all())
+    out = []
+    for row in rows:
+        unit = row.get("unit") or None
+        if unit is not None and unit not in units:
+            raise UploadError(f"line {row['_line']}: unit {unit!r} is not part of survey {survey.slug!r}")
+        [(_, token)] = create_invitations(survey, [row["ref"][:200]], unit_code=unit)
+        out.append({"ref": row["ref"], "unit": unit or "", "link": f"{base_url}/s/{survey.slug}/{token}"})
+    return out

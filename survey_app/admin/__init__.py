@@ -1,0 +1,7 @@
+"""The console for managers and HR: surveys, units, invitations, live results, exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from survey_app.admin import routes  # noqa: E402,F401  (routes register themselves on bp)

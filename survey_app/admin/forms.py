@@ -1,0 +1,43 @@
+"""Forms of the console."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateTimeLocalField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey_app.services.surveys import SLUG_PATTERN
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$"), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SurveyForm(FlaskForm):
+    slug = StringField(_l("Link name"), validators=[DataRequired(), Regexp(SLUG_PATTERN.pattern, message=_l(
+        "Use 3-64 lower-case letters, digits and hyphens."))])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    instruments = CheckboxesField(_l("Questionnaire modules"), validators=[DataRequired()])
+    languages = CheckboxesField(_l("Languages"), choices=[("zh", "中文"), ("en", "English")],
+                                default=["zh", "en"], validators=[DataRequired()])
+    anonymous = BooleanField(_l("Anonymous (no link between invitations and answers)"))
+    opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[Optional()])
+
+    def validate_closes_at(self, field) -> None:
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("The survey must close after it opens."))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])

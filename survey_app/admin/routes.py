@@ -1,0 +1,196 @@
+"""Console views: short - validate, call a service, render or redirect."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from survey_app.admin import bp
+from survey_app.admin.forms import LoginForm, SurveyForm, UploadForm
+from survey_app.extensions import db
+from survey_app.models import InstrumentRecord, Survey
+from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
+from survey_app.services.dashboard import dashboard_data
+from survey_app.services.exports import FORMATS, MIME, export_bytes
+from survey_app.services.invitations import invitations_from_csv
+from survey_app.services.surveys import create_survey, get_survey
+from survey_app.services.units import import_units
+from survey_app.services.uploads import UploadError
+
+STATUS_ACTIONS = {"open": "open", "close": "closed", "archive": "archived"}
+
+
+def survey_view(view):
+    """Load the survey named in the URL; 404 when it does not exist or the account may not see it."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(slug: str, *args, **kwargs):
+        survey = get_survey(slug)
+        if survey is None or not may_see(current_user, survey):
+            abort(404)
+        return view(survey, *args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in; the same message for a wrong password, an unknown account and a locked one."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect(url_for("admin.surveys"))
+        flash(_("Wrong email or password, or the account is locked for 15 minutes after 5 failed attempts."),
+              "error")
+    return render_template("admin/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out (POST with CSRF token, so no link can sign anybody out)."""
+    logout_user()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@login_required
+def surveys():
+    """The surveys this account may see."""
+    found = db.session.scalars(visible_surveys_query(current_user)).all()
+    return render_template("admin/surveys.html", surveys=[_survey_row(s) for s in found])
+
+
+def _survey_row(survey: Survey) -> dict:
+    return {"slug": survey.slug, "title": survey.title_in(_lang()), "status": survey.status,
+            "anonymous": survey.anonymous, "instrument": survey.instrument_key, "wave": survey.wave}
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+@bp.route("/surveys/new", methods=["GET", "POST"])
+@login_required
+def new_survey():
+    """Create a survey from one or more questionnaire modules."""
+    if current_user.role not in ("admin", "manager", "hr"):
+        abort(403)
+    form = SurveyForm()
+    keys = db.session.scalars(sa.select(InstrumentRecord.key).distinct().order_by(InstrumentRecord.key)).all()
+    form.instruments.choices = [(k, k) for k in keys]
+    if form.validate_on_submit():
+        title = None
+        if form.title_zh.data and form.title_en.data:
+            title = {"zh": form.title_zh.data, "en": form.title_en.data}
+        try:
+            survey = create_survey(
+                slug=form.slug.data, instrument_keys=form.instruments.data, title=title,
+                anonymous=form.anonymous.data, languages=form.languages.data,
+                opens_at=form.opens_at.data.replace(tzinfo=UTC) if form.opens_at.data else None,
+                closes_at=form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None,
+            )
+        except (ValueError, LookupError) as exc:
+            db.session.rollback()
+            form.slug.errors = [*form.slug.errors, str(exc)]
+        else:
+            survey.created_by_id = current_user.id
+            share_survey(survey, current_user)
+            db.session.commit()
+            return redirect(url_for("admin.survey", slug=survey.slug))
+    return render_template("admin/new_survey.html", form=form)
+
+
+@bp.get("/surveys/<slug>")
+@survey_view
+def survey(survey: Survey):
+    """One survey: its link, status, live dashboard, units, invitations and downloads."""
+    return render_template(
+        "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
+        f"{survey.slug}", dashboard=dashboard_data(survey), upload=UploadForm(), formats=FORMATS,
+        identified=not survey.anonymous)
+
+
+@bp.get("/surveys/<slug>/dashboard.json")
+@survey_view
+def dashboard(survey: Survey):
+    """The dashboard figures, polled by the page so it refreshes without a reload."""
+    return jsonify(dashboard_data(survey))
+
+
+@bp.post("/surveys/<slug>/status/<action>")
+@survey_view
+def change_status(survey: Survey, action: str):
+    """Open, close or archive a survey."""
+    if action not in STATUS_ACTIONS:
+        abort(404)
+    UploadForm().validate()  # CSRF is checked globally; nothing else to validate
+    survey.status = STATUS_ACTIONS[action]
+    db.session.commit()
+    return redirect(url_for("admin.survey", slug=survey.slug))
+
+
+@bp.post("/surveys/<slug>/units")
+@survey_view
+def upload_units(survey: Survey):
+    """Import the organisation hierarchy (CSV: unit, parent, kind, name)."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            units = import_units(survey, form.file.data.read())
+        except UploadError as exc:
+            db.session.rollback()
+            flash(_("Units not imported: %(reason)s", reason=str(exc)), "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)s units imported.", n=len(units)), "success")
+    return redirect(url_for("admin.survey", slug=survey.slug))
+
+
+@bp.post("/surveys/<slug>/invitations")
+@survey_view
+def upload_invitations(survey: Survey):
+    """Create personal links from a CSV (ref, unit) and download them as a CSV."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file with the columns ref and unit."), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    try:
+        rows = invitations_from_csv(survey, form.file.data.read(), current_app.config["PUBLIC_BASE_URL"])
+    except UploadError as exc:
+        db.session.rollback()
+        flash(_("No invitations created: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    db.session.commit()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["ref", "unit", "link"])
+    writer.writeheader()
+    from survey_app.services.exports import neutralise
+
+    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
+    return send_file(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), mimetype="text/csv",
+                     as_attachment=True, download_name=f"{survey.slug}-links.csv")
+
+
+@bp.get("/surveys/<slug>/export.<fmt>")
+@survey_view
+def export(survey: Survey, fmt: str):
+    """Download the responses as CSV, Excel or SPSS."""
+    if fmt not in FORMATS:
+        abort(404)
+    data = export_bytes(survey, fmt, lang=_lang())
+    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
+                     download_name=f"{survey.slug}-responses.{fmt}")

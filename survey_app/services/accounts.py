@@ -1,0 +1,63 @@
+"""Logging in (with lock-out after repeated failures) and who may see which survey."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Survey, SurveyAccess, User
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The account for these credentials, or None; the 5th failure in a row locks it for 15 minutes."""
+    now = now or datetime.now(UTC)
+    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    if user is None or not user.active:
+        return None
+    if user.locked_until is not None and _aware(user.locked_until) > now:
+        return None
+    if not user.check_password(password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        db.session.flush()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    return user
+
+
+def visible_surveys_query(user: User) -> sa.Select:
+    """Surveys ``user`` may see: every survey for admins, else those they created or that were shared."""
+    query = sa.select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc())
+    if user.role == "admin":
+        return query
+    shared = sa.select(SurveyAccess.survey_id).filter_by(user_id=user.id)
+    return query.where(sa.or_(Survey.created_by_id == user.id, Survey.id.in_(shared)))
+
+
+def may_see(user: User, survey: Survey) -> bool:
+    """Whether ``user`` may see ``survey`` (its answers, exports and reports)."""
+    if user.role == "admin" or survey.created_by_id == user.id:
+        return True
+    return db.session.scalar(
+        sa.select(SurveyAccess.id).filter_by(user_id=user.id, survey_id=survey.id)
+    ) is not None
+
+
+def share_survey(survey: Survey, user: User) -> None:
+    """Let ``user`` see ``survey``."""
+    if not may_see(user, survey):
+        db.session.add(SurveyAccess(survey_id=survey.id, user_id=user.id))
+        db.session.flush()

@@ -1,0 +1,117 @@
+"""Exporting a survey's responses: CSV, Excel and SPSS .sav with variable and value labels.
+
+Anonymous surveys export no identifiers (no response id, no invitation reference) and no time finer than a day,
+in shuffled order so that row order cannot be matched to the order of invitations. Text cells that a spreadsheet
+would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyreadstat
+import sqlalchemy as sa
+
+from instruments.schema import Instrument
+from survey_app.extensions import db
+from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.services.surveys import instrument_of
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx", "sav")
+MIME = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+}
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would evaluate gets a leading apostrophe; everything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _answer(value: Any) -> Any:
+    if isinstance(value, list):  # multiple choice: one cell, values separated by ";"
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def responses_table(survey: Survey) -> pd.DataFrame:
+    """Complete responses, one row each: metadata columns, then one column per item in instrument order."""
+    instrument = instrument_of(survey)
+    query = (
+        sa.select(Response.id, Response.answers, Response.submitted_at, Response.language, Response.channel,
+                  Unit.code.label("unit"), Invitation.external_ref)
+        .outerjoin(Unit, Unit.id == Response.unit_id)
+        .outerjoin(Invitation, Invitation.id == Response.invitation_id)
+        .where(Response.survey_id == survey.id, Response.status == "complete")
+        .order_by(Response.id)
+    )
+    records = []
+    for row in db.session.execute(query):
+        record: dict[str, Any] = {}
+        if not survey.anonymous:
+            record["response_id"] = row.id
+            record["invitation_ref"] = row.external_ref
+            record["submitted_at"] = row.submitted_at.isoformat() if row.submitted_at else None
+        else:
+            record["submitted_on"] = row.submitted_at.date().isoformat() if row.submitted_at else None
+        record["unit"] = row.unit
+        record["language"] = row.language
+        record["channel"] = row.channel
+        for item in instrument.items:
+            record[item.code] = _answer(row.answers.get(item.code))
+        records.append(record)
+    if survey.anonymous:
+        random.SystemRandom().shuffle(records)
+    columns = (["submitted_on"] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
+        "unit", "language", "channel", *[item.code for item in instrument.items]]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
+    """The survey's responses as a CSV, XLSX or SAV file."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}")
+    table = responses_table(survey)
+    if fmt == "csv":
+        safe = table.map(neutralise)
+        return safe.to_csv(index=False).encode("utf-8-sig")  # the BOM lets Excel open Chinese text correctly
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        table.map(neutralise).to_excel(buffer, index=False, sheet_name="responses")
+        return buffer.getvalue()
+    return _sav_bytes(table, instrument_of(survey), lang)
+
+
+def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
+    column_labels = {item.code: item.text.get(lang)[:250] for item in instrument.items}
+    value_labels: dict[str, dict[Any, str]] = {}
+    for item in instrument.items:
+        scale = instrument.scale_of(item)
+        if scale.kind == "single" and scale.is_numeric():
+            value_labels[item.code] = {o.value: o.label.get(lang) for o in scale.options}
+        elif scale.kind in ("likert", "rating", "nps") and scale.anchors:
+            value_labels[item.code] = {p: a.get(lang) for p, a in scale.anchors.items()}
+    frame = table.copy()
+    for item in instrument.items:
+        if instrument.scale_of(item).is_numeric():
+            frame[item.code] = pd.to_numeric(frame[item.code], errors="coerce")
+        else:
+            frame[item.code] = frame[item.code].map(lambda v: "" if v is None else str(v))
+    for column in ("invitation_ref", "submitted_at", "submitted_on", "unit", "language", "channel"):
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: "" if v is None else str(v))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "responses.sav"
+        pyreadstat.write_sav(frame, str(path), column_labels={c: column_labels.get(c, c) for c in frame.columns},
+                             variable_value_labels=value_labels)
+        return path.read_bytes()
