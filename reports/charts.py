@@ -1,0 +1,205 @@
+"""Charts of the reports: matplotlib figures returned as inline SVG strings (vector, grayscale-readable).
+
+Every function takes labelled plain data (already translated by :mod:`reports.context`) and returns an ``<svg>``
+element ready to be placed in the HTML. Text is drawn as glyph outlines (``svg.fonttype = path``) in the CJK
+font, so the charts look the same in the PDF and in every browser whatever fonts they have, and no label can
+inject markup. Series are told apart by hatching and marker shape, not by colour alone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from reports.fonts import CJK_FAMILY, cjk_font_path
+
+#: A4 text width (170 mm) in inches.
+WIDTH = 6.7
+#: Grayscale-distinct marker shapes for scatter points.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
+#: Hatch patterns for stacked series, with fills light enough to show the hatch.
+HATCHES = ("////", "", "....")
+FILLS = ("#bdbdbd", "#ffffff", "#404040")
+_RC = {
+    "font.family": [CJK_FAMILY],
+    "svg.fonttype": "path",
+    "svg.hashsalt": None,
+    "font.size": 8.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "hatch.color": "#202020",
+    "hatch.linewidth": 0.6,
+}
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_STRIP = re.compile(r"<metadata>.*?</metadata>|<!--.*?-->", re.S)
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    cjk_font_path()  # a clear error, not matplotlib's "missing glyph" warnings, when the font is absent
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.05)
+    # Only the <svg> element: the XML prologue and DOCTYPE are not allowed inside HTML, and the metadata
+    # (a timestamp) and comments (the label texts, already drawn as outlines) are not needed.
+    return _STRIP.sub("", _PROLOGUE.sub("", buffer.getvalue(), count=1))
+
+
+def _text(label: str, width: int = 28) -> str:
+    """A label as plain text: ``$`` would start matplotlib's mathtext; long labels wrap."""
+    return textwrap.fill(str(label), width=width).replace("$", r"\$")
+
+
+def bar_chart(rows: Sequence[dict[str, Any]], *, xlabel: str) -> str:
+    """Horizontal bars, largest on top, with interval whiskers.
+
+    ``rows``: ``label``, ``value`` and optional ``low``, ``high`` (same unit as ``value``).
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 0.8 + 0.32 * len(rows)))
+        ax = fig.add_subplot()
+        positions = list(range(len(rows)))[::-1]
+        values = [row["value"] for row in rows]
+        ax.barh(positions, values, height=0.6, color="#d9d9d9", edgecolor="#202020", hatch="//", linewidth=0.6)
+        for y, row in zip(positions, rows, strict=True):
+            if row.get("low") is not None and row.get("high") is not None:
+                ax.plot([row["low"], row["high"]], [y, y], color="black", linewidth=1.1)
+                ax.plot([row["low"]] * 2, [y - 0.15, y + 0.15], color="black", linewidth=1.1)
+                ax.plot([row["high"]] * 2, [y - 0.15, y + 0.15], color="black", linewidth=1.1)
+        ax.set_yticks(positions, [_text(row["label"], 36) for row in rows])
+        ax.set_xlabel(_text(xlabel, 80))
+        ax.set_xlim(left=0)
+        ax.grid(axis="x", color="#cccccc", linewidth=0.5)
+        ax.set_axisbelow(True)
+        return _svg(fig)
+
+
+def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> str:
+    """Importance-performance grid: one marked, labelled point per factor, crosshairs at the means.
+
+    ``points``: ``label``, ``importance``, ``performance``.
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 3.6))
+        ax = fig.add_subplot()
+        xs = [point["importance"] for point in points]
+        ys = [point["performance"] for point in points]
+        for index, point in enumerate(points):
+            ax.scatter(point["importance"], point["performance"], marker=MARKERS[index % len(MARKERS)],
+                       s=36, facecolor="white" if index % 2 else "black", edgecolor="black", zorder=3)
+            ax.annotate(_text(point["label"], 22), (point["importance"], point["performance"]),
+                        xytext=(5, 4), textcoords="offset points", fontsize=7.5)
+        if points:
+            ax.axvline(sum(xs) / len(xs), color="#555555", linestyle="--", linewidth=0.8)
+            ax.axhline(sum(ys) / len(ys), color="#555555", linestyle="--", linewidth=0.8)
+            spread = max(max(ys) - min(ys), 5.0)
+            ax.set_ylim(min(ys) - 0.3 * spread, max(ys) + 0.3 * spread)
+            ax.set_xlim(0, max(xs) * 1.25 if max(xs) > 0 else 1)
+        ax.set_xlabel(_text(xlabel, 80))
+        ax.set_ylabel(_text(ylabel, 40))
+        return _svg(fig)
+
+
+def stacked_shares(rows: Sequence[dict[str, Any]], *, series: Sequence[str], names: Sequence[str]) -> str:
+    """100 % stacked horizontal bars (detractors, passives, promoters), hatched per series.
+
+    ``rows``: ``label`` and one share in [0, 1] per key of ``series``; ``names`` label the series.
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 0.9 + 0.3 * len(rows)))
+        ax = fig.add_subplot()
+        positions = list(range(len(rows)))[::-1]
+        left = [0.0] * len(rows)
+        for key, name, hatch, fill in zip(series, names, HATCHES, FILLS, strict=False):
+            widths = [100 * (row[key] or 0.0) for row in rows]
+            ax.barh(positions, widths, left=left, height=0.6, color=fill, edgecolor="#202020", hatch=hatch,
+                    linewidth=0.6, label=_text(name))
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+        ax.set_yticks(positions, [_text(row["label"], 30) for row in rows])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("%")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(rows) < 4 else -0.12), ncol=3,
+                  frameon=False)
+        return _svg(fig)
+
+
+def path_diagram(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]]) -> str:
+    """The structural model in layers: exogenous constructs on the left, each target right of its sources.
+
+    ``nodes``: ``name``, ``label`` and optional ``r2`` text; ``edges``: ``source``, ``target``, ``coef`` (text),
+    ``weight`` (|coefficient|, sets the line width) and ``significant``.
+    """
+    layers = _layers([node["name"] for node in nodes], [(edge["source"], edge["target"]) for edge in edges])
+    columns: dict[int, list[str]] = {}
+    for node in nodes:
+        columns.setdefault(layers[node["name"]], []).append(node["name"])
+    position: dict[str, tuple[float, float]] = {}
+    for layer, names in columns.items():
+        for row, name in enumerate(names):
+            # A lone construct in its layer alternates above and below the centre line, so that arrows that
+            # skip a layer do not run through the box in between.
+            y = (0.55 if layer % 2 == 0 else -0.55) if len(names) == 1 else (len(names) - 1) / 2 - row
+            position[name] = (float(layer), y * 1.2)
+    n_layers = max(layers.values(), default=0) + 1
+    with _style():
+        fig = Figure(figsize=(WIDTH, 3.4))
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        box_w, box_h = 0.78, 0.5
+        for edge in edges:
+            (x0, y0), (x1, y1) = position[edge["source"]], position[edge["target"]]
+            span = abs(layers[edge["target"]] - layers[edge["source"]])
+            rad = 0.0 if span <= 1 else (0.28 if y0 >= 0 else -0.28)
+            arrow = FancyArrowPatch(
+                (x0, y0), (x1, y1), connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=10,
+                linewidth=0.6 + 3.0 * min(edge["weight"], 1.0), color="#202020",
+                linestyle="-" if edge["significant"] else (0, (4, 2)), zorder=1,
+                patchA=None, patchB=None, shrinkA=30, shrinkB=30)
+            ax.add_patch(arrow)
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2 - rad * (x1 - x0) / 2
+            ax.text(mx, my, edge["coef"], ha="center", va="center", fontsize=7.5, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        for node in nodes:
+            x, y = position[node["name"]]
+            ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
+                                        boxstyle="round,pad=0.02", facecolor="#f2f2f2", edgecolor="black",
+                                        linewidth=0.9, zorder=2))
+            text = _text(node["label"], 12)
+            if node.get("r2"):
+                text += f"\nR² {node['r2']}"
+            ax.text(x, y, text, ha="center", va="center", fontsize=7.5, zorder=3)
+        ax.set_xlim(-0.55, n_layers - 0.45)
+        ax.set_ylim(-1.6, 1.6)
+        return _svg(fig)
+
+
+def _layers(names: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Longest-path layering of an acyclic graph (the analysis refuses cyclic models)."""
+    sources: dict[str, list[str]] = {name: [] for name in names}
+    for source, target in edges:
+        sources.setdefault(target, []).append(source)
+        sources.setdefault(source, [])
+    layer: dict[str, int] = {}
+
+    def depth(name: str, seen: frozenset[str]) -> int:
+        if name not in layer:
+            if name in seen:  # defensive: a cycle would otherwise recurse forever
+                return 0
+            layer[name] = 1 + max((depth(s, seen | {name}) for s in sources[name]), default=-1)
+        return layer[name]
+
+    for name in sources:
+        depth(name, frozenset())
+    return layer

@@ -1,0 +1,83 @@
+"""Render the report: RESULT -> context (:mod:`reports.context`) -> HTML (Jinja) -> PDF (WeasyPrint).
+
+The HTML is self-contained (styles inline, charts as inline SVG), so the same page serves as the in-browser
+report. WeasyPrint fetches nothing from the file system or the network: :class:`AssetFetcher` serves only the
+package's own assets under the ``manyi-asset:`` scheme and refuses every other URL, so a label such as
+``<img src="file:///etc/passwd">`` (already escaped by Jinja) could not read a file even if it got through.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reports.context import build_context
+from reports.fonts import CSS_FONT_STACK, cjk_font_path
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: The only URL scheme the PDF renderer serves; everything else (file:, http:, data:, ...) is refused.
+ASSET_SCHEME = "manyi-asset:"
+#: Assets that may be served, by name, with their media type.
+ASSETS = {"report.css": "text/css"}
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    # Every value is escaped unless the template says |safe (only our own SVG charts), so respondent and
+    # questionnaire text cannot inject markup.
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class AssetFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves the packaged report assets and refuses everything else."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False)
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        """The asset behind ``manyi-asset:NAME``; :class:`PermissionError` for any other URL."""
+        name = url.removeprefix(ASSET_SCHEME) if url.startswith(ASSET_SCHEME) else None
+        if name not in ASSETS:
+            raise PermissionError(f"The report renderer refuses to fetch {url!r}: only its own assets are served.")
+        body = (TEMPLATES / name).read_bytes()
+        return URLFetcherResponse(url, body, {"Content-Type": ASSETS[name]})
+
+
+def stylesheet() -> str:
+    """The print stylesheet with the report's font stack filled in."""
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("$FONT_STACK", CSS_FONT_STACK)
+
+
+def render_html(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
+                meta: Mapping[str, Any] | None = None) -> str:
+    """The report as one self-contained HTML page (the in-browser report and the input of the PDF)."""
+    context = build_context(result, lang=lang, title=title, meta=meta)
+    return _env.get_template("report.html").render(ctx=context, css=stylesheet())
+
+
+def render_pdf(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
+               meta: Mapping[str, Any] | None = None) -> bytes:
+    """The report as PDF bytes (A4, table of contents, page numbers, running headers)."""
+    cjk_font_path()  # fail with an install hint, not with boxes in place of every Chinese character
+    html = render_html(result, lang=lang, title=title, meta=meta)
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out report HTML with WeasyPrint, fetching nothing but our own assets."""
+    return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=AssetFetcher()).write_pdf()
+
+
+def write_pdf(result: Mapping[str, Any], path: str | os.PathLike[str], *, lang: str = "en",
+              title: str | None = None, meta: Mapping[str, Any] | None = None) -> None:
+    """Write the PDF report to ``path`` (``python -m analysis ... --pdf`` calls this)."""
+    Path(path).write_bytes(render_pdf(result, lang=lang, title=title, meta=meta))
