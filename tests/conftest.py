@@ -128,7 +128,7 @@ def make_survey(app: Flask, tmp_path: Path) -> Callable[..., str]:
 
 def csrf_token(html: str) -> str:
     """The CSRF token of the form in ``html``."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', html)
     if not match:
         raise AssertionError("no CSRF token in page")
     return match.group(1)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,7 +29,7 @@ class SurveyForm(FlaskForm):
     title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     instruments = CheckboxesField(_l("Questionnaire modules"), validators=[DataRequired()])
-    languages = CheckboxesField(_l("Languages"), choices=[("zh", "中文"), ("en", "English")],
+    languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
                                 default=["zh", "en"], validators=[DataRequired()])
     anonymous = BooleanField(_l("Anonymous (no link between invitations and answers)"))
     opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()])

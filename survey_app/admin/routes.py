@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from survey_app.admin import bp
 from survey_app.admin.forms import LoginForm, SurveyForm, UploadForm
@@ -91,7 +92,7 @@ def new_survey():
         abort(403)
     form = SurveyForm()
     keys = db.session.scalars(sa.select(InstrumentRecord.key).distinct().order_by(InstrumentRecord.key)).all()
-    form.instruments.choices = [(k, k) for k in keys]
+    form.instruments.choices = [SelectChoice(k, k) for k in keys]
     if form.validate_on_submit():
         title = None
         if form.title_zh.data and form.title_en.data:

@@ -1,0 +1,201 @@
+"""The console through the test client: sign-in and lock-out, access rules, uploads, dashboard, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+import pyreadstat
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.services.accounts import share_survey
+from survey_app.services.responses import save_page, start_response, submit
+from survey_app.services.surveys import instrument_of
+from survey_app.services.users import create_user
+from tests.conftest import csrf_token
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(app):
+    with app.app_context():
+        create_user("admin@example.com", PASSWORD, role="admin")
+        create_user("manager@example.com", PASSWORD, role="manager")
+        create_user("other@example.com", PASSWORD, role="manager")
+        db.session.commit()
+
+
+def sign_in(client, email, password=PASSWORD):
+    page = client.get("/admin/login?lang=en")
+    return client.post("/admin/login", data={"csrf_token": csrf_token(page.text), "email": email,
+                                             "password": password})
+
+
+def add_responses(app, slug, answers_by_unit):
+    """Store complete responses directly: {unit code: number of responses}."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        instrument = instrument_of(survey)
+        for unit, count in answers_by_unit.items():
+            for i in range(count):
+                response, _ = start_response(survey, submission_key=f"{unit}-{i}", language="zh")
+                values = {"SAT": 8, "PROBLEM": 0}
+                save_page(response, survey, instrument, 0, values, language="zh")
+                save_page(response, survey, instrument, 1, {"BRANCH": unit}, language="zh")
+                save_page(response, survey, instrument, 2, {"NPS": 9 + i % 2, "COMMENT": "=HYPERLINK(\"x\")"},
+                          language="zh")
+                submit(response, survey, None)
+        db.session.commit()
+
+
+def test_sign_in_and_out(client, accounts):
+    assert client.get("/admin/").status_code == 302
+    signed = sign_in(client, "admin@example.com")
+    assert signed.status_code == 302 and signed.headers["Location"].endswith("/admin/")
+    assert "Surveys" in client.get("/admin/?lang=en").text
+    page = client.get("/admin/?lang=en")
+    client.post("/admin/logout", data={"csrf_token": csrf_token(page.text)})
+    assert client.get("/admin/").status_code == 302
+
+
+def test_wrong_password_then_lock_out_after_five_failures(client, accounts):
+    for _ in range(5):
+        failed = sign_in(client, "manager@example.com", "wrong password!")
+        assert failed.status_code == 200 and "Wrong email or password" in failed.text
+    locked = sign_in(client, "manager@example.com")
+    assert locked.status_code == 200 and "locked" in locked.text
+    assert client.get("/admin/").status_code == 302
+    assert sign_in(client, "nobody@example.com").status_code == 200
+
+
+def test_manager_sees_only_shared_surveys(app, client, accounts, make_survey):
+    make_survey(slug="shared")
+    make_survey(slug="secret")
+    with app.app_context():
+        manager = db.session.scalar(sa.select(sa.text("id FROM user_account WHERE email='manager@example.com'")))
+        from survey_app.models import User
+
+        share_survey(db.session.scalar(sa.select(Survey).filter_by(slug="shared")), db.session.get(User, manager))
+        db.session.commit()
+    sign_in(client, "manager@example.com")
+    listing = client.get("/admin/?lang=en").text
+    assert "shared" in listing and "secret" not in listing
+    assert client.get("/admin/surveys/shared").status_code == 200
+    for url in ("/admin/surveys/secret", "/admin/surveys/secret/dashboard.json", "/admin/surveys/secret/export.csv",
+                "/admin/surveys/no-such"):
+        assert client.get(url).status_code == 404, url
+    page = client.get("/admin/surveys/shared")
+    assert client.post("/admin/surveys/secret/status/close",
+                       data={"csrf_token": csrf_token(page.text)}).status_code == 404
+
+
+def test_create_survey_from_the_form(app, client, accounts, runner):
+    runner.invoke(args=["instruments", "load"])
+    sign_in(client, "manager@example.com")
+    form = client.get("/admin/surveys/new?lang=en")
+    assert "customer_satisfaction" in form.text
+    bad = client.post("/admin/surveys/new", data={"csrf_token": csrf_token(form.text), "slug": "Bad Slug!",
+                                                  "instruments": ["customer_satisfaction"], "languages": ["zh"]})
+    assert "lower-case letters" in bad.text
+    made = client.post("/admin/surveys/new", data={
+        "csrf_token": csrf_token(form.text), "slug": "q4-customers", "instruments": ["customer_satisfaction", "kano"],
+        "languages": ["zh", "en"], "title_zh": "第四季度客户调查", "title_en": "Q4 customers"})
+    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/surveys/q4-customers")
+    detail = client.get("/admin/surveys/q4-customers?lang=en")
+    assert "Q4 customers" in detail.text and "/s/q4-customers" in detail.text
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="q4-customers"))
+        assert survey.instrument_key == "customer_satisfaction+kano"
+
+
+def test_units_upload_builds_the_hierarchy_and_refuses_bad_files(app, client, accounts, make_survey):
+    make_survey(slug="org")
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/surveys/org?lang=en")
+    token = csrf_token(page.text)
+
+    def upload(text, encoding="utf-8"):
+        return client.post("/admin/surveys/org/units?lang=en", data={
+            "csrf_token": token, "file": (io.BytesIO(text.encode(encoding)), "units.csv")},
+            content_type="multipart/form-data", follow_redirects=True)
+
+    ok = upload("unit,parent,kind,name\nchina,,region,中国区\nnorth,china,branch,北区门店\nsouth,china,branch,南区\n",
+                "gbk")
+    assert "3 units imported." in ok.text
+    with app.app_context():
+        units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+        assert units["north"].parent_id == units["china"].id and units["north"].name == "北区门店"
+    assert "neither in the file" in upload("unit,parent\nwest,atlantis\n").text
+    assert "cycle" in upload("unit,parent\na,b\nb,a\n").text
+    assert "missing column" in upload("department\nx\n").text
+
+
+def test_invitations_upload_returns_links_and_anonymous_surveys_keep_no_refs(app, client, accounts, make_survey):
+    make_survey(slug="anon-poll", anonymous=True)
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/surveys/anon-poll")
+    reply = client.post("/admin/surveys/anon-poll/invitations", data={
+        "csrf_token": csrf_token(page.text),
+        "file": (io.BytesIO(b"ref,unit\nali@example.com,north\n=cmd|calc,south\n"), "people.csv")},
+        content_type="multipart/form-data")
+    assert reply.status_code == 200 and reply.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(reply.data.decode("utf-8-sig"))))
+    assert [r["ref"] for r in rows] == ["ali@example.com", "'=cmd|calc"]
+    assert all(re.fullmatch(r"http://\S+/s/anon-poll/[\w-]{32}", r["link"]) for r in rows)
+    with app.app_context():
+        invitations = db.session.scalars(sa.select(Invitation)).all()
+        assert len(invitations) == 2 and all(i.external_ref is None for i in invitations)
+
+
+def test_dashboard_hides_small_units_and_the_unit_that_would_reveal_them(app, client, accounts, make_survey):
+    make_survey(slug="dash")
+    add_responses(app, "dash", {"north": 3, "south": 6})
+    sign_in(client, "admin@example.com")
+    data = client.get("/admin/surveys/dash/dashboard.json").get_json()
+    by_unit = {u["unit"]: u for u in data["units"]}
+    assert by_unit["north"]["suppressed"] and by_unit["north"]["responses"] is None
+    # south alone would reveal north as total - south, so it is hidden too
+    assert by_unit["south"]["suppressed"]
+    assert data["responses"] == 9 and data["nps"]["n"] == 9
+    page = client.get("/admin/surveys/dash?lang=en")
+    assert "hidden (fewer than 5)" in page.text
+
+
+def test_exports_neutralise_formulas_and_carry_labels(app, client, accounts, make_survey):
+    make_survey(slug="exp")
+    add_responses(app, "exp", {"north": 2})
+    sign_in(client, "admin@example.com")
+    csv_reply = client.get("/admin/surveys/exp/export.csv")
+    rows = list(csv.DictReader(io.StringIO(csv_reply.data.decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[0]["COMMENT"] == "'=HYPERLINK(\"x\")" and rows[0]["SAT"] == "8"
+    assert "response_id" in rows[0]
+    xlsx = openpyxl.load_workbook(io.BytesIO(client.get("/admin/surveys/exp/export.xlsx").data))
+    sheet = xlsx.active
+    header = [c.value for c in sheet[1]]
+    comment = sheet.cell(row=2, column=header.index("COMMENT") + 1)
+    assert comment.data_type == "s" and comment.value.startswith("'=")
+    sav = client.get("/admin/surveys/exp/export.sav?lang=en").data
+    path = app.instance_path + "/test-export.sav"
+    with open(path, "wb") as handle:
+        handle.write(sav)
+    frame, meta = pyreadstat.read_sav(path)
+    assert list(frame["SAT"]) == [8.0, 8.0]
+    assert meta.column_names_to_labels["SAT"] == "Overall, how satisfied are you?"
+    assert meta.variable_value_labels["PROBLEM"] == {1.0: "Yes", 0.0: "No"}
+
+
+def test_anonymous_export_has_no_identifiers_and_no_exact_times(app, client, accounts, make_survey):
+    make_survey(slug="anon-exp", anonymous=True)
+    add_responses(app, "anon-exp", {"north": 2})
+    sign_in(client, "admin@example.com")
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/surveys/anon-exp/export.csv").data.decode("utf-8-sig"))))
+    assert "response_id" not in rows[0] and "invitation_ref" not in rows[0] and "submitted_at" not in rows[0]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rows[0]["submitted_on"])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 2
