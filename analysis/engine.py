@@ -27,9 +27,10 @@ from analysis.errors import AnalysisError
 from analysis.groups import compare_groups
 from analysis.jsonable import to_jsonable
 from analysis.measurement import construct_summary
-from analysis.model import DriverSpec, ModelSpec
+from analysis.model import DEFAULT_SEED, DriverSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import pls_pm
+from analysis.trap_analysis import trap_from_model
 
 #: Above this many respondents each bootstrap resample draws ``BOOTSTRAP_SUBSAMPLE`` rows instead of all of
 #: them: bootstrap intervals shrink like 1/sqrt(n), so at 20,000 rows they are already far narrower than any
@@ -46,7 +47,8 @@ PART_ERRORS = (AnalysisError, np.linalg.LinAlgError, FloatingPointError, ZeroDiv
 
 
 def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
-                 progress: Progress | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None, customers: pd.DataFrame | None = None,
+                 customer_id: str = "customer_id") -> dict[str, Any]:
     """Run every analysis ``spec`` asks for on ``df`` and return the RESULT dict (JSON-ready).
 
     Parameters
@@ -55,12 +57,14 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     spec : the analysis model (:func:`analysis.model.load_model`).
     by : a grouping column: adds ``groups`` (per group n, means, indices, NPS and tests).
     progress : called with a short message before each step (the CLI prints them on stderr).
+    customers, customer_id : a customer file (:func:`analysis.clv.normalize_customers` columns) joined to the
+        respondents on ``customer_id`` in the satisfaction-trap part (``trap.behaviour``).
 
     Returns
     -------
     dict
         ``n``, ``n_used``, ``missing``, ``warnings``, ``model``, ``items``, ``constructs`` and, as requested,
-        ``efa``, ``pls``, ``drivers``, ``nps``, ``groups``; NaN is ``None``.
+        ``efa``, ``pls``, ``drivers``, ``nps``, ``groups``, ``trap``; NaN is ``None``.
 
     Raises
     ------
@@ -86,7 +90,9 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     with threadpool_limits(limits=1, user_api="blas"):
         say(f"Checking {len(df):,} rows against the model")
         prepared = prepare(df, spec, by=by)
-        return _Run(spec, prepared, say).result()
+        run = _Run(spec, prepared, say)
+        run.raw, run.customers, run.customer_id = df, customers, customer_id
+        return run.result()
 
 
 class _Run:
@@ -101,6 +107,10 @@ class _Run:
         self.succeeded = 0
         self.failures: list[str] = []
         self.subsample: int | None = None
+        # Set by run_analysis: the table as read (for columns the model does not analyse) and the customer file.
+        self.raw: pd.DataFrame | None = None
+        self.customers: pd.DataFrame | None = None
+        self.customer_id = "customer_id"
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
@@ -160,6 +170,8 @@ class _Run:
             out["nps"] = self._nps(self.data.index)
         if prepared.by is not None:
             out["groups"] = self._groups()
+        if "satisfaction" in spec.outcomes and "loyalty" in spec.outcomes:
+            out["trap"] = self._trap()
         if self.failures and not self.succeeded:
             raise AnalysisError("No analysis could be computed. " + " ".join(self.failures))
         return to_jsonable(out)
@@ -343,6 +355,17 @@ class _Run:
         out = self.collect(part, result)
         out["column"] = column
         return out
+
+    # -- satisfaction trap ---------------------------------------------------------------------------
+    def _trap(self) -> dict[str, Any]:
+        self.say("Satisfaction trap: curve, segments, penalty-reward classes")
+        try:
+            result = trap_from_model(self.data, self.spec, self.prepared.scales, raw=self.raw,
+                                     customers=self.customers, customer_id=self.customer_id,
+                                     seed=DEFAULT_SEED)
+        except PART_ERRORS as error:
+            return self.fail("Trap", error)
+        return self.collect("Trap", result)
 
     # -- groups ------------------------------------------------------------------------------------
     def _groups(self) -> dict[str, Any]:

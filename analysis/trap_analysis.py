@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.clv import CustomerValue, to_summary
+from analysis.clv import CustomerValue, customer_value, normalize_customers, to_summary
 from analysis.errors import AnalysisError
 from analysis.kano import agreement, kano
 from analysis.trap import SMALL_LEVEL, numeric_column, top_box, trap_curve, trap_index
@@ -358,3 +358,44 @@ def _behaviour(df: pd.DataFrame, value: CustomerValue, *, customer_id: str, sati
 
 
 
+
+
+def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[float, float]], *,
+                    raw: pd.DataFrame | None = None, customers: pd.DataFrame | None = None,
+                    customer_id: str = "customer_id", bootstrap: int = 200, seed: int | None = 1) -> TrapResult:
+    """:func:`trap_analysis` driven by the engine's model spec (``outcomes``, ``attributes``, ``kano``).
+
+    ``data`` is the engine's prepared (numeric, checked) table; ``raw`` the table as read, for the columns the
+    model does not analyse (customer id, Kano answer codes). An outcome that names a construct is read from
+    the construct's first item - by convention its overall question - because the curve needs answer points.
+    """
+    notes: list[str] = []
+
+    def column(role: str) -> str:
+        name = spec.outcomes[role]
+        if name in spec.constructs:
+            first = spec.constructs[name][0]
+            notes.append(f"outcomes.{role} names the construct '{name}'; its first item '{first}' is used as the "
+                         "overall question.")
+            return first
+        return name
+
+    satisfaction, loyalty = column("satisfaction"), column("loyalty")
+    frame = data if raw is None else data.join(raw.loc[data.index, [c for c in raw.columns if c not in data.columns]])
+    attributes = [a for a in spec.attributes if a in frame.columns and a not in (satisfaction, loyalty)]
+    recommend = spec.recommend if spec.recommend in frame.columns and spec.recommend != loyalty else None
+    pairs = [p for p in (spec.kano or []) if isinstance(p, Mapping)
+             and p.get("functional") in frame.columns and p.get("dysfunctional") in frame.columns]
+    value = None
+    if customers is not None:
+        value = customer_value(normalize_customers(customers))
+        if customer_id not in frame.columns:
+            raise AnalysisError(f"--customers needs the respondents' customer id column '{customer_id}' in the "
+                                "data; name it with --customer-id.")
+    result = trap_analysis(frame, satisfaction=satisfaction, loyalty=loyalty, attributes=attributes,
+                           satisfaction_scale=scales.get(satisfaction), loyalty_scale=scales.get(loyalty),
+                           attribute_scales={a: scales[a] for a in attributes if a in scales} or None,
+                           recommend=recommend, kano_pairs=pairs or None, customers=value,
+                           customer_id=customer_id if value is not None else None, bootstrap=bootstrap, seed=seed)
+    result.warnings[:0] = notes
+    return result
