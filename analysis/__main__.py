@@ -1,6 +1,7 @@
 """Command line of the analysis engine.
 
     python -m analysis DATA --model MODEL.yaml --out RESULT.json [--by COLUMN] [--pdf REPORT.pdf] [--quiet]
+                       [--customers FILE [--customer-id COLUMN]]
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: ...`` on stderr, never a traceback); 1 an
 internal failure (a bug: please report it; ``MANYI_DEBUG=1`` shows the traceback); 130 interrupted.
@@ -42,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="RESULT.json", required=True, help="where to write the results")
     parser.add_argument("--by", metavar="COLUMN", help="compare groups defined by this column")
     parser.add_argument("--pdf", metavar="REPORT.pdf", help="also write a PDF report")
+    parser.add_argument("--customers", metavar="FILE",
+                        help="customer file (customer_id, retained, revenue, cost[, tenure, acquisition_cost]) "
+                             "joined to the respondents in the satisfaction-trap analysis")
+    parser.add_argument("--customer-id", metavar="COLUMN", default="customer_id",
+                        help="the respondents' customer id column for --customers (default: customer_id)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
@@ -71,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if progress:
             progress(f"Reading {args.data}")
         frame = read_table(args.data)
-        result = run_analysis(frame, spec, by=args.by, progress=progress)
+        customers = read_table(args.customers) if args.customers else None
+        result = run_analysis(frame, spec, by=args.by, progress=progress, customers=customers,
+                              customer_id=args.customer_id)
         _write_json(result, out)
         if render is not None:
             if progress:
