@@ -37,6 +37,7 @@ def responses_frame(
     *,
     columns: Iterable[str] | None = None,
     complete_only: bool = True,
+    unit_ids: Iterable[int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """One row per response (index ``response_id``), one column per item code.
@@ -47,11 +48,14 @@ def responses_frame(
     survey_id : the survey whose responses to read.
     columns : item codes to keep (default: every code that occurs); missing answers are NaN.
     complete_only : only submitted responses (default) or also partial ones.
+    unit_ids : only responses from these units (e.g. a unit and the units below it).
     progress : called with the number of rows read so far after each batch.
     """
     query = sa.select(_RESPONSES.c.id, _RESPONSES.c.answers).where(_RESPONSES.c.survey_id == survey_id)
     if complete_only:
         query = query.where(_RESPONSES.c.status == "complete")
+    if unit_ids is not None:
+        query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
     query = query.order_by(_RESPONSES.c.id)
     ids: list[int] = []
     documents: list[dict] = []

@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from instruments.registry import InstrumentError, load_instrument, load_instruments
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
-from survey_app.services.analysis import analyze_survey
+from survey_app.services.analysis import analyze_survey, survey_report
 from survey_app.services.instruments import sync_instruments
 from survey_app.services.invitations import create_invitations
 from survey_app.services.surveys import create_survey, get_survey
@@ -199,8 +199,29 @@ def analyze_command(slug: str, out_path: Path, by: str | None, quiet: bool) -> N
     click.echo(f"{result['n_used']} of {result['n']} responses analysed; results in {out_path}")
 
 
+@click.command("report")
+@with_appcontext
+@click.argument("slug")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--unit", default=None, help="Only this unit and the units below it.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def report_command(slug: str, lang: str, unit: str | None, out_path: Path) -> None:
+    """Write a survey's PDF report (or HTML when --out ends in .html)."""
+    survey = _survey_or_fail(slug)
+    fmt = "html" if out_path.suffix.lower() in (".html", ".htm") else "pdf"
+    try:
+        body = survey_report(survey, lang=lang, unit=unit, fmt=fmt)
+    except ValueError as exc:
+        _fail(str(exc))
+    if isinstance(body, str):
+        out_path.write_text(body, encoding="utf-8")
+    else:
+        out_path.write_bytes(body)
+    click.echo(f"report written to {out_path}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, instruments_group, create_survey_command, generate_responses_command,
-                    create_admin_command, invite_command, demo_command, analyze_command):
+                    create_admin_command, invite_command, demo_command, analyze_command, report_command):
         app.cli.add_command(command)

@@ -8,7 +8,7 @@ from datetime import UTC
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +18,7 @@ from survey_app.admin.forms import LoginForm, SurveyForm, UploadForm
 from survey_app.extensions import db
 from survey_app.models import InstrumentRecord, Survey
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
+from survey_app.services.analysis import survey_report
 from survey_app.services.dashboard import dashboard_data
 from survey_app.services.exports import FORMATS, MIME, export_bytes
 from survey_app.services.invitations import invitations_from_csv
@@ -195,3 +196,23 @@ def export(survey: Survey, fmt: str):
     data = export_bytes(survey, fmt, lang=_lang())
     return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
                      download_name=f"{survey.slug}-responses.{fmt}")
+
+
+@bp.get("/surveys/<slug>/report.<fmt>")
+@survey_view
+def report(survey: Survey, fmt: str):
+    """The report as PDF (download) or HTML (in the browser), per language and optionally per unit."""
+    if fmt not in ("pdf", "html"):
+        abort(404)
+    lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else _lang()
+    unit = request.args.get("unit") or None
+    try:
+        body = survey_report(survey, lang=lang, unit=unit, fmt=fmt)
+    except ValueError as exc:  # too few responses, unknown unit, data the analysis cannot use
+        flash(_("No report: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    if fmt == "html":
+        return body
+    suffix = f"-{unit}" if unit else ""
+    return send_file(io.BytesIO(body), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{survey.slug}{suffix}-report-{lang}.pdf")

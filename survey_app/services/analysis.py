@@ -5,22 +5,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+
 from analysis.engine import run_analysis
 from analysis.frames import responses_frame
 from analysis.model import ModelSpec
 from survey_app.extensions import db
-from survey_app.models import Survey
+from survey_app.models import Invitation, Survey, Unit
 from survey_app.services.surveys import instrument_of
 
 
+def unit_and_descendants(survey: Survey, code: str) -> list[int]:
+    """Ids of unit ``code`` and every unit below it in the survey's frozen hierarchy."""
+    units = db.session.execute(sa.select(Unit.id, Unit.code, Unit.parent_id).filter_by(survey_id=survey.id)).all()
+    by_code = {u.code: u.id for u in units}
+    if code not in by_code:
+        raise ValueError(f"unit {code!r} is not part of survey {survey.slug!r}")
+    children: dict[int | None, list[int]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    found, todo = [], [by_code[code]]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
 def analyze_survey(
-    survey: Survey, *, by: str | None = None, progress: Callable[[str], None] | None = None
+    survey: Survey, *, by: str | None = None, unit: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """The RESULT dict of ``python -m analysis`` for a survey's complete responses (no hand-written model)."""
+    """The RESULT dict of ``python -m analysis`` for a survey's complete responses (no hand-written model).
+
+    ``unit`` restricts the analysis to a unit and the units below it; fewer responses than the survey's minimum
+    group size is refused, so no report can describe a group small enough to single people out.
+    """
     instrument = instrument_of(survey)
     spec = ModelSpec.from_dict(instrument.model_spec(), source=f"instrument {instrument.id}")
+    unit_ids = unit_and_descendants(survey, unit) if unit is not None else None
     with db.engine.connect() as connection:
-        frame = responses_frame(connection, survey.id)
+        frame = responses_frame(connection, survey.id, unit_ids=unit_ids)
+    if unit is not None and len(frame) < survey.min_group_size:
+        raise ValueError(f"unit {unit!r} has fewer than {survey.min_group_size} responses; no report is made for "
+                         "so small a group")
     if by is not None and by not in frame.columns:
         raise ValueError(f"--by {by!r} is not an item of survey {survey.slug!r}")
     numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
@@ -28,3 +56,19 @@ def analyze_survey(
     if by is not None and by not in keep:
         keep.append(by)
     return run_analysis(frame[keep], spec, by=by, progress=progress)
+
+
+def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf") -> bytes | str:
+    """The survey's report as PDF bytes or HTML text, in ``lang``, for the whole survey or one unit."""
+    from reports.render import render_html, render_pdf
+
+    result = analyze_survey(survey, unit=unit)
+    instrument = instrument_of(survey)
+    labels = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
+    labels.update({item.code: item.text.get(lang) for item in instrument.items})
+    invited = db.session.scalar(sa.select(sa.func.count(Invitation.id)).filter_by(survey_id=survey.id)) or None
+    title = survey.title_in(lang) + (f" · {unit}" if unit else "")
+    meta = {"labels": labels, "survey": survey.title_in(lang), "invited": None if unit else invited}
+    if fmt == "html":
+        return render_html(result, lang=lang, title=title, meta=meta)
+    return render_pdf(result, lang=lang, title=title, meta=meta)

@@ -199,3 +199,24 @@ def test_anonymous_export_has_no_identifiers_and_no_exact_times(app, client, acc
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rows[0]["submitted_on"])
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 2
+
+
+def test_report_download_in_both_languages_and_refused_for_a_small_unit(app, client, accounts, runner):
+    from pypdf import PdfReader
+
+    runner.invoke(args=["demo", "--responses", "120"])
+    sign_in(client, "admin@example.com")
+    for lang, title in (("zh", "客户满意度调查"), ("en", "Customer satisfaction survey")):
+        reply = client.get(f"/admin/surveys/demo-customer/report.pdf?lang={lang}")
+        assert reply.status_code == 200 and reply.mimetype == "application/pdf"
+        assert reply.data.startswith(b"%PDF")
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(reply.data)).pages)
+        assert title in text
+    html = client.get("/admin/surveys/demo-customer/report.html?lang=en")
+    assert html.status_code == 200 and "<html" in html.text
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="demo-customer"))
+        db.session.add(Unit(survey_id=survey.id, code="tiny", name="Tiny", kind="store"))
+        db.session.commit()
+    refused = client.get("/admin/surveys/demo-customer/report.pdf?unit=tiny&lang=en", follow_redirects=True)
+    assert "fewer than 5 responses" in refused.text

@@ -92,3 +92,13 @@ def test_analyze_a_survey_from_the_database(app, runner, tmp_path):
     assert data["groups"] and data["nps"]["n"] == 150
     unknown = runner.invoke(args=["analyze", "demo-customer", "--out", str(out), "--by", "NOPE"])
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
+
+
+def test_report_command_writes_the_report(runner, tmp_path):
+    runner.invoke(args=["demo", "--responses", "60"])
+    out = tmp_path / "report.html"
+    result = runner.invoke(args=["report", "demo-customer", "--lang", "zh", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "客户满意度调查" in out.read_text(encoding="utf-8")
+    unknown = runner.invoke(args=["report", "demo-customer", "--unit", "nowhere", "--out", str(out)])
+    assert unknown.exit_code != 0 and "nowhere" in unknown.output
