@@ -133,3 +133,30 @@ def test_without_optional_columns_only_the_core_runs_quickly():
     assert result.stages is None and result.complaints is None and result.behaviour is None
     assert result.zone_of_indifference == [5.0, 8.0]
     assert elapsed < 5, elapsed
+
+
+def test_engine_and_cli_add_trap_with_a_customer_file(tmp_path, write_model, run_cli):
+    data = synthetic_responses(get_instrument("customer_satisfaction"), 1500, seed=3)
+    data["customer_id"] = [f"C{i}" for i in range(len(data))]
+    data_path = tmp_path / "data.csv"
+    data.drop(columns=["COMMENT"]).to_csv(data_path, index=False)
+    file = pd.DataFrame({"customer_id": [f"C{i}" for i in range(10, len(data))] + ["GHOST"],
+                         "retained": ["retained", "churned"] * ((len(data) - 10) // 2) + ["churned"],
+                         "revenue": 100.0, "cost": 60.0})
+    customers_path = tmp_path / "customers.csv"
+    file.to_csv(customers_path, index=False)
+    model = {"constructs": {"Quality": [f"PERQ{k}" for k in range(1, 8)]}, "scale": {"min": 1, "max": 10},
+             "outcomes": {"satisfaction": "CUSA1", "loyalty": "CUSL1"}, "attributes": ["PERQ1", "PERQ4", "PERQ5"],
+             "efa": False}
+    run = run_cli(data_path, write_model(model), "--customers", str(customers_path), "--quiet")
+    assert run.code == 0, run.stderr
+    trap = run.result["trap"]
+    assert trap["satisfaction"] == "CUSA1" and trap["loyalty"] == "CUSL1"
+    assert trap["curve"]["loyal_definition"] == "'CUSL1' >= 9 (top 2 boxes of 1-10)"
+    assert set(trap["attributes"]) == {"PERQ1", "PERQ4", "PERQ5"}
+    behaviour = trap["behaviour"]
+    assert behaviour["n_unmatched_survey"] == 10 and behaviour["n_unmatched_file"] == 1
+    assert any(w.startswith("Trap: Customer file: 10 respondent id(s)") for w in run.result["warnings"])
+    assert trap["findings"] and all({"en", "zh"} == set(f) for f in trap["findings"])
+    no_loyalty = {**model, "outcomes": {"satisfaction": "CUSA1"}}
+    assert "trap" not in run_cli(data_path, write_model(no_loyalty, "m2.yaml"), "--quiet").result
