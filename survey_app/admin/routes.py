@@ -22,7 +22,7 @@ from survey_app.services.analysis import survey_report
 from survey_app.services.dashboard import dashboard_data
 from survey_app.services.exports import FORMATS, MIME, export_bytes
 from survey_app.services.invitations import invitations_from_csv
-from survey_app.services.surveys import create_survey, get_survey
+from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey
 from survey_app.services.units import import_units
 from survey_app.services.uploads import UploadError
 
@@ -216,3 +216,23 @@ def report(survey: Survey, fmt: str):
     suffix = f"-{unit}" if unit else ""
     return send_file(io.BytesIO(body), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{survey.slug}{suffix}-report-{lang}.pdf")
+
+
+@bp.post("/surveys/<slug>/next-wave")
+@survey_view
+def next_wave(survey: Survey):
+    """Repeat the survey as the next wave of its series (reports can then compare waves)."""
+    new_slug = (request.form.get("slug") or "").strip()
+    if not SLUG_PATTERN.match(new_slug):
+        flash(_("Use 3-64 lower-case letters, digits and hyphens."), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    try:
+        following = create_next_wave(survey, slug=new_slug)
+    except (ValueError, LookupError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    share_survey(following, current_user)
+    db.session.commit()
+    flash(_("Wave %(n)s created.", n=following.wave), "success")
+    return redirect(url_for("admin.survey", slug=following.slug))

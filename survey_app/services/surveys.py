@@ -97,3 +97,35 @@ def instrument_of(survey: Survey) -> Instrument:
 @lru_cache(maxsize=64)
 def _parse_snapshot(snapshot: str) -> Instrument:
     return Instrument.from_snapshot(json.loads(snapshot))
+
+
+def create_next_wave(survey: Survey, *, slug: str) -> Survey:
+    """Repeat ``survey`` as the next wave of its series: same modules, settings and unit hierarchy."""
+    series = survey.series or survey.slug
+    last_wave = db.session.scalar(
+        sa.select(sa.func.max(Survey.wave)).where(sa.or_(Survey.series == series, Survey.slug == series))
+    ) or survey.wave
+    following = create_survey(
+        slug=slug, instrument_keys=survey.instrument_key.split("+"), title=dict(survey.title),
+        anonymous=survey.anonymous, languages=list(survey.languages), status="open",
+    )
+    survey.series = series
+    following.series = series
+    following.wave = last_wave + 1
+    following.min_group_size = survey.min_group_size
+    following.created_by_id = survey.created_by_id
+    # the hierarchy as it stands now, frozen again for the new wave
+    existing = {unit.code: unit for unit in following.units}
+    for unit in survey.units:
+        if unit.code not in existing:
+            existing[unit.code] = Unit(code=unit.code, name=unit.name, kind=unit.kind)
+            following.units.append(existing[unit.code])
+        else:
+            existing[unit.code].name, existing[unit.code].kind = unit.name, unit.kind
+    db.session.flush()
+    codes = {unit.id: unit.code for unit in survey.units}
+    for unit in survey.units:
+        if unit.parent_id is not None:
+            existing[unit.code].parent_id = existing[codes[unit.parent_id]].id
+    db.session.flush()
+    return following

@@ -220,3 +220,25 @@ def test_report_download_in_both_languages_and_refused_for_a_small_unit(app, cli
         db.session.commit()
     refused = client.get("/admin/surveys/demo-customer/report.pdf?unit=tiny&lang=en", follow_redirects=True)
     assert "fewer than 5 responses" in refused.text
+
+
+def test_next_wave_repeats_the_survey_with_its_units(app, client, accounts, make_survey):
+    make_survey(slug="pulse-1")
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/surveys/pulse-1")
+    client.post("/admin/surveys/pulse-1/units", data={"csrf_token": csrf_token(page.text), "file": (
+        io.BytesIO(b"unit,parent,kind\nregion,,region\nnorth,region,branch\n"), "u.csv")},
+        content_type="multipart/form-data")
+    made = client.post("/admin/surveys/pulse-1/next-wave", data={"csrf_token": csrf_token(page.text),
+                                                                 "slug": "pulse-2"})
+    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/surveys/pulse-2")
+    with app.app_context():
+        first = db.session.scalar(sa.select(Survey).filter_by(slug="pulse-1"))
+        second = db.session.scalar(sa.select(Survey).filter_by(slug="pulse-2"))
+        assert (first.series, first.wave) == ("pulse-1", 1) and (second.series, second.wave) == ("pulse-1", 2)
+        units = {u.code: u for u in second.units}
+        assert units["north"].parent_id == units["region"].id
+        assert second.instrument_key == first.instrument_key
+    again = client.post("/admin/surveys/pulse-2/next-wave", data={"csrf_token": csrf_token(page.text),
+                                                                  "slug": "pulse-2"}, follow_redirects=True)
+    assert "already exists" in again.text
