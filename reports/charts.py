@@ -1,9 +1,10 @@
 """Charts of the reports: matplotlib figures returned as inline SVG strings (vector, grayscale-readable).
 
-Every function takes labelled plain data (already translated by :mod:`reports.context`) and returns an ``<svg>``
-element ready to be placed in the HTML. Text is drawn as glyph outlines (``svg.fonttype = path``) in the CJK
-font, so the charts look the same in the PDF and in every browser whatever fonts they have, and no label can
-inject markup. Series are told apart by hatching and marker shape, not by colour alone.
+Every function takes labelled plain data (already translated by :mod:`reports.context`) and returns an
+``<svg>`` element ready to be placed in the HTML. Text stays text (``svg.fonttype = none``, escaped by
+matplotlib) in the report's CJK font: it can be searched and copied in the PDF, and WeasyPrint draws it
+several times faster than glyph outlines. Series are told apart by hatching and marker shape, not by colour
+alone; hatches are sparse because WeasyPrint redraws a pattern for every shape that uses it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -25,12 +27,12 @@ from reports.fonts import CJK_FAMILY, cjk_font_path
 WIDTH = 6.7
 #: Grayscale-distinct marker shapes for scatter points.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
-#: Hatch patterns for stacked series, with fills light enough to show the hatch.
-HATCHES = ("////", "", "....")
-FILLS = ("#bdbdbd", "#ffffff", "#404040")
+#: Stacked series: hatched light grey, white, solid dark grey - distinct in grayscale print.
+HATCHES = ("///", "", "")
+FILLS = ("#d0d0d0", "#ffffff", "#505050")
 _RC = {
     "font.family": [CJK_FAMILY],
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "svg.hashsalt": None,
     "font.size": 8.5,
     "axes.spines.top": False,
@@ -53,7 +55,7 @@ def _svg(fig: Figure) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.05)
     # Only the <svg> element: the XML prologue and DOCTYPE are not allowed inside HTML, and the metadata
-    # (a timestamp) and comments (the label texts, already drawn as outlines) are not needed.
+    # (a timestamp) and comments are not needed.
     return _STRIP.sub("", _PROLOGUE.sub("", buffer.getvalue(), count=1))
 
 
@@ -72,7 +74,8 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, xlabel: str) -> str:
         ax = fig.add_subplot()
         positions = list(range(len(rows)))[::-1]
         values = [row["value"] for row in rows]
-        ax.barh(positions, values, height=0.6, color="#d9d9d9", edgecolor="#202020", hatch="//", linewidth=0.6)
+        # One series: a plain grey bar needs no pattern to be read in grayscale.
+        ax.barh(positions, values, height=0.6, color="#bfbfbf", edgecolor="#202020", linewidth=0.6)
         for y, row in zip(positions, rows, strict=True):
             if row.get("low") is not None and row.get("high") is not None:
                 ax.plot([row["low"], row["high"]], [y, y], color="black", linewidth=1.1)
@@ -138,8 +141,8 @@ def stacked_shares(rows: Sequence[dict[str, Any]], *, series: Sequence[str], nam
 def path_diagram(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]]) -> str:
     """The structural model in layers: exogenous constructs on the left, each target right of its sources.
 
-    ``nodes``: ``name``, ``label`` and optional ``r2`` text; ``edges``: ``source``, ``target``, ``coef`` (text),
-    ``weight`` (|coefficient|, sets the line width) and ``significant``.
+    ``nodes``: ``name``, ``label`` and optional ``r2`` text; ``edges``: ``source``, ``target``, ``coef``
+    (text), ``weight`` (|coefficient|, sets the line width) and ``significant``.
     """
     layers = _layers([node["name"] for node in nodes], [(edge["source"], edge["target"]) for edge in edges])
     columns: dict[int, list[str]] = {}
@@ -150,39 +153,56 @@ def path_diagram(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]
         for row, name in enumerate(names):
             # A lone construct in its layer alternates above and below the centre line, so that arrows that
             # skip a layer do not run through the box in between.
-            y = (0.55 if layer % 2 == 0 else -0.55) if len(names) == 1 else (len(names) - 1) / 2 - row
-            position[name] = (float(layer), y * 1.2)
+            y = (0.6 if layer % 2 == 0 else -0.6) if len(names) == 1 else 1.2 * ((len(names) - 1) / 2 - row)
+            position[name] = (float(layer), y)
     n_layers = max(layers.values(), default=0) + 1
     with _style():
-        fig = Figure(figsize=(WIDTH, 3.4))
+        fig = Figure(figsize=(WIDTH, 3.6))
         ax = fig.add_subplot()
         ax.set_axis_off()
-        box_w, box_h = 0.78, 0.5
-        for edge in edges:
-            (x0, y0), (x1, y1) = position[edge["source"]], position[edge["target"]]
-            span = abs(layers[edge["target"]] - layers[edge["source"]])
-            rad = 0.0 if span <= 1 else (0.28 if y0 >= 0 else -0.28)
-            arrow = FancyArrowPatch(
-                (x0, y0), (x1, y1), connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=10,
-                linewidth=0.6 + 3.0 * min(edge["weight"], 1.0), color="#202020",
-                linestyle="-" if edge["significant"] else (0, (4, 2)), zorder=1,
-                patchA=None, patchB=None, shrinkA=30, shrinkB=30)
-            ax.add_patch(arrow)
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2 - rad * (x1 - x0) / 2
-            ax.text(mx, my, edge["coef"], ha="center", va="center", fontsize=7.5, zorder=4,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        ax.set_xlim(-0.55, n_layers - 0.45)
+        ax.set_ylim(-1.25, 1.55)
+        box_w, box_h = 0.8, 0.5
+        boxes = {}
         for node in nodes:
             x, y = position[node["name"]]
-            ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
-                                        boxstyle="round,pad=0.02", facecolor="#f2f2f2", edgecolor="black",
-                                        linewidth=0.9, zorder=2))
-            text = _text(node["label"], 12)
+            boxes[node["name"]] = ax.add_patch(FancyBboxPatch(
+                (x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.02", facecolor="#f2f2f2",
+                edgecolor="black", linewidth=0.9, zorder=2))
+            text = _text(node["label"], 10)
             if node.get("r2"):
                 text += f"\nR² {node['r2']}"
-            ax.text(x, y, text, ha="center", va="center", fontsize=7.5, zorder=3)
-        ax.set_xlim(-0.55, n_layers - 0.45)
-        ax.set_ylim(-1.6, 1.6)
+            ax.text(x, y, text, ha="center", va="center", fontsize=7, zorder=3)
+        for edge in edges:
+            start, end = position[edge["source"]], position[edge["target"]]
+            span = abs(layers[edge["target"]] - layers[edge["source"]])
+            # Arrows that skip layers bend away from the boxes they pass: up along the top row, down along
+            # the bottom row. arc3 bends to the right of the direction of travel, hence the signs.
+            rad = 0.0
+            if span > 1 and start[1] > 0 and end[1] > 0:
+                rad = -0.22 if end[0] > start[0] else 0.22
+            elif span > 1 and start[1] < 0 and end[1] < 0:
+                rad = 0.22 if end[0] > start[0] else -0.22
+            ax.add_patch(FancyArrowPatch(
+                start, end, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=9,
+                linewidth=0.5 + 2.5 * min(edge["weight"], 1.0), color="#202020",
+                linestyle="-" if edge["significant"] else (0, (4, 2)), zorder=1,
+                patchA=boxes[edge["source"]], patchB=boxes[edge["target"]], shrinkA=1, shrinkB=2))
+            ax.text(*_along_arc(ax, start, end, rad, 0.42), edge["coef"], ha="center", va="center",
+                    fontsize=7, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})
         return _svg(fig)
+
+
+def _along_arc(ax: Any, start: tuple[float, float], end: tuple[float, float], rad: float,
+               t: float) -> tuple[float, float]:
+    """The point at ``t`` along matplotlib's arc3 connection (a quadratic Bezier built in display space)."""
+    p0, p2 = ax.transData.transform(start), ax.transData.transform(end)
+    d = p2 - p0
+    control = (p0 + p2) / 2 + rad * np.array([d[1], -d[0]])
+    point = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * control + t**2 * p2
+    x, y = ax.transData.inverted().transform(point)
+    return float(x), float(y)
 
 
 def _layers(names: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:

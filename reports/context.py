@@ -173,7 +173,7 @@ class _Builder:
         return self.t("ci", low=_num(low, digits), high=_num(high, digits))
 
     def lever_analysis(self) -> Mapping[str, Any] | None:
-        """The driver analysis of satisfaction with the most predictors: the finest-grained, most actionable."""
+        """The driver analysis of satisfaction with the most predictors: the most actionable."""
         candidates = [d for d in self.result.get("drivers") or []
                       if _ok(d) and d.get("outcome") == self.satisfaction and d.get("shapley")]
         return max(candidates, key=lambda d: len(d["predictors"]), default=None)
@@ -218,7 +218,8 @@ class _Builder:
                 for b in names[i + 1:]:
                     value = pls["htmt"][a].get(b)
                     if value is not None and value > MAX_HTMT:
-                        notes.append(self.t("caveat_htmt", a=self.label(a), b=self.label(b), value=_num(value, 2)))
+                        notes.append(self.t("caveat_htmt", a=self.label(a), b=self.label(b),
+                                            value=_num(value, 2)))
         return notes
 
     # -- drivers ------------------------------------------------------------------------------------------
@@ -256,7 +257,8 @@ class _Builder:
                 "quadrant": self.messages.get(f"quadrant_{quadrant}", quadrant or DASH),
             })
             if entry.get("importance") is not None and entry.get("performance") is not None:
-                points.append({"label": self.label(entry["predictor"]), "importance": entry["importance"],
+                points.append({"label": self.label(entry["predictor"]),
+                               "importance": 100 * entry["importance"],
                                "performance": entry["performance"]})
         r2 = (analysis.get("ols") or {}).get("r2")
         return {
@@ -408,7 +410,8 @@ class _Builder:
         method = missing.get("method") or "listwise"
         return self.t("data_line", n=_int(self.result.get("n")), n_used=_int(self.result.get("n_used")),
                       method=self.messages.get(f"method_{method}", method),
-                      dropped=_int(missing.get("rows_dropped") or 0), cells=_int(missing.get("cells_missing") or 0))
+                      dropped=_int(missing.get("rows_dropped") or 0),
+                      cells=_int(missing.get("cells_missing") or 0))
 
 
 def _ok(block: Any) -> Any:

@@ -22,6 +22,7 @@ MISSING_FONT = (f"The font '{CJK_FAMILY}' is not installed, so Chinese text cann
 def cjk_font_path() -> str:
     """The file of the CJK font, found through matplotlib's font manager; :class:`ReportError` if missing."""
     try:
-        return font_manager.findfont(font_manager.FontProperties(family=CJK_FAMILY), fallback_to_default=False)
+        family = font_manager.FontProperties(family=CJK_FAMILY)
+        return font_manager.findfont(family, fallback_to_default=False)
     except ValueError:
         raise ReportError(MISSING_FONT) from None

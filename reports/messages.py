@@ -42,8 +42,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lever_line_no_ci": "{label}: explains {share} of the variation in {outcome}",
         "levers_none": "No driver analysis of satisfaction is available.",
         "csi_sentence": "On a scale from 0 to 100, customers rate their overall satisfaction at {value}.",
-        "nps_sentence": ("{promoters} of customers are promoters (9-10) and {detractors} are detractors (0-6): "
-                         "an NPS of {score}."),
+        "nps_sentence": ("{promoters} of customers are promoters (9-10) and {detractors} are detractors "
+                         "(0-6): an NPS of {score}."),
         "caveats": "Read with care",
         "caveats_none": "No measurement problems were found.",
         "caveat_alpha": "The scale '{label}' is not very consistent (alpha {value}, below 0.70).",
@@ -66,7 +66,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ipa_title": "Importance and performance",
         "ipa_intro": ("Factors to the right matter more; factors higher up already perform well. The lines "
                       "cross at the averages. Focus on important factors with low performance."),
-        "axis_importance": "Importance (share of explained variance)",
+        "axis_importance": "Importance (% of explained variance)",
         "axis_performance": "Performance (0-100)",
         "axis_explained": "Variance explained (%)",
         "quadrant_concentrate here": "Concentrate here",
@@ -169,7 +169,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lever_line_no_ci": "{label}：解释了{outcome}变化的 {share}",
         "levers_none": "没有关于满意度的驱动因素分析。",
         "csi_sentence": "在 0 到 100 的量表上，客户的总体满意度为 {value}。",
-        "nps_sentence": "{promoters} 的客户是推荐者（9-10 分），{detractors} 是贬损者（0-6 分）：净推荐值为 {score}。",
+        "nps_sentence": ("{promoters} 的客户是推荐者（9-10 分），{detractors} 是贬损者（0-6 分）："
+                         "净推荐值为 {score}。"),
         "caveats": "解读时请注意",
         "caveats_none": "未发现测量问题。",
         "caveat_alpha": "量表“{label}”的内部一致性不高（alpha {value}，低于 0.70）。",
@@ -188,23 +189,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_performance": "表现（0-100）",
         "col_quadrant": "象限",
         "ipa_title": "重要性与表现",
-        "ipa_intro": "越靠右的因素越重要；越靠上的因素表现越好。两条线在平均值处相交。应优先改进重要但表现较差的因素。",
-        "axis_importance": "重要性（占已解释方差的比例）",
+        "ipa_intro": ("越靠右的因素越重要；越靠上的因素表现越好。两条线在平均值处相交。"
+                      "应优先改进重要但表现较差的因素。"),
+        "axis_importance": "重要性（占已解释方差的 %）",
         "axis_performance": "表现（0-100）",
         "axis_explained": "解释的方差（%）",
         "quadrant_concentrate here": "重点改进",
         "quadrant_keep up": "继续保持",
         "quadrant_low priority": "次要",
         "quadrant_possible overkill": "可能过度投入",
-        "model_intro": ("箭头上是 PLS 路径模型的标准化路径系数；箭头越粗，影响越强；虚线表示不显著（95% 区间包含零）。"
+        "model_intro": ("箭头上是 PLS 路径模型的标准化路径系数；箭头越粗，影响越强；"
+                        "虚线表示不显著（95% 区间包含零）。"
                         "R² 是指向某一构念的箭头所解释的该构念变化的比例。"),
         "col_path": "路径",
         "col_coef": "系数",
         "col_construct": "构念",
         "col_r2": "R²",
         "col_index": "指数（0-100）",
-        "nps_intro": ("推荐者是在推荐意愿题上打 9 或 10 分的客户，贬损者打 0 到 6 分。净推荐值等于推荐者比例减去贬损者"
-                      "比例；区间为调整 Wald 区间。"),
+        "nps_intro": ("推荐者是在推荐意愿题上打 9 或 10 分的客户，贬损者打 0 到 6 分。"
+                      "净推荐值等于推荐者比例减去贬损者比例；区间为调整 Wald 区间。"),
         "col_group": "组别",
         "col_n": "人数",
         "col_nps": "净推荐值",
@@ -212,14 +215,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "passives": "被动者",
         "detractors": "贬损者",
         "all_respondents": "全部受访者",
-        "groups_intro": ("按{by}分组的 0-100 指数。▲ 表示该组显著高于至少一个其他组，▼ 表示显著低于（Welch t 检验，"
-                         "Holm 校正，5% 水平）。最后一行是 Welch 方差分析的 p 值。"),
+        "groups_intro": ("按{by}分组的 0-100 指数。▲ 表示该组显著高于至少一个其他组，▼ 表示显著低于"
+                         "（Welch t 检验，Holm 校正，5% 水平）。最后一行是 Welch 方差分析的 p 值。"),
         "welch_p": "Welch 方差分析 p 值",
         "trap_intro": "客户满意陷阱分析的结果。",
         "col_finding": "发现",
         "col_value": "数值",
-        "measurement_intro": ("各构念的信度与效度。经验标准：alpha、omega 与组合信度不低于 0.70；AVE 不低于 0.50；"
-                              "HTMT 低于 0.90。"),
+        "measurement_intro": ("各构念的信度与效度。经验标准：alpha、omega 与组合信度不低于 0.70；"
+                              "AVE 不低于 0.50；HTMT 低于 0.90。"),
         "col_items": "题数",
         "col_alpha": "Alpha",
         "col_omega": "Omega",
@@ -236,7 +239,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kmo_miserable": "差",
         "kmo_unacceptable": "不可接受",
         "data_title": "样本与缺失数据",
-        "data_line": "读取 {n} 行，分析 {n_used} 行。缺失处理方式：{method}；删除 {dropped} 行，缺失单元格 {cells} 个。",
+        "data_line": ("读取 {n} 行，分析 {n_used} 行。缺失处理方式：{method}；"
+                      "删除 {dropped} 行，缺失单元格 {cells} 个。"),
         "method_listwise": "整行删除",
         "method_pairwise": "成对删除",
         "method_mean": "均值替代",

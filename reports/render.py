@@ -47,7 +47,7 @@ class AssetFetcher(URLFetcher):
         """The asset behind ``manyi-asset:NAME``; :class:`PermissionError` for any other URL."""
         name = url.removeprefix(ASSET_SCHEME) if url.startswith(ASSET_SCHEME) else None
         if name not in ASSETS:
-            raise PermissionError(f"The report renderer refuses to fetch {url!r}: only its own assets are served.")
+            raise PermissionError(f"Refused to fetch {url!r}: the report serves only its own assets.")
         body = (TEMPLATES / name).read_bytes()
         return URLFetcherResponse(url, body, {"Content-Type": ASSETS[name]})
 
