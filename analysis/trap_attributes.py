@@ -26,8 +26,10 @@ from analysis.trap import numeric_column
 
 #: |IA| beyond this classes an attribute as basic (negative) or excitement (positive).
 IA_THRESHOLD = 0.2
-#: Bootstrap resamples draw at most this many rows (an m-out-of-n bootstrap, spread rescaled to n).
-BOOTSTRAP_ROWS = 20_000
+#: Bootstrap resamples draw at most this many rows (an m-out-of-n bootstrap, spread rescaled to n): at
+#: 10,000 rows the intervals are already far narrower than any class boundary, and 40 attributes x 200
+#: resamples stay within a few seconds on one core.
+BOOTSTRAP_ROWS = 10_000
 #: Fewer than this many respondents in a dummy and its coefficient is flagged as rough.
 MIN_BOX = 30
 CLASSES = ("basic", "performance", "excitement")
@@ -144,10 +146,13 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
     if not columns:
         raise AnalysisError("No attribute varies, so there is nothing to contrast.")
     design = np.column_stack([np.ones(n), *columns])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    # Everything from the small cross-product matrix: one pass over the rows instead of an SVD of them.
+    gram = design.T @ design
+    scaled = gram / np.sqrt(np.outer(np.diag(gram), np.diag(gram)))
+    if np.linalg.eigvalsh(scaled)[0] < 1e-10:
         raise AnalysisError("The low/high dummies are perfectly collinear (two attributes answered "
                             "identically?); drop one of them.")
-    beta = _ols(design, y)
+    beta = np.linalg.solve(gram, design.T @ y)
     residual = y - design @ beta
     r2 = 1 - residual @ residual / np.sum((y - y.mean()) ** 2)
     draws = _bootstrap(design, y, bootstrap, seed, beta)
@@ -194,10 +199,6 @@ def _ia(penalty: np.ndarray, reward: np.ndarray) -> np.ndarray:
         return (reward - np.abs(penalty)) / (reward + np.abs(penalty))
 
 
-def _ols(design: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.linalg.lstsq(design, y, rcond=None)[0]
-
-
 def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,
                beta: np.ndarray) -> np.ndarray | None:
     """Bootstrap coefficients (rows = resamples), deviations rescaled when resamples are subsamples."""
@@ -208,14 +209,22 @@ def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | No
     m = min(n, BOOTSTRAP_ROWS)
     scale = np.sqrt(m / n)
     out = np.empty((bootstrap, design.shape[1]))
+    # Single precision for the cross-products: the dummies are 0/1 and ratings small whole numbers, so the
+    # sums are exact in float32 up to 2^24 and the products run twice as fast.
+    design32, y32 = design.astype(np.float32), y.astype(np.float32)
     for b in range(bootstrap):
         rows = rng.integers(0, n, size=m)
-        x, t = design[rows], y[rows]
-        # Normal equations on the small cross-product; a dummy that is empty in this resample is singular,
-        # and lstsq then gives it 0 (its draw is set to NaN below so the interval ignores it).
-        gram = x.T @ x
-        coef = np.linalg.lstsq(gram, x.T @ t, rcond=None)[0]
-        coef[np.diag(gram) == 0] = np.nan
+        x, t = design32[rows], y32[rows]
+        # Normal equations on the small cross-product; a dummy that is empty in this resample makes it
+        # singular: lstsq then, and that draw of its coefficient is NaN so the interval ignores it.
+        gram = (x.T @ x).astype(np.float64)
+        moment = (x.T @ t).astype(np.float64)
+        empty = np.diag(gram) == 0
+        if empty.any():
+            coef = np.linalg.lstsq(gram, moment, rcond=None)[0]
+            coef[empty] = np.nan
+        else:
+            coef = np.linalg.solve(gram, moment)
         out[b] = beta + scale * (coef - beta)
     return out
 
