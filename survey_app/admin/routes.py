@@ -20,8 +20,8 @@ from survey_app.models import InstrumentRecord, Survey
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
 from survey_app.services.dashboard import dashboard_data
-from survey_app.services.exports import FORMATS, MIME, export_bytes
-from survey_app.services.invitations import invitations_from_csv
+from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
+from survey_app.services.invitations import invitations_from_csv, reminder_list
 from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey
 from survey_app.services.units import import_units
 from survey_app.services.uploads import UploadError
@@ -180,8 +180,6 @@ def upload_invitations(survey: Survey):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=["ref", "unit", "link"])
     writer.writeheader()
-    from survey_app.services.exports import neutralise
-
     writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return send_file(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), mimetype="text/csv",
                      as_attachment=True, download_name=f"{survey.slug}-links.csv")
@@ -236,3 +234,20 @@ def next_wave(survey: Survey):
     db.session.commit()
     flash(_("Wave %(n)s created.", n=following.wave), "success")
     return redirect(url_for("admin.survey", slug=following.slug))
+
+
+@bp.get("/surveys/<slug>/reminders.csv")
+@survey_view
+def reminders(survey: Survey):
+    """Who has not answered yet (identified surveys only): a CSV to send reminders from."""
+    try:
+        rows = reminder_list(survey)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["ref", "unit", "invited_on"])
+    writer.writeheader()
+    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
+    return send_file(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), mimetype="text/csv",
+                     as_attachment=True, download_name=f"{survey.slug}-not-answered.csv")

@@ -63,3 +63,17 @@ def invitations_from_csv(survey: Survey, data: bytes, base_url: str) -> list[dic
         [(_, token)] = create_invitations(survey, [row["ref"][:200]], unit_code=unit)
         out.append({"ref": row["ref"], "unit": unit or "", "link": f"{base_url}/s/{survey.slug}/{token}"})
     return out
+
+
+def reminder_list(survey: Survey) -> list[dict[str, str]]:
+    """Invitees of an identified survey who have not answered yet (anonymous surveys have no such list)."""
+    if survey.anonymous:
+        raise ValueError("anonymous surveys keep no link between invitations and answers, so no reminder list")
+    rows = db.session.execute(
+        sa.select(Invitation.external_ref, Unit.code, Invitation.created_at)
+        .outerjoin(Unit, Unit.id == Invitation.unit_id)
+        .where(Invitation.survey_id == survey.id, Invitation.used_at.is_(None))
+        .order_by(Invitation.id)
+    ).all()
+    return [{"ref": ref or "", "unit": unit or "", "invited_on": created.date().isoformat()}
+            for ref, unit, created in rows]

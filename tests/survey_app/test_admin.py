@@ -242,3 +242,23 @@ def test_next_wave_repeats_the_survey_with_its_units(app, client, accounts, make
     again = client.post("/admin/surveys/pulse-2/next-wave", data={"csrf_token": csrf_token(page.text),
                                                                   "slug": "pulse-2"}, follow_redirects=True)
     assert "already exists" in again.text
+
+
+def test_reminder_list_for_identified_surveys_only(app, client, accounts, make_survey):
+    make_survey(slug="ident")
+    make_survey(slug="anon-rem", anonymous=True)
+    with app.app_context():
+        from survey_app.services.invitations import create_invitations
+
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="ident"))
+        [(answered, _), (waiting, _)] = create_invitations(survey, ["ann@example.com", "bob@example.com"])
+        from datetime import UTC, datetime
+
+        answered.used_at = datetime.now(UTC)
+        db.session.commit()
+    sign_in(client, "admin@example.com")
+    reply = client.get("/admin/surveys/ident/reminders.csv")
+    rows = list(csv.DictReader(io.StringIO(reply.data.decode("utf-8-sig"))))
+    assert [r["ref"] for r in rows] == ["bob@example.com"]
+    refused = client.get("/admin/surveys/anon-rem/reminders.csv?lang=en", follow_redirects=True)
+    assert "no reminder list" in refused.text
