@@ -86,20 +86,22 @@ def _parse_when(value: str | None) -> datetime | None:
 @click.argument("slug")
 @click.option("--instrument", "instrument_keys", multiple=True, required=True,
               help="Instrument id; repeat to combine modules.")
+@click.option("--leave-out", "leave_out", multiple=True, help="Item code not to ask; repeat for more.")
 @click.option("--anonymous", is_flag=True, help="Keep no link between invitations and answers.")
 @click.option("--languages", default=None, help="Comma-separated, first is the default (e.g. zh,en).")
 @click.option("--title-zh", default=None)
 @click.option("--title-en", default=None)
 @click.option("--opens", default=None, help="ISO date-time the survey opens.")
 @click.option("--closes", default=None, help="ISO date-time the survey closes.")
-def create_survey_command(slug, instrument_keys, anonymous, languages, title_zh, title_en, opens, closes) -> None:
+def create_survey_command(slug, instrument_keys, leave_out, anonymous, languages, title_zh, title_en, opens,
+                          closes) -> None:
     """Create a survey from one or more loaded instruments."""
     title = {"zh": title_zh, "en": title_en} if title_zh and title_en else None
     try:
         survey = create_survey(
             slug=slug, instrument_keys=list(instrument_keys), title=title, anonymous=anonymous,
             languages=languages.split(",") if languages else None,
-            opens_at=_parse_when(opens), closes_at=_parse_when(closes),
+            opens_at=_parse_when(opens), closes_at=_parse_when(closes), leave_out=list(leave_out),
         )
     except (ValueError, LookupError, InstrumentError) as exc:
         db.session.rollback()

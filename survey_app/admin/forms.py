@@ -31,6 +31,8 @@ class SurveyForm(FlaskForm):
     instruments = CheckboxesField(_l("Questionnaire modules"), validators=[DataRequired()])
     languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
                                 default=["zh", "en"], validators=[DataRequired()])
+    leave_out = StringField(_l("Leave out items (codes separated by commas)"),
+                            validators=[Optional(), Length(max=2000)])
     anonymous = BooleanField(_l("Anonymous (no link between invitations and answers)"))
     opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[Optional()])

@@ -102,6 +102,7 @@ def new_survey():
             survey = create_survey(
                 slug=form.slug.data, instrument_keys=form.instruments.data, title=title,
                 anonymous=form.anonymous.data, languages=form.languages.data,
+                leave_out=[c.strip() for c in (form.leave_out.data or "").split(",") if c.strip()],
                 opens_at=form.opens_at.data.replace(tzinfo=UTC) if form.opens_at.data else None,
                 closes_at=form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None,
             )

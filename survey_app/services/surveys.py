@@ -35,13 +35,19 @@ def create_survey(
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     status: str = "open",
+    leave_out: list[str] | None = None,
 ) -> Survey:
-    """Create a survey from stored instruments; its unit list is frozen from the unit question."""
+    """Create a survey from stored instruments; its unit list is frozen from the unit question.
+
+    ``leave_out`` names items of the chosen modules not to ask in this survey.
+    """
     if not SLUG_PATTERN.match(slug):
         raise ValueError(f"slug {slug!r}: use 3-64 lower-case letters, digits and hyphens")
     if db.session.scalar(sa.select(Survey.id).filter_by(slug=slug)) is not None:
         raise ValueError(f"a survey with slug {slug!r} already exists")
     instrument = build_instrument(instrument_keys)
+    if leave_out:
+        instrument = without_items(instrument, leave_out)
     languages = languages or list(instrument.languages)
     unknown = set(languages) - set(instrument.languages)
     if unknown:
@@ -129,3 +135,25 @@ def create_next_wave(survey: Survey, *, slug: str) -> Survey:
             existing[unit.code].parent_id = existing[codes[unit.parent_id]].id
     db.session.flush()
     return following
+
+
+def without_items(instrument: Instrument, codes: list[str]) -> Instrument:
+    """The instrument without the items ``codes`` (pages left empty are dropped), validated again."""
+    known = {item.code for item in instrument.items}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValueError(f"no item(s) {', '.join(unknown)} in {instrument.id}")
+    dropped = set(codes)
+    for item in instrument.items:
+        if item.code not in dropped and item.show_if is not None and item.show_if.item in dropped:
+            raise ValueError(f"item {item.code} is shown depending on {item.show_if.item}: leave out both or neither")
+    data = instrument.snapshot()
+    pages = []
+    for page in data["pages"]:
+        page["items"] = [item for item in page["items"] if item["code"] not in dropped]
+        if page["items"]:
+            pages.append(page)
+    if not pages:
+        raise ValueError("leaving out every item leaves nothing to ask")
+    data["pages"] = pages
+    return Instrument.from_snapshot(data)

@@ -262,3 +262,17 @@ def test_reminder_list_for_identified_surveys_only(app, client, accounts, make_s
     assert [r["ref"] for r in rows] == ["bob@example.com"]
     refused = client.get("/admin/surveys/anon-rem/reminders.csv?lang=en", follow_redirects=True)
     assert "no reminder list" in refused.text
+
+
+def test_survey_can_leave_out_items(app, client, accounts, make_survey):
+    make_survey(slug="short", leave_out=["VISITS", "CHANNELS", "COMMENT"])
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="short"))
+        codes = [i["code"] for p in survey.instrument_snapshot["pages"] for i in p["items"]]
+    assert codes == ["SAT", "PROBLEM", "PROBLEM_TEXT", "BRANCH", "NPS"]
+    import pytest as _pytest
+
+    with _pytest.raises(ValueError, match="PROBLEM_TEXT is shown depending on PROBLEM"):
+        make_survey(slug="broken", leave_out=["PROBLEM"])
+    with _pytest.raises(ValueError, match="no item"):
+        make_survey(slug="broken2", leave_out=["NOPE"])
