@@ -78,7 +78,7 @@ class _Builder:
         return self.messages[key].format(**values) if values else self.messages[key]
 
     def label(self, name: str) -> str:
-        return str(self.labels.get(name, name))
+        return str(self.labels.get(name) or name)
 
     # -- the whole context -----------------------------------------------------------------------------------
     def build(self, title: str | None) -> dict[str, Any]:
@@ -149,6 +149,7 @@ class _Builder:
             "n": _int(n_used),
             "response_rate": rate,
             "levers": self.levers(),
+            "trap": self.trap_findings()[:1],
             "caveats": self.caveats(pls),
         }
 
@@ -363,12 +364,20 @@ class _Builder:
         return (" ▲" if higher else "") + (" ▼" if lower else "")
 
     # -- satisfaction trap (hook) -------------------------------------------------------------------------
+    def trap_findings(self) -> list[str]:
+        """The trap analysis's own sentences (``trap.findings``: ``[{en, zh}]``) in the report's language."""
+        findings = (_ok(self.result.get("trap")) or {}).get("findings") or []
+        return [str(f.get(self.lang) or f.get("en")) for f in findings if isinstance(f, Mapping)]
+
     def trap(self) -> dict[str, Any] | None:
-        trap = self.result.get("trap")
+        trap = _ok(self.result.get("trap"))
         if not trap:
             return None
-        return {"intro": self.t("trap_intro"), "tables": _generic_tables(trap, self.t("col_finding"),
-                                                                         self.t("col_value"))}
+        # Until the section has its own layout (curve, zone of indifference, segments, basic vs latent
+        # attributes), every other finding is shown as a generic table.
+        rest = {key: value for key, value in trap.items() if key not in ("findings", "warnings")}
+        return {"intro": self.t("trap_intro"), "findings": self.trap_findings(),
+                "tables": _generic_tables(rest, self.t("col_finding"), self.t("col_value"))}
 
     # -- appendix -----------------------------------------------------------------------------------------
     def appendix(self, pls: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -453,6 +462,14 @@ def _bracket(interval: Sequence[Any] | None, show: Callable[[Any], str]) -> str:
     return f"[{show(interval[0])}, {show(interval[1])}]"
 
 
+def _flat(value: Any) -> bool:
+    """A record: a mapping whose values are scalars or lists of scalars."""
+    def scalar(v: Any) -> bool:
+        return not isinstance(v, Mapping | list) or all(not isinstance(x, Mapping | list) for x in v)
+
+    return isinstance(value, Mapping) and bool(value) and all(scalar(v) for v in value.values())
+
+
 def _generic_tables(block: Any, key_title: str, value_title: str) -> list[dict[str, Any]]:
     """Tables for a nested result of unknown shape: scalars as key/value rows, lists of records as tables."""
     tables: list[dict[str, Any]] = []
@@ -470,7 +487,13 @@ def _generic_tables(block: Any, key_title: str, value_title: str) -> list[dict[s
         return str(value)
 
     def walk(value: Any, path: str) -> None:
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and value and all(_flat(v) for v in value.values()):
+            # A mapping of records (say, per attribute): one row per key.
+            keys = list(dict.fromkeys(k for v in value.values() for k in v))
+            tables.append({"caption": path, "header": ["", *keys],
+                           "rows": [[str(name), *(show(v.get(k)) for k in keys)]
+                                    for name, v in value.items()]})
+        elif isinstance(value, Mapping):
             for key, inner in value.items():
                 walk(inner, f"{path}.{key}" if path else str(key))
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):

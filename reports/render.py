@@ -1,19 +1,24 @@
 """Render the report: RESULT -> context (:mod:`reports.context`) -> HTML (Jinja) -> PDF (WeasyPrint).
 
 The HTML is self-contained (styles inline, charts as inline SVG), so the same page serves as the in-browser
-report. WeasyPrint fetches nothing from the file system or the network: :class:`AssetFetcher` serves only the
-package's own assets under the ``manyi-asset:`` scheme and refuses every other URL, so a label such as
-``<img src="file:///etc/passwd">`` (already escaped by Jinja) could not read a file even if it got through.
+report. For the PDF the charts become ``<img>`` elements instead: WeasyPrint then does not run the CSS cascade
+over every SVG node, which halves the rendering time.
+
+WeasyPrint fetches nothing from the file system or the network: :class:`AssetFetcher` serves only the
+package's own assets and the charts of the report being rendered, under the ``manyi-asset:`` scheme, and
+refuses every other URL, so a label such as ``<img src="file:///etc/passwd">`` (already escaped by Jinja)
+could not read a file even if it got through.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -38,18 +43,38 @@ _env = jinja2.Environment(
 
 
 class AssetFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves the packaged report assets and refuses everything else."""
+    """A WeasyPrint URL fetcher that serves the packaged report assets and refuses everything else.
 
-    def __init__(self) -> None:
+    ``charts`` are the SVG charts of the report being rendered, served as ``manyi-asset:chart-N.svg``.
+    """
+
+    def __init__(self, charts: Sequence[str] = ()) -> None:
         super().__init__(allowed_protocols=(), allow_redirects=False)
+        self.charts = {f"chart-{index}.svg": svg.encode("utf-8") for index, svg in enumerate(charts)}
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         """The asset behind ``manyi-asset:NAME``; :class:`PermissionError` for any other URL."""
         name = url.removeprefix(ASSET_SCHEME) if url.startswith(ASSET_SCHEME) else None
+        if name in self.charts:
+            return URLFetcherResponse(url, self.charts[name], {"Content-Type": "image/svg+xml"})
         if name not in ASSETS:
             raise PermissionError(f"Refused to fetch {url!r}: the report serves only its own assets.")
         body = (TEMPLATES / name).read_bytes()
         return URLFetcherResponse(url, body, {"Content-Type": ASSETS[name]})
+
+
+class _Figures:
+    """Places a chart: inline SVG for the browser, or an ``<img>`` of a served chart for the PDF."""
+
+    def __init__(self, inline: bool) -> None:
+        self.inline = inline
+        self.charts: list[str] = []
+
+    def __call__(self, svg: str) -> Markup:
+        if self.inline:
+            return Markup(svg)  # drawn by reports.charts; matplotlib escapes every text it writes
+        self.charts.append(svg)
+        return Markup('<img src="{}{}" alt="">').format(ASSET_SCHEME, f"chart-{len(self.charts) - 1}.svg")
 
 
 def stylesheet() -> str:
@@ -59,22 +84,26 @@ def stylesheet() -> str:
 
 def render_html(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
                 meta: Mapping[str, Any] | None = None) -> str:
-    """The report as one self-contained HTML page (the in-browser report and the input of the PDF)."""
-    context = build_context(result, lang=lang, title=title, meta=meta)
-    return _env.get_template("report.html").render(ctx=context, css=stylesheet())
+    """The report as one self-contained HTML page, charts inline (the in-browser report)."""
+    return _render(build_context(result, lang=lang, title=title, meta=meta), _Figures(inline=True))
+
+
+def _render(context: dict[str, Any], figures: _Figures) -> str:
+    return _env.get_template("report.html").render(ctx=context, css=stylesheet(), figure=figures)
 
 
 def render_pdf(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
                meta: Mapping[str, Any] | None = None) -> bytes:
     """The report as PDF bytes (A4, table of contents, page numbers, running headers)."""
     cjk_font_path()  # fail with an install hint, not with boxes in place of every Chinese character
-    html = render_html(result, lang=lang, title=title, meta=meta)
-    return html_to_pdf(html)
+    figures = _Figures(inline=False)
+    html = _render(build_context(result, lang=lang, title=title, meta=meta), figures)
+    return html_to_pdf(html, charts=figures.charts)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Lay out report HTML with WeasyPrint, fetching nothing but our own assets."""
-    return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=AssetFetcher()).write_pdf()
+def html_to_pdf(html: str, *, charts: Sequence[str] = ()) -> bytes:
+    """Lay out report HTML with WeasyPrint, fetching nothing but our own assets and ``charts``."""
+    return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=AssetFetcher(charts)).write_pdf()
 
 
 def write_pdf(result: Mapping[str, Any], path: str | os.PathLike[str], *, lang: str = "en",
