@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify, request
 from flask.blueprints import BlueprintSetupState
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -53,8 +53,10 @@ def register(bp: Blueprint) -> None:
         db.session.rollback()
         return error_response(error.status, error.message, headers=error.headers, **error.extra)
 
-    # every HTTP error raised inside an API view (413 while reading the body, 500 wrapping a crash, ...)
-    bp.errorhandler(HTTPException)(_http_error)
+    # Every HTTP error raised inside an API view (413 while reading the body, 500 wrapping a crash, ...).
+    # Registered per status code: Flask prefers the app's handler for a code over a blueprint's class handler.
+    for code in default_exceptions:
+        bp.register_error_handler(code, _http_error)
 
     @bp.record_once
     def _json_routing_errors(state: BlueprintSetupState) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import request, send_file
+from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
 from survey_app.api import bp
@@ -96,4 +96,4 @@ def get_results(slug: str):
 @bp.get("/openapi.yaml")
 def openapi():
     """This API's OpenAPI 3.1 description (public: it holds no data)."""
-    return send_file(OPENAPI_FILE, mimetype="application/yaml", max_age=300)
+    return current_app.response_class(OPENAPI_FILE.read_bytes(), mimetype="application/yaml")
