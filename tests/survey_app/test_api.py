@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+import survey_app.api.routes as api_routes
 import survey_app.services.answers as answers_module
 from survey_app.extensions import db
 from survey_app.models import ApiToken, Response, Survey, Unit, User
@@ -506,6 +507,20 @@ def test_unrouted_api_urls_answer_json_and_the_site_keeps_its_pages(client, toke
     assert "GET" in wrong_method.headers["Allow"]
     page = client.get("/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_a_crash_in_an_api_view_is_a_json_500(app, client, make_survey, tokens, monkeypatch):
+    make_survey()
+    token = tokens()
+
+    def broken(survey):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(api_routes, "survey_results", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error handler answers
+    crashed = get(client, token, "/surveys/flow/results")
+    assert crashed.status_code == 500 and crashed.is_json and crashed.json["error"] == "Internal Server Error"
+    assert "database went away" not in crashed.text
 
 
 OPENAPI_PATH = Path(__file__).parents[2] / "survey_app" / "api" / "openapi.yaml"
