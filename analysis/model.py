@@ -20,8 +20,11 @@ from analysis.errors import AnalysisError
 #: Top-level keys of MODEL.yaml (``scales``, ``kano`` and ``servqual`` come from instruments' model specs).
 ALLOWED_KEYS = (
     "constructs", "reverse", "scale", "scales", "missing", "paths", "pls", "drivers", "outcomes",
-    "attributes", "efa", "kano", "servqual",
+    "attributes", "efa", "kano", "servqual", "trap",
 )
+#: Keys of the ``trap:`` block: which columns hold the relationship stage, bonds, complaints and recovery.
+TRAP_KEYS = ("stage", "bonds", "problem", "complained", "justice", "kano_items", "top_boxes", "high_boxes")
+JUSTICE_KEYS = ("outcome", "procedure", "interaction")
 MISSING_METHODS = ("listwise", "pairwise", "mean")
 PLS_SCHEMES = ("path", "centroid", "factorial")
 #: The rotations and extraction methods of :func:`analysis.efa.efa` (kept in step by a test).
@@ -125,6 +128,10 @@ class ModelSpec:
     efa: EFASpec = field(default_factory=EFASpec)
     kano: Any = None
     servqual: Any = None
+    #: Satisfaction-trap columns: ``stage``, ``bonds``, ``problem``, ``complained``, ``justice``
+    #: ({outcome, procedure, interaction}), ``kano_items`` ({Kano attribute: rating column}), ``top_boxes``,
+    #: ``high_boxes``.
+    trap: dict[str, Any] = field(default_factory=dict)
     #: Where the model came from (a file name), for messages.
     source: str = "model"
 
@@ -175,6 +182,8 @@ class ModelSpec:
             out["kano"] = self.kano
         if self.servqual is not None:
             out["servqual"] = self.servqual
+        if self.trap:
+            out["trap"] = dict(self.trap)
         return out
 
 
@@ -372,7 +381,29 @@ class _Parser:
             spec.drivers_from_paths = bool(spec.drivers)
         spec.kano = self.passthrough(present.get("kano"), "kano")
         spec.servqual = self.passthrough(present.get("servqual"), "servqual")
+        spec.trap = self.trap(present.get("trap", {}))
         return spec
+
+    def trap(self, value: Any) -> dict[str, Any]:
+        value = self.mapping(value, "trap")
+        self.keys(value, "trap", TRAP_KEYS)
+        out: dict[str, Any] = {}
+        for key in ("stage", "problem", "complained"):
+            if value.get(key) is not None:
+                out[key] = self.name(value[key], f"trap.{key}")
+        if value.get("bonds") is not None:
+            out["bonds"] = self.names(value["bonds"], "trap.bonds")
+        if value.get("justice") is not None:
+            justice = self.mapping(value["justice"], "trap.justice")
+            self.keys(justice, "trap.justice", JUSTICE_KEYS)
+            out["justice"] = {k: self.name(v, f"trap.justice.{k}") for k, v in justice.items()}
+        if value.get("kano_items") is not None:
+            items = self.mapping(value["kano_items"], "trap.kano_items")
+            out["kano_items"] = {str(k): self.name(v, f"trap.kano_items.{k}") for k, v in items.items()}
+        for key in ("top_boxes", "high_boxes"):
+            if value.get(key) is not None:
+                out[key] = self.integer(value[key], f"trap.{key}", minimum=1)
+        return out
 
     def constructs(self, value: Any) -> dict[str, list[str]]:
         value = self.mapping(value, "constructs")

@@ -392,10 +392,27 @@ def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[fl
         if customer_id not in frame.columns:
             raise AnalysisError(f"--customers needs the respondents' customer id column '{customer_id}' in the "
                                 "data; name it with --customer-id.")
+    columns = getattr(spec, "trap", None) or {}
+
+    def present(name: str | None) -> str | None:
+        if name is not None and name not in frame.columns:
+            notes.append(f"trap: column '{name}' is not in the data; that part is left out.")
+            return None
+        return name
+
+    justice = {part: col for part, col in (columns.get("justice") or {}).items() if present(col)}
+    kano_items = {attr: col for attr, col in (columns.get("kano_items") or {}).items() if col in frame.columns}
+    justice_scales = {scales[c] for c in justice.values() if c in scales}
     result = trap_analysis(frame, satisfaction=satisfaction, loyalty=loyalty, attributes=attributes,
                            satisfaction_scale=scales.get(satisfaction), loyalty_scale=scales.get(loyalty),
                            attribute_scales={a: scales[a] for a in attributes if a in scales} or None,
-                           recommend=recommend, kano_pairs=pairs or None, customers=value,
+                           top_boxes=columns.get("top_boxes", 2), high_boxes=columns.get("high_boxes", 2),
+                           recommend=recommend, stage=present(columns.get("stage")),
+                           bonds=[b for b in columns.get("bonds", []) if present(b)],
+                           problem=present(columns.get("problem")), complained=present(columns.get("complained")),
+                           justice=justice or None,
+                           justice_scale=justice_scales.pop() if len(justice_scales) == 1 else None,
+                           kano_pairs=pairs or None, kano_items=kano_items or None, customers=value,
                            customer_id=customer_id if value is not None else None, bootstrap=bootstrap, seed=seed)
     result.warnings[:0] = notes
     return result

@@ -534,6 +534,9 @@ def _model_spec(instrument: Instrument) -> dict[str, Any]:
     kano = _pairs(instrument, "kano_functional", "kano_dysfunctional", "functional", "dysfunctional")
     if kano:
         spec["kano"] = kano
+    trap = _trap_columns(instrument, numeric, kano)
+    if trap:
+        spec["trap"] = trap
     servqual = _pairs(instrument, "servqual_expectation", "servqual_perception", "expectation", "perception")
     if servqual:
         spec["servqual"] = servqual
@@ -561,3 +564,37 @@ def _pairs(instrument: Instrument, first: str, second: str, first_key: str, seco
             entry = {k: entry[k] for k in ("attribute", "dimension", first_key, second_key)}
         out.append(entry)
     return out
+
+
+def _trap_columns(instrument: Instrument, numeric: dict[str, Scale], kano: list[dict[str, Any]]) -> dict[str, Any]:
+    """The columns the satisfaction-trap diagnosis reads beside the outcomes: stage, bonds, complaints, recovery."""
+    items = instrument.items
+
+    def first(role: str, *, yes_no: bool = False) -> str | None:
+        for item in items:
+            scale = instrument.scale_of(item)
+            if item.role == role and (not yes_no or {o.value for o in scale.options} == {0, 1}):
+                return item.code
+        return None
+
+    trap: dict[str, Any] = {}
+    stage = first("stage")
+    if stage:
+        trap["stage"] = stage
+    bonds = [i.code for i in items if i.role == "bond" and i.code in numeric]
+    if bonds:
+        trap["bonds"] = bonds
+    problem, complained = first("problem", yes_no=True), first("complaint", yes_no=True)
+    if problem:
+        trap["problem"] = problem
+    if complained:
+        trap["complained"] = complained
+    justice = {part: code for part in ("outcome", "procedure", "interaction")
+               if (code := first(f"recovery_{part}")) is not None and code in numeric}
+    if justice:
+        trap["justice"] = justice
+    by_attribute = {i.attribute: i.code for i in items if i.role == "attribute" and i.attribute and i.code in numeric}
+    kano_items = {p["attribute"]: by_attribute[p["attribute"]] for p in kano if p.get("attribute") in by_attribute}
+    if kano_items:
+        trap["kano_items"] = kano_items
+    return trap

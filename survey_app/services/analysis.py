@@ -52,7 +52,9 @@ def analyze_survey(
     if by is not None and by not in frame.columns:
         raise ValueError(f"--by {by!r} is not an item of survey {survey.slug!r}")
     numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
-    keep = [code for code in numeric if code in frame.columns]
+    # the relationship stage is a coded choice, read as it is by the satisfaction-trap diagnosis
+    extra = [spec.trap["stage"]] if "stage" in spec.trap else []
+    keep = [code for code in [*numeric, *extra] if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
     return run_analysis(frame[keep], spec, by=by, progress=progress)

@@ -206,7 +206,7 @@ def test_every_allowed_key_is_accepted() -> None:
         "scales": {"B": {"min": 0, "max": 10}}, "missing": {"codes": [9], "method": "pairwise"},
         "paths": {"B": ["A"]}, "pls": {"scheme": "centroid", "bootstrap": 0}, "drivers": [],
         "outcomes": {"loyalty": "B"}, "attributes": ["a2"], "efa": {"constructs": True},
-        "kano": [], "servqual": [],
+        "kano": [], "servqual": [], "trap": {"stage": "b1"},
     }
     assert set(document) == set(ALLOWED_KEYS)
     spec = ModelSpec.from_dict(document)
@@ -230,3 +230,17 @@ def test_random_documents_parse_or_raise_analysis_error(document: dict) -> None:
         assert str(error)
     else:
         assert isinstance(spec.to_dict(), dict)
+
+
+def test_trap_block_names_the_columns_of_the_trap_diagnosis():
+    spec = ModelSpec.from_dict({"trap": {"stage": "STAGE", "bonds": ["B1", "B2"], "problem": "P", "complained": "C",
+                                         "justice": {"outcome": "J1", "procedure": "J2", "interaction": "J3"},
+                                         "kano_items": {"speed": "PERQ4"}, "top_boxes": 3}})
+    assert spec.trap == {"stage": "STAGE", "bonds": ["B1", "B2"], "problem": "P", "complained": "C",
+                         "justice": {"outcome": "J1", "procedure": "J2", "interaction": "J3"},
+                         "kano_items": {"speed": "PERQ4"}, "top_boxes": 3}
+    assert ModelSpec.from_dict(spec.to_dict()).trap == spec.trap
+    with pytest.raises(AnalysisError, match="'trap' has unknown key"):
+        ModelSpec.from_dict({"trap": {"stages": "STAGE"}})
+    with pytest.raises(AnalysisError, match="trap.justice"):
+        ModelSpec.from_dict({"trap": {"justice": {"fairness": "J"}}})

@@ -202,3 +202,15 @@ def test_servqual_has_five_dimensions_with_paired_items():
         # Only perceptions measure the dimension; expectations are its reference level.
         assert spec["constructs"][dimension] == [p["perception"] for p in pairs]
     ModelSpec.from_dict(spec, source="servqual")
+
+
+def test_customer_model_spec_names_the_trap_columns():
+    from instruments.registry import combine, get_instrument
+
+    customer = get_instrument("customer_satisfaction")
+    trap = customer.model_spec()["trap"]
+    assert trap["stage"] == "STAGE" and trap["problem"] == "PROBLEM" and trap["complained"] == "COMPLAINED"
+    assert trap["bonds"] == ["BONDFIN", "BONDSOC", "BONDSTR"]
+    assert trap["justice"] == {"outcome": "RECOUT", "procedure": "RECPROC", "interaction": "RECINT"}
+    both = combine([customer, get_instrument("kano")], id="customer+kano").model_spec()["trap"]
+    assert both["kano_items"]["reliability"] == "PERQ1"

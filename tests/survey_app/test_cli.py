@@ -90,6 +90,10 @@ def test_analyze_a_survey_from_the_database(app, runner, tmp_path):
     assert data["pls"]["converged"] is True
     assert "Quality->Satisfaction" in data["pls"]["paths"]
     assert data["groups"] and data["nps"]["n"] == 150
+    trap = data["trap"]  # the instrument's model names stage, complaint and recovery columns for the trap diagnosis
+    assert set(trap["stages"]) <= {"exploration", "formation", "stability", "decline"} and trap["stages"]
+    assert 0 < trap["complaints"]["problem_rate"] < 1
+    assert trap["findings"] and {"en", "zh"} <= set(trap["findings"][0])
     unknown = runner.invoke(args=["analyze", "demo-customer", "--out", str(out), "--by", "NOPE"])
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
 
