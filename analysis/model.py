@@ -23,7 +23,9 @@ ALLOWED_KEYS = (
     "attributes", "efa", "kano", "servqual", "trap",
 )
 #: Keys of the ``trap:`` block: which columns hold the relationship stage, bonds, complaints and recovery.
-TRAP_KEYS = ("stage", "bonds", "problem", "complained", "justice", "kano_items", "top_boxes", "high_boxes")
+TRAP_KEYS = ("stage", "bonds", "problem", "complained", "justice", "kano_items", "top_boxes", "high_boxes",
+             "population", "labels")
+TRAP_POPULATIONS = ("customers", "employees")
 JUSTICE_KEYS = ("outcome", "procedure", "interaction")
 MISSING_METHODS = ("listwise", "pairwise", "mean")
 PLS_SCHEMES = ("path", "centroid", "factorial")
@@ -403,6 +405,12 @@ class _Parser:
         for key in ("top_boxes", "high_boxes"):
             if value.get(key) is not None:
                 out[key] = self.integer(value[key], f"trap.{key}", minimum=1)
+        if value.get("population") is not None:
+            out["population"] = self.choice(value["population"], "trap.population", TRAP_POPULATIONS)
+        if value.get("labels") is not None:
+            labels = self.mapping(value["labels"], "trap.labels")
+            out["labels"] = {str(k): _plain(v) if isinstance(v, Mapping) else self.name(v, f"trap.labels.{k}")
+                             for k, v in labels.items()}
         return out
 
     def constructs(self, value: Any) -> dict[str, list[str]]:

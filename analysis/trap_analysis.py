@@ -414,5 +414,7 @@ def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[fl
                            justice_scale=justice_scales.pop() if len(justice_scales) == 1 else None,
                            kano_pairs=pairs or None, kano_items=kano_items or None, customers=value,
                            customer_id=customer_id if value is not None else None, bootstrap=bootstrap, seed=seed)
+    result.findings = findings(result, labels=columns.get("labels"),
+                               population=columns.get("population", "customers"))
     result.warnings[:0] = notes
     return result

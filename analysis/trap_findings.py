@@ -8,6 +8,7 @@ backed by a test or an interval are turned into sentences.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 #: Segment names in Chinese.
@@ -33,8 +34,42 @@ def _list(names: list[str], zh: bool = False) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def findings(result: Any) -> list[dict[str, str]]:
-    """Sentences for a :class:`analysis.trap_analysis.TrapResult`."""
+#: Who the respondents are, in each language (the sentences are written for customers).
+POPULATION_WORDS = {
+    "customers": {"en": [], "zh": []},
+    "employees": {"en": [("Customers", "Employees"), ("customers", "employees"), ("customer", "employee")],
+                  "zh": [("客户", "员工")]},
+}
+
+
+def findings(result: Any, *, labels: Mapping[str, Any] | None = None,
+             population: str = "customers") -> list[dict[str, str]]:
+    """Sentences for a :class:`analysis.trap_analysis.TrapResult`.
+
+    ``labels`` maps columns to what a manager calls them (``{code: {"en": ..., "zh": ...}}`` or ``{code: text}``);
+    ``population`` is ``customers`` or ``employees``.
+    """
+    if population not in POPULATION_WORDS:
+        raise ValueError(f"population must be one of {tuple(POPULATION_WORDS)}, not {population!r}")
+    sentences = _findings(result, labels or {})
+    for sentence in sentences:
+        for lang in ("en", "zh"):
+            for old, new in POPULATION_WORDS[population][lang]:
+                sentence[lang] = sentence[lang].replace(old, new)
+    return sentences
+
+
+def _named(codes: list[str], labels: Mapping[str, Any], lang: str) -> list[str]:
+    out = []
+    for code in codes:
+        label = labels.get(code)
+        if isinstance(label, Mapping):
+            label = label.get(lang) or label.get("en")
+        out.append(f"“{label}”" if lang == "zh" and label else (f"'{label}'" if label else code))
+    return out
+
+
+def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     index = result.trap_index
     profile = [row["column"] for row in result.segments["mercenary_profile"] if row["lower"]][:3]
@@ -43,8 +78,9 @@ def findings(result: Any) -> list[dict[str, str]]:
     zh = (f"{_pct(index['trap_index'])}% 的满意客户并不忠诚（95% 置信区间 {_pct(index['ci_low'])}–"
           f"{_pct(index['ci_high'])}%）：他们满意，却不打算留下。")
     if profile:
-        en += f" They differ from loyal customers mostly on {_list(profile)}, which they rate lower."
-        zh += f"与忠诚客户相比，他们主要在{_list(profile, zh=True)}方面评价更低。"
+        en += (f" They differ from loyal customers mostly on {_list(_named(profile, labels, 'en'))}, which they "
+               "rate lower.")
+        zh += f"与忠诚客户相比，他们主要在{_list(_named(profile, labels, 'zh'), zh=True)}方面评价更低。"
     out.append({"en": en, "zh": zh})
     curve = result.curve
     zone = result.zone_of_indifference
@@ -81,17 +117,19 @@ def findings(result: Any) -> list[dict[str, str]]:
         basic = [c for c, v in result.attributes.items() if v["class"] == "basic" and v.get("class_confident")]
         latent = [c for c, v in result.attributes.items() if v["class"] == "excitement" and v.get("class_confident")]
         if basic:
+            basic_en, basic_zh = _list(_named(basic, labels, "en")), _list(_named(basic, labels, "zh"), zh=True)
             out.append({
-                "en": (f"{_list(basic)}: basic expectation{'s' if len(basic) > 1 else ''} - falling short costs "
+                "en": (f"{basic_en}: basic expectation{'s' if len(basic) > 1 else ''} - falling short costs "
                        "much satisfaction, doing better earns little. Keep them reliable rather than spend on them."),
-                "zh": (f"{_list(basic, zh=True)}是基本期望：做不到会大幅降低满意度，做得更好却收效甚微。"
+                "zh": (f"{basic_zh}是基本期望：做不到会大幅降低满意度，做得更好却收效甚微。"
                        "应确保稳定可靠，而非加大投入。"),
             })
         if latent:
+            latent_en, latent_zh = _list(_named(latent, labels, "en")), _list(_named(latent, labels, "zh"), zh=True)
             out.append({
-                "en": (f"{_list(latent)}: latent expectation{'s' if len(latent) > 1 else ''} - doing well lifts "
+                "en": (f"{latent_en}: latent expectation{'s' if len(latent) > 1 else ''} - doing well lifts "
                        "satisfaction to the top box, where loyalty is; this is where to invest."),
-                "zh": (f"{_list(latent, zh=True)}是潜在期望：做得好能把满意度推到最高档，而忠诚正在那里产生；"
+                "zh": (f"{latent_zh}是潜在期望：做得好能把满意度推到最高档，而忠诚正在那里产生；"
                        "这是值得投入的地方。"),
             })
     if result.kano_agreement:

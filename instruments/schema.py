@@ -597,4 +597,17 @@ def _trap_columns(instrument: Instrument, numeric: dict[str, Scale], kano: list[
     kano_items = {p["attribute"]: by_attribute[p["attribute"]] for p in kano if p.get("attribute") in by_attribute}
     if kano_items:
         trap["kano_items"] = kano_items
+    if any(i.role in ("intent_to_stay", "enps") for i in items):
+        trap["population"] = "employees"
+    labels = {}
+    for item in items:
+        if item.role != "attribute" or item.code not in numeric:
+            continue
+        if len(item.text.en) <= 80 or item.construct not in instrument.constructs:
+            labels[item.code] = {"en": item.text.en, "zh": item.text.zh}
+        else:  # a full-sentence statement: name it by its construct, e.g. "Pay (PAY1)"
+            label = instrument.constructs[item.construct].label
+            labels[item.code] = {"en": f"{label.en} ({item.code})", "zh": f"{label.zh}（{item.code}）"}
+    if labels:
+        trap["labels"] = labels
     return trap
