@@ -39,7 +39,7 @@ DASH = "–"
 
 
 def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = None,
-                  meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  meta: Mapping[str, Any] | None = None, charts: bool = True) -> dict[str, Any]:
     """The template context of the customer report for one analysis RESULT.
 
     Parameters
@@ -48,6 +48,8 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
     lang : ``"en"`` or ``"zh"``.
     title : the report title; defaults to "Customer satisfaction report" in the language.
     meta : labels and cover details, see the module docstring.
+    charts : draw the charts (SVG strings); without them every chart entry is ``None`` (for callers that
+        only need the numbers and sentences, and a second faster).
 
     Returns
     -------
@@ -58,14 +60,15 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
     """
     if lang not in LANGUAGES:
         raise ReportError(f"Unknown report language '{lang}'; use one of {', '.join(LANGUAGES)}.")
-    return _Builder(result, lang, dict(meta or {})).build(title)
+    return _Builder(result, lang, dict(meta or {}), charts).build(title)
 
 
 class _Builder:
     """Holds the language and labels while the sections are built."""
 
-    def __init__(self, result: Mapping[str, Any], lang: str, meta: dict[str, Any]) -> None:
+    def __init__(self, result: Mapping[str, Any], lang: str, meta: dict[str, Any], charts: bool) -> None:
         self.result = result
+        self.charts = charts
         self.lang = lang
         self.meta = meta
         self.messages = MESSAGES[lang]
@@ -266,10 +269,11 @@ class _Builder:
             "title": self.t("driver_of", outcome=outcome),
             "intro": self.t("drivers_intro", outcome=outcome, r2=_pct(r2 if r2 is not None else total)),
             "rows": rows,
-            "chart": charts.bar_chart(bars, xlabel=self.t("axis_explained")),
+            "chart": charts.bar_chart(bars, xlabel=self.t("axis_explained")) if self.charts else None,
             "ipa_rows": ipa_rows,
             "ipa_chart": (charts.ipa_chart(points, xlabel=self.t("axis_importance"),
-                                           ylabel=self.t("axis_performance")) if len(points) >= 2 else None),
+                                           ylabel=self.t("axis_performance"))
+                          if self.charts and len(points) >= 2 else None),
             "warnings": list(analysis.get("warnings") or []),
         }
 
@@ -294,7 +298,8 @@ class _Builder:
         index = pls.get("index") or {}
         construct_rows = [{"label": self.label(name), "r2": _num(r2.get(name), 3),
                            "index": _num(index.get(name), 1)} for name in pls.get("constructs") or []]
-        return {"intro": self.t("model_intro"), "diagram": charts.path_diagram(nodes, edges),
+        diagram = charts.path_diagram(nodes, edges) if self.charts else None
+        return {"intro": self.t("model_intro"), "diagram": diagram,
                 "paths": path_rows, "constructs": construct_rows}
 
     # -- NPS ----------------------------------------------------------------------------------------------
@@ -314,8 +319,11 @@ class _Builder:
                 for label, block in entries]
         bars = [{"label": label, **{key: block.get(key) for key in ("detractors", "passives", "promoters")}}
                 for label, block in entries]
-        chart = charts.stacked_shares(bars, series=("detractors", "passives", "promoters"),
-                                      names=(self.t("detractors"), self.t("passives"), self.t("promoters")))
+        chart = None
+        if self.charts:
+            chart = charts.stacked_shares(bars, series=("detractors", "passives", "promoters"),
+                                          names=(self.t("detractors"), self.t("passives"),
+                                                 self.t("promoters")))
         return {"intro": self.t("nps_intro"), "rows": rows, "chart": chart,
                 "score": rows[0]["score"], "ci": rows[0]["ci"]}
 
@@ -465,7 +473,9 @@ def _bracket(interval: Sequence[Any] | None, show: Callable[[Any], str]) -> str:
 def _flat(value: Any) -> bool:
     """A record: a mapping whose values are scalars or lists of scalars."""
     def scalar(v: Any) -> bool:
-        return not isinstance(v, Mapping | list) or all(not isinstance(x, Mapping | list) for x in v)
+        if isinstance(v, list):
+            return all(not isinstance(x, Mapping | list) for x in v)
+        return not isinstance(v, Mapping)
 
     return isinstance(value, Mapping) and bool(value) and all(scalar(v) for v in value.values())
 
