@@ -69,11 +69,14 @@ class PageForm(FlaskForm):
     page: Page
     values: dict[str, Any]
 
+    def raw(self) -> dict[str, Any]:
+        """The submitted answers of this page, as posted."""
+        return {item.code: self[item.code].data for item in self.page.items}
+
     def check(self, earlier: dict[str, Any]) -> bool:
         """CSRF and form validation, then the instrument's rules; fills ``values`` and field errors."""
         ok = self.validate()
-        raw = {item.code: self[item.code].data for item in self.page.items}
-        self.values, errors = check_items(self.instrument, self.page.items, raw, earlier)
+        self.values, errors = check_items(self.instrument, self.page.items, self.raw(), earlier)
         for code, error in errors.items():
             self[code].errors = [*self[code].errors, error_message(error)]
         return ok and not errors

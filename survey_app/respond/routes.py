@@ -104,7 +104,7 @@ def respond(slug: str, token: str | None = None):
         form = form_class()
         if form.nav.data == "back":
             if form.validate() and response is not None:
-                values, errors = check_items(instrument, form.page.items, _raw(form), answers)
+                values, errors = check_items(instrument, form.page.items, form.raw(), answers)
                 save_page(response, survey, instrument, page_index, {k: v for k, v in values.items()
                                                                        if k not in errors}, language=lang)
                 db.session.commit()
@@ -147,10 +147,6 @@ def respond(slug: str, token: str | None = None):
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
         if resume_token and token is None else None,
     )
-
-
-def _raw(form) -> dict[str, Any]:
-    return {item.code: form[item.code].data for item in form.page.items}
 
 
 def _page_url(slug: str, token: str | None, page_index: int) -> str:
