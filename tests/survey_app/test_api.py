@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from openapi_spec_validator import validate
 
 import survey_app.api.routes as api_routes
 import survey_app.services.answers as answers_module
@@ -551,6 +552,7 @@ def test_openapi_documents_every_route(app, client):
     document = yaml.safe_load(served.data)
     assert document == yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
     assert document["openapi"].startswith("3.1.")
+    validate(document)  # openapi-spec-validator: raises on anything that is not valid OpenAPI 3.1
     prefix = document["servers"][0]["url"]
     routes = {
         (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(prefix)), method.lower())
