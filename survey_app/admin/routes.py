@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from survey_app.admin import bp
 from survey_app.admin.forms import LoginForm, SurveyForm, UploadForm
 from survey_app.extensions import db
-from survey_app.models import InstrumentRecord, Survey
+from survey_app.models import InstrumentRecord, Survey, User
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
 from survey_app.services.dashboard import dashboard_data
@@ -124,7 +124,8 @@ def survey(survey: Survey):
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
         f"{survey.slug}", dashboard=dashboard_data(survey), upload=UploadForm(), formats=FORMATS,
-        identified=not survey.anonymous)
+        identified=not survey.anonymous,
+        can_share=current_user.role == "admin" or survey.created_by_id == current_user.id)
 
 
 @bp.get("/surveys/<slug>/dashboard.json")
@@ -252,3 +253,20 @@ def reminders(survey: Survey):
     writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return send_file(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), mimetype="text/csv",
                      as_attachment=True, download_name=f"{survey.slug}-not-answered.csv")
+
+
+@bp.post("/surveys/<slug>/share")
+@survey_view
+def share(survey: Survey):
+    """Share the survey with another account (by email); admins and the survey's creator may share."""
+    if current_user.role != "admin" and survey.created_by_id != current_user.id:
+        abort(403)
+    email = (request.form.get("email") or "").strip().lower()
+    user = db.session.scalar(sa.select(User).filter_by(email=email)) if email else None
+    if user is None or not user.active:
+        flash(_("No active account with that email."), "error")
+    else:
+        share_survey(survey, user)
+        db.session.commit()
+        flash(_("Shared with %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.survey", slug=survey.slug))

@@ -276,3 +276,30 @@ def test_survey_can_leave_out_items(app, client, accounts, make_survey):
         make_survey(slug="broken", leave_out=["PROBLEM"])
     with _pytest.raises(ValueError, match="no item"):
         make_survey(slug="broken2", leave_out=["NOPE"])
+
+
+def test_creator_shares_a_survey_and_others_cannot(app, client, accounts, make_survey):
+    make_survey(slug="to-share")
+    with app.app_context():
+        from survey_app.models import User
+
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="to-share"))
+        survey.created_by_id = db.session.scalar(sa.select(User.id).filter_by(email="manager@example.com"))
+        db.session.commit()
+    sign_in(client, "manager@example.com")
+    page = client.get("/admin/surveys/to-share?lang=en")
+    shared = client.post("/admin/surveys/to-share/share?lang=en", data={"csrf_token": csrf_token(page.text),
+                                                                        "email": "other@example.com"},
+                         follow_redirects=True)
+    assert "Shared with other@example.com." in shared.text
+    unknown = client.post("/admin/surveys/to-share/share?lang=en", data={"csrf_token": csrf_token(page.text),
+                                                                         "email": "ghost@example.com"},
+                          follow_redirects=True)
+    assert "No active account" in unknown.text
+    other = app.test_client()
+    sign_in(other, "other@example.com")
+    seen = other.get("/admin/surveys/to-share?lang=en")
+    assert seen.status_code == 200 and "Share with" not in seen.text
+    page = other.get("/admin/surveys/to-share")
+    assert other.post("/admin/surveys/to-share/share", data={"csrf_token": csrf_token(page.text),
+                                                             "email": "admin@example.com"}).status_code == 403
