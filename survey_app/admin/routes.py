@@ -179,12 +179,17 @@ def upload_invitations(survey: Survey):
         flash(_("No invitations created: %(reason)s", reason=str(exc)), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     db.session.commit()
+    return _csv_download(rows, ["ref", "unit", "link"], f"{survey.slug}-links.csv")
+
+
+def _csv_download(rows: list[dict], fieldnames: list[str], filename: str):
+    """A CSV attachment (UTF-8 with BOM for Excel; formula-like cells neutralised)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["ref", "unit", "link"])
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames)
     writer.writeheader()
     writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return send_file(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), mimetype="text/csv",
-                     as_attachment=True, download_name=f"{survey.slug}-links.csv")
+                     as_attachment=True, download_name=filename)
 
 
 @bp.get("/surveys/<slug>/export.<fmt>")
@@ -247,12 +252,7 @@ def reminders(survey: Survey):
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["ref", "unit", "invited_on"])
-    writer.writeheader()
-    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
-    return send_file(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), mimetype="text/csv",
-                     as_attachment=True, download_name=f"{survey.slug}-not-answered.csv")
+    return _csv_download(rows, ["ref", "unit", "invited_on"], f"{survey.slug}-not-answered.csv")
 
 
 @bp.post("/surveys/<slug>/share")
