@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and attached in create_app()."""
 
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,6 +28,7 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 
 
 @login_manager.user_loader

@@ -303,3 +303,12 @@ def test_creator_shares_a_survey_and_others_cannot(app, client, accounts, make_s
     page = other.get("/admin/surveys/to-share")
     assert other.post("/admin/surveys/to-share/share", data={"csrf_token": csrf_token(page.text),
                                                              "email": "admin@example.com"}).status_code == 403
+
+
+def test_console_speaks_chinese(client, accounts, make_survey):
+    make_survey(slug="zh-console")
+    assert "请先登录" in client.get("/admin/surveys/zh-console?lang=zh", follow_redirects=True).text
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/surveys/zh-console?lang=zh").text
+    for text in ("管理后台", "实时结果", "导入组织单元", "生成专属链接", "尚未回答的名单"):
+        assert text in page
