@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -44,3 +52,10 @@ class SurveyForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class AccountForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$"), Length(max=254)])
+    role = RadioField(_l("Role"), choices=[SelectChoice("manager", _l("Manager / analyst")),
+                                           SelectChoice("hr", _l("HR")), SelectChoice("admin", _l("Administrator"))],
+                      default="manager", validators=[DataRequired()])

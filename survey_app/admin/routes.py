@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from survey_app.admin import bp
-from survey_app.admin.forms import LoginForm, SurveyForm, UploadForm
+from survey_app.admin.forms import AccountForm, LoginForm, SurveyForm, UploadForm
 from survey_app.extensions import db
 from survey_app.models import InstrumentRecord, Survey, User
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
@@ -25,6 +25,7 @@ from survey_app.services.invitations import invitations_from_csv, reminder_list
 from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey
 from survey_app.services.units import import_units
 from survey_app.services.uploads import UploadError
+from survey_app.services.users import create_user
 
 STATUS_ACTIONS = {"open": "open", "close": "closed", "archive": "archived"}
 
@@ -270,3 +271,52 @@ def share(survey: Survey):
         db.session.commit()
         flash(_("Shared with %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.survey", slug=survey.slug))
+
+
+def admin_only(view):
+    """Only administrators; everybody else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@admin_only
+def accounts():
+    """List accounts and create one; its password is shown once, to hand over."""
+    form = AccountForm()
+    created = None
+    if form.validate_on_submit():
+        try:
+            user, password = create_user(form.email.data, role=form.role.data)
+        except ValueError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            db.session.commit()
+            created = {"email": user.email, "password": password, "role": user.role}
+            form = AccountForm(formdata=None)
+    users = db.session.scalars(sa.select(User).order_by(User.email)).all()
+    rows = [{"id": u.id, "email": u.email, "role": u.role, "active": u.active, "me": u.id == current_user.id}
+            for u in users]
+    return render_template("admin/accounts.html", form=form, accounts=rows, created=created)
+
+
+@bp.post("/accounts/<int:user_id>/active")
+@admin_only
+def toggle_account(user_id: int):
+    """Deactivate or reactivate an account (never one's own)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        abort(400)
+    user.active = not user.active
+    db.session.commit()
+    return redirect(url_for("admin.accounts"))

@@ -312,3 +312,26 @@ def test_console_speaks_chinese(client, accounts, make_survey):
     page = client.get("/admin/surveys/zh-console?lang=zh").text
     for text in ("管理后台", "实时结果", "导入组织单元", "生成专属链接", "尚未回答的名单"):
         assert text in page
+
+
+def test_admin_creates_and_deactivates_accounts_and_others_may_not(app, client, accounts):
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/accounts?lang=en")
+    made = client.post("/admin/accounts?lang=en", data={"csrf_token": csrf_token(page.text),
+                                                         "email": "hr.lead@example.com", "role": "hr"})
+    password = re.search(r"password (\S+)\. Hand", made.text).group(1)
+    newcomer = app.test_client()
+    assert sign_in(newcomer, "hr.lead@example.com", password).status_code == 302
+    duplicate = client.post("/admin/accounts?lang=en", data={"csrf_token": csrf_token(page.text),
+                                                              "email": "hr.lead@example.com", "role": "hr"})
+    assert "already exists" in duplicate.text
+    with app.app_context():
+        from survey_app.models import User
+
+        user_id = db.session.scalar(sa.select(User.id).filter_by(email="hr.lead@example.com"))
+    client.post(f"/admin/accounts/{user_id}/active", data={"csrf_token": csrf_token(page.text)})
+    assert newcomer.get("/admin/").status_code == 302  # a deactivated account's session no longer works
+    assert sign_in(app.test_client(), "hr.lead@example.com", password).status_code == 200
+    manager = app.test_client()
+    sign_in(manager, "manager@example.com")
+    assert manager.get("/admin/accounts").status_code == 403
