@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from survey_app import cli, errors, i18n
+    from survey_app import cli, errors, i18n, security
     from survey_app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
 
     from survey_app import models  # noqa: F401  (register tables with the metadata)
