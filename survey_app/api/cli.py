@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from survey_app.extensions import db
-from survey_app.models import User
-from survey_app.services.api_tokens import create_api_token
+from survey_app.models import ApiToken, User
+from survey_app.services.api_tokens import create_api_token, revoke
 
 
 @click.command("api-token")
@@ -28,3 +28,16 @@ def api_token_command(email: str, name: str) -> None:
     db.session.commit()
     click.echo(f"API token {api_token.name!r} (id {api_token.id}) for {user.email}, shown only now:")
     click.echo(token)
+
+
+@click.command("api-token-revoke")
+@with_appcontext
+@click.argument("token_id", type=int)
+def api_token_revoke_command(token_id: int) -> None:
+    """Stop accepting the API token with this id (printed when it was created)."""
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None:
+        raise click.ClickException(f"no API token with id {token_id}")
+    revoke(api_token)
+    db.session.commit()
+    click.echo(f"API token {api_token.name!r} (id {api_token.id}) revoked")

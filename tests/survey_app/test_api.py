@@ -413,6 +413,11 @@ def test_api_token_command_prints_a_working_token(app, runner, client, make_surv
     assert get(client, token, "/surveys").json["surveys"][0]["slug"] == "flow"
     unknown = runner.invoke(args=["api-token", "nobody@example.com", "--name", "x"])
     assert unknown.exit_code != 0 and "nobody@example.com" in unknown.output
+    token_id = re.search(r"\(id (\d+)\)", made.output).group(1)
+    revoked = runner.invoke(args=["api-token-revoke", token_id])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert get(client, token, "/surveys").status_code == 401
+    assert runner.invoke(args=["api-token-revoke", "999999"]).exit_code != 0
 
 
 # -- reading surveys and results -----------------------------------------------------------------------------------
