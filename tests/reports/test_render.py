@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from reports import fonts
@@ -152,3 +156,36 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, resu
     finally:
         fonts.cjk_font_path.cache_clear()
     assert not (tmp_path / "x.pdf").exists()
+
+
+#: A page is blank when nearly all of it is white; a page of the report carries at least a heading and a footer.
+MAX_WHITE = 0.995
+
+
+def page_images(pdf: bytes, tmp_path: Path) -> list[Path]:
+    """Every page rendered to PNG with poppler's pdftoppm at low resolution (``make test`` installs it)."""
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm is missing: install poppler-utils (make test does) to render the report pages.")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(source), str(tmp_path / "page")], check=True,
+                   capture_output=True, timeout=120)
+    return sorted(tmp_path.glob("page-*.png"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_page_is_blank(reports: dict[str, Report], lang: str, tmp_path: Path) -> None:
+    images = page_images(reports[lang].pdf, tmp_path)
+    assert len(images) == len(reports[lang].reader.pages)
+    for number, path in enumerate(images, start=1):
+        with Image.open(path) as image:
+            pixels = np.asarray(image.convert("L"))
+        white = float(np.mean(pixels >= 250))
+        assert white < MAX_WHITE, f"page {number} of the {lang} report is blank ({white:.2%} white)"
+
+
+def test_blank_page_detector_sees_a_blank_page(tmp_path: Path) -> None:
+    # The check above would pass vacuously if every page looked inked; an empty page must be caught.
+    images = page_images(html_to_pdf("<p></p>"), tmp_path)
+    with Image.open(images[0]) as image:
+        assert float(np.mean(np.asarray(image.convert("L")) >= 250)) >= MAX_WHITE
