@@ -223,3 +223,106 @@ def _layers(names: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str,
     for name in sources:
         depth(name, frozenset())
     return layer
+
+
+def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | None, jump: Sequence[str] | None,
+                  xlabel: str, ylabel: str, zone_label: str, jump_label: str) -> str:
+    """The satisfaction-loyalty curve: loyal share per satisfaction level with its interval whiskers.
+
+    ``levels``: ``label``, ``share`` and optional ``low``, ``high`` (percent; ``share`` ``None`` for a level
+    nobody chose). ``zone`` and ``jump``: the first and last level labels of the zone of indifference (shaded)
+    and of the largest significant rise (an arrow), or ``None``.
+    """
+    labels = [str(level["label"]) for level in levels]
+    with _style():
+        fig = Figure(figsize=(WIDTH, 3.0))
+        ax = fig.add_subplot()
+        xs = [i for i, level in enumerate(levels) if level.get("share") is not None]
+        ys = [levels[i]["share"] for i in xs]
+        if zone and zone[0] in labels and zone[1] in labels:
+            left, right = labels.index(zone[0]), labels.index(zone[1])
+            ax.axvspan(left - 0.4, right + 0.4, facecolor="#e4e4e4", edgecolor="#888888", hatch="..",
+                       linewidth=0.5, zorder=0)
+            ax.text((left + right) / 2, 103, _text(zone_label, 40), ha="center", va="bottom", fontsize=7.5)
+        ax.plot(xs, ys, color="black", linewidth=1.2, marker="o", markersize=4, zorder=3)
+        for i in xs:
+            level = levels[i]
+            if level.get("low") is not None and level.get("high") is not None:
+                ax.plot([i, i], [level["low"], level["high"]], color="#444444", linewidth=0.9, zorder=2)
+        if jump and jump[0] in labels and jump[1] in labels:
+            start, end = labels.index(jump[0]), labels.index(jump[1])
+            y0, y1 = levels[start].get("share"), levels[end].get("share")
+            if y0 is not None and y1 is not None:
+                ax.annotate("", xy=(end, y1), xytext=(start, y0), zorder=4,
+                            arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.8,
+                                        "shrinkA": 4, "shrinkB": 4})
+                ax.annotate(_text(jump_label, 30), xy=((start + end) / 2, (y0 + y1) / 2), xytext=(-8, 0),
+                            textcoords="offset points", ha="right", va="center", fontsize=7.5,
+                            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        ax.set_xticks(range(len(levels)), labels)
+        ax.set_xlim(-0.6, len(levels) - 0.4)
+        ax.set_ylim(0, 112)
+        ax.set_yticks([0, 20, 40, 60, 80, 100])
+        ax.set_xlabel(_text(xlabel, 80))
+        ax.set_ylabel(_text(ylabel, 40))
+        ax.grid(axis="y", color="#cccccc", linewidth=0.5)
+        ax.set_axisbelow(True)
+        return _svg(fig)
+
+
+def interval_dots(rows: Sequence[dict[str, Any]], *, xlabel: str, bands: Sequence[tuple[float, float, str]] = (),
+                  limits: tuple[float, float] | None = None) -> str:
+    """One dot with an interval per row, top to bottom, over labelled vertical bands.
+
+    ``rows``: ``label``, ``value``, optional ``low``, ``high``; ``bands``: ``(from, to, name)`` regions shaded
+    alternately and named at the top (e.g. the basic / performance / excitement ranges of IA).
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 1.0 + 0.32 * len(rows)))
+        ax = fig.add_subplot()
+        positions = list(range(len(rows)))[::-1]
+        lo, hi = limits if limits else (min(r["value"] for r in rows), max(r["value"] for r in rows))
+        for index, (start, stop, name) in enumerate(bands):
+            ax.axvspan(max(start, lo), min(stop, hi), facecolor="#ececec" if index % 2 == 0 else "#ffffff",
+                       zorder=0)
+            ax.text((max(start, lo) + min(stop, hi)) / 2, len(rows) - 0.35, _text(name, 18), ha="center",
+                    va="bottom", fontsize=7.5)
+        for y, row in zip(positions, rows, strict=True):
+            if row.get("low") is not None and row.get("high") is not None:
+                ax.plot([max(row["low"], lo), min(row["high"], hi)], [y, y], color="black", linewidth=1.1)
+            ax.scatter([row["value"]], [y], marker="D", s=22, color="black", zorder=3)
+        ax.set_yticks(positions, [_text(row["label"], 36) for row in rows])
+        ax.set_ylim(-0.6, len(rows) + 0.3)
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(_text(xlabel, 80))
+        ax.axvline(0, color="#555555", linewidth=0.6)
+        return _svg(fig)
+
+
+def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[str, str]], xlabel: str,
+                  ylabel: str) -> str:
+    """Labelled points, one marker shape per class, with a legend (impact range against performance).
+
+    ``points``: ``label``, ``x``, ``y``, ``cls``; ``classes``: ``(cls, legend name)`` in legend order.
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 3.4))
+        ax = fig.add_subplot()
+        for index, (cls, name) in enumerate(classes):
+            chosen = [p for p in points if p["cls"] == cls]
+            if chosen:
+                ax.scatter([p["x"] for p in chosen], [p["y"] for p in chosen], marker=MARKERS[index],
+                           s=40, facecolor=("black", "white", "#909090")[index % 3], edgecolor="black",
+                           zorder=3, label=_text(name, 30))
+        for point in points:
+            ax.annotate(_text(point["label"], 22), (point["x"], point["y"]), xytext=(5, 3),
+                        textcoords="offset points", fontsize=7)
+        xs, ys = [p["x"] for p in points], [p["y"] for p in points]
+        if points:
+            pad_x, pad_y = max(max(xs) - min(xs), 1.0) * 0.25, max(max(ys) - min(ys), 0.2) * 0.25
+            ax.set_xlim(min(xs) - pad_x, max(xs) + 2 * pad_x)
+            ax.set_ylim(max(min(ys) - pad_y, 0), max(ys) + pad_y)
+        ax.set_xlabel(_text(xlabel, 80))
+        ax.set_ylabel(_text(ylabel, 40))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
+        return _svg(fig)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,6 +37,25 @@ ALPHA_LEVEL = 0.05
 KMO_WORDS = ((0.90, "marvelous"), (0.80, "meritorious"), (0.70, "middling"), (0.60, "mediocre"),
              (0.50, "miserable"), (-math.inf, "unacceptable"))
 DASH = "–"
+#: The IA cut-offs of the basic / performance / excitement classes (analysis.trap_attributes).
+IA_CUT = 0.2
+#: Silent share of customers with a problem from which the report advises making complaining easy.
+SILENT_SHARE = 0.3
+SEGMENTS = ("loyalist", "apostle", "mercenary", "hostage", "defector", "terrorist")
+STAGES = ("exploration", "formation", "stability", "decline")
+COMPLAINT_GROUPS = ("no_problem", "silent", "complained", "recovered")
+#: Where each trap finding belongs, told by a phrase of its English wording (analysis.trap_findings); the
+#: phrases avoid "customers", which employee surveys replace. Checked in order; unmatched findings are general.
+FINDING_PARTS = (
+    ("behaviour", ("actually left", "revenue at risk")),
+    ("stages", ("The trap is deepest",)),
+    ("complaints", ("had a problem in the period", "recovery paradox")),
+    ("attributes", ("basic expectation", "latent expectation", "Kano survey")),
+    ("segments", ("Mercenaries (satisfied but not loyal)",)),
+    ("curve", ("zone of", "times as likely to be loyal")),
+    ("index", ("are not loyal: they are satisfied",)),
+)
+_CUT = re.compile(r"'([^']+)'\s*>=\s*([-\d.]+)")
 
 
 def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = None,
@@ -88,12 +108,11 @@ class _Builder:
         pls = _ok(self.result.get("pls"))
         sections = {
             "summary": self.summary(pls),
+            "actions": self.actions(),
             "drivers": self.drivers(),
             "model": self.model(pls),
             "nps": self.nps(),
             "groups": self.groups(),
-            # Hook: the satisfaction-trap analysis adds result["trap"]; until its own section exists its
-            # findings are shown as generic tables.
             "trap": self.trap(),
             # Hook: the employee report (facets, eNPS, confidentiality) will fill this section.
             "employee": None,
@@ -102,6 +121,7 @@ class _Builder:
         }
         titles = {
             "summary": self.t("sec_summary"),
+            "actions": self.t("sec_actions"),
             "drivers": self.t("sec_drivers"),
             "model": self.t("sec_model"),
             "nps": self.t("sec_nps"),
@@ -371,21 +391,316 @@ class _Builder:
                 higher, lower = higher or diff < 0, lower or diff > 0
         return (" ▲" if higher else "") + (" ▼" if lower else "")
 
-    # -- satisfaction trap (hook) -------------------------------------------------------------------------
+    # -- satisfaction trap --------------------------------------------------------------------------------
     def trap_findings(self) -> list[str]:
         """The trap analysis's own sentences (``trap.findings``: ``[{en, zh}]``) in the report's language."""
         findings = (_ok(self.result.get("trap")) or {}).get("findings") or []
         return [str(f.get(self.lang) or f.get("en")) for f in findings if isinstance(f, Mapping)]
 
+    def findings_by_part(self) -> dict[str, list[str]]:
+        """The trap findings sorted to the sub-section they speak about (``general`` when none fits)."""
+        findings = (_ok(self.result.get("trap")) or {}).get("findings") or []
+        parts: dict[str, list[str]] = {}
+        for finding in findings:
+            if not isinstance(finding, Mapping):
+                continue
+            part = finding_part(str(finding.get("en") or ""))
+            parts.setdefault(part, []).append(str(finding.get(self.lang) or finding.get("en")))
+        return parts
+
+    def labels_list(self, names: Sequence[str]) -> str:
+        shown = [self.label(name) for name in names]
+        if len(shown) <= 1:
+            return "".join(shown)
+        return self.t("list_sep").join(shown[:-1]) + self.t("list_and") + shown[-1]
+
+    def cut(self, definition: Any) -> str:
+        """"'CUSA1' >= 9 (top 2 boxes of 1-10)" as "<label> at least 9" in the report's language."""
+        match = _CUT.search(str(definition or ""))
+        if not match:
+            return DASH
+        return self.t("cut_line", label=self.label(match.group(1)), cut=match.group(2))
+
     def trap(self) -> dict[str, Any] | None:
         trap = _ok(self.result.get("trap"))
         if not trap:
             return None
-        # Until the section has its own layout (curve, zone of indifference, segments, basic vs latent
-        # attributes), every other finding is shown as a generic table.
-        rest = {key: value for key, value in trap.items() if key not in ("findings", "warnings")}
-        return {"intro": self.t("trap_intro"), "findings": self.trap_findings(),
-                "tables": _generic_tables(rest, self.t("col_finding"), self.t("col_value"))}
+        found = self.findings_by_part()
+        return {
+            "intro": self.t("trap_intro"),
+            "general": found.get("general", []),
+            "index": self.trap_index(trap, found.get("index", [])),
+            "curve": self.trap_curve(trap, found.get("curve", [])),
+            "segments": self.trap_segments(trap, found.get("segments", [])),
+            "attributes": self.trap_attributes(trap, found.get("attributes", [])),
+            "stages": self.trap_stages(trap, found.get("stages", [])),
+            "complaints": self.trap_complaints(trap, found.get("complaints", [])),
+            "behaviour": self.trap_behaviour(trap, found.get("behaviour", [])),
+        }
+
+    def trap_index(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        index = _ok(trap.get("trap_index"))
+        if not index or index.get("trap_index") is None:
+            return None
+        thresholds = (_ok(trap.get("segments")) or {}).get("thresholds") or {}
+        return {"value": _pct(index["trap_index"], 0),
+                "ci": self.ci_text([index.get("ci_low"), index.get("ci_high")], 0, percent=True),
+                "line": self.t("trap_index_line", value=_pct(index["trap_index"]), n=_int(index.get("n_satisfied")),
+                               low=_pct(index.get("ci_low")), high=_pct(index.get("ci_high")),
+                               satisfied=self.cut(index.get("satisfied_definition") or thresholds.get("satisfied")),
+                               loyal=self.cut(thresholds.get("loyal")
+                                              or (trap.get("curve") or {}).get("loyal_definition"))),
+                "findings": findings}
+
+    def trap_curve(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        curve = _ok(trap.get("curve"))
+        if not curve or not curve.get("levels"):
+            return None
+        levels = curve["levels"]
+        by_level = {level["level"]: str(level["label"]) for level in levels}
+        zone = trap.get("zone_of_indifference") or curve.get("zone_of_indifference")
+        zone_labels = [by_level.get(zone[0], _g(zone[0])), by_level.get(zone[1], _g(zone[1]))] if zone else None
+        jump = curve.get("jump")
+        jump_labels = ([by_level.get(jump["from_level"], _g(jump["from_level"])),
+                        by_level.get(jump["to_level"], _g(jump["to_level"]))] if jump else None)
+        lines = [self.t("zone_line", low=zone_labels[0], high=zone_labels[1]) if zone_labels
+                 else self.t("zone_none"),
+                 self.t("jump_line", a=jump_labels[0], b=jump_labels[1], diff=_num(100 * jump["difference"], 1))
+                 if jump_labels and _finite(jump.get("difference")) else self.t("jump_none")]
+        filled = [level for level in levels if level.get("n")]
+        lift, difference = curve.get("lift", trap.get("lift")), curve.get("lift_difference") or {}
+        if _finite(lift) and len(filled) >= 2:
+            lines.append(self.t("lift_line", top=filled[-1]["label"], second=filled[-2]["label"],
+                                top_share=_pct(filled[-1].get("loyal_share")),
+                                second_share=_pct(filled[-2].get("loyal_share")), lift=_num(lift, 1),
+                                low=_num(100 * difference["ci_low"], 1) if _finite(difference.get("ci_low")) else DASH,
+                                high=(_num(100 * difference["ci_high"], 1)
+                                      if _finite(difference.get("ci_high")) else DASH)))
+        rows = [{"level": str(level["label"]), "n": _int(level.get("n")), "share": _pct(level.get("loyal_share")),
+                 "ci": _bracket([level.get("ci_low"), level.get("ci_high")], _pct)} for level in levels]
+        chart = None
+        if self.charts:
+            points = [{"label": level["label"], "share": _scaled(level.get("loyal_share")),
+                       "low": _scaled(level.get("ci_low")), "high": _scaled(level.get("ci_high"))}
+                      for level in levels]
+            chart = charts.loyalty_curve(
+                points, zone=zone_labels, jump=jump_labels,
+                xlabel=self.label(str(trap.get("satisfaction") or curve.get("satisfaction") or "")),
+                ylabel=self.t("axis_loyal_share"), zone_label=self.t("zone_label"),
+                jump_label=self.t("jump_label", diff=_num(100 * jump["difference"], 0)) if jump else "")
+        return {"chart": chart, "lines": lines, "rows": rows, "findings": findings}
+
+    def trap_segments(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        segments = _ok(trap.get("segments"))
+        shares = (segments or {}).get("shares") or {}
+        if not shares:
+            return None
+        rows, bars = [], []
+        for name in SEGMENTS:
+            entry = shares.get(name)
+            if not entry:
+                continue
+            rows.append({"name": self.t(f"seg_{name}"), "definition": self.t(f"segdef_{name}"),
+                         "n": _int(entry.get("n")), "share": _pct(entry.get("share")),
+                         "ci": _bracket([entry.get("ci_low"), entry.get("ci_high")], _pct)})
+            bars.append({"label": self.t(f"seg_{name}"), "value": _scaled(entry.get("share")) or 0.0,
+                         "low": _scaled(entry.get("ci_low")), "high": _scaled(entry.get("ci_high"))})
+        thresholds = segments.get("thresholds") or {}
+        return {"rows": rows, "findings": findings,
+                "thresholds": [f"{self.t('seg_loyalist')}: {self.cut(thresholds.get('satisfied'))}; "
+                               f"{self.cut(thresholds.get('loyal'))}"],
+                "chart": charts.bar_chart(bars, xlabel=self.t("axis_share")) if self.charts else None}
+
+    def trap_attributes(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        attributes = _ok(trap.get("attributes"))
+        if not attributes:
+            return None
+        ordered = sorted(attributes, key=lambda name: _sort_value(attributes[name].get("impact_asymmetry")))
+        rows, dots, points = [], [], []
+        for name in ordered:
+            entry = attributes[name]
+            cls = entry.get("class")
+            cls_name = self.messages.get(f"class_{cls}", str(cls or DASH))
+            if cls and entry.get("class_confident") is False:
+                cls_name = self.t("class_unsure", name=cls_name)
+            rows.append({"label": self.label(name), "class": cls_name, "penalty": _num(entry.get("penalty"), 2),
+                         "reward": _num(entry.get("reward"), 2), "ia": _num(entry.get("impact_asymmetry"), 2),
+                         "ia_ci": _bracket(entry.get("ia_ci"), lambda x: _num(x, 2)),
+                         "range": _num(entry.get("impact_range"), 2),
+                         "mean": _num(entry.get("mean_performance"), 2)})
+            interval = entry.get("ia_ci") or [None, None]
+            if _finite(entry.get("impact_asymmetry")):
+                dots.append({"label": self.label(name), "value": entry["impact_asymmetry"],
+                             "low": interval[0] if _finite(interval[0]) else None,
+                             "high": interval[1] if _finite(interval[1]) else None})
+            if _finite(entry.get("impact_range")) and _finite(entry.get("mean_performance")):
+                points.append({"label": self.label(name), "x": entry["mean_performance"],
+                               "y": entry["impact_range"], "cls": cls})
+        ia_chart = range_chart = None
+        if self.charts and dots:
+            spread = [v for d in dots for v in (d["value"], d["low"], d["high"]) if v is not None]
+            limits = (min(-1.0, min(spread) - 0.05), max(1.0, max(spread) + 0.05))
+            ia_chart = charts.interval_dots(
+                dots, xlabel=self.t("axis_ia"), limits=limits,
+                bands=[(-math.inf, -IA_CUT, self.t("class_basic")), (-IA_CUT, IA_CUT, self.t("class_performance")),
+                       (IA_CUT, math.inf, self.t("class_excitement"))])
+        if self.charts and len(points) >= 2:
+            range_chart = charts.class_scatter(
+                points, classes=[(cls, self.t(f"class_{cls}")) for cls in ("basic", "performance", "excitement")],
+                xlabel=self.t("axis_mean_performance"), ylabel=self.t("axis_impact_range"))
+        unsure = any(attributes[name].get("class_confident") is False for name in ordered)
+        return {"rows": rows, "ia_chart": ia_chart, "range_chart": range_chart, "findings": findings,
+                "note": self.t("class_unsure_note") if unsure else None}
+
+    def stage_name(self, stage: str) -> str:
+        return self.messages.get(f"stage_{stage.lower()}", stage)
+
+    def trap_stages(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        stages = _ok(trap.get("stages"))
+        if not stages:
+            return None
+        scored = {name: v for name, v in stages.items() if _finite((v or {}).get("trap_index"))}
+        deepest = max(scored, key=lambda name: scored[name]["trap_index"], default=None)
+        order = sorted(stages, key=lambda name: STAGES.index(name.lower()) if name.lower() in STAGES else len(STAGES))
+        rows = []
+        for name in order:
+            entry = stages[name] or {}
+            zone = entry.get("zone_of_indifference")
+            programme = entry.get("programme") or ""
+            if self.lang != "en":
+                programme = self.messages.get(f"programme_{name.lower()}", programme)
+            shown = self.stage_name(name)
+            rows.append({"stage": self.t("deepest", stage=shown) if name == deepest else shown,
+                         "n": _int(entry.get("n")), "trap_index": _pct(entry.get("trap_index"), 0),
+                         "ci": _bracket(entry.get("trap_index_ci"), lambda x: _pct(x, 0)),
+                         "zone": f"{_g(zone[0])}–{_g(zone[1])}" if zone else DASH,
+                         "basic": self.labels_list(entry.get("basic") or []) or DASH,
+                         "latent": self.labels_list(entry.get("latent") or []) or DASH,
+                         "programme": programme or DASH})
+        return {"rows": rows, "findings": findings}
+
+    def trap_complaints(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        complaints = _ok(trap.get("complaints"))
+        if not complaints or complaints.get("problem_rate") is None:
+            return None
+        kpis = [{"name": self.t("problem_kpi"), "value": _pct(complaints.get("problem_rate"), 0),
+                 "ci": self.ci_text(complaints.get("problem_rate_ci"), 0, percent=True)},
+                {"name": self.t("complained_kpi"), "value": _pct(complaints.get("complained_among_problems"), 0),
+                 "ci": self.ci_text(complaints.get("complained_among_problems_ci"), 0, percent=True)},
+                {"name": self.t("silent_kpi"), "value": _pct(complaints.get("silent_share"), 0), "ci": ""}]
+        groups = complaints.get("groups") or {}
+        rows, bars = [], []
+        for name in COMPLAINT_GROUPS:
+            entry = groups.get(name)
+            if not entry:
+                continue
+            interval = entry.get("loyal_ci") or [None, None]
+            rows.append({"label": self.t(f"group_{name}"), "n": _int(entry.get("n")),
+                         "mean": _num(entry.get("mean_satisfaction"), 2), "loyal": _pct(entry.get("loyal_share")),
+                         "ci": _bracket(interval, _pct)})
+            bars.append({"label": self.t(f"group_{name}"), "value": _scaled(entry.get("loyal_share")) or 0.0,
+                         "low": _scaled(interval[0]), "high": _scaled(interval[1])})
+        paradox = complaints.get("recovery_paradox") or {}
+        paradox_line = None
+        if paradox.get("n_recovered"):
+            sat = paradox.get("satisfaction_difference") or {}
+            loyal = paradox.get("loyalty_difference") or {}
+            paradox_line = (self.t("paradox_line", diff=_signed(sat.get("difference"), 2),
+                                   low=_num(sat.get("ci_low"), 2), high=_num(sat.get("ci_high"), 2),
+                                   ldiff=_signed(_scaled(loyal.get("difference")), 1),
+                                   llow=_num(_scaled(loyal.get("ci_low")), 1),
+                                   lhigh=_num(_scaled(loyal.get("ci_high")), 1), n=_int(paradox["n_recovered"]))
+                            + " " + self.t("paradox_holds" if paradox.get("holds") else "paradox_not"))
+        justice = []
+        for name, entry in (complaints.get("by_justice") or {}).items():
+            difference = (entry or {}).get("difference") or {}
+            interval = _bracket([difference.get("ci_low"), difference.get("ci_high")], lambda x: _num(x, 2))
+            justice.append({"label": self.messages.get(f"justice_{name}", name),
+                            "good": _num(((entry or {}).get("good") or {}).get("mean_satisfaction"), 2),
+                            "poor": _num(((entry or {}).get("poor") or {}).get("mean_satisfaction"), 2),
+                            "difference": f"{_signed(difference.get('difference'), 2)} {interval}"})
+        return {"kpis": kpis, "rows": rows, "paradox": paradox_line, "justice": justice, "findings": findings,
+                "chart": (charts.bar_chart(bars, xlabel=self.t("axis_loyal_share"))
+                          if self.charts and bars else None)}
+
+    def trap_behaviour(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
+        behaviour = _ok(trap.get("behaviour"))
+        if not behaviour:
+            return None
+        lines = []
+        risk = behaviour.get("revenue_at_risk") or {}
+        if risk.get("share_of_revenue") is not None:
+            lines.append(self.t("risk_line", customers=_pct(risk.get("mercenary_share_of_customers")),
+                                share=_pct(risk.get("share_of_revenue")), revenue=_int(risk.get("mercenary_revenue")),
+                                clv=_int(risk.get("mercenary_clv"))))
+        said = behaviour.get("defectors_who_said_satisfied") or {}
+        if said.get("share") is not None:
+            interval = said.get("ci") or [None, None]
+            lines.append(self.t("said_line", share=_pct(said["share"]), n=_int(said.get("n_churned")),
+                                low=_pct(interval[0]), high=_pct(interval[1])))
+        actual = behaviour.get("trap_index_actual") or {}
+        if actual.get("share_churned") is not None:
+            interval = actual.get("ci") or [None, None]
+            lines.append(self.t("actual_line", share=_pct(actual["share_churned"]), n=_int(actual.get("n_satisfied")),
+                                low=_pct(interval[0]), high=_pct(interval[1])))
+        tiers = ((behaviour.get("value") or {}).get("tiers")) or {}
+        by_tier = behaviour.get("trap_index_by_tier") or {}
+        rows = [{"tier": self.messages.get(f"tier_{name}", name), "n": _int(entry.get("n")),
+                 "share": _pct(entry.get("share")), "revenue": _int(entry.get("revenue")),
+                 "profit": _int(entry.get("profit")), "profit_share": _pct(entry.get("profit_share")),
+                 "clv": _int(entry.get("mean_clv")), "retention": _pct(entry.get("retention")),
+                 "trap_index": _pct((by_tier.get(name) or {}).get("trap_index"))}
+                for name, entry in tiers.items() if entry]
+        return {"intro": self.t("behaviour_intro", n=_int(behaviour.get("n_matched"))), "lines": lines,
+                "rows": rows, "findings": findings}
+
+    # -- recommended actions --------------------------------------------------------------------------------
+    def actions(self) -> list[dict[str, str]]:
+        """What to do, one action per finding that calls for one; every number comes from the RESULT."""
+        out: list[dict[str, str]] = []
+        lever = self.lever_analysis()
+        if lever:
+            weak = [entry["predictor"] for entry in lever.get("ipa") or []
+                    if entry.get("quadrant") == "concentrate here"]
+            if weak:
+                out.append({"action": self.t("act_improve", labels=self.labels_list(weak)),
+                            "why": self.t("act_improve_why", outcome=self.label(lever["outcome"]))})
+        trap = _ok(self.result.get("trap")) or {}
+        attributes = _ok(trap.get("attributes")) or {}
+        for cls, key in (("basic", "act_basic"), ("excitement", "act_excite")):
+            names = [name for name, entry in attributes.items()
+                     if entry.get("class") == cls and entry.get("class_confident")]
+            if names:
+                out.append({"action": self.t(key, labels=self.labels_list(names)), "why": self.t(f"{key}_why")})
+        curve = _ok(trap.get("curve")) or {}
+        zone, jump = trap.get("zone_of_indifference"), curve.get("jump")
+        if zone and jump:
+            out.append({"action": self.t("act_top_box"),
+                        "why": self.t("act_top_box_why", low=_g(zone[0]), high=_g(zone[1]),
+                                      a=_g(jump["from_level"]), b=_g(jump["to_level"]))})
+        stages = {name: v for name, v in (_ok(trap.get("stages")) or {}).items()
+                  if _finite((v or {}).get("trap_index"))}
+        if stages:
+            worst = max(stages, key=lambda name: stages[name]["trap_index"])
+            programme = stages[worst].get("programme") or ""
+            if self.lang != "en":
+                programme = self.messages.get(f"programme_{worst.lower()}", programme)
+            if programme:
+                out.append({"action": self.t("act_stage", stage=self.stage_name(worst), programme=programme),
+                            "why": self.t("act_stage_why", share=_pct(stages[worst]["trap_index"], 0))})
+        complaints = _ok(trap.get("complaints")) or {}
+        silent = complaints.get("silent_share")
+        if _finite(silent) and silent >= SILENT_SHARE:
+            out.append({"action": self.t("act_complain"), "why": self.t("act_complain_why", share=_pct(silent, 0))})
+        paradox = complaints.get("recovery_paradox") or {}
+        if paradox.get("n_recovered"):
+            key = "act_recover" if paradox.get("holds") else "act_prevent"
+            out.append({"action": self.t(key), "why": self.t(f"{key}_why")})
+        risk = ((_ok(trap.get("behaviour")) or {}).get("revenue_at_risk")) or {}
+        if _finite(risk.get("share_of_revenue")) and risk["share_of_revenue"] > 0:
+            out.append({"action": self.t("act_protect"),
+                        "why": self.t("act_protect_why", share=_pct(risk["share_of_revenue"], 0))})
+        return out
 
     # -- appendix -----------------------------------------------------------------------------------------
     def appendix(self, pls: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -431,6 +746,32 @@ class _Builder:
                       cells=_int(missing.get("cells_missing") or 0))
 
 
+def finding_part(sentence: str) -> str:
+    """The trap sub-section an English finding belongs to (see :data:`FINDING_PARTS`)."""
+    for part, phrases in FINDING_PARTS:
+        if any(phrase in sentence for phrase in phrases):
+            return part
+    return "general"
+
+
+def _g(value: Any) -> str:
+    """A level as the analysis prints it (9.0 -> "9")."""
+    return f"{value:g}" if _finite(value) else DASH
+
+
+def _scaled(share: Any) -> float | None:
+    """A share in percent, or ``None``."""
+    return 100 * share if _finite(share) else None
+
+
+def _signed(value: Any, digits: int) -> str:
+    return ("+" if _finite(value) and value > 0 else "") + _num(value, digits)
+
+
+def _sort_value(value: Any) -> float:
+    return value if _finite(value) else math.inf
+
+
 def _ok(block: Any) -> Any:
     """The block, or ``None`` when it is missing or failed (``"error"`` in it)."""
     if not block or (isinstance(block, Mapping) and block.get("error")):
@@ -468,52 +809,3 @@ def _bracket(interval: Sequence[Any] | None, show: Callable[[Any], str]) -> str:
     if not interval or any(not _finite(bound) for bound in interval):
         return DASH
     return f"[{show(interval[0])}, {show(interval[1])}]"
-
-
-def _flat(value: Any) -> bool:
-    """A record: a mapping whose values are scalars or lists of scalars."""
-    def scalar(v: Any) -> bool:
-        if isinstance(v, list):
-            return all(not isinstance(x, Mapping | list) for x in v)
-        return not isinstance(v, Mapping)
-
-    return isinstance(value, Mapping) and bool(value) and all(scalar(v) for v in value.values())
-
-
-def _generic_tables(block: Any, key_title: str, value_title: str) -> list[dict[str, Any]]:
-    """Tables for a nested result of unknown shape: scalars as key/value rows, lists of records as tables."""
-    tables: list[dict[str, Any]] = []
-    scalars: list[list[str]] = []
-
-    def show(value: Any) -> str:
-        if isinstance(value, bool):
-            return str(value)
-        if _finite(value):
-            return _num(value, 3) if isinstance(value, float) else _int(value)
-        if value is None:
-            return DASH
-        if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-            return ", ".join(show(v) for v in value)
-        return str(value)
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, Mapping) and value and all(_flat(v) for v in value.values()):
-            # A mapping of records (say, per attribute): one row per key.
-            keys = list(dict.fromkeys(k for v in value.values() for k in v))
-            tables.append({"caption": path, "header": ["", *keys],
-                           "rows": [[str(name), *(show(v.get(k)) for k in keys)]
-                                    for name, v in value.items()]})
-        elif isinstance(value, Mapping):
-            for key, inner in value.items():
-                walk(inner, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            keys = list(dict.fromkeys(k for v in value for k in v))
-            tables.append({"caption": path, "header": keys,
-                           "rows": [[show(v.get(k)) for k in keys] for v in value]})
-        elif path != "warnings":
-            scalars.append([path, show(value)])
-
-    walk(block, "")
-    if scalars:
-        tables.insert(0, {"caption": "", "header": [key_title, value_title], "rows": scalars})
-    return tables

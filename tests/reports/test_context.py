@@ -74,17 +74,19 @@ def test_group_cells_are_flagged_by_holm_adjusted_pairwise_tests(result: dict[st
     assert context["groups"]["p_row"]["cells"][0] == "<0.001"
 
 
-def test_trap_hook_shows_findings_in_the_language_and_other_results_as_tables(result: dict[str, Any]) -> None:
+def test_trap_section_works_from_a_partial_result_and_keeps_unsorted_findings(result: dict[str, Any]) -> None:
     trap = {"findings": [{"en": "Most satisfied customers stay.", "zh": "大多数满意的客户会留下。"}],
-            "trap_index": {"trap_index": 0.43, "n_satisfied": 120},
-            "attributes": {"PERQ1": {"class": "basic", "impact_asymmetry": -0.31}}}
-    zh = build_context({**result, "trap": trap}, lang="zh", charts=False)
-    assert zh["trap"]["findings"] == ["大多数满意的客户会留下。"]
+            "trap_index": {"trap_index": 0.43, "ci_low": 0.35, "ci_high": 0.52, "n_satisfied": 120},
+            "attributes": {"PERQ1": {"class": "basic", "impact_asymmetry": -0.31, "class_confident": True}}}
+    zh = build_context({**result, "trap": trap}, lang="zh", charts=False, meta={"labels": {"PERQ1": "一次办好"}})
+    assert zh["trap"]["general"] == ["大多数满意的客户会留下。"]
     assert zh["summary"]["trap"] == ["大多数满意的客户会留下。"]
-    tables = zh["trap"]["tables"]
-    assert ["trap_index.trap_index", "0.430"] in tables[0]["rows"]
-    assert {"caption": "attributes", "header": ["", "class", "impact_asymmetry"],
-            "rows": [["PERQ1", "basic", "-0.310"]]} in tables
+    assert zh["trap"]["index"]["value"] == "43%" and zh["trap"]["index"]["ci"] == "95% 置信区间 35.0% 至 52.0%"
+    assert zh["trap"]["attributes"]["rows"][0] == {
+        "label": "一次办好", "class": "基本属性", "penalty": "–", "reward": "–", "ia": "-0.31", "ia_ci": "–",
+        "range": "–", "mean": "–"}
+    assert zh["trap"]["curve"] is None and zh["trap"]["stages"] is None and zh["trap"]["behaviour"] is None
+    assert {"action": "确保一次办好稳定可靠", "why": MESSAGES["zh"]["act_basic_why"]} in zh["actions"]
     assert "trap" in [entry["id"] for entry in zh["toc"]]
     without = build_context({key: value for key, value in result.items() if key != "trap"}, lang="en",
                             charts=False)

@@ -22,9 +22,12 @@ HOSTILE_LABEL = "<img src=\"file:///etc/passwd\">Quality<script>alert(1)</script
 #: Section titles as the issue names them, in each language.
 TITLES = {
     "en": ["Contents", "Executive summary", "What drives satisfaction", "The satisfaction model",
-           "Net Promoter Score", "Appendix: measurement quality", "Appendix: methods in brief"],
+           "Net Promoter Score", "Appendix: measurement quality", "Appendix: methods in brief",
+           "Recommended actions", "The satisfaction trap", "Satisfaction and loyalty", "Segments",
+           "Basic and latent attributes", "By relationship stage", "Complaints and recovery", "Revenue at risk"],
     "zh": ["目录", "摘要", "满意度的驱动因素", "满意度模型", "净推荐值（NPS）", "附录：测量质量",
-           "附录：方法简介"],
+           "附录：方法简介", "建议措施", "客户满意陷阱", "满意度与忠诚度", "客户细分", "基本属性与潜在属性",
+           "按关系阶段", "投诉与服务补救", "风险收入"],
 }
 
 
@@ -90,6 +93,12 @@ def test_pdf_text_has_the_key_numbers_and_section_titles(reports: dict[str, Repo
     assert context["summary"]["nps"]["ci"] in text
     assert context["summary"]["n"] in text
     assert context["summary"]["csi"]["value"] in text
+    trap = context["trap"]
+    assert trap["index"]["value"] in text and trap["complaints"]["kpis"][0]["value"] in text
+    assert trap["behaviour"]["rows"][0]["revenue"] in text
+    flat = text.replace("\n", "")
+    for item in context["actions"]:
+        assert item["action"].replace(" ", "")[:20] in flat.replace(" ", ""), item["action"]
     for title in TITLES[lang]:
         assert title in text, title
     # Page numbers "n / total" in the footer, and the running header with the report title.
