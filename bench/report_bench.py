@@ -1,0 +1,112 @@
+"""The PDF report of a customer survey, timed against WeasyPrint laying out plain text of the same length.
+
+For each size the customer questionnaire's synthetic responses (with a customer file, so the report has every
+section) go through ``run_analysis`` and ``reports.render.render_pdf`` as the app runs them. The baseline,
+measured in the same process, is WeasyPrint rendering a plain HTML page with as many A4 pages of plain
+paragraphs as the report has: ``ratio`` = report rendering time / baseline time. Goals (issue 5): PDF rendering
+under 5 s and under 15 s end to end (analysis included) for 100k responses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+SMALL = [10_000]
+LARGE = [10_000, 100_000]
+#: Paragraphs of the baseline page; enough to fill one A4 page at 10 pt.
+PARAGRAPH = ("Customers who are satisfied are not always loyal, and the report explains where satisfaction "
+             "starts to buy loyalty, which attributes prevent dissatisfaction and which create delight. ") * 3
+PER_PAGE = 6
+
+
+def plain_html(pages: int) -> str:
+    """``pages`` A4 pages of plain paragraphs in the report's font, one page per block."""
+    from reports.fonts import CSS_FONT_STACK
+
+    block = "".join(f"<p>{PARAGRAPH}</p>" for _ in range(PER_PAGE))
+    body = "".join(f'<div style="break-after: page">{block}</div>' for _ in range(pages))
+    style = (f"@page {{ size: A4; margin: 22mm 18mm 20mm 18mm; }} "
+             f"html {{ font-family: {CSS_FONT_STACK}; font-size: 10pt; line-height: 1.45; }}")
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head><body>{body}</body></html>"
+
+
+def _one_size(n: int, lang: str) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from analysis.engine import run_analysis
+    from analysis.model import ModelSpec
+    from instruments.registry import get_instrument
+    from instruments.synthetic import synthetic_responses
+    from reports.render import render_pdf
+
+    instrument = get_instrument("customer_satisfaction")
+    spec = ModelSpec.from_dict(instrument.model_spec())
+    numeric = [i.code for i in instrument.items if instrument.scale_of(i).is_numeric()]
+    extra = [spec.trap["stage"]] if "stage" in spec.trap else []
+    frame = synthetic_responses(instrument, n, seed=1)[[*numeric, *extra]]
+    rng = np.random.default_rng(2)
+    ids = [f"C{i:07d}" for i in range(n)]
+    loyal = frame["CUSL1"].to_numpy() >= 9
+    customers = pd.DataFrame({"customer_id": ids,
+                              "retained": (rng.random(n) < np.where(loyal, 0.92, 0.7)).astype(int),
+                              "revenue": rng.gamma(2.0, 100.0, n), "cost": rng.gamma(2.0, 60.0, n)})
+    frame = frame.assign(customer_id=ids)
+    labels = {name: c.label.get(lang) for name, c in instrument.constructs.items()}
+    labels.update({item.code: item.text.get(lang) for item in instrument.items})
+
+    started = time.perf_counter()
+    result = run_analysis(frame, spec, customers=customers)
+    analysis_s = time.perf_counter() - started
+    started = time.perf_counter()
+    pdf = render_pdf(result, lang=lang, meta={"labels": labels, "survey": "Benchmark"})
+    render_s = time.perf_counter() - started
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+
+    html = plain_html(pages)
+    HTML(string=html).write_pdf()  # warm the font cache, as the report's own charts already did
+    started = time.perf_counter()
+    plain = HTML(string=html).write_pdf()
+    plain_s = time.perf_counter() - started
+    plain_pages = len(PdfReader(io.BytesIO(plain)).pages)
+    return {"n": n, "lang": lang, "pages": pages, "plain_pages": plain_pages, "analysis_s": round(analysis_s, 3),
+            "render_s": round(render_s, 3), "plain_s": round(plain_s, 3), "ratio": round(render_s / plain_s, 1),
+            "end_to_end_s": round(analysis_s + render_s, 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench report")
+    parser.add_argument("--large", action="store_true", help="also 100k respondents")
+    parser.add_argument("--size", type=int, action="append", help="run only these sizes")
+    parser.add_argument("--lang", choices=["en", "zh"], default="en")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(_one_size(args.one, args.lang)))
+        return 0
+    rows = []
+    print(f"{'n':>8} {'lang':>4} {'pages':>5} {'analysis s':>10} {'render s':>9} {'plain s':>8} {'ratio':>6} "
+          f"{'end to end s':>12}")
+    for n in args.size or (LARGE if args.large else SMALL):
+        # One process per size, as in the analysis benchmark, so that sizes do not share caches.
+        out = subprocess.run([sys.executable, "-m", "bench", "report", "--one", str(n), "--lang", args.lang],
+                             check=True, capture_output=True, text=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"{row['n']:>8} {row['lang']:>4} {row['pages']:>5} {row['analysis_s']:>10.3f} {row['render_s']:>9.3f} "
+              f"{row['plain_s']:>8.3f} {row['ratio']:>6.1f} {row['end_to_end_s']:>12.3f}")
+        if row["plain_pages"] != row["pages"]:
+            print(f"  note: the plain baseline has {row['plain_pages']} pages, the report {row['pages']}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle, indent=2)
+    return 0
