@@ -241,7 +241,7 @@ def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | Non
         ys = [levels[i]["share"] for i in xs]
         if zone and zone[0] in labels and zone[1] in labels:
             left, right = labels.index(zone[0]), labels.index(zone[1])
-            ax.axvspan(left - 0.4, right + 0.4, facecolor="#e4e4e4", edgecolor="#888888", hatch="..",
+            ax.axvspan(left - 0.4, right + 0.4, facecolor="#e4e4e4", edgecolor="#888888",
                        linewidth=0.5, zorder=0)
             ax.text((left + right) / 2, 103, _text(zone_label, 40), ha="center", va="bottom", fontsize=7.5)
         ax.plot(xs, ys, color="black", linewidth=1.2, marker="o", markersize=4, zorder=3)
