@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import AnalysisError
+from analysis.welch import welch_from_moments
 
 #: Below this many respondents in a group its mean and variance are rough; the result says so.
 SMALL_GROUP = 10
@@ -62,10 +63,8 @@ def welch_anova(n: np.ndarray, mean: np.ndarray, var: np.ndarray) -> dict:
 
 
 def _welch_t(na: float, ma: float, va: float, nb: float, mb: float, vb: float) -> tuple[float, float, float]:
-    sa, sb = va / na, vb / nb
-    t = (ma - mb) / np.sqrt(sa + sb)
-    df = (sa + sb) ** 2 / (sa**2 / (na - 1) + sb**2 / (nb - 1))
-    return float(t), float(df), float(2 * stats.t.sf(abs(t), df))
+    # t of (mean a - mean b), as in R's pairwise table
+    return welch_from_moments(nb, mb, vb, na, ma, va)
 
 
 def compare_groups(df: pd.DataFrame, *, by: str, column: str, min_group_size: int = 2) -> GroupComparison:

@@ -16,6 +16,7 @@ from scipy import stats
 
 from analysis.errors import AnalysisError
 from analysis.nps import nps
+from analysis.welch import welch_from_moments
 
 
 @dataclass
@@ -45,15 +46,11 @@ def _t_interval(mean: float, sd: float, n: int, confidence: float) -> tuple[floa
 
 def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> dict[str, float]:
     """Welch test of mean(b) - mean(a) with its confidence interval."""
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    va, vb = a.var(ddof=1), b.var(ddof=1)
     diff = b.mean() - a.mean()
-    se = np.sqrt(va + vb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-        t = diff / se
-    half = stats.t.ppf(0.5 + confidence / 2, dof) * se
-    return {"change": diff, "ci_low": diff - half, "ci_high": diff + half, "statistic": t, "df": dof,
-            "p": 2 * stats.t.sf(abs(t), dof)}
+    t, dof, p = welch_from_moments(len(a), a.mean(), va, len(b), b.mean(), vb)
+    half = stats.t.ppf(0.5 + confidence / 2, dof) * np.sqrt(va / len(a) + vb / len(b))
+    return {"change": diff, "ci_low": diff - half, "ci_high": diff + half, "statistic": t, "df": dof, "p": p}
 
 
 def wave_trends(df: pd.DataFrame, *, wave: str, measures: Sequence[str] | Mapping[str, Sequence[str]],
