@@ -103,8 +103,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trap_intro": ("Satisfied customers are not always loyal. This section shows where satisfaction starts "
                        "to buy loyalty, who is satisfied but not loyal, which attributes only prevent "
                        "dissatisfaction and which create delight, and what the trap costs."),
-        "col_finding": "Finding",
-        "col_value": "Value",
         "trap_index_title": "How deep the trap is",
         "trap_index_kpi": "Satisfied but not loyal",
         "trap_index_line": ("{value} of the {n} satisfied respondents are not loyal (95% CI {low} to {high}). "
@@ -368,8 +366,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "welch_p": "Welch 方差分析 p 值",
         "trap_intro": ("满意的客户不一定忠诚。本节说明满意度从哪里开始带来忠诚、谁满意却不忠诚、"
                        "哪些属性只能防止不满、哪些能带来惊喜，以及满意陷阱的代价。"),
-        "col_finding": "发现",
-        "col_value": "数值",
         "trap_index_title": "满意陷阱有多深",
         "trap_index_kpi": "满意但不忠诚",
         "trap_index_line": ("{n} 位满意的受访者中有 {value} 并不忠诚（95% 置信区间 {low} 至 {high}）。"
