@@ -1,11 +1,7 @@
-"""Errors and warnings shared by the analysis modules."""
+"""The error shared by the analysis modules (caveats go into each result's ``warnings`` list instead)."""
 
 from __future__ import annotations
 
 
 class AnalysisError(ValueError):
     """Input the analysis cannot use; the message names the column, construct or limit to fix."""
-
-
-class AnalysisWarning(UserWarning):
-    """Something the user should know about a result (small n, non-convergence, ...)."""
