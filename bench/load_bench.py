@@ -1,0 +1,348 @@
+"""Loopback load test: concurrent respondents complete a 3-page, 30-item survey through the real web flow.
+
+Each respondent GETs a page, reads the CSRF token (and on page 1 the submission key) from the HTML, POSTs the
+page's ten answers and follows the redirect, three times; the last POST is acknowledged by a redirect to the
+thank-you page. The app runs under gunicorn with gunicorn.conf.py on a free loopback port, on SQLite (default)
+or PostgreSQL (``--postgres``, a throwaway server started like the tests start theirs). In the same run a bare
+Flask app under the same gunicorn settings answers the same number of GETs and POSTs: ``ratio`` = Manyi's
+request rate / bare Flask's. Afterwards the stored complete responses are counted per submission key: every
+acknowledged respondent must be stored exactly once (``lost`` and ``duplicated`` must be 0).
+
+Rate limits are disabled for the bench (``RATELIMIT_ENABLED=False``): all respondents come from 127.0.0.1.
+Goals (issue 8, 2 cores): ratio >= 0.5 and p95 < 100 ms at 50 concurrent respondents, nothing lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "load-test"
+PAGES, ITEMS_PER_PAGE = 3, 10
+SMALL = {"respondents": 300, "concurrency": 50, "time_limit": 20.0}
+LARGE = {"respondents": 3000, "concurrency": 50, "time_limit": 120.0}
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]*)"')
+
+
+def item_code(page: int, item: int) -> str:
+    return f"Q{page * ITEMS_PER_PAGE + item + 1:02d}"
+
+
+def instrument_definition() -> dict:
+    """Three pages of ten 5-point items: the survey every bench respondent completes."""
+    return {
+        "id": "load_bench",
+        "version": "1",
+        "title": {"zh": "负载测试", "en": "Load test"},
+        "pages": [
+            {"id": f"p{page + 1}", "title": {"zh": f"第{page + 1}页", "en": f"Page {page + 1}"}, "items": [
+                {"code": item_code(page, i), "text": {"zh": f"问题 {item_code(page, i)}",
+                                                      "en": f"Question {item_code(page, i)}"},
+                 "scale": "likert5", "role": "other"}
+                for i in range(ITEMS_PER_PAGE)]}
+            for page in range(PAGES)
+        ],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare_database(url: str) -> None:
+    """Migrate a new database and create the open, anonymous bench survey."""
+    from flask_migrate import upgrade
+
+    from instruments.registry import validate_instrument
+    from survey_app import create_app
+    from survey_app.extensions import db
+    from survey_app.models import InstrumentRecord
+    from survey_app.services.surveys import create_survey
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        instrument = validate_instrument(instrument_definition())
+        db.session.add(InstrumentRecord(key=instrument.id, version=instrument.version,
+                                        definition=instrument.snapshot()))
+        create_survey(slug=SLUG, instrument_keys=[instrument.id], anonymous=True)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def stored_counts(url: str) -> dict[str, int]:
+    """Complete responses of the bench survey per submission key."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT r.submission_key, count(*) FROM response r JOIN survey s ON s.id = r.survey_id "
+                "WHERE s.slug = :slug AND r.status = 'complete' GROUP BY r.submission_key"), {"slug": SLUG}).all()
+    finally:
+        engine.dispose()
+    return {key: n for key, n in rows}
+
+
+class Server:
+    """gunicorn with gunicorn.conf.py serving ``app_spec`` on a free loopback port."""
+
+    def __init__(self, app_spec: str, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.log = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{self.port}", app_spec],
+            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", path)
+                if connection.getresponse().status == 200:
+                    connection.close()
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer {path} within {timeout} s; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+class Browser:
+    """One respondent's keep-alive connection with a cookie jar."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, str]:
+        headers = {"Accept-Language": "en"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # the server closed an idle keep-alive connection: reconnect once
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, response.headers.get("Location", ""), text
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
+    started: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def complete_survey(browser: Browser, stats: Stats, think: float) -> None:
+    """One respondent: three GET + POST rounds; the submission key is recorded when the last POST is answered."""
+    path = f"/s/{SLUG}"
+    key = ""
+    latencies: list[float] = []
+    for page in range(PAGES):
+        started = time.perf_counter()
+        status, _, html = browser.request("GET", path)
+        latencies.append(time.perf_counter() - started)
+        csrf = _CSRF.search(html)
+        if status != 200 or csrf is None:
+            raise RuntimeError(f"GET {path}: HTTP {status}")
+        if page == 0:
+            found = _KEY.search(html)
+            key = found.group(1) if found else ""
+        form = {"csrf_token": csrf.group(1), "submission_key": key, "nav": "next"}
+        form.update({item_code(page, i): str(random.randint(1, 5)) for i in range(ITEMS_PER_PAGE)})
+        if think:
+            time.sleep(random.uniform(0.5, 1.5) * think)
+        started = time.perf_counter()
+        status, location, _ = browser.request("POST", path, urllib.parse.urlencode(form))
+        latencies.append(time.perf_counter() - started)
+        if status not in (302, 303) or not location:
+            raise RuntimeError(f"POST {path}: HTTP {status}")
+        path = urllib.parse.urlsplit(location)._replace(scheme="", netloc="").geturl()
+    with stats.lock:
+        stats.latencies.extend(latencies)
+        if path.endswith("/thanks"):
+            stats.acknowledged.append(key)
+        else:
+            stats.errors.append(f"last page did not lead to the thank-you page but to {path}")
+
+
+def run_load(port: int, *, respondents: int, concurrency: int, time_limit: float, think: float) -> dict:
+    """``respondents`` complete the survey, ``concurrency`` at a time, stopping early at ``time_limit`` seconds."""
+    stats = Stats()
+    deadline = time.monotonic() + time_limit
+
+    def worker() -> None:
+        browser = Browser(port)
+        while time.monotonic() < deadline:
+            with stats.lock:
+                if stats.started >= respondents:
+                    return
+                stats.started += 1
+            browser.cookies.clear()  # a new respondent: no session
+            try:
+                complete_survey(browser, stats, think)
+            except Exception as exc:  # counted and reported, the run goes on
+                with stats.lock:
+                    stats.errors.append(f"{type(exc).__name__}: {exc}")
+                browser = Browser(port)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies = sorted(stats.latencies)
+
+    def percentile(q: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else 0.0
+
+    return {
+        "respondents": len(stats.acknowledged),
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "responses_per_s": round(len(stats.acknowledged) / elapsed, 1),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": percentile(0.50),
+        "p95_ms": percentile(0.95),
+        "p99_ms": percentile(0.99),
+        "errors": len(stats.errors),
+        "first_errors": stats.errors[:3],
+        "acknowledged_keys": stats.acknowledged,
+    }
+
+
+def measure(database: str, *, respondents: int, concurrency: int, time_limit: float, think: float,
+            workdir: Path) -> dict:
+    """Bare Flask, then Manyi on ``database`` ("sqlite" or "postgresql"), same load; returns one table row."""
+    postgres = None
+    if database == "postgresql":
+        from tests.pg_server import PostgresServer
+
+        postgres = PostgresServer().start()
+        url = postgres.create_database("manyi_load")
+    else:
+        url = f"sqlite:///{workdir / 'load.db'}"
+    try:
+        prepare_database(url)
+        env = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key", "RATELIMIT_ENABLED": "false",
+               "MANYI_ENV": "development"}
+        load = {"respondents": respondents, "concurrency": concurrency, "time_limit": time_limit, "think": think}
+        with Server("bench.load_apps:bare()", env, workdir / "bare.log") as server:
+            server.wait_ready(f"/s/{SLUG}")
+            bare = run_load(server.port, **load)
+        with Server("bench.load_apps:manyi()", env, workdir / f"manyi-{database}.log") as server:
+            server.wait_ready(f"/s/{SLUG}")
+            manyi = run_load(server.port, **load)
+        stored = stored_counts(url)
+    finally:
+        if postgres is not None:
+            postgres.stop()
+    acknowledged = manyi.pop("acknowledged_keys")
+    bare.pop("acknowledged_keys")
+    lost = sum(1 for key in acknowledged if stored.get(key, 0) == 0)
+    duplicated = sum(n - 1 for n in stored.values() if n > 1)
+    return {
+        "database": database, "concurrency": concurrency, **manyi,
+        "acknowledged": len(acknowledged), "stored": sum(stored.values()), "lost": lost, "duplicated": duplicated,
+        "bare_requests_per_s": bare["requests_per_s"], "bare_p95_ms": bare["p95_ms"], "bare_errors": bare["errors"],
+        "ratio": round(manyi["requests_per_s"] / bare["requests_per_s"], 2) if bare["requests_per_s"] else None,
+    }
+
+
+COLUMNS = ["database", "concurrency", "respondents", "responses_per_s", "requests_per_s", "p50_ms", "p95_ms",
+           "p99_ms", "errors", "acknowledged", "stored", "lost", "duplicated", "bare_requests_per_s", "ratio"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help=f"{LARGE['respondents']} respondents instead of "
+                                                              f"{SMALL['respondents']}")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--both", action="store_true", help="SQLite and PostgreSQL")
+    parser.add_argument("--respondents", type=int, help="respondents to complete the survey")
+    parser.add_argument("--concurrency", type=int, help="respondents at a time")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a respondent spends on a page before posting it (default 0)")
+    parser.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
+    args = parser.parse_args(argv)
+    size = dict(LARGE if args.large else SMALL)
+    if args.respondents:
+        size["respondents"] = args.respondents
+    if args.concurrency:
+        size["concurrency"] = args.concurrency
+    databases = ["sqlite", "postgresql"] if args.both else ["postgresql"] if args.postgres else ["sqlite"]
+    print(f"load: {size['respondents']} respondents x {PAGES} pages x {ITEMS_PER_PAGE} items, "
+          f"{size['concurrency']} at a time, think {args.think} s, rate limits disabled", file=sys.stderr)
+    rows = []
+    workdir = Path(tempfile.mkdtemp(prefix="manyi-load-"))
+    try:
+        for database in databases:
+            rows.append(measure(database, think=args.think, workdir=workdir, **size))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(" | ".join(COLUMNS))
+        for row in rows:
+            print(" | ".join(str(row[c]) for c in COLUMNS))
+            for error in row["first_errors"]:
+                print("  error:", error)
+    failed = any(row["lost"] or row["duplicated"] for row in rows)
+    return 1 if failed else 0
