@@ -1,8 +1,9 @@
 """Plain-language findings of the satisfaction-trap diagnosis, in English and Chinese.
 
-Each finding is ``{"en": ..., "zh": ...}``: one sentence or two a manager can act on, with the numbers
-rounded for reading (the exact values and intervals stay in the result). Only results that exist and are
-backed by a test or an interval are turned into sentences.
+Each finding is ``{"kind": ..., "en": ..., "zh": ...}``: one sentence or two a manager can act on, with the
+numbers rounded for reading (the exact values and intervals stay in the result), and a stable machine ``kind``
+(one of :data:`FINDING_KINDS`) by which reports place it without reading the wording. Only results that exist
+and are backed by a test or an interval are turned into sentences.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+#: The ``kind`` of each finding, in the order they are produced; a new kind needs a place in the reports
+#: (``reports.context.FINDING_PARTS``).
+FINDING_KINDS = ("trap_index", "zone", "lift", "segments", "basic_attributes", "latent_attributes",
+                 "kano_agreement", "silent_complaints", "recovery_paradox", "no_recovery_paradox", "deepest_stage",
+                 "said_satisfied", "revenue_at_risk")
 #: Segment names in Chinese.
 ZH_SEGMENTS = {"loyalist": "忠诚者", "apostle": "传道者", "mercenary": "唯利是图者", "hostage": "人质",
                "defector": "背离者", "terrorist": "恐怖分子"}
@@ -53,7 +59,7 @@ def findings(result: Any, *, labels: Mapping[str, Any] | None = None,
         raise ValueError(f"population must be one of {tuple(POPULATION_WORDS)}, not {population!r}")
     sentences = _findings(result, labels or {})
     for sentence in sentences:
-        for lang in ("en", "zh"):
+        for lang in ("en", "zh"):  # the kind stays as it is
             for old, new in POPULATION_WORDS[population][lang]:
                 sentence[lang] = sentence[lang].replace(old, new)
     return sentences
@@ -81,12 +87,13 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
         en += (f" They differ from loyal customers mostly on {_list(_named(profile, labels, 'en'))}, which they "
                "rate lower.")
         zh += f"与忠诚客户相比，他们主要在{_list(_named(profile, labels, 'zh'), zh=True)}方面评价更低。"
-    out.append({"en": en, "zh": zh})
+    out.append({"kind": "trap_index", "en": en, "zh": zh})
     curve = result.curve
     zone = result.zone_of_indifference
     if zone is not None and curve.get("jump"):
         jump = curve["jump"]
         out.append({
+            "kind": "zone",
             "en": (f"Loyalty hardly changes between satisfaction {zone[0]:g} and {zone[1]:g} (the zone of "
                    f"indifference); it jumps between {jump['from_level']:g} and {jump['to_level']:g}. Moving "
                    "customers within the zone will not make them more loyal."),
@@ -98,6 +105,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
         levels = [lv for lv in curve["levels"] if lv["n"] > 0]
         top, second = levels[-1], levels[-2]
         out.append({
+            "kind": "lift",
             "en": (f"Customers at the top of the satisfaction scale ({top['label']}) are {result.lift:.1f} times "
                    f"as likely to be loyal as those one step below ({second['label']}): "
                    f"{_pct(top['loyal_share'])} % against {_pct(second['loyal_share'])} %."),
@@ -106,6 +114,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
         })
     shares = result.segments["shares"]
     out.append({
+        "kind": "segments",
         "en": (f"Mercenaries (satisfied but not loyal) are {_pct(shares['mercenary']['share'])} % of respondents, "
                f"hostages (loyal but not satisfied) {_pct(shares['hostage']['share'])} %, loyalists "
                f"{_pct(shares['loyalist']['share'])} % and defectors {_pct(shares['defector']['share'])} %."),
@@ -119,6 +128,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
         if basic:
             basic_en, basic_zh = _list(_named(basic, labels, "en")), _list(_named(basic, labels, "zh"), zh=True)
             out.append({
+                "kind": "basic_attributes",
                 "en": (f"{basic_en}: basic expectation{'s' if len(basic) > 1 else ''} - falling short costs "
                        "much satisfaction, doing better earns little. Keep them reliable rather than spend on them."),
                 "zh": (f"{basic_zh}是基本期望：做不到会大幅降低满意度，做得更好却收效甚微。"
@@ -127,6 +137,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
         if latent:
             latent_en, latent_zh = _list(_named(latent, labels, "en")), _list(_named(latent, labels, "zh"), zh=True)
             out.append({
+                "kind": "latent_attributes",
                 "en": (f"{latent_en}: latent expectation{'s' if len(latent) > 1 else ''} - doing well lifts "
                        "satisfaction to the top box, where loyalty is; this is where to invest."),
                 "zh": (f"{latent_zh}是潜在期望：做得好能把满意度推到最高档，而忠诚正在那里产生；"
@@ -138,10 +149,12 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
             agree = sum(v["agree"] for v in judged)
             out.append({"en": f"The Kano survey and the penalty-reward analysis agree on {agree} of {len(judged)} "
                               "attributes.",
-                        "zh": f"卡诺问卷与惩罚—奖励分析在 {len(judged)} 个属性中的 {agree} 个上结论一致。"})
+                        "zh": f"卡诺问卷与惩罚—奖励分析在 {len(judged)} 个属性中的 {agree} 个上结论一致。",
+                        "kind": "kano_agreement"})
     complaints = result.complaints
     if complaints and "silent_share" in complaints:
         out.append({
+            "kind": "silent_complaints",
             "en": (f"{_pct(complaints['problem_rate'])} % had a problem in the period, but "
                    f"{_pct(complaints['silent_share'])} % of them never complained: the complaint count "
                    "under-states dissatisfaction."),
@@ -153,12 +166,13 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
             if paradox["holds"]:
                 out.append({"en": "Complainers whose problem was put right end up more satisfied than customers "
                                   "who never had a problem (the recovery paradox holds here).",
-                            "zh": "投诉得到妥善解决的客户，最终比从未遇到问题的客户更满意（服务补救悖论在此成立）。"})
+                            "zh": "投诉得到妥善解决的客户，最终比从未遇到问题的客户更满意（服务补救悖论在此成立）。",
+                            "kind": "recovery_paradox"})
             else:
                 out.append({"en": "Well-handled complainers are not clearly more satisfied than customers who never "
                                   "had a problem (no recovery paradox here): preventing problems beats fixing them.",
                             "zh": "投诉处理得好的客户，并不比从未遇到问题的客户明显更满意（此处不存在服务补救悖论）："
-                                  "预防问题胜过事后补救。"})
+                                  "预防问题胜过事后补救。", "kind": "no_recovery_paradox"})
     stages = result.stages
     if stages:
         scored = {k: v for k, v in stages.items() if v.get("trap_index") is not None}
@@ -172,18 +186,18 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
             if programme:
                 en += f" What this stage calls for: {programme}."
                 zh += f"该阶段需要：{ZH_PROGRAMMES[worst.lower()]}。"
-            out.append({"en": en, "zh": zh})
+            out.append({"kind": "deepest_stage", "en": en, "zh": zh})
     behaviour = result.behaviour
     if behaviour:
         said = behaviour["defectors_who_said_satisfied"]
         if said["share"] is not None:
             out.append({"en": f"{_pct(said['share'])} % of the customers who actually left had said they were "
                               "satisfied.",
-                        "zh": f"实际流失的客户中，有 {_pct(said['share'])}% 曾表示满意。"})
+                        "zh": f"实际流失的客户中，有 {_pct(said['share'])}% 曾表示满意。", "kind": "said_satisfied"})
         risk = behaviour["revenue_at_risk"]
         if risk["share_of_revenue"] is not None:
             out.append({"en": f"Mercenaries bring {_pct(risk['share_of_revenue'])} % of revenue: that is the revenue "
                               "at risk from satisfied customers who are not loyal.",
                         "zh": (f"唯利是图者贡献了 {_pct(risk['share_of_revenue'])}% 的收入："
-                               "这是满意却不忠诚的客户带来的风险收入。")})
+                               "这是满意却不忠诚的客户带来的风险收入。"), "kind": "revenue_at_risk"})
     return out

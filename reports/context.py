@@ -44,17 +44,16 @@ SILENT_SHARE = 0.3
 SEGMENTS = ("loyalist", "apostle", "mercenary", "hostage", "defector", "terrorist")
 STAGES = ("exploration", "formation", "stability", "decline")
 COMPLAINT_GROUPS = ("no_problem", "silent", "complained", "recovered")
-#: Where each trap finding belongs, told by a phrase of its English wording (analysis.trap_findings); the
-#: phrases avoid "customers", which employee surveys replace. Checked in order; unmatched findings are general.
-FINDING_PARTS = (
-    ("behaviour", ("actually left", "revenue at risk")),
-    ("stages", ("The trap is deepest",)),
-    ("complaints", ("had a problem in the period", "recovery paradox")),
-    ("attributes", ("basic expectation", "latent expectation", "Kano survey")),
-    ("segments", ("Mercenaries (satisfied but not loyal)",)),
-    ("curve", ("zone of", "times as likely to be loyal")),
-    ("index", ("are not loyal: they are satisfied",)),
-)
+#: The trap sub-section of each finding kind (analysis.trap_findings.FINDING_KINDS); other kinds are general.
+FINDING_PARTS = {
+    "trap_index": "index",
+    "zone": "curve", "lift": "curve",
+    "segments": "segments",
+    "basic_attributes": "attributes", "latent_attributes": "attributes", "kano_agreement": "attributes",
+    "deepest_stage": "stages",
+    "silent_complaints": "complaints", "recovery_paradox": "complaints", "no_recovery_paradox": "complaints",
+    "said_satisfied": "behaviour", "revenue_at_risk": "behaviour",
+}
 _CUT = re.compile(r"'([^']+)'\s*>=\s*([-\d.]+)")
 
 
@@ -404,7 +403,7 @@ class _Builder:
         for finding in findings:
             if not isinstance(finding, Mapping):
                 continue
-            part = finding_part(str(finding.get("en") or ""))
+            part = FINDING_PARTS.get(str(finding.get("kind")), "general")
             parts.setdefault(part, []).append(str(finding.get(self.lang) or finding.get("en")))
         return parts
 
@@ -744,14 +743,6 @@ class _Builder:
                       method=self.messages.get(f"method_{method}", method),
                       dropped=_int(missing.get("rows_dropped") or 0),
                       cells=_int(missing.get("cells_missing") or 0))
-
-
-def finding_part(sentence: str) -> str:
-    """The trap sub-section an English finding belongs to (see :data:`FINDING_PARTS`)."""
-    for part, phrases in FINDING_PARTS:
-        if any(phrase in sentence for phrase in phrases):
-            return part
-    return "general"
 
 
 def _g(value: Any) -> str:

@@ -112,7 +112,7 @@ def test_complaints_silent_dissatisfaction_and_recovery_paradox(frame):
 def test_findings_read_as_sentences_in_both_languages(frame, instrument, customers):
     result = run(frame, instrument, customers)
     texts = result.findings
-    assert len(texts) >= 8 and all(set(f) == {"en", "zh"} and f["en"] and f["zh"] for f in texts)
+    assert len(texts) >= 8 and all(set(f) == {"kind", "en", "zh"} and f["en"] and f["zh"] for f in texts)
     first = texts[0]
     pct = round(100 * result.trap_index["trap_index"])
     assert first["en"].startswith(f"{pct} % of satisfied customers") and "mostly on" in first["en"]
@@ -157,6 +157,6 @@ def test_engine_and_cli_add_trap_with_a_customer_file(tmp_path, write_model, run
     behaviour = trap["behaviour"]
     assert behaviour["n_unmatched_survey"] == 10 and behaviour["n_unmatched_file"] == 1
     assert any(w.startswith("Trap: Customer file: 10 respondent id(s)") for w in run.result["warnings"])
-    assert trap["findings"] and all({"en", "zh"} == set(f) for f in trap["findings"])
+    assert trap["findings"] and all({"kind", "en", "zh"} == set(f) for f in trap["findings"])
     no_loyalty = {**model, "outcomes": {"satisfaction": "CUSA1"}}
     assert "trap" not in run_cli(data_path, write_model(no_loyalty, "m2.yaml"), "--quiet").result

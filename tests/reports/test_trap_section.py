@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from analysis.trap_findings import FINDING_KINDS
 from instruments.registry import get_instrument
-from reports.context import build_context, finding_part
+from reports.context import FINDING_PARTS, build_context
 from reports.messages import MESSAGES
 
 
@@ -25,24 +26,32 @@ def contexts(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             for lang in ("en", "zh")}
 
 
-def test_every_finding_lands_in_the_part_it_speaks_about(result: dict[str, Any],
-                                                         contexts: dict[str, dict[str, Any]]) -> None:
-    parts = [finding_part(f["en"]) for f in result["trap"]["findings"]]
-    assert "general" not in parts, parts
+def test_every_finding_has_a_kind_and_lands_in_the_part_it_speaks_about(
+        result: dict[str, Any], contexts: dict[str, dict[str, Any]]) -> None:
+    kinds = [f["kind"] for f in result["trap"]["findings"]]
+    assert set(kinds) <= set(FINDING_KINDS)
+    parts = [FINDING_PARTS[kind] for kind in kinds]
     # The RESULT has a zone with a jump, segments, complaints, stages and a customer file: each speaks.
     assert {"index", "curve", "segments", "complaints", "stages", "behaviour"} <= set(parts)
     for lang, context in contexts.items():
         shown = [line for key in ("index", "curve", "segments", "attributes", "stages", "complaints", "behaviour")
                  if context["trap"][key] for line in context["trap"][key]["findings"]]
         assert sorted(shown) == sorted(f[lang] for f in result["trap"]["findings"])
+        assert context["trap"]["general"] == []
 
 
-def test_employee_wording_is_sorted_the_same_way() -> None:
-    # trap_findings swaps "customers" for "employees" on employee surveys; the phrases avoid that word.
-    assert finding_part("48 % of satisfied employees (95 % interval 44-52 %) are not loyal: they are satisfied, "
-                        "yet do not intend to stay.") == "index"
-    assert finding_part("The trap is deepest in the 'decline' stage: 100 % of its satisfied employees are not "
-                        "loyal.") == "stages"
+def test_every_finding_kind_has_a_place_in_the_report() -> None:
+    assert set(FINDING_KINDS) == set(FINDING_PARTS)
+
+
+def test_findings_are_placed_by_kind_not_by_wording(result: dict[str, Any]) -> None:
+    # Employee surveys reword the sentences; a reworded (or reworded-by-translation) finding keeps its place.
+    trap = dict(result["trap"])
+    trap["findings"] = [{"kind": "deepest_stage", "en": "Reworded.", "zh": "改写。"},
+                        {"kind": "something_new", "en": "New.", "zh": "新。"}]
+    context = build_context({**result, "trap": trap}, lang="zh", charts=False)
+    assert context["trap"]["stages"]["findings"] == ["改写。"]
+    assert context["trap"]["general"] == ["新。"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
