@@ -15,6 +15,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app)
     if test_config:
         app.config.update(test_config)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client address (rate limits) and https (secure cookies) as the proxies in front of us saw them
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from survey_app import cli, errors, i18n, security
     from survey_app.extensions import csrf, db, login_manager, migrate
@@ -38,6 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(respond_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+
+    from survey_app import ratelimit
+
+    ratelimit.init_app(app)  # after the blueprints: the limits are attached to their views
 
     @app.get("/")
     def index():

@@ -50,3 +50,36 @@ def load_config(app: Flask) -> None:
         LANGUAGES=["zh", "en"],
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     )
+    app.config.update(_security_settings(production))
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _security_settings(production: bool) -> dict:
+    """Cookies, rate limits and proxy trust (see SECURITY.md)."""
+    return {
+        # the "remember me" cookie gets the same protection as the session cookie
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # shared counters across gunicorn workers need Redis; one process may count in memory
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
+        or "memory://",
+        # when Redis is down, keep limiting per worker instead of failing every request
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # how many reverse proxies in front of the app set X-Forwarded-For / -Proto (0: none, trust nothing)
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
+    }
+
+
+def _count(name: str) -> int:
+    value = (os.environ.get(name) or "0").strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (how many proxies), got {value!r}")
+    return int(value)

@@ -88,7 +88,8 @@ def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app on a new database, migrated with Alembic like a real install."""
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    # rate limits off: tests post far faster than people; tests/survey_app/test_rate_limits.py turns them on
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
     yield app

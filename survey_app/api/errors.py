@@ -42,6 +42,13 @@ def _http_error(error: HTTPException) -> WerkzeugResponse:
     headers = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if error.code == 429:
+        from survey_app.ratelimit import current_retry_after
+
+        seconds = current_retry_after()
+        return error_response(429, f"too many requests from this address (at most {error.description}); "
+                                   f"try again in {seconds} seconds", headers={"Retry-After": str(seconds)},
+                              retry_after=seconds)
     return error_response(error.code or 500, error.description, headers=headers)
 
 

@@ -1,0 +1,175 @@
+"""Rate limits: sign-in per address and per account, survey pages, wrong links and wrong API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_limiter import Limiter
+from flask_migrate import upgrade
+from limits.storage import MemoryStorage, RedisStorage
+
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import User
+from survey_app.services.surveys import create_survey
+from survey_app.services.users import create_user
+
+
+@pytest.fixture
+def limited_app(tmp_path, monkeypatch) -> Iterator[Flask]:
+    """An app with the production limits on (the shared fixture turns them off); SQLite is enough here."""
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rl.db'}",
+                      "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        create_user("admin@example.com", "correct horse battery", role="admin")
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def survey_slug(limited_app, make_survey_in) -> str:
+    return make_survey_in(limited_app)
+
+
+@pytest.fixture
+def make_survey_in(tmp_path):
+    import yaml
+
+    from instruments.registry import load_instrument
+    from survey_app.models import InstrumentRecord
+    from tests.conftest import FLOW_INSTRUMENT
+
+    def _make(app: Flask, slug: str = "flow") -> str:
+        path = tmp_path / "flow.yaml"
+        path.write_text(yaml.safe_dump(FLOW_INSTRUMENT, allow_unicode=True), encoding="utf-8")
+        instrument = load_instrument(path)
+        with app.app_context():
+            db.session.add(InstrumentRecord(key=instrument.id, version=instrument.version,
+                                            definition=instrument.snapshot()))
+            create_survey(slug=slug, instrument_keys=[instrument.id])
+            db.session.commit()
+        return slug
+
+    return _make
+
+
+def from_ip(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_survey_pages_allow_an_office_behind_one_address_then_answer_429_in_both_languages(limited_app, survey_slug):
+    client = limited_app.test_client()
+    replies = [client.get(f"/s/{survey_slug}", **from_ip("10.0.0.1")).status_code for _ in range(120)]
+    assert replies == [200] * 120  # 120 page views a minute from one NAT address are fine
+    refused = client.get(f"/s/{survey_slug}", **from_ip("10.0.0.1"))
+    assert refused.status_code == 429
+    assert "请求过于频繁" in refused.text and "Too many requests" in refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "Traceback" not in refused.text
+    # another address is not affected
+    assert client.get(f"/s/{survey_slug}", **from_ip("10.0.0.2")).status_code == 200
+
+
+def test_sign_in_is_limited_per_address(limited_app):
+    client = limited_app.test_client()
+    codes = [client.post("/admin/login", data={"email": f"user{i}@example.com", "password": "wrong password"},
+                         **from_ip("10.0.1.1")).status_code for i in range(20)]
+    assert codes == [200] * 20  # the form again, with the same message for every failure
+    assert client.post("/admin/login", data={"email": "x@example.com", "password": "p"},
+                       **from_ip("10.0.1.1")).status_code == 429
+    # reading the sign-in page is not counted
+    assert client.get("/admin/login", **from_ip("10.0.1.1")).status_code == 200
+
+
+def test_sign_in_is_limited_per_account_from_many_addresses(limited_app):
+    client = limited_app.test_client()
+    for i in range(10):
+        reply = client.post("/admin/login", data={"email": "admin@example.com", "password": "wrong password"},
+                            **from_ip(f"10.0.2.{i}"))
+        assert reply.status_code == 200
+    # a botnet spreading guesses over addresses still hits the per-account limit (case and spaces do not help)
+    blocked = client.post("/admin/login", data={"email": " ADMIN@example.com", "password": "correct horse battery"},
+                          **from_ip("10.0.2.200"))
+    assert blocked.status_code == 429
+    # other accounts can still sign in from a fresh address
+    other = client.post("/admin/login", data={"email": "someone@example.com", "password": "x"},
+                        **from_ip("10.0.2.201"))
+    assert other.status_code == 200
+
+
+def test_wrong_invitation_links_are_limited_but_good_pages_are_not_counted(limited_app, survey_slug):
+    client = limited_app.test_client()
+    for _ in range(25):  # ordinary page views do not use up the wrong-link allowance
+        assert client.get(f"/s/{survey_slug}", **from_ip("10.0.3.1")).status_code == 200
+    for i in range(20):
+        assert client.get(f"/s/{survey_slug}/guess{i:040d}", **from_ip("10.0.3.1")).status_code == 404
+    assert client.get(f"/s/{survey_slug}/guess-next", **from_ip("10.0.3.1")).status_code == 429
+    assert client.get(f"/s/{survey_slug}/resume/nope", **from_ip("10.0.3.9")).status_code == 404
+
+
+def test_api_answers_429_as_json_after_too_many_wrong_tokens(limited_app, survey_slug):
+    client = limited_app.test_client()
+    headers = {"Authorization": "Bearer not-a-real-token"}
+    for _ in range(30):
+        assert client.get("/api/v1/surveys", headers=headers, **from_ip("10.0.4.1")).status_code == 401
+    reply = client.get("/api/v1/surveys", headers=headers, **from_ip("10.0.4.1"))
+    assert reply.status_code == 429 and reply.is_json
+    body = reply.get_json()
+    assert body["error"] == "Too Many Requests" and "try again in" in body["message"]
+    assert body["retry_after"] == int(reply.headers["Retry-After"]) >= 1
+
+
+def test_api_submissions_are_limited_per_address(limited_app, survey_slug):
+    from survey_app.services.api_tokens import create_api_token
+
+    with limited_app.app_context():
+        admin = db.session.scalar(sa.select(User).filter_by(email="admin@example.com"))
+        _, token = create_api_token(admin, "kiosk")
+        db.session.commit()
+    client = limited_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    codes = [client.get(f"/api/v1/surveys/{survey_slug}", headers=headers, **from_ip("10.0.5.1")).status_code
+             for _ in range(300)]
+    assert set(codes) == {200}
+    assert client.get(f"/api/v1/surveys/{survey_slug}", headers=headers,
+                      **from_ip("10.0.5.1")).status_code == 429
+    assert client.get("/api/v1/surveys", headers=headers, **from_ip("10.0.5.2")).status_code == 200
+
+
+def test_limits_off_in_the_shared_test_fixture(app, client, make_survey):
+    make_survey(slug="nolimit")
+    codes = {client.get("/s/nolimit").status_code for _ in range(130)}
+    assert codes == {200}
+    assert "limiter" not in app.extensions
+
+
+def test_counters_in_redis_when_redis_url_is_set_and_a_dead_redis_does_not_take_the_site_down(tmp_path,
+                                                                                                 monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}",
+                      "WTF_CSRF_ENABLED": False})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:1/0"
+    limiter = app.extensions["limiter"]
+    limiter = limiter if isinstance(limiter, Limiter) else next(iter(limiter))
+    assert isinstance(limiter.storage, RedisStorage)
+    with app.app_context():
+        upgrade()
+    reply = app.test_client().post("/admin/login", data={"email": "a@example.com", "password": "x"})
+    assert reply.status_code == 200  # counted in memory meanwhile
+    monkeypatch.delenv("REDIS_URL")
+    local = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    local_limiter = local.extensions["limiter"]
+    local_limiter = local_limiter if isinstance(local_limiter, Limiter) else next(iter(local_limiter))
+    assert isinstance(local_limiter.storage, MemoryStorage)
+
