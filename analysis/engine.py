@@ -13,24 +13,30 @@ or not one requested analysis could be computed - does :func:`run_analysis` rais
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 from analysis.data import PreparedData, prepare
 from analysis.drivers import key_drivers
 from analysis.efa import efa
 from analysis.errors import AnalysisError
 from analysis.groups import compare_groups
+from analysis.heatmap import NOT_STATED, heatmap
 from analysis.jsonable import to_jsonable
+from analysis.linkage import MIN_UNITS, link_units, pearson
 from analysis.measurement import construct_summary
-from analysis.model import DEFAULT_SEED, DriverSpec, ModelSpec
+from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import pls_pm
+from analysis.servqual import servqual_gaps
 from analysis.trap_analysis import trap_from_model
+from analysis.trends import wave_trends
 
 #: Above this many respondents each bootstrap resample draws ``BOOTSTRAP_SUBSAMPLE`` rows instead of all of
 #: them: bootstrap intervals shrink like 1/sqrt(n), so at 20,000 rows they are already far narrower than any
@@ -39,6 +45,29 @@ LARGE_N = 100_000
 BOOTSTRAP_SUBSAMPLE = 20_000
 #: EFA needs at least this many items in a set.
 MIN_EFA_ITEMS = 3
+#: Bootstrap resamples of each wave's key-driver analysis in ``trends.drivers_by_wave`` (at most): the per-wave
+#: intervals only need to show whether a driver's importance moved, and there is one analysis per wave.
+TREND_DRIVER_BOOTSTRAP = 100
+#: The linkage needs at least this many units that have both employee and customer answers.
+MIN_LINKED_UNITS = 3
+#: Employee and customer measure used by the linkage when none is named: the model's satisfaction outcome, else
+#: a column of this name.
+DEFAULT_LINK_MEASURE = "satisfaction"
+
+
+@dataclass
+class LinkageInput:
+    """The two files of a service-profit chain linkage and which of their columns to link."""
+
+    #: one row per employee, with the unit column and the employee measure
+    employees: pd.DataFrame
+    #: one row per customer (or per unit, already aggregated), with the unit column and the customer measure
+    customers: pd.DataFrame
+    unit: str = "unit"
+    #: columns or construct names of the model, averaged per person; None: the model's satisfaction outcome,
+    #: else the column ``satisfaction``
+    employee: Sequence[str] | None = None
+    customer: Sequence[str] | None = None
 
 Progress = Callable[[str], None]
 #: Failures that end one part of the run but not the others: unusable input for that part, and numerical
@@ -48,7 +77,9 @@ PART_ERRORS = (AnalysisError, np.linalg.LinAlgError, FloatingPointError, ZeroDiv
 
 def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
                  progress: Progress | None = None, customers: pd.DataFrame | None = None,
-                 customer_id: str = "customer_id") -> dict[str, Any]:
+                 customer_id: str = "customer_id", wave: str | None = None,
+                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                 linkage: LinkageInput | None = None) -> dict[str, Any]:
     """Run every analysis ``spec`` asks for on ``df`` and return the RESULT dict (JSON-ready).
 
     Parameters
@@ -59,12 +90,17 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     progress : called with a short message before each step (the CLI prints them on stderr).
     customers, customer_id : a customer file (:func:`analysis.clv.normalize_customers` columns) joined to the
         respondents on ``customer_id`` in the satisfaction-trap part (``trap.behaviour``).
+    wave : the column naming each response's wave (the same survey repeated): adds ``trends``.
+    min_group_size : k of the disclosure control: the ``heatmap`` hides groups of fewer than k people (and the
+        groups that would reveal them), and ``groups.suppression`` says which groups a report must not show.
+    linkage : an employee file and a customers-by-unit file: adds ``linkage`` (the service-profit chain).
 
     Returns
     -------
     dict
         ``n``, ``n_used``, ``missing``, ``warnings``, ``model``, ``items``, ``constructs`` and, as requested,
-        ``efa``, ``pls``, ``drivers``, ``nps``, ``groups``, ``trap``; NaN is ``None``.
+        ``efa``, ``pls``, ``drivers``, ``nps``, ``groups``, ``heatmap``, ``trap``, ``servqual``, ``trends``,
+        ``linkage``; NaN is ``None``.
 
     Raises
     ------
@@ -89,10 +125,73 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     # on 100k x 40 on two cores, and far faster when the cores are shared.
     with threadpool_limits(limits=1, user_api="blas"):
         say(f"Checking {len(df):,} rows against the model")
-        prepared = prepare(df, spec, by=by)
+        _check_options(df, spec, wave=wave, min_group_size=min_group_size, linkage=linkage)
+        # the wave column labels responses; without constructs it would otherwise be analysed as an item
+        prepared = prepare(_without_wave(df, wave, by), spec, by=by)
         run = _Run(spec, prepared, say)
         run.raw, run.customers, run.customer_id = df, customers, customer_id
+        run.wave, run.k, run.linkage = wave, min_group_size, linkage
         return run.result()
+
+
+def _check_options(df: pd.DataFrame, spec: ModelSpec, *, wave: str | None, min_group_size: int,
+                   linkage: LinkageInput | None) -> None:
+    """Refuse unusable options before any work, with a message naming what to fix."""
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 2:
+        raise AnalysisError(f"The minimum group size must be a whole number of at least 2, not {min_group_size!r}.")
+    if wave is not None:
+        if wave not in df.columns:
+            raise AnalysisError(f"--wave '{wave}' is not a column of the data; columns: "
+                                f"{', '.join(map(str, df.columns[:30]))}.")
+        if wave in spec.items or wave in spec.outcomes.values():
+            raise AnalysisError(f"--wave '{wave}' is also analysed by the model; name the column that says which "
+                                "wave each response belongs to.")
+        if df[wave].dropna().nunique() < 2:
+            raise AnalysisError(f"--wave '{wave}' has fewer than two waves; trends need at least two.")
+    if linkage is not None:
+        _check_linkage(linkage, spec, wave)
+
+
+def _without_wave(df: pd.DataFrame, wave: str | None, by: str | None) -> pd.DataFrame:
+    return df.drop(columns=[wave]) if wave is not None and wave != by else df
+
+
+def _measure_columns(names: Sequence[str] | None, spec: ModelSpec, frame: pd.DataFrame, what: str) -> list[str]:
+    """Columns of a linkage measure: named columns or constructs (their items), or the default measure."""
+    if names is None:
+        satisfaction = spec.outcomes.get("satisfaction")
+        candidates = [[satisfaction]] if satisfaction else []
+        candidates.append([DEFAULT_LINK_MEASURE])
+        for candidate in candidates:
+            columns = _expand(candidate, spec)
+            if all(c in frame.columns for c in columns):
+                return columns
+        raise AnalysisError(f"The {what} file has no column '{DEFAULT_LINK_MEASURE}'"
+                            + (f" nor the items of the model's satisfaction outcome '{satisfaction}'"
+                               if satisfaction else "")
+                            + f"; name the {what} measure (--{what}-measure).")
+    columns = _expand(list(names), spec)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisError(f"The {what} file has no column(s) {', '.join(map(repr, missing))}; its columns: "
+                            f"{', '.join(map(str, frame.columns[:30]))}.")
+    return columns
+
+
+def _expand(names: Sequence[str], spec: ModelSpec) -> list[str]:
+    return list(dict.fromkeys(c for name in names for c in spec.constructs.get(name, [name])))
+
+
+def _check_linkage(linkage: LinkageInput, spec: ModelSpec, wave: str | None) -> None:
+    for what, frame in (("employee", linkage.employees), ("customer", linkage.customers)):
+        if linkage.unit not in frame.columns:
+            raise AnalysisError(f"The {what} file has no unit column '{linkage.unit}' (--unit); its columns: "
+                                f"{', '.join(map(str, frame.columns[:30]))}.")
+        _measure_columns(linkage.employee if what == "employee" else linkage.customer, spec, frame, what)
+    linked = set(linkage.employees[linkage.unit].dropna()) & set(linkage.customers[linkage.unit].dropna())
+    if len(linked) < MIN_LINKED_UNITS:
+        raise AnalysisError(f"Only {len(linked)} unit(s) appear in both the employee and the customer file "
+                            f"(column '{linkage.unit}'); the linkage needs at least {MIN_LINKED_UNITS}.")
 
 
 class _Run:
@@ -111,6 +210,9 @@ class _Run:
         self.raw: pd.DataFrame | None = None
         self.customers: pd.DataFrame | None = None
         self.customer_id = "customer_id"
+        self.wave: str | None = None
+        self.k = DEFAULT_MIN_GROUP_SIZE
+        self.linkage: LinkageInput | None = None
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
@@ -170,8 +272,15 @@ class _Run:
             out["nps"] = self._nps(self.data.index)
         if prepared.by is not None:
             out["groups"] = self._groups()
+            out["heatmap"] = self._heatmap()
         if "satisfaction" in spec.outcomes and "loyalty" in spec.outcomes:
             out["trap"] = self._trap()
+        if spec.servqual:
+            out["servqual"] = self._servqual()
+        if self.wave is not None:
+            out["trends"] = self._trends()
+        if self.linkage is not None:
+            out["linkage"] = self._linkage()
         if self.failures and not self.succeeded:
             raise AnalysisError("No analysis could be computed. " + " ".join(self.failures))
         return to_jsonable(out)
@@ -408,7 +517,8 @@ class _Run:
                 tests[column] = self.fail(f"Groups ({column})", error)
                 continue
             tests[column] = self.collect(f"Groups ({column})", result)
-        return {"by": by, "levels": [str(level) for level in levels], "summary": summary, "tests": tests}
+        return {"by": by, "levels": [str(level) for level in levels], "summary": summary, "tests": tests,
+                "suppression": self._group_suppression(self.data[by].map(lambda v: None if pd.isna(v) else str(v)))}
 
     def _indices(self, item_means: pd.Series) -> dict[str, float | None]:
         """Equal-weight 0-100 index per construct: the mean over items of 100 (mean - min) / (max - min)."""
@@ -421,6 +531,231 @@ class _Run:
                      for item in items for low, high in [self.prepared.scales[item]]]
             out[name] = float(np.mean(parts))
         return out
+
+
+    # -- heatmap -----------------------------------------------------------------------------------
+    def _heatmap(self) -> dict[str, Any]:
+        by = self.prepared.by
+        levels = [str(level) for level in _sorted_levels(self.data[by].dropna().unique())]
+        facets: dict[str, list[str]] | list[str] = dict(self.spec.constructs) or list(self.prepared.items)
+        columns = list(dict.fromkeys(c for items in (facets.values() if isinstance(facets, dict) else [facets])
+                                     for c in items))
+        # the same text labels as ``groups``; suppression keys on them
+        labels = self.data[by].map(lambda value: None if pd.isna(value) else str(value))
+        self.say(f"Heatmap by '{by}': {len(levels)} groups, minimum group size {self.k}")
+        try:
+            result = heatmap(self.data[columns].assign(**{by: labels}), by=by, columns=facets, k=self.k)
+        except PART_ERRORS as error:
+            return self.fail("Heatmap", error, by=by, k=self.k)
+        position = {level: i for i, level in enumerate(levels)}
+        cells = result.cells.sort_values("group", key=lambda group: group.map(position), kind="stable")
+        return self.collect("Heatmap", {
+            "by": by, "k": result.k, "alpha": result.alpha, "groups": levels,
+            "facets": list(result.organisation.index),
+            "facet_kind": "construct" if self.spec.constructs else "item",
+            "cells": cells.to_dict(orient="records"), "organisation": result.organisation,
+            "estimator": result.estimator, "warnings": result.warnings,
+        })
+
+    def _group_suppression(self, labels: pd.Series) -> dict[str, Any]:
+        """Which groups a report may show at the run's minimum group size (respondents without a group count)."""
+        counts = {str(level): int(n) for level, n in labels.value_counts(sort=False).items()}
+        not_stated = int(labels.isna().sum())
+        if not_stated:
+            counts[NOT_STATED] = not_stated
+        suppression = suppress_groups(counts, k=self.k)
+        hidden = {level: reason for level, reason in suppression.hidden.items() if level != NOT_STATED}
+        return {"k": self.k, "shown": [level for level in suppression.shown if level != NOT_STATED],
+                "hidden": hidden, "total_shown": suppression.total_shown}
+
+    # -- SERVQUAL ----------------------------------------------------------------------------------
+    def _servqual(self) -> dict[str, Any]:
+        config = self.spec.servqual
+        pairs = config.get("pairs", []) if isinstance(config, dict) else config
+        weights = config.get("weights") if isinstance(config, dict) else None
+        columns = list(dict.fromkeys(pair[key] for pair in pairs
+                                     for key in ("expectation", "perception", "adequate", "desired")
+                                     if pair.get(key)))
+        self.say(f"SERVQUAL gaps: {len(pairs)} attributes")
+        missing = [c for c in columns if c not in self.raw.columns]
+        if missing:
+            return self.fail("SERVQUAL", AnalysisError(
+                f"the SERVQUAL column(s) {', '.join(map(repr, missing))} are not in the data."))
+        # expectations are no construct items, so they come from the table as read (same respondents, codes)
+        frame = self.raw.loc[self.data.index, columns].apply(pd.to_numeric, errors="coerce")
+        codes = [code for code in self.spec.missing.codes if not isinstance(code, str)]
+        frame = frame.mask(frame.isin(codes)) if codes else frame
+        try:
+            result = servqual_gaps(frame, pairs, weights=weights)
+        except PART_ERRORS as error:
+            return self.fail("SERVQUAL", error)
+        return self.collect("SERVQUAL", result)
+
+    # -- waves and trends ----------------------------------------------------------------------------
+    def _trends(self) -> dict[str, Any]:
+        wave, spec = self.wave, self.spec
+        data = self.data
+        if self.prepared.missing["rows_dropped"]:
+            # Listwise deletion would drop a whole wave that did not ask some item; trends compare waves on what
+            # each asked, so they use every respondent's answers (pairwise).
+            pairwise = replace(spec, missing=MissingSpec(codes=list(spec.missing.codes), method="pairwise"))
+            data = prepare(_without_wave(self.raw, wave, None), pairwise).data
+        labels = self.raw.loc[data.index, wave].map(lambda value: None if pd.isna(value) else str(value))
+        measures: dict[str, list[str]] | list[str] = dict(spec.constructs) or list(self.prepared.items)
+        try:
+            recommend = self._recommend_column() if spec.recommend else None
+        except AnalysisError:
+            recommend = None
+        self.say(f"Trends over '{wave}': {labels.nunique()} waves")
+        frame = data[self.prepared.columns].assign(**{wave: labels})
+        try:
+            result = wave_trends(frame, wave=wave, measures=measures, nps_column=recommend)
+        except PART_ERRORS as error:
+            return self.fail("Trends", error, wave=wave)
+        levels = result.levels.copy()
+        for column, source in (("index", "mean"), ("index_ci_low", "ci_low"), ("index_ci_high", "ci_high")):
+            levels[column] = [self._to_index(measure, value)
+                              for measure, value in zip(levels["measure"], levels[source], strict=True)]
+        answered = data[self.prepared.columns].notna().groupby(labels).sum()
+        items_not_comparable = {
+            column: [w for w in result.waves if w in answered.index and answered.loc[w, column] == 0]
+            for column in self.prepared.columns}
+        out = self.collect("Trends", {
+            "wave": wave, "waves": result.waves,
+            "n": {w: int((labels == w).sum()) for w in result.waves},
+            "levels": levels.to_dict(orient="records"), "changes": result.changes.to_dict(orient="records"),
+            "nps": None if result.nps is None else result.nps.to_dict(orient="records"),
+            "nps_column": recommend, "not_comparable": result.not_comparable,
+            "items_not_comparable": {c: w for c, w in items_not_comparable.items() if w},
+            "confidence": result.confidence, "warnings": result.warnings,
+        })
+        out["drivers_by_wave"] = self._drivers_by_wave(data, labels, result.waves) if spec.drivers else None
+        return out
+
+    def _to_index(self, measure: str, value: float) -> float | None:
+        scale = self._scale_of(measure)
+        if scale is None or value is None or not np.isfinite(value):
+            return None
+        low, high = scale
+        return float(100 * (value - low) / (high - low))
+
+    def _drivers_by_wave(self, data: pd.DataFrame, labels: pd.Series, waves: list[str]) -> dict[str, Any]:
+        """The model's first key-driver analysis in each wave, with modest-bootstrap intervals."""
+        driver = self.spec.drivers[0]
+        part = f"Trends (drivers of {driver.outcome})"
+        names = [driver.outcome, *driver.predictors]
+        table = pd.DataFrame({name: data[self.spec.constructs[name]].mean(axis=1) if name in self.spec.constructs
+                              else data[name] for name in names}, index=data.index)
+        boot = min(driver.bootstrap, TREND_DRIVER_BOOTSTRAP)
+        rows: list[dict[str, Any]] = []
+        per_wave: dict[str, Any] = {}
+        for w in waves:
+            frame = table[(labels == w).to_numpy()].dropna()
+            subsample = BOOTSTRAP_SUBSAMPLE if len(frame) > LARGE_N else None
+            self.say(f"{part}: wave {w}, {len(frame):,} respondents, {boot} bootstrap resamples")
+            try:
+                result = key_drivers(frame, outcome=driver.outcome, predictors=list(driver.predictors),
+                                     bootstrap=boot, seed=driver.seed, bootstrap_subsample=subsample)
+            except PART_ERRORS as error:
+                per_wave[w] = self.fail(f"{part}, wave {w}", error, n=len(frame))
+                continue
+            self.warnings.extend(f"{part}, wave {w}: {note}" for note in result.warnings)
+            per_wave[w] = {"n": result.n, "r2": result.ols.r2, "warnings": result.warnings}
+            for predictor in driver.predictors:
+                low, high = (result.shapley_ci.get(predictor) or [None, None])[:2]
+                rows.append({"wave": w, "predictor": predictor, "importance": result.shapley[predictor],
+                             "ci_low": low, "ci_high": high})
+        return to_jsonable({"outcome": driver.outcome, "predictors": list(driver.predictors),
+                            "measure": "shapley", "bootstrap": boot, "seed": driver.seed,
+                            "waves": per_wave, "rows": rows})
+
+    # -- service-profit chain linkage --------------------------------------------------------------
+    def _linkage(self) -> dict[str, Any]:
+        request, spec = self.linkage, self.spec
+        employee = _measure_columns(request.employee, spec, request.employees, "employee")
+        customer = _measure_columns(request.customer, spec, request.customers, "customer")
+        employees = self._clean(request.employees, employee)
+        customers = self._clean(request.customers, customer)
+        options = self._options(employee)
+        self.say(f"Linkage: employees and customers by '{request.unit}'")
+        context = {"unit": request.unit, "employee_measure": employee, "customer_measure": customer}
+        try:
+            result = link_units(employees, customers, unit=request.unit, employee=employee, customer=customer,
+                                options=options)
+        except PART_ERRORS as error:
+            return self.fail("Linkage", error, **context)
+        out = self.collect("Linkage", result)
+        out.update(context, options=options, wave=None, same_wave=out["correlation"], next_wave=None)
+        wave = self.wave
+        if wave is not None and wave in request.employees.columns and wave in request.customers.columns:
+            out["wave"] = wave
+            out["same_wave"], out["next_wave"] = self._wave_links(request, employees, customers, employee,
+                                                                  customer, out)
+        return out
+
+    def _wave_links(self, request: LinkageInput, employees: pd.DataFrame, customers: pd.DataFrame,
+                    employee: list[str], customer: list[str], out: dict[str, Any]) -> tuple[Any, Any]:
+        """Correlations of unit means in the same wave, and of employees in wave t with customers in wave t+1."""
+        unit, wave = request.unit, self.wave
+
+        def unit_wave_means(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+            keys = [frame[unit], frame[wave].map(lambda value: None if pd.isna(value) else str(value))]
+            return frame[columns].mean(axis=1).groupby(keys).mean()
+
+        es, cs = unit_wave_means(employees, employee), unit_wave_means(customers, customer)
+        waves = _sorted_levels(pd.unique(pd.concat([employees[wave], customers[wave]]).dropna()))
+        waves = [str(w) for w in waves]
+        same = pd.concat({"employee": es, "customer": cs}, axis=1).dropna()
+        following = dict(zip(waves, waves[1:], strict=False))
+        shifted = es.rename(index=following, level=1)[es.index.get_level_values(1).isin(list(following))]
+        later = pd.concat({"employee": shifted, "customer": cs}, axis=1).dropna()
+        results = []
+        for name, pairs in (("same wave", same), ("next wave", later)):
+            try:
+                correlation = to_jsonable(pearson(pairs["employee"], pairs["customer"]))
+            except PART_ERRORS as error:
+                self._note("Linkage", out, f"No {name} correlation: {error}")
+                results.append({"error": str(error), "pairs": len(pairs)})
+                continue
+            correlation["pairs"] = len(pairs)
+            correlation["units"] = int(pairs.index.get_level_values(0).nunique())
+            if correlation["units"] < MIN_UNITS:
+                self._note("Linkage", out, f"The {name} correlation rests on {correlation['units']} units "
+                                           f"(fewer than {MIN_UNITS}); it is very uncertain.")
+            results.append(correlation)
+        if len(waves) > 1 and "error" not in results[0]:
+            self._note("Linkage", out, "With waves, each unit contributes one pair per wave; pairs of the same "
+                                       "unit are not independent, so the intervals are somewhat too narrow.")
+        return results[0], results[1]
+
+    def _clean(self, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Numeric answers of a linkage file: missing codes as NaN, reverse-keyed items recoded."""
+        values = frame[columns].apply(pd.to_numeric, errors="coerce").astype(float)
+        codes = [code for code in self.spec.missing.codes if not isinstance(code, str)]
+        if codes:
+            values = values.mask(values.isin(codes))
+        for column in columns:
+            scale = self._column_scale(column)
+            if column in self.spec.reverse and scale is not None:
+                values[column] = scale[0] + scale[1] - values[column]
+        extra = [c for c in frame.columns if c not in columns]
+        return pd.concat([frame[extra], values], axis=1)
+
+    def _column_scale(self, column: str) -> tuple[float, float] | None:
+        if column in self.prepared.scales:
+            return self.prepared.scales[column]
+        owner = next((name for name, items in self.spec.constructs.items() if column in items), None)
+        scale = self.spec.scales.get(owner) if owner else None
+        scale = scale or self.spec.scale_of(column)
+        return scale.as_tuple() if scale is not None else None
+
+    def _options(self, columns: list[str]) -> int | None:
+        """Number of answer points of the employee measure's common scale (for r_wg), if it has one."""
+        scales = {self._column_scale(c) for c in columns}
+        if len(scales) != 1 or None in scales:
+            return None
+        low, high = scales.pop()
+        return int(high - low) + 1 if float(low).is_integer() and float(high).is_integer() else None
 
 
 def _without(result: Any, *names: str) -> dict[str, Any]:

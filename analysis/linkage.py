@@ -211,7 +211,11 @@ def random_intercept_model(y: pd.Series, x: pd.Series, groups: pd.Series, *, con
     for method in ("bfgs", "lbfgs", "powell"):
         with pywarnings.catch_warnings(record=True) as caught:
             pywarnings.simplefilter("always")
-            fit = model.fit(reml=True, method=method)
+            try:
+                fit = model.fit(reml=True, method=method)
+            except (np.linalg.LinAlgError, ValueError):
+                # a singular Hessian when the predictor leaves no unit variance: let the next optimiser try
+                continue
             # a degenerate fit shows as an infinite likelihood or standard errors that cannot be computed
             usable = (fit.converged and np.isfinite(fit.llf) and np.all(np.isfinite(fit.fe_params))
                       and np.all(np.isfinite(fit.bse_fe)))
