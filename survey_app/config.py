@@ -51,6 +51,10 @@ def load_config(app: Flask) -> None:
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     )
     app.config.update(_security_settings(production))
+    if production:
+        # FLASK_DEBUG=1 left in a server's environment must not bring debug pages (or propagated tracebacks)
+        app.config["DEBUG"] = False
+        app.config["PROPAGATE_EXCEPTIONS"] = False
 
 
 def _flag(name: str, default: bool) -> bool:
