@@ -54,7 +54,9 @@ def test_cookies_are_secure_httponly_and_samesite_in_production(production):
         assert app.config[f"{prefix}_SAMESITE"] == "Lax"
     client = app.test_client()
     page = client.get("/admin/login", base_url="https://survey.example.com")
-    signed_in = client.post("/admin/login", base_url="https://survey.example.com", data={
+    # over https Flask-WTF also checks that the form came from this site (Referer), as browsers send it
+    signed_in = client.post("/admin/login", base_url="https://survey.example.com",
+                            headers={"Referer": "https://survey.example.com/admin/login"}, data={
         "csrf_token": csrf_token(page.text), "email": "admin@example.com", "password": PASSWORD})
     assert signed_in.status_code == 302
     cookies = page.headers.getlist("Set-Cookie") + signed_in.headers.getlist("Set-Cookie")
