@@ -26,6 +26,7 @@ from typing import Any
 from reports import charts
 from reports.errors import ReportError
 from reports.messages import LANGUAGES, MESSAGES
+from reports.warnings_zh import translate as warning_zh
 
 #: Respondents below which the summary warns that small differences are not reliable.
 SMALL_N = 100
@@ -723,7 +724,13 @@ class _Builder:
                                         enumerate(names[:-1])]}
                              for i, a in enumerate(names) if i > 0]}
         return {"intro": self.t("measurement_intro"), "constructs": rows, "htmt": htmt, "efa": self.efa(),
-                "data": self.data_line(), "warnings": list(self.result.get("warnings") or [])}
+                "data": self.data_line(), "warnings": self.warnings(self.result.get("warnings") or [])}
+
+    def warnings(self, sentences: Sequence[str]) -> list[str]:
+        """The analysis's warnings (English sentences) in the report's language."""
+        if self.lang == "zh":
+            return [warning_zh(sentence) for sentence in sentences]
+        return [str(sentence) for sentence in sentences]
 
     def efa(self) -> str | None:
         efa = _ok((self.result.get("efa") or {}).get("all_items"))
