@@ -27,6 +27,9 @@ TRAP_KEYS = ("stage", "bonds", "problem", "complained", "justice", "kano_items",
              "population", "labels")
 TRAP_POPULATIONS = ("customers", "employees")
 JUSTICE_KEYS = ("outcome", "procedure", "interaction")
+#: Keys of the ``servqual:`` block (when it is a mapping) and of each of its pairs.
+SERVQUAL_KEYS = ("pairs", "weights")
+SERVQUAL_PAIR_KEYS = ("attribute", "dimension", "expectation", "perception", "adequate", "desired")
 MISSING_METHODS = ("listwise", "pairwise", "mean")
 PLS_SCHEMES = ("path", "centroid", "factorial")
 #: The rotations and extraction methods of :func:`analysis.efa.efa` (kept in step by a test).
@@ -382,7 +385,7 @@ class _Parser:
             spec.drivers = [DriverSpec(outcome=t, predictors=list(s)) for t, s in spec.paths.items()]
             spec.drivers_from_paths = bool(spec.drivers)
         spec.kano = self.passthrough(present.get("kano"), "kano")
-        spec.servqual = self.passthrough(present.get("servqual"), "servqual")
+        spec.servqual = self.servqual(present.get("servqual"))
         spec.trap = self.trap(present.get("trap", {}))
         return spec
 
@@ -544,6 +547,42 @@ class _Parser:
         if "seed" in value:
             spec.seed = self.integer(value["seed"], "efa.seed", minimum=0)
         return spec
+
+    def servqual(self, value: Any) -> Any:
+        """SERVQUAL pairs: a list of pairs, or ``{pairs: [...], weights: {dimension: weight}}``."""
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            self.keys(value, "servqual", SERVQUAL_KEYS)
+            pairs = value.get("pairs")
+            key = "servqual.pairs"
+        else:
+            pairs, key = value, "servqual"
+        if not isinstance(pairs, (list, tuple)):
+            raise self.fail(f"'{key}' must be a list of pairs ({{attribute, dimension, expectation, "
+                            f"perception}}), not {_type_name(pairs)}.")
+        checked = []
+        for i, pair in enumerate(pairs):
+            where = f"{key}[{i}]"
+            pair = self.mapping(pair, where)
+            self.keys(pair, where, SERVQUAL_PAIR_KEYS)
+            # the analysis names an attribute without ``attribute`` by its perception column
+            entry: dict[str, Any] = {name: None if pair[name] is None else self.name(pair[name], f"{where}.{name}")
+                                     for name in SERVQUAL_PAIR_KEYS if name in pair}
+            if not entry.get("perception"):
+                raise self.fail(f"'{where}' needs a 'perception' column.")
+            if bool(entry.get("adequate")) != bool(entry.get("desired")):
+                raise self.fail(f"'{where}' needs both 'adequate' and 'desired' (the zone of tolerance), or neither.")
+            if not entry.get("expectation") and not entry.get("desired"):
+                raise self.fail(f"'{where}' needs an 'expectation' column (or 'adequate' and 'desired').")
+            checked.append(entry)
+        if not isinstance(value, Mapping):
+            return checked
+        out: dict[str, Any] = {"pairs": checked}
+        if value.get("weights") is not None:
+            weights = self.mapping(value["weights"], "servqual.weights")
+            out["weights"] = {str(k): self.number(v, f"servqual.weights.{k}") for k, v in weights.items()}
+        return out
 
     def passthrough(self, value: Any, key: str) -> Any:
         # Kept for the Kano and SERVQUAL analyses (separate modules); only the container type is checked here.

@@ -98,7 +98,7 @@ def servqual_gaps(df: pd.DataFrame, pairs: Sequence[Mapping[str, str | None]], *
     warnings: list[str] = []
     gaps, msa, mss, rows = {}, {}, {}, []
     for pair in pairs:
-        attribute = str(pair.get("attribute"))
+        attribute = str(pair.get("attribute") or pair.get("perception"))
         dimension = pair.get("dimension") or _NO_DIMENSION
         perception_col = pair.get("perception")
         if not perception_col:

@@ -244,3 +244,22 @@ def test_linkage_input_errors() -> None:
     two = customers[customers["unit"].isin(["u1", "u2"])]
     with pytest.raises(AnalysisError, match="at least 3"):
         run_analysis(employees, spec, linkage=LinkageInput(employees, two, employee=["esat"], customer=["csat"]))
+
+
+def test_servqual_model_key_is_checked() -> None:
+    with pytest.raises(AnalysisError, match=r"servqual.pairs\[0\]' needs both 'adequate' and 'desired'"):
+        ModelSpec.from_dict({"servqual": {"pairs": [{"attribute": "a", "perception": "P1", "adequate": "A1"}]}})
+    with pytest.raises(AnalysisError, match="unknown key"):
+        ModelSpec.from_dict({"servqual": {"pairs": [], "weight": {"R": 1}}})
+    spec = ModelSpec.from_dict({"servqual": {"pairs": [{"attribute": "a", "perception": "P1", "adequate": "A1",
+                                                        "desired": "D1"}], "weights": {"R": 2}}})
+    assert spec.servqual["weights"] == {"R": 2.0}
+
+
+def test_servqual_zone_of_tolerance_through_the_engine() -> None:
+    frame = pd.DataFrame({"A1": [4, 5, 4, 5], "D1": [6, 7, 6, 7], "P1": [5, 7, 3, 6]})
+    pairs = [{"attribute": "a", "dimension": "R", "adequate": "A1", "desired": "D1", "perception": "P1"}]
+    result = run_analysis(frame, spec_of(constructs={"R": ["P1"]}, servqual=pairs))
+    item = result["servqual"]["items"]["a"]
+    # by hand: perception 5.25, adequate 4.5, desired 6.5 -> MSA 0.75, MSS -1.25, within the zone
+    assert item["msa"] == pytest.approx(0.75) and item["mss"] == pytest.approx(-1.25) and item["zone"] == "within"
