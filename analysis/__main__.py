@@ -1,7 +1,9 @@
 """Command line of the analysis engine.
 
     python -m analysis DATA --model MODEL.yaml --out RESULT.json [--by COLUMN] [--pdf REPORT.pdf] [--quiet]
-                       [--customers FILE [--customer-id COLUMN]]
+                       [--customers FILE [--customer-id COLUMN]] [--wave COLUMN] [--min-group-size K]
+                       [--employees FILE --customers-by-unit FILE [--unit COLUMN]
+                        [--employee-measure NAMES] [--customer-measure NAMES]]
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: ...`` on stderr, never a traceback); 1 an
 internal failure (a bug: please report it; ``MANYI_DEBUG=1`` shows the traceback); 130 interrupted.
@@ -21,8 +23,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE
 from analysis.data import read_table
-from analysis.engine import run_analysis
+from analysis.engine import LinkageInput, run_analysis
 from analysis.errors import AnalysisError
 from analysis.model import load_model
 
@@ -48,8 +51,42 @@ def build_parser() -> argparse.ArgumentParser:
                              "joined to the respondents in the satisfaction-trap analysis")
     parser.add_argument("--customer-id", metavar="COLUMN", default="customer_id",
                         help="the respondents' customer id column for --customers (default: customer_id)")
+    parser.add_argument("--wave", metavar="COLUMN",
+                        help="the column naming each response's wave (the same survey repeated): adds trends")
+    parser.add_argument("--min-group-size", metavar="K", type=_group_size, default=DEFAULT_MIN_GROUP_SIZE,
+                        help="groups of fewer than K respondents (and groups that would reveal them) are hidden "
+                             f"in the heatmap and marked in groups.suppression (default: {DEFAULT_MIN_GROUP_SIZE})")
+    parser.add_argument("--employees", metavar="FILE",
+                        help="employee answers with a unit column, for the service-profit chain linkage "
+                             "(with --customers-by-unit)")
+    parser.add_argument("--customers-by-unit", metavar="FILE",
+                        help="customer answers (one row per customer or per unit) with the same unit column")
+    parser.add_argument("--unit", metavar="COLUMN", default="unit",
+                        help="the unit column of both linkage files (default: unit)")
+    parser.add_argument("--employee-measure", metavar="NAMES", type=_names,
+                        help="employee columns or model constructs to link, comma-separated (default: the "
+                             "model's satisfaction outcome, else the column 'satisfaction')")
+    parser.add_argument("--customer-measure", metavar="NAMES", type=_names,
+                        help="customer columns or model constructs to link, comma-separated (same default)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
+
+
+def _group_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, not {value}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one column")
+    return names
 
 
 class StderrProgress:
@@ -68,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     progress = None if args.quiet else StderrProgress()
     try:
+        if bool(args.employees) != bool(args.customers_by_unit):
+            raise AnalysisError("--employees and --customers-by-unit go together: give both files.")
+        if (args.employee_measure or args.customer_measure) and not args.employees:
+            raise AnalysisError("--employee-measure and --customer-measure need --employees and "
+                                "--customers-by-unit.")
         render = _pdf_renderer() if args.pdf else None
         out = Path(args.out)
         _check_writable(out, "--out", args.data, args.model)
@@ -78,8 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress(f"Reading {args.data}")
         frame = read_table(args.data)
         customers = read_table(args.customers) if args.customers else None
+        linkage = None
+        if args.employees:
+            linkage = LinkageInput(employees=_read(args.employees, "--employees"),
+                                   customers=_read(args.customers_by_unit, "--customers-by-unit"), unit=args.unit,
+                                   employee=args.employee_measure, customer=args.customer_measure)
         result = run_analysis(frame, spec, by=args.by, progress=progress, customers=customers,
-                              customer_id=args.customer_id)
+                              customer_id=args.customer_id, wave=args.wave, min_group_size=args.min_group_size,
+                              linkage=linkage)
         _write_json(result, out)
         if render is not None:
             if progress:
@@ -101,6 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               "with MANYI_DEBUG=1 for the traceback", file=sys.stderr)
         return 1
     return 0
+
+
+def _read(path: str, option: str) -> Any:
+    """A side file of the run, its errors naming the option that gave it."""
+    try:
+        return read_table(path)
+    except AnalysisError as error:
+        raise AnalysisError(f"{option}: {error}") from None
 
 
 def _one_line(error: BaseException) -> str:
