@@ -1,0 +1,260 @@
+"""Every console and API route against every kind of caller: anonymous, wrong role, another owner's survey.
+
+The route list comes from ``app.url_map``: a new route without an entry in :data:`CASES` or :data:`PUBLIC`
+fails :func:`test_every_route_has_an_access_case`, so whoever adds a route also says who may use it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Invitation, Survey, Unit, User
+from survey_app.services.accounts import share_survey
+from survey_app.services.api_tokens import create_api_token
+from survey_app.services.responses import save_page, start_response, submit
+from survey_app.services.surveys import instrument_of
+from survey_app.services.tokens import new_token
+from survey_app.services.users import create_user
+
+PASSWORD = "correct horse battery"
+SLUG = "secret-survey"
+#: appears in the survey's title, unit names and answers: no refused reply may contain it
+MARK = "SECRETMARK"
+
+#: routes anybody may call: the respondent's pages, sign-in, the API description, static files
+PUBLIC = {"static", "index", "healthz", "respond.respond", "respond.resume", "respond.thanks", "admin.login",
+          "api.openapi"}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    #: login: any signed-in account; survey: accounts that may see the survey; creator: its creator or an admin;
+    #: admin: administrators only; token / token_survey: the same for the API
+    kind: str
+    data: dict | None = None
+    #: a CSV file to upload as the form's ``file``
+    upload: str | None = None
+
+
+CASES: dict[str, Case] = {
+    "admin.logout": Case("POST", "/admin/logout", "login"),
+    "admin.surveys": Case("GET", "/admin/", "login"),
+    "admin.new_survey": Case("GET", "/admin/surveys/new", "login"),
+    "admin.survey": Case("GET", f"/admin/surveys/{SLUG}", "survey"),
+    "admin.dashboard": Case("GET", f"/admin/surveys/{SLUG}/dashboard.json", "survey"),
+    "admin.change_status": Case("POST", f"/admin/surveys/{SLUG}/status/close", "survey"),
+    "admin.upload_units": Case("POST", f"/admin/surveys/{SLUG}/units", "survey", upload="unit,name\nhq,HQ\n"),
+    "admin.upload_invitations": Case("POST", f"/admin/surveys/{SLUG}/invitations", "survey",
+                                     upload="ref,unit\nperson@example.com,north\n"),
+    "admin.export": Case("GET", f"/admin/surveys/{SLUG}/export.csv", "survey"),
+    "admin.report": Case("GET", f"/admin/surveys/{SLUG}/report.html?unit=north", "survey"),
+    "admin.next_wave": Case("POST", f"/admin/surveys/{SLUG}/next-wave", "survey", {"slug": "stolen-wave"}),
+    "admin.reminders": Case("GET", f"/admin/surveys/{SLUG}/reminders.csv", "survey"),
+    "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
+    "admin.accounts": Case("GET", "/admin/accounts", "admin"),
+    "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),
+    "api.list_surveys": Case("GET", "/api/v1/surveys", "token"),
+    "api.get_survey": Case("GET", f"/api/v1/surveys/{SLUG}", "token_survey"),
+    "api.get_results": Case("GET", f"/api/v1/surveys/{SLUG}/results", "token_survey"),
+    "api.post_response": Case("POST", f"/api/v1/surveys/{SLUG}/responses", "token_survey",
+                              {"answers": {"SAT": 8, "PROBLEM": 0, "BRANCH": "north", "NPS": 9}}),
+}
+
+
+@pytest.fixture
+def world(app, make_survey):
+    """A survey made by one manager, shared with an HR account; a stranger manager; an admin; tokens for all."""
+    app.config["WTF_CSRF_ENABLED"] = False  # the access checks alone are under test here (CSRF has its own)
+    make_survey(slug=SLUG, title={"zh": f"{MARK} 调查", "en": f"{MARK} survey"})
+    with app.app_context():
+        users = {role: create_user(f"{role}@example.com", PASSWORD, role=r)[0]
+                 for role, r in (("admin", "admin"), ("owner", "manager"), ("shared", "hr"),
+                                 ("stranger", "manager"))}
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        survey.created_by_id = users["owner"].id
+        share_survey(survey, users["owner"])
+        share_survey(survey, users["shared"])
+        for unit in survey.units:  # made from the unit question's options
+            unit.name = f"{MARK} {unit.code}"
+        db.session.flush()
+        instrument = instrument_of(survey)
+        for i in range(12):
+            response, _ = start_response(survey, submission_key=f"k{i}", language="en")
+            save_page(response, survey, instrument, 0, {"SAT": 7 + i % 3, "PROBLEM": 0}, language="en")
+            save_page(response, survey, instrument, 1, {"BRANCH": "north" if i < 6 else "south"}, language="en")
+            save_page(response, survey, instrument, 2, {"NPS": 8 + i % 3, "COMMENT": f"{MARK} comment {i}"},
+                      language="en")
+            submit(response, survey, None)
+        tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
+        ids = {role: user.id for role, user in users.items()}
+        db.session.commit()
+    return {"tokens": tokens, "ids": ids}
+
+
+def call(client, case: Case, world, token: str | None = None):
+    path = case.path.format(owner_id=world["ids"]["owner"])
+    if case.kind.startswith("token"):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if case.method == "POST":
+            headers["Idempotency-Key"] = new_token()
+            return client.post(path, json=case.data, headers=headers)
+        return client.get(path, headers=headers)
+    if case.method == "GET":
+        return client.get(path)
+    if case.upload is not None:
+        return client.post(path, data={"file": (io.BytesIO(case.upload.encode()), "upload.csv")},
+                           content_type="multipart/form-data")
+    return client.post(path, data=case.data or {})
+
+
+def sign_in(client, who: str):
+    reply = client.post("/admin/login", data={"email": f"{who}@example.com", "password": PASSWORD})
+    assert reply.status_code == 302, f"{who} could not sign in"
+
+
+def state(app) -> dict:
+    """What a refused request must not have changed."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        return {
+            "status": survey.status,
+            "units": db.session.scalar(sa.select(sa.func.count(Unit.id))),
+            "invitations": db.session.scalar(sa.select(sa.func.count(Invitation.id))),
+            "surveys": db.session.scalar(sa.select(sa.func.count(Survey.id))),
+            "active": db.session.scalars(sa.select(User.active).order_by(User.id)).all(),
+        }
+
+
+def test_every_route_has_an_access_case(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - PUBLIC - set(CASES))
+    assert not missing, f"routes without an access case in {__file__}: {missing}"
+    stale = sorted(set(CASES) - endpoints)
+    assert not stale, f"access cases for routes that no longer exist: {stale}"
+    # each case's path really reaches its endpoint with its method
+    adapter = app.url_map.bind("localhost")
+    for endpoint, case in CASES.items():
+        matched, _ = adapter.match(case.path.split("?")[0].format(owner_id=1), method=case.method)
+        assert matched == endpoint
+
+
+def test_anonymous_callers_are_sent_to_sign_in_or_get_401_and_never_data(app, client, world):
+    before = state(app)
+    for endpoint, case in CASES.items():
+        reply = call(client, case, world)
+        if case.kind.startswith("token"):
+            assert reply.status_code == 401, endpoint
+            assert reply.headers["WWW-Authenticate"].startswith("Bearer"), endpoint
+        else:
+            assert reply.status_code == 302, endpoint
+            assert "/admin/login" in reply.headers["Location"], endpoint
+        assert MARK not in reply.text, endpoint
+    wrong = {"tokens": {"x": "wrong-token-" + "a" * 20}, "ids": world["ids"]}
+    for endpoint, case in CASES.items():
+        if case.kind.startswith("token"):
+            reply = call(client, case, wrong, token="wrong-token-" + "a" * 20)
+            assert reply.status_code == 401 and MARK not in reply.text, endpoint
+    assert state(app) == before
+
+
+def test_another_owners_survey_is_404_and_admin_pages_403_for_a_stranger(app, client, world):
+    before = state(app)
+    sign_in(client, "stranger")
+    for endpoint, case in CASES.items():
+        if case.kind.startswith("token"):
+            continue
+        reply = call(client, case, world)
+        if case.kind in ("survey", "creator"):
+            assert reply.status_code == 404, endpoint  # exactly like a survey that does not exist
+        elif case.kind == "admin":
+            assert reply.status_code == 403, endpoint
+        else:
+            assert reply.status_code in (200, 302), endpoint
+        assert MARK not in reply.text, endpoint
+        if endpoint == "admin.logout":
+            sign_in(client, "stranger")
+    assert state(app) == before
+    assert client.get("/admin/surveys/no-such-survey").status_code == 404
+
+
+def test_api_tokens_see_only_their_accounts_surveys(app, client, world):
+    before = state(app)
+    stranger = world["tokens"]["stranger"]
+    for endpoint, case in CASES.items():
+        if not case.kind.startswith("token"):
+            continue
+        reply = call(client, case, world, token=stranger)
+        expected = 200 if case.kind == "token" else 404
+        assert reply.status_code == expected, endpoint
+        assert MARK not in reply.text and SLUG not in reply.text.replace(f"'{SLUG}'", ""), endpoint
+        missing = call(client, Case(case.method, case.path.replace(SLUG, "no-such-survey"), case.kind, case.data),
+                       world, token=stranger)
+        # a survey one may not see answers exactly like one that does not exist (apart from the slug named)
+        assert missing.status_code == reply.status_code, endpoint
+        if expected == 404:
+            assert missing.get_json()["message"].replace("no-such-survey", SLUG) == reply.get_json()["message"]
+    assert state(app) == before
+    for role in ("owner", "shared", "admin"):
+        for endpoint in ("api.get_survey", "api.get_results"):
+            assert call(client, CASES[endpoint], world, token=world["tokens"][role]).status_code == 200, role
+    listed = call(client, CASES["api.list_surveys"], world, token=stranger).get_json()
+    assert listed == {"surveys": []}
+
+
+def test_shared_hr_account_works_on_the_survey_but_may_not_share_it_or_manage_accounts(app, client, world):
+    sign_in(client, "shared")
+    for endpoint in ("admin.survey", "admin.dashboard", "admin.export", "admin.report", "admin.reminders"):
+        reply = call(client, CASES[endpoint], world)
+        assert reply.status_code in (200, 302), endpoint
+    assert MARK in client.get(f"/admin/surveys/{SLUG}").text
+    assert call(client, CASES["admin.share"], world).status_code == 403
+    assert call(client, CASES["admin.accounts"], world).status_code == 403
+    assert call(client, CASES["admin.toggle_account"], world).status_code == 403
+    with app.app_context():
+        assert all(db.session.scalars(sa.select(User.active)).all())
+    # the creator may share, and an admin may manage accounts
+    client.post("/admin/logout")
+    sign_in(client, "owner")
+    assert call(client, CASES["admin.share"], world).status_code == 302
+    client.post("/admin/logout")
+    sign_in(client, "admin")
+    assert call(client, CASES["admin.accounts"], world).status_code == 200
+
+
+def test_invitation_tokens_carry_at_least_128_random_bits_and_are_compared_in_constant_time(app, make_survey,
+                                                                                              monkeypatch):
+    import base64
+    import hmac
+
+    from survey_app.services import invitations
+
+    tokens = {new_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    for token in list(tokens)[:50]:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        assert len(raw) * 8 >= 128
+    make_survey(slug="tok")
+    compared = []
+    real = hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(invitations.hmac, "compare_digest", spy)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="tok"))
+        [(invitation, token)] = invitations.create_invitations(survey, [None])
+        db.session.commit()
+        assert invitations.find_invitation(survey, token).id == invitation.id
+        assert compared and compared[-1][0] == compared[-1][1]
+        assert invitations.find_invitation(survey, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+        assert invitations.find_invitation(survey, "x" * 500) is None
+        assert token not in str(db.session.scalar(sa.select(Invitation.token_hash)))
