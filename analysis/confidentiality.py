@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
 
 DEFAULT_MIN_GROUP_SIZE = 5
 
@@ -71,9 +74,54 @@ class Differencing:
 
     k: int
     shown: dict[str, int] = field(default_factory=dict)
-    #: group -> why it is hidden: "small", or "difference with <other group>" (the pair would single out fewer
-    #: than k people)
+    #: group -> why it is hidden: "small", "difference with <other group>" (the pair would single out fewer
+    #: than k people) or "combination with <group> and <group>" (three figures added and subtracted would)
     hidden: dict[str, str] = field(default_factory=dict)
+
+
+#: Sign patterns of a three-figure attack, up to a common sign: A + B + C, A + B - C, A - B + C, -A + B + C.
+_TRIPLE_SIGNS = ((1, 1, 1), (1, 1, -1), (1, -1, 1), (-1, 1, 1))
+#: The Venn regions of three sets A, B, C by membership: only A, only B, only C, A and B, A and C, B and C, all.
+_REGIONS = np.array([(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1)])
+
+
+def _triple_attacks(names: list[str], members: Mapping[str, frozenset], k: int) -> list[tuple[str, str, str]]:
+    """Triples of groups for which +-A +-B +-C (all three used) is exactly the figure of 1 to k-1 people.
+
+    The released figures are sums over people (counts, totals, and so means), so a signed sum of three figures is
+    a sum over people weighted by how many of the three sets, with their signs, each belongs to. It is the figure
+    of a group exactly when every weight is 0 or 1 (or every weight 0 or -1): e.g. parent - child - child (the
+    remaining child), or A + B - (A or B) (the people in both filters). Region sizes of all triples come from
+    matrix products of the membership matrix, one first group at a time.
+    """
+    g = len(names)
+    if g < 3:
+        return []
+    people = {person: row for row, person in enumerate(frozenset().union(*(members[n] for n in names)))}
+    membership = np.zeros((len(people), g))
+    for column, name in enumerate(names):
+        membership[[people[person] for person in members[name]], column] = 1.0
+    size = membership.sum(axis=0)
+    pair = membership.T @ membership
+    patterns = [weights for signs in _TRIPLE_SIGNS for sign in (1, -1)
+                for weights in [sign * (_REGIONS @ np.array(signs))]]
+    found: list[tuple[str, str, str]] = []
+    first, second = np.triu_indices(g, 1)
+    for a in range(g - 2):
+        keep = first > a
+        b, c = first[keep], second[keep]
+        inside = membership[membership[:, a] > 0]
+        abc = (inside.T @ inside)[b, c]
+        ab, ac, bc = pair[a, b], pair[a, c], pair[b, c]
+        regions = np.stack([size[a] - ab - ac + abc, size[b] - ab - bc + abc, size[c] - ac - bc + abc,
+                            ab - abc, ac - abc, bc - abc, abc])
+        leak = np.zeros(len(b), dtype=bool)
+        for weights in patterns:
+            clean = regions[(weights != 0) & (weights != 1)].sum(axis=0) == 0
+            revealed = regions[weights == 1].sum(axis=0)
+            leak |= clean & (revealed > 0) & (revealed < k)
+        found += [(names[a], names[j], names[m]) for j, m in zip(b[leak], c[leak], strict=True)]
+    return found
 
 
 def protect_differences(groups: Mapping[str, Iterable[Hashable]], *,
@@ -84,11 +132,13 @@ def protect_differences(groups: Mapping[str, Iterable[Hashable]], *,
     Sales", "Sales with more than a year"), the same department in another wave (ids that persist across waves,
     e.g. an HR number or a panel token). For shown groups A and B, ``A - B`` and ``B - A`` are what an attacker
     gets by subtracting one figure from the other (Denning et al. 1979), so each must be empty or hold at
-    least ``k`` people. Small groups go first; then, while some shown pair leaks, the group in the most leaking
-    pairs is hidden (ties: the smaller group, then the name), which keeps the larger, more useful figures.
+    least ``k`` people. Three shown figures must not combine either: no ``+-A +-B +-C`` may be exactly the figure
+    of 1 to k-1 people (a parent minus two of its children leaves the third; A + B - "A or B" leaves "A and B").
+    Small groups go first; then, while some shown pair or triple leaks, the group in the most leaking pairs and
+    triples is hidden (ties: the smaller group, then the name), which keeps the larger, more useful figures.
 
-    This checks pairs; a difference of three or more figures (A - B - C) is covered only for nested groups
-    through :func:`suppress_groups` on each parent's children.
+    Combinations of four or more figures are not checked (the work grows as the number of groups to the fourth
+    power); for a hierarchy, :func:`suppress_groups` on each parent's children covers any number of siblings.
 
     Examples
     --------
@@ -110,12 +160,21 @@ def protect_differences(groups: Mapping[str, Iterable[Hashable]], *,
         common = len(members[a] & members[b])
         return any(0 < len(members[x]) - common < k for x in (a, b))
 
-    leaking = {name: {other for other in shown if other != name and leaks(name, other)} for name in shown}
-    while any(leaking.values()):
-        worst = max(leaking, key=lambda g: (len(leaking[g]), -len(members[g]), g))
-        partner = min(leaking[worst], key=lambda g: (-len(members[g]), g))
-        result.hidden[worst] = f"difference with {partner}"
-        for other in leaking.pop(worst):
-            leaking[other].discard(worst)
+    # every leaking pair and triple of shown groups; hiding any one member of an attack stops it
+    attacks: list[tuple[str, ...]] = [pair for pair in combinations(shown, 2) if leaks(*pair)]
+    attacks += _triple_attacks(shown, members, k)
+    while attacks:
+        involved: dict[str, int] = {}
+        for attack in attacks:
+            for name in attack:
+                involved[name] = involved.get(name, 0) + 1
+        worst = max(involved, key=lambda g: (involved[g], -len(members[g]), g))
+        # name the largest partners of the smallest attack it is part of (a pair before a triple)
+        attack = min((a for a in attacks if worst in a),
+                     key=lambda a: (len(a), sorted((-len(members[g]), g) for g in a if g != worst)))
+        partners = sorted((g for g in attack if g != worst), key=lambda g: (-len(members[g]), g))
+        result.hidden[worst] = (f"difference with {partners[0]}" if len(attack) == 2
+                                else f"combination with {partners[0]} and {partners[1]}")
+        attacks = [a for a in attacks if worst not in a]
     result.shown = {name: len(members[name]) for name in members if name not in result.hidden}
     return result
