@@ -326,3 +326,40 @@ def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[s
         ax.set_ylabel(_text(ylabel, 40))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
         return _svg(fig)
+
+
+#: Line styles that stay apart in grayscale, with :data:`MARKERS`.
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def trend_chart(series: Sequence[dict[str, Any]], *, waves: Sequence[str], ylabel: str) -> str:
+    """Values per wave, one line per measure (own marker and dash), with interval whiskers.
+
+    ``series``: ``label`` and ``points`` (``wave``, ``value``, optional ``low``, ``high``); waves a measure was
+    not comparable in are simply absent from its points.
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 2.9))
+        ax = fig.add_subplot()
+        position = {wave: i for i, wave in enumerate(waves)}
+        for index, line in enumerate(series):
+            points = [p for p in line["points"] if p.get("value") is not None and p["wave"] in position]
+            if not points:
+                continue
+            # Each line a little to the side, so that overlapping whiskers stay apart.
+            offset = (index - (len(series) - 1) / 2) * 0.06
+            xs = [position[p["wave"]] + offset for p in points]
+            ax.plot(xs, [p["value"] for p in points], linestyle=LINESTYLES[index % len(LINESTYLES)],
+                    marker=MARKERS[index % len(MARKERS)], color="black", markerfacecolor="white" if index % 2
+                    else "black", linewidth=1.1, markersize=5, label=_text(line["label"], 40))
+            for x, p in zip(xs, points, strict=True):
+                if p.get("low") is not None and p.get("high") is not None:
+                    ax.plot([x, x], [p["low"], p["high"]], color="#404040", linewidth=0.8)
+        ax.set_xticks(range(len(waves)), [_text(w, 14) for w in waves])
+        ax.set_xlim(-0.4, len(waves) - 0.6)
+        ax.set_ylabel(_text(ylabel, 40))
+        ax.grid(axis="y", color="#cccccc", linewidth=0.5)
+        ax.set_axisbelow(True)
+        if series:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5)
+        return _svg(fig)

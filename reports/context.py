@@ -13,6 +13,12 @@ strings, so it can be inspected, serialised and tested without rendering anythin
     cover lines (``date`` defaults to today).
 ``invited``
     how many people were invited; gives the response rate.
+``population``
+    ``"customers"`` or ``"employees"``; defaults to the model's ``trap.population``. Employees get the
+    employee report (facets, eNPS, drivers of intent to stay, heatmap by department, HR wording).
+``internal_service``
+    constructs or columns that rate the service of other departments (default: a construct named
+    ``InternalService`` when the model has one); shown per department in the employee report.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ SMALL_N = 100
 MIN_ALPHA, MIN_AVE, MAX_HTMT = 0.70, 0.50, 0.90
 #: Significance level of the group flags.
 ALPHA_LEVEL = 0.05
+#: Groups per heatmap table: more would not fit the width of an A4 page.
+HEATMAP_COLUMNS = 7
+#: The construct that holds the internal-service ratings of the employee questionnaire, when meta names none.
+INTERNAL_SERVICE = "InternalService"
 #: Kaiser's (1974) labels of the KMO measure, lower bounds.
 KMO_WORDS = ((0.90, "marvelous"), (0.80, "meritorious"), (0.70, "middling"), (0.60, "mediocre"),
              (0.50, "miserable"), (-math.inf, "unacceptable"))
@@ -91,10 +101,23 @@ class _Builder:
         self.charts = charts
         self.lang = lang
         self.meta = meta
-        self.messages = MESSAGES[lang]
         self.labels: Mapping[str, str] = meta.get("labels") or {}
-        outcomes = (result.get("model") or {}).get("outcomes") or {}
+        model = result.get("model") or {}
+        outcomes = model.get("outcomes") or {}
         self.satisfaction = outcomes.get("satisfaction") or "Satisfaction"
+        self.loyalty = outcomes.get("loyalty")
+        self.population = str(meta.get("population") or (model.get("trap") or {}).get("population") or "customers")
+        self.employee = self.population == "employees"
+        # Employee reports word some messages for HR: "<key>_employee" replaces "<key>".
+        self.messages = dict(MESSAGES[lang])
+        if self.employee:
+            self.messages.update({key.removesuffix("_employee"): text for key, text in MESSAGES[lang].items()
+                                  if key.endswith("_employee")})
+        suppression = (result.get("groups") or {}).get("suppression") or {}
+        heatmap = _ok(result.get("heatmap")) or {}
+        self.k = suppression.get("k") or heatmap.get("k")
+        #: group -> "small" / "complementary" for groups the report must not show figures of
+        self.hidden: dict[str, str] = {str(g): str(r) for g, r in (suppression.get("hidden") or {}).items()}
 
     # -- helpers -------------------------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -109,25 +132,26 @@ class _Builder:
         sections = {
             "summary": self.summary(pls),
             "actions": self.actions(),
+            "employee": self.employee_section() if self.employee else None,
             "drivers": self.drivers(),
             "model": self.model(pls),
             "nps": self.nps(),
             "groups": self.groups(),
+            "trends": self.trends(),
             "trap": self.trap(),
-            # Hook: the employee report (facets, eNPS, confidentiality) will fill this section.
-            "employee": None,
             "appendix": self.appendix(pls),
             "methods": self.t("methods").split("|"),
         }
         titles = {
             "summary": self.t("sec_summary"),
             "actions": self.t("sec_actions"),
+            "employee": self.t("sec_employee"),
             "drivers": self.t("sec_drivers"),
             "model": self.t("sec_model"),
             "nps": self.t("sec_nps"),
             "groups": self.t("sec_groups", by=self.label((self.result.get("groups") or {}).get("by", ""))),
+            "trends": self.t("sec_trends"),
             "trap": self.t("sec_trap"),
-            "employee": self.t("sec_employee"),
             "appendix": self.t("sec_appendix"),
             "methods": self.t("sec_methods"),
         }
@@ -136,6 +160,7 @@ class _Builder:
         return {
             "lang": self.lang,
             "html_lang": self.t("html_lang"),
+            "population": self.population,
             "t": dict(self.messages),
             "title": report_title,
             "cover": {
@@ -202,8 +227,9 @@ class _Builder:
                       if _ok(d) and d.get("outcome") == self.satisfaction and d.get("shapley")]
         return max(candidates, key=lambda d: len(d["predictors"]), default=None)
 
-    def levers(self) -> list[str]:
-        analysis = self.lever_analysis()
+    def levers(self, analysis: Mapping[str, Any] | None = None) -> list[str]:
+        """The three largest Shapley importances of ``analysis`` (default: :meth:`lever_analysis`) as lines."""
+        analysis = analysis or self.lever_analysis()
         if analysis is None:
             return []
         outcome = self.label(analysis["outcome"])
@@ -329,16 +355,22 @@ class _Builder:
             return None
         entries = [(self.t("all_respondents"), overall)]
         groups = self.result.get("groups") or {}
+        hidden_rows = []
         for level in groups.get("levels") or []:
+            if str(level) in self.hidden:
+                hidden_rows.append({"label": self.label(level), "hidden": self.hidden_text(level)})
+                continue
             block = _ok(((groups.get("summary") or {}).get(level) or {}).get("nps"))
             if block and block.get("score") is not None:
                 entries.append((self.label(level), block))
         rows = [{"label": label, "n": _int(block.get("n")), "score": _num(block["score"], 1),
                  "ci": self.ci_text(block.get("ci"), 1), "promoters": _pct(block.get("promoters")),
-                 "passives": _pct(block.get("passives")), "detractors": _pct(block.get("detractors"))}
+                 "passives": _pct(block.get("passives")), "detractors": _pct(block.get("detractors")),
+                 "hidden": None}
                 for label, block in entries]
         bars = [{"label": label, **{key: block.get(key) for key in ("detractors", "passives", "promoters")}}
                 for label, block in entries]
+        rows += hidden_rows
         chart = None
         if self.charts:
             chart = charts.stacked_shares(bars, series=("detractors", "passives", "promoters"),
@@ -348,7 +380,26 @@ class _Builder:
                 "score": rows[0]["score"], "ci": rows[0]["ci"]}
 
     # -- groups -------------------------------------------------------------------------------------------
+    def hidden_text(self, level: Any) -> str:
+        """What a suppressed group shows instead of its figures."""
+        reason = self.hidden.get(str(level), "small")
+        return self.t("suppressed_complementary" if reason == "complementary" else "suppressed_small",
+                      k=_int(self.k) if self.k else DASH)
+
+    def heatmap_cells(self) -> dict[tuple[str, str], Mapping[str, Any]]:
+        """The heatmap's cells by (group, facet); empty without a heatmap."""
+        heatmap = _ok(self.result.get("heatmap")) or {}
+        return {(str(c.get("group")), str(c.get("facet"))): c for c in heatmap.get("cells") or []}
+
+    @staticmethod
+    def rest_flag(cell: Mapping[str, Any] | None) -> str:
+        """▲ / ▼ when a heatmap cell is significantly above / below the rest of the organisation (Holm)."""
+        if not cell or not cell.get("shown") or not cell.get("significant") or not _finite(cell.get("diff")):
+            return ""
+        return " ▲" if cell["diff"] > 0 else " ▼"
+
     def groups(self) -> dict[str, Any] | None:
+        """KPIs by unit: n, the 0-100 indices and the NPS per group, flagged, suppressed groups shown as such."""
         groups = _ok(self.result.get("groups"))
         if not groups or not groups.get("levels"):
             return None
@@ -356,25 +407,35 @@ class _Builder:
         tests = groups.get("tests") or {}
         first = summary.get(groups["levels"][0]) or {}
         columns = list(first.get("indices") or {})
+        # The satisfaction index first: it is the KPI a manager looks for.
+        columns.sort(key=lambda c: (c != self.satisfaction, c != self.loyalty))
+        cells_of = self.heatmap_cells()
         has_nps = any((summary.get(level) or {}).get("nps") for level in groups["levels"])
         header = [self.t("col_group"), self.t("col_n")] + [self.label(c) for c in columns]
         if has_nps:
             header.append(self.t("col_nps"))
         rows = []
         for level in groups["levels"]:
+            if str(level) in self.hidden:
+                rows.append({"label": self.label(level), "n": "", "cells": [], "hidden": self.hidden_text(level)})
+                continue
             entry = summary.get(level) or {}
             cells = []
             for column in columns:
                 value = (entry.get("indices") or {}).get(column)
-                cells.append(_num(value, 1) + self.flag(tests.get(column), level))
+                flag = (self.rest_flag(cells_of.get((str(level), column))) if cells_of
+                        else self.flag(tests.get(column), level))
+                cells.append(_num(value, 1) + flag)
             if has_nps:
-                cells.append(_num(((entry.get("nps") or {}).get("score")), 1))
-            rows.append({"label": self.label(level), "n": _int(entry.get("n")), "cells": cells})
+                nps = entry.get("nps") or {}
+                cells.append(f"{_num(nps.get('score'), 1)} {_bracket(nps.get('ci'), lambda x: _num(x, 0))}")
+            rows.append({"label": self.label(level), "n": _int(entry.get("n")), "cells": cells, "hidden": None})
         p_values = [_p((((tests.get(column) or {}).get("welch_anova")) or {}).get("p")) for column in columns]
         if has_nps:
             recommend = ((self.result.get("model") or {}).get("outcomes") or {}).get("recommend")
             p_values.append(_p((((tests.get(recommend) or {}).get("welch_anova")) or {}).get("p")))
-        return {"intro": self.t("groups_intro", by=self.label(groups.get("by", ""))), "header": header,
+        by = self.label(groups.get("by", ""))
+        return {"intro": self.t("kpi_intro" if cells_of else "groups_intro", by=by), "header": header,
                 "rows": rows, "p_row": {"label": self.t("welch_p"), "cells": p_values}}
 
     @staticmethod
@@ -390,6 +451,180 @@ class _Builder:
             elif pair.get("b") == level:
                 higher, lower = higher or diff < 0, lower or diff > 0
         return (" ▲" if higher else "") + (" ▼" if lower else "")
+
+    # -- employee report -----------------------------------------------------------------------------------
+    def facets(self) -> list[str]:
+        """The job-satisfaction facets: the constructs that lead to satisfaction, else all but the outcomes."""
+        constructs = list(self.result.get("constructs") or {})
+        paths = (self.result.get("model") or {}).get("paths") or {}
+        facets = [name for name in paths.get(self.satisfaction) or [] if name in constructs]
+        internal = set(self.internal_service())
+        return facets or [name for name in constructs if name not in (self.satisfaction, self.loyalty)
+                          and name not in internal]
+
+    def internal_service(self) -> list[str]:
+        named = self.meta.get("internal_service")
+        if named:
+            return [str(name) for name in ([named] if isinstance(named, str) else named)]
+        return [INTERNAL_SERVICE] if INTERNAL_SERVICE in (self.result.get("constructs") or {}) else []
+
+    def employee_section(self) -> dict[str, Any] | None:
+        """Facet scores, what keeps people, internal service between departments and the heatmap."""
+        constructs = self.result.get("constructs") or {}
+        rows, bars = [], []
+        for name in self.facets():
+            block = constructs.get(name) or {}
+            rows.append({"label": self.label(name), "n": _int(block.get("n")), "mean": _num(block.get("mean"), 2),
+                         "index": _num(block.get("index"), 1), "alpha": _num(block.get("alpha"), 2)})
+            if _finite(block.get("index")):
+                bars.append({"label": self.label(name), "value": block["index"]})
+        bars.sort(key=lambda bar: -bar["value"])
+        stay = [d for d in self.result.get("drivers") or []
+                if _ok(d) and d.get("outcome") == self.loyalty and d.get("shapley")]
+        section = {
+            "intro": self.t("employee_intro"),
+            "rows": rows,
+            "chart": charts.bar_chart(bars, xlabel=self.t("axis_index")) if self.charts and bars else None,
+            "stay_levers": self.levers(max(stay, key=lambda d: len(d["predictors"]))) if stay else [],
+            "internal": self.internal_section(),
+            "heatmap": self.heatmap(),
+        }
+        return section if rows or section["heatmap"] else None
+
+    def internal_section(self) -> dict[str, Any] | None:
+        """The internal-service ratings per department (suppressed departments shown as such)."""
+        names = self.internal_service()
+        groups = _ok(self.result.get("groups")) or {}
+        summary = groups.get("summary") or {}
+        names = [name for name in names if any(name in ((summary.get(level) or {}).get("indices") or {})
+                                               for level in groups.get("levels") or [])]
+        if not names:
+            return None
+        cells_of = self.heatmap_cells()
+        constructs = self.result.get("constructs") or {}
+        rows = [{"label": self.t("col_organisation"), "n": _int((constructs.get(names[0]) or {}).get("n")),
+                 "cells": [_num((constructs.get(name) or {}).get("index"), 1) for name in names], "hidden": None}]
+        for level in groups.get("levels") or []:
+            if str(level) in self.hidden:
+                rows.append({"label": self.label(level), "n": "", "cells": [], "hidden": self.hidden_text(level)})
+                continue
+            entry = summary.get(level) or {}
+            rows.append({"label": self.label(level), "n": _int(entry.get("n")), "hidden": None,
+                         "cells": [_num((entry.get("indices") or {}).get(name), 1)
+                                   + self.rest_flag(cells_of.get((str(level), name))) for name in names]})
+        return {"intro": self.t("internal_intro"),
+                "header": [self.label(groups.get("by", "")), self.t("col_n")] + [self.label(n) for n in names],
+                "rows": rows}
+
+    def heatmap(self) -> dict[str, Any] | None:
+        """Groups x facets: means flagged against the rest; hidden cells say why and carry no number."""
+        heatmap = _ok(self.result.get("heatmap"))
+        if not heatmap or not heatmap.get("cells") or not heatmap.get("groups"):
+            return None
+        cells_of = self.heatmap_cells()
+        groups = [str(g) for g in heatmap["groups"]]
+        facets = [str(f) for f in heatmap.get("facets") or []]
+        organisation = heatmap.get("organisation") or {}
+        # analysis.heatmap warns when the organisation's own figure of a facet would reveal a small group
+        unsafe = {facet for facet in facets for warning in heatmap.get("warnings") or []
+                  if f"organisation figure for {facet!r}" in str(warning)}
+        reasons = set()
+        tables = []
+        for start in range(0, len(groups), HEATMAP_COLUMNS):
+            chunk = groups[start:start + HEATMAP_COLUMNS]
+            n_row = []
+            for group in chunk:
+                shown = [c for f in facets if (c := cells_of.get((group, f))) and c.get("shown")]
+                n_row.append({"text": _int(max(c["n"] for c in shown)) if shown else "", "cls": ""})
+            rows = []
+            for facet in facets:
+                line = []
+                for group in chunk:
+                    cell = cells_of.get((group, facet)) or {}
+                    if not cell.get("shown"):
+                        reason = "complementary" if cell.get("reason") == "complementary" else "small"
+                        reasons.add(reason)
+                        line.append({"text": self.t(f"hidden_{reason}_cell"), "cls": "hm-hidden"})
+                        continue
+                    flag = self.rest_flag(cell)
+                    line.append({"text": _num(cell.get("mean"), 2) + flag,
+                                 "cls": "hm-up" if "▲" in flag else ("hm-down" if "▼" in flag else "")})
+                org = organisation.get(facet) or {}
+                rows.append({"label": self.label(facet), "cells": line,
+                             "organisation": DASH if facet in unsafe else _num(org.get("mean"), 2)})
+            tables.append({"header": [self.label(g) for g in chunk], "n_row": n_row, "rows": rows})
+        k = _int(heatmap.get("k"))
+        legend = [self.t(f"hidden_{reason}", k=k) for reason in ("small", "complementary") if reason in reasons]
+        return {"title": self.t("heatmap_title", by=self.label(heatmap.get("by", ""))),
+                "intro": self.t("heatmap_intro", by=self.label(heatmap.get("by", "")), k=k),
+                "tables": tables, "legend": legend}
+
+    # -- trends -------------------------------------------------------------------------------------------
+    def trends(self) -> dict[str, Any] | None:
+        """Index and NPS per wave with intervals, tested changes, and what could not be compared."""
+        trends = _ok(self.result.get("trends"))
+        if not trends or len(trends.get("waves") or []) < 2:
+            return None
+        waves = [str(w) for w in trends["waves"]]
+        levels = trends.get("levels") or []
+        measures = list(dict.fromkeys(str(level["measure"]) for level in levels))
+        measures.sort(key=lambda m: (m != self.satisfaction, m != self.loyalty))
+        by_key = {(str(level["measure"]), str(level["wave"])): level for level in levels}
+        rows = []
+        for measure in measures:
+            cells = []
+            for wave in waves:
+                level = by_key.get((measure, wave))
+                if level is None:
+                    cells.append(DASH)
+                elif _finite(level.get("index")):
+                    cells.append(_num(level["index"], 1))
+                else:
+                    cells.append(_num(level.get("mean"), 2))
+            rows.append({"label": self.label(measure), "cells": cells})
+        nps_rows = trends.get("nps") or []
+        if nps_rows:
+            by_wave = {str(row["wave"]): row for row in nps_rows}
+            rows.append({"label": self.t("col_nps"),
+                         "cells": [_num((by_wave.get(w) or {}).get("score"), 1) if w in by_wave else DASH
+                                   for w in waves]})
+        changes = []
+        for change in trends.get("changes") or []:
+            measure = str(change.get("measure"))
+            is_nps = measure.startswith("NPS (")
+            p, diff = change.get("p"), change.get("change")
+            significant = _finite(p) and p < ALPHA_LEVEL and _finite(diff) and diff != 0
+            digits = 1 if is_nps else 2
+            changes.append({
+                "label": self.t("col_nps") if is_nps else self.label(measure),
+                "waves": f"{change.get('wave_from')} → {change.get('wave_to')}",
+                "change": _signed(diff, digits) + ((" ▲" if diff > 0 else " ▼") if significant else ""),
+                "ci": _bracket([change.get("ci_low"), change.get("ci_high")], lambda x, d=digits: _num(x, d)),
+                "p": _p(p),
+                "verdict": self.t(("significant_up" if diff > 0 else "significant_down") if significant
+                                  else "not_significant"),
+            })
+        not_comparable = [self.t("not_comparable_line", label=self.label(name), waves=", ".join(map(str, ws)))
+                          for source in ("not_comparable", "items_not_comparable")
+                          for name, ws in (trends.get(source) or {}).items() if ws]
+        chart = nps_chart = None
+        if self.charts:
+            keys = [m for m in measures if m in (self.satisfaction, self.loyalty)] or measures[:3]
+            series = [{"label": self.label(m), "points": [
+                {"wave": w, "value": by_key[(m, w)].get("index"), "low": by_key[(m, w)].get("index_ci_low"),
+                 "high": by_key[(m, w)].get("index_ci_high")} for w in waves if (m, w) in by_key]} for m in keys]
+            if any(p["value"] is not None for line in series for p in line["points"]):
+                chart = charts.trend_chart(series, waves=waves, ylabel=self.t("axis_index"))
+            if nps_rows:
+                nps_chart = charts.trend_chart(
+                    [{"label": self.t("col_nps"), "points": [
+                        {"wave": str(r["wave"]), "value": r.get("score"), "low": r.get("ci_low"),
+                         "high": r.get("ci_high")} for r in nps_rows]}],
+                    waves=waves, ylabel=self.t("col_nps"))
+        counts = trends.get("n") or {}
+        return {"intro": self.t("trends_intro"), "waves": waves, "rows": rows, "changes": changes,
+                "not_comparable": not_comparable, "chart": chart, "nps_chart": nps_chart,
+                "sizes": [self.t("wave_n", wave=w, n=_int(counts.get(w))) for w in waves if w in counts]}
 
     # -- satisfaction trap --------------------------------------------------------------------------------
     def trap_findings(self) -> list[str]:

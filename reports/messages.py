@@ -26,7 +26,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sec_nps": "Net Promoter Score",
         "sec_groups": "Results by {by}",
         "sec_trap": "The satisfaction trap",
-        "sec_employee": "Employee results",
         "sec_appendix": "Appendix: measurement quality",
         "sec_methods": "Appendix: methods in brief",
         # executive summary
@@ -285,6 +284,62 @@ MESSAGES: dict[str, dict[str, str]] = {
             "NPS: share of promoters (9-10) minus share of detractors (0-6), adjusted Wald interval.|"
             "Group comparisons: Welch's ANOVA, pairwise Welch t-tests with Holm's correction."
         ),
+        # employee report (keys ending in _employee replace their customer wording in employee reports)
+        "default_title_employee": "Employee satisfaction report",
+        "report_kind_employee": "Employee report (for HR)",
+        "csi_employee": "Overall satisfaction index (0-100)",
+        "csi_sentence_employee": "On a scale from 0 to 100, employees rate their overall satisfaction at {value}.",
+        "nps_employee": "Employee Net Promoter Score (eNPS, -100 to 100)",
+        "nps_sentence_employee": ("{promoters} of employees would recommend the company as a place to work "
+                                  "(9-10) and {detractors} would not (0-6): an eNPS of {score}."),
+        "sec_nps_employee": "Employee Net Promoter Score (eNPS)",
+        "col_nps_employee": "eNPS",
+        "nps_intro_employee": ("Promoters answer 9 or 10 to \"would you recommend this company as a place to "
+                               "work\", detractors 0 to 6. The eNPS is the share of promoters minus the share of "
+                               "detractors; the interval is the adjusted Wald interval."),
+        "sec_trap_employee": "Satisfied but leaving",
+        "trap_intro_employee": ("Satisfied employees do not always intend to stay. This section shows where "
+                                "satisfaction starts to keep people, who is satisfied but thinking of leaving, "
+                                "and which aspects of the job only prevent dissatisfaction."),
+        "sec_drivers_employee": "What drives satisfaction and intent to stay",
+        "sec_employee": "Job satisfaction facets",
+        "employee_intro": ("Each facet is the mean of its statements, shown as a 0-100 index (0 = everyone at the "
+                           "bottom of the scale, 100 = everyone at the top)."),
+        "col_facet": "Facet",
+        "axis_index": "Index (0-100)",
+        "stay_levers": "What keeps people: the biggest drivers of intent to stay",
+        "internal_title": "Internal service between departments",
+        "internal_intro": ("How each department rates the support and service it receives from the other "
+                           "departments (0-100 index)."),
+        "heatmap_title": "Facets by {by}",
+        "heatmap_intro": ("Mean per {by} and facet. ▲ / ▼: significantly above / below the rest of the "
+                          "organisation (Welch t-test, Holm-adjusted over all cells, 5% level). Figures for groups "
+                          "of fewer than {k} people are never shown."),
+        "col_organisation": "Whole organisation",
+        "hidden_small_cell": "hidden ¹",
+        "hidden_complementary_cell": "hidden ²",
+        "hidden_small": "¹ hidden: fewer than {k} answers",
+        "hidden_complementary": "² hidden: would reveal another group",
+        # trends
+        "sec_trends": "Trend against earlier waves",
+        "trends_intro": ("Each measure per wave with its 95% interval. Changes are tested between consecutive "
+                         "waves (Welch t-test; for the NPS a z-test); ▲ / ▼ mark a significant rise / fall at the "
+                         "5% level."),
+        "col_measure": "Measure",
+        "col_change": "Change",
+        "col_p": "p",
+        "col_waves": "Waves",
+        "wave_n": "{wave}: {n} respondents",
+        "not_comparable_title": "Not comparable between all waves",
+        "not_comparable_line": "{label}: not asked in full in wave(s) {waves}",
+        "significant_up": "▲ significant rise",
+        "significant_down": "▼ significant fall",
+        "not_significant": "no significant change",
+        # KPIs by unit
+        "kpi_intro": ("n, satisfaction index and NPS per {by}. ▲ / ▼: significantly above / below the rest "
+                      "(Welch t-test against everyone else, Holm-adjusted, 5% level)."),
+        "suppressed_small": "hidden: fewer than {k} answers",
+        "suppressed_complementary": "hidden: would reveal another group",
     },
     "zh": {
         "html_lang": "zh-CN",
@@ -300,7 +355,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sec_nps": "净推荐值（NPS）",
         "sec_groups": "按{by}分组的结果",
         "sec_trap": "客户满意陷阱",
-        "sec_employee": "员工调查结果",
         "sec_appendix": "附录：测量质量",
         "sec_methods": "附录：方法简介",
         "csi": "客户满意度指数（0-100）",
@@ -539,5 +593,56 @@ MESSAGES: dict[str, dict[str, str]] = {
             "净推荐值：推荐者（9-10 分）比例减去贬损者（0-6 分）比例，调整 Wald 区间。|"
             "分组比较：Welch 方差分析，两两 Welch t 检验并做 Holm 校正。"
         ),
+        # 员工报告
+        "default_title_employee": "员工满意度报告",
+        "report_kind_employee": "员工报告（供人力资源部门使用）",
+        "csi_employee": "总体满意度指数（0-100）",
+        "csi_sentence_employee": "在 0 到 100 的量表上，员工的总体满意度为 {value}。",
+        "nps_employee": "员工净推荐值（eNPS，-100 至 100）",
+        "nps_sentence_employee": ("{promoters} 的员工愿意推荐公司为工作场所（9-10 分），{detractors} 不愿意"
+                                  "（0-6 分）：eNPS 为 {score}。"),
+        "sec_nps_employee": "员工净推荐值（eNPS）",
+        "col_nps_employee": "eNPS",
+        "nps_intro_employee": ("推荐者是在“是否会推荐朋友来这里工作”一题上打 9 或 10 分的员工，贬损者打 0 到 6 分。"
+                               "eNPS 为推荐者比例减去贬损者比例；区间为调整 Wald 区间。"),
+        "sec_trap_employee": "满意却想离开",
+        "trap_intro_employee": ("满意的员工不一定打算留下。本节说明满意度从哪里开始留住人、谁满意却在考虑离开，"
+                                "以及工作的哪些方面只能防止不满。"),
+        "sec_drivers_employee": "满意度与留任意愿的驱动因素",
+        "sec_employee": "工作满意度各维度",
+        "employee_intro": ("每个维度为其题目的平均值，并换算为 0-100 指数"
+                           "（0 = 所有人选最低分，100 = 所有人选最高分）。"),
+        "col_facet": "维度",
+        "axis_index": "指数（0-100）",
+        "stay_levers": "留住员工的关键：留任意愿的最大驱动因素",
+        "internal_title": "部门之间的内部服务",
+        "internal_intro": "各部门对其他部门提供的支持与服务的评价（0-100 指数）。",
+        "heatmap_title": "按{by}的各维度结果",
+        "heatmap_intro": ("各{by}在各维度上的均值。▲ / ▼：显著高于 / 低于组织其余部分（Welch t 检验，"
+                          "对所有单元格做 Holm 校正，5% 水平）。少于 {k} 人的组从不显示数值。"),
+        "col_organisation": "全组织",
+        "hidden_small_cell": "隐藏 ¹",
+        "hidden_complementary_cell": "隐藏 ²",
+        "hidden_small": "¹ 隐藏：作答少于 {k} 份",
+        "hidden_complementary": "² 隐藏：显示会暴露另一个组",
+        # 趋势
+        "sec_trends": "与往期比较的趋势",
+        "trends_intro": ("各期的各项指标及其 95% 区间。相邻两期之间的变化做了检验（Welch t 检验；NPS 用 z 检验）；"
+                         "▲ / ▼ 表示在 5% 水平上显著上升 / 下降。"),
+        "col_measure": "指标",
+        "col_change": "变化",
+        "col_p": "p 值",
+        "col_waves": "期次",
+        "wave_n": "{wave}：{n} 名受访者",
+        "not_comparable_title": "无法在所有期次之间比较",
+        "not_comparable_line": "{label}：在第 {waves} 期没有完整询问",
+        "significant_up": "▲ 显著上升",
+        "significant_down": "▼ 显著下降",
+        "not_significant": "无显著变化",
+        # 按单位的关键指标
+        "kpi_intro": ("各{by}的样本量、满意度指数和 NPS。▲ / ▼：显著高于 / 低于其余部分"
+                      "（与其余所有人做 Welch t 检验，Holm 校正，5% 水平）。"),
+        "suppressed_small": "隐藏：作答少于 {k} 份",
+        "suppressed_complementary": "隐藏：显示会暴露另一个组",
     },
 }

@@ -68,7 +68,8 @@ def test_group_cells_are_flagged_by_holm_adjusted_pairwise_tests(result: dict[st
             {"a": "east", "b": "west", "diff": -0.5, "p": 0.03, "p_holm": 0.12},
         ]}},
     }
-    context = build_context({**result, "groups": groups}, lang="en", charts=False)
+    # Without a heatmap the flags come from the pairwise tests of ``groups``.
+    context = build_context({**result, "groups": groups, "heatmap": None}, lang="en", charts=False)
     cells = {row["label"]: row["cells"][0] for row in context["groups"]["rows"]}
     assert cells == {"north": "50.0 ▲", "south": "50.0 ▼", "east": "50.0", "west": "50.0"}
     assert context["groups"]["p_row"]["cells"][0] == "<0.001"
