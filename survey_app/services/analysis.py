@@ -7,11 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analysis.confidentiality import suppress_groups
 from analysis.engine import run_analysis
 from analysis.frames import responses_frame
 from analysis.model import ModelSpec
 from survey_app.extensions import db
-from survey_app.models import Invitation, Survey, Unit
+from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.surveys import instrument_of
 
 
@@ -32,6 +33,46 @@ def unit_and_descendants(survey: Survey, code: str) -> list[int]:
     return found
 
 
+#: the responses assigned to a unit itself (not to any unit below it): never reported, but part of every sum
+OWN = "\x00own"
+
+
+def hidden_units(survey: Survey) -> dict[str, str]:
+    """Units whose report would single out fewer than k people by subtraction; code -> reason.
+
+    A unit's report covers it and every unit below it. Reports of a parent and of its children could be
+    subtracted (parent minus the shown children = the rest), and so could the whole survey and its top-level
+    units. So at every level of the frozen hierarchy the children (with the parent's own responses as one more,
+    never shown, group) get the minimum group size with complementary suppression (SCIENCE §7).
+    """
+    rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.parent_id).filter_by(survey_id=survey.id)).all()
+    direct = dict(db.session.execute(
+        sa.select(Response.unit_id, sa.func.count()).where(Response.survey_id == survey.id,
+                                                           Response.status == "complete").group_by(Response.unit_id)
+    ).all())
+    ids = {row.id for row in rows}
+    children: dict[int | None, list] = {}
+    for row in rows:
+        children.setdefault(row.parent_id if row.parent_id in ids else None, []).append(row)
+    subtree: dict[int, int] = {}
+
+    def size(unit_id: int) -> int:
+        if unit_id not in subtree:
+            subtree[unit_id] = direct.get(unit_id, 0) + sum(size(child.id) for child in children.get(unit_id, []))
+        return subtree[unit_id]
+
+    hidden: dict[str, str] = {}
+    k = survey.min_group_size
+    for parent_id, kids in children.items():
+        own = sum(n for unit_id, n in direct.items() if unit_id not in ids) if parent_id is None \
+            else direct.get(parent_id, 0)
+        counts = {kid.code: size(kid.id) for kid in kids} | {OWN: own}
+        for code, why in suppress_groups(counts, k=k).hidden.items():
+            if code != OWN:
+                hidden[code] = why
+    return hidden
+
+
 def analyze_survey(
     survey: Survey, *, by: str | None = None, unit: str | None = None,
     progress: Callable[[str], None] | None = None,
@@ -49,6 +90,10 @@ def analyze_survey(
     if unit is not None and len(frame) < survey.min_group_size:
         raise ValueError(f"unit {unit!r} has fewer than {survey.min_group_size} responses; no report is made for "
                          "so small a group")
+    if unit is not None and unit in hidden_units(survey):
+        raise ValueError(f"a report for unit {unit!r} could be subtracted from the report of the unit above it (or "
+                         f"the whole survey) to single out fewer than {survey.min_group_size} people; no report is "
+                         "made for it")
     if by is not None and by not in frame.columns:
         raise ValueError(f"--by {by!r} is not an item of survey {survey.slug!r}")
     numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
