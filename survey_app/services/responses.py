@@ -92,5 +92,7 @@ def submit(response: Response, survey: Survey, invitation: Invitation | None) ->
     response.status = "complete"
     response.submitted_at = timestamp(survey)
     if invitation is not None:
-        invitation.used_at = timestamp(survey)
+        # On anonymous surveys even the day would link the invitation (whose reference the sender knows) to the
+        # response submitted that day in the same unit; the survey's own creation time only marks "used".
+        invitation.used_at = survey.created_at if survey.anonymous else timestamp(survey)
     db.session.flush()
