@@ -1,7 +1,8 @@
 """Exporting a survey's responses: CSV, Excel and SPSS .sav with variable and value labels.
 
 Anonymous surveys export no identifiers (no response id, no invitation reference) and no time finer than a day,
-in shuffled order so that row order cannot be matched to the order of invitations. Text cells that a spreadsheet
+in shuffled order so that row order cannot be matched to the order of invitations, and without the unit of
+units too small to show (see :func:`_blank_small_units`). Text cells that a spreadsheet
 would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
 """
 
@@ -17,6 +18,7 @@ import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
 
+from analysis.confidentiality import suppress_groups
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
@@ -71,10 +73,27 @@ def responses_table(survey: Survey) -> pd.DataFrame:
             record[item.code] = _answer(row.answers.get(item.code))
         records.append(record)
     if survey.anonymous:
+        _blank_small_units(records, [item.code for item in instrument.items_by_role("unit")],
+                           survey.min_group_size)
         random.SystemRandom().shuffle(records)
     columns = (["submitted_on"] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
         "unit", "language", "channel", *[item.code for item in instrument.items]]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _blank_small_units(records: list[dict[str, Any]], unit_items: list[str], k: int) -> None:
+    """Anonymous exports: no row says it comes from a unit with fewer than k responses (or from the unit that
+    would reveal such a unit by subtraction), neither in the unit column nor in the unit question's answer."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record["unit"] is not None:
+            counts[record["unit"]] = counts.get(record["unit"], 0) + 1
+    hidden = set(suppress_groups(counts, k=k).hidden) if k >= 2 else set()
+    for record in records:
+        if record["unit"] in hidden:
+            record["unit"] = None
+            for code in unit_items:
+                record[code] = None
 
 
 def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
@@ -92,6 +111,11 @@ def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
     return _sav_bytes(table, instrument_of(survey), lang)
 
 
+def _text(value: Any) -> str:
+    """A SAV string cell: empty for a missing value (None, or NaN once pandas has seen the column)."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
     column_labels = {item.code: item.text.get(lang)[:250] for item in instrument.items}
     value_labels: dict[str, dict[Any, str]] = {}
@@ -106,10 +130,10 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
         if instrument.scale_of(item).is_numeric():
             frame[item.code] = pd.to_numeric(frame[item.code], errors="coerce")
         else:
-            frame[item.code] = frame[item.code].map(lambda v: "" if v is None else str(v))
+            frame[item.code] = frame[item.code].map(_text)
     for column in ("invitation_ref", "submitted_at", "submitted_on", "unit", "language", "channel"):
         if column in frame:
-            frame[column] = frame[column].map(lambda v: "" if v is None else str(v))
+            frame[column] = frame[column].map(_text)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "responses.sav"
         pyreadstat.write_sav(frame, str(path), column_labels={c: column_labels.get(c, c) for c in frame.columns},
