@@ -77,7 +77,7 @@ PART_ERRORS = (AnalysisError, np.linalg.LinAlgError, FloatingPointError, ZeroDiv
 
 def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
                  progress: Progress | None = None, customers: pd.DataFrame | None = None,
-                 customer_id: str = "customer_id", wave: str | None = None,
+                 customer_id: str = "customer_id", wave: str | None = None, current_wave: Any = None,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
                  linkage: LinkageInput | None = None) -> dict[str, Any]:
     """Run every analysis ``spec`` asks for on ``df`` and return the RESULT dict (JSON-ready).
@@ -91,6 +91,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     customers, customer_id : a customer file (:func:`analysis.clv.normalize_customers` columns) joined to the
         respondents on ``customer_id`` in the satisfaction-trap part (``trap.behaviour``).
     wave : the column naming each response's wave (the same survey repeated): adds ``trends``.
+    current_wave : with ``wave``, the wave this result is about: every part but ``trends`` uses only its rows
+        (``n`` counts them), while ``trends`` compares it with the earlier waves in ``df``.
     min_group_size : k of the disclosure control: the ``heatmap`` hides groups of fewer than k people (and the
         groups that would reveal them), and ``groups.suppression`` says which groups a report must not show.
     linkage : an employee file and a customers-by-unit file: adds ``linkage`` (the service-profit chain).
@@ -126,11 +128,18 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     with threadpool_limits(limits=1, user_api="blas"):
         say(f"Checking {len(df):,} rows against the model")
         _check_options(df, spec, wave=wave, min_group_size=min_group_size, linkage=linkage)
+        history = df
+        if current_wave is not None:
+            if wave is None:
+                raise AnalysisError("A current wave needs the wave column (wave=...).")
+            df = df[(df[wave].astype(str) == str(current_wave)).to_numpy()]
+            if df.empty:
+                raise AnalysisError(f"Wave {current_wave!r} has no rows in column '{wave}'.")
         # the wave column labels responses; without constructs it would otherwise be analysed as an item
         prepared = prepare(_without_wave(df, wave, by), spec, by=by)
         run = _Run(spec, prepared, say)
         run.raw, run.customers, run.customer_id = df, customers, customer_id
-        run.wave, run.k, run.linkage = wave, min_group_size, linkage
+        run.wave, run.k, run.linkage, run.history = wave, min_group_size, linkage, history
         return run.result()
 
 
@@ -211,6 +220,8 @@ class _Run:
         self.customers: pd.DataFrame | None = None
         self.customer_id = "customer_id"
         self.wave: str | None = None
+        #: every wave's rows (``raw`` holds only the current wave's when one is named)
+        self.history: pd.DataFrame | None = None
         self.k = DEFAULT_MIN_GROUP_SIZE
         self.linkage: LinkageInput | None = None
         if prepared.n_used > LARGE_N:
@@ -594,13 +605,16 @@ class _Run:
     # -- waves and trends ----------------------------------------------------------------------------
     def _trends(self) -> dict[str, Any]:
         wave, spec = self.wave, self.spec
-        data = self.data
-        if self.prepared.missing["rows_dropped"]:
+        data, raw = self.data, self.history
+        if self.prepared.missing["rows_dropped"] or raw is not self.raw:
             # Listwise deletion would drop a whole wave that did not ask some item; trends compare waves on what
-            # each asked, so they use every respondent's answers (pairwise).
+            # each asked, so they use every respondent's answers (pairwise), of every wave.
             pairwise = replace(spec, missing=MissingSpec(codes=list(spec.missing.codes), method="pairwise"))
-            data = prepare(_without_wave(self.raw, wave, None), pairwise).data
-        labels = self.raw.loc[data.index, wave].map(lambda value: None if pd.isna(value) else str(value))
+            try:
+                data = prepare(_without_wave(raw, wave, None), pairwise).data
+            except PART_ERRORS as error:
+                return self.fail("Trends", error, wave=wave)
+        labels = raw.loc[data.index, wave].map(lambda value: None if pd.isna(value) else str(value))
         measures: dict[str, list[str]] | list[str] = dict(spec.constructs) or list(self.prepared.items)
         try:
             recommend = self._recommend_column() if spec.recommend else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from analysis.confidentiality import suppress_groups
@@ -84,9 +85,9 @@ def analyze_survey(
     """
     instrument = instrument_of(survey)
     spec = ModelSpec.from_dict(instrument.model_spec(), source=f"instrument {instrument.id}")
-    unit_ids = unit_and_descendants(survey, unit) if unit is not None else None
-    with db.engine.connect() as connection:
-        frame = responses_frame(connection, survey.id, unit_ids=unit_ids)
+    # with earlier waves in the series, their answers too: the result then has trends (the rest is this wave's)
+    history = _series_frame(survey, unit)
+    frame = history[(history[WAVE_COLUMN] == survey.wave).to_numpy()]
     if unit is not None and len(frame) < survey.min_group_size:
         raise ValueError(f"unit {unit!r} has fewer than {survey.min_group_size} responses; no report is made for "
                          "so small a group")
@@ -102,7 +103,7 @@ def analyze_survey(
     keep = [code for code in [*numeric, *extra] if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
-    return run_analysis(frame[keep], spec, by=by, progress=progress)
+    return _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress)
 
 
 def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf") -> bytes | str:
@@ -119,3 +120,63 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
     if fmt == "html":
         return render_html(result, lang=lang, title=title, meta=meta)
     return render_pdf(result, lang=lang, title=title, meta=meta)
+
+
+#: Columns the service adds to the answers: the survey's wave in its series, and the respondent's unit name.
+WAVE_COLUMN = "wave"
+UNIT_COLUMN = "unit"
+
+
+def series_waves(survey: Survey) -> list[Survey]:
+    """The survey and the earlier waves of its series, oldest first (just the survey when it has no series)."""
+    if survey.series is None:
+        return [survey]
+    earlier = db.session.scalars(
+        sa.select(Survey).where(Survey.series == survey.series, Survey.wave < survey.wave, Survey.id != survey.id)
+        .order_by(Survey.wave)
+    ).all()
+    return [*earlier, survey]
+
+
+def _series_frame(survey: Survey, unit: str | None) -> pd.DataFrame:
+    """Complete responses of the survey and its earlier waves (only ``unit``'s subtree), with the wave column."""
+    frames = []
+    with db.engine.connect() as connection:
+        for wave in series_waves(survey):
+            if unit is not None and wave.id != survey.id and not _has_unit(wave, unit):
+                continue  # the unit did not exist in that wave
+            unit_ids = unit_and_descendants(wave, unit) if unit is not None else None
+            frame = responses_frame(connection, wave.id, unit_ids=unit_ids)
+            frames.append(frame.assign(**{WAVE_COLUMN: wave.wave}))
+    return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+
+def _has_unit(survey: Survey, code: str) -> bool:
+    return db.session.scalar(sa.select(Unit.id).filter_by(survey_id=survey.id, code=code)) is not None
+
+
+def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
+    """The name of each response's unit (None without one), by response id."""
+    # by survey, not by a list of response ids (SQLite limits the number of bound parameters)
+    names = dict(db.session.execute(
+        sa.select(Response.id, Unit.name).join(Unit, Response.unit_id == Unit.id)
+        .where(Response.survey_id.in_([s.id for s in surveys]))
+    ).all())
+    return pd.Series([names.get(i) for i in response_ids], index=response_ids, dtype=object)
+
+
+def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataFrame, keep: list[str], *,
+                              by: str | None, progress: Callable[[str], None] | None) -> dict[str, Any]:
+    """The engine on this wave, with trends over the earlier waves and, for employee surveys, units."""
+    columns = list(keep)
+    if by is None and spec.trap.get("population") == "employees" and UNIT_COLUMN not in history.columns:
+        # employee surveys are broken down by unit: the heatmap (and groups) by unit name, at the survey's
+        # minimum group size
+        history = history.assign(**{UNIT_COLUMN: _unit_names(history.index, series_waves(survey))})
+        if history[UNIT_COLUMN].notna().any():
+            by = UNIT_COLUMN
+            columns.append(by)
+    if history[WAVE_COLUMN].nunique() < 2:
+        return run_analysis(history[columns], spec, by=by, progress=progress, min_group_size=survey.min_group_size)
+    return run_analysis(history[[*columns, WAVE_COLUMN]], spec, by=by, progress=progress, wave=WAVE_COLUMN,
+                        current_wave=survey.wave, min_group_size=survey.min_group_size)

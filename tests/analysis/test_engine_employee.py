@@ -263,3 +263,13 @@ def test_servqual_zone_of_tolerance_through_the_engine() -> None:
     item = result["servqual"]["items"]["a"]
     # by hand: perception 5.25, adequate 4.5, desired 6.5 -> MSA 0.75, MSS -1.25, within the zone
     assert item["msa"] == pytest.approx(0.75) and item["mss"] == pytest.approx(-1.25) and item["zone"] == "within"
+
+
+def test_current_wave_limits_every_part_but_the_trends() -> None:
+    spec = spec_of(constructs={"A": ["q1"]}, scale=[1, 7], outcomes={"recommend": "rec"})
+    result = run_analysis(wave_frame(), spec, wave="wave", current_wave=2)
+    assert result["n"] == 3 and result["items"]["q1"]["mean"] == pytest.approx(5.0)
+    assert result["nps"]["score"] == pytest.approx(200 / 3)  # wave 2 only: 2 promoters, 1 passive
+    assert result["trends"]["waves"] == ["1", "2"] and result["trends"]["n"] == {"1": 3, "2": 3}
+    with pytest.raises(AnalysisError, match="Wave 7"):
+        run_analysis(wave_frame(), spec, wave="wave", current_wave=7)
