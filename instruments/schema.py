@@ -34,7 +34,7 @@ Role = Literal[
     "recovery_outcome", "recovery_procedure", "recovery_interaction", "stage", "bond", "unit", "customer_id",
     "demographic",
     "open_text", "intent_to_stay", "enps", "internal_service", "kano_functional", "kano_dysfunctional",
-    "servqual_expectation", "servqual_perception", "other",
+    "servqual_expectation", "servqual_perception", "servqual_adequate", "servqual_desired", "other",
 ]
 ScaleKind = Literal["likert", "rating", "nps", "single", "multiple", "numeric", "text"]
 
@@ -368,6 +368,7 @@ class Instrument(_Strict):
 
     def _check_pairs(self) -> None:
         # Kano and SERVQUAL items come in pairs joined by their ``attribute``; an unpaired item is a typo.
+        zone = self._check_zone_of_tolerance()
         for first, second in (("kano_functional", "kano_dysfunctional"),
                               ("servqual_expectation", "servqual_perception")):
             counts: dict[str, dict[str, list[str]]] = {}
@@ -379,12 +380,37 @@ class Instrument(_Strict):
                     counts.setdefault(item.attribute, {first: [], second: []})[item.role].append(item.code)
             for attribute, by_role in counts.items():
                 for role, codes in by_role.items():
+                    if not codes and role == "servqual_expectation" and attribute in zone:
+                        continue  # the gap is taken against the desired level
                     if len(codes) != 1:
                         # Point at the surplus item, or at the lone partner when this role has none.
                         culprit = codes[1] if codes else [c for r in by_role.values() for c in r][0]
                         problem = (f"attribute {attribute!r} has {len(codes)} {role} items "
                                    f"({', '.join(codes) or 'none'}); it needs exactly one")
                         raise SchemaProblem(self._where(culprit, "attribute"), problem)
+
+    def _check_zone_of_tolerance(self) -> set[str]:
+        """SERVQUAL attributes asked with adequate and desired levels: one of each and one perception item."""
+        roles = ("servqual_adequate", "servqual_desired", "servqual_perception")
+        counts: dict[str, dict[str, list[str]]] = {}
+        for item in self.items:
+            if item.role in roles[:2]:
+                if not item.attribute:
+                    raise SchemaProblem(self._where(item.code, "attribute"),
+                                        f"a {item.role} item needs an attribute name to pair it")
+                counts.setdefault(item.attribute, {role: [] for role in roles})
+        for item in self.items:
+            if item.role in roles and item.attribute in counts:
+                counts[item.attribute][item.role].append(item.code)
+        for attribute, by_role in counts.items():
+            for role, codes in by_role.items():
+                if len(codes) != 1:
+                    culprit = codes[1] if codes else [c for r in by_role.values() for c in r][0]
+                    raise SchemaProblem(self._where(culprit, "attribute"),
+                                        f"attribute {attribute!r} has {len(codes)} {role} items "
+                                        f"({', '.join(codes) or 'none'}); the zone of tolerance needs exactly one "
+                                        "adequate, one desired and one perception item")
+        return set(counts)
 
     def _where(self, code: str, key: str) -> tuple[str | int, ...]:
         for p, page in enumerate(self.pages):
@@ -451,7 +477,8 @@ class Instrument(_Strict):
         return cls.model_validate(data)
 
 
-_NON_CONSTRUCT_ROLES = ("servqual_expectation", "kano_functional", "kano_dysfunctional")
+_NON_CONSTRUCT_ROLES = ("servqual_expectation", "servqual_adequate", "servqual_desired", "kano_functional",
+                        "kano_dysfunctional")
 #: Exact Shapley importance enumerates 2^p subsets; beyond this many attributes leave it to the user.
 _MAX_DEFAULT_PREDICTORS = 12
 
@@ -537,7 +564,7 @@ def _model_spec(instrument: Instrument) -> dict[str, Any]:
     trap = _trap_columns(instrument, numeric, kano)
     if trap:
         spec["trap"] = trap
-    servqual = _pairs(instrument, "servqual_expectation", "servqual_perception", "expectation", "perception")
+    servqual = _servqual_pairs(instrument)
     if servqual:
         spec["servqual"] = servqual
     return spec
@@ -546,6 +573,23 @@ def _model_spec(instrument: Instrument) -> dict[str, Any]:
 def _bounds(scale: Scale) -> dict[str, float]:
     low, high = scale.bounds()  # type: ignore[misc]
     return {"min": low, "max": high}
+
+
+def _servqual_pairs(instrument: Instrument) -> list[dict[str, Any]]:
+    """SERVQUAL columns per attribute: expectation and perception, plus adequate and desired where asked."""
+    keys = {"servqual_expectation": "expectation", "servqual_perception": "perception",
+            "servqual_adequate": "adequate", "servqual_desired": "desired"}
+    by_attribute: dict[str, dict[str, Any]] = {}
+    for item in instrument.items:
+        if item.role in keys and item.attribute:
+            entry = by_attribute.setdefault(item.attribute, {"attribute": item.attribute, "dimension": None})
+            entry[keys[item.role]] = item.code
+            if item.construct and entry["dimension"] is None:
+                entry["dimension"] = item.construct
+    order = ("attribute", "dimension", "expectation", "perception", "adequate", "desired")
+    # validation pairs every expectation with a perception; an attribute without one is not a SERVQUAL pair
+    return [{key: entry[key] for key in order if key in entry} for entry in by_attribute.values()
+            if "perception" in entry and ("expectation" in entry or "desired" in entry)]
 
 
 def _pairs(instrument: Instrument, first: str, second: str, first_key: str, second_key: str) -> list[dict]:

@@ -290,3 +290,42 @@ def test_trend_change_matches_r_t_test_on_sleep() -> None:
     assert change["p"] == pytest.approx(0.07939, abs=5e-6)
     assert [change["ci_low"], change["ci_high"]] == pytest.approx([-0.2054832, 3.3654832], abs=5e-8)
     assert result["trends"]["levels"][0]["index"] is None  # no scale, no 0-100 index
+
+
+def servqual_with_zone() -> dict:
+    """The shipped SERVQUAL instrument with adequate and desired levels asked for 'facilities'."""
+    import yaml
+
+    from instruments.registry import INSTRUMENT_DIR
+
+    document = yaml.safe_load((INSTRUMENT_DIR / "servqual.yaml").read_text(encoding="utf-8"))
+    for role, code in (("servqual_adequate", "SQA_TAN1"), ("servqual_desired", "SQD_TAN1")):
+        document["pages"][0]["items"].append({
+            "code": code, "text": {"zh": "最低可接受的水平。", "en": "The lowest level I would accept."},
+            "scale": "likert7", "role": role, "construct": "Tangibles", "attribute": "facilities"})
+    return document
+
+
+def test_instrument_roles_fill_the_zone_of_tolerance() -> None:
+    from instruments.registry import validate_instrument
+
+    instrument = validate_instrument(servqual_with_zone())
+    spec = instrument.model_spec()
+    facilities = next(pair for pair in spec["servqual"] if pair["attribute"] == "facilities")
+    assert facilities == {"attribute": "facilities", "dimension": "Tangibles", "expectation": "SQE_TAN1",
+                          "perception": "SQP_TAN1", "adequate": "SQA_TAN1", "desired": "SQD_TAN1"}
+    assert "SQA_TAN1" not in spec["constructs"]["Tangibles"]  # reference levels are no construct items
+    frame = synthetic_responses(instrument, 60, seed=2)
+    result = run_analysis(frame, ModelSpec.from_dict({**spec, "efa": False}))
+    item = result["servqual"]["items"]["facilities"]
+    assert item["msa"] == pytest.approx((frame["SQP_TAN1"] - frame["SQA_TAN1"]).mean())
+    assert item["mss"] == pytest.approx((frame["SQP_TAN1"] - frame["SQD_TAN1"]).mean())
+
+
+def test_zone_of_tolerance_items_must_come_in_threes() -> None:
+    from instruments.registry import InstrumentError, validate_instrument
+
+    document = servqual_with_zone()
+    document["pages"][0]["items"] = [i for i in document["pages"][0]["items"] if i["code"] != "SQD_TAN1"]
+    with pytest.raises(InstrumentError, match="facilities' has 0 servqual_desired items"):
+        validate_instrument(document)
