@@ -409,6 +409,9 @@ class _Builder:
         columns = list(first.get("indices") or {})
         # The satisfaction index first: it is the KPI a manager looks for.
         columns.sort(key=lambda c: (c != self.satisfaction, c != self.loyalty))
+        if self.employee:  # the facets are in the heatmap, which fits them on the page
+            facets = set(self.facets())
+            columns = [c for c in columns if c not in facets]
         cells_of = self.heatmap_cells()
         has_nps = any((summary.get(level) or {}).get("nps") for level in groups["levels"])
         header = [self.t("col_group"), self.t("col_n")] + [self.label(c) for c in columns]
@@ -962,7 +965,14 @@ class _Builder:
                 "data": self.data_line(), "warnings": self.warnings(self.result.get("warnings") or [])}
 
     def warnings(self, sentences: Sequence[str]) -> list[str]:
-        """The analysis's warnings (English sentences) in the report's language."""
+        """The analysis's warnings (English sentences) in the report's language.
+
+        Warnings that name a suppressed group ("Group 'IT' has only 3 answers") would give away its size, so
+        they are left out.
+        """
+        if self.hidden:
+            names = [(f"'{group}'", f", {group})", f"({group})") for group in self.hidden]
+            sentences = [s for s in sentences if not any(mark in str(s) for marks in names for mark in marks)]
         if self.lang == "zh":
             return [warning_zh(sentence) for sentence in sentences]
         return [str(sentence) for sentence in sentences]

@@ -46,3 +46,52 @@ def result(responses: pd.DataFrame, customers: pd.DataFrame) -> dict[str, Any]:
     model["efa"] = {"all_items": True, "parallel_iter": 10}
     frame = responses.assign(customer_id=customers["customer_id"])
     return run_analysis(frame, ModelSpec.from_dict(model), by="UNIT", customers=customers)
+
+
+#: A department name that tries to inject markup; the report must print it as text.
+HOSTILE_DEPARTMENT = '<b onmouseover="x">Fin</b><script>alert(1)</script>'
+#: Respondents of the small department: below k = 5, so it is hidden, and another with it.
+SMALL_DEPARTMENT = 3
+
+
+@pytest.fixture(scope="session")
+def employee_frame() -> pd.DataFrame:
+    """Two waves of the employee questionnaire: work-life balance improves in the second, finance is paid
+    better than the rest, IT has 3 people in it, and finance carries a hostile name."""
+    instrument = get_instrument("employee_satisfaction")
+    first = synthetic_responses(instrument, 300, seed=3).assign(WAVE="2025")
+    second = synthetic_responses(instrument, 300, seed=4).assign(WAVE="2026")
+    second[["WLB1", "WLB2"]] = np.minimum(second[["WLB1", "WLB2"]] + 1, 5)
+    frame = pd.concat([first, second], ignore_index=True)
+    it = frame.index[frame["UNIT"] == "it"]
+    frame = frame.drop(index=it[SMALL_DEPARTMENT:]).reset_index(drop=True)
+    finance = frame["UNIT"] == "finance"
+    frame.loc[finance, ["PAY1", "PAY2"]] = np.minimum(frame.loc[finance, ["PAY1", "PAY2"]] + 1, 5)
+    frame["UNIT"] = frame["UNIT"].replace({"finance": HOSTILE_DEPARTMENT})
+    return frame
+
+
+@pytest.fixture(scope="session")
+def employee_result(employee_frame: pd.DataFrame) -> dict[str, Any]:
+    """The employee model with internal service as a construct and a driver analysis of intent to stay, by
+    department, over the two waves, k = 5."""
+    model = get_instrument("employee_satisfaction").model_spec()
+    model["constructs"]["InternalService"] = ["ISQ1", "ISQ2"]
+    model["pls"] = {"bootstrap": 20, "seed": 1}
+    facets = list(model["paths"]["Satisfaction"])
+    model["drivers"] = [{**driver, "bootstrap": 20} for driver in model["drivers"]] + [
+        {"outcome": "IntentToStay", "predictors": facets, "bootstrap": 20}]
+    model["efa"] = False
+    return run_analysis(employee_frame, ModelSpec.from_dict(model), by="UNIT", wave="WAVE", min_group_size=5)
+
+
+def employee_labels(lang: str) -> dict[str, str]:
+    """Construct labels, item texts and department names of the employee questionnaire in ``lang``."""
+    instrument = get_instrument("employee_satisfaction")
+    out = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
+    out.update({item.code: item.text.get(lang) for item in instrument.items})
+    for option in instrument.scales["department"].options:
+        out[option.value] = option.label.get(lang)
+    out["InternalService"] = "内部服务" if lang == "zh" else "Internal service"
+    out["UNIT"] = "部门" if lang == "zh" else "department"
+    return out
