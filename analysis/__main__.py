@@ -3,7 +3,8 @@
     python -m analysis DATA --model MODEL.yaml --out RESULT.json [--by COLUMN] [--pdf REPORT.pdf] [--quiet]
                        [--customers FILE [--customer-id COLUMN]] [--wave COLUMN] [--min-group-size K]
                        [--employees FILE --customers-by-unit FILE [--unit COLUMN]
-                        [--employee-measure NAMES] [--customer-measure NAMES]]
+                        [--employee-measure NAMES] [--customer-measure NAMES]
+                        [--internal-service NAMES] [--customer-loyalty NAMES]]
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: ...`` on stderr, never a traceback); 1 an
 internal failure (a bug: please report it; ``MANYI_DEBUG=1`` shows the traceback); 130 interrupted.
@@ -68,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "model's satisfaction outcome, else the column 'satisfaction')")
     parser.add_argument("--customer-measure", metavar="NAMES", type=_names,
                         help="customer columns or model constructs to link, comma-separated (same default)")
+    parser.add_argument("--internal-service", metavar="NAMES", type=_names,
+                        help="employee columns rating the internal service they get (default: a column "
+                             "'internal_service' when present)")
+    parser.add_argument("--customer-loyalty", metavar="NAMES", type=_names,
+                        help="customer loyalty columns or model constructs (default: the model's loyalty outcome, "
+                             "else a column 'loyalty', when present)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
@@ -107,9 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if bool(args.employees) != bool(args.customers_by_unit):
             raise AnalysisError("--employees and --customers-by-unit go together: give both files.")
-        if (args.employee_measure or args.customer_measure) and not args.employees:
-            raise AnalysisError("--employee-measure and --customer-measure need --employees and "
-                                "--customers-by-unit.")
+        measures = (args.employee_measure, args.customer_measure, args.internal_service, args.customer_loyalty)
+        if any(measures) and not args.employees:
+            raise AnalysisError("--employee-measure, --customer-measure, --internal-service and --customer-loyalty "
+                                "need --employees and --customers-by-unit.")
         render = _pdf_renderer() if args.pdf else None
         out = Path(args.out)
         _check_writable(out, "--out", args.data, args.model)
@@ -124,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.employees:
             linkage = LinkageInput(employees=_read(args.employees, "--employees"),
                                    customers=_read(args.customers_by_unit, "--customers-by-unit"), unit=args.unit,
-                                   employee=args.employee_measure, customer=args.customer_measure)
+                                   employee=args.employee_measure, customer=args.customer_measure,
+                                   internal_service=args.internal_service, customer_loyalty=args.customer_loyalty)
         result = run_analysis(frame, spec, by=args.by, progress=progress, customers=customers,
                               customer_id=args.customer_id, wave=args.wave, min_group_size=args.min_group_size,
                               linkage=linkage)

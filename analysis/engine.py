@@ -68,6 +68,11 @@ class LinkageInput:
     #: else the column ``satisfaction``
     employee: Sequence[str] | None = None
     customer: Sequence[str] | None = None
+    #: customer loyalty columns or constructs; None: the model's loyalty outcome, else a column ``loyalty``, when
+    #: the customer file has them (else no loyalty link)
+    customer_loyalty: Sequence[str] | None = None
+    #: employees' rating of the internal service they get; None: a column ``internal_service`` when present
+    internal_service: Sequence[str] | None = None
 
 Progress = Callable[[str], None]
 #: Failures that end one part of the run but not the others: unusable input for that part, and numerical
@@ -161,6 +166,16 @@ def _check_options(df: pd.DataFrame, spec: ModelSpec, *, wave: str | None, min_g
         _check_linkage(linkage, spec, wave)
 
 
+def _loyalty_columns(linkage: LinkageInput, spec: ModelSpec) -> list[str] | None:
+    return _optional_measure(linkage.customer_loyalty, [spec.outcomes.get("loyalty"), "loyalty"], spec,
+                             linkage.customers, "--customer-loyalty")
+
+
+def _internal_service_columns(linkage: LinkageInput, spec: ModelSpec) -> list[str] | None:
+    return _optional_measure(linkage.internal_service, ["internal_service"], spec, linkage.employees,
+                             "--internal-service")
+
+
 def _without_wave(df: pd.DataFrame, wave: str | None, by: str | None) -> pd.DataFrame:
     return df.drop(columns=[wave]) if wave is not None and wave != by else df
 
@@ -187,6 +202,22 @@ def _measure_columns(names: Sequence[str] | None, spec: ModelSpec, frame: pd.Dat
     return columns
 
 
+def _optional_measure(names: Sequence[str] | None, defaults: list[str | None], spec: ModelSpec,
+                      frame: pd.DataFrame, option: str) -> list[str] | None:
+    """Columns of an optional linkage measure: the named ones (which must exist), else the first default present."""
+    if names is not None:
+        columns = _expand(list(names), spec)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise AnalysisError(f"{option}: the file has no column(s) {', '.join(map(repr, missing))}.")
+        return columns
+    for name in defaults:
+        columns = _expand([name], spec) if name else []
+        if columns and all(c in frame.columns for c in columns):
+            return columns
+    return None
+
+
 def _expand(names: Sequence[str], spec: ModelSpec) -> list[str]:
     return list(dict.fromkeys(c for name in names for c in spec.constructs.get(name, [name])))
 
@@ -197,6 +228,8 @@ def _check_linkage(linkage: LinkageInput, spec: ModelSpec, wave: str | None) -> 
             raise AnalysisError(f"The {what} file has no unit column '{linkage.unit}' (--unit); its columns: "
                                 f"{', '.join(map(str, frame.columns[:30]))}.")
         _measure_columns(linkage.employee if what == "employee" else linkage.customer, spec, frame, what)
+    _loyalty_columns(linkage, spec)
+    _internal_service_columns(linkage, spec)
     linked = set(linkage.employees[linkage.unit].dropna()) & set(linkage.customers[linkage.unit].dropna())
     if len(linked) < MIN_LINKED_UNITS:
         raise AnalysisError(f"Only {len(linked)} unit(s) appear in both the employee and the customer file "
@@ -247,7 +280,9 @@ class _Run:
         return out
 
     def _note(self, part: str, out: dict[str, Any], sentence: str) -> None:
-        """A caveat the engine itself adds to a part."""
+        """A caveat the engine itself adds to a part (once)."""
+        if sentence in out["warnings"]:
+            return
         out["warnings"].append(sentence)
         self.warnings.append(f"{part}: {sentence}")
 
@@ -688,8 +723,10 @@ class _Run:
         request, spec = self.linkage, self.spec
         employee = _measure_columns(request.employee, spec, request.employees, "employee")
         customer = _measure_columns(request.customer, spec, request.customers, "customer")
-        employees = self._clean(request.employees, employee)
-        customers = self._clean(request.customers, customer)
+        loyalty = _loyalty_columns(request, spec)
+        internal = _internal_service_columns(request, spec)
+        employees = self._clean(request.employees, list(dict.fromkeys([*employee, *(internal or [])])))
+        customers = self._clean(request.customers, list(dict.fromkeys([*customer, *(loyalty or [])])))
         options = self._options(employee)
         self.say(f"Linkage: employees and customers by '{request.unit}'")
         context = {"unit": request.unit, "employee_measure": employee, "customer_measure": customer}
@@ -705,7 +742,34 @@ class _Run:
             out["wave"] = wave
             out["same_wave"], out["next_wave"] = self._wave_links(request, employees, customers, employee,
                                                                   customer, out)
+        # the rest of the chain: internal service quality and customer loyalty, as unit-level correlations
+        sides = ([("satisfaction", employee)] + ([("internal_service", internal)] if internal else []),
+                 [("satisfaction", customer)] + ([("loyalty", loyalty)] if loyalty else []))
+        out["links"] = [self._link(request, employees, customers, pair, out)
+                        for pair in ((e, c) for e in sides[0] for c in sides[1])
+                        if (pair[0][0], pair[1][0]) != ("satisfaction", "satisfaction")]
         return out
+
+    def _link(self, request: LinkageInput, employees: pd.DataFrame, customers: pd.DataFrame,
+              pair: tuple[tuple[str, list[str]], tuple[str, list[str]]], out: dict[str, Any]) -> dict[str, Any]:
+        """Unit-level correlation of one employee measure with one customer measure (and by wave)."""
+        (e_name, e_cols), (c_name, c_cols) = pair
+        entry: dict[str, Any] = {"employee": e_name, "customer": c_name, "employee_measure": e_cols,
+                                 "customer_measure": c_cols}
+        unit = request.unit
+        e_means = employees[e_cols].mean(axis=1).groupby(employees[unit]).mean()
+        c_means = customers[c_cols].mean(axis=1).groupby(customers[unit]).mean()
+        both = pd.concat({"employee": e_means, "customer": c_means}, axis=1).dropna()
+        try:
+            entry["correlation"] = to_jsonable(pearson(both["employee"], both["customer"]))
+        except PART_ERRORS as error:
+            self._note("Linkage", out, f"No correlation of employee {e_name} with customer {c_name}: {error}")
+            entry["correlation"] = {"error": str(error)}
+        entry["same_wave"], entry["next_wave"] = entry["correlation"], None
+        if out["wave"] is not None:
+            entry["same_wave"], entry["next_wave"] = self._wave_links(request, employees, customers, e_cols,
+                                                                      c_cols, out)
+        return entry
 
     def _wave_links(self, request: LinkageInput, employees: pd.DataFrame, customers: pd.DataFrame,
                     employee: list[str], customer: list[str], out: dict[str, Any]) -> tuple[Any, Any]:

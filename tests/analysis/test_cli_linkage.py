@@ -108,3 +108,23 @@ def test_min_group_size_below_two_is_a_usage_error(tmp_path: Path, write_model, 
               "--min-group-size", "1"])
     assert stopped.value.code == 2
     assert "--min-group-size: must be at least 2" in capsys.readouterr().err
+
+
+def test_customer_loyalty_is_linked_same_wave_and_next_wave(tmp_path: Path, write_model, run_cli) -> None:
+    employee_path, _, employees, customers = write_files(tmp_path)
+    customers["stay"] = (customers["satisfaction"] > 5.5).astype(int)
+    customer_path = tmp_path / "customers_loyalty.csv"
+    customers.to_csv(customer_path, index=False)
+    run = run_cli(employee_path, write_model(EMPLOYEE_MODEL), "--employees", str(employee_path),
+                  "--customers-by-unit", str(customer_path), "--customer-measure", "satisfaction",
+                  "--customer-loyalty", "stay", "--wave", "round", "--quiet")
+    assert run.code == 0, run.stderr
+    link = next(item for item in run.result["linkage"]["links"] if item["customer"] == "loyalty")
+    assert link["employee"] == "satisfaction" and link["customer_measure"] == ["stay"]
+    e = employees.groupby(["unit", "round"])["esat"].mean()
+    c = customers.groupby(["unit", "round"])["stay"].mean()
+    units = sorted(employees["unit"].unique())
+    later = np.corrcoef([e[(u, 2024)] for u in units], [c[(u, 2025)] for u in units])[0, 1]
+    assert link["next_wave"]["r"] == pytest.approx(later) and link["next_wave"]["pairs"] == 6
+    same = np.corrcoef(e.to_numpy(), c.loc[e.index].to_numpy())[0, 1]
+    assert link["same_wave"]["r"] == pytest.approx(same) and link["same_wave"]["pairs"] == 12

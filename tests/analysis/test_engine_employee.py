@@ -329,3 +329,26 @@ def test_zone_of_tolerance_items_must_come_in_threes() -> None:
     document["pages"][0]["items"] = [i for i in document["pages"][0]["items"] if i["code"] != "SQD_TAN1"]
     with pytest.raises(InstrumentError, match="facilities' has 0 servqual_desired items"):
         validate_instrument(document)
+
+
+def test_linkage_also_links_internal_service_and_customer_loyalty() -> None:
+    employees = employees_frame()
+    employees["internal_service"] = [3, 3, 4, 4, 5, 4, 2, 3, 3, 5, 5, 4, 1, 2, 1]
+    customers = pd.DataFrame({"unit": list(UNIT_CUSTOMER), "satisfaction": list(UNIT_CUSTOMER.values()),
+                              "loyalty": [0.5, 0.7, 0.6, 0.9, 0.2]})
+    result = run_analysis(employees, spec_of(constructs={"E": ["esat"]}, scale=[1, 5]),
+                          linkage=LinkageInput(employees, customers, employee=["esat"]))
+    links = {(link["employee"], link["customer"]): link for link in result["linkage"]["links"]}
+    assert set(links) == {("satisfaction", "loyalty"), ("internal_service", "satisfaction"),
+                          ("internal_service", "loyalty")}
+    units = list(UNIT_CUSTOMER)
+    isq = employees.groupby("unit")["internal_service"].mean().loc[units]
+    esat = employees.groupby("unit")["esat"].mean().loc[units]
+    assert links[("internal_service", "loyalty")]["correlation"]["r"] == pytest.approx(
+        np.corrcoef(isq, customers["loyalty"])[0, 1])
+    assert links[("satisfaction", "loyalty")]["correlation"]["r"] == pytest.approx(
+        np.corrcoef(esat, customers["loyalty"])[0, 1])
+    assert links[("satisfaction", "loyalty")]["next_wave"] is None
+    with pytest.raises(AnalysisError, match="--customer-loyalty: the file has no column"):
+        run_analysis(employees, spec_of(constructs={"E": ["esat"]}),
+                     linkage=LinkageInput(employees, customers, employee=["esat"], customer_loyalty=["nps"]))
