@@ -646,7 +646,9 @@ class _Run:
             # each asked, so they use every respondent's answers (pairwise), of every wave.
             pairwise = replace(spec, missing=MissingSpec(codes=list(spec.missing.codes), method="pairwise"))
             try:
-                data = prepare(_without_wave(raw, wave, None), pairwise).data
+                # neither the wave nor the group column is an item (without constructs every numeric column is)
+                columns = [c for c in raw.columns if c not in (wave, self.prepared.by)]
+                data = prepare(raw[columns], pairwise).data
             except PART_ERRORS as error:
                 return self.fail("Trends", error, wave=wave)
         labels = raw.loc[data.index, wave].map(lambda value: None if pd.isna(value) else str(value))

@@ -352,3 +352,11 @@ def test_linkage_also_links_internal_service_and_customer_loyalty() -> None:
     with pytest.raises(AnalysisError, match="--customer-loyalty: the file has no column"):
         run_analysis(employees, spec_of(constructs={"E": ["esat"]}),
                      linkage=LinkageInput(employees, customers, employee=["esat"], customer_loyalty=["nps"]))
+
+
+def test_trends_without_constructs_leave_the_numeric_group_column_out() -> None:
+    frame = wave_frame().drop(columns=["q2", "rec"]).assign(store=[101, 102, 101, 102, 101, 102])
+    result = run_analysis(frame, spec_of(scale=[1, 7]), by="store", wave="wave", current_wave=2)
+    trends = result["trends"]
+    assert "error" not in trends and {row["measure"] for row in trends["levels"]} == {"q1"}
+    assert [row["mean"] for row in trends["levels"]] == pytest.approx([4.0, 5.0])
