@@ -8,3 +8,6 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 60
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): several servers on one machine (the
+# load bench, the durability tests, blue-green restarts) would take it from each other, and nothing uses it.
+control_socket_disable = True

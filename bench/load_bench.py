@@ -116,21 +116,36 @@ class Server:
             [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.port}", app_spec],
             cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill_all() takes the workers down with the master
         )
+
+    def worker_pids(self) -> list[int]:
+        """The master's current worker processes."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def kill_all(self) -> None:
+        """SIGKILL master and workers at once, as a crash or the OOM killer would."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
 
     def wait_ready(self, path: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 connection.request("GET", path)
                 if connection.getresponse().status == 200:
-                    connection.close()
                     return
             except OSError:
                 time.sleep(0.1)
+            finally:
+                connection.close()
         raise RuntimeError(f"gunicorn did not answer {path} within {timeout} s; see {self.log.name}")
 
     def stop(self) -> None:
@@ -139,8 +154,7 @@ class Server:
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill_all()
         self.log.close()
 
     def __enter__(self) -> Server:
@@ -176,6 +190,9 @@ class Browser:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
         return response.status, response.headers.get("Location", ""), text
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 @dataclass
@@ -230,7 +247,7 @@ def run_load(port: int, *, respondents: int, concurrency: int, time_limit: float
         while time.monotonic() < deadline:
             with stats.lock:
                 if stats.started >= respondents:
-                    return
+                    break
                 stats.started += 1
             browser.cookies.clear()  # a new respondent: no session
             try:
@@ -238,7 +255,9 @@ def run_load(port: int, *, respondents: int, concurrency: int, time_limit: float
             except Exception as exc:  # counted and reported, the run goes on
                 with stats.lock:
                     stats.errors.append(f"{type(exc).__name__}: {exc}")
+                browser.close()
                 browser = Browser(port)
+        browser.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from analysis.confidentiality import suppress_groups
 from analysis.errors import AnalysisError
-from analysis.frames import responses_frame
 from analysis.nps import nps
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
@@ -64,32 +64,44 @@ def dashboard_data(survey: Survey) -> dict[str, Any]:
     return data
 
 
+def _answer(code: str):
+    """One numeric answer out of the JSON document, in SQL (SQLite json_extract, PostgreSQL ->> and a cast)."""
+    return Response.answers[code].as_float()
+
+
 def _scores(survey: Survey) -> dict[str, Any]:
+    """CSI and NPS aggregated in the database: a few rows come back, never one object per response.
+
+    CSI: each respondent's mean of the satisfaction items rescaled to 0-100 (items left blank are skipped),
+    averaged over respondents with at least one answer. NPS: the count of each 0-10 answer, from which
+    :func:`analysis.nps.nps` computes the score and its interval exactly as from the raw answers.
+    """
     instrument = instrument_of(survey)
     spec = instrument.model_spec()
     outcomes = spec.get("outcomes", {})
-    wanted = []
     satisfaction_items = spec.get("constructs", {}).get(outcomes.get("satisfaction", ""), [])
-    wanted += satisfaction_items
     recommend = outcomes.get("recommend")
-    if recommend:
-        wanted.append(recommend)
-    if not wanted:
-        return {}
-    with db.engine.connect() as connection:
-        frame = responses_frame(connection, survey.id, columns=wanted)
+    complete = (Response.survey_id == survey.id, Response.status == "complete")
     out: dict[str, Any] = {}
     if satisfaction_items:
-        parts = []
+        points = []
+        answered = []
         for code in satisfaction_items:
             low, high = instrument.scale_of(code).min, instrument.scale_of(code).max
-            values = pd.to_numeric(frame[code], errors="coerce")
-            parts.append(100 * (values - low) / (high - low))
-        csi = pd.concat(parts, axis=1).mean(axis=1).dropna()
-        if len(csi) >= survey.min_group_size:
-            out["csi"] = {"score": round(float(csi.mean()), 1), "n": int(len(csi))}
+            value = _answer(code)
+            points.append(sa.func.coalesce(100.0 * (value - low) / (high - low), 0.0))
+            answered.append(sa.case((value.is_(None), 0), else_=1))
+        per_respondent = (sum(points[1:], points[0]) / sa.func.nullif(sum(answered[1:], answered[0]), 0)
+                          ).label("csi")
+        rows = sa.select(per_respondent).where(*complete).subquery()
+        mean, n = db.session.execute(sa.select(sa.func.avg(rows.c.csi), sa.func.count(rows.c.csi))).one()
+        if n >= survey.min_group_size:
+            out["csi"] = {"score": round(float(mean), 1), "n": int(n)}
     if recommend:
-        values = pd.to_numeric(frame[recommend], errors="coerce").dropna()
+        value = _answer(recommend)
+        counts = db.session.execute(
+            sa.select(value, sa.func.count()).where(*complete, value.is_not(None)).group_by(value)).all()
+        values = pd.Series(np.repeat([v for v, _ in counts], [c for _, c in counts]), dtype=float)
         if len(values) >= survey.min_group_size:
             try:
                 result = nps(values)
