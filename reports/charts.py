@@ -10,9 +10,13 @@ alone; hatches are sparse because WeasyPrint redraws a pattern for every shape t
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import re
 import textwrap
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,6 +44,10 @@ _RC = {
     "hatch.color": "#202020",
     "hatch.linewidth": 0.6,
 }
+#: Charts below which drawing them in other processes costs more than it saves.
+MIN_PARALLEL_CHARTS = 4
+#: At most this many drawing processes.
+MAX_WORKERS = 4
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 _STRIP = re.compile(r"<metadata>.*?</metadata>|<!--.*?-->", re.S)
 
@@ -363,3 +371,40 @@ def trend_chart(series: Sequence[dict[str, Any]], *, waves: Sequence[str], ylabe
         if series:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5)
         return _svg(fig)
+
+
+#: The chart functions :func:`draw_all` may call, by name.
+CHARTS = ("bar_chart", "ipa_chart", "stacked_shares", "path_diagram", "loyalty_curve", "interval_dots",
+          "class_scatter", "trend_chart")
+
+
+def _draw(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> str:
+    name, args, kwargs = request
+    if name not in CHARTS:
+        raise ValueError(f"unknown chart {name!r}; one of {CHARTS}")
+    return globals()[name](*args, **kwargs)
+
+
+def workers() -> int:
+    """How many processes :func:`draw_all` uses: the cores this process may run on, at most
+    :data:`MAX_WORKERS`; 1 (draw here) when other threads run, because forking a threaded process can copy
+    a lock another thread holds (a web server's threads, say)."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def draw_all(requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *,
+             processes: int | None = None) -> list[str]:
+    """Draw many charts, ``(function name, args, kwargs)`` each, in order, as SVG strings.
+
+    matplotlib is not thread-safe, so the charts are spread over forked processes (which start with
+    matplotlib and the font already loaded) when there are enough of them and more than one core.
+    """
+    processes = workers() if processes is None else processes
+    if processes <= 1 or len(requests) < MIN_PARALLEL_CHARTS:
+        return [_draw(request) for request in requests]
+    # Biggest first would balance better, but the charts are alike; chunks keep the pickling small.
+    with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_draw, requests, chunksize=max(1, len(requests) // (2 * processes))))

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from reports import charts
+from reports import charts as chart_module
 from reports.errors import ReportError
 from reports.messages import LANGUAGES, MESSAGES
 from reports.warnings_zh import translate as warning_zh
@@ -90,7 +90,32 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
     """
     if lang not in LANGUAGES:
         raise ReportError(f"Unknown report language '{lang}'; use one of {', '.join(LANGUAGES)}.")
-    return _Builder(result, lang, dict(meta or {}), charts).build(title)
+    builder = _Builder(result, lang, dict(meta or {}), charts)
+    context = builder.build(title)
+    if not builder.pending:
+        return context
+    # The charts are drawn together at the end, on several cores when there are (reports.charts.draw_all).
+    drawn = chart_module.draw_all([(p.name, p.args, p.kwargs) for p in builder.pending])
+    return _fill_charts(context, dict(zip(map(id, builder.pending), drawn, strict=True)))
+
+
+class _Pending:
+    """A chart the builder asked for; replaced by its SVG once every chart of the report is drawn."""
+
+    __slots__ = ("name", "args", "kwargs")
+
+    def __init__(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.name, self.args, self.kwargs = name, args, kwargs
+
+
+def _fill_charts(value: Any, drawn: Mapping[int, str]) -> Any:
+    if isinstance(value, _Pending):
+        return drawn[id(value)]
+    if isinstance(value, dict):
+        return {key: _fill_charts(item, drawn) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill_charts(item, drawn) for item in value]
+    return value
 
 
 class _Builder:
@@ -99,6 +124,8 @@ class _Builder:
     def __init__(self, result: Mapping[str, Any], lang: str, meta: dict[str, Any], charts: bool) -> None:
         self.result = result
         self.charts = charts
+        #: charts asked for, drawn all at once by build_context
+        self.pending: list[_Pending] = []
         self.lang = lang
         self.meta = meta
         self.labels: Mapping[str, str] = meta.get("labels") or {}
@@ -120,6 +147,12 @@ class _Builder:
         self.hidden: dict[str, str] = {str(g): str(r) for g, r in (suppression.get("hidden") or {}).items()}
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def chart(self, name: str, *args: Any, **kwargs: Any) -> _Pending:
+        """A chart of :mod:`reports.charts` to be drawn later, with the others."""
+        pending = _Pending(name, args, kwargs)
+        self.pending.append(pending)
+        return pending
+
     def t(self, key: str, **values: Any) -> str:
         return self.messages[key].format(**values) if values else self.messages[key]
 
@@ -315,9 +348,9 @@ class _Builder:
             "title": self.t("driver_of", outcome=outcome),
             "intro": self.t("drivers_intro", outcome=outcome, r2=_pct(r2 if r2 is not None else total)),
             "rows": rows,
-            "chart": charts.bar_chart(bars, xlabel=self.t("axis_explained")) if self.charts else None,
+            "chart": self.chart("bar_chart", bars, xlabel=self.t("axis_explained")) if self.charts else None,
             "ipa_rows": ipa_rows,
-            "ipa_chart": (charts.ipa_chart(points, xlabel=self.t("axis_importance"),
+            "ipa_chart": (self.chart("ipa_chart", points, xlabel=self.t("axis_importance"),
                                            ylabel=self.t("axis_performance"))
                           if self.charts and len(points) >= 2 else None),
             "warnings": list(analysis.get("warnings") or []),
@@ -344,7 +377,7 @@ class _Builder:
         index = pls.get("index") or {}
         construct_rows = [{"label": self.label(name), "r2": _num(r2.get(name), 3),
                            "index": _num(index.get(name), 1)} for name in pls.get("constructs") or []]
-        diagram = charts.path_diagram(nodes, edges) if self.charts else None
+        diagram = self.chart("path_diagram", nodes, edges) if self.charts else None
         return {"intro": self.t("model_intro"), "diagram": diagram,
                 "paths": path_rows, "constructs": construct_rows}
 
@@ -373,7 +406,7 @@ class _Builder:
         rows += hidden_rows
         chart = None
         if self.charts:
-            chart = charts.stacked_shares(bars, series=("detractors", "passives", "promoters"),
+            chart = self.chart("stacked_shares", bars, series=("detractors", "passives", "promoters"),
                                           names=(self.t("detractors"), self.t("passives"),
                                                  self.t("promoters")))
         return {"intro": self.t("nps_intro"), "rows": rows, "chart": chart,
@@ -487,7 +520,7 @@ class _Builder:
         section = {
             "intro": self.t("employee_intro"),
             "rows": rows,
-            "chart": charts.bar_chart(bars, xlabel=self.t("axis_index")) if self.charts and bars else None,
+            "chart": self.chart("bar_chart", bars, xlabel=self.t("axis_index")) if self.charts and bars else None,
             "stay_levers": self.levers(max(stay, key=lambda d: len(d["predictors"]))) if stay else [],
             "internal": self.internal_section(),
             "heatmap": self.heatmap(),
@@ -617,9 +650,9 @@ class _Builder:
                 {"wave": w, "value": by_key[(m, w)].get("index"), "low": by_key[(m, w)].get("index_ci_low"),
                  "high": by_key[(m, w)].get("index_ci_high")} for w in waves if (m, w) in by_key]} for m in keys]
             if any(p["value"] is not None for line in series for p in line["points"]):
-                chart = charts.trend_chart(series, waves=waves, ylabel=self.t("axis_index"))
+                chart = self.chart("trend_chart", series, waves=waves, ylabel=self.t("axis_index"))
             if nps_rows:
-                nps_chart = charts.trend_chart(
+                nps_chart = self.chart("trend_chart",
                     [{"label": self.t("col_nps"), "points": [
                         {"wave": str(r["wave"]), "value": r.get("score"), "low": r.get("ci_low"),
                          "high": r.get("ci_high")} for r in nps_rows]}],
@@ -721,7 +754,7 @@ class _Builder:
             points = [{"label": level["label"], "share": _scaled(level.get("loyal_share")),
                        "low": _scaled(level.get("ci_low")), "high": _scaled(level.get("ci_high"))}
                       for level in levels]
-            chart = charts.loyalty_curve(
+            chart = self.chart("loyalty_curve",
                 points, zone=zone_labels, jump=jump_labels,
                 xlabel=self.label(str(trap.get("satisfaction") or curve.get("satisfaction") or "")),
                 ylabel=self.t("axis_loyal_share"), zone_label=self.t("zone_label"),
@@ -747,7 +780,7 @@ class _Builder:
         return {"rows": rows, "findings": findings,
                 "thresholds": [f"{self.t('seg_loyalist')}: {self.cut(thresholds.get('satisfied'))}; "
                                f"{self.cut(thresholds.get('loyal'))}"],
-                "chart": charts.bar_chart(bars, xlabel=self.t("axis_share")) if self.charts else None}
+                "chart": self.chart("bar_chart", bars, xlabel=self.t("axis_share")) if self.charts else None}
 
     def trap_attributes(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
         attributes = _ok(trap.get("attributes"))
@@ -778,12 +811,12 @@ class _Builder:
         if self.charts and dots:
             spread = [v for d in dots for v in (d["value"], d["low"], d["high"]) if v is not None]
             limits = (min(-1.0, min(spread) - 0.05), max(1.0, max(spread) + 0.05))
-            ia_chart = charts.interval_dots(
+            ia_chart = self.chart("interval_dots",
                 dots, xlabel=self.t("axis_ia"), limits=limits,
                 bands=[(-math.inf, -IA_CUT, self.t("class_basic")), (-IA_CUT, IA_CUT, self.t("class_performance")),
                        (IA_CUT, math.inf, self.t("class_excitement"))])
         if self.charts and len(points) >= 2:
-            range_chart = charts.class_scatter(
+            range_chart = self.chart("class_scatter",
                 points, classes=[(cls, self.t(f"class_{cls}")) for cls in ("basic", "performance", "excitement")],
                 xlabel=self.t("axis_mean_performance"), ylabel=self.t("axis_impact_range"))
         unsure = any(attributes[name].get("class_confident") is False for name in ordered)
@@ -858,7 +891,7 @@ class _Builder:
                             "poor": _num(((entry or {}).get("poor") or {}).get("mean_satisfaction"), 2),
                             "difference": f"{_signed(difference.get('difference'), 2)} {interval}"})
         return {"kpis": kpis, "rows": rows, "paradox": paradox_line, "justice": justice, "findings": findings,
-                "chart": (charts.bar_chart(bars, xlabel=self.t("axis_loyal_share"))
+                "chart": (self.chart("bar_chart", bars, xlabel=self.t("axis_loyal_share"))
                           if self.charts and bars else None)}
 
     def trap_behaviour(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:

@@ -83,9 +83,10 @@ def stylesheet() -> str:
 
 
 def render_html(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
-                meta: Mapping[str, Any] | None = None) -> str:
-    """The report as one self-contained HTML page, charts inline (the in-browser report)."""
-    return _render(build_context(result, lang=lang, title=title, meta=meta), _Figures(inline=True))
+                meta: Mapping[str, Any] | None = None, charts: bool = True) -> str:
+    """The report as one self-contained HTML page, charts inline (the in-browser report); ``charts=False``
+    leaves the charts out (a quick preview of the text)."""
+    return _render(build_context(result, lang=lang, title=title, meta=meta, charts=charts), _Figures(inline=True))
 
 
 def _render(context: dict[str, Any], figures: _Figures) -> str:
