@@ -24,10 +24,19 @@ def _choice_values(scale: Scale) -> list[Any]:
     return list(scale.points())
 
 
+def _text(raw: Any, problem: str, **params: Any) -> str:
+    """``raw`` as text; AnswerError(problem) when it has none (an integer of more than 4,300 digits)."""
+    try:
+        return str(raw)
+    except ValueError:
+        raise AnswerError(problem, **params) from None
+
+
 def _match_choice(scale: Scale, raw: Any) -> Any:
     """The allowed value equal to ``raw`` (compared as text, so form strings and JSON ints both work)."""
+    given = _text(raw, "not_a_choice").strip()
     for value in _choice_values(scale):
-        if str(value) == str(raw).strip():
+        if str(value) == given:
             return value
     raise AnswerError("not_a_choice")
 
@@ -48,7 +57,7 @@ def coerce_answer(scale: Scale, raw: Any) -> Any:
         return _match_choice(scale, raw)
     if scale.kind == "numeric":
         try:
-            number = float(str(raw).strip().replace(",", ""))
+            number = float(_text(raw, "not_a_number").strip().replace(",", ""))
         except ValueError:
             raise AnswerError("not_a_number") from None
         if not math.isfinite(number):
@@ -56,7 +65,7 @@ def coerce_answer(scale: Scale, raw: Any) -> Any:
         if (scale.min is not None and number < scale.min) or (scale.max is not None and number > scale.max):
             raise AnswerError("out_of_range", min=scale.min, max=scale.max)
         return int(number) if number.is_integer() else number
-    text = str(raw)
+    text = _text(raw, "too_long", max=scale.max_length)
     if len(text) > scale.max_length:
         raise AnswerError("too_long", max=scale.max_length)
     return text
