@@ -71,6 +71,8 @@ def _security_settings(production: bool) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # survey pages per client address (an office behind one NAT address shares it)
+        "RATELIMIT_SURVEY_PAGES": os.environ.get("RATELIMIT_SURVEY_PAGES") or "120/minute",
         # shared counters across gunicorn workers need Redis; one process may count in memory
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
         or "memory://",

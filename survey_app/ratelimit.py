@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask import Response as FlaskResponse
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.errors import RateLimitExceeded
@@ -48,12 +48,22 @@ def failed(status: int) -> Callable[[FlaskResponse], bool]:
     return deduct
 
 
+def configured(key: str) -> Callable[[], str]:
+    """A limit read from ``app.config[key]`` at request time, so operators can change it without code."""
+
+    def limit() -> str:
+        return current_app.config[key]
+
+    limit.__name__ = f"config_{key.lower()}"
+    return limit
+
+
 @dataclass(frozen=True)
 class Rule:
     """One limit on one endpoint (or on every endpoint of a blueprint when ``endpoint`` has no dot)."""
 
     endpoint: str
-    limit: str
+    limit: str | Callable[[], str]
     key: Callable[[], str] = client_address
     methods: tuple[str, ...] | None = None
     only_when: Callable[[FlaskResponse], bool] | None = None
@@ -61,17 +71,18 @@ class Rule:
     scope: str | None = None
 
 
-#: Generous on survey pages: a whole office behind one NAT address may answer at the same time (120 page views a
-#: minute is 40 people each moving a page every 20 seconds). Tight where only attackers need volume.
+#: Generous on survey pages: a whole office behind one NAT address may answer at the same time (120 requests a
+#: minute is 20 people each sending a page every 20 seconds - a post and its redirect are two requests); raise
+#: RATELIMIT_SURVEY_PAGES when a large site answers together. Tight where only attackers need volume.
 LIMITS: tuple[Rule, ...] = (
     Rule("admin.login", "20/minute;200/hour", methods=("POST",), scope="login-ip"),
     Rule("admin.login", "10/minute;50/hour", key=login_name, methods=("POST",), scope="login-account"),
-    Rule("respond.respond", "120/minute", scope="survey-ip"),
+    Rule("respond.respond", configured("RATELIMIT_SURVEY_PAGES"), scope="survey-ip"),
     # personal links: a wrong token answers 404; 20 misses a minute is plenty for typos, useless for guessing
     Rule("respond.respond", "20/minute;200/day", only_when=failed(404), scope="bad-link"),
     Rule("respond.resume", "30/minute", scope="resume-ip"),
     Rule("respond.resume", "20/minute;200/day", only_when=failed(404), scope="bad-resume-link"),
-    Rule("respond.thanks", "120/minute", scope="thanks-ip"),
+    Rule("respond.thanks", configured("RATELIMIT_SURVEY_PAGES"), scope="thanks-ip"),
     # the API: kiosks and apps behind one address submit many responses; wrong tokens are counted apart
     Rule("api", "300/minute", scope="api-ip"),
     Rule("api", "30/minute;300/day", only_when=failed(401), scope="api-bad-token"),
@@ -118,8 +129,6 @@ def current_retry_after() -> int:
 
 
 def _limiter() -> Limiter | None:
-    from flask import current_app
-
     found = current_app.extensions.get("limiter")
     if isinstance(found, Limiter):
         return found

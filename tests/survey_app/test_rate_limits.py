@@ -173,3 +173,10 @@ def test_counters_in_redis_when_redis_url_is_set_and_a_dead_redis_does_not_take_
     local_limiter = local_limiter if isinstance(local_limiter, Limiter) else next(iter(local_limiter))
     assert isinstance(local_limiter.storage, MemoryStorage)
 
+
+
+def test_operators_can_raise_or_lower_the_survey_page_limit(limited_app, survey_slug):
+    limited_app.config["RATELIMIT_SURVEY_PAGES"] = "5/minute"
+    client = limited_app.test_client()
+    assert [client.get(f"/s/{survey_slug}", **from_ip("10.0.6.1")).status_code for _ in range(6)] == [200] * 5 + [429]
+    assert client.get(f"/s/{survey_slug}/thanks", **from_ip("10.0.6.2")).status_code == 200
