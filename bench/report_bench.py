@@ -5,6 +5,12 @@ section) go through ``run_analysis`` and ``reports.render.render_pdf`` as the ap
 measured in the same process, is WeasyPrint rendering a plain HTML page with as many A4 pages of plain
 paragraphs as the report has: ``ratio`` = report rendering time / baseline time. Goals (issue 5): PDF rendering
 under 5 s and under 15 s end to end (analysis included) for 100k responses.
+
+The report is rendered twice in the same run: with its charts drawn one after the other in this process
+(``serial_s``) and as the app does, spread over processes (``render_s``, ``workers`` of them); ``cpu_s`` is the
+processor time of the second rendering, children included, which a busy machine does not inflate.
+``--all-sections`` groups the respondents by unit and splits them into two waves, so the report also has the
+KPIs by unit, the heatmap flags and the trend.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -36,7 +43,14 @@ def plain_html(pages: int) -> str:
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head><body>{body}</body></html>"
 
 
-def _one_size(n: int, lang: str) -> dict[str, Any]:
+def _cpu() -> float:
+    """Processor time of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _one_size(n: int, lang: str, all_sections: bool = False) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
     from pypdf import PdfReader
@@ -46,12 +60,15 @@ def _one_size(n: int, lang: str) -> dict[str, Any]:
     from analysis.model import ModelSpec
     from instruments.registry import get_instrument
     from instruments.synthetic import synthetic_responses
+    from reports import charts
     from reports.render import render_pdf
 
     instrument = get_instrument("customer_satisfaction")
     spec = ModelSpec.from_dict(instrument.model_spec())
     numeric = [i.code for i in instrument.items if instrument.scale_of(i).is_numeric()]
     extra = [spec.trap["stage"]] if "stage" in spec.trap else []
+    if all_sections:
+        extra.append("UNIT")
     frame = synthetic_responses(instrument, n, seed=1)[[*numeric, *extra]]
     rng = np.random.default_rng(2)
     ids = [f"C{i:07d}" for i in range(n)]
@@ -60,15 +77,25 @@ def _one_size(n: int, lang: str) -> dict[str, Any]:
                               "retained": (rng.random(n) < np.where(loyal, 0.92, 0.7)).astype(int),
                               "revenue": rng.gamma(2.0, 100.0, n), "cost": rng.gamma(2.0, 60.0, n)})
     frame = frame.assign(customer_id=ids)
+    options = {"by": "UNIT", "wave": "WAVE"} if all_sections else {}
+    if all_sections:
+        frame = frame.assign(WAVE=np.where(np.arange(n) < n // 2, "2025", "2026"))
     labels = {name: c.label.get(lang) for name, c in instrument.constructs.items()}
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
 
     started = time.perf_counter()
-    result = run_analysis(frame, spec, customers=customers)
+    result = run_analysis(frame, spec, customers=customers, **options)
     analysis_s = time.perf_counter() - started
+    meta = {"labels": labels, "survey": "Benchmark"}
+    parallel = charts.workers
+    charts.workers = lambda: 1
     started = time.perf_counter()
-    pdf = render_pdf(result, lang=lang, meta={"labels": labels, "survey": "Benchmark"})
-    render_s = time.perf_counter() - started
+    render_pdf(result, lang=lang, meta=meta)
+    serial_s = time.perf_counter() - started
+    charts.workers = parallel
+    started, cpu = time.perf_counter(), _cpu()
+    pdf = render_pdf(result, lang=lang, meta=meta)
+    render_s, cpu_s = time.perf_counter() - started, _cpu() - cpu
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
 
     html = plain_html(pages)
@@ -78,7 +105,8 @@ def _one_size(n: int, lang: str) -> dict[str, Any]:
     plain_s = time.perf_counter() - started
     plain_pages = len(PdfReader(io.BytesIO(plain)).pages)
     return {"n": n, "lang": lang, "pages": pages, "plain_pages": plain_pages, "analysis_s": round(analysis_s, 3),
-            "render_s": round(render_s, 3), "plain_s": round(plain_s, 3), "ratio": round(render_s / plain_s, 1),
+            "serial_s": round(serial_s, 3), "render_s": round(render_s, 3), "cpu_s": round(cpu_s, 3),
+            "workers": parallel(), "plain_s": round(plain_s, 3), "ratio": round(render_s / plain_s, 1),
             "end_to_end_s": round(analysis_s + render_s, 3)}
 
 
@@ -87,23 +115,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true", help="also 100k respondents")
     parser.add_argument("--size", type=int, action="append", help="run only these sizes")
     parser.add_argument("--lang", choices=["en", "zh"], default="en")
+    parser.add_argument("--all-sections", action="store_true", help="by unit and two waves (KPIs, trend)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(_one_size(args.one, args.lang)))
+        print(json.dumps(_one_size(args.one, args.lang, args.all_sections)))
         return 0
     rows = []
-    print(f"{'n':>8} {'lang':>4} {'pages':>5} {'analysis s':>10} {'render s':>9} {'plain s':>8} {'ratio':>6} "
-          f"{'end to end s':>12}")
+    print(f"{'n':>8} {'lang':>4} {'pages':>5} {'analysis s':>10} {'serial s':>8} {'render s':>9} {'cpu s':>6} "
+          f"{'workers':>7} {'plain s':>8} {'ratio':>6} {'end to end s':>12}")
     for n in args.size or (LARGE if args.large else SMALL):
         # One process per size, as in the analysis benchmark, so that sizes do not share caches.
-        out = subprocess.run([sys.executable, "-m", "bench", "report", "--one", str(n), "--lang", args.lang],
+        command = [sys.executable, "-m", "bench", "report", "--one", str(n), "--lang", args.lang]
+        out = subprocess.run(command + (["--all-sections"] if args.all_sections else []),
                              check=True, capture_output=True, text=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
-        print(f"{row['n']:>8} {row['lang']:>4} {row['pages']:>5} {row['analysis_s']:>10.3f} {row['render_s']:>9.3f} "
-              f"{row['plain_s']:>8.3f} {row['ratio']:>6.1f} {row['end_to_end_s']:>12.3f}")
+        print(f"{row['n']:>8} {row['lang']:>4} {row['pages']:>5} {row['analysis_s']:>10.3f} {row['serial_s']:>8.3f} "
+              f"{row['render_s']:>9.3f} {row['cpu_s']:>6.2f} {row['workers']:>7} {row['plain_s']:>8.3f} "
+              f"{row['ratio']:>6.1f} {row['end_to_end_s']:>12.3f}")
         if row["plain_pages"] != row["pages"]:
             print(f"  note: the plain baseline has {row['plain_pages']} pages, the report {row['pages']}")
     if args.json:

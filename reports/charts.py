@@ -22,6 +22,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -84,11 +85,15 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, xlabel: str) -> str:
         values = [row["value"] for row in rows]
         # One series: a plain grey bar needs no pattern to be read in grayscale.
         ax.barh(positions, values, height=0.6, color="#bfbfbf", edgecolor="#202020", linewidth=0.6)
-        for y, row in zip(positions, rows, strict=True):
-            if row.get("low") is not None and row.get("high") is not None:
-                ax.plot([row["low"], row["high"]], [y, y], color="black", linewidth=1.1)
-                ax.plot([row["low"]] * 2, [y - 0.15, y + 0.15], color="black", linewidth=1.1)
-                ax.plot([row["high"]] * 2, [y - 0.15, y + 0.15], color="black", linewidth=1.1)
+        whiskers = [(y, row) for y, row in zip(positions, rows, strict=True)
+                    if row.get("low") is not None and row.get("high") is not None]
+        if whiskers:
+            # One collection for all whiskers: a fraction of the SVG elements (and drawing time) of a line each.
+            ax.add_collection(LineCollection(
+                [segment for y, row in whiskers for segment in (
+                    [(row["low"], y), (row["high"], y)], [(row["low"], y - 0.15), (row["low"], y + 0.15)],
+                    [(row["high"], y - 0.15), (row["high"], y + 0.15)])],
+                colors="black", linewidths=1.1))
         ax.set_yticks(positions, [_text(row["label"], 36) for row in rows])
         ax.set_xlabel(_text(xlabel, 80))
         ax.set_xlim(left=0)
@@ -253,10 +258,10 @@ def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | Non
                        linewidth=0.5, zorder=0)
             ax.text((left + right) / 2, 103, _text(zone_label, 40), ha="center", va="bottom", fontsize=7.5)
         ax.plot(xs, ys, color="black", linewidth=1.2, marker="o", markersize=4, zorder=3)
-        for i in xs:
-            level = levels[i]
-            if level.get("low") is not None and level.get("high") is not None:
-                ax.plot([i, i], [level["low"], level["high"]], color="#444444", linewidth=0.9, zorder=2)
+        bounded = [i for i in xs if levels[i].get("low") is not None and levels[i].get("high") is not None]
+        if bounded:
+            ax.vlines(bounded, [levels[i]["low"] for i in bounded], [levels[i]["high"] for i in bounded],
+                      color="#444444", linewidth=0.9, zorder=2)
         if jump and jump[0] in labels and jump[1] in labels:
             start, end = labels.index(jump[0]), labels.index(jump[1])
             y0, y1 = levels[start].get("share"), levels[end].get("share")
@@ -360,9 +365,11 @@ def trend_chart(series: Sequence[dict[str, Any]], *, waves: Sequence[str], ylabe
             ax.plot(xs, [p["value"] for p in points], linestyle=LINESTYLES[index % len(LINESTYLES)],
                     marker=MARKERS[index % len(MARKERS)], color="black", markerfacecolor="white" if index % 2
                     else "black", linewidth=1.1, markersize=5, label=_text(line["label"], 40))
-            for x, p in zip(xs, points, strict=True):
-                if p.get("low") is not None and p.get("high") is not None:
-                    ax.plot([x, x], [p["low"], p["high"]], color="#404040", linewidth=0.8)
+            bounded = [(x, p) for x, p in zip(xs, points, strict=True)
+                       if p.get("low") is not None and p.get("high") is not None]
+            if bounded:
+                ax.vlines([x for x, _ in bounded], [p["low"] for _, p in bounded], [p["high"] for _, p in bounded],
+                          color="#404040", linewidth=0.8)
         ax.set_xticks(range(len(waves)), [_text(w, 14) for w in waves])
         ax.set_xlim(-0.4, len(waves) - 0.6)
         ax.set_ylabel(_text(ylabel, 40))
