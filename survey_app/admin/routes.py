@@ -16,7 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from survey_app.admin import bp
 from survey_app.admin.forms import AccountForm, LoginForm, SurveyForm, UploadForm
 from survey_app.extensions import db
-from survey_app.models import InstrumentRecord, Survey, User
+from survey_app.models import InstrumentRecord, ReportJob, Survey, User
+from survey_app.services import report_jobs
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
 from survey_app.services.dashboard import dashboard_data
@@ -212,6 +213,17 @@ def report(survey: Survey, fmt: str):
         abort(404)
     lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else _lang()
     unit = request.args.get("unit") or None
+    if fmt == "pdf":
+        # the PDF of these very responses was rendered before: serve it; a large survey renders in the background
+        cached = report_jobs.cached_pdf(survey, lang=lang, unit=unit)
+        if cached is not None:
+            return _report_pdf(survey, cached)
+        if report_jobs.complete_responses(survey)[0] > report_jobs.inline_max():
+            job, new = report_jobs.find_or_create(survey, lang=lang, unit=unit)
+            db.session.commit()
+            if new:
+                report_jobs.enqueue(job)
+            return redirect(url_for("admin.report_job", slug=survey.slug, job_id=job.id))
     try:
         body = survey_report(survey, lang=lang, unit=unit, fmt=fmt)
     except ValueError as exc:  # too few responses, unknown unit, data the analysis cannot use
@@ -222,6 +234,47 @@ def report(survey: Survey, fmt: str):
     suffix = f"-{unit}" if unit else ""
     return send_file(io.BytesIO(body), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{survey.slug}{suffix}-report-{lang}.pdf")
+
+
+def _report_job(survey: Survey, job_id: int) -> ReportJob:
+    job = db.session.get(ReportJob, job_id)
+    if job is None or job.survey_id != survey.id:
+        abort(404)
+    return job
+
+
+def _report_pdf(survey: Survey, job: ReportJob):
+    suffix = f"-{job.unit}" if job.unit else ""
+    return send_file(io.BytesIO(job.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{survey.slug}{suffix}-report-{job.language}.pdf")
+
+
+@bp.get("/surveys/<slug>/report-jobs/<int:job_id>")
+@survey_view
+def report_job(survey: Survey, job_id: int):
+    """Progress of a report rendered in the background; the page polls the JSON status."""
+    job = _report_job(survey, job_id)
+    return render_template(
+        "admin/report_job.html", survey=_survey_row(survey), job=report_jobs.job_status(job),
+        status_url=url_for("admin.report_job_status", slug=survey.slug, job_id=job.id),
+        download_url=url_for("admin.report_job_pdf", slug=survey.slug, job_id=job.id))
+
+
+@bp.get("/surveys/<slug>/report-jobs/<int:job_id>.json")
+@survey_view
+def report_job_status(survey: Survey, job_id: int):
+    """State and progress of a report job (any app process can answer: the job lives in the database)."""
+    return jsonify(report_jobs.job_status(_report_job(survey, job_id)))
+
+
+@bp.get("/surveys/<slug>/report-jobs/<int:job_id>.pdf")
+@survey_view
+def report_job_pdf(survey: Survey, job_id: int):
+    """The finished PDF of a report job."""
+    job = _report_job(survey, job_id)
+    if job.state != "done":
+        return redirect(url_for("admin.report_job", slug=survey.slug, job_id=job.id))
+    return _report_pdf(survey, job)
 
 
 @bp.post("/surveys/<slug>/next-wave")

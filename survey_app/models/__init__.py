@@ -1,8 +1,11 @@
 """Database models (SQLAlchemy 2.x typed declarative)."""
 
 from survey_app.models.instrument import InstrumentRecord
+from survey_app.models.report_job import ReportJob
 from survey_app.models.response import Response
 from survey_app.models.survey import Invitation, Survey, Unit
 from survey_app.models.user import ApiToken, SurveyAccess, User
 
-__all__ = ["ApiToken", "InstrumentRecord", "Invitation", "Response", "Survey", "SurveyAccess", "Unit", "User"]
+__all__ = [
+    "ApiToken", "InstrumentRecord", "Invitation", "ReportJob", "Response", "Survey", "SurveyAccess", "Unit", "User",
+]
