@@ -584,8 +584,7 @@ class _Run:
         by = self.prepared.by
         levels = [str(level) for level in _sorted_levels(self.data[by].dropna().unique())]
         facets: dict[str, list[str]] | list[str] = dict(self.spec.constructs) or list(self.prepared.items)
-        columns = list(dict.fromkeys(c for items in (facets.values() if isinstance(facets, dict) else [facets])
-                                     for c in items))
+        columns = self.spec.items if self.spec.constructs else list(self.prepared.items)
         # the same text labels as ``groups``; suppression keys on them
         labels = self.data[by].map(lambda value: None if pd.isna(value) else str(value))
         self.say(f"Heatmap by '{by}': {len(levels)} groups, minimum group size {self.k}")
