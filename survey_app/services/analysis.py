@@ -147,8 +147,17 @@ def _series_frame(survey: Survey, unit: str | None) -> pd.DataFrame:
                 continue  # the unit did not exist in that wave
             unit_ids = unit_and_descendants(wave, unit) if unit is not None else None
             frame = responses_frame(connection, wave.id, unit_ids=unit_ids)
+            if wave.id != survey.id and not _releasable(wave, unit, len(frame)):
+                continue  # that wave's figure for this group was never shown; a trend must not show it either
             frames.append(frame.assign(**{WAVE_COLUMN: wave.wave}))
     return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+
+def _releasable(survey: Survey, unit: str | None, n: int) -> bool:
+    """Whether a report of ``unit`` (None: the whole survey) with ``n`` responses may be made for ``survey``."""
+    if n < survey.min_group_size:
+        return False
+    return unit is None or unit not in hidden_units(survey)
 
 
 def _has_unit(survey: Survey, code: str) -> bool:
