@@ -234,3 +234,20 @@ def test_next_wave_stays_anonymous_and_a_department_small_in_wave_two_is_refused
     assert report_refusal(client, "north", slug="staff-2027") is None
     dashboard = client.get("/admin/surveys/staff-2027/dashboard.json").get_json()
     assert {u["unit"]: u["responses"] for u in dashboard["units"]}["east"] is None
+
+
+def test_a_later_wave_report_does_not_carry_a_unit_figure_that_was_too_small_in_an_earlier_wave(app, staff, client):
+    from survey_app.services.analysis import analyze_survey
+
+    assert client.post(f"/admin/surveys/{SLUG}/next-wave", data={"slug": "staff-2027"}).status_code == 302
+    add_answers(app, "staff-2027", {"north": [8] * 6, "south": [7, 8, 7, 8, 7, 8], "east": [6] * 6})
+    with app.app_context():
+        wave2 = db.session.scalar(sa.select(Survey).filter_by(slug="staff-2027"))
+        result = analyze_survey(wave2, unit="south")
+        whole = analyze_survey(wave2)
+    # south had 2 people in wave 1: its wave-1 figures must not appear as a trend in wave 2's south report
+    trends = result.get("trends") or {}
+    assert all(n >= 5 for n in (trends.get("n") or {}).values()), trends.get("n")
+    assert 1 not in [int(w) for w in (trends.get("waves") or [])]
+    # the whole survey had 15 in wave 1: its trend is kept
+    assert whole["trends"]["n"] and min(whole["trends"]["n"].values()) >= 5 and len(whole["trends"]["waves"]) == 2
