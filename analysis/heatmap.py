@@ -164,8 +164,10 @@ def heatmap(df: pd.DataFrame, *, by: str, columns: Sequence[str] | Mapping[str, 
         if usable.sum() >= 2 and pooled[j] > 0:
             variances = pooled[j] / n_g[usable, j]
             tau2[j] = dersimonian_laird_tau2(mean_g[usable, j], variances)
-            factor[:, j] = tau2[j] / (tau2[j] + pooled[j] / n_g[:, j])
-            shrunk[:, j] = mean_t[j] + factor[:, j] * (mean_g[:, j] - mean_t[j])
+            # a group without answers to this facet (pairwise missing) has no mean to shrink: NaN, not a warning
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor[:, j] = tau2[j] / (tau2[j] + pooled[j] / n_g[:, j])
+                shrunk[:, j] = mean_t[j] + factor[:, j] * (mean_g[:, j] - mean_t[j])
     if np.isnan(tau2).any():
         warnings.append("Shrinkage needs at least two groups with two answers and some spread; it is missing "
                         "for facets without them.")

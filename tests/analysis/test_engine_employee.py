@@ -360,3 +360,11 @@ def test_trends_without_constructs_leave_the_numeric_group_column_out() -> None:
     trends = result["trends"]
     assert "error" not in trends and {row["measure"] for row in trends["levels"]} == {"q1"}
     assert [row["mean"] for row in trends["levels"]] == pytest.approx([4.0, 5.0])
+
+
+def test_heatmap_with_a_group_that_skipped_a_facet() -> None:
+    frame = heatmap_frame().assign(q3=[1.0] * 6 + [2, 3, 2, 3, 2, 3, 2] + [np.nan] * 3)
+    spec = spec_of(constructs={"Q": ["q1", "q2"], "R": ["q3"]}, scale=[1, 5], missing="pairwise")
+    cells = {(c["group"], c["facet"]): c for c in run_analysis(frame, spec, by="dept")["heatmap"]["cells"]}
+    assert cells[("C", "R")]["n"] == 0 and cells[("C", "R")]["mean"] is None
+    assert cells[("B", "R")]["mean"] == pytest.approx(17 / 7)
