@@ -1,7 +1,8 @@
 """Reading survey responses from the database into a tidy DataFrame (the only analysis module that knows the DB).
 
 It speaks SQLAlchemy Core to the ``response`` table, not the Flask app, so analysis stays importable without
-Flask. Rows are streamed in batches and the JSON documents decoded in bulk.
+Flask. Rows are streamed in batches (a server-side cursor on PostgreSQL) and each batch's JSON documents become
+column arrays before the next batch is read.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
 
 _RESPONSES = sa.table(
     "response",
@@ -57,15 +59,21 @@ def responses_frame(
     if unit_ids is not None:
         query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
     query = query.order_by(_RESPONSES.c.id)
-    ids: list[int] = []
-    documents: list[dict] = []
+    wanted = list(columns) if columns is not None else None
+    # A batch at a time: its documents become a frame of column arrays (float64 for numbers) and are dropped
+    # before the next batch is read, so at most BATCH_ROWS answer dicts are alive, never one per response.
+    parts: list[pd.DataFrame] = []
+    read = 0
     result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
     for batch in result.partitions(BATCH_ROWS):
-        for response_id, raw in batch:
-            ids.append(response_id)
-            documents.append(_decode(raw))
+        ids = np.fromiter((row[0] for row in batch), dtype=np.int64, count=len(batch))
+        documents = [_decode(row[1]) for row in batch]
+        parts.append(pd.DataFrame.from_records(documents, index=pd.Index(ids, name="response_id"),
+                                               columns=wanted))
+        del documents, batch
+        read += len(ids)
         if progress is not None:
-            progress(len(ids))
-    wanted = list(columns) if columns is not None else None
-    frame = pd.DataFrame.from_records(documents, index=pd.Index(ids, name="response_id"), columns=wanted)
-    return frame
+            progress(read)
+    if not parts:
+        return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, copy=False)
