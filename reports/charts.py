@@ -402,6 +402,48 @@ def workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
+class ChartPool:
+    """Charts being drawn: started at once in forked processes (when :func:`workers` allows), or drawn here
+    when first asked for; ``pool[i]`` is the SVG of ``requests[i]``, waiting for it if need be.
+
+    The PDF renderer asks for each chart when WeasyPrint reaches its image, so the charts are drawn while
+    WeasyPrint reads the page and its stylesheet.
+    """
+
+    def __init__(self, requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *,
+                 processes: int | None = None) -> None:
+        self.requests = list(requests)
+        self.drawn: dict[int, str] = {}
+        processes = workers() if processes is None else processes
+        self.executor: ProcessPoolExecutor | None = None
+        if processes > 1 and len(self.requests) >= MIN_PARALLEL_CHARTS:
+            self.executor = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"))
+            self.futures = [self.executor.submit(_draw, request) for request in self.requests]
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+    def __getitem__(self, index: int) -> str:
+        if not 0 <= index < len(self.requests):
+            raise IndexError(index)
+        if index not in self.drawn:
+            self.drawn[index] = (self.futures[index].result() if self.executor is not None
+                                 else _draw(self.requests[index]))
+        return self.drawn[index]
+
+    def close(self) -> None:
+        """Stop the drawing processes (charts not asked for are not drawn)."""
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+            self.executor = None
+
+    def __enter__(self) -> ChartPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def draw_all(requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *,
              processes: int | None = None) -> list[str]:
     """Draw many charts, ``(function name, args, kwargs)`` each, in order, as SVG strings.
@@ -409,9 +451,5 @@ def draw_all(requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *
     matplotlib is not thread-safe, so the charts are spread over forked processes (which start with
     matplotlib and the font already loaded) when there are enough of them and more than one core.
     """
-    processes = workers() if processes is None else processes
-    if processes <= 1 or len(requests) < MIN_PARALLEL_CHARTS:
-        return [_draw(request) for request in requests]
-    # Biggest first would balance better, but the charts are alike; chunks keep the pickling small.
-    with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_draw, requests, chunksize=max(1, len(requests) // (2 * processes))))
+    with ChartPool(requests, processes=processes) as pool:
+        return [pool[index] for index in range(len(pool))]

@@ -88,28 +88,37 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
         section (``summary``, ``drivers``, ``model``, ``nps``, ``groups``, ``trap``, ``employee``,
         ``appendix``, ``methods``); a section the RESULT has nothing for is ``None`` or empty.
     """
+    context, pending = build_deferred(result, lang=lang, title=title, meta=meta, charts=charts)
+    if not pending:
+        return context
+    # The charts are drawn together at the end, on several cores when there are (reports.charts.draw_all).
+    drawn = chart_module.draw_all([chart.request for chart in pending])
+    return _fill_charts(context, dict(zip(map(id, pending), drawn, strict=True)))
+
+
+def build_deferred(result: Mapping[str, Any], *, lang: str, title: str | None = None,
+                   meta: Mapping[str, Any] | None = None,
+                   charts: bool = True) -> tuple[dict[str, Any], list[PendingChart]]:
+    """The context with a :class:`PendingChart` in place of each chart, and those charts in the order asked
+    for (the PDF renderer draws them while WeasyPrint reads the page)."""
     if lang not in LANGUAGES:
         raise ReportError(f"Unknown report language '{lang}'; use one of {', '.join(LANGUAGES)}.")
     builder = _Builder(result, lang, dict(meta or {}), charts)
-    context = builder.build(title)
-    if not builder.pending:
-        return context
-    # The charts are drawn together at the end, on several cores when there are (reports.charts.draw_all).
-    drawn = chart_module.draw_all([(p.name, p.args, p.kwargs) for p in builder.pending])
-    return _fill_charts(context, dict(zip(map(id, builder.pending), drawn, strict=True)))
+    return builder.build(title), builder.pending
 
 
-class _Pending:
-    """A chart the builder asked for; replaced by its SVG once every chart of the report is drawn."""
+class PendingChart:
+    """A chart the builder asked for: ``index`` in the report's charts and the :mod:`reports.charts` call."""
 
-    __slots__ = ("name", "args", "kwargs")
+    __slots__ = ("index", "request")
 
-    def __init__(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        self.name, self.args, self.kwargs = name, args, kwargs
+    def __init__(self, index: int, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.index = index
+        self.request = (name, args, kwargs)
 
 
 def _fill_charts(value: Any, drawn: Mapping[int, str]) -> Any:
-    if isinstance(value, _Pending):
+    if isinstance(value, PendingChart):
         return drawn[id(value)]
     if isinstance(value, dict):
         return {key: _fill_charts(item, drawn) for key, item in value.items()}
@@ -125,7 +134,7 @@ class _Builder:
         self.result = result
         self.charts = charts
         #: charts asked for, drawn all at once by build_context
-        self.pending: list[_Pending] = []
+        self.pending: list[PendingChart] = []
         self.lang = lang
         self.meta = meta
         self.labels: Mapping[str, str] = meta.get("labels") or {}
@@ -147,9 +156,9 @@ class _Builder:
         self.hidden: dict[str, str] = {str(g): str(r) for g, r in (suppression.get("hidden") or {}).items()}
 
     # -- helpers -------------------------------------------------------------------------------------------
-    def chart(self, name: str, *args: Any, **kwargs: Any) -> _Pending:
+    def chart(self, name: str, *args: Any, **kwargs: Any) -> PendingChart:
         """A chart of :mod:`reports.charts` to be drawn later, with the others."""
-        pending = _Pending(name, args, kwargs)
+        pending = PendingChart(len(self.pending), name, args, kwargs)
         self.pending.append(pending)
         return pending
 

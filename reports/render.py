@@ -13,6 +13,7 @@ could not read a file even if it got through.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.context import build_context
+from reports.charts import ChartPool
+from reports.context import PendingChart, build_context, build_deferred
 from reports.fonts import CSS_FONT_STACK, cjk_font_path
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,18 +47,21 @@ _env = jinja2.Environment(
 class AssetFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves the packaged report assets and refuses everything else.
 
-    ``charts`` are the SVG charts of the report being rendered, served as ``manyi-asset:chart-N.svg``.
+    ``charts`` are the SVG charts of the report being rendered, served as ``manyi-asset:chart-N.svg``; they
+    are read when WeasyPrint asks for them (a :class:`reports.charts.ChartPool` may still be drawing them).
     """
 
     def __init__(self, charts: Sequence[str] = ()) -> None:
         super().__init__(allowed_protocols=(), allow_redirects=False)
-        self.charts = {f"chart-{index}.svg": svg.encode("utf-8") for index, svg in enumerate(charts)}
+        self.charts = charts
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         """The asset behind ``manyi-asset:NAME``; :class:`PermissionError` for any other URL."""
         name = url.removeprefix(ASSET_SCHEME) if url.startswith(ASSET_SCHEME) else None
-        if name in self.charts:
-            return URLFetcherResponse(url, self.charts[name], {"Content-Type": "image/svg+xml"})
+        chart = re.fullmatch(r"chart-(\d{1,6})\.svg", name or "")
+        if chart and int(chart.group(1)) < len(self.charts):
+            svg = self.charts[int(chart.group(1))].encode("utf-8")
+            return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
         if name not in ASSETS:
             raise PermissionError(f"Refused to fetch {url!r}: the report serves only its own assets.")
         body = (TEMPLATES / name).read_bytes()
@@ -70,7 +75,9 @@ class _Figures:
         self.inline = inline
         self.charts: list[str] = []
 
-    def __call__(self, svg: str) -> Markup:
+    def __call__(self, svg: str | PendingChart) -> Markup:
+        if isinstance(svg, PendingChart):  # drawn while WeasyPrint works (render_pdf)
+            return Markup('<img src="{}{}" alt="">').format(ASSET_SCHEME, f"chart-{svg.index}.svg")
         if self.inline:
             return Markup(svg)  # drawn by reports.charts; matplotlib escapes every text it writes
         self.charts.append(svg)
@@ -97,9 +104,11 @@ def render_pdf(result: Mapping[str, Any], *, lang: str = "en", title: str | None
                meta: Mapping[str, Any] | None = None) -> bytes:
     """The report as PDF bytes (A4, table of contents, page numbers, running headers)."""
     cjk_font_path()  # fail with an install hint, not with boxes in place of every Chinese character
-    figures = _Figures(inline=False)
-    html = _render(build_context(result, lang=lang, title=title, meta=meta), figures)
-    return html_to_pdf(html, charts=figures.charts)
+    context, pending = build_deferred(result, lang=lang, title=title, meta=meta)
+    # The charts are drawn in other processes while WeasyPrint parses the page and its stylesheet.
+    with ChartPool([chart.request for chart in pending]) as charts:
+        html = _render(context, _Figures(inline=False))
+        return html_to_pdf(html, charts=charts)
 
 
 def html_to_pdf(html: str, *, charts: Sequence[str] = ()) -> bytes:
