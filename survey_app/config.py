@@ -51,6 +51,7 @@ def load_config(app: Flask) -> None:
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     )
     app.config.update(_security_settings(production))
+    app.config.update(_job_settings())
     if production:
         # FLASK_DEBUG=1 left in a server's environment must not bring debug pages (or propagated tracebacks)
         app.config["DEBUG"] = False
@@ -82,6 +83,27 @@ def _security_settings(production: bool) -> dict:
         # how many reverse proxies in front of the app set X-Forwarded-For / -Proto (0: none, trust nothing)
         "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
     }
+
+
+def _job_settings() -> dict:
+    """Background report jobs (survey_app.services.report_jobs)."""
+    return {
+        # RQ queue for report jobs (and rate-limit counters); unset: each app process renders in its own threads
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # surveys with more complete responses than this render their PDF in the background
+        "REPORT_INLINE_MAX_RESPONSES": _whole("REPORT_INLINE_MAX_RESPONSES", 2000),
+        # report threads per app process when there is no Redis
+        "REPORT_WORKERS": _whole("REPORT_WORKERS", 1),
+        # seconds after which an unfinished job counts as failed (its worker died) and is started again
+        "REPORT_JOB_TIMEOUT": _whole("REPORT_JOB_TIMEOUT", 1800),
+    }
+
+
+def _whole(name: str, default: int) -> int:
+    value = (os.environ.get(name) or str(default)).strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def _count(name: str) -> int:
