@@ -338,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, help="respondents at a time")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a respondent spends on a page before posting it (default 0)")
+    parser.add_argument("--time-limit", type=float, help="seconds after which no new respondent starts")
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     args = parser.parse_args(argv)
     size = dict(LARGE if args.large else SMALL)
@@ -345,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         size["respondents"] = args.respondents
     if args.concurrency:
         size["concurrency"] = args.concurrency
+    if args.time_limit:
+        size["time_limit"] = args.time_limit
     databases = ["sqlite", "postgresql"] if args.both else ["postgresql"] if args.postgres else ["sqlite"]
     print(f"load: {size['respondents']} respondents x {PAGES} pages x {ITEMS_PER_PAGE} items, "
           f"{size['concurrency']} at a time, think {args.think} s, rate limits disabled", file=sys.stderr)

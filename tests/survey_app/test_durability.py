@@ -92,7 +92,7 @@ def _assert_each_stored_once(url: str, acknowledged: list[str]) -> None:
 
 def test_killing_a_worker_under_load_loses_no_acknowledged_response(serve, database_url):
     server = serve()
-    thread, result = _load_in_background(server.port, respondents=150)
+    thread, result = _load_in_background(server.port, respondents=60)
     _wait_for_first_acknowledgements(database_url)
     victim = server.worker_pids()[0]
     os.kill(victim, signal.SIGKILL)
