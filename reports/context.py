@@ -84,9 +84,10 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
     Returns
     -------
     dict
-        ``lang``, ``html_lang``, ``t`` (the static wording), ``title``, ``cover``, ``toc`` and one entry per
-        section (``summary``, ``drivers``, ``model``, ``nps``, ``groups``, ``trap``, ``employee``,
-        ``appendix``, ``methods``); a section the RESULT has nothing for is ``None`` or empty.
+        ``lang``, ``html_lang``, ``population``, ``t`` (the static wording, with the HR wording in employee
+        reports), ``title``, ``cover``, ``toc`` and one entry per section (``summary``, ``actions``,
+        ``employee``, ``drivers``, ``model``, ``nps``, ``groups``, ``trends``, ``trap``, ``appendix``,
+        ``methods``); a section the RESULT has nothing for is ``None`` or empty and left out of ``toc``.
     """
     context, pending = build_deferred(result, lang=lang, title=title, meta=meta, charts=charts)
     if not pending:
