@@ -5,8 +5,10 @@ page's ten answers and follows the redirect, three times; the last POST is ackno
 thank-you page. The app runs under gunicorn with gunicorn.conf.py on a free loopback port, on SQLite (default)
 or PostgreSQL (``--postgres``, a throwaway server started like the tests start theirs). In the same run a bare
 Flask app under the same gunicorn settings answers the same number of GETs and POSTs: ``ratio`` = Manyi's
-request rate / bare Flask's. Afterwards the stored complete responses are counted per submission key: every
-acknowledged respondent must be stored exactly once (``lost`` and ``duplicated`` must be 0).
+request rate / bare Flask's; ``cpu_ratio`` = bare Flask's worker processor time per request / Manyi's, the same
+comparison made robust to other jobs on the host (the client's own processor time is left out of both).
+Afterwards the stored complete responses are counted per submission key: every acknowledged respondent must
+be stored exactly once (``lost`` and ``duplicated`` must be 0).
 
 Rate limits are disabled for the bench (``RATELIMIT_ENABLED=False``): all respondents come from 127.0.0.1.
 Goals (issue 8, 2 cores): ratio >= 0.5 and p95 < 100 ms at 50 concurrent respondents, nothing lost or duplicated.
@@ -123,6 +125,18 @@ class Server:
         """The master's current worker processes."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def cpu_seconds(self) -> float:
+        """Processor time (user + system) the workers have used so far: steadier than wall time on a busy host."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / ticks
 
     def kill_all(self) -> None:
         """SIGKILL master and workers at once, as a crash or the OOM killer would."""
@@ -286,6 +300,15 @@ def run_load(port: int, *, respondents: int, concurrency: int, time_limit: float
     }
 
 
+def _measured(server: Server, load: dict) -> dict:
+    """run_load plus the workers' processor time per request (ms)."""
+    before = server.cpu_seconds()
+    result = run_load(server.port, **load)
+    used = server.cpu_seconds() - before
+    result["cpu_ms_per_request"] = round(1000 * used / result["requests"], 2) if result["requests"] else None
+    return result
+
+
 def measure(database: str, *, respondents: int, concurrency: int, time_limit: float, think: float,
             workdir: Path) -> dict:
     """Bare Flask, then Manyi on ``database`` ("sqlite" or "postgresql"), same load; returns one table row."""
@@ -304,10 +327,10 @@ def measure(database: str, *, respondents: int, concurrency: int, time_limit: fl
         load = {"respondents": respondents, "concurrency": concurrency, "time_limit": time_limit, "think": think}
         with Server("bench.load_apps:bare()", env, workdir / "bare.log") as server:
             server.wait_ready(f"/s/{SLUG}")
-            bare = run_load(server.port, **load)
+            bare = _measured(server, load)
         with Server("bench.load_apps:manyi()", env, workdir / f"manyi-{database}.log") as server:
             server.wait_ready(f"/s/{SLUG}")
-            manyi = run_load(server.port, **load)
+            manyi = _measured(server, load)
         stored = stored_counts(url)
     finally:
         if postgres is not None:
@@ -321,11 +344,16 @@ def measure(database: str, *, respondents: int, concurrency: int, time_limit: fl
         "acknowledged": len(acknowledged), "stored": sum(stored.values()), "lost": lost, "duplicated": duplicated,
         "bare_requests_per_s": bare["requests_per_s"], "bare_p95_ms": bare["p95_ms"], "bare_errors": bare["errors"],
         "ratio": round(manyi["requests_per_s"] / bare["requests_per_s"], 2) if bare["requests_per_s"] else None,
+        "bare_cpu_ms_per_request": bare["cpu_ms_per_request"],
+        # bare Flask's processor time per request over Manyi's: the request-rate ratio on an otherwise idle host
+        "cpu_ratio": round(bare["cpu_ms_per_request"] / manyi["cpu_ms_per_request"], 2)
+        if bare["cpu_ms_per_request"] and manyi["cpu_ms_per_request"] else None,
     }
 
 
 COLUMNS = ["database", "concurrency", "respondents", "responses_per_s", "requests_per_s", "p50_ms", "p95_ms",
-           "p99_ms", "errors", "acknowledged", "stored", "lost", "duplicated", "bare_requests_per_s", "ratio"]
+           "p99_ms", "errors", "acknowledged", "stored", "lost", "duplicated", "bare_requests_per_s", "ratio",
+           "cpu_ms_per_request", "bare_cpu_ms_per_request", "cpu_ratio"]
 
 
 def main(argv: list[str] | None = None) -> int:
