@@ -44,8 +44,14 @@ def hidden_units(survey: Survey) -> dict[str, str]:
     A unit's report covers it and every unit below it. Reports of a parent and of its children could be
     subtracted (parent minus the shown children = the rest), and so could the whole survey and its top-level
     units. So at every level of the frozen hierarchy the children (with the parent's own responses as one more,
-    never shown, group) get the minimum group size with complementary suppression (SCIENCE §7).
+    never shown, group) get the minimum group size with complementary suppression (SCIENCE §7). Everything below
+    a hidden unit is hidden too: its shown parts would add up to it again.
     """
+    return _hierarchy_suppression(survey)[0]
+
+
+def _hierarchy_suppression(survey: Survey) -> tuple[dict[str, str], set[int]]:
+    """(hidden unit codes -> reason, ids of the units whose own responses - not their children's - are hidden)."""
     rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.parent_id).filter_by(survey_id=survey.id)).all()
     direct = dict(db.session.execute(
         sa.select(Response.unit_id, sa.func.count()).where(Response.survey_id == survey.id,
@@ -63,6 +69,7 @@ def hidden_units(survey: Survey) -> dict[str, str]:
         return subtree[unit_id]
 
     hidden: dict[str, str] = {}
+    hidden_own: set[int] = set()
     k = survey.min_group_size
     for parent_id, kids in children.items():
         own = sum(n for unit_id, n in direct.items() if unit_id not in ids) if parent_id is None \
@@ -71,7 +78,19 @@ def hidden_units(survey: Survey) -> dict[str, str]:
         for code, why in suppress_groups(counts, k=k).hidden.items():
             if code != OWN:
                 hidden[code] = why
-    return hidden
+            elif parent_id is not None:
+                hidden_own.add(parent_id)
+    # top down: a hidden unit hides its whole subtree (and its own responses)
+    todo = [(row, None) for row in children.get(None, [])]
+    while todo:
+        row, hidden_above = todo.pop()
+        if hidden_above is not None:
+            hidden[row.code] = f"inside hidden unit {hidden_above}"
+        if row.code in hidden:
+            hidden_own.add(row.id)
+            hidden_above = hidden_above or row.code
+        todo.extend((child, hidden_above) for child in children.get(row.id, []))
+    return hidden, hidden_own
 
 
 def analyze_survey(
@@ -174,6 +193,38 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
     return pd.Series([names.get(i) for i in response_ids], index=response_ids, dtype=object)
 
 
+def _hidden_unit_names(survey: Survey) -> set[str]:
+    """Names of the units whose figures may not be shown: their report is refused, or (for a parent) its own
+    responses are hidden at its level (:func:`hidden_units`)."""
+    codes, hidden_own = _hierarchy_suppression(survey)
+    return set(db.session.scalars(sa.select(Unit.name).where(
+        Unit.survey_id == survey.id, sa.or_(Unit.code.in_(list(codes)), Unit.id.in_(list(hidden_own))))).all())
+
+
+def _hide_hierarchy(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """Hide the unit-name groups a unit report may not show from the heatmap and the group comparison.
+
+    The engine suppresses groups among themselves; a report of the parent unit could still be subtracted from a
+    shown sibling (region minus Operations = Finance), so the hierarchy's verdict is applied on top.
+    """
+    heat = result.get("heatmap")
+    if isinstance(heat, dict) and heat.get("by") == UNIT_COLUMN:
+        for cell in heat.get("cells", []):
+            if cell.get("group") in names and cell.get("shown"):
+                for key, value in list(cell.items()):
+                    if key not in ("group", "facet", "n") and isinstance(value, float | int) \
+                            and not isinstance(value, bool):
+                        cell[key] = None
+                cell.update(shown=False, significant=False, reason="complementary")  # would reveal another group
+    groups = result.get("groups")
+    if isinstance(groups, dict) and groups.get("by") == UNIT_COLUMN and isinstance(groups.get("suppression"), dict):
+        suppression = groups["suppression"]
+        for name in [level for level in suppression.get("shown", []) if level in names]:
+            suppression["shown"].remove(name)
+            suppression.setdefault("hidden", {})[name] = "complementary"
+    return result
+
+
 def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataFrame, keep: list[str], *,
                               by: str | None, progress: Callable[[str], None] | None) -> dict[str, Any]:
     """The engine on this wave, with trends over the earlier waves and, for employee surveys, units."""
@@ -186,6 +237,8 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
             by = UNIT_COLUMN
             columns.append(by)
     if history[WAVE_COLUMN].nunique() < 2:
-        return run_analysis(history[columns], spec, by=by, progress=progress, min_group_size=survey.min_group_size)
-    return run_analysis(history[[*columns, WAVE_COLUMN]], spec, by=by, progress=progress, wave=WAVE_COLUMN,
-                        current_wave=survey.wave, min_group_size=survey.min_group_size)
+        result = run_analysis(history[columns], spec, by=by, progress=progress, min_group_size=survey.min_group_size)
+    else:
+        result = run_analysis(history[[*columns, WAVE_COLUMN]], spec, by=by, progress=progress, wave=WAVE_COLUMN,
+                              current_wave=survey.wave, min_group_size=survey.min_group_size)
+    return _hide_hierarchy(result, _hidden_unit_names(survey)) if by == UNIT_COLUMN else result
