@@ -231,7 +231,9 @@ def test_next_wave_stays_anonymous_and_a_department_small_in_wave_two_is_refused
     # in wave 2 east shrank to 3 (4 people left): big enough in wave 1 is no excuse
     add_answers(app, "staff-2027", {"north": [8] * 6, "south": [7] * 6, "east": [5, 6, 7]})
     assert "fewer than 5" in report_refusal(client, "east", slug="staff-2027")
-    assert report_refusal(client, "north", slug="staff-2027") is None
+    # north-region (12) is then hidden so that whole - north-region cannot give east's 3; north + south would
+    # add up to north-region again, so they are refused too
+    assert "subtracted" in report_refusal(client, "north", slug="staff-2027")
     dashboard = client.get("/admin/surveys/staff-2027/dashboard.json").get_json()
     assert {u["unit"]: u["responses"] for u in dashboard["units"]}["east"] is None
 
@@ -251,3 +253,39 @@ def test_a_later_wave_report_does_not_carry_a_unit_figure_that_was_too_small_in_
     assert 1 not in [int(w) for w in (trends.get("waves") or [])]
     # the whole survey had 15 in wave 1: its trend is kept
     assert whole["trends"]["n"] and min(whole["trends"]["n"].values()) >= 5 and len(whole["trends"]["waves"]) == 2
+
+
+def test_the_heatmap_in_the_whole_report_does_not_show_a_department_a_unit_report_would_subtract(app, make_survey):
+    """region-b (14) is reported; were Operations (12) a heatmap cell, region-b minus it would be Finance's 2."""
+    from pathlib import Path
+
+    import yaml
+
+    from survey_app.models import Unit
+    from survey_app.services.analysis import analyze_survey
+    from survey_app.services.synthetic import add_synthetic_responses
+
+    definition = yaml.safe_load((Path(__file__).parents[2] / "instruments" / "employee_satisfaction.yaml")
+                                .read_text(encoding="utf-8"))
+    make_survey(slug="staff-heat", definition=definition, anonymous=True)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="staff-heat"))
+        import_units(survey, b"unit,parent,kind\nregion-a,,region\nregion-b,,region\nsales,region-a,department\n"
+                             b"service,region-a,department\noperations,region-b,department\n"
+                             b"finance,region-b,department\n")
+        add_synthetic_responses(survey, 38, seed=3)
+        ids = dict(db.session.execute(sa.select(Unit.code, Unit.id).filter_by(survey_id=survey.id)).all())
+        responses = db.session.scalars(sa.select(Response).filter_by(survey_id=survey.id).order_by(Response.id)).all()
+        plan = ["sales"] * 12 + ["service"] * 12 + ["operations"] * 12 + ["finance"] * 2
+        for response, code in zip(responses, plan, strict=True):
+            response.unit_id = ids[code]
+            response.answers = {**response.answers, "UNIT": code}
+        db.session.commit()
+        assert set(hidden_units(survey)) == {"operations", "finance"}
+        result = analyze_survey(survey)
+    cells = result["heatmap"]["cells"]
+    shown = {cell["group"] for cell in cells if cell["shown"]}
+    # the units took their names from the question's options, in the survey's first language
+    assert shown and shown <= {"销售", "客户服务"}, shown
+    assert all(cell["mean"] is None for cell in cells if cell["group"] in ("运营", "财务"))
+    assert not {"运营", "财务"} & set(result["groups"]["suppression"]["shown"])
