@@ -103,3 +103,19 @@ def test_no_combination_of_up_to_three_shown_figures_singles_out_fewer_than_k(gr
     figures = release(groups, result.shown, SCORES)
     # exact recoveries (net weights 0 or 1) of up to three shown figures reveal nobody or at least k people
     assert attack(groups, figures, k) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=6), st.integers(2, 5))
+def test_parent_and_children_after_suppress_groups_resist_three_figure_attacks(sizes, k):
+    from analysis.confidentiality import suppress_groups
+
+    # children of one parent as disjoint sets of people; the parent's figure is the total
+    children, start = {}, 0
+    for i, size in enumerate(sizes):
+        children[f"c{i}"] = set(range(start, start + size))
+        start += size
+    result = suppress_groups({name: len(people) for name, people in children.items()}, k=k)
+    groups = {**children, "total": set().union(*children.values())}
+    shown = list(result.shown) + (["total"] if result.total_shown else [])
+    assert attack(groups, release(groups, shown, SCORES), k) == []
