@@ -76,4 +76,4 @@ def responses_frame(
             progress(read)
     if not parts:
         return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
-    return parts[0] if len(parts) == 1 else pd.concat(parts, copy=False)
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
