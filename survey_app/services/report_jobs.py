@@ -93,11 +93,15 @@ def enqueue(job: ReportJob) -> None:
     url = redis_url()
     if url:
         from redis import Redis
+        from redis.exceptions import RedisError
         from rq import Queue
 
-        Queue(QUEUE_NAME, connection=Redis.from_url(url)).enqueue(
-            run_job_in_new_app, job.id, job_timeout=int(_setting("REPORT_JOB_TIMEOUT", DEFAULT_TIMEOUT_S)))
-        return
+        try:
+            Queue(QUEUE_NAME, connection=Redis.from_url(url)).enqueue(
+                run_job_in_new_app, job.id, job_timeout=int(_setting("REPORT_JOB_TIMEOUT", DEFAULT_TIMEOUT_S)))
+            return
+        except RedisError:  # Redis is down: render here rather than leave the job queued for nobody
+            logger.warning("report job %s: Redis at REDIS_URL is unreachable, rendering in this process", job.id)
     app = current_app._get_current_object()
     pool = app.extensions.get(_POOL_KEY)
     if pool is None:
