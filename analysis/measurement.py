@@ -151,11 +151,14 @@ def cov_to_cor(cov: np.ndarray) -> np.ndarray:
 
 def _alpha_from_cov(cov: np.ndarray) -> tuple[float, float]:
     k = cov.shape[0]
-    raw = k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
     # psych::alpha standardizes the (possibly pairwise) covariance matrix with cov2cor, not cor(): the two
     # differ under pairwise deletion, and cov2cor is what makes std.alpha match psych.
     r = cov_to_cor(cov)
-    std = k / (k - 1) * (1.0 - k / r.sum())
+    total_var, total_r = float(cov.sum()), float(r.sum())
+    # Items that cancel out exactly (say x and -x) leave a sum score with no variance: alpha is undefined.
+    scale = max(float(np.trace(cov)), 1.0)
+    raw = k / (k - 1) * (1.0 - np.trace(cov) / total_var) if abs(total_var) > 1e-12 * scale else float("nan")
+    std = k / (k - 1) * (1.0 - k / total_r) if abs(total_r) > 1e-12 * k else float("nan")
     return float(raw), float(std)
 
 
@@ -294,7 +297,10 @@ def construct_summary(
                     f"Item '{c}' correlates negatively with the rest of the construct; check whether it "
                     "should be reverse keyed."
                 )
-        if alpha < 0:
+        if np.isnan(alpha):
+            alpha = alpha_std = None
+            notes.append("Alpha is undefined: the items cancel out, so their sum does not vary.")
+        elif alpha < 0:
             notes.append("Alpha is negative: the items do not measure one thing in the same direction.")
         if len(kept) >= 3:
             omega, omega_notes = _one_factor_omega(cov_to_cor(sub))

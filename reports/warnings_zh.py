@@ -171,6 +171,8 @@ TEMPLATES: dict[str, str] = {
         "只有 {} 名受访者：少于 {} 人时 α 和 ω 不稳定。",
     "Alpha is negative: the items do not measure one thing in the same direction.":
         "α 为负：这些题目并未以同一方向测量同一事物。",
+    "Alpha is undefined: the items cancel out, so their sum does not vary.":
+        "α 无法定义：这些题目相互抵消，总分没有变化。",
     "Omega needs at least 3 items (a one-factor model of 2 items is not identified).":
         "ω 至少需要 3 个题目（2 个题目的单因子模型不可识别）。",
     "Item '{}' correlates negatively with the rest of the construct; check whether it should be reverse keyed.":

@@ -253,3 +253,12 @@ def test_result_is_json_ready(keyed: pd.DataFrame) -> None:
                         "warnings"}
     assert out["items"] == SCALES["E"]
     assert all(isinstance(v, float) for v in out["item_total"].values())
+
+
+def test_items_that_cancel_out_give_undefined_alpha_with_a_note_not_a_division_error():
+    # x and -x: the sum score is constant, so alpha = k/(k-1) (1 - sum var / var(sum)) divides by zero.
+    x = np.array([1.0, 2, 3, 4, 5, 2, 3, 4])
+    df = pd.DataFrame({"a": x, "b": 6 - x})
+    summary = construct_summary(df, ["a", "b"])
+    assert summary.alpha is None and summary.alpha_std is None
+    assert any("cancel out" in note for note in summary.warnings)
