@@ -164,7 +164,8 @@ def test_customer_instrument_covers_the_brief():
 def test_employee_instrument_is_anonymous_friendly_with_ten_facets():
     instrument = get_instrument("employee_satisfaction")
     spec = instrument.model_spec()
-    facets = [name for name in instrument.constructs if name not in ("Satisfaction", "IntentToStay")]
+    facets = [name for name in instrument.constructs
+              if name not in ("Satisfaction", "IntentToStay", "InternalService")]
     assert len(facets) == 10 and all(len(spec["constructs"][f]) == 2 for f in facets)
     assert all(instrument.scale_of(code).kind == "likert" for f in facets for code in spec["constructs"][f])
     assert {i.role for i in instrument.items}.isdisjoint({"customer_id", "demographic"})
@@ -173,6 +174,8 @@ def test_employee_instrument_is_anonymous_friendly_with_ten_facets():
                                 "recommend": "ENPS"}
     assert instrument.scale_of("ESAT").max == 10 and instrument.scale_of("ENPS").kind == "nps"
     assert len(instrument.items_by_role("internal_service")) == 2
+    # scored as a construct so the report can show internal service quality by department
+    assert spec["constructs"]["InternalService"] == ["ISQ1", "ISQ2"]
     assert spec["drivers"] == [{"outcome": "Satisfaction", "predictors": facets}]
     ModelSpec.from_dict(spec, source="employee_satisfaction")
 

@@ -193,3 +193,21 @@ def test_sections_without_results_are_left_out(employee_result: dict[str, Any]) 
     assert "trends" not in [entry["id"] for entry in context["toc"]]
     html = render_html(bare, lang="en", charts=False)
     assert 'id="trends"' not in html and "heatmap" not in html.split("<body>")[1]
+
+
+def test_the_shipped_employee_instrument_gets_the_internal_service_table() -> None:
+    # The employee questionnaire scores ISQ1/ISQ2 as the InternalService construct, so an app report shows
+    # internal service quality by department without any extra setting.
+    from analysis.engine import run_analysis
+    from analysis.model import ModelSpec
+    from instruments.registry import get_instrument
+    from instruments.synthetic import synthetic_responses
+
+    instrument = get_instrument("employee_satisfaction")
+    spec = ModelSpec.from_dict(instrument.model_spec(), source="employee_satisfaction")
+    result = run_analysis(synthetic_responses(instrument, 400, seed=3), spec, by="UNIT")
+    context = build_context(result, lang="en", charts=False)
+    assert context["population"] == "employees"
+    rows = context["employee"]["internal"]["rows"]
+    assert [row["label"] for row in rows[1:]] == sorted(result["groups"]["suppression"]["shown"])
+    assert rows[0]["cells"] == [f"{result['constructs']['InternalService']['index']:.1f}"]
