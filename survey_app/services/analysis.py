@@ -125,11 +125,17 @@ def analyze_survey(
     return _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress)
 
 
-def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf") -> bytes | str:
-    """The survey's report as PDF bytes or HTML text, in ``lang``, for the whole survey or one unit."""
+def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf",
+                  progress: Callable[[str], None] | None = None) -> bytes | str:
+    """The survey's report as PDF bytes or HTML text, in ``lang``, for the whole survey or one unit.
+
+    ``progress`` hears each analysis step's message and then :data:`RENDERING` before the document is drawn.
+    """
     from reports.render import render_html, render_pdf
 
-    result = analyze_survey(survey, unit=unit)
+    result = analyze_survey(survey, unit=unit, progress=progress)
+    if progress is not None:
+        progress(RENDERING)
     instrument = instrument_of(survey)
     labels = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
@@ -140,6 +146,9 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
         return render_html(result, lang=lang, title=title, meta=meta)
     return render_pdf(result, lang=lang, title=title, meta=meta)
 
+
+#: The last step :func:`survey_report` announces: the analysis is done, the document is being drawn.
+RENDERING = "Rendering the report"
 
 #: Columns the service adds to the answers: the survey's wave in its series, and the respondent's unit name.
 WAVE_COLUMN = "wave"

@@ -133,16 +133,24 @@ def _progress(job: ReportJob, percent: int, step: str) -> None:
 
 def run_job(job_id: int) -> None:
     """Render one job's PDF and store it; a failure is recorded on the job, never raised to the worker."""
-    from survey_app.services.analysis import survey_report
+    from survey_app.services.analysis import RENDERING, survey_report
 
     job = db.session.get(ReportJob, job_id)
     if job is None or job.state not in ("queued", "running"):
         return
     job.state = "running"
     _progress(job, 10, "analysis")
+
+    def advance(message: str) -> None:
+        # the engine announces each of its parts (about ten): move from 10 % toward 70 %, then 75 % to render
+        if message == RENDERING:
+            _progress(job, 75, "rendering")
+        else:
+            _progress(job, min(70, job.progress + 6), "analysis")
+
     try:
         survey = db.session.get(Survey, job.survey_id)
-        pdf = survey_report(survey, lang=job.language, unit=job.unit, fmt="pdf")
+        pdf = survey_report(survey, lang=job.language, unit=job.unit, fmt="pdf", progress=advance)
     except ValueError as exc:  # too few responses, unknown unit: the user can act on the message
         db.session.rollback()
         job.state, job.error = "failed", str(exc)

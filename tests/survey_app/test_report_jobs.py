@@ -36,7 +36,7 @@ def fake_render(monkeypatch):
     """A report that renders instantly and counts its calls."""
     calls: list[tuple] = []
 
-    def render(survey, *, lang, unit=None, fmt="pdf"):
+    def render(survey, *, lang, unit=None, fmt="pdf", progress=None):
         calls.append((survey.slug, lang, unit))
         if unit == "tiny":
             raise ValueError("unit 'tiny' has fewer than 5 responses")
@@ -178,3 +178,27 @@ def test_when_redis_is_unreachable_the_app_renders_the_job_itself(app, client, d
     sign_in(client, "admin@example.com")
     job_id = _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en"))
     assert _wait(client, demo, job_id)["state"] == "done" and len(fake_render) == 1
+
+
+def test_the_job_reports_each_analysis_step_then_rendering(app, demo, monkeypatch):
+    # The real analysis announces its parts; the job's progress climbs with them, 75 % while drawing, 100 % done.
+    seen: list[tuple[int, str]] = []
+    original = report_jobs._progress
+
+    def spy(job_row, percent, step):
+        original(job_row, percent, step)
+        seen.append((percent, step))
+
+    monkeypatch.setattr(report_jobs, "_progress", spy)
+    monkeypatch.setattr("reports.render.render_pdf", lambda *args, **kwargs: FAKE_PDF)  # only the drawing faked
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=demo))
+        job, _ = report_jobs.find_or_create(survey, lang="en", unit=None)
+        db.session.commit()
+        report_jobs.run_job(job.id)
+        db.session.expire_all()
+        job = db.session.get(ReportJob, job.id)
+        assert job.state == "done" and job.progress == 100 and job.pdf == FAKE_PDF
+    analysis_steps = [percent for percent, step in seen if step == "analysis"]
+    assert len(analysis_steps) >= 5 and analysis_steps == sorted(analysis_steps) and max(analysis_steps) <= 70
+    assert seen[-1] == (75, "rendering") and seen[-2][1] == "analysis"
