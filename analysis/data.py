@@ -38,6 +38,8 @@ MIN_RESPONDENTS = 3
 NPS_SCALE = (0.0, 10.0)
 #: Groups for ``--by``: more distinct values than this is almost certainly an identifier, not a segment.
 MAX_GROUPS = 200
+#: No answer in a survey is this large; beyond it sums of squares overflow float64 long before any statistic.
+MAX_MAGNITUDE = 1e12
 
 
 @dataclass
@@ -450,6 +452,13 @@ def _numeric_block(df: pd.DataFrame, columns: list[str], codes: list[Any]) -> tu
                 f"Column '{column}' has a non-numeric value {str(df[column].iloc[bad])!r} in "
                 f"{_row(df.index, bad)}; item columns must hold numbers (add the value to 'missing: codes:' "
                 "if it marks a missing answer)."
+            )
+        huge = np.flatnonzero(np.abs(values.to_numpy()) > MAX_MAGNITUDE)
+        if huge.size:
+            raise AnalysisError(
+                f"Column '{column}' has the value {values.iloc[huge[0]]:g} in {_row(df.index, int(huge[0]))}, "
+                f"too large for an answer (the limit is {MAX_MAGNITUDE:g} either way); fix the data or add the "
+                "value to 'missing: codes:' if it marks a missing answer."
             )
         out[:, j] = values.to_numpy()
         code_cells += n_codes

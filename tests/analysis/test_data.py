@@ -274,6 +274,13 @@ def test_duplicate_column_names_in_a_frame() -> None:
         prepare(frame, spec())
 
 
+def test_a_huge_number_is_refused_with_its_place_not_overflowed() -> None:
+    # 1e308 is a valid float, but the mean of two of them is inf (found by the property test below)
+    frame = pd.DataFrame({"a1": [1, 2, 3, 4], "a2": [2, 3, 1e308, 4], "b1": [1, 2, 3, 4]})
+    with pytest.raises(AnalysisError, match=r"Column 'a2' has the value 1e\+308 in row 3, too large"):
+        prepare(frame, spec())
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     frame=hpd.data_frames(
