@@ -6,10 +6,13 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
 from survey_app.extensions import db
+from survey_app.logs import redact_exception_log
 
 
 def init_app(app: Flask) -> None:
-    """Register the error handlers; every handler rolls back the session first."""
+    """Register the error handlers; every handler rolls back the session first. Exceptions are logged without
+    link tokens."""
+    redact_exception_log(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
