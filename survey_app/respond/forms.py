@@ -1,14 +1,19 @@
-"""WTForms classes generated from an instrument page at run time."""
+"""The respondent's page form: CSRF and navigation in WTForms, the questions as plain data cached per instrument.
+
+Rendering 10 questions of 5-11 radio buttons through WTForms widgets cost over half of each page request, so
+the questions of a page are turned once into plain tuples (labels, choices, ids in the respondent's language)
+and rendered by a lean Jinja macro; the posted answers are read the way WTForms' fields read them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import HiddenField
 
 from instruments.schema import Instrument, Item, Page, Scale
 from survey_app.services.answers import AnswerError, check_items
@@ -21,6 +26,9 @@ MESSAGES = {
     "out_of_range": _l("Please enter a number from %(min)s to %(max)s."),
     "too_long": _l("Please keep your answer under %(max)s characters."),
 }
+CHOICE_KINDS = ("likert", "rating", "nps", "single", "multiple")
+#: distinct (instrument, page, language) layouts kept; a miss only rebuilds one page's tuples
+LAYOUT_CACHE_SIZE = 512
 
 
 def error_message(error: AnswerError) -> str:
@@ -29,63 +37,168 @@ def error_message(error: AnswerError) -> str:
     return str(MESSAGES[error.key]) % params if params else str(MESSAGES[error.key])
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+@dataclass(frozen=True)
+class Choice:
+    """One radio button or checkbox: its value as posted, its label and its element id."""
+
+    value: str
+    label: str
+    id: str
 
 
-def _choices(scale: Scale, lang: str) -> list[SelectChoice]:
+@dataclass(frozen=True)
+class Question:
+    """What the page template needs to show one item, in one language (no ORM, no WTForms)."""
+
+    code: str
+    kind: str
+    label: str
+    help: str
+    required: bool
+    choices: tuple[Choice, ...] = ()
+    #: 1-10 and 0-10 scales: the number of points, for the phone layout (CSS class points-N)
+    points: int = 0
+    #: "1 = Not at all satisfied" and "10 = ..." printed under a rating row ("" where the scale has none)
+    low_anchor: str = ""
+    high_anchor: str = ""
+    has_anchors: bool = False
+    max_length: int | None = None
+    show_if_item: str | None = None
+    show_if_in: tuple[Any, ...] = ()
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+
+def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:
     if scale.kind in ("single", "multiple"):
-        return [SelectChoice(str(o.value), o.label.get(lang)) for o in scale.options]
-    if scale.kind == "likert":
+        pairs = [(str(o.value), o.label.get(lang)) for o in scale.options]
+    elif scale.kind == "likert":
         # every point of an agreement scale is labelled where the instrument says so
-        return [SelectChoice(str(p), scale.anchors[p].get(lang) if p in scale.anchors else str(p))
-                for p in scale.points()]
-    # rating and 0-10 scales show numbers; the end anchors are printed under the row
-    return [SelectChoice(str(p), str(p)) for p in scale.points()]
+        pairs = [(str(p), scale.anchors[p].get(lang) if p in scale.anchors else str(p)) for p in scale.points()]
+    else:
+        # rating and 0-10 scales show numbers; the end anchors are printed under the row
+        pairs = [(str(p), str(p)) for p in scale.points()]
+    # the ids WTForms gave the options ("CODE-0", "CODE-1", ...): labels and scripts point at them
+    return tuple(Choice(value, label, f"{code}-{i}") for i, (value, label) in enumerate(pairs))
 
 
-def _field(item: Item, scale: Scale, lang: str) -> Field:
-    label = item.text.get(lang)
-    description = item.help.get(lang) if item.help else ""
-    if scale.kind in ("likert", "rating", "nps", "single"):
-        # choices are checked by check_items (shared with the API), not by WTForms
-        return RadioField(label, choices=_choices(scale, lang), validate_choice=False, description=description)
-    if scale.kind == "multiple":
-        return MultiCheckboxField(label, choices=_choices(scale, lang), validate_choice=False,
-                                  description=description)
-    if scale.kind == "numeric":
-        return StringField(label, description=description, render_kw={"inputmode": "decimal"})
-    return TextAreaField(label, description=description, render_kw={"maxlength": scale.max_length, "rows": 3})
+def _question(item: Item, scale: Scale, lang: str) -> Question:
+    anchors = scale.kind in ("rating", "nps") and bool(scale.anchors)
+    return Question(
+        code=item.code,
+        kind=scale.kind,
+        label=item.text.get(lang),
+        help=item.help.get(lang) if item.help else "",
+        required=item.required,
+        choices=_choices(item.code, scale, lang) if scale.kind in CHOICE_KINDS else (),
+        points=len(scale.points()) if scale.kind in ("rating", "nps") else 0,
+        low_anchor=f"{scale.min} = {scale.anchors[scale.min].get(lang)}" if anchors and scale.min in scale.anchors
+        else "",
+        high_anchor=f"{scale.max} = {scale.anchors[scale.max].get(lang)}" if anchors and scale.max in scale.anchors
+        else "",
+        has_anchors=anchors,
+        max_length=scale.max_length if scale.kind == "text" else None,
+        show_if_item=item.show_if.item if item.show_if else None,
+        show_if_in=tuple(item.show_if.in_) if item.show_if else (),
+    )
+
+
+class _ByIdentity:
+    """A cache key for an unhashable object: equal only to itself.
+
+    The key holds the object, so its id cannot be reused by another object while the cache entry lives.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.obj is self.obj
+
+
+@lru_cache(maxsize=LAYOUT_CACHE_SIZE)
+def _layout(key: _ByIdentity, page_index: int, lang: str) -> tuple[Question, ...]:
+    instrument: Instrument = key.obj  # type: ignore[assignment]
+    return tuple(_question(item, instrument.scale_of(item), lang) for item in instrument.pages[page_index].items)
+
+
+def page_questions(instrument: Instrument, page_index: int, lang: str) -> tuple[Question, ...]:
+    """The questions of one page in ``lang``, built once per parsed instrument.
+
+    ``instrument_of`` returns one Instrument object per distinct snapshot, so a changed snapshot is a new
+    object and a new cache entry; the old entry ages out of the bounded cache.
+    """
+    return _layout(_ByIdentity(instrument), page_index, lang)
+
+
+def _posted(question: Question, formdata: Any) -> Any:
+    """One answer as the WTForms field used to read it: first value for radios and text, every value for boxes."""
+    if question.kind == "multiple":
+        return formdata.getlist(question.code)
+    values = formdata.getlist(question.code)
+    return values[0] if values else None
+
+
+def _stored(question: Question, value: Any) -> Any:
+    """A stored answer as the form shows it: text for one answer, a list of texts for several."""
+    if value is None:
+        return None
+    if question.kind == "multiple":
+        return [str(v) for v in value] if isinstance(value, list) else None
+    return str(value)
 
 
 class PageForm(FlaskForm):
-    """Base of every generated page form: CSRF, the first page's submission key, navigation."""
+    """One page: CSRF, the first page's submission key and navigation as fields; the answers as plain values."""
 
     submission_key = HiddenField()
     nav = HiddenField()
 
     instrument: Instrument
     page: Page
+    questions: tuple[Question, ...]
+    #: answer per item code as shown in the form: a string, a list of strings (checkboxes) or None
+    answers: dict[str, Any]
+    #: messages per item code, shown beside the question and in the summary
+    item_errors: dict[str, list[str]]
     values: dict[str, Any]
+
+    def __init__(self, instrument: Instrument, page_index: int, lang: str, *, answers: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        self.instrument = instrument
+        self.page = instrument.pages[page_index]
+        self.questions = page_questions(instrument, page_index, lang)
+        self.item_errors = {}
+        self.values = {}
+        self._stored_answers = answers or {}
+        super().__init__(**kwargs)
+
+    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None,
+                **kwargs: Any) -> None:
+        """Process the fields, then read the answers from the posted form (or the stored answers on a GET)."""
+        # Flask-WTF passes a marker meaning "the request's form if it was submitted"; wrap_formdata resolves it
+        formdata = self.meta.wrap_formdata(self, formdata)
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        if formdata is not None:
+            self.answers = {q.code: _posted(q, formdata) for q in self.questions}
+        else:
+            self.answers = {q.code: _stored(q, self._stored_answers.get(q.code)) for q in self.questions}
 
     def raw(self) -> dict[str, Any]:
         """The submitted answers of this page, as posted."""
-        return {item.code: self[item.code].data for item in self.page.items}
+        return dict(self.answers)
 
     def check(self, earlier: dict[str, Any]) -> bool:
-        """CSRF and form validation, then the instrument's rules; fills ``values`` and field errors."""
+        """CSRF and form validation, then the instrument's rules; fills ``values`` and ``item_errors``."""
         ok = self.validate()
         self.values, errors = check_items(self.instrument, self.page.items, self.raw(), earlier)
-        for code, error in errors.items():
-            self[code].errors = [*self[code].errors, error_message(error)]
+        self.item_errors = {code: [error_message(error)] for code, error in errors.items()}
         return ok and not errors
 
-
-def page_form(instrument: Instrument, page_index: int, lang: str) -> type[PageForm]:
-    """A form class for one page of ``instrument`` with labels in ``lang``."""
-    page = instrument.pages[page_index]
-    attrs: dict[str, Any] = {"instrument": instrument, "page": page}
-    for item in page.items:
-        attrs[item.code] = _field(item, instrument.scale_of(item), lang)
-    return type(f"Page{page_index}Form", (PageForm,), attrs)

@@ -13,7 +13,7 @@ from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.respond import bp
-from survey_app.respond.forms import page_form
+from survey_app.respond.forms import PageForm
 from survey_app.services.answers import check_items, is_visible
 from survey_app.services.invitations import find_invitation
 from survey_app.services.responses import (
@@ -98,10 +98,9 @@ def respond(slug: str, token: str | None = None):
     furthest = response.furthest_page if response else 0
     requested = request.args.get("page", type=int)
     page_index = furthest if requested is None else max(0, min(requested - 1, furthest))
-    form_class = page_form(instrument, page_index, lang)
 
     if request.method == "POST":
-        form = form_class()
+        form = PageForm(instrument, page_index, lang)
         if form.nav.data == "back":
             if form.validate() and response is not None:
                 values, errors = check_items(instrument, form.page.items, form.raw(), answers)
@@ -127,7 +126,7 @@ def respond(slug: str, token: str | None = None):
             return redirect(_page_url(slug, token, following))
     else:
         key = response.submission_key if response else secrets.token_hex(16)
-        form = form_class(data=answers, submission_key=key)
+        form = PageForm(instrument, page_index, lang, answers=answers, submission_key=key)
 
     visible_pages = [i for i in range(len(instrument.pages)) if _page_has_visible_items(instrument, i, answers)]
     position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
