@@ -158,8 +158,10 @@ def _stored(question: Question, value: Any) -> Any:
 class PageForm(FlaskForm):
     """One page: CSRF, the first page's submission key and navigation as fields; the answers as plain values."""
 
-    submission_key = HiddenField()
-    nav = HiddenField()
+    # Explicit (unused) labels: without one WTForms translates a label made from the field name, and Flask-WTF
+    # reads WTForms' translation catalogue from disk for that on every request.
+    submission_key = HiddenField("")
+    nav = HiddenField("")
 
     instrument: Instrument
     page: Page

@@ -42,9 +42,9 @@ def _remember(survey: Survey, resume_token: str) -> None:
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(survey.id): resume_token}
 
 
-def _forget(survey: Survey) -> None:
+def _forget(survey_id: int) -> None:
     remembered = dict(session.get(SESSION_KEY, {}))
-    remembered.pop(str(survey.id), None)
+    remembered.pop(str(survey_id), None)
     session[SESSION_KEY] = remembered
 
 
@@ -110,16 +110,19 @@ def respond(slug: str, token: str | None = None):
             previous = _step(instrument, page_index, answers, -1)
             return redirect(_page_url(slug, token, 0 if previous is None else previous))
         if form.check(answers):
+            created = False
             if response is None:
-                response = _start_or_find(survey, form.submission_key.data, lang, invitation)
+                response, created = _start_or_find(survey, instrument, page_index, form, lang, invitation)
                 if response.status == "complete":
                     return redirect(url_for("respond.thanks", slug=slug))
-            save_page(response, survey, instrument, page_index, form.values, language=lang)
+            if not created:  # a new response was stored with this page's answers already
+                save_page(response, survey, instrument, page_index, form.values, language=lang)
             following = _step(instrument, page_index, {**response.answers}, +1)
             if following is None:
                 submit(response, survey, invitation)
+                survey_id = survey.id  # read before the commit expires it (a reload would be one more query)
                 db.session.commit()
-                _forget(survey)
+                _forget(survey_id)
                 return redirect(url_for("respond.thanks", slug=slug))
             response.furthest_page = max(response.furthest_page, following)
             db.session.commit()
@@ -152,23 +155,29 @@ def _page_url(slug: str, token: str | None, page_index: int) -> str:
     return url_for("respond.respond", slug=slug, token=token, page=page_index + 1)
 
 
-def _start_or_find(survey: Survey, submission_key: str | None, lang: str, invitation: Invitation | None) -> Response:
-    """The response of this first-page form: an existing one on a double post, else a new one."""
-    key = submission_key if submission_key and len(submission_key) <= 64 else secrets.token_hex(16)
-    existing = find_by_submission_key(survey, key)
-    if existing is not None:
-        return existing
+def _start_or_find(survey: Survey, instrument: Instrument, page_index: int, form: PageForm, lang: str,
+                   invitation: Invitation | None) -> tuple[Response, bool]:
+    """The response of this first-page form: (a new one holding the page's answers, True), or on a double post
+    the existing one (False).
+
+    The route has already looked the posted submission key up and found nothing; the unique constraint on the
+    key decides between two posts racing past that look-up.
+    """
+    key = form.submission_key.data
+    key = key if key and len(key) <= 64 else secrets.token_hex(16)
     try:
         with db.session.begin_nested():
             response, resume_token = start_response(survey, submission_key=key, language=lang,
-                                                    invitation=invitation)
+                                                    invitation=invitation, flush=False)
+            save_page(response, survey, instrument, page_index, form.values, language=lang)
+            # leaving the savepoint flushes one INSERT that carries the answers
     except IntegrityError:  # the same first page posted twice at the same moment
         existing = find_by_submission_key(survey, key)
         if existing is None:
             raise
-        return existing
+        return existing, False
     _remember(survey, resume_token)
-    return response
+    return response, True
 
 
 @bp.route("/s/<slug>/resume/<resume_token>")

@@ -45,9 +45,12 @@ def find_open_for_invitation(survey: Survey, invitation: Invitation) -> Response
 
 def start_response(
     survey: Survey, *, submission_key: str, language: str, invitation: Invitation | None = None,
-    channel: str = "web",
+    channel: str = "web", flush: bool = True,
 ) -> tuple[Response, str]:
-    """Create an in-progress response; returns it with its resume token (shown to the respondent only)."""
+    """Create an in-progress response; returns it with its resume token (shown to the respondent only).
+
+    ``flush=False`` leaves the INSERT to the caller's next flush, so that it can carry the first page's answers.
+    """
     resume_token = new_token()
     stamp = timestamp(survey)
     response = Response(
@@ -61,9 +64,13 @@ def start_response(
         started_at=stamp,
         updated_at=stamp,
         answers={},
+        # set here rather than left to the column defaults, which only apply at the INSERT
+        status="in_progress",
+        furthest_page=0,
     )
     db.session.add(response)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return response, resume_token
 
 
@@ -71,7 +78,11 @@ def save_page(
     response: Response, survey: Survey, instrument: Instrument, page_index: int, values: dict[str, Any],
     *, language: str,
 ) -> None:
-    """Replace the answers of one page (a re-posted page overwrites, never duplicates)."""
+    """Replace the answers of one page (a re-posted page overwrites, never duplicates).
+
+    Not flushed here: the caller's next flush or commit writes the page together with its other changes
+    (furthest page, submission) in one statement.
+    """
     page_codes = {item.code for item in instrument.pages[page_index].items}
     answers = {code: value for code, value in response.answers.items() if code not in page_codes}
     answers.update(values)
@@ -84,7 +95,6 @@ def save_page(
             response.unit_id = db.session.scalar(
                 sa.select(Unit.id).filter_by(survey_id=survey.id, code=str(values[item.code]))
             )
-    db.session.flush()
 
 
 def submit(response: Response, survey: Survey, invitation: Invitation | None) -> None:
