@@ -24,7 +24,7 @@ from survey_app.services.responses import (
     start_response,
     submit,
 )
-from survey_app.services.surveys import SurveyUnavailable, check_open, get_survey, instrument_of
+from survey_app.services.surveys import SurveyUnavailable, check_open, get_survey, get_survey_with_instrument
 
 UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409}
 SESSION_KEY = "responses"
@@ -71,12 +71,13 @@ def _language(survey: Survey) -> str:
 @bp.route("/s/<slug>/<token>", methods=["GET", "POST"])
 def respond(slug: str, token: str | None = None):
     """Show and save one page of a survey (anonymous link or personal invitation)."""
-    survey = get_survey(slug)
+    survey, instrument = get_survey_with_instrument(slug)
     try:
         check_open(survey)
     except SurveyUnavailable as exc:
         return _unavailable(exc.reason, survey)
-    instrument = instrument_of(survey)
+    if instrument is None:  # cannot happen once the survey was found; keeps the type checker informed
+        return _unavailable("not_found")
     lang = _language(survey)
 
     response = find_by_resume_token(survey, _remembered(survey))
