@@ -92,9 +92,11 @@ def save_page(
     response.updated_at = timestamp(survey)
     for item in instrument.items_by_role("unit"):
         if item.code in values:
-            response.unit_id = db.session.scalar(
-                sa.select(Unit.id).filter_by(survey_id=survey.id, code=str(values[item.code]))
-            )
+            # no autoflush: the look-up does not depend on the response, whose changes go out in one UPDATE later
+            with db.session.no_autoflush:
+                response.unit_id = db.session.scalar(
+                    sa.select(Unit.id).filter_by(survey_id=survey.id, code=str(values[item.code]))
+                )
 
 
 def submit(response: Response, survey: Survey, invitation: Invitation | None) -> None:
