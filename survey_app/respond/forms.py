@@ -1,8 +1,9 @@
-"""The respondent's page form: CSRF and navigation in WTForms, the questions as plain data cached per instrument.
+"""The respondent's page form: the questions as plain data cached per instrument page and language.
 
 Rendering 10 questions of 5-11 radio buttons through WTForms widgets cost over half of each page request, so
 the questions of a page are turned once into plain tuples (labels, choices, ids in the respondent's language)
-and rendered by a lean Jinja macro; the posted answers are read the way WTForms' fields read them.
+and rendered by a lean Jinja macro; the posted answers are read the way the WTForms fields used to read them
+(first value of a radio or text box, every value of a checkbox group).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from werkzeug.datastructures import MultiDict
 
 from instruments.schema import Instrument, Item, Page, Scale
 from survey_app.services.answers import AnswerError, check_items
@@ -155,52 +155,44 @@ def _stored(question: Question, value: Any) -> Any:
     return str(value)
 
 
-class PageForm(FlaskForm):
-    """One page: CSRF, the first page's submission key and navigation as fields; the answers as plain values."""
+class PageForm:
+    """One page of a survey: its questions as plain data, the answers as posted (or as stored, on a GET).
 
-    # Explicit (unused) labels: without one WTForms translates a label made from the field name, and Flask-WTF
-    # reads WTForms' translation catalogue from disk for that on every request.
-    submission_key = HiddenField("")
-    nav = HiddenField("")
+    No WTForms form and no second CSRF check here: CSRFProtect (``survey_app.extensions.csrf``) checks the token
+    of every POST to these pages before the view runs, and refuses the request with 400 when it is missing or
+    wrong. The template prints the same hidden ``csrf_token`` input a FlaskForm printed.
+    """
 
-    instrument: Instrument
-    page: Page
-    questions: tuple[Question, ...]
-    #: answer per item code as shown in the form: a string, a list of strings (checkboxes) or None
-    answers: dict[str, Any]
-    #: messages per item code, shown beside the question and in the summary
-    item_errors: dict[str, list[str]]
-    values: dict[str, Any]
-
-    def __init__(self, instrument: Instrument, page_index: int, lang: str, *, answers: dict[str, Any] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, instrument: Instrument, page_index: int, lang: str, *, formdata: MultiDict | None = None,
+                 answers: dict[str, Any] | None = None, submission_key: str = "") -> None:
         self.instrument = instrument
-        self.page = instrument.pages[page_index]
+        self.page: Page = instrument.pages[page_index]
         self.questions = page_questions(instrument, page_index, lang)
-        self.item_errors = {}
-        self.values = {}
-        self._stored_answers = answers or {}
-        super().__init__(**kwargs)
-
-    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None,
-                **kwargs: Any) -> None:
-        """Process the fields, then read the answers from the posted form (or the stored answers on a GET)."""
-        # Flask-WTF passes a marker meaning "the request's form if it was submitted"; wrap_formdata resolves it
-        formdata = self.meta.wrap_formdata(self, formdata)
-        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        #: messages per item code, shown beside the question and in the summary
+        self.item_errors: dict[str, list[str]] = {}
+        #: a token problem for the summary; CSRFProtect answers a missing or wrong token with its 400 page before
+        #: the view runs, so this stays empty unless a caller checks a token itself
+        self.csrf_errors: list[str] = []
+        #: the checked answers of the visible items, as stored (filled by ``check``)
+        self.values: dict[str, Any] = {}
+        #: answer per item code as shown in the form: a string, a list of strings (checkboxes) or None
+        self.answers: dict[str, Any]
         if formdata is not None:
+            self.submission_key = formdata.get("submission_key") or ""
+            self.nav = formdata.get("nav") or ""
             self.answers = {q.code: _posted(q, formdata) for q in self.questions}
         else:
-            self.answers = {q.code: _stored(q, self._stored_answers.get(q.code)) for q in self.questions}
+            self.submission_key = submission_key
+            self.nav = ""
+            stored = answers or {}
+            self.answers = {q.code: _stored(q, stored.get(q.code)) for q in self.questions}
 
     def raw(self) -> dict[str, Any]:
         """The submitted answers of this page, as posted."""
         return dict(self.answers)
 
     def check(self, earlier: dict[str, Any]) -> bool:
-        """CSRF and form validation, then the instrument's rules; fills ``values`` and ``item_errors``."""
-        ok = self.validate()
+        """The instrument's rules for the posted answers; fills ``values`` and ``item_errors``."""
         self.values, errors = check_items(self.instrument, self.page.items, self.raw(), earlier)
         self.item_errors = {code: [error_message(error)] for code, error in errors.items()}
-        return ok and not errors
-
+        return not errors

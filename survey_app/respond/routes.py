@@ -101,9 +101,10 @@ def respond(slug: str, token: str | None = None):
     page_index = furthest if requested is None else max(0, min(requested - 1, furthest))
 
     if request.method == "POST":
-        form = PageForm(instrument, page_index, lang)
-        if form.nav.data == "back":
-            if form.validate() and response is not None:
+        # the CSRF token was checked by CSRFProtect before this view ran
+        form = PageForm(instrument, page_index, lang, formdata=request.form)
+        if form.nav == "back":
+            if response is not None:
                 values, errors = check_items(instrument, form.page.items, form.raw(), answers)
                 save_page(response, survey, instrument, page_index, {k: v for k, v in values.items()
                                                                        if k not in errors}, language=lang)
@@ -164,7 +165,7 @@ def _start_or_find(survey: Survey, instrument: Instrument, page_index: int, form
     The route has already looked the posted submission key up and found nothing; the unique constraint on the
     key decides between two posts racing past that look-up.
     """
-    key = form.submission_key.data
+    key = form.submission_key
     key = key if key and len(key) <= 64 else secrets.token_hex(16)
     try:
         with db.session.begin_nested():

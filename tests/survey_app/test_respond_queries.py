@@ -179,3 +179,19 @@ def test_text_inputs_carry_only_meaningful_aria_attributes(client, make_survey, 
     assert ('<input aria-describedby="HOW_MANY-error" aria-invalid="true" data-item="HOW_MANY" id="HOW_MANY" '
             'inputmode="decimal" name="HOW_MANY" type="text" value="&lt;b&gt;">') in refused.text
     assert "None" not in refused.text
+
+
+def test_page_posts_with_a_wrong_token_are_refused_before_anything_is_stored(app, client, make_survey):
+    # the page form has no CSRF check of its own: CSRFProtect must refuse these before the view runs
+    make_survey()
+    page = client.get("/s/flow?lang=en")
+    answers = {"submission_key": submission_key(page.text), "SAT": "8", "PROBLEM": "0"}
+    forged = csrf_token(page.text)[:-4] + "AAAA"
+    for data in ({**answers, "nav": "next", "csrf_token": forged}, {**answers, "nav": "back"},
+                 {**answers, "nav": "next", "csrf_token": ""}):
+        refused = client.post("/s/flow?page=1", data=data)
+        assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    accepted = client.post("/s/flow?page=1", data={**answers, "nav": "next", "csrf_token": csrf_token(page.text)})
+    assert accepted.status_code == 302
