@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +24,14 @@ def find_by_resume_token(survey: Survey, token: str | None) -> Response | None:
     """The survey's response saved under this resume token."""
     if not token or len(token) > 128:
         return None
-    response = db.session.scalar(sa.select(Response).filter_by(resume_hash=token_hash(token)))
+    response = db.session.scalar(_by_resume_hash(), {"resume_hash": token_hash(token)})
     return response if response is not None and response.survey_id == survey.id else None
+
+
+@cache
+def _by_resume_hash() -> sa.Select:
+    # built once: every respondent page after the first looks its response up this way
+    return sa.select(Response).where(Response.resume_hash == sa.bindparam("resume_hash"))
 
 
 def find_by_submission_key(survey: Survey, key: str | None) -> Response | None:
