@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from instruments.schema import Instrument, Item, Page, Scale
@@ -39,11 +40,14 @@ def error_message(error: AnswerError) -> str:
 
 @dataclass(frozen=True)
 class Choice:
-    """One radio button or checkbox: its value as posted, its label and its element id."""
+    """One radio button or checkbox: its value as posted, its label, its element id and its input's attributes."""
 
     value: str
     label: str
     id: str
+    #: ' data-item=".." id=".." name=".." type="radio" value=".."', escaped once here rather than attribute by
+    #: attribute for every option of every page view (the names, ids and order WTForms' inputs had)
+    input_attrs: Markup
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,12 @@ def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:
         # rating and 0-10 scales show numbers; the end anchors are printed under the row
         pairs = [(str(p), str(p)) for p in scale.points()]
     # the ids WTForms gave the options ("CODE-0", "CODE-1", ...): labels and scripts point at them
-    return tuple(Choice(value, label, f"{code}-{i}") for i, (value, label) in enumerate(pairs))
+    kind = "checkbox" if scale.kind == "multiple" else "radio"
+    return tuple(
+        Choice(value, label, f"{code}-{i}", Markup(' data-item="{0}" id="{0}-{1}" name="{0}" type="{2}" value="{3}"')
+               .format(code, i, kind, value))
+        for i, (value, label) in enumerate(pairs)
+    )
 
 
 def _question(item: Item, scale: Scale, lang: str) -> Question:
