@@ -141,8 +141,9 @@ def _layout(key: _ByIdentity, page_index: int, lang: str) -> tuple[Question, ...
 def page_questions(instrument: Instrument, page_index: int, lang: str) -> tuple[Question, ...]:
     """The questions of one page in ``lang``, built once per parsed instrument.
 
-    ``instrument_of`` returns one Instrument object per distinct snapshot, so a changed snapshot is a new
-    object and a new cache entry; the old entry ages out of the bounded cache.
+    The survey services parse one Instrument object per distinct snapshot text (``get_survey_with_instrument``,
+    ``instrument_of``), so a changed snapshot is a new object and a new cache entry; the old entry ages out of
+    the bounded cache.
     """
     return _layout(_ByIdentity(instrument), page_index, lang)
 
