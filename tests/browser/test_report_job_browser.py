@@ -15,8 +15,11 @@ SLOW_PDF = b"%PDF-1.7 rendered in the background"
 
 
 def test_report_download_follows_a_background_job(app, live_server, browser, monkeypatch):
-    def slow_report(survey, *, lang, unit=None, fmt="pdf"):
-        time.sleep(1.5)  # long enough for the page to show the job at work
+    def slow_report(survey, *, lang, unit=None, fmt="pdf", progress=None):
+        for step in ("Reliability", "Key drivers", "Rendering the report"):
+            if progress is not None:
+                progress(step)
+            time.sleep(0.5)  # long enough for the page to show the job at work
         return SLOW_PDF
 
     monkeypatch.setattr("survey_app.services.analysis.survey_report", slow_report)
