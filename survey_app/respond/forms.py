@@ -180,9 +180,6 @@ class PageForm:
         self.questions = page_questions(instrument, page_index, lang)
         #: messages per item code, shown beside the question and in the summary
         self.item_errors: dict[str, list[str]] = {}
-        #: a token problem for the summary; CSRFProtect answers a missing or wrong token with its 400 page before
-        #: the view runs, so this stays empty unless a caller checks a token itself
-        self.csrf_errors: list[str] = []
         #: the checked answers of the visible items, as stored (filled by ``check``)
         self.values: dict[str, Any] = {}
         #: answer per item code as shown in the form: a string, a list of strings (checkboxes) or None

@@ -31,7 +31,7 @@ def interface_strings() -> dict[str, str]:
 def test_the_extraction_finds_the_app_strings() -> None:
     strings = interface_strings()
     # guards against an extractor that silently finds nothing (and so passes the test below vacuously)
-    assert len(strings) > 100
+    assert len(strings) > 50
     assert "Download the PDF" in strings and "Create account" in strings
 
 
