@@ -19,7 +19,8 @@ def _bin_dir() -> Path:
     return found[-1].parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -31,7 +32,7 @@ class PostgresServer:
     def __init__(self) -> None:
         self.bin = _bin_dir()
         self.dir = Path(tempfile.mkdtemp(prefix="manyi-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     def _run(self, *args: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -11,11 +10,7 @@ from pathlib import Path
 
 import redis
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.pg_server import free_port
 
 
 class RedisServer:
@@ -27,7 +22,7 @@ class RedisServer:
             raise RuntimeError("redis-server is missing: run `make test` (installs Debian's redis-server)")
         self.binary = binary
         self.dir = Path(tempfile.mkdtemp(prefix="manyi-redis-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property

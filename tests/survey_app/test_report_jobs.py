@@ -172,9 +172,9 @@ def test_with_redis_url_jobs_go_to_rq_and_a_worker_renders_them(app, client, dem
 
 
 def test_when_redis_is_unreachable_the_app_renders_the_job_itself(app, client, demo, fake_render):
-    from tests.redis_server import _free_port
+    from tests.pg_server import free_port
 
-    app.config["REDIS_URL"] = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     sign_in(client, "admin@example.com")
     job_id = _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en"))
     assert _wait(client, demo, job_id)["state"] == "done" and len(fake_render) == 1
