@@ -8,9 +8,11 @@ thank-you page).
 
 from __future__ import annotations
 
+import html as html_module
 import http.client
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -134,19 +136,36 @@ def _path(location: str) -> str:
     return urllib.parse.urlsplit(location)._replace(scheme="", netloc="").geturl()
 
 
-def test_double_posted_and_retried_pages_store_one_response(serve, database_url):
+@pytest.fixture
+def browsers() -> Iterator[Callable[[int], Browser]]:
+    """Factory of load-bench browsers, each closed after the test even when an assertion fails."""
+    made: list[Browser] = []
+
+    def _make(port: int) -> Browser:
+        made.append(Browser(port))
+        return made[-1]
+
+    yield _make
+    for browser in made:
+        browser.close()
+
+
+def test_double_posted_and_retried_pages_store_one_response(serve, database_url, browsers):
     server = serve()
-    browser = Browser(server.port)
+    browser = browsers(server.port)
     status, _, html = browser.request("GET", f"/s/{SLUG}")
     assert status == 200
     key = _KEY.search(html).group(1)
     body = _page_form(html, 0, key)
     # a double click: the first page posted twice at the same moment, from the same session and from a copy
     # of the page in a second browser (no session cookie, same submission key)
-    twin = Browser(server.port)
+    twin = browsers(server.port)
     twin.cookies.update(browser.cookies)
     answers: list[tuple[int, str, str]] = []
-    posts = [threading.Thread(target=lambda b=b: answers.append(b.request("POST", f"/s/{SLUG}", body)))
+    # posted where the page's form posts (its action names the page, as a browser's double click would)
+    action = html_module.unescape(re.search(r'<form method="post" action="([^"]+)"', html).group(1))
+    assert action == f"/s/{SLUG}?page=1"
+    posts = [threading.Thread(target=lambda b=b: answers.append(b.request("POST", action, body)))
              for b in (browser, twin)]
     for post in posts:
         post.start()
@@ -163,11 +182,9 @@ def test_double_posted_and_retried_pages_store_one_response(serve, database_url)
         path = _path(location)
     assert path.endswith("/thanks")
     # the last page sent again after the acknowledgement (a retry after a lost reply) changes nothing
-    fresh = Browser(server.port)
+    fresh = browsers(server.port)
     status, location, _ = fresh.request("POST", f"/s/{SLUG}", _page_form(html, 0, key))
     assert status in (200, 302, 400)
-    for each in (browser, twin, fresh):
-        each.close()
     assert stored_counts(database_url) == {key: 1}
     assert _rows(database_url) == 1
 
