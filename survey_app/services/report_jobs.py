@@ -12,7 +12,6 @@ seconds (its process died) counts as failed, and asking again starts a new one.
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -26,23 +25,20 @@ from survey_app.models.types import utcnow
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "manyi-reports"
-#: surveys with at most this many complete responses render in the request (a few seconds at most)
-DEFAULT_INLINE_MAX = 2000
-DEFAULT_TIMEOUT_S = 30 * 60
 _POOL_KEY = "manyi.report_pool"
-
-
-def _setting(name: str, default):
-    return current_app.config.get(name, os.environ.get(name, default))
+#: what a job whose worker died (it outlived REPORT_JOB_TIMEOUT) reports
+WORKER_GONE = "the worker stopped before the report was finished"
+# The settings (REDIS_URL, REPORT_INLINE_MAX_RESPONSES, REPORT_WORKERS, REPORT_JOB_TIMEOUT) and their defaults
+# live in survey_app.config, read from the environment when the app is built.
 
 
 def inline_max() -> int:
     """Largest survey (complete responses) whose report is rendered in the request."""
-    return int(_setting("REPORT_INLINE_MAX_RESPONSES", DEFAULT_INLINE_MAX))
+    return int(current_app.config["REPORT_INLINE_MAX_RESPONSES"])
 
 
 def redis_url() -> str | None:
-    return _setting("REDIS_URL", None) or None
+    return current_app.config["REDIS_URL"] or None
 
 
 def complete_responses(survey: Survey) -> tuple[int, int]:
@@ -65,7 +61,7 @@ def _aware(moment: datetime) -> datetime:
 
 def is_stale(job: ReportJob, now: datetime | None = None) -> bool:
     """A queued or running job past the time limit: its worker is gone."""
-    limit = timedelta(seconds=int(_setting("REPORT_JOB_TIMEOUT", DEFAULT_TIMEOUT_S)))
+    limit = timedelta(seconds=int(current_app.config["REPORT_JOB_TIMEOUT"]))
     return job.state in ("queued", "running") and (now or utcnow()) - _aware(job.created_at) > limit
 
 
@@ -81,7 +77,7 @@ def find_or_create(survey: Survey, *, lang: str, unit: str | None) -> tuple[Repo
     for job in jobs:
         if not is_stale(job):
             return job, False
-        job.state, job.error = "failed", "the worker stopped before the report was finished"
+        job.state, job.error = "failed", WORKER_GONE
     job = ReportJob(survey_id=survey.id, language=lang, unit=unit, cache_key=key, state="queued", progress=0)
     db.session.add(job)
     db.session.flush()
@@ -98,7 +94,7 @@ def enqueue(job: ReportJob) -> None:
 
         try:
             Queue(QUEUE_NAME, connection=Redis.from_url(url)).enqueue(
-                run_job_in_new_app, job.id, job_timeout=int(_setting("REPORT_JOB_TIMEOUT", DEFAULT_TIMEOUT_S)))
+                run_job_in_new_app, job.id, job_timeout=int(current_app.config["REPORT_JOB_TIMEOUT"]))
             return
         except RedisError:  # Redis is down: render here rather than leave the job queued for nobody
             logger.warning("report job %s: Redis at REDIS_URL is unreachable, rendering in this process", job.id)
@@ -106,7 +102,7 @@ def enqueue(job: ReportJob) -> None:
     pool = app.extensions.get(_POOL_KEY)
     if pool is None:
         pool = app.extensions[_POOL_KEY] = ThreadPoolExecutor(
-            max_workers=int(_setting("REPORT_WORKERS", 1)), thread_name_prefix="manyi-report")
+            max_workers=int(current_app.config["REPORT_WORKERS"]), thread_name_prefix="manyi-report")
     pool.submit(_run_in_app, app, job.id)
 
 
@@ -180,5 +176,5 @@ def job_status(job: ReportJob) -> dict:
         "state": "failed" if failed else job.state,
         "progress": job.progress,
         "step": job.step,
-        "error": job.error or ("the worker stopped before the report was finished" if failed else None),
+        "error": job.error or (WORKER_GONE if failed else None),
     }
