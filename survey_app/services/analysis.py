@@ -110,7 +110,9 @@ def analyze_survey(
     if unit is not None and len(frame) < survey.min_group_size:
         raise ValueError(f"unit {unit!r} has fewer than {survey.min_group_size} responses; no report is made for "
                          "so small a group")
-    if unit is not None and unit in hidden_units(survey):
+    # the hierarchy's verdict, worked out once: it refuses a unit report here and hides unit groups below
+    hierarchy = _hierarchy_suppression(survey) if unit is not None else None
+    if hierarchy is not None and unit in hierarchy[0]:
         raise ValueError(f"a report for unit {unit!r} could be subtracted from the report of the unit above it (or "
                          f"the whole survey) to single out fewer than {survey.min_group_size} people; no report is "
                          "made for it")
@@ -122,7 +124,7 @@ def analyze_survey(
     keep = [code for code in [*numeric, *extra] if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
-    return _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress)
+    return _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress, hierarchy=hierarchy)
 
 
 def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf",
@@ -202,10 +204,10 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
     return pd.Series([names.get(i) for i in response_ids], index=response_ids, dtype=object)
 
 
-def _hidden_unit_names(survey: Survey) -> set[str]:
+def _hidden_unit_names(survey: Survey, hierarchy: tuple[dict[str, str], set[int]]) -> set[str]:
     """Names of the units whose figures may not be shown: their report is refused, or (for a parent) its own
-    responses are hidden at its level (:func:`hidden_units`)."""
-    codes, hidden_own = _hierarchy_suppression(survey)
+    responses are hidden at its level (``hierarchy`` is :func:`_hierarchy_suppression` of ``survey``)."""
+    codes, hidden_own = hierarchy
     return set(db.session.scalars(sa.select(Unit.name).where(
         Unit.survey_id == survey.id, sa.or_(Unit.code.in_(list(codes)), Unit.id.in_(list(hidden_own))))).all())
 
@@ -235,8 +237,12 @@ def _hide_hierarchy(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
 
 
 def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataFrame, keep: list[str], *,
-                              by: str | None, progress: Callable[[str], None] | None) -> dict[str, Any]:
-    """The engine on this wave, with trends over the earlier waves and, for employee surveys, units."""
+                              by: str | None, progress: Callable[[str], None] | None,
+                              hierarchy: tuple[dict[str, str], set[int]] | None) -> dict[str, Any]:
+    """The engine on this wave, with trends over the earlier waves and, for employee surveys, units.
+
+    ``hierarchy`` is :func:`_hierarchy_suppression` of ``survey`` when the caller has it already.
+    """
     columns = list(keep)
     if by is None and spec.trap.get("population") == "employees" and UNIT_COLUMN not in history.columns:
         # employee surveys are broken down by unit: the heatmap (and groups) by unit name, at the survey's
@@ -250,4 +256,6 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
     else:
         result = run_analysis(history[[*columns, WAVE_COLUMN]], spec, by=by, progress=progress, wave=WAVE_COLUMN,
                               current_wave=survey.wave, min_group_size=survey.min_group_size)
-    return _hide_hierarchy(result, _hidden_unit_names(survey)) if by == UNIT_COLUMN else result
+    if by != UNIT_COLUMN:
+        return result
+    return _hide_hierarchy(result, _hidden_unit_names(survey, hierarchy or _hierarchy_suppression(survey)))
