@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from analysis.confidentiality import Suppression, suppress_groups
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
+from survey_app.models.types import as_utc
 from survey_app.services.surveys import SurveyUnavailable, check_open, instrument_of
 
 #: group key of complete responses without a unit (no unit question, or an answer outside the unit list)
@@ -17,10 +18,8 @@ NO_UNIT = "\x00no-unit"
 
 
 def iso_time(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC (SQLite hands back naive UTC datetimes)."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    """ISO 8601 in UTC."""
+    return None if moment is None else as_utc(moment).isoformat()
 
 
 def _accepting(survey: Survey) -> bool:

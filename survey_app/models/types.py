@@ -12,3 +12,9 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 def utcnow() -> datetime:
     """Timezone-aware current time in UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as a timezone-aware UTC datetime: SQLite hands back naive datetimes (everything is stored
+    in UTC), PostgreSQL aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -8,13 +8,10 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Survey, SurveyAccess, User
+from survey_app.models.types import as_utc
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
@@ -23,7 +20,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
     if user is None or not user.active:
         return None
-    if user.locked_until is not None and _aware(user.locked_until) > now:
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
         return None
     if not user.check_password(password):
         user.failed_logins += 1

@@ -9,17 +9,13 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import ApiToken, User
+from survey_app.models.types import as_utc
 from survey_app.services.tokens import new_token, token_hash
 
 #: last_used_at is written at most this often, so a busy kiosk does not turn every request into a write
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 #: longer than any token new_token() makes; longer headers are not looked up at all
 MAX_TOKEN_LENGTH = 128
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
@@ -63,7 +59,7 @@ def authenticate(header: str | None, *, now: datetime | None = None) -> User | N
     if user is None or not user.active:
         return None
     now = now or datetime.now(UTC)
-    if api_token.last_used_at is None or now - _aware(api_token.last_used_at) >= LAST_USED_RESOLUTION:
+    if api_token.last_used_at is None or now - as_utc(api_token.last_used_at) >= LAST_USED_RESOLUTION:
         api_token.last_used_at = now
         db.session.flush()
     return user

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from survey_app.extensions import db
 from survey_app.models import ReportJob, Response, Survey
-from survey_app.models.types import utcnow
+from survey_app.models.types import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +55,10 @@ def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
     return f"{survey.id}:{lang}:{unit or '*'}:{count}:{last}"
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def is_stale(job: ReportJob, now: datetime | None = None) -> bool:
     """A queued or running job past the time limit: its worker is gone."""
     limit = timedelta(seconds=int(current_app.config["REPORT_JOB_TIMEOUT"]))
-    return job.state in ("queued", "running") and (now or utcnow()) - _aware(job.created_at) > limit
+    return job.state in ("queued", "running") and (now or utcnow()) - as_utc(job.created_at) > limit
 
 
 def find_or_create(survey: Survey, *, lang: str, unit: str | None) -> tuple[ReportJob, bool]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Survey, Unit
+from survey_app.models.types import as_utc
 from survey_app.services.instruments import build_instrument
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -107,16 +108,11 @@ def check_open(survey: Survey | None, now: datetime | None = None) -> Survey:
     if survey is None:
         raise SurveyUnavailable("not_found")
     now = now or datetime.now(UTC)
-    if survey.status in ("closed", "archived") or (survey.closes_at and _aware(survey.closes_at) <= now):
+    if survey.status in ("closed", "archived") or (survey.closes_at and as_utc(survey.closes_at) <= now):
         raise SurveyUnavailable("closed")
-    if survey.status == "draft" or (survey.opens_at and _aware(survey.opens_at) > now):
+    if survey.status == "draft" or (survey.opens_at and as_utc(survey.opens_at) > now):
         raise SurveyUnavailable("not_open_yet")
     return survey
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def instrument_of(survey: Survey) -> Instrument:
