@@ -13,8 +13,8 @@ or not one requested analysis could be computed - does :func:`run_analysis` rais
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,13 @@ from analysis.groups import compare_groups
 from analysis.heatmap import NOT_STATED, heatmap
 from analysis.jsonable import to_jsonable
 from analysis.linkage import MIN_UNITS, link_units, pearson
+from analysis.linkage_input import (
+    LinkageInput,
+    check_linkage,
+    internal_service_columns,
+    loyalty_columns,
+    measure_columns,
+)
 from analysis.measurement import construct_summary
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
@@ -48,32 +55,6 @@ MIN_EFA_ITEMS = 3
 #: Bootstrap resamples of each wave's key-driver analysis in ``trends.drivers_by_wave`` (at most): the per-wave
 #: intervals only need to show whether a driver's importance moved, and there is one analysis per wave.
 TREND_DRIVER_BOOTSTRAP = 100
-#: The linkage needs at least this many units that have both employee and customer answers.
-MIN_LINKED_UNITS = 3
-#: Employee and customer measure used by the linkage when none is named: the model's satisfaction outcome, else
-#: a column of this name.
-DEFAULT_LINK_MEASURE = "satisfaction"
-
-
-@dataclass
-class LinkageInput:
-    """The two files of a service-profit chain linkage and which of their columns to link."""
-
-    #: one row per employee, with the unit column and the employee measure
-    employees: pd.DataFrame
-    #: one row per customer (or per unit, already aggregated), with the unit column and the customer measure
-    customers: pd.DataFrame
-    unit: str = "unit"
-    #: columns or construct names of the model, averaged per person; None: the model's satisfaction outcome,
-    #: else the column ``satisfaction``
-    employee: Sequence[str] | None = None
-    customer: Sequence[str] | None = None
-    #: customer loyalty columns or constructs; None: the model's loyalty outcome, else a column ``loyalty``, when
-    #: the customer file has them (else no loyalty link)
-    customer_loyalty: Sequence[str] | None = None
-    #: employees' rating of the internal service they get; None: a column ``internal_service`` when present
-    internal_service: Sequence[str] | None = None
-
 Progress = Callable[[str], None]
 #: Failures that end one part of the run but not the others: unusable input for that part, and numerical
 #: breakdowns of the linear algebra on degenerate data (which the part's own checks did not anticipate).
@@ -163,77 +144,11 @@ def _check_options(df: pd.DataFrame, spec: ModelSpec, *, wave: str | None, min_g
         if df[wave].dropna().nunique() < 2:
             raise AnalysisError(f"--wave '{wave}' has fewer than two waves; trends need at least two.")
     if linkage is not None:
-        _check_linkage(linkage, spec, wave)
-
-
-def _loyalty_columns(linkage: LinkageInput, spec: ModelSpec) -> list[str] | None:
-    return _optional_measure(linkage.customer_loyalty, [spec.outcomes.get("loyalty"), "loyalty"], spec,
-                             linkage.customers, "--customer-loyalty")
-
-
-def _internal_service_columns(linkage: LinkageInput, spec: ModelSpec) -> list[str] | None:
-    return _optional_measure(linkage.internal_service, ["internal_service"], spec, linkage.employees,
-                             "--internal-service")
+        check_linkage(linkage, spec)
 
 
 def _without_wave(df: pd.DataFrame, wave: str | None, by: str | None) -> pd.DataFrame:
     return df.drop(columns=[wave]) if wave is not None and wave != by else df
-
-
-def _measure_columns(names: Sequence[str] | None, spec: ModelSpec, frame: pd.DataFrame, what: str) -> list[str]:
-    """Columns of a linkage measure: named columns or constructs (their items), or the default measure."""
-    if names is None:
-        satisfaction = spec.outcomes.get("satisfaction")
-        candidates = [[satisfaction]] if satisfaction else []
-        candidates.append([DEFAULT_LINK_MEASURE])
-        for candidate in candidates:
-            columns = _expand(candidate, spec)
-            if all(c in frame.columns for c in columns):
-                return columns
-        raise AnalysisError(f"The {what} file has no column '{DEFAULT_LINK_MEASURE}'"
-                            + (f" nor the items of the model's satisfaction outcome '{satisfaction}'"
-                               if satisfaction else "")
-                            + f"; name the {what} measure (--{what}-measure).")
-    columns = _expand(list(names), spec)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise AnalysisError(f"The {what} file has no column(s) {', '.join(map(repr, missing))}; its columns: "
-                            f"{', '.join(map(str, frame.columns[:30]))}.")
-    return columns
-
-
-def _optional_measure(names: Sequence[str] | None, defaults: list[str | None], spec: ModelSpec,
-                      frame: pd.DataFrame, option: str) -> list[str] | None:
-    """Columns of an optional linkage measure: the named ones (which must exist), else the first default present."""
-    if names is not None:
-        columns = _expand(list(names), spec)
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise AnalysisError(f"{option}: the file has no column(s) {', '.join(map(repr, missing))}.")
-        return columns
-    for name in defaults:
-        columns = _expand([name], spec) if name else []
-        if columns and all(c in frame.columns for c in columns):
-            return columns
-    return None
-
-
-def _expand(names: Sequence[str], spec: ModelSpec) -> list[str]:
-    return list(dict.fromkeys(c for name in names for c in spec.constructs.get(name, [name])))
-
-
-def _check_linkage(linkage: LinkageInput, spec: ModelSpec, wave: str | None) -> None:
-    for what, frame in (("employee", linkage.employees), ("customer", linkage.customers)):
-        if linkage.unit not in frame.columns:
-            raise AnalysisError(f"The {what} file has no unit column '{linkage.unit}' (--unit); its columns: "
-                                f"{', '.join(map(str, frame.columns[:30]))}.")
-        _measure_columns(linkage.employee if what == "employee" else linkage.customer, spec, frame, what)
-    _loyalty_columns(linkage, spec)
-    _internal_service_columns(linkage, spec)
-    linked = set(linkage.employees[linkage.unit].dropna()) & set(linkage.customers[linkage.unit].dropna())
-    if len(linked) < MIN_LINKED_UNITS:
-        raise AnalysisError(f"Only {len(linked)} unit(s) appear in both the employee and the customer file "
-                            f"(column '{linkage.unit}'); the linkage needs at least {MIN_LINKED_UNITS}.")
 
 
 class _Run:
@@ -722,10 +637,10 @@ class _Run:
     # -- service-profit chain linkage --------------------------------------------------------------
     def _linkage(self) -> dict[str, Any]:
         request, spec = self.linkage, self.spec
-        employee = _measure_columns(request.employee, spec, request.employees, "employee")
-        customer = _measure_columns(request.customer, spec, request.customers, "customer")
-        loyalty = _loyalty_columns(request, spec)
-        internal = _internal_service_columns(request, spec)
+        employee = measure_columns(request.employee, spec, request.employees, "employee")
+        customer = measure_columns(request.customer, spec, request.customers, "customer")
+        loyalty = loyalty_columns(request, spec)
+        internal = internal_service_columns(request, spec)
         employees = self._clean(request.employees, list(dict.fromkeys([*employee, *(internal or [])])))
         customers = self._clean(request.customers, list(dict.fromkeys([*customer, *(loyalty or [])])))
         options = self._options(employee)
