@@ -257,21 +257,21 @@ def run_load(port: int, *, respondents: int, concurrency: int, time_limit: float
     deadline = time.monotonic() + time_limit
 
     def worker() -> None:
-        browser = Browser(port)
         while time.monotonic() < deadline:
             with stats.lock:
                 if stats.started >= respondents:
                     break
                 stats.started += 1
-            browser.cookies.clear()  # a new respondent: no session
+            # a new respondent is another person: a new connection (which the server's workers take turns to
+            # accept) and no session; keeping one connection per thread would pin a thread to one worker process
+            browser = Browser(port)
             try:
                 complete_survey(browser, stats, think)
             except Exception as exc:  # counted and reported, the run goes on
                 with stats.lock:
                     stats.errors.append(f"{type(exc).__name__}: {exc}")
+            finally:
                 browser.close()
-                browser = Browser(port)
-        browser.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()

@@ -48,7 +48,12 @@ class Survey(db.Model):
 
     def title_in(self, lang: str) -> str:
         """Title in ``lang``, falling back to English then any language."""
-        return self.title.get(lang) or self.title.get("en") or next(iter(self.title.values()), self.slug)
+        return title_in(self.title, lang, self.slug)
+
+
+def title_in(title: dict[str, str], lang: str, slug: str) -> str:
+    """A survey title in ``lang``, falling back to English, then any language, then the slug."""
+    return title.get(lang) or title.get("en") or next(iter(title.values()), slug)
 
 
 class Unit(db.Model):

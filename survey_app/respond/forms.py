@@ -8,7 +8,8 @@ and rendered by a lean Jinja macro; the posted answers are read the way the WTFo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +31,8 @@ MESSAGES = {
 CHOICE_KINDS = ("likert", "rating", "nps", "single", "multiple")
 #: distinct (instrument, page, language) layouts kept; a miss only rebuilds one page's tuples
 LAYOUT_CACHE_SIZE = 512
+#: rendered forms of one question kept (one per shown answer); beyond it a question is rendered every time
+QUESTION_HTML_CACHE_SIZE = 64
 
 
 def error_message(error: AnswerError) -> str:
@@ -69,10 +72,43 @@ class Question:
     max_length: int | None = None
     show_if_item: str | None = None
     show_if_in: tuple[Any, ...] = ()
+    #: the question's HTML per shown answer, filled by ``question_html``
+    rendered: dict[Any, Markup] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def is_choice(self) -> bool:
         return self.kind in CHOICE_KINDS
+
+    def answer_key(self, value: Any) -> Any:
+        """A hashable key for the answer ``value`` as shown, or None when that answer's HTML is not kept.
+
+        Kept: no answer, or an answer made of this question's own choices. Free text and anything posted that
+        is not a choice are rendered every time (they come with an error message or are unbounded).
+        """
+        if value is None or value == []:
+            return ()
+        values = {choice.value for choice in self.choices}
+        if self.kind == "multiple":
+            return frozenset(value) if isinstance(value, list) and set(value) <= values else None
+        return value if isinstance(value, str) and value in values else None
+
+
+def question_html(question: Question, value: Any, errors: list[str] | None,
+                  render: Callable[[Question, Any, list[str] | None], Markup]) -> Markup:
+    """``render(question, value, errors)`` (the page template's macro), kept per question and shown answer.
+
+    A page of ten 5-point questions is about 250 escaped values; without errors the HTML depends only on the
+    question (one language, one instrument snapshot) and the choice shown, so it is rendered once per pair.
+    """
+    key = None if errors else question.answer_key(value)
+    if key is None:
+        return render(question, value, errors)
+    html = question.rendered.get(key)
+    if html is None:
+        html = Markup(render(question, value, None))
+        if len(question.rendered) < QUESTION_HTML_CACHE_SIZE:
+            question.rendered[key] = html
+    return html
 
 
 def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:

@@ -11,34 +11,42 @@ from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument
 from survey_app.extensions import db
-from survey_app.models import Invitation, Response, Survey
+from survey_app.models import Invitation, Survey
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.services.answers import check_items, is_visible
 from survey_app.services.invitations import find_invitation
 from survey_app.services.responses import (
+    ResponseState,
     find_by_resume_token,
     find_by_submission_key,
     find_open_for_invitation,
     save_page,
     start_response,
     submit,
+    write_response,
 )
-from survey_app.services.surveys import SurveyUnavailable, check_open, get_survey, get_survey_with_instrument
+from survey_app.services.surveys import (
+    SurveyRow,
+    SurveyUnavailable,
+    check_open,
+    get_survey,
+    get_survey_with_instrument,
+)
 
 UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409}
 SESSION_KEY = "responses"
 
 
-def _unavailable(reason: str, survey: Survey | None = None):
+def _unavailable(reason: str, survey: Survey | SurveyRow | None = None):
     return render_template("respond/unavailable.html", reason=reason, survey=survey), UNAVAILABLE_STATUS[reason]
 
 
-def _remembered(survey: Survey) -> str | None:
+def _remembered(survey: Survey | SurveyRow) -> str | None:
     return session.get(SESSION_KEY, {}).get(str(survey.id))
 
 
-def _remember(survey: Survey, resume_token: str) -> None:
+def _remember(survey: Survey | SurveyRow, resume_token: str) -> None:
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(survey.id): resume_token}
 
 
@@ -62,7 +70,7 @@ def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction
     return None
 
 
-def _language(survey: Survey) -> str:
+def _language(survey: Survey | SurveyRow) -> str:
     lang = str(get_locale())
     return lang if lang in survey.languages else survey.languages[0]
 
@@ -108,26 +116,32 @@ def respond(slug: str, token: str | None = None):
                 values, errors = check_items(instrument, form.page.items, form.raw(), answers)
                 save_page(response, survey, instrument, page_index, {k: v for k, v in values.items()
                                                                        if k not in errors}, language=lang)
+                write_response(response)
                 db.session.commit()
             previous = _step(instrument, page_index, answers, -1)
             return redirect(_page_url(slug, token, 0 if previous is None else previous))
         if form.check(answers):
-            created = False
+            resume_token = None
             if response is None:
-                response, created = _start_or_find(survey, instrument, page_index, form, lang, invitation)
+                response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
+                                                        invitation=invitation)
+            try:
+                following = _store_page(response, survey, instrument, page_index, form, lang, invitation)
+            except IntegrityError:
+                # the same first page posted twice at the same moment: the other post stored the response
+                db.session.rollback()
+                response = find_by_submission_key(survey, response.submission_key)
+                if response is None:
+                    raise
                 if response.status == "complete":
                     return redirect(url_for("respond.thanks", slug=slug))
-            if not created:  # a new response was stored with this page's answers already
-                save_page(response, survey, instrument, page_index, form.values, language=lang)
-            following = _step(instrument, page_index, {**response.answers}, +1)
+                resume_token = None
+                following = _store_page(response, survey, instrument, page_index, form, lang, invitation)
+            if resume_token is not None:
+                _remember(survey, resume_token)
             if following is None:
-                submit(response, survey, invitation)
-                survey_id = survey.id  # read before the commit expires it (a reload would be one more query)
-                db.session.commit()
-                _forget(survey_id)
+                _forget(survey.id)
                 return redirect(url_for("respond.thanks", slug=slug))
-            response.furthest_page = max(response.furthest_page, following)
-            db.session.commit()
             return redirect(_page_url(slug, token, following))
     else:
         key = response.submission_key if response else secrets.token_hex(16)
@@ -157,29 +171,28 @@ def _page_url(slug: str, token: str | None, page_index: int) -> str:
     return url_for("respond.respond", slug=slug, token=token, page=page_index + 1)
 
 
-def _start_or_find(survey: Survey, instrument: Instrument, page_index: int, form: PageForm, lang: str,
-                   invitation: Invitation | None) -> tuple[Response, bool]:
-    """The response of this first-page form: (a new one holding the page's answers, True), or on a double post
-    the existing one (False).
-
-    The route has already looked the posted submission key up and found nothing; the unique constraint on the
-    key decides between two posts racing past that look-up.
-    """
+def _form_key(form: PageForm) -> str:
+    """The first page's submission key as posted, or a new one when it is missing or not one of ours."""
     key = form.submission_key
-    key = key if key and len(key) <= 64 else secrets.token_hex(16)
-    try:
-        with db.session.begin_nested():
-            response, resume_token = start_response(survey, submission_key=key, language=lang,
-                                                    invitation=invitation, flush=False)
-            save_page(response, survey, instrument, page_index, form.values, language=lang)
-            # leaving the savepoint flushes one INSERT that carries the answers
-    except IntegrityError:  # the same first page posted twice at the same moment
-        existing = find_by_submission_key(survey, key)
-        if existing is None:
-            raise
-        return existing, False
-    _remember(survey, resume_token)
-    return response, True
+    return key if key and len(key) <= 64 else secrets.token_hex(16)
+
+
+def _store_page(response: ResponseState, survey: SurveyRow, instrument: Instrument, page_index: int,
+                form: PageForm, lang: str, invitation: Invitation | None) -> int | None:
+    """Store the checked page in one statement and commit; returns the next page, None once submitted.
+
+    For a new response the statement is its INSERT, whose unique submission key decides between two posts of
+    the same first page racing past the route's look-up (IntegrityError for the second).
+    """
+    save_page(response, survey, instrument, page_index, form.values, language=lang)
+    following = _step(instrument, page_index, response.answers, +1)
+    if following is None:
+        submit(response, survey, invitation)
+    else:
+        response.furthest_page = max(response.furthest_page, following)
+    write_response(response)
+    db.session.commit()
+    return following
 
 
 @bp.route("/s/<slug>/resume/<resume_token>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -11,107 +12,163 @@ import sqlalchemy as sa
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.services.surveys import SurveyRow
 from survey_app.services.tokens import new_token, token_hash
 
 
-def timestamp(survey: Survey) -> datetime:
+def timestamp(survey: Survey | SurveyRow) -> datetime:
     """Now in UTC; cut to the day for anonymous surveys, so no exact time can single anybody out."""
     now = datetime.now(UTC)
     return now.replace(hour=0, minute=0, second=0, microsecond=0) if survey.anonymous else now
 
 
-def find_by_resume_token(survey: Survey, token: str | None) -> Response | None:
-    """The survey's response saved under this resume token."""
-    if not token or len(token) > 128:
-        return None
-    response = db.session.scalar(_by_resume_hash(), {"resume_hash": token_hash(token)})
-    return response if response is not None and response.survey_id == survey.id else None
+@dataclass
+class ResponseState:
+    """One response as the respondent pages read and change it: a plain row, written back by ``write_response``.
+
+    The pages use Core statements rather than ORM objects: loading, tracking and flushing a ``Response`` cost
+    more than the rest of a page request together.
+    """
+
+    survey_id: int
+    submission_key: str
+    language: str
+    status: str = "in_progress"
+    furthest_page: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+    unit_id: int | None = None
+    invitation_id: int | None = None
+    #: None until the response is stored
+    id: int | None = None
+    #: set for a new response only: the INSERT stores it
+    resume_hash: str | None = None
+    channel: str = "web"
+    started_at: datetime | None = None
+    updated_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+
+#: the columns a stored response is read back with (the rest are only ever written here)
+_READ = ("id", "survey_id", "submission_key", "language", "status", "furthest_page", "answers", "unit_id",
+         "invitation_id")
+#: the columns a page, a step or a submission changes
+_WRITE = ("answers", "furthest_page", "language", "unit_id", "status", "updated_at", "submitted_at")
 
 
 @cache
-def _by_resume_hash() -> sa.Select:
-    # built once: every respondent page after the first looks its response up this way
-    return sa.select(Response).where(Response.resume_hash == sa.bindparam("resume_hash"))
+def _select_where(*names: str) -> sa.Select:
+    # built once per look-up: constructing a statement cost about as much as running it
+    table = Response.__table__
+    return sa.select(*(table.c[name] for name in _READ)).where(
+        *(table.c[name] == sa.bindparam(name) for name in names))
 
 
-def find_by_submission_key(survey: Survey, key: str | None) -> Response | None:
+def _find(**criteria: Any) -> ResponseState | None:
+    row = db.session.connection().execute(_select_where(*criteria), criteria).first()
+    return None if row is None else ResponseState(**row._mapping)
+
+
+def find_by_resume_token(survey: Survey | SurveyRow, token: str | None) -> ResponseState | None:
+    """The survey's response saved under this resume token."""
+    if not token or len(token) > 128:
+        return None
+    response = _find(resume_hash=token_hash(token))
+    return response if response is not None and response.survey_id == survey.id else None
+
+
+def find_by_submission_key(survey: Survey | SurveyRow, key: str | None) -> ResponseState | None:
     """The response a first page with this form key already created (a double post)."""
     if not key:
         return None
-    return db.session.scalar(sa.select(Response).filter_by(survey_id=survey.id, submission_key=key))
+    return _find(survey_id=survey.id, submission_key=key)
 
 
-def find_open_for_invitation(survey: Survey, invitation: Invitation) -> Response | None:
+def find_open_for_invitation(survey: Survey | SurveyRow, invitation: Invitation) -> ResponseState | None:
     """An identified survey's unfinished response made through ``invitation``."""
     if survey.anonymous:
         return None
-    return db.session.scalar(
-        sa.select(Response).filter_by(survey_id=survey.id, invitation_id=invitation.id, status="in_progress")
-    )
+    return _find(survey_id=survey.id, invitation_id=invitation.id, status="in_progress")
 
 
 def start_response(
-    survey: Survey, *, submission_key: str, language: str, invitation: Invitation | None = None,
-    channel: str = "web", flush: bool = True,
-) -> tuple[Response, str]:
-    """Create an in-progress response; returns it with its resume token (shown to the respondent only).
-
-    ``flush=False`` leaves the INSERT to the caller's next flush, so that it can carry the first page's answers.
-    """
+    survey: Survey | SurveyRow, *, submission_key: str, language: str, invitation: Invitation | None = None,
+    channel: str = "web",
+) -> tuple[ResponseState, str]:
+    """A new in-progress response, stored by the next ``write_response``; returns it with its resume token
+    (shown to the respondent only)."""
     resume_token = new_token()
     stamp = timestamp(survey)
-    response = Response(
+    response = ResponseState(
         survey_id=survey.id,
         submission_key=submission_key,
+        language=language,
         resume_hash=token_hash(resume_token),
         invitation_id=None if (invitation is None or survey.anonymous) else invitation.id,
         unit_id=None if invitation is None else invitation.unit_id,
-        language=language,
         channel=channel,
         started_at=stamp,
         updated_at=stamp,
-        answers={},
-        # set here rather than left to the column defaults, which only apply at the INSERT
-        status="in_progress",
-        furthest_page=0,
     )
-    db.session.add(response)
-    if flush:
-        db.session.flush()
     return response, resume_token
 
 
 def save_page(
-    response: Response, survey: Survey, instrument: Instrument, page_index: int, values: dict[str, Any],
-    *, language: str,
+    response: ResponseState, survey: Survey | SurveyRow, instrument: Instrument, page_index: int,
+    values: dict[str, Any], *, language: str,
 ) -> None:
-    """Replace the answers of one page (a re-posted page overwrites, never duplicates).
-
-    Not flushed here: the caller's next flush or commit writes the page together with its other changes
-    (furthest page, submission) in one statement.
-    """
+    """Replace the answers of one page (a re-posted page overwrites, never duplicates); stored by the next
+    ``write_response`` together with the response's other changes (furthest page, submission)."""
     page_codes = {item.code for item in instrument.pages[page_index].items}
     answers = {code: value for code, value in response.answers.items() if code not in page_codes}
     answers.update(values)
-    response.answers = answers  # a new dict, so the JSON column is marked changed
+    response.answers = answers
     response.furthest_page = max(response.furthest_page, min(page_index + 1, len(instrument.pages) - 1))
     response.language = language
     response.updated_at = timestamp(survey)
     for item in instrument.items_by_role("unit"):
         if item.code in values:
-            # no autoflush: the look-up does not depend on the response, whose changes go out in one UPDATE later
-            with db.session.no_autoflush:
-                response.unit_id = db.session.scalar(
-                    sa.select(Unit.id).filter_by(survey_id=survey.id, code=str(values[item.code]))
-                )
+            response.unit_id = db.session.connection().execute(
+                _unit_by_code(), {"survey_id": survey.id, "code": str(values[item.code])}).scalar()
 
 
-def submit(response: Response, survey: Survey, invitation: Invitation | None) -> None:
-    """Mark the response complete and its invitation used."""
+@cache
+def _unit_by_code() -> sa.Select:
+    table = Unit.__table__
+    return sa.select(table.c.id).where(table.c.survey_id == sa.bindparam("survey_id"),
+                                       table.c.code == sa.bindparam("code"))
+
+
+def submit(response: ResponseState, survey: Survey | SurveyRow, invitation: Invitation | None) -> None:
+    """Mark the response complete and its invitation used (the invitation is flushed with the session)."""
     response.status = "complete"
     response.submitted_at = timestamp(survey)
     if invitation is not None:
         # On anonymous surveys even the day would link the invitation (whose reference the sender knows) to the
         # response submitted that day in the same unit; the survey's own creation time only marks "used".
         invitation.used_at = survey.created_at if survey.anonymous else timestamp(survey)
-    db.session.flush()
+
+
+def write_response(response: ResponseState) -> None:
+    """One INSERT for a new response (with its first answers), else one UPDATE of what pages change.
+
+    A new response whose submission key is already stored raises IntegrityError (a double-posted first page).
+    """
+    connection = db.session.connection()
+    if response.id is None:
+        values = {name: getattr(response, name) for name in ResponseState.__dataclass_fields__ if name != "id"}
+        response.id = connection.execute(_insert(), values).inserted_primary_key[0]
+        response.resume_hash = None
+    else:
+        connection.execute(_update_by_id(), {"response_id": response.id,
+                                             **{name: getattr(response, name) for name in _WRITE}})
+
+
+@cache
+def _insert() -> sa.Insert:
+    return sa.insert(Response.__table__)
+
+
+@cache
+def _update_by_id() -> sa.Update:
+    table = Response.__table__
+    return sa.update(table).where(table.c.id == sa.bindparam("response_id"))

@@ -16,7 +16,7 @@ from survey_app.extensions import db
 from survey_app.models import Invitation, Survey, Unit, User
 from survey_app.services.accounts import share_survey
 from survey_app.services.api_tokens import create_api_token
-from survey_app.services.responses import save_page, start_response, submit
+from survey_app.services.responses import save_page, start_response, submit, write_response
 from survey_app.services.surveys import instrument_of
 from survey_app.services.tokens import new_token
 from survey_app.services.users import create_user
@@ -95,6 +95,7 @@ def world(app, make_survey):
             save_page(response, survey, instrument, 2, {"NPS": 8 + i % 3, "COMMENT": f"{MARK} comment {i}"},
                       language="en")
             submit(response, survey, None)
+            write_response(response)
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}
         db.session.commit()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.accounts import share_survey
-from survey_app.services.responses import save_page, start_response, submit
+from survey_app.services.responses import save_page, start_response, submit, write_response
 from survey_app.services.surveys import instrument_of
 from survey_app.services.users import create_user
 from tests.conftest import csrf_token
@@ -51,6 +51,7 @@ def add_responses(app, slug, answers_by_unit):
                 save_page(response, survey, instrument, 2, {"NPS": 9 + i % 2, "COMMENT": "=HYPERLINK(\"x\")"},
                           language="zh")
                 submit(response, survey, None)
+                write_response(response)
         db.session.commit()
 
 

@@ -23,7 +23,7 @@ from survey_app.models import Invitation, Response, Survey
 from survey_app.services.analysis import hidden_units
 from survey_app.services.api_tokens import create_api_token
 from survey_app.services.invitations import create_invitations
-from survey_app.services.responses import save_page, start_response, submit
+from survey_app.services.responses import save_page, start_response, submit, write_response
 from survey_app.services.surveys import instrument_of
 from survey_app.services.units import import_units
 from survey_app.services.users import create_user
@@ -52,6 +52,7 @@ def add_answers(app, slug: str, answers: dict[str, list[int]]) -> None:
                 save_page(response, survey, instrument, 2, {"NPS": sat, "COMMENT": f"{unit} person {i}"},
                           language="en")
                 submit(response, survey, None)
+                write_response(response)
         db.session.commit()
 
 
@@ -204,6 +205,7 @@ def test_nothing_stored_can_link_an_invitation_to_its_answers(app, make_survey, 
         invitation = db.session.get(Invitation, invitation_id)
         response, _ = start_response(survey, submission_key="anna", language="en", invitation=invitation)
         submit(response, survey, invitation)
+        write_response(response)
         db.session.commit()
         stored = db.session.scalar(sa.select(Response).filter_by(survey_id=survey.id))
         invitation = db.session.get(Invitation, invitation_id)

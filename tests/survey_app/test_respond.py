@@ -135,6 +135,63 @@ def test_double_posted_first_page_creates_one_response(app, make_survey):
     [response] = _responses(app)
     assert response.answers["SAT"] == 8
 
+def test_first_page_posts_racing_past_the_look_up_store_one_response(app, make_survey, monkeypatch):
+    # both posts look the submission key up before either has committed: the second one's INSERT hits the
+    # unique constraint, and that post must land on the stored response instead of failing or storing twice
+    from survey_app.respond import routes
+
+    make_survey()
+    browser = app.test_client()
+    page = browser.get("/s/flow")
+    cookie = browser.get_cookie("session").value  # the session as the page left it: nothing remembered yet
+    _post_page(browser, "/s/flow?page=1", page.text, PAGE1)
+    original, lookups = routes.find_by_submission_key, []
+
+    def not_yet_committed(survey, key):
+        lookups.append(key)
+        return None if len(lookups) == 1 else original(survey, key)
+
+    monkeypatch.setattr(routes, "find_by_submission_key", not_yet_committed)
+    twin = app.test_client()  # the page sent again before the first reply's cookie came: same submission key
+    twin.set_cookie("session", cookie)
+    raced = _post_page(twin, "/s/flow?page=1", page.text, {**PAGE1, "SAT": "7"})
+    assert len(lookups) == 2  # the look-up that found nothing, then the one after the IntegrityError
+    assert raced.status_code == 302 and raced.headers["Location"].endswith("/s/flow?page=2")
+    [response] = _responses(app)
+    assert response.answers["SAT"] == 7  # the later post's page replaced the first one's
+    assert response.status == "in_progress" and response.furthest_page == 1
+    # the twin can go on: its next page shows, and the response finishes once
+    lookups.clear()
+    monkeypatch.setattr(routes, "find_by_submission_key", original)
+    page2 = twin.get("/s/flow?page=2")
+    assert page2.status_code == 200
+
+
+def test_first_page_racing_a_completed_response_goes_to_the_thanks_page(app, client, make_survey, monkeypatch):
+    from survey_app.respond import routes
+
+    make_survey()
+    page = client.get("/s/flow")
+    cookie = client.get_cookie("session").value
+    posted = _post_page(client, "/s/flow?page=1", page.text, PAGE1)
+    for url, data in (("/s/flow?page=2", PAGE2), ("/s/flow?page=3", PAGE3)):
+        posted = _post_page(client, url, client.get(posted.headers["Location"]).text, data)
+    assert posted.headers["Location"].endswith("/s/flow/thanks")
+    original, lookups = routes.find_by_submission_key, []
+
+    def not_yet_committed(survey, key):
+        lookups.append(key)
+        return None if len(lookups) == 1 else original(survey, key)
+
+    monkeypatch.setattr(routes, "find_by_submission_key", not_yet_committed)
+    late_tab = app.test_client()
+    late_tab.set_cookie("session", cookie)
+    late = _post_page(late_tab, "/s/flow?page=1", page.text, PAGE1)
+    assert late.status_code == 302 and late.headers["Location"].endswith("/s/flow/thanks")
+    [response] = _responses(app)
+    assert response.status == "complete" and response.answers["SAT"] == 9
+
+
 
 def test_double_posted_last_page_submits_once(app, client, make_survey):
     make_survey()
