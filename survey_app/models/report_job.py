@@ -2,7 +2,9 @@
 
 Why in the database: any app process (or an RQ worker on another machine) can run the job, and any process can
 answer the console's progress poll; nothing lives in one process's memory. The finished PDF stays as the cache
-of its key until a new response arrives (the key holds the response count and the last response id).
+of its key until the responses it reads change (see survey_app.services.report_jobs.cache_key). While a job is
+queued in an app process's pool or running, that process stamps ``heartbeat_at`` every few seconds: a job whose
+stamp is old lost its process and is started again.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class ReportJob(db.Model):
     language: Mapped[str] = mapped_column(sa.String(8))
     #: unit code of a unit report; NULL for the whole survey
     unit: Mapped[str | None] = mapped_column(sa.String(64))
-    #: survey, language, unit, response count and last response id: a new response gives a new key
+    #: survey, language, unit and the count and last id of the responses the report reads: a new one gives a new key
     cache_key: Mapped[str] = mapped_column(sa.String(200))
     #: queued | running | done | failed
     state: Mapped[str] = mapped_column(sa.String(16), default="queued")
@@ -41,3 +43,5 @@ class ReportJob(db.Model):
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: last sign of life from the process holding the job (its pool or its worker); NULL while it waits in Redis
+    heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

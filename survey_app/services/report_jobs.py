@@ -4,14 +4,22 @@ The job row (survey_app.models.ReportJob) holds the state, progress and the fini
 answers the progress poll need not be the one that renders. Without ``REDIS_URL`` each app process runs jobs in
 a small thread pool of its own; with ``REDIS_URL`` they go to the ``manyi-reports`` RQ queue and an ``rq worker``
 process (any number, on any machine reaching the database) renders them. A finished PDF is served again for the
-same survey, language and unit until a new response arrives: the cache key holds the number of complete
-responses and the last response id. A job that stays queued or running longer than ``REPORT_JOB_TIMEOUT``
-seconds (its process died) counts as failed, and asking again starts a new one.
+same survey, language and unit until the responses that report reads change (:func:`cache_key`).
+
+A job whose process died (SIGKILL, out of memory, a deploy restart) is noticed by its heartbeat: the process
+holding a job - the app process whose thread pool has it queued or running, or the RQ worker running it - stamps
+``heartbeat_at`` at each progress step and from a small ticker thread every ``REPORT_JOB_HEARTBEAT_INTERVAL``
+seconds (default 10), also during the long PDF render. A queued or running job whose stamp is older than
+``REPORT_JOB_HEARTBEAT`` seconds (default 60) counts as failed, and asking again starts a new one. A job waiting
+in the Redis queue has no stamp (no process holds it yet: a busy worker is not a dead one), so it only has the
+outer bound every job has: ``REPORT_JOB_TIMEOUT`` seconds after it was created.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -26,10 +34,15 @@ logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "manyi-reports"
 _POOL_KEY = "manyi.report_pool"
-#: what a job whose worker died (it outlived REPORT_JOB_TIMEOUT) reports
+_HEARTBEAT_KEY = "manyi.report_heartbeat"
+_HEARTBEAT_LOCK = threading.Lock()  # one heartbeat per app, even when two requests enqueue at once
+#: what a job whose worker died (its heartbeat stopped, or it outlived REPORT_JOB_TIMEOUT) reports
 WORKER_GONE = "the worker stopped before the report was finished"
 # The settings (REDIS_URL, REPORT_INLINE_MAX_RESPONSES, REPORT_WORKERS, REPORT_JOB_TIMEOUT) and their defaults
-# live in survey_app.config, read from the environment when the app is built.
+# live in survey_app.config, read from the environment when the app is built; the heartbeat's two settings are
+# read here with their defaults.
+HEARTBEAT_LIMIT = 60
+HEARTBEAT_INTERVAL = 10
 
 
 def inline_max() -> int:
@@ -43,22 +56,81 @@ def redis_url() -> str | None:
 
 def complete_responses(survey: Survey) -> tuple[int, int]:
     """Number of complete responses and the largest response id (0 when there is none)."""
-    count, last = db.session.execute(
-        sa.select(sa.func.count(Response.id), sa.func.max(Response.id))
-        .where(Response.survey_id == survey.id, Response.status == "complete")).one()
+    return _fingerprint(survey.id)
+
+
+def _fingerprint(survey_id: int, unit_ids: list[int] | None = None) -> tuple[int, int]:
+    """Count and largest id of a survey's complete responses (only those of ``unit_ids`` when given)."""
+    query = sa.select(sa.func.count(Response.id), sa.func.max(Response.id)).where(
+        Response.survey_id == survey_id, Response.status == "complete")
+    if unit_ids is not None:
+        query = query.where(Response.unit_id.in_(unit_ids))
+    count, last = db.session.execute(query).one()
     return int(count), int(last or 0)
 
 
 def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
-    """Survey, language, unit and the response count / last response id: a new response changes the key."""
-    count, last = complete_responses(survey)
-    return f"{survey.id}:{lang}:{unit or '*'}:{count}:{last}"
+    """Survey, language, unit and a fingerprint of every response count the report's content depends on.
+
+    The whole survey's report reads all its complete responses: their count and last id are in the key, so any
+    new answer changes it (and so do the answers of the earlier waves its trends read, when there are any).
+
+    A unit report reads the complete responses of the unit and the units below it (this wave and, for trends,
+    the earlier waves where the unit existed): their count and last id are in the key, so an answer in another
+    unit keeps the cached PDF. Other units' answers still reach a unit report in one way, through the hierarchy's
+    confidentiality verdict (services.analysis): complementary suppression at every level compares the unit's
+    size with its siblings' (and its parents' with theirs), so a sibling growing from 4 to 5 answers can turn a
+    refused unit report into a released one, or hide a sub-unit's heatmap cell that was shown; an earlier wave's
+    figures enter the trends only when that wave's verdict released the unit. So the key also holds a digest of
+    the verdicts (this wave's hidden units and hidden own-responses, with the minimum group size; for each earlier
+    wave, whether it released the unit): an answer elsewhere changes the key only when it changes what this report
+    may show. Nothing else in a unit report is computed from the rest of the survey (no "compared with the rest"
+    figures; the invitation count is left out of unit reports).
+    """
+    from survey_app.services.analysis import _hierarchy_suppression, series_waves
+
+    earlier = series_waves(survey)[:-1]
+    if unit is None:
+        count, last = complete_responses(survey)
+        key = f"{survey.id}:{lang}:*:{count}:{last}"
+        return key + (f":{_digest([[w.id, *complete_responses(w)] for w in earlier])}" if earlier else "")
+    count, last = _fingerprint(survey.id, _subtree(survey, unit))
+    hidden, hidden_own = _hierarchy_suppression(survey)
+    parts: list = [survey.min_group_size, sorted(hidden), sorted(hidden_own)]
+    for wave in earlier:
+        ids = _subtree(wave, unit)
+        if ids:
+            parts.append([wave.id, wave.min_group_size, *_fingerprint(wave.id, ids),
+                          unit in _hierarchy_suppression(wave)[0]])
+    return f"{survey.id}:{lang}:{unit}:{count}:{last}:{_digest(parts)}"
+
+
+def _subtree(survey: Survey, unit: str) -> list[int]:
+    """Ids of ``unit`` and the units below it; none for a unit the survey lacks (its report job then fails)."""
+    from survey_app.services.analysis import unit_and_descendants
+
+    try:
+        return unit_and_descendants(survey, unit)
+    except ValueError:
+        return []
+
+
+def _digest(parts: list) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def is_stale(job: ReportJob, now: datetime | None = None) -> bool:
-    """A queued or running job past the time limit: its worker is gone."""
-    limit = timedelta(seconds=int(current_app.config["REPORT_JOB_TIMEOUT"]))
-    return job.state in ("queued", "running") and (now or utcnow()) - as_utc(job.created_at) > limit
+    """A queued or running job whose holder is gone: its heartbeat stopped, or it outlived REPORT_JOB_TIMEOUT.
+
+    A job without a heartbeat waits in the Redis queue (no process holds it yet), so only the outer bound applies.
+    """
+    if job.state not in ("queued", "running"):
+        return False
+    now = now or utcnow()
+    if now - as_utc(job.created_at) > timedelta(seconds=int(current_app.config["REPORT_JOB_TIMEOUT"])):
+        return True
+    limit = timedelta(seconds=float(current_app.config.get("REPORT_JOB_HEARTBEAT", HEARTBEAT_LIMIT)))
+    return job.heartbeat_at is not None and now - as_utc(job.heartbeat_at) > limit
 
 
 def find_or_create(survey: Survey, *, lang: str, unit: str | None) -> tuple[ReportJob, bool]:
@@ -99,6 +171,7 @@ def enqueue(job: ReportJob) -> None:
     if pool is None:
         pool = app.extensions[_POOL_KEY] = ThreadPoolExecutor(
             max_workers=int(current_app.config["REPORT_WORKERS"]), thread_name_prefix="manyi-report")
+    _heartbeat(app).hold(job.id)  # queued in this process: it is alive as long as this process stamps it
     pool.submit(_run_in_app, app, job.id)
 
 
@@ -115,22 +188,102 @@ def run_job_in_new_app(job_id: int) -> None:
         try:
             run_job(job_id)
         finally:
+            _heartbeat(current_app._get_current_object()).stop()
             db.engine.dispose()  # this app lives for one job: close its connections now
 
 
+class _Heartbeat:
+    """The jobs this process holds (queued in its pool or running) and a daemon thread stamping them.
+
+    The thread runs while there is a job to stamp and stops when the last one is let go. It writes with its own
+    connection (one short UPDATE), so it never waits on the worker's session.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.job_ids: set[int] = set()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def hold(self, job_id: int) -> None:
+        """Stamp the job now and every interval until :meth:`release`."""
+        with self.lock:
+            self.job_ids.add(job_id)
+            if self.thread is None:
+                self.wake.clear()
+                self.thread = threading.Thread(target=self._run, name="manyi-report-heartbeat", daemon=True)
+                self.thread.start()
+        self.beat([job_id])
+
+    def release(self, job_id: int) -> None:
+        with self.lock:
+            self.job_ids.discard(job_id)
+            if not self.job_ids:
+                self.wake.set()  # nothing left to stamp: let the thread end now rather than after an interval
+
+    def stop(self) -> None:
+        """Let every job go and wait for the thread (an app about to be thrown away)."""
+        with self.lock:
+            self.job_ids.clear()
+            self.wake.set()
+            thread = self.thread
+        if thread is not None:
+            thread.join()
+
+    def beat(self, job_ids: list[int]) -> None:
+        try:
+            with self.app.app_context(), db.engine.begin() as connection:
+                connection.execute(sa.update(ReportJob).where(
+                    ReportJob.id.in_(job_ids), ReportJob.state.in_(("queued", "running"))
+                ).values(heartbeat_at=utcnow()))
+        except sa.exc.SQLAlchemyError:  # the database is briefly away: the next beat tries again
+            logger.warning("report jobs %s: the heartbeat could not be stored", job_ids, exc_info=True)
+
+    def _run(self) -> None:
+        interval = float(self.app.config.get("REPORT_JOB_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL))
+        while True:
+            self.wake.wait(interval)
+            with self.lock:
+                self.wake.clear()  # a job held again after the last release: keep the interval, do not spin
+                job_ids = sorted(self.job_ids)
+                if not job_ids:
+                    self.thread = None
+                    return
+            self.beat(job_ids)
+
+
+def _heartbeat(app: Flask) -> _Heartbeat:
+    with _HEARTBEAT_LOCK:
+        beat = app.extensions.get(_HEARTBEAT_KEY)
+        if beat is None:
+            beat = app.extensions[_HEARTBEAT_KEY] = _Heartbeat(app)
+        return beat
+
+
 def _progress(job: ReportJob, percent: int, step: str) -> None:
-    job.progress, job.step = percent, step
+    job.progress, job.step, job.heartbeat_at = percent, step, utcnow()
     db.session.commit()  # each step is visible to the console's poll at once
 
 
 def run_job(job_id: int) -> None:
-    """Render one job's PDF and store it; a failure is recorded on the job, never raised to the worker."""
+    """Render one queued job's PDF and store it; a failure is recorded on the job, never raised to the worker."""
+    # claim the job in one statement: a job another worker runs, or one declared dead and replaced, is left alone
+    claimed = db.session.execute(sa.update(ReportJob).where(ReportJob.id == job_id, ReportJob.state == "queued")
+                                 .values(state="running", heartbeat_at=utcnow())).rowcount
+    db.session.commit()
+    beat = _heartbeat(current_app._get_current_object())
+    try:
+        if claimed:
+            beat.hold(job_id)
+            _render(db.session.get(ReportJob, job_id))
+    finally:
+        beat.release(job_id)  # also the hold enqueue() took for a job that was no longer queued
+
+
+def _render(job: ReportJob) -> None:
     from survey_app.services.analysis import RENDERING, survey_report
 
-    job = db.session.get(ReportJob, job_id)
-    if job is None or job.state not in ("queued", "running"):
-        return
-    job.state = "running"
     _progress(job, 10, "analysis")
 
     def advance(message: str) -> None:
@@ -148,7 +301,7 @@ def run_job(job_id: int) -> None:
         job.state, job.error = "failed", str(exc)
     except Exception:
         db.session.rollback()
-        logger.exception("report job %s failed", job_id)
+        logger.exception("report job %s failed", job.id)
         job.state, job.error = "failed", "the report could not be rendered; the error is in the server log"
     else:
         job.pdf, job.state = pdf, "done"
@@ -158,7 +311,7 @@ def run_job(job_id: int) -> None:
 
 
 def cached_pdf(survey: Survey, *, lang: str, unit: str | None) -> ReportJob | None:
-    """A finished job for the survey's current responses, if there is one."""
+    """A finished job for the responses the report reads now (:func:`cache_key`), if there is one."""
     return db.session.scalar(sa.select(ReportJob).where(
         ReportJob.cache_key == cache_key(survey, lang=lang, unit=unit), ReportJob.state == "done")
         .order_by(ReportJob.id.desc()).limit(1))
