@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 from datetime import timedelta
 
@@ -10,10 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import ReportJob, Survey
-from survey_app.models.types import utcnow
+from survey_app.models import ReportJob, Response, Survey, Unit
+from survey_app.models.types import as_utc, utcnow
 from survey_app.services import report_jobs
+from survey_app.services.analysis import hidden_units
 from survey_app.services.synthetic import add_synthetic_responses
+from survey_app.services.units import import_units
 from tests.redis_server import RedisServer
 from tests.survey_app.test_admin import accounts, sign_in  # noqa: F401  (fixture)
 
@@ -202,3 +205,200 @@ def test_the_job_reports_each_analysis_step_then_rendering(app, demo, monkeypatc
     analysis_steps = [percent for percent, step in seen if step == "analysis"]
     assert len(analysis_steps) >= 5 and analysis_steps == sorted(analysis_steps) and max(analysis_steps) <= 70
     assert seen[-1] == (75, "rendering") and seen[-2][1] == "analysis"
+
+
+# --- heartbeat: a job whose process died is noticed within REPORT_JOB_HEARTBEAT seconds, not REPORT_JOB_TIMEOUT
+
+
+def _planted_job(app, slug: str, *, state: str, age: timedelta, heartbeat_age: timedelta | None, lang="en") -> int:
+    """A job row as another (perhaps dead) process left it: created ``age`` ago, last stamped ``heartbeat_age``."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        now = utcnow()
+        job = ReportJob(survey_id=survey.id, language=lang, unit=None, state=state, progress=10,
+                        cache_key=report_jobs.cache_key(survey, lang=lang, unit=None), created_at=now - age,
+                        heartbeat_at=None if heartbeat_age is None else now - heartbeat_age)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def _job(app, job_id: int) -> ReportJob:
+    with app.app_context():
+        job = db.session.get(ReportJob, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def test_a_running_job_whose_heartbeat_stopped_is_started_again_at_once(app, client, demo, fake_render):
+    # two minutes old, silent for 90 s: far inside the 30-minute timeout, but its process is gone
+    sign_in(client, "admin@example.com")
+    dead = _planted_job(app, demo, state="running", age=timedelta(minutes=2), heartbeat_age=timedelta(seconds=90))
+    status = client.get(f"/admin/surveys/{demo}/report-jobs/{dead}.json").get_json()
+    assert status["state"] == "failed" and status["error"] == report_jobs.WORKER_GONE
+    fresh = _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en"))
+    assert fresh != dead and _wait(client, demo, fresh)["state"] == "done" and len(fake_render) == 1
+    assert _job(app, dead).state == "failed"  # the replaced row says so, for whoever still polls it
+    assert client.get(f"/admin/surveys/{demo}/report.pdf?lang=en").data == FAKE_PDF and len(fake_render) == 1
+
+
+def test_a_live_job_is_joined_not_started_twice_and_a_job_waiting_in_redis_is_not_dead(app, client, demo,
+                                                                                          fake_render):
+    sign_in(client, "admin@example.com")
+    # running for 20 minutes (a huge survey) and stamped 5 s ago: alive, whatever its age
+    alive = _planted_job(app, demo, state="running", age=timedelta(minutes=20), heartbeat_age=timedelta(seconds=5))
+    for _ in range(2):
+        assert _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en")) == alive
+    # queued in Redis for 10 minutes behind a slow worker: no process holds it yet, so no heartbeat is expected
+    waiting = _planted_job(app, demo, state="queued", age=timedelta(minutes=10), heartbeat_age=None, lang="zh")
+    assert _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=zh")) == waiting
+    assert client.get(f"/admin/surveys/{demo}/report-jobs/{waiting}.json").get_json()["state"] == "queued"
+    assert fake_render == []  # no duplicate work
+    # the outer bound still holds for both: past REPORT_JOB_TIMEOUT they count as dead
+    app.config["REPORT_JOB_TIMEOUT"] = 300
+    assert client.get(f"/admin/surveys/{demo}/report-jobs/{alive}.json").get_json()["state"] == "failed"
+    assert client.get(f"/admin/surveys/{demo}/report-jobs/{waiting}.json").get_json()["state"] == "failed"
+
+
+@pytest.fixture
+def slow_render(monkeypatch):
+    """A report that renders only when the test opens the gate (at most 10 s), and counts its calls."""
+    gate = threading.Event()
+    calls: list[str] = []
+
+    def render(survey, *, lang, unit=None, fmt="pdf", progress=None):
+        calls.append(lang)
+        gate.wait(10)
+        return FAKE_PDF
+
+    monkeypatch.setattr("survey_app.services.analysis.survey_report", render)
+    return gate, calls
+
+
+def test_a_job_queued_behind_a_busy_worker_stays_alive_while_its_process_lives(app, client, demo, slow_render):
+    # one worker busy with the English report; the Chinese one waits in the same process's pool. Both must
+    # outlive a 1-second heartbeat limit: the process's ticker stamps the running and the queued job alike.
+    gate, calls = slow_render
+    app.config.update(REPORT_WORKERS=1, REPORT_JOB_HEARTBEAT=1, REPORT_JOB_HEARTBEAT_INTERVAL=0.05)
+    sign_in(client, "admin@example.com")
+    running = _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en"))
+    queued = _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=zh"))
+    time.sleep(1.3)
+    try:
+        states = {job_id: client.get(f"/admin/surveys/{demo}/report-jobs/{job_id}.json").get_json()["state"]
+                  for job_id in (running, queued)}
+        assert states == {running: "running", queued: "queued"}
+        assert _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en")) == running
+        assert _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=zh")) == queued
+        for job_id in (running, queued):
+            assert utcnow() - as_utc(_job(app, job_id).heartbeat_at) < timedelta(seconds=1)
+    finally:
+        gate.set()
+    assert _wait(client, demo, running)["state"] == "done" and _wait(client, demo, queued)["state"] == "done"
+    assert calls == ["en", "zh"]  # each rendered once
+
+
+def test_the_heartbeat_advances_during_a_long_step(app, demo, monkeypatch):
+    # the PDF render announces nothing for its whole length: the ticker thread stamps the job meanwhile
+    app.config["REPORT_JOB_HEARTBEAT_INTERVAL"] = 0.05
+    stamps = []
+
+    def read_stamp(job_id: int):
+        with db.engine.connect() as connection:  # another connection: what a polling process would see
+            return as_utc(connection.scalar(sa.select(ReportJob.heartbeat_at).where(ReportJob.id == job_id)))
+
+    def render(survey, *, lang, unit=None, fmt="pdf", progress=None):
+        stamps.append(read_stamp(job_id))
+        time.sleep(0.5)
+        stamps.append(read_stamp(job_id))
+        return FAKE_PDF
+
+    monkeypatch.setattr("survey_app.services.analysis.survey_report", render)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=demo))
+        job, _ = report_jobs.find_or_create(survey, lang="en", unit=None)
+        db.session.commit()
+        job_id = job.id
+        report_jobs.run_job(job_id)
+        assert db.session.get(ReportJob, job_id).state == "done"
+        heartbeat = app.extensions[report_jobs._HEARTBEAT_KEY]
+    assert stamps[1] - stamps[0] >= timedelta(seconds=0.3), stamps
+    assert heartbeat.job_ids == set()  # let go when done; its thread ends
+    heartbeat.stop()
+    assert heartbeat.thread is None
+    # run again (a duplicate delivery from Redis): a finished job is not rendered a second time
+    with app.app_context():
+        report_jobs.run_job(job_id)
+    assert len(stamps) == 2
+
+
+# --- the cache of a unit report: kept until the responses (or the confidentiality verdict) it reads change
+
+UNITS = b"unit,parent,kind\nregion,,region\nnorth,region,branch\nsouth,region,branch\neast,,branch\n"
+
+
+@pytest.fixture
+def branches(app, make_survey):
+    """A region (branches north and south) and a branch east; north and east have 6 answers, south none yet."""
+    slug = make_survey(slug="branches")
+    with app.app_context():
+        import_units(db.session.scalar(sa.select(Survey).filter_by(slug=slug)), UNITS)
+        db.session.commit()
+    _answer(app, slug, "north", 6)
+    _answer(app, slug, "east", 6)
+    return slug
+
+
+def _answer(app, slug: str, unit: str, n: int) -> None:
+    """``n`` complete responses for ``unit``."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        before = db.session.scalar(sa.select(sa.func.max(Response.id)).filter_by(survey_id=survey.id)) or 0
+        add_synthetic_responses(survey, n, seed=n)
+        unit_id = db.session.scalar(sa.select(Unit.id).filter_by(survey_id=survey.id, code=unit))
+        db.session.execute(sa.update(Response).where(Response.survey_id == survey.id, Response.id > before)
+                           .values(unit_id=unit_id))
+        db.session.commit()
+
+
+def _render_and_cache(app, slug: str, unit: str | None) -> None:
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        job, new = report_jobs.find_or_create(survey, lang="en", unit=unit)
+        db.session.commit()
+        assert new
+        report_jobs.run_job(job.id)
+        assert db.session.get(ReportJob, job.id).state == "done"
+
+
+def _cached(app, slug: str) -> set[str | None]:
+    """The reports (unit code, None for the whole survey) whose cached PDF would be served now."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        return {unit for unit in ("north", "east", "region", None)
+                if report_jobs.cached_pdf(survey, lang="en", unit=unit) is not None}
+
+
+def test_a_unit_report_is_cached_until_its_own_units_get_answers(app, branches, fake_render):
+    _answer(app, branches, "south", 6)
+    for unit in ("north", "east", "region", None):
+        _render_and_cache(app, branches, unit)
+    assert _cached(app, branches) == {"north", "east", "region", None}
+    _answer(app, branches, "east", 1)  # another top-level unit: only east and the whole survey change
+    assert _cached(app, branches) == {"north", "region"}
+    _answer(app, branches, "south", 1)  # a sub-unit of the region: the region's report reads it, north's does not
+    assert _cached(app, branches) == {"north"}
+    _answer(app, branches, "north", 1)
+    assert _cached(app, branches) == set()
+    assert len(fake_render) == 4
+
+
+def test_an_answer_elsewhere_that_changes_what_a_unit_report_may_show_drops_its_cache(app, branches, fake_render):
+    # south has nobody yet, so north (6) is released. One answer in south makes south a group of 1: north must then
+    # be hidden too (region minus north = that one person), and north's cached PDF must not be served any more.
+    _render_and_cache(app, branches, "north")
+    assert _cached(app, branches) == {"north"}
+    _answer(app, branches, "south", 1)
+    assert _cached(app, branches) == set()
+    with app.app_context():  # the verdict the key followed: the analysis now refuses north's report
+        assert "north" in hidden_units(db.session.scalar(sa.select(Survey).filter_by(slug=branches)))
