@@ -15,6 +15,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app)
     if test_config:
         app.config.update(test_config)
+    from survey_app.database import engine_options
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,13 +25,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    from flask_login import current_user
+
     from survey_app import cli, errors, i18n, security
     from survey_app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # current_user as a lazy template global instead of Flask-Login's context processor, which loaded the
+    # account (and wrote "_fresh" into the session) for every page rendered, respondents' pages included
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)

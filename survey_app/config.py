@@ -39,7 +39,6 @@ def load_config(app: Flask) -> None:
     app.config.update(
         MANYI_ENV="production" if production else "development",
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or default_database_url(app.instance_path),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SECRET_KEY=_secret_key(app.instance_path, production),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -8,6 +8,13 @@ from flask import Flask
 from survey_app.extensions import db
 
 
+def engine_options(url: str) -> dict:
+    """Pool settings for ``url``: a database server's connections are tested before use, since they die with a
+    server restart or a network blip; a SQLite file has no connection to lose (the test was one more statement
+    per request)."""
+    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+
+
 def init_engine_events(app: Flask) -> None:
     """SQLite: WAL journal, a busy timeout for concurrent writers, and foreign keys enforced."""
     with app.app_context():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, request, session
@@ -28,16 +30,22 @@ def compile_translations(target: Path) -> None:
         tmp.replace(mo_path)  # atomic, so parallel workers never read half a file
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """?lang= (remembered in the session), else the session, else the browser's preference, else zh."""
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked
-        return asked
+        return _locale(asked)
     if session.get("lang") in languages:
-        return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(session["lang"])
+    return _locale(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def _locale(code: str) -> Locale:
+    # parsed once: Locale.parse looks the locale's data file up on disk every time, and ran on every request
+    return Locale.parse(code)
 
 
 def init_app(app: Flask) -> None:

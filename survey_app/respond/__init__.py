@@ -4,8 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
 
-from survey_app.respond.forms import question_html  # noqa: E402
-
-bp.add_app_template_global(question_html)
-
 from survey_app.respond import routes  # noqa: E402,F401  (routes register themselves on bp)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -109,6 +110,12 @@ def question_html(question: Question, value: Any, errors: list[str] | None,
         if len(question.rendered) < QUESTION_HTML_CACHE_SIZE:
             question.rendered[key] = html
     return html
+
+
+def _render_question(question: Question, value: Any, errors: list[str] | None) -> Markup:
+    """The ``render_question`` macro of ``_formhelpers.html``."""
+    macros = current_app.jinja_env.get_template("_formhelpers.html").module
+    return macros.render_question(question, value, errors)  # type: ignore[attr-defined]
 
 
 def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:
@@ -229,6 +236,11 @@ class PageForm:
             self.nav = ""
             stored = answers or {}
             self.answers = {q.code: _stored(q, stored.get(q.code)) for q in self.questions}
+
+    def questions_html(self) -> Markup:
+        """The page's questions as HTML, each with its shown answer and messages (``question_html``)."""
+        return Markup("").join(question_html(q, self.answers[q.code], self.item_errors.get(q.code), _render_question)
+                               for q in self.questions)
 
     def raw(self) -> dict[str, Any]:
         """The submitted answers of this page, as posted."""
