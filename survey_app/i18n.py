@@ -8,7 +8,11 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, request, session
+from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from survey_app.extensions import babel
 
@@ -55,6 +59,8 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(template_globals)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the i18n extension)
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
 
 
 def _switch_url(code: str) -> str:
@@ -67,7 +73,28 @@ def _switch_url(code: str) -> str:
 
 
 def template_globals() -> dict:
-    """Language helpers for every template."""
+    """Language helpers for every template, and the request's catalogue for ``_()`` in it."""
     from flask_babel import get_locale
 
-    return {"current_locale": str(get_locale()), "switch_url": _switch_url}
+    return {"current_locale": str(get_locale()), "switch_url": _switch_url, TRANSLATIONS: get_translations()}
+
+
+#: the template variable holding the catalogue that ``_()`` and ``ngettext()`` in templates read
+TRANSLATIONS = "_catalogue"
+
+
+def _catalogue(context: Context) -> Translations | NullTranslations:
+    # Flask-Babel's own template gettext looked the request's catalogue up again for every string (about 20
+    # context look-ups per page); the catalogue is fetched once per render by template_globals instead
+    catalogue = context.get(TRANSLATIONS)
+    return catalogue if catalogue is not None else get_translations()
+
+
+@pass_context
+def _template_gettext(context: Context, string: str) -> str:
+    return _catalogue(context).ugettext(string)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _catalogue(context).ungettext(singular, plural, n)

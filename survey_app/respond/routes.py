@@ -21,6 +21,7 @@ from survey_app.services.responses import (
     find_by_resume_token,
     find_by_submission_key,
     find_open_for_invitation,
+    find_survey_and_response,
     save_page,
     start_response,
     submit,
@@ -31,7 +32,6 @@ from survey_app.services.surveys import (
     SurveyUnavailable,
     check_open,
     get_survey,
-    get_survey_with_instrument,
 )
 
 UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409}
@@ -42,17 +42,17 @@ def _unavailable(reason: str, survey: Survey | SurveyRow | None = None):
     return render_template("respond/unavailable.html", reason=reason, survey=survey), UNAVAILABLE_STATUS[reason]
 
 
-def _remembered(survey: Survey | SurveyRow) -> str | None:
-    return session.get(SESSION_KEY, {}).get(str(survey.id))
+def _remembered(slug: str) -> str | None:
+    return session.get(SESSION_KEY, {}).get(slug)
 
 
-def _remember(survey: Survey | SurveyRow, resume_token: str) -> None:
-    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(survey.id): resume_token}
+def _remember(slug: str, resume_token: str) -> None:
+    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), slug: resume_token}
 
 
-def _forget(survey_id: int) -> None:
+def _forget(slug: str) -> None:
     remembered = dict(session.get(SESSION_KEY, {}))
-    remembered.pop(str(survey_id), None)
+    remembered.pop(slug, None)
     session[SESSION_KEY] = remembered
 
 
@@ -79,16 +79,15 @@ def _language(survey: Survey | SurveyRow) -> str:
 @bp.route("/s/<slug>/<token>", methods=["GET", "POST"])
 def respond(slug: str, token: str | None = None):
     """Show and save one page of a survey (anonymous link or personal invitation)."""
-    survey, instrument = get_survey_with_instrument(slug)
+    survey, instrument, response = find_survey_and_response(slug, _remembered(slug))
     try:
         check_open(survey)
     except SurveyUnavailable as exc:
         return _unavailable(exc.reason, survey)
-    if instrument is None:  # cannot happen once the survey was found; keeps the type checker informed
+    if survey is None or instrument is None:  # cannot happen once check_open passed; informs the type checker
         return _unavailable("not_found")
     lang = _language(survey)
 
-    response = find_by_resume_token(survey, _remembered(survey))
     if response is None and request.method == "POST":
         # a page re-sent after the session forgot the response (double post, a second tab): same response
         response = find_by_submission_key(survey, request.form.get("submission_key"))
@@ -138,9 +137,9 @@ def respond(slug: str, token: str | None = None):
                 resume_token = None
                 following = _store_page(response, survey, instrument, page_index, form, lang, invitation)
             if resume_token is not None:
-                _remember(survey, resume_token)
+                _remember(slug, resume_token)
             if following is None:
-                _forget(survey.id)
+                _forget(slug)
                 return redirect(url_for("respond.thanks", slug=slug))
             return redirect(_page_url(slug, token, following))
     else:
@@ -149,7 +148,7 @@ def respond(slug: str, token: str | None = None):
 
     visible_pages = [i for i in range(len(instrument.pages)) if _page_has_visible_items(instrument, i, answers)]
     position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
-    resume_token = _remembered(survey)
+    resume_token = _remembered(slug)
     return render_template(
         "respond/page.html",
         survey=survey,
@@ -204,7 +203,7 @@ def resume(slug: str, resume_token: str):
     response = find_by_resume_token(survey, resume_token)
     if response is None or response.status == "complete":
         return _unavailable("bad_link", survey)
-    _remember(survey, resume_token)
+    _remember(slug, resume_token)
     session["lang"] = response.language  # continue in the language the respondent chose
     return redirect(url_for("respond.respond", slug=slug))
 

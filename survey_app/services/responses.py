@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
-from survey_app.services.surveys import SurveyRow
+from survey_app.services.surveys import SurveyRow, get_survey_with_instrument, survey_row, survey_row_columns
 from survey_app.services.tokens import new_token, token_hash
 
 
@@ -66,6 +66,34 @@ def _select_where(*names: str) -> sa.Select:
 def _find(**criteria: Any) -> ResponseState | None:
     row = db.session.connection().execute(_select_where(*criteria), criteria).first()
     return None if row is None else ResponseState(**row._mapping)
+
+
+def find_survey_and_response(
+    slug: str, resume_token: str | None,
+) -> tuple[SurveyRow | None, Instrument | None, ResponseState | None]:
+    """A respondent page's survey and instrument, with the survey's response saved under ``resume_token``
+    (None when there is none), in one statement."""
+    if not resume_token or len(resume_token) > 128:
+        survey, instrument = get_survey_with_instrument(slug)
+        return survey, instrument, None
+    row = db.session.connection().execute(
+        _survey_with_response(), {"slug": slug, "resume_hash": token_hash(resume_token)}).first()
+    if row is None:
+        return None, None, None
+    split = len(survey_row_columns())
+    survey, instrument = survey_row(row[:split])
+    stored = row[split:]
+    response = None if stored[0] is None else ResponseState(**dict(zip(_READ, stored, strict=True)))
+    return survey, instrument, response
+
+
+@cache
+def _survey_with_response() -> sa.Select:
+    survey, response = Survey.__table__, Response.__table__
+    joined = survey.outerjoin(response, sa.and_(response.c.survey_id == survey.c.id,
+                                                response.c.resume_hash == sa.bindparam("resume_hash")))
+    return (sa.select(*survey_row_columns(), *(response.c[name] for name in _READ)).select_from(joined)
+            .where(survey.c.slug == sa.bindparam("slug")))
 
 
 def find_by_resume_token(survey: Survey | SurveyRow, token: str | None) -> ResponseState | None:

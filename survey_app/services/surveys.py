@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -99,26 +101,34 @@ class SurveyRow:
 
 
 def get_survey_with_instrument(slug: str) -> tuple[SurveyRow | None, Instrument | None]:
-    """The survey with this slug and its frozen instrument, for the respondent pages.
+    """The survey with this slug and its frozen instrument, for the respondent pages."""
+    row = db.session.connection().execute(_survey_row_by_slug(), {"slug": slug}).first()
+    return (None, None) if row is None else survey_row(row)
+
+
+def survey_row(values: Sequence[Any]) -> tuple[SurveyRow, Instrument]:
+    """The SurveyRow and instrument of a row selected with ``survey_row_columns()``.
 
     The snapshot comes back as the database's JSON text and is parsed only the first time that text is seen:
     decoding a 10-25 kB document and encoding it again as a cache key cost about 0.5 ms on every page request.
     A changed snapshot is a different text, so it is parsed again.
     """
-    row = db.session.connection().execute(_survey_row_with_snapshot_text(), {"slug": slug}).first()
-    if row is None:
-        return None, None
-    *fields, snapshot = row
+    *fields, snapshot = values
     return SurveyRow(*fields), _parse_snapshot(snapshot)
 
 
 @cache
-def _survey_row_with_snapshot_text() -> sa.Select:
-    # built once: constructing the statement cost about as much as running it
+def survey_row_columns() -> tuple[sa.ColumnElement[Any], ...]:
+    """The columns of a SurveyRow, then the instrument snapshot as text (see ``survey_row``)."""
     table = Survey.__table__
-    columns = [table.c[name] for name in SurveyRow.__dataclass_fields__]
-    return sa.select(*columns, sa.cast(table.c.instrument_snapshot, sa.Text)).where(
-        table.c.slug == sa.bindparam("slug"))
+    return (*(table.c[name] for name in SurveyRow.__dataclass_fields__),
+            sa.cast(table.c.instrument_snapshot, sa.Text).label("snapshot"))
+
+
+@cache
+def _survey_row_by_slug() -> sa.Select:
+    # built once: constructing the statement cost about as much as running it
+    return sa.select(*survey_row_columns()).where(Survey.__table__.c.slug == sa.bindparam("slug"))
 
 
 def check_open(survey: Survey | SurveyRow | None, now: datetime | None = None) -> Survey | SurveyRow:

@@ -109,6 +109,19 @@ def test_resume_on_another_device(app, client, make_survey):
     assert response.answers["SAT"] == 9 and response.answers["NPS"] == 10
 
 
+def test_a_resume_token_finds_only_its_own_surveys_response(app, client, make_survey):
+    make_survey()
+    make_survey(slug="second")
+    _answer_all(client, "/s/flow?lang=en", [PAGE1])
+    with client.session_transaction() as session:
+        # a token remembered under the wrong survey (a forged or stale cookie) must not open the other response
+        session["responses"] = {**session["responses"], "second": session["responses"]["flow"]}
+    second = client.get("/s/second?lang=en")
+    assert "Page 1 of 3" in second.text and "checked" not in second.text
+    flow = client.get("/s/flow?lang=en")
+    assert "Page 2 of 3" in flow.text  # the first survey still finds its response
+
+
 def test_back_shows_earlier_answers(client, make_survey):
     make_survey()
     page2 = _answer_all(client, "/s/flow?lang=en", [PAGE1])
