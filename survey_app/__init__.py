@@ -27,9 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from flask_login import current_user
 
-    from survey_app import cli, errors, i18n, security
+    from survey_app import cli, errors, i18n, security, sessions
     from survey_app.extensions import csrf, db, login_manager, migrate
 
+    sessions.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
