@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument
-from survey_app.extensions import db
+from survey_app.database import request_connection
 from survey_app.models import Invitation, Survey
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
@@ -79,7 +80,8 @@ def _language(survey: Survey | SurveyRow) -> str:
 @bp.route("/s/<slug>/<token>", methods=["GET", "POST"])
 def respond(slug: str, token: str | None = None):
     """Show and save one page of a survey (anonymous link or personal invitation)."""
-    survey, instrument, response = find_survey_and_response(slug, _remembered(slug))
+    connection = request_connection()
+    survey, instrument, response = find_survey_and_response(connection, slug, _remembered(slug))
     try:
         check_open(survey)
     except SurveyUnavailable as exc:
@@ -90,7 +92,7 @@ def respond(slug: str, token: str | None = None):
 
     if response is None and request.method == "POST":
         # a page re-sent after the session forgot the response (double post, a second tab): same response
-        response = find_by_submission_key(survey, request.form.get("submission_key"))
+        response = find_by_submission_key(connection, survey, request.form.get("submission_key"))
     if response is not None and response.status == "complete":
         return redirect(url_for("respond.thanks", slug=slug))
     invitation: Invitation | None = None
@@ -100,7 +102,7 @@ def respond(slug: str, token: str | None = None):
             return _unavailable("bad_link", survey)
         if invitation.used_at is not None:
             return _unavailable("used", survey)
-        response = response or find_open_for_invitation(survey, invitation)
+        response = response or find_open_for_invitation(connection, survey, invitation)
 
     answers = dict(response.answers) if response else {}
     furthest = response.furthest_page if response else 0
@@ -113,10 +115,10 @@ def respond(slug: str, token: str | None = None):
         if form.nav == "back":
             if response is not None:
                 values, errors = check_items(instrument, form.page.items, form.raw(), answers)
-                save_page(response, survey, instrument, page_index, {k: v for k, v in values.items()
-                                                                       if k not in errors}, language=lang)
-                write_response(response)
-                db.session.commit()
+                save_page(connection, response, survey, instrument, page_index,
+                          {k: v for k, v in values.items() if k not in errors}, language=lang)
+                write_response(connection, response)
+                connection.commit()
             previous = _step(instrument, page_index, answers, -1)
             return redirect(_page_url(slug, token, 0 if previous is None else previous))
         if form.check(answers):
@@ -125,17 +127,19 @@ def respond(slug: str, token: str | None = None):
                 response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
                                                         invitation=invitation)
             try:
-                following = _store_page(response, survey, instrument, page_index, form, lang, invitation)
+                following = _store_page(connection, response, survey, instrument, page_index, form, lang,
+                                        invitation)
             except IntegrityError:
                 # the same first page posted twice at the same moment: the other post stored the response
-                db.session.rollback()
-                response = find_by_submission_key(survey, response.submission_key)
+                connection.rollback()
+                response = find_by_submission_key(connection, survey, response.submission_key)
                 if response is None:
                     raise
                 if response.status == "complete":
                     return redirect(url_for("respond.thanks", slug=slug))
                 resume_token = None
-                following = _store_page(response, survey, instrument, page_index, form, lang, invitation)
+                following = _store_page(connection, response, survey, instrument, page_index, form, lang,
+                                        invitation)
             if resume_token is not None:
                 _remember(slug, resume_token)
             if following is None:
@@ -176,21 +180,21 @@ def _form_key(form: PageForm) -> str:
     return key if key and len(key) <= 64 else secrets.token_hex(16)
 
 
-def _store_page(response: ResponseState, survey: SurveyRow, instrument: Instrument, page_index: int,
-                form: PageForm, lang: str, invitation: Invitation | None) -> int | None:
+def _store_page(connection: sa.Connection, response: ResponseState, survey: SurveyRow, instrument: Instrument,
+                page_index: int, form: PageForm, lang: str, invitation: Invitation | None) -> int | None:
     """Store the checked page in one statement and commit; returns the next page, None once submitted.
 
     For a new response the statement is its INSERT, whose unique submission key decides between two posts of
     the same first page racing past the route's look-up (IntegrityError for the second).
     """
-    save_page(response, survey, instrument, page_index, form.values, language=lang)
+    save_page(connection, response, survey, instrument, page_index, form.values, language=lang)
     following = _step(instrument, page_index, response.answers, +1)
     if following is None:
-        submit(response, survey, invitation)
+        submit(connection, response, survey, invitation)
     else:
         response.furthest_page = max(response.furthest_page, following)
-    write_response(response)
-    db.session.commit()
+    write_response(connection, response)
+    connection.commit()
     return following
 
 
@@ -200,7 +204,7 @@ def resume(slug: str, resume_token: str):
     survey = get_survey(slug)
     if survey is None:
         return _unavailable("not_found")
-    response = find_by_resume_token(survey, resume_token)
+    response = find_by_resume_token(request_connection(), survey, resume_token)
     if response is None or response.status == "complete":
         return _unavailable("bad_link", survey)
     _remember(slug, resume_token)

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from instruments.schema import Instrument
-from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.surveys import SurveyRow, get_survey_with_instrument, survey_row, survey_row_columns
 from survey_app.services.tokens import new_token, token_hash
@@ -63,20 +62,20 @@ def _select_where(*names: str) -> sa.Select:
         *(table.c[name] == sa.bindparam(name) for name in names))
 
 
-def _find(**criteria: Any) -> ResponseState | None:
-    row = db.session.connection().execute(_select_where(*criteria), criteria).first()
+def _find(connection: sa.Connection, **criteria: Any) -> ResponseState | None:
+    row = connection.execute(_select_where(*criteria), criteria).first()
     return None if row is None else ResponseState(**row._mapping)
 
 
 def find_survey_and_response(
-    slug: str, resume_token: str | None,
+    connection: sa.Connection, slug: str, resume_token: str | None,
 ) -> tuple[SurveyRow | None, Instrument | None, ResponseState | None]:
     """A respondent page's survey and instrument, with the survey's response saved under ``resume_token``
     (None when there is none), in one statement."""
     if not resume_token or len(resume_token) > 128:
-        survey, instrument = get_survey_with_instrument(slug)
+        survey, instrument = get_survey_with_instrument(connection, slug)
         return survey, instrument, None
-    row = db.session.connection().execute(
+    row = connection.execute(
         _survey_with_response(), {"slug": slug, "resume_hash": token_hash(resume_token)}).first()
     if row is None:
         return None, None, None
@@ -96,26 +95,29 @@ def _survey_with_response() -> sa.Select:
             .where(survey.c.slug == sa.bindparam("slug")))
 
 
-def find_by_resume_token(survey: Survey | SurveyRow, token: str | None) -> ResponseState | None:
+def find_by_resume_token(connection: sa.Connection, survey: Survey | SurveyRow,
+                         token: str | None) -> ResponseState | None:
     """The survey's response saved under this resume token."""
     if not token or len(token) > 128:
         return None
-    response = _find(resume_hash=token_hash(token))
+    response = _find(connection, resume_hash=token_hash(token))
     return response if response is not None and response.survey_id == survey.id else None
 
 
-def find_by_submission_key(survey: Survey | SurveyRow, key: str | None) -> ResponseState | None:
+def find_by_submission_key(connection: sa.Connection, survey: Survey | SurveyRow,
+                           key: str | None) -> ResponseState | None:
     """The response a first page with this form key already created (a double post)."""
     if not key:
         return None
-    return _find(survey_id=survey.id, submission_key=key)
+    return _find(connection, survey_id=survey.id, submission_key=key)
 
 
-def find_open_for_invitation(survey: Survey | SurveyRow, invitation: Invitation) -> ResponseState | None:
+def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyRow,
+                             invitation: Invitation) -> ResponseState | None:
     """An identified survey's unfinished response made through ``invitation``."""
     if survey.anonymous:
         return None
-    return _find(survey_id=survey.id, invitation_id=invitation.id, status="in_progress")
+    return _find(connection, survey_id=survey.id, invitation_id=invitation.id, status="in_progress")
 
 
 def start_response(
@@ -141,8 +143,8 @@ def start_response(
 
 
 def save_page(
-    response: ResponseState, survey: Survey | SurveyRow, instrument: Instrument, page_index: int,
-    values: dict[str, Any], *, language: str,
+    connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow, instrument: Instrument,
+    page_index: int, values: dict[str, Any], *, language: str,
 ) -> None:
     """Replace the answers of one page (a re-posted page overwrites, never duplicates); stored by the next
     ``write_response`` together with the response's other changes (furthest page, submission)."""
@@ -155,7 +157,7 @@ def save_page(
     response.updated_at = timestamp(survey)
     for item in instrument.items_by_role("unit"):
         if item.code in values:
-            response.unit_id = db.session.connection().execute(
+            response.unit_id = connection.execute(
                 _unit_by_code(), {"survey_id": survey.id, "code": str(values[item.code])}).scalar()
 
 
@@ -166,22 +168,31 @@ def _unit_by_code() -> sa.Select:
                                        table.c.code == sa.bindparam("code"))
 
 
-def submit(response: ResponseState, survey: Survey | SurveyRow, invitation: Invitation | None) -> None:
-    """Mark the response complete and its invitation used (the invitation is flushed with the session)."""
+def submit(connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow,
+           invitation: Invitation | None) -> None:
+    """Mark the response complete (stored by the next ``write_response``) and its invitation used (now, in the
+    same transaction)."""
     response.status = "complete"
     response.submitted_at = timestamp(survey)
     if invitation is not None:
         # On anonymous surveys even the day would link the invitation (whose reference the sender knows) to the
         # response submitted that day in the same unit; the survey's own creation time only marks "used".
-        invitation.used_at = survey.created_at if survey.anonymous else timestamp(survey)
+        used_at = survey.created_at if survey.anonymous else timestamp(survey)
+        connection.execute(_invitation_used(), {"invitation_id": invitation.id, "used_at": used_at})
 
 
-def write_response(response: ResponseState) -> None:
+@cache
+def _invitation_used() -> sa.Update:
+    table = Invitation.__table__
+    return sa.update(table).where(table.c.id == sa.bindparam("invitation_id")).values(
+        used_at=sa.bindparam("used_at"))
+
+
+def write_response(connection: sa.Connection, response: ResponseState) -> None:
     """One INSERT for a new response (with its first answers), else one UPDATE of what pages change.
 
     A new response whose submission key is already stored raises IntegrityError (a double-posted first page).
     """
-    connection = db.session.connection()
     if response.id is None:
         values = {name: getattr(response, name) for name in ResponseState.__dataclass_fields__ if name != "id"}
         response.id = connection.execute(_insert(), values).inserted_primary_key[0]

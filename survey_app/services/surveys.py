@@ -100,9 +100,9 @@ class SurveyRow:
         return title_in(self.title, lang, self.slug)
 
 
-def get_survey_with_instrument(slug: str) -> tuple[SurveyRow | None, Instrument | None]:
+def get_survey_with_instrument(connection: sa.Connection, slug: str) -> tuple[SurveyRow | None, Instrument | None]:
     """The survey with this slug and its frozen instrument, for the respondent pages."""
-    row = db.session.connection().execute(_survey_row_by_slug(), {"slug": slug}).first()
+    row = connection.execute(_survey_row_by_slug(), {"slug": slug}).first()
     return (None, None) if row is None else survey_row(row)
 
 

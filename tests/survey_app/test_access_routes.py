@@ -89,13 +89,15 @@ def world(app, make_survey):
         db.session.flush()
         instrument = instrument_of(survey)
         for i in range(12):
+            connection = db.session.connection()
             response, _ = start_response(survey, submission_key=f"k{i}", language="en")
-            save_page(response, survey, instrument, 0, {"SAT": 7 + i % 3, "PROBLEM": 0}, language="en")
-            save_page(response, survey, instrument, 1, {"BRANCH": "north" if i < 6 else "south"}, language="en")
-            save_page(response, survey, instrument, 2, {"NPS": 8 + i % 3, "COMMENT": f"{MARK} comment {i}"},
+            save_page(connection, response, survey, instrument, 0, {"SAT": 7 + i % 3, "PROBLEM": 0}, language="en")
+            save_page(connection, response, survey, instrument, 1, {"BRANCH": "north" if i < 6 else "south"},
                       language="en")
-            submit(response, survey, None)
-            write_response(response)
+            save_page(connection, response, survey, instrument, 2, {"NPS": 8 + i % 3, "COMMENT": f"{MARK} comment {i}"},
+                      language="en")
+            submit(connection, response, survey, None)
+            write_response(connection, response)
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}
         db.session.commit()

@@ -44,14 +44,15 @@ def add_responses(app, slug, answers_by_unit):
         instrument = instrument_of(survey)
         for unit, count in answers_by_unit.items():
             for i in range(count):
+                connection = db.session.connection()
                 response, _ = start_response(survey, submission_key=f"{unit}-{i}", language="zh")
                 values = {"SAT": 8, "PROBLEM": 0}
-                save_page(response, survey, instrument, 0, values, language="zh")
-                save_page(response, survey, instrument, 1, {"BRANCH": unit}, language="zh")
-                save_page(response, survey, instrument, 2, {"NPS": 9 + i % 2, "COMMENT": "=HYPERLINK(\"x\")"},
-                          language="zh")
-                submit(response, survey, None)
-                write_response(response)
+                save_page(connection, response, survey, instrument, 0, values, language="zh")
+                save_page(connection, response, survey, instrument, 1, {"BRANCH": unit}, language="zh")
+                save_page(connection, response, survey, instrument, 2,
+                          {"NPS": 9 + i % 2, "COMMENT": "=HYPERLINK(\"x\")"}, language="zh")
+                submit(connection, response, survey, None)
+                write_response(connection, response)
         db.session.commit()
 
 

@@ -46,13 +46,14 @@ def add_answers(app, slug: str, answers: dict[str, list[int]]) -> None:
         instrument = instrument_of(survey)
         for unit, values in answers.items():
             for i, sat in enumerate(values):
+                connection = db.session.connection()
                 response, _ = start_response(survey, submission_key=f"{slug}-{unit}-{i}", language="en")
-                save_page(response, survey, instrument, 0, {"SAT": sat, "PROBLEM": 0}, language="en")
-                save_page(response, survey, instrument, 1, {"BRANCH": unit}, language="en")
-                save_page(response, survey, instrument, 2, {"NPS": sat, "COMMENT": f"{unit} person {i}"},
+                save_page(connection, response, survey, instrument, 0, {"SAT": sat, "PROBLEM": 0}, language="en")
+                save_page(connection, response, survey, instrument, 1, {"BRANCH": unit}, language="en")
+                save_page(connection, response, survey, instrument, 2, {"NPS": sat, "COMMENT": f"{unit} person {i}"},
                           language="en")
-                submit(response, survey, None)
-                write_response(response)
+                submit(connection, response, survey, None)
+                write_response(connection, response)
         db.session.commit()
 
 
@@ -203,9 +204,10 @@ def test_nothing_stored_can_link_an_invitation_to_its_answers(app, make_survey, 
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="invited-staff"))
         invitation = db.session.get(Invitation, invitation_id)
+        connection = db.session.connection()
         response, _ = start_response(survey, submission_key="anna", language="en", invitation=invitation)
-        submit(response, survey, invitation)
-        write_response(response)
+        submit(connection, response, survey, invitation)
+        write_response(connection, response)
         db.session.commit()
         stored = db.session.scalar(sa.select(Response).filter_by(survey_id=survey.id))
         invitation = db.session.get(Invitation, invitation_id)

@@ -160,9 +160,9 @@ def test_first_page_posts_racing_past_the_look_up_store_one_response(app, make_s
     _post_page(browser, "/s/flow?page=1", page.text, PAGE1)
     original, lookups = routes.find_by_submission_key, []
 
-    def not_yet_committed(survey, key):
+    def not_yet_committed(connection, survey, key):
         lookups.append(key)
-        return None if len(lookups) == 1 else original(survey, key)
+        return None if len(lookups) == 1 else original(connection, survey, key)
 
     monkeypatch.setattr(routes, "find_by_submission_key", not_yet_committed)
     twin = app.test_client()  # the page sent again before the first reply's cookie came: same submission key
@@ -192,9 +192,9 @@ def test_first_page_racing_a_completed_response_goes_to_the_thanks_page(app, cli
     assert posted.headers["Location"].endswith("/s/flow/thanks")
     original, lookups = routes.find_by_submission_key, []
 
-    def not_yet_committed(survey, key):
+    def not_yet_committed(connection, survey, key):
         lookups.append(key)
-        return None if len(lookups) == 1 else original(survey, key)
+        return None if len(lookups) == 1 else original(connection, survey, key)
 
     monkeypatch.setattr(routes, "find_by_submission_key", not_yet_committed)
     late_tab = app.test_client()

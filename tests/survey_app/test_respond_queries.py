@@ -132,8 +132,8 @@ def test_changed_snapshot_shows_new_texts_and_choices(app, client, make_survey):
 def test_layout_cache_is_per_instrument_object_and_bounded(app, make_survey):
     make_survey()
     with app.app_context():
-        _, instrument = get_survey_with_instrument("flow")
-        _, again = get_survey_with_instrument("flow")
+        _, instrument = get_survey_with_instrument(db.session.connection(), "flow")
+        _, again = get_survey_with_instrument(db.session.connection(), "flow")
     assert isinstance(instrument, Instrument)
     assert again is instrument  # the same stored text is parsed once
     first = page_questions(instrument, 0, "en")
