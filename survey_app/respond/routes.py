@@ -156,13 +156,12 @@ def respond(slug: str, token: str | None = None):
     return render_template(
         "respond/page.html",
         survey=survey,
-        instrument=instrument,
+        survey_title=survey.title_in(lang),
+        page_title=instrument.pages[page_index].title.get(lang),
         form=form,
-        page=instrument.pages[page_index],
         page_number=position,
         page_count=max(len(visible_pages), position),
         first_page=_step(instrument, page_index, answers, -1) is None,
-        answers=answers,
         lang=lang,
         action=_page_url(slug, token, page_index),
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
