@@ -95,6 +95,10 @@ def _job_settings() -> dict:
         "REPORT_WORKERS": _whole("REPORT_WORKERS", 1),
         # seconds after which an unfinished job counts as failed (its worker died) and is started again
         "REPORT_JOB_TIMEOUT": _whole("REPORT_JOB_TIMEOUT", 1800),
+        # seconds without a heartbeat after which a running job counts as failed (its process died)
+        "REPORT_JOB_HEARTBEAT": _whole("REPORT_JOB_HEARTBEAT", 60),
+        # seconds between heartbeats of the jobs a process is running or holds in its queue
+        "REPORT_JOB_HEARTBEAT_INTERVAL": _whole("REPORT_JOB_HEARTBEAT_INTERVAL", 10),
     }
 
 

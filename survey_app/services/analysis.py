@@ -47,11 +47,12 @@ def hidden_units(survey: Survey) -> dict[str, str]:
     never shown, group) get the minimum group size with complementary suppression (SCIENCE §7). Everything below
     a hidden unit is hidden too: its shown parts would add up to it again.
     """
-    return _hierarchy_suppression(survey)[0]
+    return hierarchy_suppression(survey)[0]
 
 
-def _hierarchy_suppression(survey: Survey) -> tuple[dict[str, str], set[int]]:
-    """(hidden unit codes -> reason, ids of the units whose own responses - not their children's - are hidden)."""
+def hierarchy_suppression(survey: Survey) -> tuple[dict[str, str], set[int]]:
+    """The confidentiality verdict on the unit hierarchy (see ``hidden_units``): (hidden unit codes -> reason,
+    ids of the units whose own responses - not their children's - are hidden)."""
     rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.parent_id).filter_by(survey_id=survey.id)).all()
     direct = dict(db.session.execute(
         sa.select(Response.unit_id, sa.func.count()).where(Response.survey_id == survey.id,
@@ -111,7 +112,7 @@ def analyze_survey(
         raise ValueError(f"unit {unit!r} has fewer than {survey.min_group_size} responses; no report is made for "
                          "so small a group")
     # the hierarchy's verdict, worked out once: it refuses a unit report here and hides unit groups below
-    hierarchy = _hierarchy_suppression(survey) if unit is not None else None
+    hierarchy = hierarchy_suppression(survey) if unit is not None else None
     if hierarchy is not None and unit in hierarchy[0]:
         raise ValueError(f"a report for unit {unit!r} could be subtracted from the report of the unit above it (or "
                          f"the whole survey) to single out fewer than {survey.min_group_size} people; no report is "
@@ -206,7 +207,7 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
 
 def _hidden_unit_names(survey: Survey, hierarchy: tuple[dict[str, str], set[int]]) -> set[str]:
     """Names of the units whose figures may not be shown: their report is refused, or (for a parent) its own
-    responses are hidden at its level (``hierarchy`` is :func:`_hierarchy_suppression` of ``survey``)."""
+    responses are hidden at its level (``hierarchy`` is :func:`hierarchy_suppression` of ``survey``)."""
     codes, hidden_own = hierarchy
     return set(db.session.scalars(sa.select(Unit.name).where(
         Unit.survey_id == survey.id, sa.or_(Unit.code.in_(list(codes)), Unit.id.in_(list(hidden_own))))).all())
@@ -241,7 +242,7 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
                               hierarchy: tuple[dict[str, str], set[int]] | None) -> dict[str, Any]:
     """The engine on this wave, with trends over the earlier waves and, for employee surveys, units.
 
-    ``hierarchy`` is :func:`_hierarchy_suppression` of ``survey`` when the caller has it already.
+    ``hierarchy`` is :func:`hierarchy_suppression` of ``survey`` when the caller has it already.
     """
     columns = list(keep)
     if by is None and spec.trap.get("population") == "employees" and UNIT_COLUMN not in history.columns:
@@ -258,4 +259,4 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
                               current_wave=survey.wave, min_group_size=survey.min_group_size)
     if by != UNIT_COLUMN:
         return result
-    return _hide_hierarchy(result, _hidden_unit_names(survey, hierarchy or _hierarchy_suppression(survey)))
+    return _hide_hierarchy(result, _hidden_unit_names(survey, hierarchy or hierarchy_suppression(survey)))

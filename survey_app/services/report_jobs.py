@@ -38,11 +38,9 @@ _HEARTBEAT_KEY = "manyi.report_heartbeat"
 _HEARTBEAT_LOCK = threading.Lock()  # one heartbeat per app, even when two requests enqueue at once
 #: what a job whose worker died (its heartbeat stopped, or it outlived REPORT_JOB_TIMEOUT) reports
 WORKER_GONE = "the worker stopped before the report was finished"
-# The settings (REDIS_URL, REPORT_INLINE_MAX_RESPONSES, REPORT_WORKERS, REPORT_JOB_TIMEOUT) and their defaults
-# live in survey_app.config, read from the environment when the app is built; the heartbeat's two settings are
-# read here with their defaults.
-HEARTBEAT_LIMIT = 60
-HEARTBEAT_INTERVAL = 10
+# The settings (REDIS_URL, REPORT_INLINE_MAX_RESPONSES, REPORT_WORKERS, REPORT_JOB_TIMEOUT, REPORT_JOB_HEARTBEAT,
+# REPORT_JOB_HEARTBEAT_INTERVAL) and their defaults live in survey_app.config, read from the environment when the
+# app is built.
 
 
 def inline_max() -> int:
@@ -87,7 +85,7 @@ def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
     may show. Nothing else in a unit report is computed from the rest of the survey (no "compared with the rest"
     figures; the invitation count is left out of unit reports).
     """
-    from survey_app.services.analysis import _hierarchy_suppression, series_waves
+    from survey_app.services.analysis import hierarchy_suppression, series_waves
 
     earlier = series_waves(survey)[:-1]
     if unit is None:
@@ -95,13 +93,13 @@ def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
         key = f"{survey.id}:{lang}:*:{count}:{last}"
         return key + (f":{_digest([[w.id, *complete_responses(w)] for w in earlier])}" if earlier else "")
     count, last = _fingerprint(survey.id, _subtree(survey, unit))
-    hidden, hidden_own = _hierarchy_suppression(survey)
+    hidden, hidden_own = hierarchy_suppression(survey)
     parts: list = [survey.min_group_size, sorted(hidden), sorted(hidden_own)]
     for wave in earlier:
         ids = _subtree(wave, unit)
         if ids:
             parts.append([wave.id, wave.min_group_size, *_fingerprint(wave.id, ids),
-                          unit in _hierarchy_suppression(wave)[0]])
+                          unit in hierarchy_suppression(wave)[0]])
     return f"{survey.id}:{lang}:{unit}:{count}:{last}:{_digest(parts)}"
 
 
@@ -129,7 +127,7 @@ def is_stale(job: ReportJob, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if now - as_utc(job.created_at) > timedelta(seconds=int(current_app.config["REPORT_JOB_TIMEOUT"])):
         return True
-    limit = timedelta(seconds=float(current_app.config.get("REPORT_JOB_HEARTBEAT", HEARTBEAT_LIMIT)))
+    limit = timedelta(seconds=float(current_app.config["REPORT_JOB_HEARTBEAT"]))
     return job.heartbeat_at is not None and now - as_utc(job.heartbeat_at) > limit
 
 
@@ -241,7 +239,7 @@ class _Heartbeat:
             logger.warning("report jobs %s: the heartbeat could not be stored", job_ids, exc_info=True)
 
     def _run(self) -> None:
-        interval = float(self.app.config.get("REPORT_JOB_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL))
+        interval = float(self.app.config["REPORT_JOB_HEARTBEAT_INTERVAL"])
         while True:
             self.wake.wait(interval)
             with self.lock:

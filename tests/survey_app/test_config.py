@@ -32,3 +32,27 @@ def test_development_default_is_sqlite_in_instance_folder(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "dev")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + app.instance_path + "/manyi.db"
+
+
+def test_report_job_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'j.db'}")
+    defaults = create_app().config
+    assert (defaults["REPORT_JOB_HEARTBEAT"], defaults["REPORT_JOB_HEARTBEAT_INTERVAL"],
+            defaults["REPORT_JOB_TIMEOUT"]) == (60, 10, 1800)
+    monkeypatch.setenv("REPORT_JOB_HEARTBEAT", "120")
+    monkeypatch.setenv("REPORT_JOB_HEARTBEAT_INTERVAL", "15")
+    configured = create_app().config
+    assert (configured["REPORT_JOB_HEARTBEAT"], configured["REPORT_JOB_HEARTBEAT_INTERVAL"]) == (120, 15)
+    monkeypatch.setenv("REPORT_JOB_HEARTBEAT", "a minute")
+    with pytest.raises(ConfigError, match="REPORT_JOB_HEARTBEAT must be a whole number"):
+        create_app()
+
+
+@pytest.mark.parametrize(("url", "pinged"), [("sqlite:///x.db", False),
+                                             ("postgresql+psycopg://u:p@db.internal/manyi", True)])
+def test_server_database_connections_are_tested_before_use(url, pinged):
+    from survey_app.database import engine_options
+
+    # a database server's pooled connections die with a restart; a SQLite file has none to lose
+    assert engine_options(url).get("pool_pre_ping", False) is pinged
