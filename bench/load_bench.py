@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "load-test"
 PAGES, ITEMS_PER_PAGE = 3, 10
-SMALL = {"respondents": 300, "concurrency": 50, "time_limit": 20.0}
+SMALL = {"respondents": 1000, "concurrency": 50, "time_limit": 30.0}
 LARGE = {"respondents": 3000, "concurrency": 50, "time_limit": 120.0}
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from flask_login import current_user
 
-    from survey_app import cli, errors, i18n, security, sessions
+    from survey_app import cli, errors, i18n, security, sessions, static_urls
     from survey_app.extensions import csrf, db, login_manager, migrate
 
     sessions.init_app(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    static_urls.init_app(app)
     cli.init_app(app)
 
     from survey_app import models  # noqa: F401  (register tables with the metadata)
