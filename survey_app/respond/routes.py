@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument
 from survey_app.database import request_connection
-from survey_app.models import Invitation, Survey
+from survey_app.models import Survey
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.services.answers import check_items, is_visible
-from survey_app.services.invitations import find_invitation
+from survey_app.services.invitations import InvitationRow, find_invitation
 from survey_app.services.responses import (
     ResponseState,
     find_by_resume_token,
@@ -95,9 +95,9 @@ def respond(slug: str, token: str | None = None):
         response = find_by_submission_key(connection, survey, request.form.get("submission_key"))
     if response is not None and response.status == "complete":
         return redirect(url_for("respond.thanks", slug=slug))
-    invitation: Invitation | None = None
+    invitation: InvitationRow | None = None
     if token is not None:
-        invitation = find_invitation(survey, token)
+        invitation = find_invitation(connection, survey, token)
         if invitation is None:
             return _unavailable("bad_link", survey)
         if invitation.used_at is not None:
@@ -180,7 +180,7 @@ def _form_key(form: PageForm) -> str:
 
 
 def _store_page(connection: sa.Connection, response: ResponseState, survey: SurveyRow, instrument: Instrument,
-                page_index: int, form: PageForm, lang: str, invitation: Invitation | None) -> int | None:
+                page_index: int, form: PageForm, lang: str, invitation: InvitationRow | None) -> int | None:
     """Store the checked page in one statement and commit; returns the next page, None once submitted.
 
     For a new response the statement is its INSERT, whose unique submission key decides between two posts of

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Invitation, Survey, Unit
+from survey_app.services.surveys import SurveyRow
 from survey_app.services.tokens import new_token, token_hash
 from survey_app.services.uploads import UploadError, read_csv_upload
 
@@ -36,16 +40,35 @@ def create_invitations(
     return created
 
 
-def find_invitation(survey: Survey, token: str) -> Invitation | None:
+@dataclass(frozen=True)
+class InvitationRow:
+    """What the respondent pages need of an invitation, read on the page's own connection."""
+
+    id: int
+    survey_id: int
+    unit_id: int | None
+    used_at: datetime | None
+    token_hash: str
+
+
+def find_invitation(connection: sa.Connection, survey: Survey | SurveyRow, token: str) -> InvitationRow | None:
     """The survey's invitation for ``token``, or None (unknown token or another survey's)."""
     if not token or len(token) > 128:
         return None
     digest = token_hash(token)
-    invitation = db.session.scalar(sa.select(Invitation).filter_by(token_hash=digest))
-    if invitation is None or invitation.survey_id != survey.id:
+    row = connection.execute(_invitation_by_hash(), {"token_hash": digest}).first()
+    if row is None or row.survey_id != survey.id:
         return None
+    invitation = InvitationRow(*row)
     # the lookup is by hash; compare again in constant time so no timing tells how much of a hash matched
     return invitation if hmac.compare_digest(invitation.token_hash, digest) else None
+
+
+@cache
+def _invitation_by_hash() -> sa.Select:
+    table = Invitation.__table__
+    return sa.select(*(table.c[name] for name in InvitationRow.__dataclass_fields__)).where(
+        table.c.token_hash == sa.bindparam("token_hash"))
 
 
 def invitations_from_csv(survey: Survey, data: bytes, base_url: str) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from instruments.schema import Instrument
 from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.services.invitations import InvitationRow
 from survey_app.services.surveys import SurveyRow, get_survey_with_instrument, survey_row, survey_row_columns
 from survey_app.services.tokens import new_token, token_hash
 
@@ -113,7 +114,7 @@ def find_by_submission_key(connection: sa.Connection, survey: Survey | SurveyRow
 
 
 def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyRow,
-                             invitation: Invitation) -> ResponseState | None:
+                             invitation: InvitationRow) -> ResponseState | None:
     """An identified survey's unfinished response made through ``invitation``."""
     if survey.anonymous:
         return None
@@ -121,7 +122,7 @@ def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyR
 
 
 def start_response(
-    survey: Survey | SurveyRow, *, submission_key: str, language: str, invitation: Invitation | None = None,
+    survey: Survey | SurveyRow, *, submission_key: str, language: str, invitation: InvitationRow | None = None,
     channel: str = "web",
 ) -> tuple[ResponseState, str]:
     """A new in-progress response, stored by the next ``write_response``; returns it with its resume token
@@ -169,7 +170,7 @@ def _unit_by_code() -> sa.Select:
 
 
 def submit(connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow,
-           invitation: Invitation | None) -> None:
+           invitation: InvitationRow | None) -> None:
     """Mark the response complete (stored by the next ``write_response``) and its invitation used (now, in the
     same transaction)."""
     response.status = "complete"

@@ -263,8 +263,10 @@ def test_invitation_tokens_carry_at_least_128_random_bits_and_are_compared_in_co
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="tok"))
         [(invitation, token)] = invitations.create_invitations(survey, [None])
         db.session.commit()
-        assert invitations.find_invitation(survey, token).id == invitation.id
+        connection = db.session.connection()
+        assert invitations.find_invitation(connection, survey, token).id == invitation.id
         assert compared and compared[-1][0] == compared[-1][1]
-        assert invitations.find_invitation(survey, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-        assert invitations.find_invitation(survey, "x" * 500) is None
+        changed = token[:-1] + ("A" if token[-1] != "A" else "B")
+        assert invitations.find_invitation(connection, survey, changed) is None
+        assert invitations.find_invitation(connection, survey, "x" * 500) is None
         assert token not in str(db.session.scalar(sa.select(Invitation.token_hash)))
