@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -195,3 +196,38 @@ def test_page_posts_with_a_wrong_token_are_refused_before_anything_is_stored(app
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
     accepted = client.post("/s/flow?page=1", data={**answers, "nav": "next", "csrf_token": csrf_token(page.text)})
     assert accepted.status_code == 302
+
+
+def test_question_html_is_kept_per_shown_answer_and_never_mixed_up(app, client, make_survey):
+    from survey_app.respond.forms import QUESTION_HTML_CACHE_SIZE, question_html
+
+    make_survey("likert", LIKERT_INSTRUMENT)
+    with app.test_request_context("/"):
+        _, instrument = get_survey_with_instrument(db.session.connection(), "likert")
+        # a private copy: the layout's own question objects are shared by every page view in this process
+        question = dataclasses.replace(page_questions(instrument, 0, "en")[0], rendered={})
+        calls: list[tuple] = []
+
+        def render(q, value, errors):
+            calls.append((value, errors))
+            return f"<q {value} {errors}>"
+
+        assert question_html(question, None, None, render) == "<q None None>"
+        assert question_html(question, "3", None, render) == "<q 3 None>"
+        assert question_html(question, None, None, render) == "<q None None>"  # kept: not rendered again
+        assert question_html(question, "3", None, render) == "<q 3 None>"
+        assert calls == [(None, None), ("3", None)]
+        # answers that are not choices, and anything with an error message, are rendered every time
+        question_html(question, "<b>", None, render)
+        question_html(question, "<b>", None, render)
+        question_html(question, "3", ["Please choose one of the options."], render)
+        assert calls[2:] == [("<b>", None), ("<b>", None), ("3", ["Please choose one of the options."])]
+        assert len(question.rendered) <= QUESTION_HTML_CACHE_SIZE
+    # through the pages: one respondent's answers never show up checked for the next one
+    first = client.get("/s/likert?lang=en")
+    answers = {f"Q1{i}": "4" for i in range(10)}
+    client.post("/s/likert?page=1", data={"csrf_token": csrf_token(first.text), "nav": "next",
+                                          "submission_key": submission_key(first.text), **answers})
+    assert "checked" in client.get("/s/likert?page=1&lang=en").text
+    stranger = app.test_client()
+    assert "checked" not in stranger.get("/s/likert?lang=en").text
