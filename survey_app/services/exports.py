@@ -75,6 +75,7 @@ def responses_table(survey: Survey) -> pd.DataFrame:
     if survey.anonymous:
         _blank_small_units(records, [item.code for item in instrument.items_by_role("unit")],
                            survey.min_group_size)
+        _generalise_known_facts(records, survey.min_group_size)
         random.SystemRandom().shuffle(records)
     columns = (["submitted_on"] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
         "unit", "language", "channel", *[item.code for item in instrument.items]]
@@ -94,6 +95,49 @@ def _blank_small_units(records: list[dict[str, Any]], unit_items: list[str], k: 
             record["unit"] = None
             for code in unit_items:
                 record[code] = None
+
+
+#: what a colleague may know about a respondent besides the unit, and how an anonymous export gives it up when it
+#: would single people out: the channel, then the language, then the day (kept as its month), then the month
+KNOWN_FACTS = ("submitted_on", "language", "channel")
+_GENERALISATIONS: tuple[tuple[str, Any], ...] = (
+    ("channel", lambda value: None),
+    ("language", lambda value: None),
+    ("submitted_on", lambda value: value[:7] if value else None),
+    ("submitted_on", lambda value: None),
+)
+
+
+def _generalise_known_facts(records: list[dict[str, Any]], k: int) -> None:
+    """Anonymous exports: within each unit, every combination of day, language and channel that a row shows is
+    shared by at least k rows, else those facts are coarsened or blanked for the whole unit.
+
+    "The only English answer in East on the 3rd" points at one person as surely as a name. The facts are given up
+    for every row of the unit, never for the rare rows alone: a blank language among rows that all say "zh" would
+    single its row out just the same.
+    """
+    if k < 2:
+        return
+    by_unit: dict[Any, list[dict[str, Any]]] = {}
+    for record in records:
+        by_unit.setdefault(record["unit"], []).append(record)
+    for rows in by_unit.values():
+        steps = iter(_GENERALISATIONS)
+        while _smallest_combination(rows) < k:
+            step = next(steps, None)
+            if step is None:
+                break
+            column, coarsen = step
+            for row in rows:
+                row[column] = coarsen(row[column])
+
+
+def _smallest_combination(rows: list[dict[str, Any]]) -> int:
+    counts: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = tuple(row[column] for column in KNOWN_FACTS)
+        counts[key] = counts.get(key, 0) + 1
+    return min(counts.values())
 
 
 def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:

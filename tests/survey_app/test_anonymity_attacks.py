@@ -11,6 +11,7 @@ import copy
 import csv
 import io
 import re
+from collections import Counter
 from datetime import UTC, datetime
 
 import openpyxl
@@ -83,6 +84,48 @@ def report_refusal(client, unit: str, slug: str = SLUG) -> str | None:
     match = re.search(r"No report: ([^<]+)", page)
     assert match, "a refused report says why"
     return match.group(1)
+
+
+def _export_rows(client) -> list[dict[str, str]]:
+    reply = client.get(f"/admin/surveys/{SLUG}/export.csv")
+    return list(csv.DictReader(io.StringIO(reply.data.decode("utf-8-sig"))))
+
+
+def _set_facts(app, keys: list[str], **values) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(Response).where(Response.submission_key.in_(keys)).values(**values))
+        db.session.commit()
+
+
+def test_exports_never_single_out_a_rare_language_channel_or_day_within_a_unit(app, staff, client):
+    east = [f"{SLUG}-east-{i}" for i in range(7)]
+    # everybody in East answered in English on the web on the same day: those facts stay in the file
+    rows = [row for row in _export_rows(client) if row["unit"] == "east"]
+    assert {(row["language"], row["channel"]) for row in rows} == {("en", "web")}
+    # one of them answers in Chinese: "the only Chinese answer in East" would name a person, so East's rows give
+    # up the language - all of them, not just the rare one, which a lone blank would point at just the same
+    _set_facts(app, east[:1], language="zh")
+    rows = [row for row in _export_rows(client) if row["unit"] == "east"]
+    assert len(rows) == 7 and {row["language"] for row in rows} == {""}
+    assert {row["channel"] for row in rows} == {""}  # the channel goes first, before the language
+    # five Chinese and two English answers: every language group of East still has to reach k = 5
+    _set_facts(app, east[:5], language="zh")
+    assert {row["language"] for row in _export_rows(client) if row["unit"] == "east"} == {""}
+    _set_facts(app, east, language="zh")
+    assert {row["language"] for row in _export_rows(client) if row["unit"] == "east"} == {"zh"}
+    # one of them on another day of the same month: the day becomes the month for the whole unit
+    with app.app_context():
+        day = db.session.scalar(sa.select(Response.submitted_at).where(Response.submission_key == east[0]))
+    other_day = day.replace(day=2 if day.day != 2 else 3)
+    _set_facts(app, east[:1], submitted_at=other_day)
+    rows = [row for row in _export_rows(client) if row["unit"] == "east"]
+    assert {row["submitted_on"] for row in rows} == {day.strftime("%Y-%m")}
+    assert {row["language"] for row in rows} == {""}  # language and channel went before the day did
+    # and every combination of the facts a row shows is shared by at least k rows of its unit
+    for unit in {row["unit"] for row in _export_rows(client)}:
+        combos = Counter((row["submitted_on"], row["language"], row["channel"])
+                         for row in _export_rows(client) if row["unit"] == unit)
+        assert unit == "" or min(combos.values()) >= 5
 
 
 def test_small_department_report_is_refused(staff, client):
