@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument
 from survey_app.database import request_connection
-from survey_app.models import Survey
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.services.answers import check_items, is_visible
@@ -32,14 +31,14 @@ from survey_app.services.surveys import (
     SurveyRow,
     SurveyUnavailable,
     check_open,
-    get_survey,
+    get_survey_with_instrument,
 )
 
 UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409}
 SESSION_KEY = "responses"
 
 
-def _unavailable(reason: str, survey: Survey | SurveyRow | None = None):
+def _unavailable(reason: str, survey: SurveyRow | None = None):
     return render_template("respond/unavailable.html", reason=reason, survey=survey), UNAVAILABLE_STATUS[reason]
 
 
@@ -71,7 +70,7 @@ def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction
     return None
 
 
-def _language(survey: Survey | SurveyRow) -> str:
+def _language(survey: SurveyRow) -> str:
     lang = str(get_locale())
     return lang if lang in survey.languages else survey.languages[0]
 
@@ -200,10 +199,11 @@ def _store_page(connection: sa.Connection, response: ResponseState, survey: Surv
 @bp.route("/s/<slug>/resume/<resume_token>")
 def resume(slug: str, resume_token: str):
     """Continue a saved response on this or another device."""
-    survey = get_survey(slug)
+    connection = request_connection()
+    survey, _ = get_survey_with_instrument(connection, slug)
     if survey is None:
         return _unavailable("not_found")
-    response = find_by_resume_token(request_connection(), survey, resume_token)
+    response = find_by_resume_token(connection, survey, resume_token)
     if response is None or response.status == "complete":
         return _unavailable("bad_link", survey)
     _remember(slug, resume_token)
@@ -214,7 +214,7 @@ def resume(slug: str, resume_token: str):
 @bp.route("/s/<slug>/thanks")
 def thanks(slug: str):
     """Thank-you page."""
-    survey = get_survey(slug)
+    survey, _ = get_survey_with_instrument(request_connection(), slug)
     if survey is None:
         abort(404)
     return render_template("respond/thanks.html", survey=survey, lang=_language(survey))
