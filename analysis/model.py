@@ -337,6 +337,20 @@ class _Parser:
                 f"allowed: {', '.join(allowed)}."
             )
 
+    def records(self, value: Any, key: str, what: str,
+                allowed: Sequence[str]) -> list[tuple[str, Mapping[str, Any]]]:
+        """The entries of a list of mappings (``what`` names them in the error), each with its key path
+        (``key[i]``) and its keys checked against ``allowed``."""
+        if not isinstance(value, (list, tuple)):
+            raise self.fail(f"'{key}' must be a list of {what}, not {_type_name(value)}.")
+        entries = []
+        for i, entry in enumerate(value):
+            where = f"{key}[{i}]"
+            entry = self.mapping(entry, where)
+            self.keys(entry, where, allowed)
+            entries.append((where, entry))
+        return entries
+
     def scale(self, value: Any, key: str) -> Scale:
         # Accept {min: 1, max: 10} and the short form [1, 10].
         if isinstance(value, (list, tuple)) and len(value) == 2:
@@ -485,14 +499,9 @@ class _Parser:
     def drivers(self, value: Any) -> list[DriverSpec]:
         if isinstance(value, Mapping):
             value = [value]  # a single analysis without the list dash
-        if not isinstance(value, (list, tuple)):
-            raise self.fail(f"'drivers' must be a list of analyses (- outcome: ..., predictors: [...]), "
-                            f"not {_type_name(value)}.")
         drivers = []
-        for i, entry in enumerate(value):
-            key = f"drivers[{i}]"
-            entry = self.mapping(entry, key)
-            self.keys(entry, key, ("outcome", "predictors", "bootstrap", "seed", "bootstrap_subsample"))
+        for key, entry in self.records(value, "drivers", "analyses (- outcome: ..., predictors: [...])",
+                                       ("outcome", "predictors", "bootstrap", "seed", "bootstrap_subsample")):
             if "outcome" not in entry or "predictors" not in entry:
                 raise self.fail(f"'{key}' needs both 'outcome' and 'predictors'.")
             outcome = self.name(entry["outcome"], f"{key}.outcome")
@@ -558,14 +567,9 @@ class _Parser:
             key = "servqual.pairs"
         else:
             pairs, key = value, "servqual"
-        if not isinstance(pairs, (list, tuple)):
-            raise self.fail(f"'{key}' must be a list of pairs ({{attribute, dimension, expectation, "
-                            f"perception}}), not {_type_name(pairs)}.")
         checked = []
-        for i, pair in enumerate(pairs):
-            where = f"{key}[{i}]"
-            pair = self.mapping(pair, where)
-            self.keys(pair, where, SERVQUAL_PAIR_KEYS)
+        for where, pair in self.records(pairs, key, "pairs ({attribute, dimension, expectation, perception})",
+                                        SERVQUAL_PAIR_KEYS):
             # the analysis names an attribute without ``attribute`` by its perception column
             entry: dict[str, Any] = {name: None if pair[name] is None else self.name(pair[name], f"{where}.{name}")
                                      for name in SERVQUAL_PAIR_KEYS if name in pair}
