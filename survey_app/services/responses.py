@@ -156,10 +156,19 @@ def save_page(
     response.furthest_page = max(response.furthest_page, min(page_index + 1, len(instrument.pages) - 1))
     response.language = language
     response.updated_at = timestamp(survey)
+    response.unit_id = answered_unit(connection, survey.id, instrument, values, default=response.unit_id)
+
+
+def answered_unit(connection: sa.Connection, survey_id: int, instrument: Instrument, answers: dict[str, Any],
+                  *, default: int | None) -> int | None:
+    """The id of the unit that ``answers`` name through the unit question (None for a code the survey lacks),
+    or ``default`` when they do not answer it."""
+    unit_id = default
     for item in instrument.items_by_role("unit"):
-        if item.code in values:
-            response.unit_id = connection.execute(
-                _unit_by_code(), {"survey_id": survey.id, "code": str(values[item.code])}).scalar()
+        if item.code in answers:
+            unit_id = connection.execute(
+                _unit_by_code(), {"survey_id": survey_id, "code": str(answers[item.code])}).scalar()
+    return unit_id
 
 
 @cache

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument, Scale
 from survey_app.extensions import db
-from survey_app.models import Response, Survey, Unit
+from survey_app.models import Response, Survey
 from survey_app.services.answers import check_items
-from survey_app.services.responses import timestamp
+from survey_app.services.responses import answered_unit, timestamp
 from survey_app.services.surveys import check_open, instrument_of
 from survey_app.services.tokens import new_token, token_hash
 
@@ -157,14 +157,6 @@ def _replay(existing: Response, survey: Survey, instrument: Instrument, body: An
     return existing
 
 
-def _unit_id(survey: Survey, instrument: Instrument, answers: Mapping[str, Any]) -> int | None:
-    unit_id = None
-    for item in instrument.items_by_role("unit"):
-        if item.code in answers:
-            unit_id = db.session.scalar(sa.select(Unit.id).filter_by(survey_id=survey.id, code=str(answers[item.code])))
-    return unit_id
-
-
 def submit_response(
     survey: Survey, body: Any, idempotency_key: str, *, now: datetime | None = None
 ) -> tuple[Response, bool]:
@@ -189,7 +181,7 @@ def submit_response(
         submission_key=secrets.token_hex(16),
         resume_hash=token_hash(new_token()),
         invitation_id=None,
-        unit_id=_unit_id(survey, instrument, submission.answers),
+        unit_id=answered_unit(db.session.connection(), survey.id, instrument, submission.answers, default=None),
         language=submission.language,
         status="complete",
         furthest_page=len(instrument.pages) - 1,
