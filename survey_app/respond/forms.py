@@ -157,7 +157,7 @@ def _question(item: Item, scale: Scale, lang: str) -> Question:
     )
 
 
-class _ByIdentity:
+class ByIdentity:
     """A cache key for an unhashable object: equal only to itself.
 
     The key holds the object, so its id cannot be reused by another object while the cache entry lives.
@@ -172,11 +172,11 @@ class _ByIdentity:
         return id(self.obj)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ByIdentity) and other.obj is self.obj
+        return isinstance(other, ByIdentity) and other.obj is self.obj
 
 
 @lru_cache(maxsize=LAYOUT_CACHE_SIZE)
-def _layout(key: _ByIdentity, page_index: int, lang: str) -> tuple[Question, ...]:
+def _layout(key: ByIdentity, page_index: int, lang: str) -> tuple[Question, ...]:
     instrument: Instrument = key.obj  # type: ignore[assignment]
     return tuple(_question(item, instrument.scale_of(item), lang) for item in instrument.pages[page_index].items)
 
@@ -188,7 +188,7 @@ def page_questions(instrument: Instrument, page_index: int, lang: str) -> tuple[
     ``instrument_of``), so a changed snapshot is a new object and a new cache entry; the old entry ages out of
     the bounded cache.
     """
-    return _layout(_ByIdentity(instrument), page_index, lang)
+    return _layout(ByIdentity(instrument), page_index, lang)
 
 
 def _posted(question: Question, formdata: Any) -> Any:

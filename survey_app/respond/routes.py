@@ -14,6 +14,7 @@ from instruments.schema import Instrument
 from survey_app.database import request_connection
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
+from survey_app.respond.page_cache import render_page
 from survey_app.services.answers import check_items, is_visible
 from survey_app.services.invitations import InvitationRow, find_invitation
 from survey_app.services.responses import (
@@ -152,12 +153,11 @@ def respond(slug: str, token: str | None = None):
     visible_pages = [i for i in range(len(instrument.pages)) if _page_has_visible_items(instrument, i, answers)]
     position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
     resume_token = _remembered(slug)
-    return render_template(
-        "respond/page.html",
-        survey=survey,
+    return render_page(
+        form,
+        survey_languages=survey.languages,
         survey_title=survey.title_in(lang),
         page_title=instrument.pages[page_index].title.get(lang),
-        form=form,
         page_number=position,
         page_count=max(len(visible_pages), position),
         first_page=_step(instrument, page_index, answers, -1) is None,
