@@ -1,4 +1,5 @@
-"""Every interface string of the app has its Chinese translation, with the same placeholders.
+"""Every interface string of the app has its Chinese translation, with the same placeholders; pages come in the
+language the respondent chose or the browser prefers.
 
 The strings are extracted the way ``pybabel extract`` would (Python sources and Jinja templates), so a new
 ``_('...')`` without a zh entry in ``translations/zh/LC_MESSAGES/messages.po`` fails here instead of showing
@@ -10,8 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+
+from survey_app.i18n import _preferred
 
 APP = Path(__file__).resolve().parents[2] / "survey_app"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -47,3 +51,27 @@ def test_every_interface_string_has_a_chinese_translation_with_the_same_placehol
             mismatched.append(f"{filename}: {msgid!r} -> {entry.string!r}")
     assert not missing, "no zh translation in messages.po for:\n" + "\n".join(missing)
     assert not mismatched, "placeholders differ in:\n" + "\n".join(mismatched)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("en", "en"),
+    ("en-GB,en;q=0.9", "en"),
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    ("zh;q=0.4, en;q=0.9", "en"),  # the browser's weights, not the order
+    ("fr-FR,fr;q=0.9", "zh"),  # nothing we offer: the default
+    ("", "zh"),
+    (";;q=abc,,", "zh"),  # a malformed header is no error
+])
+def test_browser_language_preference_chooses_the_page_language(client, make_survey, header, expected) -> None:
+    make_survey()
+    page = client.get("/s/flow", headers={"Accept-Language": header} if header else {})
+    assert page.status_code == 200
+    assert ("总体而言，您有多满意？" if expected == "zh" else "Overall, how satisfied are you?") in page.text
+
+
+def test_a_chosen_language_outlasts_the_browser_preference(client, make_survey) -> None:
+    make_survey()
+    assert "Overall, how satisfied are you?" in client.get("/s/flow?lang=en", headers={"Accept-Language": "zh"}).text
+    # remembered in the session for the following pages
+    assert "Overall, how satisfied are you?" in client.get("/s/flow", headers={"Accept-Language": "zh"}).text
+    assert _preferred.cache_info().maxsize == 512
