@@ -6,7 +6,9 @@ thank-you page. The app runs under gunicorn with gunicorn.conf.py on a free loop
 or PostgreSQL (``--postgres``, a throwaway server started like the tests start theirs). In the same run a bare
 Flask app under the same gunicorn settings answers the same number of GETs and POSTs: ``ratio`` = Manyi's
 request rate / bare Flask's; ``cpu_ratio`` = bare Flask's worker processor time per request / Manyi's, the same
-comparison made robust to other jobs on the host (the client's own processor time is left out of both).
+comparison made robust to other jobs on the host (the client's own processor time is left out of both). On
+PostgreSQL ``database_cpu_ms_per_request`` is the database server's processor time per request: it shares the
+machine's cores with the app and the load generator (SQLite's work is part of the workers' time).
 Afterwards the stored complete responses are counted per submission key: every acknowledged respondent must
 be stored exactly once (``lost`` and ``duplicated`` must be 0).
 
@@ -31,7 +33,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -108,6 +112,27 @@ def stored_counts(url: str) -> dict[str, int]:
     return {key: n for key, n in rows}
 
 
+def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """Processor time (user + system) of process ``pid`` so far, with that of its children that have exited and
+    been waited for when ``reaped_children`` (0 once the process is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5), counted from the state field (3) here
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped_children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(data_dir: Path) -> float:
+    """Processor time of a PostgreSQL server so far: the postmaster, its live processes (one per connection, plus
+    the writers) and the ones that have ended. The bench's server shares the machine's two cores with the app."""
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children")
+    pids = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    return sum(process_cpu_seconds(pid, reaped_children=True) for pid in [postmaster, *pids])
+
+
 class Server:
     """gunicorn with gunicorn.conf.py serving ``app_spec`` on a free loopback port."""
 
@@ -128,15 +153,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """Processor time (user + system) the workers have used so far: steadier than wall time on a busy host."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-        return total / ticks
+        return sum(process_cpu_seconds(pid) for pid in self.worker_pids())
 
     def kill_all(self) -> None:
         """SIGKILL master and workers at once, as a crash or the OOM killer would."""
@@ -304,12 +321,17 @@ def run_load(port: int, *, respondents: int, concurrency: int, time_limit: float
     }
 
 
-def _measured(server: Server, load: dict) -> dict:
-    """run_load plus the workers' processor time per request (ms)."""
-    before = server.cpu_seconds()
+def _measured(server: Server, load: dict, database_cpu: Callable[[], float] | None = None) -> dict:
+    """run_load plus the workers' processor time per request (ms), and the database server's when it has one."""
+    before, database_before = server.cpu_seconds(), database_cpu() if database_cpu else 0.0
     result = run_load(server.port, **load)
-    used = server.cpu_seconds() - before
-    result["cpu_ms_per_request"] = round(1000 * used / result["requests"], 2) if result["requests"] else None
+    used, database_used = server.cpu_seconds() - before, database_cpu() - database_before if database_cpu else None
+
+    def per_request(seconds: float | None) -> float | None:
+        return round(1000 * seconds / result["requests"], 2) if result["requests"] and seconds is not None else None
+
+    result["cpu_ms_per_request"] = per_request(used)
+    result["database_cpu_ms_per_request"] = per_request(database_used)
     return result
 
 
@@ -334,7 +356,8 @@ def measure(database: str, *, respondents: int, concurrency: int, time_limit: fl
             bare = _measured(server, load)
         with Server("bench.load_apps:manyi()", env, workdir / f"manyi-{database}.log") as server:
             server.wait_ready(f"/s/{SLUG}")
-            manyi = _measured(server, load)
+            manyi = _measured(server, load, database_cpu=None if postgres is None else partial(
+                postgres_cpu_seconds, postgres.dir / "data"))
         stored = stored_counts(url)
     finally:
         if postgres is not None:
@@ -359,7 +382,7 @@ def measure(database: str, *, respondents: int, concurrency: int, time_limit: fl
 COLUMNS = ["database", "concurrency", "respondents", "responses_per_s", "requests_per_s", "p50_ms", "p95_ms",
            "p99_ms", "errors", "acknowledged", "stored", "lost", "duplicated", "bare_requests_per_s", "ratio",
            "cpu_ms_per_request", "bare_cpu_ms_per_request", "cpu_ratio", "client_cpu_ms_per_request",
-           "bare_client_cpu_ms_per_request"]
+           "bare_client_cpu_ms_per_request", "database_cpu_ms_per_request"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -32,7 +33,9 @@ from bench.load_bench import (
     Browser,
     Server,
     item_code,
+    postgres_cpu_seconds,
     prepare_database,
+    process_cpu_seconds,
     run_load,
     stored_counts,
 )
@@ -230,3 +233,17 @@ def test_api_retries_with_one_idempotency_key_store_one_response(serve, database
     assert sum(reply["replayed"] for _, reply in replies) == 6
     assert _rows(database_url) == 1
     assert _rows(database_url, "WHERE status = 'complete' AND channel = 'kiosk'") == 1
+
+
+@pytest.mark.postgres
+def test_load_bench_counts_the_database_servers_processor_time(postgres):
+    # the bench's database_cpu_ms_per_request: PostgreSQL's own work, which shares the cores with the app
+    data = postgres.dir / "data"
+    before = postgres_cpu_seconds(data)
+    started = time.process_time()
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=manyi dbname=postgres") as connection:
+        connection.execute("SELECT count(*) FROM generate_series(1, 5000000)").fetchone()
+    # the work ended with its connection's process, and still counts
+    assert postgres_cpu_seconds(data) - before > 0.2
+    assert time.process_time() - started < 0.1  # ... and it was the server's, not this process's
+    assert process_cpu_seconds(2**22 + 1) == 0.0  # no such process
