@@ -211,9 +211,9 @@ def _stored(question: Question, value: Any) -> Any:
 class PageForm:
     """One page of a survey: its questions as plain data, the answers as posted (or as stored, on a GET).
 
-    No WTForms form and no second CSRF check here: CSRFProtect (``survey_app.extensions.csrf``) checks the token
-    of every POST to these pages before the view runs, and refuses the request with 400 when it is missing or
-    wrong. The template prints the same hidden ``csrf_token`` input a FlaskForm printed.
+    No WTForms form and no CSRF check here: the view checks the page's token (``page_tokens.check_page_token``)
+    before it reads anything, and refuses the request with 400 when it is missing or wrong. The template prints
+    the same hidden ``csrf_token`` input a FlaskForm printed.
     """
 
     def __init__(self, instrument: Instrument, page_index: int, lang: str, *, formdata: MultiDict | None = None,

@@ -21,10 +21,10 @@ from collections.abc import Hashable
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from survey_app.respond.forms import ByIdentity, PageForm
+from survey_app.respond.page_tokens import page_token
 
 TEMPLATE = "respond/page.html"
 EXTENSION = "manyi_page_cache"
@@ -88,7 +88,7 @@ def render_page(form: PageForm, *, resume_url: str | None, survey_languages: lis
 
     ``context`` holds the template's other values (titles, progress, action, language), each hashable.
     """
-    values = {"csrf_token": generate_csrf(), "submission_key": form.submission_key, "resume_url": resume_url}
+    values = {"csrf_token": page_token(), "submission_key": form.submission_key, "resume_url": resume_url}
     if form.item_errors or any(answer not in (None, []) for answer in form.answers.values()) \
             or current_app.jinja_env.auto_reload:
         return _render(form, survey_languages, context, values)

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument
 from survey_app.database import request_connection
+from survey_app.extensions import csrf
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
+from survey_app.respond.page_tokens import check_page_token
 from survey_app.services.answers import check_items, is_visible
 from survey_app.services.invitations import InvitationRow, find_invitation
 from survey_app.services.responses import (
@@ -80,6 +82,8 @@ def _language(survey: SurveyRow) -> str:
 @bp.route("/s/<slug>/<token>", methods=["GET", "POST"])
 def respond(slug: str, token: str | None = None):
     """Show and save one page of a survey (anonymous link or personal invitation)."""
+    if request.method == "POST":
+        check_page_token(request.form.get("csrf_token"))  # before anything is read or stored
     connection = request_connection()
     survey, instrument, response = find_survey_and_response(connection, slug, _remembered(slug))
     try:
@@ -110,7 +114,6 @@ def respond(slug: str, token: str | None = None):
     page_index = furthest if requested is None else max(0, min(requested - 1, furthest))
 
     if request.method == "POST":
-        # the CSRF token was checked by CSRFProtect before this view ran
         form = PageForm(instrument, page_index, lang, formdata=request.form)
         if form.nav == "back":
             if response is not None:
@@ -166,6 +169,10 @@ def respond(slug: str, token: str | None = None):
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
         if resume_token and token is None else None,
     )
+
+
+# its posts carry the survey pages' own token (page_tokens), checked first thing in the view
+csrf.exempt(respond)
 
 
 def _page_url(slug: str, token: str | None, page_index: int) -> str:
