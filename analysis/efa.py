@@ -73,8 +73,11 @@ def kmo(r: np.ndarray) -> tuple[float, np.ndarray]:
     q2 = partial**2
     np.fill_diagonal(r2, 0.0)
     np.fill_diagonal(q2, 0.0)
-    per_item = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
-    overall = r2.sum() / (r2.sum() + q2.sum())
+    shared, anti_image = r2.sum(axis=0), q2.sum(axis=0)
+    # an item correlated with no other item has 0/0: undefined (NaN, as in R), not a warning
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_item = np.where(shared + anti_image > 0, shared / (shared + anti_image), np.nan)
+        overall = r2.sum() / (r2.sum() + q2.sum()) if r2.sum() + q2.sum() > 0 else np.nan
     return float(overall), per_item
 
 
@@ -251,6 +254,14 @@ def efa(
         )
 
     overall_kmo, kmo_items = kmo(r)
+    if np.isnan(overall_kmo):
+        raise AnalysisError("No two items are correlated (every correlation is 0): there is nothing to factor.")
+    unrelated = [item for item, msa in zip(items, kmo_items, strict=True) if np.isnan(msa)]
+    if unrelated:
+        notes.append(
+            f"Correlated with no other item, so their sampling adequacy is undefined: {', '.join(unrelated)}. "
+            "Leave them out of the factor analysis."
+        )
     label = next(name for bound, name in _KMO_LABELS if overall_kmo >= bound)
     if overall_kmo < 0.6:
         notes.append(

@@ -300,3 +300,19 @@ def test_degenerate_pairwise_data_is_an_analysis_error_not_a_linalg_crash():
                        "d": [nan, 1, nan, 3, 2, nan]})
     with pytest.raises(AnalysisError):
         efa(df, ["a", "b", "c", "d"])
+
+
+def test_an_item_correlated_with_no_other_has_undefined_adequacy_and_a_note() -> None:
+    # c is exactly uncorrelated with a and b (psych::KMO gives NaN for it: 0/0)
+    df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 1, 2, 3, 4, 5], "b": [2, 1, 3, 5, 4, 2, 1, 3, 5, 4],
+                       "c": [1, 2, 3, 2, 1, 1, 2, 3, 2, 1]})
+    assert df.corr().loc["c", ["a", "b"]].abs().max() < 1e-12
+    res = efa(df, ["a", "b", "c"], n_factors=1, parallel_iter=20)
+    assert np.isnan(res.kmo_items["c"]) and 0 < res.kmo_items["a"] < 1
+    assert "Correlated with no other item, so their sampling adequacy is undefined: c." in " ".join(res.warnings)
+    assert to_jsonable(res)["kmo_items"]["c"] is None
+    # a 2 x 2 x 2 design: every pair of items is uncorrelated
+    unrelated = pd.DataFrame({"a": [1, 2] * 4, "b": [1, 1, 2, 2] * 2, "c": [1] * 4 + [2] * 4})
+    assert unrelated.corr().where(~np.eye(3, dtype=bool)).abs().max().max() < 1e-12
+    with pytest.raises(AnalysisError, match="No two items are correlated"):
+        efa(unrelated, ["a", "b", "c"], n_factors=1, parallel_iter=20)
