@@ -79,6 +79,9 @@ TEMPLATES: dict[str, str] = {
         "{} 名受访者跳过了部分题目：相关系数使用成对完整的作答（与 psych::fa 相同），最小的一对只有 {} 名受访者。",
     "KMO is {} ({}): these items share too little for a factor analysis.":
         "KMO 为 {}（{}）：这些题目的共同变异太少，不适合做因子分析。",
+    "Correlated with no other item, so their sampling adequacy is undefined: {}. Leave them out of the factor "
+    "analysis.":
+        "与其他任何题目都不相关，因此抽样适当性无法定义：{}。请将这些题目排除在因子分析之外。",
     "{} factors for {} items leave negative degrees of freedom ({}): the model is not identified; use fewer "
     "factors.":
         "{1} 个题目提取 {0} 个因子，自由度为负（{2}）：模型不可识别，请减少因子数。",
