@@ -15,9 +15,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app)
     if test_config:
         app.config.update(test_config)
-    from survey_app.database import engine_options
-
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

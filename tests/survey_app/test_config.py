@@ -47,12 +47,3 @@ def test_report_job_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("REPORT_JOB_HEARTBEAT", "a minute")
     with pytest.raises(ConfigError, match="REPORT_JOB_HEARTBEAT must be a whole number"):
         create_app()
-
-
-@pytest.mark.parametrize(("url", "pinged"), [("sqlite:///x.db", False),
-                                             ("postgresql+psycopg://u:p@db.internal/manyi", True)])
-def test_server_database_connections_are_tested_before_use(url, pinged):
-    from survey_app.database import engine_options
-
-    # a database server's pooled connections die with a restart; a SQLite file has none to lose
-    assert engine_options(url).get("pool_pre_ping", False) is pinged
