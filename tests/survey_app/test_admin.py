@@ -222,6 +222,9 @@ def test_report_download_in_both_languages_and_refused_for_a_small_unit(app, cli
         assert title in text
     html = client.get("/admin/surveys/demo-customer/report.html?lang=en")
     assert html.status_code == 200 and "<html" in html.text
+    # the self-contained HTML report keeps its inline styles; no inline scripts anywhere
+    assert "style-src 'self' 'unsafe-inline'" in html.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in html.headers["Content-Security-Policy"]
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="demo-customer"))
         db.session.add(Unit(survey_id=survey.id, code="tiny", name="Tiny", kind="store"))
