@@ -36,17 +36,24 @@ def compile_translations(target: Path) -> None:
         tmp.replace(mo_path)  # atomic, so parallel workers never read half a file
 
 
-def select_locale() -> Locale:
-    """?lang= (remembered in the session), else the session, else the browser's preference, else zh."""
+def request_language() -> str:
+    """The request's language code: ?lang= (remembered in the session), else the session's, else the browser's
+    preference, else zh. The respondent pages read it directly, without Flask-Babel's per-request look-up."""
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked
-        return _locale(asked)
-    if session.get("lang") in languages:
-        return _locale(session["lang"])
-    preferred = _preferred(request.headers.get("Accept-Language", ""), tuple(languages))
-    return _locale(preferred or current_app.config["BABEL_DEFAULT_LOCALE"])
+        return asked
+    remembered = session.get("lang")
+    if remembered in languages:
+        return remembered
+    return (_preferred(request.headers.get("Accept-Language", ""), tuple(languages))
+            or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector: the ``request_language`` as a Locale."""
+    return _locale(request_language())
 
 
 @lru_cache(maxsize=512)

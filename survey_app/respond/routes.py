@@ -7,12 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from sqlalchemy.exc import IntegrityError
 
 from instruments.schema import Instrument
 from survey_app.database import request_connection
 from survey_app.extensions import csrf
+from survey_app.i18n import request_language
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
@@ -74,7 +74,7 @@ def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction
 
 
 def _language(survey: SurveyRow) -> str:
-    lang = str(get_locale())
+    lang = request_language()
     return lang if lang in survey.languages else survey.languages[0]
 
 
