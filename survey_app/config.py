@@ -86,7 +86,7 @@ def _security_settings(production: bool) -> dict:
 
 def _job_settings() -> dict:
     """Background report jobs (survey_app.services.report_jobs)."""
-    return {
+    settings = {
         # RQ queue for report jobs (and rate-limit counters); unset: each app process renders in its own threads
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         # surveys with more complete responses than this render their PDF in the background
@@ -100,6 +100,13 @@ def _job_settings() -> dict:
         # seconds between heartbeats of the jobs a process is running or holds in its queue
         "REPORT_JOB_HEARTBEAT_INTERVAL": _whole("REPORT_JOB_HEARTBEAT_INTERVAL", 10),
     }
+    limit, interval = settings["REPORT_JOB_HEARTBEAT"], settings["REPORT_JOB_HEARTBEAT_INTERVAL"]
+    if not 1 <= interval <= limit / 3:
+        # a live job beats every interval; with fewer than three beats per limit, one slow beat would have it
+        # counted as dead and rendered a second time
+        raise ConfigError(f"REPORT_JOB_HEARTBEAT_INTERVAL ({interval} s) must be from 1 second to a third of "
+                          f"REPORT_JOB_HEARTBEAT ({limit} s)")
+    return settings
 
 
 def _whole(name: str, default: int) -> int:

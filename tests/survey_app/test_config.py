@@ -47,3 +47,13 @@ def test_report_job_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("REPORT_JOB_HEARTBEAT", "a minute")
     with pytest.raises(ConfigError, match="REPORT_JOB_HEARTBEAT must be a whole number"):
         create_app()
+    # a live job must beat at least three times within the limit, else a slow beat has it rendered twice
+    for limit, interval in (("60", "30"), ("60", "0"), ("2", "1")):
+        monkeypatch.setenv("REPORT_JOB_HEARTBEAT", limit)
+        monkeypatch.setenv("REPORT_JOB_HEARTBEAT_INTERVAL", interval)
+        with pytest.raises(ConfigError, match=rf"REPORT_JOB_HEARTBEAT_INTERVAL \({interval} s\) must be from 1 "
+                                              rf"second to a third of REPORT_JOB_HEARTBEAT \({limit} s\)"):
+            create_app()
+    monkeypatch.setenv("REPORT_JOB_HEARTBEAT", "60")
+    monkeypatch.setenv("REPORT_JOB_HEARTBEAT_INTERVAL", "20")
+    assert create_app().config["REPORT_JOB_HEARTBEAT_INTERVAL"] == 20
