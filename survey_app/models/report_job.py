@@ -18,11 +18,18 @@ from survey_app.extensions import db
 from survey_app.models.types import utcnow
 
 JOB_STATES = ("queued", "running", "done", "failed")
+#: the jobs a process holds or will hold
+ACTIVE = "state IN ('queued', 'running')"
 
 
 class ReportJob(db.Model):
     __tablename__ = "report_job"
-    __table_args__ = (sa.Index("ix_report_job_cache_key", "cache_key"),)
+    __table_args__ = (
+        sa.Index("ix_report_job_cache_key", "cache_key"),
+        # one queued or running job per report: two requests at the same moment cannot both start one
+        sa.Index("uq_report_job_active_cache_key", "cache_key", unique=True,
+                 sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
 
 from survey_app.extensions import db
 from survey_app.models import ReportJob, Response, Survey
@@ -137,17 +138,29 @@ def find_or_create(survey: Survey, *, lang: str, unit: str | None) -> tuple[Repo
     Returns the job and whether it is new (then the caller commits and calls :func:`enqueue`). Flushes only.
     """
     key = cache_key(survey, lang=lang, unit=unit)
-    jobs = db.session.scalars(sa.select(ReportJob).where(
-        ReportJob.cache_key == key, ReportJob.state.in_(("queued", "running", "done")))
-        .order_by(ReportJob.id.desc())).all()
-    for job in jobs:
+    for job in _usable_jobs(key):
         if not is_stale(job):
             return job, False
         job.state, job.error = "failed", WORKER_GONE
     job = ReportJob(survey_id=survey.id, language=lang, unit=unit, cache_key=key, state="queued", progress=0)
-    db.session.add(job)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:
+        # another request started this report at the same moment (one queued or running job per cache key, a
+        # unique index): that job serves this request too
+        started = next((other for other in _usable_jobs(key) if other.state != "done"), None)
+        if started is None:
+            raise
+        return started, False
     return job, True
+
+
+def _usable_jobs(cache_key: str) -> list[ReportJob]:
+    """The finished, queued and running jobs for ``cache_key``, newest first."""
+    return list(db.session.scalars(sa.select(ReportJob).where(
+        ReportJob.cache_key == cache_key, ReportJob.state.in_(("queued", "running", "done")))
+        .order_by(ReportJob.id.desc())))
 
 
 def enqueue(job: ReportJob) -> None:

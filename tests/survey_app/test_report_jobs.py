@@ -402,3 +402,82 @@ def test_an_answer_elsewhere_that_changes_what_a_unit_report_may_show_drops_its_
     assert _cached(app, branches) == set()
     with app.app_context():  # the verdict the key followed: the analysis now refuses north's report
         assert "north" in hidden_units(db.session.scalar(sa.select(Survey).filter_by(slug=branches)))
+
+
+# --- one queued or running job per report, even for two requests at the same moment
+
+
+def test_two_requests_at_the_same_moment_start_one_job(app, client, demo, fake_render, monkeypatch):
+    sign_in(client, "admin@example.com")
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=demo))
+        first, new = report_jobs.find_or_create(survey, lang="en", unit=None)
+        db.session.commit()
+        first_id = first.id
+    assert new
+    # the second request looked before the first one's job was committed, so it saw none and starts its own
+    looks = []
+    real = report_jobs._usable_jobs
+
+    def racing(key):
+        looks.append(key)
+        return [] if len(looks) == 1 else real(key)
+
+    monkeypatch.setattr(report_jobs, "_usable_jobs", racing)
+    assert _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en")) == first_id
+    assert len(looks) == 2  # its insert was refused and it joined the first job
+    with app.app_context():
+        states = db.session.execute(sa.select(ReportJob.id, ReportJob.state)).all()
+    assert states == [(first_id, "queued")]
+    assert fake_render == []  # and nothing was rendered a second time
+
+
+def test_the_database_refuses_a_second_active_job_for_one_report(app, demo):
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=demo))
+
+        def job(state: str) -> ReportJob:
+            return ReportJob(survey_id=survey.id, language="en", unit=None, state=state, progress=0, cache_key="k")
+
+        db.session.add_all([job("done"), job("failed"), job("failed"), job("queued"), job("done")])
+        db.session.commit()  # finished and failed jobs may repeat a key
+        for state in ("queued", "running"):
+            db.session.add(job(state))
+            with pytest.raises(sa.exc.IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+        db.session.add(ReportJob(survey_id=survey.id, language="en", unit=None, state="queued", progress=0,
+                                 cache_key="another report"))
+        db.session.commit()  # another report may be started meanwhile
+
+
+def test_upgrading_keeps_the_newest_of_jobs_started_twice(database_url, monkeypatch):
+    from flask_migrate import upgrade
+
+    from bench.load_bench import instrument_definition
+    from instruments.registry import validate_instrument
+    from survey_app import create_app
+    from survey_app.models import InstrumentRecord
+    from survey_app.services.surveys import create_survey
+
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        instrument = validate_instrument(instrument_definition())
+        db.session.add(InstrumentRecord(key=instrument.id, version=instrument.version,
+                                        definition=instrument.snapshot()))
+        survey = create_survey(slug="twice", instrument_keys=[instrument.id])
+        db.session.commit()
+        jobs = [("k1", "queued"), ("k1", "running"), ("k1", "done"), ("k2", "queued"), ("k3", "failed")]
+        db.session.execute(sa.insert(ReportJob.__table__), [
+            {"survey_id": survey.id, "language": "en", "cache_key": key, "state": state, "progress": 0,
+             "created_at": utcnow()} for key, state in jobs])
+        db.session.commit()
+        upgrade(revision="0005")
+        rows = db.session.execute(sa.select(ReportJob.cache_key, ReportJob.state, ReportJob.error)
+                                  .order_by(ReportJob.id)).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert rows == [("k1", "failed", "the report was started twice; the newer run goes on"), ("k1", "running", None),
+                    ("k1", "done", None), ("k2", "queued", None), ("k3", "failed", None)]
