@@ -1,7 +1,7 @@
 """A survey page as rendered HTML with slots for what differs per respondent, kept per page and language.
 
 Rendering ``respond/page.html`` was the largest single cost of a page view that shows no answers yet (each
-respondent's first view of each page): about a fifth of a request's processor time under load, although the HTML
+respondent's first view of each page): about a sixth of a request's processor time under load, although the HTML
 differs between respondents only in the CSRF token, the submission key and the resume link. The page is rendered
 once with markers in those places, cut at the markers, and each view joins the pieces with its own values,
 escaped as the template would have escaped them.

@@ -104,14 +104,19 @@ def test_the_finished_pdf_is_cached_until_a_new_response_arrives(app, client, de
     assert keys[0].split(":")[3] == "120" and keys[2].split(":")[3] == "121"
 
 
-def test_a_second_request_while_rendering_joins_the_running_job(app, client, demo, fake_render):
-    sign_in(client, "admin@example.com")
+def _started_job(app, slug: str) -> int:
+    """A committed new job for the survey's English report, not enqueued: as if another process were busy with it."""
     with app.app_context():
-        survey = db.session.scalar(sa.select(Survey).filter_by(slug=demo))
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
         job, new = report_jobs.find_or_create(survey, lang="en", unit=None)
         db.session.commit()
-        job_id = job.id
-    assert new
+        assert new
+        return job.id
+
+
+def test_a_second_request_while_rendering_joins_the_running_job(app, client, demo, fake_render):
+    sign_in(client, "admin@example.com")
+    job_id = _started_job(app, demo)
     # not enqueued: it stays queued, as if a worker in another process were busy with it
     assert _job_id(client.get(f"/admin/surveys/{demo}/report.pdf?lang=en")) == job_id
     assert client.get(f"/admin/surveys/{demo}/report-jobs/{job_id}.json").get_json()["state"] == "queued"
@@ -409,12 +414,7 @@ def test_an_answer_elsewhere_that_changes_what_a_unit_report_may_show_drops_its_
 
 def test_two_requests_at_the_same_moment_start_one_job(app, client, demo, fake_render, monkeypatch):
     sign_in(client, "admin@example.com")
-    with app.app_context():
-        survey = db.session.scalar(sa.select(Survey).filter_by(slug=demo))
-        first, new = report_jobs.find_or_create(survey, lang="en", unit=None)
-        db.session.commit()
-        first_id = first.id
-    assert new
+    first_id = _started_job(app, demo)
     # the second request looked before the first one's job was committed, so it saw none and starts its own
     looks = []
     real = report_jobs._usable_jobs
