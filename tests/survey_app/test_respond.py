@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -289,3 +290,34 @@ def test_overlong_text_is_refused(app, client, make_survey):
     assert refused.status_code == 200
     assert "Please keep your answer under 2000 characters." in refused.text
     assert _responses(app) == []
+
+
+def test_an_invitations_submission_marks_it_used_and_the_response_complete_together(app, make_survey, monkeypatch):
+    from survey_app.respond import routes
+
+    make_survey(slug="invited")
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="invited"))
+        [(_, token)] = create_invitations(survey, ["customer-7"])
+        db.session.commit()
+    client = app.test_client()
+    page = client.get(f"/s/invited/{token}?lang=en")
+    for number, answers in enumerate((PAGE1, PAGE2), start=1):
+        page = client.get(_post_page(client, f"/s/invited/{token}?page={number}", page.text, answers)
+                          .headers["Location"])
+
+    def failing(connection, response):
+        raise RuntimeError("the database went away between the two writes")
+
+    # the invitation is marked used first, then the response written: a failure in between must undo both
+    monkeypatch.setattr(routes, "write_response", failing)
+    with pytest.raises(RuntimeError):
+        _post_page(client, f"/s/invited/{token}?page=3", page.text, PAGE3)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Invitation.used_at)) is None
+        assert db.session.scalar(sa.select(Response.status)) == "in_progress"
+    monkeypatch.undo()
+    assert _post_page(client, f"/s/invited/{token}?page=3", page.text, PAGE3).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Invitation.used_at)) is not None
+        assert db.session.scalar(sa.select(Response.status)) == "complete"
