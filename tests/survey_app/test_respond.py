@@ -217,12 +217,18 @@ def test_double_posted_last_page_submits_once(app, client, make_survey):
     assert len(_responses(app)) == 1
 
 
-def test_invitation_answers_once(app, make_survey):
+def _invited(app, make_survey, reference: str) -> str:
+    """The personal link token of one invitation to a new survey "invited"."""
     make_survey(slug="invited")
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="invited"))
-        [(invitation, token)] = create_invitations(survey, ["customer-42"])
+        [(_, token)] = create_invitations(survey, [reference])
         db.session.commit()
+    return token
+
+
+def test_invitation_answers_once(app, make_survey):
+    token = _invited(app, make_survey, "customer-42")
     client = app.test_client()
     _answer_all(client, f"/s/invited/{token}", [PAGE1, PAGE2, PAGE3])
     [response] = _responses(app)
@@ -295,11 +301,7 @@ def test_overlong_text_is_refused(app, client, make_survey):
 def test_an_invitations_submission_marks_it_used_and_the_response_complete_together(app, make_survey, monkeypatch):
     from survey_app.respond import routes
 
-    make_survey(slug="invited")
-    with app.app_context():
-        survey = db.session.scalar(sa.select(Survey).filter_by(slug="invited"))
-        [(_, token)] = create_invitations(survey, ["customer-7"])
-        db.session.commit()
+    token = _invited(app, make_survey, "customer-7")
     client = app.test_client()
     page = client.get(f"/s/invited/{token}?lang=en")
     for number, answers in enumerate((PAGE1, PAGE2), start=1):
