@@ -12,9 +12,7 @@ Cookie: ``base64url(payload) "." base64url(issued, 4 bytes) "." base64url(HMAC-S
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
 import hmac
 import time
 from typing import Any
@@ -23,16 +21,10 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
+from survey_app.signing import b64url, b64url_decode, derive_key, signature
+
 #: kept apart from every other use of the secret key (itsdangerous's "salt")
 PURPOSE = b"manyi session cookie"
-
-
-def _encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class CookieSigner:
@@ -40,31 +32,29 @@ class CookieSigner:
 
     def __init__(self, secret_keys: list[str | bytes], serializer: Any) -> None:
         # the signing key is derived once per secret: the current secret signs, every listed one verifies
-        self.keys = [hmac.digest(key.encode() if isinstance(key, str) else key, PURPOSE, hashlib.sha256)
-                     for key in secret_keys]
+        self.keys = [derive_key(key, PURPOSE) for key in secret_keys]
         self.serializer = serializer
 
     def dumps(self, value: dict[str, Any]) -> str:
-        body = f"{_encode(self.serializer.dumps(value).encode())}.{_encode(int(time.time()).to_bytes(4, 'big'))}"
-        return f"{body}.{_encode(hmac.digest(self.keys[0], body.encode(), hashlib.sha256))}"
+        body = f"{b64url(self.serializer.dumps(value).encode())}.{b64url(int(time.time()).to_bytes(4, 'big'))}"
+        return f"{body}.{signature(self.keys[0], body.encode())}"
 
     def loads(self, cookie: str, max_age: int | None = None) -> dict[str, Any]:
         """The session in ``cookie``; BadSignature when it was not signed with one of our keys, SignatureExpired
         when it is older than ``max_age`` seconds."""
-        body, _, signature = cookie.rpartition(".")
-        message, given = body.encode(errors="surrogateescape"), signature.encode(errors="surrogateescape")
+        body, _, sent = cookie.rpartition(".")
+        message, given = body.encode(errors="surrogateescape"), sent.encode(errors="surrogateescape")
         # compared encoded: decoding first would let characters outside the alphabet through (base64 skips them)
-        if not any(hmac.compare_digest(_encode(hmac.digest(key, message, hashlib.sha256)).encode(), given)
-                   for key in self.keys):
+        if not any(hmac.compare_digest(signature(key, message).encode(), given) for key in self.keys):
             raise BadSignature("session cookie signature does not match")
         payload, _, issued = body.partition(".")
         try:
-            stamp = int.from_bytes(_decode(issued), "big")
+            stamp = int.from_bytes(b64url_decode(issued), "big")
         except (binascii.Error, ValueError) as exc:
             raise BadSignature("malformed session cookie") from exc
         if max_age is not None and time.time() - stamp > max_age:
             raise SignatureExpired("session cookie is too old")
-        return self.serializer.loads(_decode(payload).decode())
+        return self.serializer.loads(b64url_decode(payload).decode())
 
 
 class SessionInterface(SecureCookieSessionInterface):

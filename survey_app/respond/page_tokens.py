@@ -18,9 +18,7 @@ A refused token raises Flask-WTF's CSRFError, so the app's one error page for it
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 import time
@@ -29,17 +27,15 @@ from functools import lru_cache
 from flask import current_app, session
 from flask_wtf.csrf import CSRFError
 
+from survey_app.signing import b64url, b64url_decode, derive_key, signature
+
 #: kept apart from every other use of the secret key
 PURPOSE = b"manyi survey page csrf"
 
 
-def _encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 @lru_cache(maxsize=8)
 def _key(secret: str | bytes) -> bytes:
-    return hmac.digest(secret.encode() if isinstance(secret, str) else secret, PURPOSE, hashlib.sha256)
+    return derive_key(secret, PURPOSE)
 
 
 def _signing_key() -> bytes:
@@ -56,14 +52,14 @@ def _session_secret(create: bool) -> str | None:
 
 
 def _signature(secret: str, head: str) -> str:
-    return _encode(hmac.digest(_signing_key(), f"{secret}.{head}".encode(), hashlib.sha256))
+    return signature(_signing_key(), f"{secret}.{head}".encode())
 
 
 def page_token() -> str:
     """A new token for a survey page (storing the session's secret first if it has none)."""
     secret = _session_secret(create=True)
     assert secret is not None
-    head = _encode(secrets.token_bytes(8) + int(time.time()).to_bytes(4, "big"))
+    head = b64url(secrets.token_bytes(8) + int(time.time()).to_bytes(4, "big"))
     return f"{head}.{_signature(secret, head)}"
 
 
@@ -79,14 +75,14 @@ def check_page_token(token: str | None) -> None:
     secret = _session_secret(create=False)
     if secret is None:
         raise CSRFError("The CSRF session token is missing.")
-    head, _, signature = token.partition(".")
+    head, _, sent = token.partition(".")
     # compared encoded: decoding first would let characters outside the alphabet through (base64 skips them)
-    if not hmac.compare_digest(_signature(secret, head).encode(), signature.encode(errors="surrogateescape")):
+    if not hmac.compare_digest(_signature(secret, head).encode(), sent.encode(errors="surrogateescape")):
         raise CSRFError("The CSRF token is invalid.")
     limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
     if limit is not None:
         try:
-            issued = int.from_bytes(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))[8:12], "big")
+            issued = int.from_bytes(b64url_decode(head)[8:12], "big")
         except (binascii.Error, ValueError):  # cannot happen for a correctly signed head; no 500 if it did
             raise CSRFError("The CSRF token is invalid.") from None
         if time.time() - issued > limit:
