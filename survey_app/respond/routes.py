@@ -21,7 +21,6 @@ from survey_app.services.answers import check_items, is_visible
 from survey_app.services.invitations import InvitationRow, find_invitation
 from survey_app.services.responses import (
     ResponseState,
-    find_by_resume_token,
     find_by_submission_key,
     find_open_for_invitation,
     find_survey_and_response,
@@ -206,11 +205,9 @@ def _store_page(connection: sa.Connection, response: ResponseState, survey: Surv
 @bp.route("/s/<slug>/resume/<resume_token>")
 def resume(slug: str, resume_token: str):
     """Continue a saved response on this or another device."""
-    connection = request_connection()
-    survey, _ = get_survey_with_instrument(connection, slug)
+    survey, _, response = find_survey_and_response(request_connection(), slug, resume_token)
     if survey is None:
         return _unavailable("not_found")
-    response = find_by_resume_token(connection, survey, resume_token)
     if response is None or response.status == "complete":
         return _unavailable("bad_link", survey)
     _remember(slug, resume_token)

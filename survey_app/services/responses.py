@@ -96,15 +96,6 @@ def _survey_with_response() -> sa.Select:
             .where(survey.c.slug == sa.bindparam("slug")))
 
 
-def find_by_resume_token(connection: sa.Connection, survey: Survey | SurveyRow,
-                         token: str | None) -> ResponseState | None:
-    """The survey's response saved under this resume token."""
-    if not token or len(token) > 128:
-        return None
-    response = _find(connection, resume_hash=token_hash(token))
-    return response if response is not None and response.survey_id == survey.id else None
-
-
 def find_by_submission_key(connection: sa.Connection, survey: Survey | SurveyRow,
                            key: str | None) -> ResponseState | None:
     """The response a first page with this form key already created (a double post)."""
