@@ -112,6 +112,12 @@ def stored_counts(url: str) -> dict[str, int]:
     return {key: n for key, n in rows}
 
 
+def child_pids(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (none once it is gone)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
 def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
     """Processor time (user + system) of process ``pid`` so far, with that of its children that have exited and
     been waited for when ``reaped_children`` (0 once the process is gone)."""
@@ -128,9 +134,7 @@ def postgres_cpu_seconds(data_dir: Path) -> float:
     """Processor time of a PostgreSQL server so far: the postmaster, its live processes (one per connection, plus
     the writers) and the ones that have ended. The bench's server shares the machine's two cores with the app."""
     postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
-    children = Path(f"/proc/{postmaster}/task/{postmaster}/children")
-    pids = [int(pid) for pid in children.read_text().split()] if children.exists() else []
-    return sum(process_cpu_seconds(pid, reaped_children=True) for pid in [postmaster, *pids])
+    return sum(process_cpu_seconds(pid, reaped_children=True) for pid in [postmaster, *child_pids(postmaster)])
 
 
 class Server:
@@ -148,8 +152,7 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """The master's current worker processes."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        return child_pids(self.process.pid)
 
     def cpu_seconds(self) -> float:
         """Processor time (user + system) the workers have used so far: steadier than wall time on a busy host."""
