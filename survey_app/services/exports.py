@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -133,11 +134,7 @@ def _generalise_known_facts(records: list[dict[str, Any]], k: int) -> None:
 
 
 def _smallest_combination(rows: list[dict[str, Any]]) -> int:
-    counts: dict[tuple[Any, ...], int] = {}
-    for row in rows:
-        key = tuple(row[column] for column in KNOWN_FACTS)
-        counts[key] = counts.get(key, 0) + 1
-    return min(counts.values())
+    return min(Counter(tuple(row[column] for column in KNOWN_FACTS) for row in rows).values())
 
 
 def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
