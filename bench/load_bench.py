@@ -338,48 +338,89 @@ def _measured(server: Server, load: dict, database_cpu: Callable[[], float] | No
     return result
 
 
+#: reference apps (bench/load_apps.py) measured with ``--references``: the flow's least database work on the driver
+#: itself, and the same on the libraries Manyi is built on (SQLAlchemy Core, Flask's session, Jinja)
+REFERENCES = {"floor": "bench.load_apps:floor()", "stack": "bench.load_apps:stack()"}
+
+
+def lost_and_duplicated(acknowledged: list[str], stored: dict[str, int]) -> tuple[int, int]:
+    """Acknowledged submission keys with no stored complete response, and stored responses beyond one per key."""
+    return (sum(1 for key in acknowledged if stored.get(key, 0) == 0),
+            sum(n - 1 for n in stored.values() if n > 1))
+
+
 def measure(database: str, *, respondents: int, concurrency: int, time_limit: float, think: float,
-            workdir: Path) -> dict:
-    """Bare Flask, then Manyi on ``database`` ("sqlite" or "postgresql"), same load; returns one table row."""
+            workdir: Path, references: bool = False) -> dict:
+    """Bare Flask, then Manyi on ``database`` ("sqlite" or "postgresql"), same load; returns one table row. With
+    ``references`` the reference apps follow, each on a database of its own."""
     postgres = None
     if database == "postgresql":
         from tests.pg_server import PostgresServer
 
         postgres = PostgresServer().start()
-        url = postgres.create_database("manyi_load")
-    else:
-        url = f"sqlite:///{workdir / 'load.db'}"
-    try:
+
+    def new_database(name: str) -> str:
+        url = postgres.create_database(name) if postgres else f"sqlite:///{workdir / f'{name}.db'}"
         prepare_database(url)
+        return url
+
+    try:
+        url = new_database("manyi_load")
         env = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key", "RATELIMIT_ENABLED": "false",
                "MANYI_ENV": "development"}
         load = {"respondents": respondents, "concurrency": concurrency, "time_limit": time_limit, "think": think}
+        database_cpu = None if postgres is None else partial(postgres_cpu_seconds, postgres.dir / "data")
         with Server("bench.load_apps:bare()", env, workdir / "bare.log") as server:
             server.wait_ready(f"/s/{SLUG}")
             bare = _measured(server, load)
         with Server("bench.load_apps:manyi()", env, workdir / f"manyi-{database}.log") as server:
             server.wait_ready(f"/s/{SLUG}")
-            manyi = _measured(server, load, database_cpu=None if postgres is None else partial(
-                postgres_cpu_seconds, postgres.dir / "data"))
+            manyi = _measured(server, load, database_cpu)
         stored = stored_counts(url)
+        measured_references = {}
+        for name, app_spec in REFERENCES.items() if references else ():
+            reference_url = new_database(f"manyi_load_{name}")
+            with Server(app_spec, {**env, "DATABASE_URL": reference_url},
+                        workdir / f"{name}-{database}.log") as server:
+                server.wait_ready(f"/s/{SLUG}")
+                measured_references[name] = _measured(server, load, database_cpu)
+            measured_references[name]["stored"] = stored_counts(reference_url)
     finally:
         if postgres is not None:
             postgres.stop()
     acknowledged = manyi.pop("acknowledged_keys")
     bare.pop("acknowledged_keys")
-    lost = sum(1 for key in acknowledged if stored.get(key, 0) == 0)
-    duplicated = sum(n - 1 for n in stored.values() if n > 1)
-    return {
+    lost, duplicated = lost_and_duplicated(acknowledged, stored)
+    row = {
         "database": database, "concurrency": concurrency, **manyi,
         "acknowledged": len(acknowledged), "stored": sum(stored.values()), "lost": lost, "duplicated": duplicated,
         "bare_requests_per_s": bare["requests_per_s"], "bare_p95_ms": bare["p95_ms"], "bare_errors": bare["errors"],
-        "ratio": round(manyi["requests_per_s"] / bare["requests_per_s"], 2) if bare["requests_per_s"] else None,
+        "ratio": _ratio(manyi["requests_per_s"], bare["requests_per_s"]),
         "bare_cpu_ms_per_request": bare["cpu_ms_per_request"],
         "bare_client_cpu_ms_per_request": bare["client_cpu_ms_per_request"],
         # bare Flask's processor time per request over Manyi's: the request-rate ratio on an otherwise idle host
-        "cpu_ratio": round(bare["cpu_ms_per_request"] / manyi["cpu_ms_per_request"], 2)
-        if bare["cpu_ms_per_request"] and manyi["cpu_ms_per_request"] else None,
+        "cpu_ratio": _ratio(bare["cpu_ms_per_request"], manyi["cpu_ms_per_request"]),
     }
+    for name, result in measured_references.items():
+        lost, duplicated = lost_and_duplicated(result["acknowledged_keys"], result["stored"])
+        row.update({
+            f"{name}_requests_per_s": result["requests_per_s"],
+            f"{name}_ratio": _ratio(result["requests_per_s"], bare["requests_per_s"]),
+            f"{name}_cpu_ms_per_request": result["cpu_ms_per_request"],
+            f"{name}_database_cpu_ms_per_request": result["database_cpu_ms_per_request"],
+            f"{name}_errors": result["errors"] + lost + duplicated,
+        })
+    return row
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return round(numerator / denominator, 2) if numerator and denominator else None
+
+
+def reference_columns(name: str) -> list[str]:
+    """The table columns of reference app ``name``."""
+    return [f"{name}_requests_per_s", f"{name}_ratio", f"{name}_cpu_ms_per_request",
+            f"{name}_database_cpu_ms_per_request", f"{name}_errors"]
 
 
 COLUMNS = ["database", "concurrency", "respondents", "responses_per_s", "requests_per_s", "p50_ms", "p95_ms",
@@ -399,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a respondent spends on a page before posting it (default 0)")
     parser.add_argument("--time-limit", type=float, help="seconds after which no new respondent starts")
+    parser.add_argument("--references", action="store_true",
+                        help="also measure the reference apps (the flow's least database work, on the driver and "
+                             "on SQLAlchemy Core + Flask's session + Jinja), each as a ratio to bare Flask")
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     args = parser.parse_args(argv)
     size = dict(LARGE if args.large else SMALL)
@@ -415,16 +459,19 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="manyi-load-"))
     try:
         for database in databases:
-            rows.append(measure(database, think=args.think, workdir=workdir, **size))
+            rows.append(measure(database, think=args.think, workdir=workdir, references=args.references, **size))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(" | ".join(COLUMNS))
+        columns = COLUMNS + [column for name in REFERENCES for column in reference_columns(name)
+                             if args.references]
+        print(" | ".join(columns))
         for row in rows:
-            print(" | ".join(str(row[c]) for c in COLUMNS))
+            print(" | ".join(str(row[c]) for c in columns))
             for error in row["first_errors"]:
                 print("  error:", error)
-    failed = any(row["lost"] or row["duplicated"] for row in rows)
+    failed = any(row["lost"] or row["duplicated"] or any(row.get(f"{name}_errors") for name in REFERENCES)
+                 for row in rows)
     return 1 if failed else 0
