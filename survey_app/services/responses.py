@@ -76,23 +76,24 @@ def find_survey_and_response(
     if not resume_token or len(resume_token) > 128:
         survey, instrument = get_survey_with_instrument(connection, slug)
         return survey, instrument, None
+    dialect = connection.dialect.name
     row = connection.execute(
-        _survey_with_response(), {"slug": slug, "resume_hash": token_hash(resume_token)}).first()
+        _survey_with_response(dialect), {"slug": slug, "resume_hash": token_hash(resume_token)}).first()
     if row is None:
         return None, None, None
-    split = len(survey_row_columns())
-    survey, instrument = survey_row(row[:split])
+    split = len(survey_row_columns(dialect))
+    survey, instrument = survey_row(connection, row[:split])
     stored = row[split:]
     response = None if stored[0] is None else ResponseState(**dict(zip(_READ, stored, strict=True)))
     return survey, instrument, response
 
 
 @cache
-def _survey_with_response() -> sa.Select:
+def _survey_with_response(dialect: str) -> sa.Select:
     survey, response = Survey.__table__, Response.__table__
     joined = survey.outerjoin(response, sa.and_(response.c.survey_id == survey.c.id,
                                                 response.c.resume_hash == sa.bindparam("resume_hash")))
-    return (sa.select(*survey_row_columns(), *(response.c[name] for name in _READ)).select_from(joined)
+    return (sa.select(*survey_row_columns(dialect), *(response.c[name] for name in _READ)).select_from(joined)
             .where(survey.c.slug == sa.bindparam("slug")))
 
 

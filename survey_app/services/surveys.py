@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
@@ -102,33 +103,66 @@ class SurveyRow:
 
 def get_survey_with_instrument(connection: sa.Connection, slug: str) -> tuple[SurveyRow | None, Instrument | None]:
     """The survey with this slug and its frozen instrument, for the respondent pages."""
-    row = connection.execute(_survey_row_by_slug(), {"slug": slug}).first()
-    return (None, None) if row is None else survey_row(row)
+    row = connection.execute(_survey_row_by_slug(connection.dialect.name), {"slug": slug}).first()
+    return (None, None) if row is None else survey_row(connection, row)
 
 
-def survey_row(values: Sequence[Any]) -> tuple[SurveyRow, Instrument]:
-    """The SurveyRow and instrument of a row selected with ``survey_row_columns()``.
+def survey_row(connection: sa.Connection, values: Sequence[Any]) -> tuple[SurveyRow, Instrument]:
+    """The SurveyRow and instrument of a row selected with ``survey_row_columns(connection.dialect.name)``.
 
-    The snapshot comes back as the database's JSON text and is parsed only the first time that text is seen:
-    decoding a 10-25 kB document and encoding it again as a cache key cost about 0.5 ms on every page request.
-    A changed snapshot is a different text, so it is parsed again.
+    The instrument is parsed once per distinct snapshot, not on every page request: decoding a 10-25 kB document
+    and encoding it again as a cache key cost about 0.5 ms. On SQLite the row brings the snapshot as text, parsed
+    only the first time that text is seen. A database server would turn the stored JSON into text and send it for
+    every page view: there the row brings the survey row's version instead (PostgreSQL's ``xmin``, new with every
+    change of the row), and the snapshot is read only for a version not seen before.
     """
-    *fields, snapshot = values
-    return SurveyRow(*fields), _parse_snapshot(snapshot)
+    *fields, last = values
+    survey = SurveyRow(*fields)
+    if connection.dialect.name == "sqlite":
+        return survey, _parse_snapshot(last)
+    return survey, _instrument_at(connection, survey.id, last)
 
 
 @cache
-def survey_row_columns() -> tuple[sa.ColumnElement[Any], ...]:
-    """The columns of a SurveyRow, then the instrument snapshot as text (see ``survey_row``)."""
+def survey_row_columns(dialect: str) -> tuple[sa.ColumnElement[Any], ...]:
+    """The columns of a SurveyRow, then the instrument snapshot as text (SQLite) or the row's version (a database
+    server; see ``survey_row``)."""
     table = Survey.__table__
-    return (*(table.c[name] for name in SurveyRow.__dataclass_fields__),
-            sa.cast(table.c.instrument_snapshot, sa.Text).label("snapshot"))
+    last = (sa.cast(table.c.instrument_snapshot, sa.Text) if dialect == "sqlite"
+            else sa.cast(sa.literal_column(f"{table.name}.xmin"), sa.Text))
+    return (*(table.c[name] for name in SurveyRow.__dataclass_fields__), last.label("snapshot"))
 
 
 @cache
-def _survey_row_by_slug() -> sa.Select:
+def _survey_row_by_slug(dialect: str) -> sa.Select:
     # built once: constructing the statement cost about as much as running it
-    return sa.select(*survey_row_columns()).where(Survey.__table__.c.slug == sa.bindparam("slug"))
+    return sa.select(*survey_row_columns(dialect)).where(Survey.__table__.c.slug == sa.bindparam("slug"))
+
+
+#: parsed instruments by (survey id, row version) per database (engine), for database servers; a database's are
+#: emptied when they reach ``INSTRUMENTS_KEPT``
+_instruments: WeakKeyDictionary[sa.Engine, dict[tuple[int, str], Instrument]] = WeakKeyDictionary()
+INSTRUMENTS_KEPT = 64
+
+
+def _instrument_at(connection: sa.Connection, survey_id: int, version: str) -> Instrument:
+    """The instrument of survey ``survey_id`` whose row is at ``version``; its snapshot is read on the first
+    request at each version only."""
+    kept = _instruments.setdefault(connection.engine, {})
+    instrument = kept.get((survey_id, version))
+    if instrument is None:
+        snapshot = connection.execute(_snapshot_by_id(), {"survey_id": survey_id}).scalar_one()
+        instrument = _parse_snapshot(snapshot)
+        if len(kept) >= INSTRUMENTS_KEPT:
+            kept.clear()  # versions left behind by changed rows go; current ones are read again once
+        kept[(survey_id, version)] = instrument
+    return instrument
+
+
+@cache
+def _snapshot_by_id() -> sa.Select:
+    table = Survey.__table__
+    return sa.select(sa.cast(table.c.instrument_snapshot, sa.Text)).where(table.c.id == sa.bindparam("survey_id"))
 
 
 def check_open(survey: Survey | SurveyRow | None, now: datetime | None = None) -> Survey | SurveyRow:
