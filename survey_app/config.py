@@ -40,6 +40,10 @@ def load_config(app: Flask) -> None:
         MANYI_ENV="production" if production else "development",
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or default_database_url(app.instance_path),
         SECRET_KEY=_secret_key(app.instance_path, production),
+        # earlier keys, comma-separated, while SECRET_KEY is rotated: what they signed is still accepted (the
+        # session cookie, the survey pages' tokens); new cookies and tokens are signed with SECRET_KEY
+        SECRET_KEY_FALLBACKS=[key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
+                              if key.strip()],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,

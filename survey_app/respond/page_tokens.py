@@ -8,7 +8,8 @@ which protects the same way:
 - it is bound to the same random secret Flask-WTF keeps in the session (``WTF_CSRF_FIELD_NAME``), so a page
   posted from another site, which cannot read the victim's session or page, cannot carry a valid token;
 - it is signed with ``WTF_CSRF_SECRET_KEY`` (else ``SECRET_KEY``) and expires after ``WTF_CSRF_TIME_LIMIT``
-  seconds when that is set;
+  seconds when that is set; while ``SECRET_KEY`` is being rotated, a page signed with a key in
+  ``SECRET_KEY_FALLBACKS`` is still accepted (as the session cookie is), so nobody loses a page they were filling in;
 - every page view gets a different token (8 random bytes in it), so the page never repeats a secret that
   compression could reveal (BREACH); Flask-WTF's changed once a second.
 
@@ -43,6 +44,14 @@ def _signing_key() -> bytes:
     return _key(config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"])
 
 
+def _checking_keys() -> list[bytes]:
+    """The signing key, then (when the token is signed with ``SECRET_KEY``) those of ``SECRET_KEY_FALLBACKS``."""
+    config = current_app.config
+    if config.get("WTF_CSRF_SECRET_KEY"):
+        return [_signing_key()]
+    return [_signing_key(), *(_key(old) for old in config.get("SECRET_KEY_FALLBACKS") or ())]
+
+
 def _session_secret(create: bool) -> str | None:
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     secret = session.get(field)
@@ -51,8 +60,8 @@ def _session_secret(create: bool) -> str | None:
     return secret
 
 
-def _signature(secret: str, head: str) -> str:
-    return signature(_signing_key(), f"{secret}.{head}".encode())
+def _signature(secret: str, head: str, key: bytes | None = None) -> str:
+    return signature(key or _signing_key(), f"{secret}.{head}".encode())
 
 
 def page_token() -> str:
@@ -77,7 +86,8 @@ def check_page_token(token: str | None) -> None:
         raise CSRFError("The CSRF session token is missing.")
     head, _, sent = token.partition(".")
     # compared encoded: decoding first would let characters outside the alphabet through (base64 skips them)
-    if not hmac.compare_digest(_signature(secret, head).encode(), sent.encode(errors="surrogateescape")):
+    given = sent.encode(errors="surrogateescape")
+    if not any(hmac.compare_digest(_signature(secret, head, key).encode(), given) for key in _checking_keys()):
         raise CSRFError("The CSRF token is invalid.")
     limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
     if limit is not None:

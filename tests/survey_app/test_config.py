@@ -57,3 +57,16 @@ def test_report_job_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("REPORT_JOB_HEARTBEAT", "60")
     monkeypatch.setenv("REPORT_JOB_HEARTBEAT_INTERVAL", "20")
     assert create_app().config["REPORT_JOB_HEARTBEAT_INTERVAL"] == 20
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, []), ("", []), ("old-key", ["old-key"]), (" old-key , older-key,", ["old-key", "older-key"]),
+])
+def test_secret_key_fallbacks_come_from_the_environment(monkeypatch, tmp_path, value, expected):
+    monkeypatch.setenv("SECRET_KEY", "the-current-key")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    if value is None:
+        monkeypatch.delenv("SECRET_KEY_FALLBACKS", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY_FALLBACKS", value)
+    assert create_app().config["SECRET_KEY_FALLBACKS"] == expected

@@ -67,6 +67,22 @@ def test_a_token_works_only_in_its_own_session_and_under_its_own_secret(app, mak
     assert _stored(app) == 0
 
 
+@pytest.mark.parametrize("old_key_kept", [True, False])
+def test_a_page_open_while_the_secret_key_is_rotated_can_still_be_sent(app, client, make_survey, old_key_kept):
+    make_survey()
+    page = client.get("/s/flow?lang=en")
+    old_key = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="the-new-secret-key", SECRET_KEY_FALLBACKS=[old_key] if old_key_kept else [])
+    sent = _post(client, page.text, csrf_token(page.text))
+    assert sent.status_code == (302 if old_key_kept else 400)
+    assert _stored(app) == (1 if old_key_kept else 0)
+    if old_key_kept:  # the next page comes with a token under the new key, which is accepted after the rotation
+        following = client.get(sent.headers["Location"])
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        assert client.post("/s/flow?page=2", data={"nav": "next", "csrf_token": csrf_token(following.text),
+                                                  "BRANCH": "south", "VISITS": "3"}).status_code == 302
+
+
 def test_a_session_without_its_secret_is_refused(app, make_survey):
     make_survey()
     client = app.test_client()
