@@ -1,8 +1,10 @@
 """Exporting a survey's responses: CSV, Excel and SPSS .sav with variable and value labels.
 
-Anonymous surveys export no identifiers (no response id, no invitation reference) and no time finer than a day,
-in shuffled order so that row order cannot be matched to the order of invitations, and without the unit of
-units too small to show (see :func:`_blank_small_units`). Text cells that a spreadsheet
+Anonymous surveys export no identifiers (no response id, no invitation reference, no answer to a customer-id
+question) and no time finer than a day, in shuffled order so that row order cannot be matched to the order of
+invitations, without the unit of units too small to show (see :func:`_blank_small_units`), and with the facts a
+colleague may know (day, language, channel, demographic answers) coarsened where they would single people out
+(see :func:`_generalise_known_facts`). Text cells that a spreadsheet
 would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
 """
 
@@ -71,12 +73,14 @@ def responses_table(survey: Survey) -> pd.DataFrame:
         record["language"] = row.language
         record["channel"] = row.channel
         for item in instrument.items:
-            record[item.code] = _answer(row.answers.get(item.code))
+            identifying = survey.anonymous and item.role == "customer_id"
+            record[item.code] = None if identifying else _answer(row.answers.get(item.code))
         records.append(record)
     if survey.anonymous:
         _blank_small_units(records, [item.code for item in instrument.items_by_role("unit")],
                            survey.min_group_size)
-        _generalise_known_facts(records, survey.min_group_size)
+        _generalise_known_facts(records, survey.min_group_size,
+                                [item.code for item in instrument.items_by_role("demographic")])
         random.SystemRandom().shuffle(records)
     columns = (["submitted_on"] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
         "unit", "language", "channel", *[item.code for item in instrument.items]]
@@ -109,13 +113,15 @@ _GENERALISATIONS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def _generalise_known_facts(records: list[dict[str, Any]], k: int) -> None:
-    """Anonymous exports: within each unit, every combination of day, language and channel that a row shows is
-    shared by at least k rows, else those facts are coarsened or blanked for the whole unit.
+def _generalise_known_facts(records: list[dict[str, Any]], k: int, demographic_items: list[str]) -> None:
+    """Anonymous exports: within each unit, every combination of day, language, channel and demographic answers
+    that a row shows is shared by at least k rows, else those facts are coarsened or blanked for the whole unit.
 
-    "The only English answer in East on the 3rd" points at one person as surely as a name. The facts are given up
-    for every row of the unit, never for the rare rows alone: a blank language among rows that all say "zh" would
-    single its row out just the same.
+    "The only English answer in East on the 3rd" or "the only woman over 50 in East" points at one person as
+    surely as a name. The facts are given up for every row of the unit, never for the rare rows alone: a blank
+    language among rows that all say "zh" would single its row out just the same. Demographic answers go first,
+    the one with the most distinct answers first, until they alone leave no group under k (no coarsening of the
+    other facts could make up for them); then the other facts in the order of ``_GENERALISATIONS``.
     """
     if k < 2:
         return
@@ -123,8 +129,14 @@ def _generalise_known_facts(records: list[dict[str, Any]], k: int) -> None:
     for record in records:
         by_unit.setdefault(record["unit"], []).append(record)
     for rows in by_unit.values():
+        kept = sorted(demographic_items, key=lambda code: -len({row[code] for row in rows}))
+        while kept and _smallest_combination(rows, kept) < k:
+            blanked = kept.pop(0)
+            for row in rows:
+                row[blanked] = None
+        facts = [*KNOWN_FACTS, *kept]
         steps = iter(_GENERALISATIONS)
-        while _smallest_combination(rows) < k:
+        while _smallest_combination(rows, facts) < k:
             step = next(steps, None)
             if step is None:
                 break
@@ -133,8 +145,8 @@ def _generalise_known_facts(records: list[dict[str, Any]], k: int) -> None:
                 row[column] = coarsen(row[column])
 
 
-def _smallest_combination(rows: list[dict[str, Any]]) -> int:
-    return min(Counter(tuple(row[column] for column in KNOWN_FACTS) for row in rows).values())
+def _smallest_combination(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> int:
+    return min(Counter(tuple(row[column] for column in columns) for row in rows).values())
 
 
 def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:

@@ -128,6 +128,77 @@ def test_exports_never_single_out_a_rare_language_channel_or_day_within_a_unit(a
         assert unit == "" or min(combos.values()) >= 5
 
 
+#: the employee survey with an age band (a demographic question) and a staff number (an identifier)
+EMPLOYEE_PROFILED = copy.deepcopy(EMPLOYEE)
+EMPLOYEE_PROFILED["id"] = "staff_pulse_profiled"
+EMPLOYEE_PROFILED["scales"]["age"] = {"kind": "single", "options": [
+    {"value": band, "label": {"zh": band, "en": band}} for band in ("under-30", "30-49", "50-plus")]}
+EMPLOYEE_PROFILED["pages"][1]["items"] += [
+    {"code": "AGE", "text": {"zh": "您的年龄段？", "en": "Your age band?"}, "scale": "age", "role": "demographic",
+     "required": False},
+    {"code": "STAFF_NO", "text": {"zh": "工号", "en": "Staff number"}, "scale": "text", "role": "customer_id",
+     "required": False},
+]
+
+
+def _profile(app, slug: str, ages: dict[str, list[str]]) -> None:
+    """Give each unit's respondents (in order) these age bands and a staff number each."""
+    with app.app_context():
+        for unit, bands in ages.items():
+            for i, band in enumerate(bands):
+                response = db.session.scalar(sa.select(Response).filter_by(submission_key=f"{slug}-{unit}-{i}"))
+                response.answers = {**response.answers, "AGE": band, "STAFF_NO": f"E{unit}{i:03d}"}
+        db.session.commit()
+
+
+def test_exports_never_single_out_a_rare_demographic_answer_or_carry_identifiers(app, staff, client, make_survey):
+    slug = "staff-profiled"
+    make_survey(slug=slug, definition=EMPLOYEE_PROFILED, anonymous=True)
+    with app.app_context():
+        import_units(db.session.scalar(sa.select(Survey).filter_by(slug=slug)), HIERARCHY)
+        db.session.commit()
+    add_answers(app, slug, {"north": [9] * 6, "east": [9] * 7})
+
+    def east_rows() -> list[dict[str, str]]:
+        reply = client.get(f"/admin/surveys/{slug}/export.csv")
+        return [row for row in csv.DictReader(io.StringIO(reply.data.decode("utf-8-sig"))) if row["unit"] == "east"]
+
+    # the one person over 50 in East: East's age answers go, all of them; nothing else had to
+    _profile(app, slug, {"north": ["30-49"] * 6, "east": ["30-49"] * 6 + ["50-plus"]})
+    rows = east_rows()
+    assert len(rows) == 7 and {row["AGE"] for row in rows} == {""}
+    assert {(row["language"], row["channel"]) for row in rows} == {("en", "web")}
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["submitted_on"]) for row in rows)
+    # two of them are still fewer than k = 5
+    _profile(app, slug, {"east": ["30-49"] * 5 + ["50-plus"] * 2})
+    assert {row["AGE"] for row in east_rows()} == {""}
+    # everybody in one band: the band is no secret and stays
+    _profile(app, slug, {"east": ["30-49"] * 7})
+    assert {row["AGE"] for row in east_rows()} == {"30-49"}
+    # the age band is kept, but a language only two people used would split it: the language goes
+    _set_facts(app, [f"{slug}-east-0", f"{slug}-east-1"], language="zh")
+    rows = east_rows()
+    assert {row["AGE"] for row in rows} == {"30-49"} and {row["language"] for row in rows} == {""}
+    reply = client.get(f"/admin/surveys/{slug}/export.csv")
+    everyone = list(csv.DictReader(io.StringIO(reply.data.decode("utf-8-sig"))))
+    # no staff number ever leaves an anonymous survey, whatever the group size
+    assert len(everyone) == 13 and {row["STAFF_NO"] for row in everyone} == {""}
+    for unit in {row["unit"] for row in everyone}:
+        combos = Counter((row["submitted_on"], row["language"], row["channel"], row["AGE"])
+                         for row in everyone if row["unit"] == unit)
+        assert min(combos.values()) >= 5
+
+
+def test_identified_exports_keep_demographic_answers_and_identifiers(app, staff, client, make_survey):
+    slug = "staff-named"
+    make_survey(slug=slug, definition=EMPLOYEE_PROFILED, anonymous=False)
+    add_answers(app, slug, {"north": [9, 8]})
+    _profile(app, slug, {"north": ["30-49", "50-plus"]})
+    reply = client.get(f"/admin/surveys/{slug}/export.csv")
+    rows = list(csv.DictReader(io.StringIO(reply.data.decode("utf-8-sig"))))
+    assert sorted((row["AGE"], row["STAFF_NO"]) for row in rows) == [("30-49", "Enorth000"), ("50-plus", "Enorth001")]
+
+
 def test_small_department_report_is_refused(staff, client):
     assert "fewer than 5 responses" in report_refusal(client, "south")
 
