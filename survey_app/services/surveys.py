@@ -112,24 +112,24 @@ def survey_row(connection: sa.Connection, values: Sequence[Any]) -> tuple[Survey
 
     The instrument is parsed once per distinct snapshot, not on every page request: decoding a 10-25 kB document
     and encoding it again as a cache key cost about 0.5 ms. On SQLite the row brings the snapshot as text, parsed
-    only the first time that text is seen. A database server would turn the stored JSON into text and send it for
-    every page view: there the row brings the survey row's version instead (PostgreSQL's ``xmin``, new with every
-    change of the row), and the snapshot is read only for a version not seen before.
+    only the first time that text is seen. PostgreSQL would turn the stored JSONB into text and send it for every
+    page view: there the row brings the survey row's version instead (``xmin``, new with every change of the row),
+    and the snapshot is read only for a version not seen before.
     """
     *fields, last = values
     survey = SurveyRow(*fields)
-    if connection.dialect.name == "sqlite":
-        return survey, _parse_snapshot(last)
-    return survey, _instrument_at(connection, survey.id, last)
+    if connection.dialect.name == "postgresql":
+        return survey, _instrument_at(connection, survey.id, last)
+    return survey, _parse_snapshot(last)
 
 
 @cache
 def survey_row_columns(dialect: str) -> tuple[sa.ColumnElement[Any], ...]:
-    """The columns of a SurveyRow, then the instrument snapshot as text (SQLite) or the row's version (a database
-    server; see ``survey_row``)."""
+    """The columns of a SurveyRow, then the row's version on PostgreSQL, else the instrument snapshot as text (see
+    ``survey_row``)."""
     table = Survey.__table__
-    last = (sa.cast(table.c.instrument_snapshot, sa.Text) if dialect == "sqlite"
-            else sa.cast(sa.literal_column(f"{table.name}.xmin"), sa.Text))
+    last = (sa.cast(sa.literal_column(f"{table.name}.xmin"), sa.Text) if dialect == "postgresql"
+            else sa.cast(table.c.instrument_snapshot, sa.Text))
     return (*(table.c[name] for name in SurveyRow.__dataclass_fields__), last.label("snapshot"))
 
 
@@ -139,8 +139,8 @@ def _survey_row_by_slug(dialect: str) -> sa.Select:
     return sa.select(*survey_row_columns(dialect)).where(Survey.__table__.c.slug == sa.bindparam("slug"))
 
 
-#: parsed instruments by (survey id, row version) per database (engine), for database servers; a database's are
-#: emptied when they reach ``INSTRUMENTS_KEPT``
+#: parsed instruments by (survey id, row version) per database (engine), on PostgreSQL; a database's are emptied
+#: when they reach ``INSTRUMENTS_KEPT``
 _instruments: WeakKeyDictionary[sa.Engine, dict[tuple[int, str], Instrument]] = WeakKeyDictionary()
 INSTRUMENTS_KEPT = 64
 
