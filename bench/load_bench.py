@@ -12,6 +12,11 @@ machine's cores with the app and the load generator (SQLite's work is part of th
 Afterwards the stored complete responses are counted per submission key: every acknowledged respondent must
 be stored exactly once (``lost`` and ``duplicated`` must be 0).
 
+``--references`` adds two reference apps (bench/load_apps.py), each on a database of its own and checked the same
+way: ``floor``, bare Flask plus the flow's least database work on the driver itself, and ``stack``, the same work on
+SQLAlchemy Core, Flask's session and a Jinja template; their ratios to bare Flask show what the database and the
+libraries alone cost, before anything Manyi adds.
+
 Rate limits are disabled for the bench (``RATELIMIT_ENABLED=False``): all respondents come from 127.0.0.1.
 Goals (issue 8, 2 cores): ratio >= 0.5 and p95 < 100 ms at 50 concurrent respondents, nothing lost or duplicated.
 """
@@ -414,7 +419,7 @@ def measure(database: str, *, respondents: int, concurrency: int, time_limit: fl
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    return round(numerator / denominator, 2) if numerator and denominator else None
+    return round(numerator / denominator, 2) if numerator is not None and denominator else None
 
 
 def reference_columns(name: str) -> list[str]:
