@@ -89,7 +89,7 @@ def respond(slug: str, token: str | None = None):
         check_open(survey)
     except SurveyUnavailable as exc:
         return _unavailable(exc.reason, survey)
-    if survey is None or instrument is None:  # cannot happen once check_open passed; informs the type checker
+    if survey is None or instrument is None:  # a survey deleted between its row and its snapshot (PostgreSQL)
         return _unavailable("not_found")
     lang = _language(survey)
 

@@ -107,7 +107,7 @@ def get_survey_with_instrument(connection: sa.Connection, slug: str) -> tuple[Su
     return (None, None) if row is None else survey_row(connection, row)
 
 
-def survey_row(connection: sa.Connection, values: Sequence[Any]) -> tuple[SurveyRow, Instrument]:
+def survey_row(connection: sa.Connection, values: Sequence[Any]) -> tuple[SurveyRow, Instrument | None]:
     """The SurveyRow and instrument of a row selected with ``survey_row_columns(connection.dialect.name)``.
 
     The instrument is parsed once per distinct snapshot, not on every page request: decoding a 10-25 kB document
@@ -145,13 +145,15 @@ _instruments: WeakKeyDictionary[sa.Engine, dict[tuple[int, str], Instrument]] = 
 INSTRUMENTS_KEPT = 64
 
 
-def _instrument_at(connection: sa.Connection, survey_id: int, version: str) -> Instrument:
+def _instrument_at(connection: sa.Connection, survey_id: int, version: str) -> Instrument | None:
     """The instrument of survey ``survey_id`` whose row is at ``version``; its snapshot is read on the first
-    request at each version only."""
+    request at each version only. None when the survey is gone (deleted since its row was read)."""
     kept = _instruments.setdefault(connection.engine, {})
     instrument = kept.get((survey_id, version))
     if instrument is None:
-        snapshot = connection.execute(_snapshot_by_id(), {"survey_id": survey_id}).scalar_one()
+        snapshot = connection.execute(_snapshot_by_id(), {"survey_id": survey_id}).scalar()
+        if snapshot is None:
+            return None
         instrument = _parse_snapshot(snapshot)
         if len(kept) >= INSTRUMENTS_KEPT:
             kept.clear()  # versions left behind by changed rows go; current ones are read again once

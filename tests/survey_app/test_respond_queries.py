@@ -168,6 +168,20 @@ def test_kept_instruments_are_bounded_per_database(app, client, make_survey, mon
     assert "Overall, how satisfied are you?" in client.get("/s/one?lang=en").text
 
 
+def test_a_survey_deleted_between_its_row_and_its_snapshot_is_not_found(app, client, make_survey, database_url,
+                                                                         monkeypatch):
+    # PostgreSQL reads the snapshot in a second statement: a survey deleted in between is gone, not an error
+    with app.app_context():
+        assert surveys._instrument_at(db.session.connection(), 10**9, "1") is None
+        assert (10**9, "1") not in surveys._instruments.get(db.engine, {})
+    make_survey()
+    table = Survey.__table__
+    monkeypatch.setattr(surveys, "_snapshot_by_id", lambda: sa.select(table.c.instrument_snapshot).where(
+        table.c.id == sa.bindparam("survey_id") + 10**9))  # as if the row had gone
+    page = client.get("/s/flow?lang=en")
+    assert page.status_code == (200 if database_url.startswith("sqlite") else 404)
+
+
 def test_layout_cache_is_per_instrument_object_and_bounded(app, make_survey):
     make_survey()
     with app.app_context():
