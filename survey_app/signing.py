@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 
 def b64url(data: bytes) -> str:
@@ -25,3 +26,12 @@ def derive_key(secret: str | bytes, purpose: bytes) -> bytes:
 def signature(key: bytes, message: bytes) -> str:
     """HMAC-SHA256 of ``message`` under ``key``, as base64url text."""
     return b64url(hmac.digest(key, message, hashlib.sha256))
+
+
+def signed_by(keys: Iterable[bytes], message: bytes, sent: str) -> bool:
+    """Whether ``sent`` is the ``signature`` of ``message`` under one of ``keys`` (compared in constant time).
+
+    Compared encoded: decoding ``sent`` first would let characters outside the alphabet through (base64 skips them).
+    """
+    given = sent.encode(errors="surrogateescape")
+    return any(hmac.compare_digest(signature(key, message).encode(), given) for key in keys)
