@@ -178,3 +178,115 @@ def protect_differences(groups: Mapping[str, Iterable[Hashable]], *,
         attacks = [a for a in attacks if worst not in a]
     result.shown = {name: len(members[name]) for name in members if name not in result.hidden}
     return result
+
+
+#: the cell of responses that belong to no unit (no unit question, an open link, a unit the survey lacks)
+NO_UNIT = None
+
+
+@dataclass
+class HierarchyVerdict:
+    """What may be shown of a unit hierarchy: each unit's figure covers it and every unit below it.
+
+    ``cells`` are the groups responses belong to directly: a unit id (its own responses, not its children's) or
+    :data:`NO_UNIT`. Reasons a unit is hidden: ``"small"`` (fewer than k), ``"complementary"`` (it would reveal a
+    small sibling by subtraction from the parent), ``"inside"`` (a unit above it is hidden), ``"pooled"`` (an
+    anonymous survey's release joined its few answers to other hidden units'), ``"not_released"`` (no answer of it
+    has been released yet).
+    """
+
+    k: int
+    #: unit id -> responses in it and every unit below it (released ones, for a survey released in batches)
+    subtree: dict[int, int] = field(default_factory=dict)
+    #: unit id -> why its figures may not be shown
+    hidden: dict[int, str] = field(default_factory=dict)
+    #: cells whose own responses may not be shown as a group of their own
+    hidden_own: set[int | None] = field(default_factory=set)
+    total: int = 0
+    #: whether the whole survey's figures may be shown
+    total_shown: bool = True
+
+    def shown(self, unit_id: int) -> bool:
+        return unit_id not in self.hidden
+
+
+def children_of(parents: Mapping[int, int | None]) -> dict[int | None, list[int]]:
+    """Parent unit id (None: the top) -> its child units, in id order; a parent outside ``parents`` is the top."""
+    children: dict[int | None, list[int]] = {}
+    for unit_id in sorted(parents):
+        parent = parents[unit_id]
+        children.setdefault(parent if parent in parents else None, []).append(unit_id)
+    return children
+
+
+def subtree_counts(parents: Mapping[int, int | None], direct: Mapping[int | None, int]) -> dict[int, int]:
+    """Unit id -> responses in it and every unit below it, from the responses of each cell."""
+    children = children_of(parents)
+    sizes: dict[int, int] = {}
+    # children before parents: a unit's id order need not follow the hierarchy, so walk it depth first
+    order: list[int] = []
+    todo = list(children.get(None, []))
+    while todo:
+        unit_id = todo.pop()
+        order.append(unit_id)
+        todo.extend(children.get(unit_id, []))
+    for unit_id in reversed(order):
+        sizes[unit_id] = direct.get(unit_id, 0) + sum(sizes[child] for child in children.get(unit_id, []))
+    return sizes
+
+
+def hide_below(parents: Mapping[int, int | None], verdict: HierarchyVerdict) -> None:
+    """Everything below a hidden unit is hidden too (its shown parts would add up to it), own responses included."""
+    children = children_of(parents)
+    todo = [(unit_id, False) for unit_id in children.get(None, [])]
+    while todo:
+        unit_id, above = todo.pop()
+        if above and unit_id not in verdict.hidden:
+            verdict.hidden[unit_id] = "inside"
+        hidden = unit_id in verdict.hidden
+        if hidden:
+            verdict.hidden_own.add(unit_id)
+        todo.extend((child, hidden) for child in children.get(unit_id, []))
+
+
+def hierarchy_verdict(parents: Mapping[int, int | None], direct: Mapping[int | None, int], *,
+                      k: int = DEFAULT_MIN_GROUP_SIZE) -> HierarchyVerdict:
+    """Minimum group size with complementary suppression at every level of a unit hierarchy (SCIENCE §7).
+
+    A unit's figure covers its subtree, so a parent's figure minus its shown children's is the rest: at every
+    level the children, with the parent's own responses as one more (never shown) group, get
+    :func:`suppress_groups`; the top level's "parent" is the whole survey, whose own group is the responses
+    without a unit. Everything below a hidden unit is hidden too.
+
+    Parameters
+    ----------
+    parents : unit id -> parent unit id (None at the top).
+    direct : cell (unit id, or :data:`NO_UNIT`) -> its responses; ids outside ``parents`` count as no unit.
+
+    Examples
+    --------
+    >>> verdict = hierarchy_verdict({1: None, 2: 1, 3: 1}, {2: 6, 3: 2}, k=5)
+    >>> verdict.hidden          # 3 is small; 2 too, else region 1 minus 2 would be 3's two people
+    {3: 'small', 2: 'complementary'}
+    """
+    cells: dict[int | None, int] = {}
+    for cell, n in direct.items():
+        key = cell if cell in parents else NO_UNIT
+        cells[key] = cells.get(key, 0) + int(n)
+    sizes = subtree_counts(parents, cells)
+    verdict = HierarchyVerdict(k=k, subtree=sizes, total=sum(cells.values()))
+    own_key = "\x00own"
+    for parent, kids in children_of(parents).items():
+        counts = {str(kid): sizes[kid] for kid in kids} | {own_key: cells.get(parent, 0)}
+        suppression = suppress_groups(counts, k=k)
+        for key, why in suppression.hidden.items():
+            if key == own_key:
+                verdict.hidden_own.add(parent)
+            else:
+                verdict.hidden[int(key)] = why
+        if parent is None and not suppression.total_shown:
+            verdict.total_shown = False
+    if not parents and 0 < verdict.total < k:
+        verdict.total_shown = False
+    hide_below(parents, verdict)
+    return verdict
