@@ -23,6 +23,7 @@ _RESPONSES = sa.table(
     sa.column("status"),
     sa.column("unit_id"),
     sa.column("answers"),
+    sa.column("release_no"),
 )
 
 
@@ -40,6 +41,7 @@ def responses_frame(
     columns: Iterable[str] | None = None,
     complete_only: bool = True,
     unit_ids: Iterable[int] | None = None,
+    released_through: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """One row per response (index ``response_id``), one column per item code.
@@ -51,6 +53,8 @@ def responses_frame(
     columns : item codes to keep (default: every code that occurs); missing answers are NaN.
     complete_only : only submitted responses (default) or also partial ones.
     unit_ids : only responses from these units (e.g. a unit and the units below it).
+    released_through : only responses released in this release or an earlier one (anonymous surveys show
+        answers in batches; see ``analysis.releases``).
     progress : called with the number of rows read so far after each batch.
     """
     query = sa.select(_RESPONSES.c.id, _RESPONSES.c.answers).where(_RESPONSES.c.survey_id == survey_id)
@@ -58,6 +62,8 @@ def responses_frame(
         query = query.where(_RESPONSES.c.status == "complete")
     if unit_ids is not None:
         query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
+    if released_through is not None:
+        query = query.where(_RESPONSES.c.release_no.is_not(None), _RESPONSES.c.release_no <= released_through)
     query = query.order_by(_RESPONSES.c.id)
     wanted = list(columns) if columns is not None else None
     # A batch at a time: its documents become a frame of column arrays (float64 for numbers) and are dropped

@@ -33,7 +33,9 @@ login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from survey_app.models import User
+    # only for a session the server still holds: signing out, a password change or deactivation ends it for good
+    from flask import session
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    from survey_app.services.console_sessions import SESSION_TOKEN, session_user
+
+    return session_user(user_id, session.get(SESSION_TOKEN))

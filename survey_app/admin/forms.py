@@ -26,6 +26,17 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(_l("New password (at least 10 characters)"), validators=[DataRequired(), Length(min=10,
+                                                                                                        max=200)])
+    repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_repeat(self, field) -> None:
+        if field.data != self.new.data:
+            raise ValidationError(_l("The two new passwords differ."))
+
+
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

@@ -8,18 +8,25 @@ from datetime import UTC
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from survey_app.admin import bp
-from survey_app.admin.forms import AccountForm, LoginForm, SurveyForm, UploadForm
+from survey_app.admin.forms import AccountForm, LoginForm, PasswordChangeForm, SurveyForm, UploadForm
 from survey_app.extensions import db
 from survey_app.models import InstrumentRecord, ReportJob, Survey, User
 from survey_app.services import report_jobs
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
+from survey_app.services.console_sessions import (
+    SESSION_TOKEN,
+    change_password,
+    end_all_sessions,
+    end_session,
+    start_session,
+)
 from survey_app.services.dashboard import dashboard_data
 from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, reminder_list
@@ -53,19 +60,52 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         db.session.commit()
         if user is not None:
-            login_user(user)
+            _sign_in(user)
+            db.session.commit()
             return redirect(url_for("admin.surveys"))
         flash(_("Wrong email or password, or the account is locked for 15 minutes after 5 failed attempts."),
               "error")
     return render_template("admin/login.html", form=form)
 
 
+def _sign_in(user: User) -> None:
+    """A new session: nothing of the signed-out visitor's session (its CSRF secret included) carries over."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[SESSION_TOKEN] = start_session(user)
+    login_user(user)
+
+
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST with CSRF token, so no link can sign anybody out)."""
+    """Sign out (POST with CSRF token, so no link can sign anybody out); the session ends on the server too."""
+    end_session(session.get(SESSION_TOKEN))
+    db.session.commit()
     logout_user()
+    session.clear()
     return redirect(url_for("admin.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password; every other session of the account ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current.data, form.new.data)
+        except ValueError as exc:
+            db.session.rollback()
+            form.current.errors = [*form.current.errors, str(exc)]
+        else:
+            _sign_in(current_user._get_current_object())
+            db.session.commit()
+            flash(_("Password changed. Every other session of this account has ended."), "success")
+            return redirect(url_for("admin.surveys"))
+    return render_template("admin/password.html", form=form)
 
 
 @bp.get("/")
@@ -371,5 +411,7 @@ def toggle_account(user_id: int):
     if user.id == current_user.id:
         abort(400)
     user.active = not user.active
+    if not user.active:
+        end_all_sessions(user)
     db.session.commit()
     return redirect(url_for("admin.accounts"))

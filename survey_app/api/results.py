@@ -7,14 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analysis.confidentiality import Suppression, suppress_groups
+from analysis.confidentiality import NO_UNIT
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
 from survey_app.models.types import as_utc
+from survey_app.services.disclosure import Gate, open_gate
 from survey_app.services.surveys import SurveyUnavailable, check_open, instrument_of
-
-#: group key of complete responses without a unit (no unit question, or an answer outside the unit list)
-NO_UNIT = "\x00no-unit"
 
 
 def iso_time(moment: datetime | None) -> str | None:
@@ -60,48 +58,29 @@ def survey_detail(survey: Survey) -> dict[str, Any]:
     }
 
 
-def _suppress(counts: dict[str, int], k: int) -> Suppression:
-    if k < 2:  # a threshold of 1 hides nothing
-        return Suppression(k=k, shown=dict(counts))
-    return suppress_groups(counts, k=k)
-
-
 def survey_results(survey: Survey) -> dict[str, Any]:
-    """Complete responses in total and by unit, and each numeric item's n and mean, under the threshold.
-
-    Units with fewer than ``min_group_size`` responses are suppressed, and more units when the hidden ones
-    together could be recovered from the total by subtraction (:func:`analysis.confidentiality.suppress_groups`).
-    The total and the item figures are shown only when at least ``min_group_size`` responses stand behind them.
-    """
-    k = survey.min_group_size
-    complete = (Response.survey_id == survey.id, Response.status == "complete")
-    by_unit = dict(db.session.execute(
-        sa.select(Response.unit_id, sa.func.count()).where(*complete).group_by(Response.unit_id)
-    ).all())
-    units = sorted(survey.units, key=lambda u: u.id)
-    counts = {unit.code: by_unit.get(unit.id, 0) for unit in units}
-    unassigned = sum(n for unit_id, n in by_unit.items() if unit_id not in {u.id for u in units})
-    if unassigned:
-        counts[NO_UNIT] = unassigned
-    suppression = _suppress(counts, k)
-    total = sum(counts.values())
-    total_shown = suppression.total_shown and (total == 0 or total >= k)
-
-    rows = [{"code": unit.code, "name": unit.name} for unit in units]
-    if unassigned:
-        rows.append({"code": None, "name": None})
-    for row in rows:
-        key = NO_UNIT if row["code"] is None else row["code"]
-        hidden = key in suppression.hidden
-        row.update(n=None if hidden else counts[key], suppressed=hidden)
-
+    """Complete responses in total and by unit, and each numeric item's n and mean: what the disclosure gate lets
+    out (:mod:`survey_app.services.disclosure`), with units it hides shown as suppressed."""
+    gate = open_gate(survey)
+    units = sorted(gate.units.values(), key=lambda u: u.id)
+    rows: list[dict[str, Any]] = []
+    for unit in units:
+        n = gate.subtree_count(unit.code)
+        rows.append({"code": unit.code, "name": unit.name, "n": n, "suppressed": n is None})
+    top = sum(gate.verdict.subtree.get(unit.id, 0) for unit in units if unit.parent_id not in gate.units)
+    if gate.verdict.total - top:
+        shown = NO_UNIT not in gate.verdict.hidden_own
+        rows.append({"code": None, "name": None, "n": gate.verdict.total - top if shown else None,
+                     "suppressed": not shown})
+    total_shown = gate.total is not None and (gate.total == 0 or gate.total >= gate.k)
     return {
         "survey": survey.slug,
-        "min_group_size": k,
-        "n": total if total_shown else None,
+        "min_group_size": gate.k,
+        "n": gate.total if total_shown else None,
         "suppressed": not total_shown,
+        "release": gate.release,
         "units": rows,
-        "items": _item_means(survey, k, complete) if total_shown else _item_codes_hidden(survey),
+        "items": _item_means(survey, gate) if total_shown else _item_codes_hidden(survey),
     }
 
 
@@ -114,7 +93,7 @@ def _item_codes_hidden(survey: Survey) -> list[dict[str, Any]]:
     return [{"code": code, "n": None, "mean": None, "suppressed": True} for code in _numeric_codes(survey)]
 
 
-def _item_means(survey: Survey, k: int, complete: tuple) -> list[dict[str, Any]]:
+def _item_means(survey: Survey, gate: Gate) -> list[dict[str, Any]]:
     codes = _numeric_codes(survey)
     if not codes:
         return []
@@ -123,11 +102,11 @@ def _item_means(survey: Survey, k: int, complete: tuple) -> list[dict[str, Any]]
     for code in codes:
         value = Response.answers[code].as_float()
         columns += [sa.func.count(value), sa.func.avg(value)]
-    figures = db.session.execute(sa.select(*columns).where(*complete)).one()
+    figures = db.session.execute(sa.select(*columns).where(*gate.where())).one()
     out = []
     for i, code in enumerate(codes):
         n, mean = int(figures[2 * i]), figures[2 * i + 1]
-        shown = n >= k
+        shown = n >= gate.k
         out.append({"code": code, "n": n if shown else None, "mean": float(mean) if shown else None,
                     "suppressed": not shown})
     return out

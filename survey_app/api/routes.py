@@ -8,12 +8,13 @@ from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
 from survey_app.api import bp
-from survey_app.api.auth import current_user, token_required, visible_survey
+from survey_app.api.auth import current_token, current_user, token_required, visible_survey
 from survey_app.api.errors import ApiError
 from survey_app.api.results import iso_time, survey_detail, survey_results, survey_summary
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, Unit
 from survey_app.services.accounts import visible_surveys_query
+from survey_app.services.invitations import has_invitations
 from survey_app.services.submissions import (
     IDEMPOTENCY_KEY_PATTERN,
     IdempotencyConflict,
@@ -41,17 +42,24 @@ def get_survey(slug: str):
 
 
 @bp.post("/surveys/<slug>/responses")
-@token_required
+@token_required(channel_tokens=True)
 def post_response(slug: str):
     """Store one complete response; a retry with the same Idempotency-Key returns the first one."""
     survey = visible_survey(slug)
+    token = current_token()
+    if survey.anonymous and token.survey_id != survey.id:
+        raise ApiError(403, f"survey {slug!r} is anonymous: it takes answers over the API only from a channel token "
+                            "made for it (flask --app survey_app api-token EMAIL --name NAME --survey SLUG "
+                            "--channel kiosk), so that no account can add made-up members to a small group")
+    if survey.anonymous and has_invitations(db.session.connection(), survey.id):
+        raise ApiError(409, f"survey {slug!r} is answered through personal links only")
     key = request.headers.get("Idempotency-Key", "")
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ApiError(400, "send an Idempotency-Key header of 1 to 128 visible ASCII characters "
                             "(a new random UUID per respondent; the same one when retrying)")
     body = _json_body()
     try:
-        response, created = submit_response(survey, body, key)
+        response, created = submit_response(survey, body, key, channel=token.channel)
     except IdempotencyConflict:
         raise ApiError(409, "this Idempotency-Key was already used for a different submission") from None
     except SurveyUnavailable as exc:

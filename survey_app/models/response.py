@@ -25,6 +25,7 @@ class Response(db.Model):
         sa.UniqueConstraint("survey_id", "submission_key", name="uq_response_survey_submission_key"),
         sa.UniqueConstraint("survey_id", "idempotency_key", name="uq_response_survey_idempotency_key"),
         sa.Index("ix_response_survey_status", "survey_id", "status"),
+        sa.Index("ix_response_survey_release", "survey_id", "release_no"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +34,8 @@ class Response(db.Model):
     submission_key: Mapped[str] = mapped_column(sa.String(64))
     #: SHA-256 of the resume token (the token is given to the respondent only)
     resume_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    #: identified surveys only; always NULL on anonymous surveys
+    #: the invitation it was made through; on anonymous surveys only while in progress (cleared on submission,
+    #: in the same transaction that marks the invitation used)
     invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id", ondelete="SET NULL"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))
     language: Mapped[str] = mapped_column(sa.String(8), default="zh")
@@ -51,3 +53,6 @@ class Response(db.Model):
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: anonymous surveys: the batch in which the outputs began to show it (see analysis.releases); NULL while it
+    #: waits. Identified surveys show every complete response and leave it NULL.
+    release_no: Mapped[int | None] = mapped_column()

@@ -89,3 +89,22 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     #: set when the response made with this invitation is submitted
     used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class SurveyRelease(db.Model):
+    """One batch of an anonymous survey's answers that the outputs began to show (see analysis.releases)."""
+
+    __tablename__ = "survey_release"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "number", name="uq_survey_release_survey_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    #: 1, 2, ... per survey; two processes cutting the same release collide on the unique constraint
+    number: Mapped[int] = mapped_column()
+    #: groups released for the first time -> "shown" or "hidden" (analysis.releases.unit_key / own_key)
+    born: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    #: answers released
+    size: Mapped[int] = mapped_column(default=0)
+    #: cut after the survey closed: small groups could be pooled
+    final: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

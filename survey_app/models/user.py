@@ -76,3 +76,20 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: a channel token submits answers to this one survey only (kiosk, app, call centre) and reads nothing
+    survey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    #: the channel its answers are marked with (a channel token only)
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class UserSession(db.Model):
+    """A signed-in console session; the cookie carries its token, so signing out or a password change ends it
+    on the server and a copied cookie stops working."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the session token (the token lives in the signed cookie only)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

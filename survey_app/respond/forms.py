@@ -217,10 +217,15 @@ class PageForm:
     """
 
     def __init__(self, instrument: Instrument, page_index: int, lang: str, *, formdata: MultiDict | None = None,
-                 answers: dict[str, Any] | None = None, submission_key: str = "") -> None:
+                 answers: dict[str, Any] | None = None, submission_key: str = "",
+                 omit: frozenset[str] = frozenset()) -> None:
         self.instrument = instrument
         self.page: Page = instrument.pages[page_index]
+        #: items not asked of this respondent (an anonymous invitee's unit comes from the invitation)
+        self.omit = omit
         self.questions = page_questions(instrument, page_index, lang)
+        if omit:
+            self.questions = tuple(q for q in self.questions if q.code not in omit)
         #: messages per item code, shown beside the question and in the summary
         self.item_errors: dict[str, list[str]] = {}
         #: the checked answers of the visible items, as stored (filled by ``check``)
@@ -248,6 +253,7 @@ class PageForm:
 
     def check(self, earlier: dict[str, Any]) -> bool:
         """The instrument's rules for the posted answers; fills ``values`` and ``item_errors``."""
-        self.values, errors = check_items(self.instrument, self.page.items, self.raw(), earlier)
+        items = [item for item in self.page.items if item.code not in self.omit]
+        self.values, errors = check_items(self.instrument, items, self.raw(), earlier)
         self.item_errors = {code: [error_message(error)] for code, error in errors.items()}
         return not errors

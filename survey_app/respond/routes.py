@@ -18,9 +18,10 @@ from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
 from survey_app.respond.page_tokens import check_page_token
 from survey_app.services.answers import check_items, is_visible
-from survey_app.services.invitations import InvitationRow, find_invitation
+from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations
 from survey_app.services.responses import (
     ResponseState,
+    discard_response,
     find_by_submission_key,
     find_open_for_invitation,
     find_survey_and_response,
@@ -36,7 +37,8 @@ from survey_app.services.surveys import (
     get_survey_with_instrument,
 )
 
-UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409}
+UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409,
+                      "invitation_only": 403}
 SESSION_KEY = "responses"
 
 
@@ -58,18 +60,28 @@ def _forget(slug: str) -> None:
     session[SESSION_KEY] = remembered
 
 
-def _page_has_visible_items(instrument: Instrument, index: int, answers: dict[str, Any]) -> bool:
-    return any(is_visible(item, answers) for item in instrument.pages[index].items)
+def _page_has_visible_items(instrument: Instrument, index: int, answers: dict[str, Any],
+                            omit: frozenset[str] = frozenset()) -> bool:
+    return any(is_visible(item, answers) for item in instrument.pages[index].items if item.code not in omit)
 
 
-def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction: int) -> int | None:
+def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction: int,
+          omit: frozenset[str] = frozenset()) -> int | None:
     """The next page in ``direction`` that shows at least one question; None past either end."""
     index += direction
     while 0 <= index < len(instrument.pages):
-        if _page_has_visible_items(instrument, index, answers):
+        if _page_has_visible_items(instrument, index, answers, omit):
             return index
         index += direction
     return None
+
+
+def _omitted(survey: SurveyRow, instrument: Instrument, invited: bool) -> frozenset[str]:
+    """Questions an anonymous survey's invitee is not asked: the unit question (the invitation says the unit, and
+    an answer could claim any unit)."""
+    if not (survey.anonymous and invited):
+        return frozenset()
+    return frozenset(item.code for item in instrument.items_by_role("unit"))
 
 
 def _language(survey: SurveyRow) -> str:
@@ -103,9 +115,16 @@ def respond(slug: str, token: str | None = None):
         invitation = find_invitation(connection, survey, token)
         if invitation is None:
             return _unavailable("bad_link", survey)
-        if invitation.used_at is not None:
+        # An anonymous survey's used link looks like an unused one until the survey closes (a second response
+        # through it is not counted): the owner, who holds every link, must not learn who has answered.
+        if invitation.used_at is not None and not survey.anonymous:
             return _unavailable("used", survey)
         response = response or find_open_for_invitation(connection, survey, invitation)
+    elif response is None and survey.anonymous and has_invitations(connection, survey.id):
+        # answered through personal links only: an open link would let anybody (the owner too) add group members
+        return _unavailable("invitation_only", survey)
+    invited = invitation is not None or (response is not None and response.invitation_id is not None)
+    omit = _omitted(survey, instrument, invited)
 
     answers = dict(response.answers) if response else {}
     furthest = response.furthest_page if response else 0
@@ -113,15 +132,16 @@ def respond(slug: str, token: str | None = None):
     page_index = furthest if requested is None else max(0, min(requested - 1, furthest))
 
     if request.method == "POST":
-        form = PageForm(instrument, page_index, lang, formdata=request.form)
+        form = PageForm(instrument, page_index, lang, formdata=request.form, omit=omit)
         if form.nav == "back":
             if response is not None:
-                values, errors = check_items(instrument, form.page.items, form.raw(), answers)
+                values, errors = check_items(instrument, [item for item in form.page.items if item.code not in omit],
+                                             form.raw(), answers)
                 save_page(connection, response, survey, instrument, page_index,
                           {k: v for k, v in values.items() if k not in errors}, language=lang)
                 write_response(connection, response)
                 connection.commit()
-            previous = _step(instrument, page_index, answers, -1)
+            previous = _step(instrument, page_index, answers, -1, omit)
             return redirect(_page_url(slug, token, 0 if previous is None else previous))
         if form.check(answers):
             resume_token = None
@@ -129,8 +149,7 @@ def respond(slug: str, token: str | None = None):
                 response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
                                                         invitation=invitation)
             try:
-                following = _store_page(connection, response, survey, instrument, page_index, form, lang,
-                                        invitation)
+                following = _store_page(connection, response, survey, instrument, page_index, form, lang, omit)
             except IntegrityError:
                 # the same first page posted twice at the same moment: the other post stored the response
                 connection.rollback()
@@ -140,8 +159,7 @@ def respond(slug: str, token: str | None = None):
                 if response.status == "complete":
                     return redirect(url_for("respond.thanks", slug=slug))
                 resume_token = None
-                following = _store_page(connection, response, survey, instrument, page_index, form, lang,
-                                        invitation)
+                following = _store_page(connection, response, survey, instrument, page_index, form, lang, omit)
             if resume_token is not None:
                 _remember(slug, resume_token)
             if following is None:
@@ -150,11 +168,13 @@ def respond(slug: str, token: str | None = None):
             return redirect(_page_url(slug, token, following))
     else:
         key = response.submission_key if response else secrets.token_hex(16)
-        form = PageForm(instrument, page_index, lang, answers=answers, submission_key=key)
+        form = PageForm(instrument, page_index, lang, answers=answers, submission_key=key, omit=omit)
 
-    visible_pages = [i for i in range(len(instrument.pages)) if _page_has_visible_items(instrument, i, answers)]
+    visible_pages = [i for i in range(len(instrument.pages))
+                     if _page_has_visible_items(instrument, i, answers, omit)]
     position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
     resume_token = _remembered(slug)
+    first_page = _step(instrument, page_index, answers, -1, omit) is None
     return render_page(
         form,
         survey_languages=survey.languages,
@@ -162,8 +182,11 @@ def respond(slug: str, token: str | None = None):
         page_title=instrument.pages[page_index].title.get(lang),
         page_number=position,
         page_count=max(len(visible_pages), position),
-        first_page=_step(instrument, page_index, answers, -1) is None,
+        first_page=first_page,
         lang=lang,
+        # the anonymity statement on the first page (and what a personal link's second use does)
+        anonymity=(survey.min_group_size, invited) if survey.anonymous and first_page else None,
+        omitted=tuple(sorted(omit)),
         action=_page_url(slug, token, page_index),
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
         if resume_token and token is None else None,
@@ -185,16 +208,20 @@ def _form_key(form: PageForm) -> str:
 
 
 def _store_page(connection: sa.Connection, response: ResponseState, survey: SurveyRow, instrument: Instrument,
-                page_index: int, form: PageForm, lang: str, invitation: InvitationRow | None) -> int | None:
+                page_index: int, form: PageForm, lang: str, omit: frozenset[str]) -> int | None:
     """Store the checked page in one statement and commit; returns the next page, None once submitted.
 
     For a new response the statement is its INSERT, whose unique submission key decides between two posts of
-    the same first page racing past the route's look-up (IntegrityError for the second).
+    the same first page racing past the route's look-up (IntegrityError for the second). A response through an
+    invitation another response used first is discarded, and the respondent thanked all the same.
     """
     save_page(connection, response, survey, instrument, page_index, form.values, language=lang)
-    following = _step(instrument, page_index, response.answers, +1)
+    following = _step(instrument, page_index, response.answers, +1, omit)
     if following is None:
-        submit(connection, response, survey, invitation)
+        if not submit(connection, response, survey):
+            discard_response(connection, response)
+            connection.commit()
+            return None
     else:
         response.furthest_page = max(response.furthest_page, following)
     write_response(connection, response)

@@ -8,60 +8,85 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from analysis.confidentiality import suppress_groups
+from analysis.confidentiality import NO_UNIT, subtree_counts
 from analysis.errors import AnalysisError
 from analysis.nps import nps
 from survey_app.extensions import db
-from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.models import Invitation, Response, Survey
+from survey_app.services.disclosure import REASONS, Gate, UnitNode, open_gate
 from survey_app.services.surveys import instrument_of
 
 
-def _counts_by_unit(survey: Survey, column, *conditions) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(sa.func.coalesce(Unit.code, ""), sa.func.count())
-        .select_from(column.class_)
-        .outerjoin(Unit, Unit.id == column.class_.unit_id)
-        .where(column == survey.id, *conditions)
-        .group_by(Unit.code)
-    ).all()
-    return {code or "(none)": n for code, n in rows}
+def _invited_by_unit(survey: Survey) -> dict[int | None, int]:
+    return dict(db.session.execute(
+        sa.select(Invitation.unit_id, sa.func.count()).where(Invitation.survey_id == survey.id)
+        .group_by(Invitation.unit_id)).all())
+
+
+def _depth_first(gate: Gate) -> list[tuple[UnitNode, int]]:
+    """The survey's units, each followed by the units below it (by code), with their depth."""
+    children: dict[int | None, list[UnitNode]] = {}
+    for unit in gate.units.values():
+        parent = unit.parent_id if unit.parent_id in gate.units else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[tuple[UnitNode, int]] = []
+    todo = [(unit, 0) for unit in sorted(children.get(None, []), key=lambda u: u.code, reverse=True)]
+    while todo:
+        unit, depth = todo.pop()
+        ordered.append((unit, depth))
+        todo += [(child, depth + 1) for child in sorted(children.get(unit.id, []), key=lambda u: u.code,
+                                                            reverse=True)]
+    return ordered
 
 
 def dashboard_data(survey: Survey) -> dict[str, Any]:
-    """Responses and response rate by unit, CSI and NPS so far; hidden where fewer than k people stand behind."""
-    k = survey.min_group_size
-    complete = _counts_by_unit(survey, Response.survey_id, Response.status == "complete")
-    invited = _counts_by_unit(survey, Invitation.survey_id)
-    started = db.session.scalar(sa.select(sa.func.count()).select_from(Response).filter_by(
-        survey_id=survey.id, status="in_progress")) or 0
-    names = dict(db.session.execute(sa.select(Unit.code, Unit.name).filter_by(survey_id=survey.id)).all())
-    suppression = suppress_groups(complete, k=k)
+    """Responses and response rate by unit (each unit with the units below it), CSI and NPS so far: only what
+    the disclosure gate lets out, hidden where fewer than k people stand behind a figure."""
+    gate = open_gate(survey)
+    invited_direct = _invited_by_unit(survey)
+    parents = {unit.id: unit.parent_id for unit in gate.units.values()}
+    invited = subtree_counts(parents, invited_direct)
     units = []
-    for code in sorted(set(complete) | set(invited)):
-        shown = code not in suppression.hidden
-        n = complete.get(code, 0)
+    ordered = _depth_first(gate)
+    for unit, depth in ordered:
+        n = gate.subtree_count(unit.code)
         units.append({
-            "unit": code,
-            "name": names.get(code, code),
-            "responses": n if shown else None,
-            "invited": invited.get(code) or None,
-            "rate": round(100 * n / invited[code], 1) if shown and invited.get(code) else None,
-            "suppressed": not shown,
+            "unit": unit.code,
+            "name": unit.name,
+            "depth": depth,
+            "responses": n,
+            "invited": invited.get(unit.id) or None,
+            # the rate of a hidden unit would give its count away (30 % of 10 invited is 3 people)
+            "rate": round(100 * n / invited[unit.id], 1) if n is not None and invited.get(unit.id) else None,
+            "suppressed": n is None,
+            "reason": gate.reason(unit.code) if n is None else None,
         })
-    total = sum(complete.values())
-    total_shown = suppression.total_shown and (total == 0 or total >= k)
+    without_unit = gate.verdict.total - sum(gate.verdict.subtree.get(u.id, 0) for u, depth in ordered if depth == 0)
+    if without_unit or invited_direct.get(None):
+        shown = NO_UNIT not in gate.verdict.hidden_own
+        units.append({"unit": "(none)", "name": "(none)", "depth": 0, "responses": without_unit if shown else None,
+                      "invited": invited_direct.get(None) or None, "rate": None, "suppressed": not shown,
+                      "reason": None if shown else REASONS["own"].format(k=gate.k)})
     data: dict[str, Any] = {
-        "min_group_size": k,
-        "responses": total if total_shown else None,
-        "in_progress": started,
-        "invited": sum(invited.values()) or None,
+        "min_group_size": gate.k,
+        "anonymous": gate.anonymous,
+        "responses": gate.total,
+        # an anonymous survey's count of people answering right now would tell when each of them submits
+        "in_progress": None if gate.anonymous else _in_progress(survey),
+        "held_back": gate.held_back,
+        "invited": sum(invited_direct.values()) or None,
         "units": units,
         "csi": None,
         "nps": None,
     }
-    if total_shown and total >= k:
-        data.update(_scores(survey))
+    if gate.total is not None and gate.total >= gate.k:
+        data.update(_scores(survey, gate))
     return data
+
+
+def _in_progress(survey: Survey) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Response).filter_by(
+        survey_id=survey.id, status="in_progress")) or 0
 
 
 def _answer(code: str):
@@ -69,7 +94,7 @@ def _answer(code: str):
     return Response.answers[code].as_float()
 
 
-def _scores(survey: Survey) -> dict[str, Any]:
+def _scores(survey: Survey, gate: Gate) -> dict[str, Any]:
     """CSI and NPS aggregated in the database: a few rows come back, never one object per response.
 
     CSI: each respondent's mean of the satisfaction items rescaled to 0-100 (items left blank are skipped),
@@ -81,7 +106,7 @@ def _scores(survey: Survey) -> dict[str, Any]:
     outcomes = spec.get("outcomes", {})
     satisfaction_items = spec.get("constructs", {}).get(outcomes.get("satisfaction", ""), [])
     recommend = outcomes.get("recommend")
-    complete = (Response.survey_id == survey.id, Response.status == "complete")
+    complete = gate.where()
     out: dict[str, Any] = {}
     if satisfaction_items:
         points = []
@@ -95,14 +120,14 @@ def _scores(survey: Survey) -> dict[str, Any]:
                           ).label("csi")
         rows = sa.select(per_respondent).where(*complete).subquery()
         mean, n = db.session.execute(sa.select(sa.func.avg(rows.c.csi), sa.func.count(rows.c.csi))).one()
-        if n >= survey.min_group_size:
+        if n >= gate.k:
             out["csi"] = {"score": round(float(mean), 1), "n": int(n)}
     if recommend:
         value = _answer(recommend)
         counts = db.session.execute(
             sa.select(value, sa.func.count()).where(*complete, value.is_not(None)).group_by(value)).all()
         values = pd.Series(np.repeat([v for v, _ in counts], [c for _, c in counts]), dtype=float)
-        if len(values) >= survey.min_group_size:
+        if len(values) >= gate.k:
             try:
                 result = nps(values)
             except AnalysisError:

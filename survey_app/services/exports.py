@@ -1,10 +1,11 @@
 """Exporting a survey's responses: CSV, Excel and SPSS .sav with variable and value labels.
 
+Every export holds only the responses the disclosure gate lets out (:mod:`survey_app.services.disclosure`).
 Anonymous surveys export no identifiers (no response id, no invitation reference, no answer to a customer-id
-question) and no time finer than a day, in shuffled order so that row order cannot be matched to the order of
-invitations, without the unit of units too small to show (see :func:`_blank_small_units`), and with the facts a
-colleague may know (day, language, channel, demographic answers) coarsened where they would single people out
-(see :func:`_generalise_known_facts`). Text cells that a spreadsheet
+question) and no time at all, in shuffled order, so that nothing in a row tells when it was submitted; each row
+carries the deepest unit the gate shows for it (never a unit too small to show), also as the answer to the unit
+question; and the facts a colleague may know (language, channel, demographic answers) are blanked where they would
+single people out (see :func:`_generalise_known_facts`). Text cells that a spreadsheet
 would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
 """
 
@@ -21,10 +22,10 @@ import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
 
-from analysis.confidentiality import suppress_groups
 from instruments.schema import Instrument
 from survey_app.extensions import db
-from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.models import Invitation, Response, Survey
+from survey_app.services.disclosure import open_gate
 from survey_app.services.surveys import instrument_of
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,14 +51,17 @@ def _answer(value: Any) -> Any:
 
 
 def responses_table(survey: Survey) -> pd.DataFrame:
-    """Complete responses, one row each: metadata columns, then one column per item in instrument order."""
+    """The responses the disclosure gate lets out, one row each: metadata columns, then one column per item in
+    instrument order."""
+    gate = open_gate(survey)
     instrument = instrument_of(survey)
+    units = {unit.id: unit.code for unit in gate.units.values()}
+    unit_items = {item.code for item in instrument.items_by_role("unit")}
     query = (
         sa.select(Response.id, Response.answers, Response.submitted_at, Response.language, Response.channel,
-                  Unit.code.label("unit"), Invitation.external_ref)
-        .outerjoin(Unit, Unit.id == Response.unit_id)
+                  Response.unit_id, Response.release_no, Invitation.external_ref)
         .outerjoin(Invitation, Invitation.id == Response.invitation_id)
-        .where(Response.survey_id == survey.id, Response.status == "complete")
+        .where(*gate.where())
         .order_by(Response.id)
     )
     records = []
@@ -67,61 +71,48 @@ def responses_table(survey: Survey) -> pd.DataFrame:
             record["response_id"] = row.id
             record["invitation_ref"] = row.external_ref
             record["submitted_at"] = row.submitted_at.isoformat() if row.submitted_at else None
+            record["unit"] = units.get(row.unit_id)
         else:
-            record["submitted_on"] = row.submitted_at.date().isoformat() if row.submitted_at else None
-        record["unit"] = row.unit
+            # the deepest unit the gate shows for this row: never a unit too small to show on its own
+            record["unit"] = gate.label(row.unit_id)
+            record[RELEASE] = row.release_no
         record["language"] = row.language
         record["channel"] = row.channel
         for item in instrument.items:
-            identifying = survey.anonymous and item.role == "customer_id"
-            record[item.code] = None if identifying else _answer(row.answers.get(item.code))
+            if not survey.anonymous:
+                record[item.code] = _answer(row.answers.get(item.code))
+            elif item.code in unit_items:
+                record[item.code] = record["unit"]
+            else:  # an identifier never leaves an anonymous survey
+                record[item.code] = None if item.role == "customer_id" else _answer(row.answers.get(item.code))
         records.append(record)
     if survey.anonymous:
-        _blank_small_units(records, [item.code for item in instrument.items_by_role("unit")],
-                           survey.min_group_size)
         _generalise_known_facts(records, survey.min_group_size,
                                 [item.code for item in instrument.items_by_role("demographic")])
         random.SystemRandom().shuffle(records)
-    columns = (["submitted_on"] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
+    columns = ([] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
         "unit", "language", "channel", *[item.code for item in instrument.items]]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def _blank_small_units(records: list[dict[str, Any]], unit_items: list[str], k: int) -> None:
-    """Anonymous exports: no row says it comes from a unit with fewer than k responses (or from the unit that
-    would reveal such a unit by subtraction), neither in the unit column nor in the unit question's answer."""
-    counts: dict[str, int] = {}
-    for record in records:
-        if record["unit"] is not None:
-            counts[record["unit"]] = counts.get(record["unit"], 0) + 1
-    hidden = set(suppress_groups(counts, k=k).hidden) if k >= 2 else set()
-    for record in records:
-        if record["unit"] in hidden:
-            record["unit"] = None
-            for code in unit_items:
-                record[code] = None
-
-
+#: a row's release, known to whoever compared two exports (the rows that were not in the earlier one), so
+#: counted among the facts each combination must share with k rows; never written to the file
+RELEASE = "\x00release"
 #: what a colleague may know about a respondent besides the unit, and how an anonymous export gives it up when it
-#: would single people out: the channel, then the language, then the day (kept as its month), then the month
-KNOWN_FACTS = ("submitted_on", "language", "channel")
-_GENERALISATIONS: tuple[tuple[str, Any], ...] = (
-    ("channel", lambda value: None),
-    ("language", lambda value: None),
-    ("submitted_on", lambda value: value[:7] if value else None),
-    ("submitted_on", lambda value: None),
-)
+#: would single people out: the channel, then the language
+KNOWN_FACTS = ("language", "channel")
+_GENERALISATIONS = ("channel", "language")
 
 
 def _generalise_known_facts(records: list[dict[str, Any]], k: int, demographic_items: list[str]) -> None:
-    """Anonymous exports: within each unit, every combination of day, language, channel and demographic answers
-    that a row shows is shared by at least k rows, else those facts are coarsened or blanked for the whole unit.
+    """Anonymous exports: within each unit and release, every combination of language, channel and demographic
+    answers that a row shows is shared by at least k rows, else those facts are blanked for the whole unit.
 
-    "The only English answer in East on the 3rd" or "the only woman over 50 in East" points at one person as
-    surely as a name. The facts are given up for every row of the unit, never for the rare rows alone: a blank
-    language among rows that all say "zh" would single its row out just the same. Demographic answers go first,
-    the one with the most distinct answers first, until they alone leave no group under k (no coarsening of the
-    other facts could make up for them); then the other facts in the order of ``_GENERALISATIONS``.
+    "The only English answer in East" or "the only woman over 50 in East" points at one person as surely as a
+    name, and so does "the only one in East's second batch". The facts are given up for every row of the unit,
+    never for the rare rows alone: a blank language among rows that all say "zh" would single its row out just the
+    same. Demographic answers go first, the one with the most distinct answers first, until they alone leave no
+    group under k (no coarsening of the other facts could make up for them); then the channel and the language.
     """
     if k < 2:
         return
@@ -130,19 +121,20 @@ def _generalise_known_facts(records: list[dict[str, Any]], k: int, demographic_i
         by_unit.setdefault(record["unit"], []).append(record)
     for rows in by_unit.values():
         kept = sorted(demographic_items, key=lambda code: -len({row[code] for row in rows}))
-        while kept and _smallest_combination(rows, kept) < k:
+        while kept and _smallest_combination(rows, [RELEASE, *kept]) < k:
             blanked = kept.pop(0)
             for row in rows:
                 row[blanked] = None
-        facts = [*KNOWN_FACTS, *kept]
+        facts = [RELEASE, *KNOWN_FACTS, *kept]
         steps = iter(_GENERALISATIONS)
         while _smallest_combination(rows, facts) < k:
-            step = next(steps, None)
-            if step is None:
+            column = next(steps, None)
+            if column is None:
                 break
-            column, coarsen = step
             for row in rows:
-                row[column] = coarsen(row[column])
+                row[column] = None
+    for record in records:
+        del record[RELEASE]
 
 
 def _smallest_combination(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> int:
@@ -184,7 +176,7 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
             frame[item.code] = pd.to_numeric(frame[item.code], errors="coerce")
         else:
             frame[item.code] = frame[item.code].map(_text)
-    for column in ("invitation_ref", "submitted_at", "submitted_on", "unit", "language", "channel"):
+    for column in ("invitation_ref", "submitted_at", "unit", "language", "channel"):
         if column in frame:
             frame[column] = frame[column].map(_text)
     with tempfile.TemporaryDirectory() as tmp:

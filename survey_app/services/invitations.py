@@ -64,6 +64,17 @@ def find_invitation(connection: sa.Connection, survey: Survey | SurveyRow, token
     return invitation if hmac.compare_digest(invitation.token_hash, digest) else None
 
 
+def has_invitations(connection: sa.Connection, survey_id: int) -> bool:
+    """Whether the survey has personal invitations (an anonymous one then takes answers through them only)."""
+    return connection.execute(_any_invitation(), {"survey_id": survey_id}).first() is not None
+
+
+@cache
+def _any_invitation() -> sa.Select:
+    table = Invitation.__table__
+    return sa.select(table.c.id).where(table.c.survey_id == sa.bindparam("survey_id")).limit(1)
+
+
 @cache
 def _invitation_by_hash() -> sa.Select:
     table = Invitation.__table__

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from survey_app.extensions import db
 from survey_app.models import ReportJob, Response, Survey
 from survey_app.models.types import as_utc, utcnow
+from survey_app.services.disclosure import Gate, open_gate
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +55,13 @@ def redis_url() -> str | None:
 
 
 def complete_responses(survey: Survey) -> tuple[int, int]:
-    """Number of complete responses and the largest response id (0 when there is none)."""
-    return _fingerprint(survey.id)
+    """Number of complete responses the outputs may read, and the largest response id (0 when there is none)."""
+    return _fingerprint(open_gate(survey))
 
 
-def _fingerprint(survey_id: int, unit_ids: list[int] | None = None) -> tuple[int, int]:
-    """Count and largest id of a survey's complete responses (only those of ``unit_ids`` when given)."""
-    query = sa.select(sa.func.count(Response.id), sa.func.max(Response.id)).where(
-        Response.survey_id == survey_id, Response.status == "complete")
+def _fingerprint(gate: Gate, unit_ids: list[int] | None = None) -> tuple[int, int]:
+    """Count and largest id of the responses ``gate`` lets out (only those of ``unit_ids`` when given)."""
+    query = sa.select(sa.func.count(Response.id), sa.func.max(Response.id)).where(*gate.where())
     if unit_ids is not None:
         query = query.where(Response.unit_id.in_(unit_ids))
     count, last = db.session.execute(query).one()
@@ -69,47 +69,41 @@ def _fingerprint(survey_id: int, unit_ids: list[int] | None = None) -> tuple[int
 
 
 def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
-    """Survey, language, unit and a fingerprint of every response count the report's content depends on.
+    """Survey, language, unit and a fingerprint of everything the report's content depends on.
 
-    The whole survey's report reads all its complete responses: their count and last id are in the key, so any
-    new answer changes it (and so do the answers of the earlier waves its trends read, when there are any).
+    The whole survey's report reads the responses the disclosure gate lets out: their count and last id are in the
+    key (for an anonymous survey they change only with a release), and so are the earlier waves' its trends read.
 
-    A unit report reads the complete responses of the unit and the units below it (this wave and, for trends,
-    the earlier waves where the unit existed): their count and last id are in the key, so an answer in another
-    unit keeps the cached PDF. Other units' answers still reach a unit report in one way, through the hierarchy's
-    confidentiality verdict (services.analysis): complementary suppression at every level compares the unit's
-    size with its siblings' (and its parents' with theirs), so a sibling growing from 4 to 5 answers can turn a
-    refused unit report into a released one, or hide a sub-unit's heatmap cell that was shown; an earlier wave's
-    figures enter the trends only when that wave's verdict released the unit. So the key also holds a digest of
-    the verdicts (this wave's hidden units and hidden own-responses, with the minimum group size; for each earlier
-    wave, whether it released the unit): an answer elsewhere changes the key only when it changes what this report
-    may show. Nothing else in a unit report is computed from the rest of the survey (no "compared with the rest"
-    figures; the invitation count is left out of unit reports).
+    A unit report reads the responses of the unit and the units below it (this wave and, for trends, the earlier
+    waves where the gate showed the unit): their count and last id are in the key, so an answer in another unit
+    keeps the cached PDF. Other units' answers still reach a unit report in one way, through the gate's verdict on
+    the hierarchy: a sibling growing from 4 to 5 answers can turn a refused unit report into a released one, or
+    hide a sub-unit's heatmap cell that was shown. So the key also holds the gate's fingerprint (its hidden units
+    and own responses, the minimum group size and release; for each earlier wave, whether it showed the unit).
+    Nothing else in a unit report is computed from the rest of the survey (no "compared with the rest" figures;
+    the invitation count is left out of unit reports).
     """
-    from survey_app.services.analysis import hierarchy_suppression, series_waves
+    from survey_app.services.analysis import series_waves
 
-    earlier = series_waves(survey)[:-1]
+    gate = open_gate(survey)
+    earlier = [(wave, open_gate(wave)) for wave in series_waves(survey)[:-1]]
     if unit is None:
-        count, last = complete_responses(survey)
-        key = f"{survey.id}:{lang}:*:{count}:{last}"
-        return key + (f":{_digest([[w.id, *complete_responses(w)] for w in earlier])}" if earlier else "")
-    count, last = _fingerprint(survey.id, _subtree(survey, unit))
-    hidden, hidden_own = hierarchy_suppression(survey)
-    parts: list = [survey.min_group_size, sorted(hidden), sorted(hidden_own)]
-    for wave in earlier:
-        ids = _subtree(wave, unit)
+        count, last = _fingerprint(gate)
+        key = f"{survey.id}:{lang}:*:{count}:{last}:{gate.fingerprint()}"
+        return key + (f":{_digest([[w.id, *_fingerprint(g)] for w, g in earlier])}" if earlier else "")
+    count, last = _fingerprint(gate, _subtree(gate, unit))
+    parts: list = [gate.fingerprint()]
+    for wave, wave_gate in earlier:
+        ids = _subtree(wave_gate, unit)
         if ids:
-            parts.append([wave.id, wave.min_group_size, *_fingerprint(wave.id, ids),
-                          unit in hierarchy_suppression(wave)[0]])
+            parts.append([wave.id, wave_gate.fingerprint(), *_fingerprint(wave_gate, ids), wave_gate.shows(unit)])
     return f"{survey.id}:{lang}:{unit}:{count}:{last}:{_digest(parts)}"
 
 
-def _subtree(survey: Survey, unit: str) -> list[int]:
+def _subtree(gate: Gate, unit: str) -> list[int]:
     """Ids of ``unit`` and the units below it; none for a unit the survey lacks (its report job then fails)."""
-    from survey_app.services.analysis import unit_and_descendants
-
     try:
-        return unit_and_descendants(survey, unit)
+        return gate.subtree_ids(unit)
     except ValueError:
         return []
 

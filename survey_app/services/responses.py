@@ -52,7 +52,7 @@ class ResponseState:
 _READ = ("id", "survey_id", "submission_key", "language", "status", "furthest_page", "answers", "unit_id",
          "invitation_id")
 #: the columns a page, a step or a submission changes
-_WRITE = ("answers", "furthest_page", "language", "unit_id", "status", "updated_at", "submitted_at")
+_WRITE = ("answers", "furthest_page", "language", "unit_id", "status", "updated_at", "submitted_at", "invitation_id")
 
 
 @cache
@@ -107,7 +107,10 @@ def find_by_submission_key(connection: sa.Connection, survey: Survey | SurveyRow
 
 def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyRow,
                              invitation: InvitationRow) -> ResponseState | None:
-    """An identified survey's unfinished response made through ``invitation``."""
+    """An identified survey's unfinished response made through ``invitation``.
+
+    Never on an anonymous survey: whoever holds the link (the survey's owner sent it) would see the answers so far.
+    """
     if survey.anonymous:
         return None
     return _find(connection, survey_id=survey.id, invitation_id=invitation.id, status="in_progress")
@@ -126,7 +129,8 @@ def start_response(
         submission_key=submission_key,
         language=language,
         resume_hash=token_hash(resume_token),
-        invitation_id=None if (invitation is None or survey.anonymous) else invitation.id,
+        # on anonymous surveys too, but only until submission: ``submit`` marks the invitation used and forgets it
+        invitation_id=None if invitation is None else invitation.id,
         unit_id=None if invitation is None else invitation.unit_id,
         channel=channel,
         started_at=stamp,
@@ -148,7 +152,9 @@ def save_page(
     response.furthest_page = max(response.furthest_page, min(page_index + 1, len(instrument.pages) - 1))
     response.language = language
     response.updated_at = timestamp(survey)
-    response.unit_id = answered_unit(connection, survey.id, instrument, values, default=response.unit_id)
+    if not (survey.anonymous and response.invitation_id is not None):
+        # an anonymous invitee's unit is the invitation's: an answer could claim any unit (and pad a small one)
+        response.unit_id = answered_unit(connection, survey.id, instrument, values, default=response.unit_id)
 
 
 def answered_unit(connection: sa.Connection, survey_id: int, instrument: Instrument, answers: dict[str, Any],
@@ -170,23 +176,39 @@ def _unit_by_code() -> sa.Select:
                                        table.c.code == sa.bindparam("code"))
 
 
-def submit(connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow,
-           invitation: InvitationRow | None) -> None:
+def submit(connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow) -> bool:
     """Mark the response complete (stored by the next ``write_response``) and its invitation used (now, in the
-    same transaction)."""
-    response.status = "complete"
-    response.submitted_at = timestamp(survey)
-    if invitation is not None:
+    same transaction), whichever page or path completes it; False when the invitation was used already.
+
+    A response made through an invitation that another response used first is not counted (the caller discards it
+    with :func:`discard_response`): one invitation, one response. An anonymous survey's response forgets its
+    invitation here, so no stored row links the two once the answers are complete.
+    """
+    if response.invitation_id is not None:
         # On anonymous surveys even the day would link the invitation (whose reference the sender knows) to the
         # response submitted that day in the same unit; the survey's own creation time only marks "used".
         used_at = survey.created_at if survey.anonymous else timestamp(survey)
-        connection.execute(_invitation_used(), {"invitation_id": invitation.id, "used_at": used_at})
+        marked = connection.execute(_invitation_used(), {"invitation_id": response.invitation_id,
+                                                         "used_at": used_at}).rowcount
+        if not marked:
+            return False
+        if survey.anonymous:
+            response.invitation_id = None
+    response.status = "complete"
+    response.submitted_at = timestamp(survey)
+    return True
+
+
+def discard_response(connection: sa.Connection, response: ResponseState) -> None:
+    """Delete a response that will not be counted (a second response through one invitation)."""
+    if response.id is not None:
+        connection.execute(sa.delete(Response.__table__).where(Response.__table__.c.id == response.id))
 
 
 @cache
 def _invitation_used() -> sa.Update:
     table = Invitation.__table__
-    return sa.update(table).where(table.c.id == sa.bindparam("invitation_id")).values(
+    return sa.update(table).where(table.c.id == sa.bindparam("invitation_id"), table.c.used_at.is_(None)).values(
         used_at=sa.bindparam("used_at"))
 
 

@@ -91,8 +91,11 @@ def _wrong_type(scale: Scale, value: Any) -> bool:
     return any(isinstance(v, bool) or not isinstance(v, str | int | float) for v in values)
 
 
-def check_submission(survey: Survey, instrument: Instrument, body: Any) -> Submission:
-    """Validate a request body against the survey's instrument; raises SubmissionInvalid naming every problem."""
+def check_submission(survey: Survey, instrument: Instrument, body: Any, *, channel: str | None = None) -> Submission:
+    """Validate a request body against the survey's instrument; raises SubmissionInvalid naming every problem.
+
+    ``channel`` is a channel token's own channel: the body may leave it out or repeat it, nothing else.
+    """
     if not isinstance(body, Mapping):
         raise SubmissionInvalid({}, {"body": "not_an_object"})
     fields = {name: "unknown_field" for name in body if name not in BODY_FIELDS}
@@ -104,9 +107,12 @@ def check_submission(survey: Survey, instrument: Instrument, body: Any) -> Submi
     language = body.get("language", survey.languages[0])
     if not isinstance(language, str) or language not in survey.languages:
         fields["language"] = "not_offered"
-    channel = body.get("channel", "api")
+    fixed = channel
+    channel = body.get("channel", fixed or "api")
     if not isinstance(channel, str) or channel not in API_CHANNELS:
         fields["channel"] = "not_a_channel"
+    elif fixed is not None and channel != fixed:
+        fields["channel"] = "not_the_tokens_channel"
     if "answers" in fields:
         raise SubmissionInvalid({}, fields)
 
@@ -144,10 +150,11 @@ def _key_hash(key: str) -> str:
     return token_hash(key)
 
 
-def _replay(existing: Response, survey: Survey, instrument: Instrument, body: Any) -> Response:
+def _replay(existing: Response, survey: Survey, instrument: Instrument, body: Any,
+            channel: str | None) -> Response:
     """The stored response if ``body`` asks for exactly what it holds; IdempotencyConflict otherwise."""
     try:
-        submission = check_submission(survey, instrument, body)
+        submission = check_submission(survey, instrument, body, channel=channel)
     except SubmissionInvalid:
         raise IdempotencyConflict() from None
     same = (existing.answers == submission.answers and existing.language == submission.language
@@ -158,22 +165,23 @@ def _replay(existing: Response, survey: Survey, instrument: Instrument, body: An
 
 
 def submit_response(
-    survey: Survey, body: Any, idempotency_key: str, *, now: datetime | None = None
+    survey: Survey, body: Any, idempotency_key: str, *, now: datetime | None = None, channel: str | None = None
 ) -> tuple[Response, bool]:
     """Store one complete response from a request body; returns (response, created).
 
     A key seen before returns its response (created False) when the body is the same and raises
     IdempotencyConflict when it is not - even after the survey closed, so a late retry still learns its
     answers were kept. Otherwise raises SurveyUnavailable (closed, not open yet) or SubmissionInvalid.
+    ``channel`` is a channel token's channel, which marks the response.
     """
     if not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):
         raise ValueError("an Idempotency-Key has 1 to 128 visible ASCII characters")
     instrument = instrument_of(survey)
     existing = find_by_idempotency_key(survey, idempotency_key)
     if existing is not None:
-        return _replay(existing, survey, instrument, body), False
+        return _replay(existing, survey, instrument, body, channel), False
     check_open(survey, now)
-    submission = check_submission(survey, instrument, body)
+    submission = check_submission(survey, instrument, body, channel=channel)
     stamp = timestamp(survey)
     response = Response(
         survey_id=survey.id,
@@ -200,6 +208,6 @@ def submit_response(
         existing = find_by_idempotency_key(survey, idempotency_key)
         if existing is None:
             raise
-        return _replay(existing, survey, instrument, body), False
+        return _replay(existing, survey, instrument, body, channel), False
     return response, True
 

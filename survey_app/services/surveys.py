@@ -95,6 +95,7 @@ class SurveyRow:
     anonymous: bool
     languages: list[str]
     created_at: datetime
+    min_group_size: int
 
     def title_in(self, lang: str) -> str:
         """Title in ``lang``, falling back to English then any language."""

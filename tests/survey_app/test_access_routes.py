@@ -45,6 +45,7 @@ class Case:
 
 CASES: dict[str, Case] = {
     "admin.logout": Case("POST", "/admin/logout", "login"),
+    "admin.password": Case("GET", "/admin/password", "login"),
     "admin.surveys": Case("GET", "/admin/", "login"),
     "admin.new_survey": Case("GET", "/admin/surveys/new", "login"),
     "admin.survey": Case("GET", f"/admin/surveys/{SLUG}", "survey"),
@@ -96,7 +97,7 @@ def world(app, make_survey):
                       language="en")
             save_page(connection, response, survey, instrument, 2, {"NPS": 8 + i % 3, "COMMENT": f"{MARK} comment {i}"},
                       language="en")
-            submit(connection, response, survey, None)
+            submit(connection, response, survey)
             write_response(connection, response)
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}

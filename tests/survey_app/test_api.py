@@ -19,6 +19,7 @@ from survey_app.models import ApiToken, Response, Survey, Unit, User
 from survey_app.services import submissions
 from survey_app.services.accounts import share_survey
 from survey_app.services.api_tokens import authenticate, create_api_token, revoke
+from survey_app.services.invitations import create_invitations
 from survey_app.services.tokens import token_hash
 from survey_app.services.users import create_user
 from tests.conftest import FLOW_INSTRUMENT
@@ -38,14 +39,16 @@ THREE_BRANCHES["scales"]["branch"]["options"].append({"value": "east", "label": 
 def tokens(app):
     """Factory: an account with an API token; returns the token (admins see everything, managers what is shared)."""
 
-    def _make(email: str = "kiosk@example.com", role: str = "admin", shared: tuple[str, ...] = ()) -> str:
+    def _make(email: str = "kiosk@example.com", role: str = "admin", shared: tuple[str, ...] = (),
+              channel_for: str | None = None, channel: str = "kiosk") -> str:
         with app.app_context():
             user = db.session.scalar(sa.select(User).filter_by(email=email))
             if user is None:
                 user, _ = create_user(email, "long enough password", role=role)
             for slug in shared:
                 share_survey(db.session.scalar(sa.select(Survey).filter_by(slug=slug)), user)
-            _, token = create_api_token(user, "test kiosk")
+            survey = db.session.scalar(sa.select(Survey).filter_by(slug=channel_for)) if channel_for else None
+            _, token = create_api_token(user, "test kiosk", survey=survey, channel=channel if survey else None)
             db.session.commit()
         return token
 
@@ -308,8 +311,9 @@ def test_closed_and_not_yet_open_surveys(app, client, make_survey, tokens):
 def test_anonymous_survey_keeps_no_identifiers(app, client, make_survey, tokens):
     make_survey("staff", anonymous=True)
     key = "employee-4711"  # a careless client's key that names a person
-    result = post(client, tokens(), slug="staff", key=key)
-    assert result.status_code == 201
+    kiosk = tokens(channel_for="staff")
+    result = post(client, kiosk, slug="staff", key=key)
+    assert result.status_code == 201 and result.json["channel"] == "kiosk"
     assert result.json["submitted_at"].endswith("T00:00:00+00:00")
     [row] = stored(app, "staff")
     assert row.invitation_id is None
@@ -319,7 +323,50 @@ def test_anonymous_survey_keeps_no_identifiers(app, client, make_survey, tokens)
         raw = db.session.execute(sa.text("SELECT * FROM response")).mappings().one()
     assert not any(key in str(value) for value in raw.values())
     # the retry still works: the key is looked up by its hash
-    assert post(client, tokens(), slug="staff", key=key).json["id"] == row.id
+    assert post(client, kiosk, slug="staff", key=key).json["id"] == row.id
+
+
+def test_anonymous_surveys_take_api_answers_only_from_a_channel_token_made_for_them(app, client, make_survey,
+                                                                                     tokens):
+    make_survey("staff", anonymous=True)
+    make_survey("other", anonymous=True)
+    own = post(client, tokens(), slug="staff")  # an account's own token could pad a small group at will
+    assert own.status_code == 403 and "channel token" in own.json["message"]
+    kiosk = tokens(channel_for="staff", channel="kiosk")
+    assert post(client, kiosk, slug="other", key="k2").status_code == 404  # made for another survey
+    assert post(client, kiosk, slug="staff", channel="app").status_code == 422  # its channel is fixed
+    stored_ok = post(client, kiosk, slug="staff", key="k3")
+    assert stored_ok.status_code == 201 and stored_ok.json["channel"] == "kiosk"
+    # a channel token reads nothing: not the results, not the survey list, not the questionnaire
+    headers = {"Authorization": f"Bearer {kiosk}"}
+    for path in ("/api/v1/surveys", "/api/v1/surveys/staff", "/api/v1/surveys/staff/results"):
+        refused = client.get(path, headers=headers)
+        assert refused.status_code == 403 and "channel token" in refused.json["message"], path
+    # once the survey has personal links it is answered through them only, the kiosk included
+    with app.app_context():
+        create_invitations(db.session.scalar(sa.select(Survey).filter_by(slug="staff")), [None])
+        db.session.commit()
+    assert post(client, kiosk, slug="staff", key="k4").status_code == 409
+    assert [row.channel for row in stored(app, "staff")] == ["kiosk"]
+
+
+def test_a_channel_token_marks_an_identified_surveys_answers_with_its_channel(app, client, make_survey, tokens):
+    make_survey()
+    result = post(client, tokens(channel_for="flow", channel="call_centre"))
+    assert result.status_code == 201 and result.json["channel"] == "call_centre"
+
+
+def test_channel_tokens_are_made_for_a_survey_and_a_known_channel(app, make_survey):
+    make_survey("staff", anonymous=True)
+    with app.app_context():
+        user, _ = create_user("ops@example.com", "long enough password", role="manager")
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="staff"))
+        with pytest.raises(ValueError, match="both its survey and its channel"):
+            create_api_token(user, "kiosk", survey=survey)
+        with pytest.raises(ValueError, match="not one of"):
+            create_api_token(user, "kiosk", survey=survey, channel="web")
+        with pytest.raises(ValueError, match="may not see"):  # a manager's token for a survey not shared
+            create_api_token(user, "kiosk", survey=survey, channel="kiosk")
 
 
 # -- authentication and access -------------------------------------------------------------------------------------
