@@ -64,7 +64,7 @@ PART_ERRORS = (AnalysisError, np.linalg.LinAlgError, FloatingPointError, ZeroDiv
 def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
                  progress: Progress | None = None, customers: pd.DataFrame | None = None,
                  customer_id: str = "customer_id", wave: str | None = None, current_wave: Any = None,
-                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE, small_cells: bool = False,
                  linkage: LinkageInput | None = None) -> dict[str, Any]:
     """Run every analysis ``spec`` asks for on ``df`` and return the RESULT dict (JSON-ready).
 
@@ -81,6 +81,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
         (``n`` counts them), while ``trends`` compares it with the earlier waves in ``df``.
     min_group_size : k of the disclosure control: the ``heatmap`` hides groups of fewer than k people (and the
         groups that would reveal them), and ``groups.suppression`` says which groups a report must not show.
+    small_cells : hide every cell of the satisfaction-trap diagnosis under ``min_group_size`` people too
+        (:mod:`analysis.small_cells`), as an anonymous survey's outputs must.
     linkage : an employee file and a customers-by-unit file: adds ``linkage`` (the service-profit chain).
 
     Returns
@@ -126,6 +128,7 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
         run = _Run(spec, prepared, say)
         run.raw, run.customers, run.customer_id = df, customers, customer_id
         run.wave, run.k, run.linkage, run.history = wave, min_group_size, linkage, history
+        run.small_cells = small_cells
         return run.result()
 
 
@@ -171,6 +174,7 @@ class _Run:
         #: every wave's rows (``raw`` holds only the current wave's when one is named)
         self.history: pd.DataFrame | None = None
         self.k = DEFAULT_MIN_GROUP_SIZE
+        self.small_cells = False
         self.linkage: LinkageInput | None = None
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
@@ -432,7 +436,7 @@ class _Run:
         try:
             result = trap_from_model(self.data, self.spec, self.prepared.scales, raw=self.raw,
                                      customers=self.customers, customer_id=self.customer_id,
-                                     seed=DEFAULT_SEED)
+                                     seed=DEFAULT_SEED, min_cell=self.k if self.small_cells else None)
         except PART_ERRORS as error:
             return self.fail("Trap", error)
         return self.collect("Trap", result)

@@ -20,6 +20,7 @@ from scipy import stats
 from analysis.clv import CustomerValue, customer_value, normalize_customers, to_summary
 from analysis.errors import AnalysisError
 from analysis.kano import agreement, kano
+from analysis.small_cells import hide_small_cells
 from analysis.trap import SMALL_LEVEL, numeric_column, top_box, trap_curve, trap_index
 from analysis.trap_attributes import penalty_reward
 from analysis.trap_findings import findings
@@ -57,6 +58,8 @@ class TrapResult:
     behaviour: dict[str, Any] | None
     findings: list[dict[str, str]]
     warnings: list[str] = field(default_factory=list)
+    #: the minimum group size of the cells when small ones were hidden (analysis.small_cells), else None
+    min_cell: int | None = None
 
 
 def trap_analysis(df: pd.DataFrame, *, satisfaction: str, loyalty: str, attributes: Sequence[str] = (),
@@ -362,12 +365,14 @@ def _behaviour(df: pd.DataFrame, value: CustomerValue, *, customer_id: str, sati
 
 def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[float, float]], *,
                     raw: pd.DataFrame | None = None, customers: pd.DataFrame | None = None,
-                    customer_id: str = "customer_id", bootstrap: int = 200, seed: int | None = 1) -> TrapResult:
+                    customer_id: str = "customer_id", bootstrap: int = 200, seed: int | None = 1,
+                    min_cell: int | None = None) -> TrapResult:
     """:func:`trap_analysis` driven by the engine's model spec (``outcomes``, ``attributes``, ``kano``).
 
     ``data`` is the engine's prepared (numeric, checked) table; ``raw`` the table as read, for the columns the
     model does not analyse (customer id, Kano answer codes). An outcome that names a construct is read from
     the construct's first item - by convention its overall question - because the curve needs answer points.
+    ``min_cell`` hides every cell of fewer people (:func:`analysis.small_cells.hide_small_cells`).
     """
     notes: list[str] = []
 
@@ -414,6 +419,9 @@ def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[fl
                            justice_scale=justice_scales.pop() if len(justice_scales) == 1 else None,
                            kano_pairs=pairs or None, kano_items=kano_items or None, customers=value,
                            customer_id=customer_id if value is not None else None, bootstrap=bootstrap, seed=seed)
+    if min_cell is not None:  # before the findings, so that no sentence quotes a hidden cell
+        hide_small_cells(result, min_cell)
+        result.min_cell = min_cell
     result.findings = findings(result, labels=columns.get("labels"),
                                population=columns.get("population", "customers"))
     result.warnings[:0] = notes

@@ -79,15 +79,16 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     index = result.trap_index
     profile = [row["column"] for row in result.segments["mercenary_profile"] if row["lower"]][:3]
-    en = (f"{_pct(index['trap_index'])} % of satisfied customers (95 % interval {_pct(index['ci_low'])}-"
-          f"{_pct(index['ci_high'])} %) are not loyal: they are satisfied, yet do not intend to stay.")
-    zh = (f"{_pct(index['trap_index'])}% 的满意客户并不忠诚（95% 置信区间 {_pct(index['ci_low'])}–"
-          f"{_pct(index['ci_high'])}%）：他们满意，却不打算留下。")
-    if profile:
-        en += (f" They differ from loyal customers mostly on {_list(_named(profile, labels, 'en'))}, which they "
-               "rate lower.")
-        zh += f"与忠诚客户相比，他们主要在{_list(_named(profile, labels, 'zh'), zh=True)}方面评价更低。"
-    out.append({"kind": "trap_index", "en": en, "zh": zh})
+    if index.get("trap_index") is not None:  # None: too few satisfied but disloyal people to show (small_cells)
+        en = (f"{_pct(index['trap_index'])} % of satisfied customers (95 % interval {_pct(index['ci_low'])}-"
+              f"{_pct(index['ci_high'])} %) are not loyal: they are satisfied, yet do not intend to stay.")
+        zh = (f"{_pct(index['trap_index'])}% 的满意客户并不忠诚（95% 置信区间 {_pct(index['ci_low'])}–"
+              f"{_pct(index['ci_high'])}%）：他们满意，却不打算留下。")
+        if profile:
+            en += (f" They differ from loyal customers mostly on {_list(_named(profile, labels, 'en'))}, which "
+                   "they rate lower.")
+            zh += f"与忠诚客户相比，他们主要在{_list(_named(profile, labels, 'zh'), zh=True)}方面评价更低。"
+        out.append({"kind": "trap_index", "en": en, "zh": zh})
     curve = result.curve
     zone = result.zone_of_indifference
     if zone is not None and curve.get("jump"):
@@ -102,7 +103,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
                    "不会让客户更忠诚。"),
         })
     if result.lift is not None and math.isfinite(result.lift):
-        levels = [lv for lv in curve["levels"] if lv["n"] > 0]
+        levels = [lv for lv in curve["levels"] if (lv["n"] or 0) > 0]
         top, second = levels[-1], levels[-2]
         out.append({
             "kind": "lift",
@@ -113,15 +114,16 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
                    f"{result.lift:.1f} 倍：{_pct(top['loyal_share'])}% 对 {_pct(second['loyal_share'])}%。"),
         })
     shares = result.segments["shares"]
-    out.append({
-        "kind": "segments",
-        "en": (f"Mercenaries (satisfied but not loyal) are {_pct(shares['mercenary']['share'])} % of respondents, "
-               f"hostages (loyal but not satisfied) {_pct(shares['hostage']['share'])} %, loyalists "
-               f"{_pct(shares['loyalist']['share'])} % and defectors {_pct(shares['defector']['share'])} %."),
-        "zh": (f"唯利是图者（满意但不忠诚）占受访者的 {_pct(shares['mercenary']['share'])}%，人质（忠诚但不满意）占 "
-               f"{_pct(shares['hostage']['share'])}%，忠诚者占 {_pct(shares['loyalist']['share'])}%，背离者占 "
-               f"{_pct(shares['defector']['share'])}%。"),
-    })
+    if all(shares[name].get("share") is not None for name in ("mercenary", "hostage", "loyalist", "defector")):
+        out.append({
+            "kind": "segments",
+            "en": (f"Mercenaries (satisfied but not loyal) are {_pct(shares['mercenary']['share'])} % of "
+                   f"respondents, hostages (loyal but not satisfied) {_pct(shares['hostage']['share'])} %, loyalists "
+                   f"{_pct(shares['loyalist']['share'])} % and defectors {_pct(shares['defector']['share'])} %."),
+            "zh": (f"唯利是图者（满意但不忠诚）占受访者的 {_pct(shares['mercenary']['share'])}%，"
+                   f"人质（忠诚但不满意）占 {_pct(shares['hostage']['share'])}%，忠诚者占 "
+                   f"{_pct(shares['loyalist']['share'])}%，背离者占 {_pct(shares['defector']['share'])}%。"),
+        })
     if result.attributes:
         basic = [c for c, v in result.attributes.items() if v["class"] == "basic" and v.get("class_confident")]
         latent = [c for c, v in result.attributes.items() if v["class"] == "excitement" and v.get("class_confident")]
@@ -152,7 +154,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
                         "zh": f"卡诺问卷与惩罚—奖励分析在 {len(judged)} 个属性中的 {agree} 个上结论一致。",
                         "kind": "kano_agreement"})
     complaints = result.complaints
-    if complaints and "silent_share" in complaints:
+    if complaints and complaints.get("silent_share") is not None and complaints.get("problem_rate") is not None:
         out.append({
             "kind": "silent_complaints",
             "en": (f"{_pct(complaints['problem_rate'])} % had a problem in the period, but "
@@ -162,7 +164,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
                    "从未投诉：投诉数量低估了不满。"),
         })
         paradox = complaints.get("recovery_paradox")
-        if paradox and paradox["n_recovered"] > 0:
+        if paradox and (paradox["n_recovered"] or 0) > 0:
             if paradox["holds"]:
                 out.append({"en": "Complainers whose problem was put right end up more satisfied than customers "
                                   "who never had a problem (the recovery paradox holds here).",

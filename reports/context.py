@@ -152,7 +152,7 @@ class _Builder:
                                   if key.endswith("_employee")})
         suppression = (result.get("groups") or {}).get("suppression") or {}
         heatmap = _ok(result.get("heatmap")) or {}
-        self.k = suppression.get("k") or heatmap.get("k")
+        self.k = suppression.get("k") or heatmap.get("k") or (_ok(result.get("trap")) or {}).get("min_cell")
         #: group -> "small" / "complementary" for groups the report must not show figures of
         self.hidden: dict[str, str] = {str(g): str(r) for g, r in (suppression.get("hidden") or {}).items()}
 
@@ -426,6 +426,14 @@ class _Builder:
     def hidden_text(self, level: Any) -> str:
         """What a suppressed group shows instead of its figures."""
         reason = self.hidden.get(str(level), "small")
+        return self.t("suppressed_complementary" if reason == "complementary" else "suppressed_small",
+                      k=_int(self.k) if self.k else DASH)
+
+    def cell_hidden(self, entry: Mapping[str, Any] | None) -> str | None:
+        """What a suppressed table cell shows in place of its figures (None for a shown cell)."""
+        reason = (entry or {}).get("hidden")
+        if not reason:
+            return None
         return self.t("suppressed_complementary" if reason == "complementary" else "suppressed_small",
                       k=_int(self.k) if self.k else DASH)
 
@@ -757,8 +765,15 @@ class _Builder:
                                 low=_num(100 * difference["ci_low"], 1) if _finite(difference.get("ci_low")) else DASH,
                                 high=(_num(100 * difference["ci_high"], 1)
                                       if _finite(difference.get("ci_high")) else DASH)))
-        rows = [{"level": str(level["label"]), "n": _int(level.get("n")), "share": _pct(level.get("loyal_share")),
-                 "ci": _bracket([level.get("ci_low"), level.get("ci_high")], _pct)} for level in levels]
+        # a narrow column per level: a hidden one shows a marker, explained under the table
+        rows = [{"level": str(level["label"]),
+                 "n": self.t(f"hidden_{level['hidden']}_cell") if level.get("hidden") else _int(level.get("n")),
+                 "share": "" if level.get("hidden") else _pct(level.get("loyal_share")),
+                 "ci": "" if level.get("hidden") else _bracket([level.get("ci_low"), level.get("ci_high")], _pct)}
+                for level in levels]
+        reasons = {str(level["hidden"]) for level in levels if level.get("hidden")}
+        legend = [self.t(f"hidden_{reason}", k=_int(self.k) if self.k else DASH)
+                  for reason in ("small", "complementary") if reason in reasons]
         chart = None
         if self.charts:
             points = [{"label": level["label"], "share": _scaled(level.get("loyal_share")),
@@ -769,7 +784,7 @@ class _Builder:
                 xlabel=self.label(str(trap.get("satisfaction") or curve.get("satisfaction") or "")),
                 ylabel=self.t("axis_loyal_share"), zone_label=self.t("zone_label"),
                 jump_label=self.t("jump_label", diff=_num(100 * jump["difference"], 0)) if jump else "")
-        return {"chart": chart, "lines": lines, "rows": rows, "findings": findings}
+        return {"chart": chart, "lines": lines, "rows": rows, "findings": findings, "legend": legend}
 
     def trap_segments(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
         segments = _ok(trap.get("segments"))
@@ -781,9 +796,12 @@ class _Builder:
             entry = shares.get(name)
             if not entry:
                 continue
-            rows.append({"name": self.t(f"seg_{name}"), "definition": self.t(f"segdef_{name}"),
+            hidden = self.cell_hidden(entry)
+            rows.append({"name": self.t(f"seg_{name}"), "definition": self.t(f"segdef_{name}"), "hidden": hidden,
                          "n": _int(entry.get("n")), "share": _pct(entry.get("share")),
                          "ci": _bracket([entry.get("ci_low"), entry.get("ci_high")], _pct)})
+            if hidden:
+                continue  # no bar: a hidden cell drawn at 0 would be a figure
             bars.append({"label": self.t(f"seg_{name}"), "value": _scaled(entry.get("share")) or 0.0,
                          "low": _scaled(entry.get("ci_low")), "high": _scaled(entry.get("ci_high"))})
         thresholds = segments.get("thresholds") or {}
@@ -851,7 +869,12 @@ class _Builder:
             if self.lang != "en":
                 programme = self.messages.get(f"programme_{name.lower()}", programme)
             shown = self.stage_name(name)
-            rows.append({"stage": self.t("deepest", stage=shown) if name == deepest else shown,
+            hidden = self.cell_hidden(entry)
+            if hidden:
+                rows.append({"stage": shown, "hidden": hidden, "programme": programme or DASH, "basic": DASH,
+                             "latent": DASH})
+                continue
+            rows.append({"stage": self.t("deepest", stage=shown) if name == deepest else shown, "hidden": None,
                          "n": _int(entry.get("n")), "trap_index": _pct(entry.get("trap_index"), 0),
                          "ci": _bracket(entry.get("trap_index_ci"), lambda x: _pct(x, 0)),
                          "zone": f"{_g(zone[0])}–{_g(zone[1])}" if zone else DASH,
@@ -862,7 +885,7 @@ class _Builder:
 
     def trap_complaints(self, trap: Mapping[str, Any], findings: list[str]) -> dict[str, Any] | None:
         complaints = _ok(trap.get("complaints"))
-        if not complaints or complaints.get("problem_rate") is None:
+        if not complaints or (complaints.get("problem_rate") is None and not complaints.get("groups")):
             return None
         kpis = [{"name": self.t("problem_kpi"), "value": _pct(complaints.get("problem_rate"), 0),
                  "ci": self.ci_text(complaints.get("problem_rate_ci"), 0, percent=True)},
@@ -876,7 +899,11 @@ class _Builder:
             if not entry:
                 continue
             interval = entry.get("loyal_ci") or [None, None]
-            rows.append({"label": self.t(f"group_{name}"), "n": _int(entry.get("n")),
+            hidden = self.cell_hidden(entry)
+            if hidden:
+                rows.append({"label": self.t(f"group_{name}"), "hidden": hidden})
+                continue
+            rows.append({"label": self.t(f"group_{name}"), "hidden": None, "n": _int(entry.get("n")),
                          "mean": _num(entry.get("mean_satisfaction"), 2), "loyal": _pct(entry.get("loyal_share")),
                          "ci": _bracket(interval, _pct)})
             bars.append({"label": self.t(f"group_{name}"), "value": _scaled(entry.get("loyal_share")) or 0.0,
@@ -896,10 +923,12 @@ class _Builder:
         for name, entry in (complaints.get("by_justice") or {}).items():
             difference = (entry or {}).get("difference") or {}
             interval = _bracket([difference.get("ci_low"), difference.get("ci_high")], lambda x: _num(x, 2))
+            good, poor = (entry or {}).get("good") or {}, (entry or {}).get("poor") or {}
             justice.append({"label": self.messages.get(f"justice_{name}", name),
-                            "good": _num(((entry or {}).get("good") or {}).get("mean_satisfaction"), 2),
-                            "poor": _num(((entry or {}).get("poor") or {}).get("mean_satisfaction"), 2),
-                            "difference": f"{_signed(difference.get('difference'), 2)} {interval}"})
+                            "good": self.cell_hidden(good) or _num(good.get("mean_satisfaction"), 2),
+                            "poor": self.cell_hidden(poor) or _num(poor.get("mean_satisfaction"), 2),
+                            "difference": "" if difference.get("hidden")
+                            else f"{_signed(difference.get('difference'), 2)} {interval}"})
         return {"kpis": kpis, "rows": rows, "paradox": paradox_line, "justice": justice, "findings": findings,
                 "chart": (self.chart("bar_chart", bars, xlabel=self.t("axis_loyal_share"))
                           if self.charts and bars else None)}
@@ -926,11 +955,11 @@ class _Builder:
                                 low=_pct(interval[0]), high=_pct(interval[1])))
         tiers = ((behaviour.get("value") or {}).get("tiers")) or {}
         by_tier = behaviour.get("trap_index_by_tier") or {}
-        rows = [{"tier": self.messages.get(f"tier_{name}", name), "n": _int(entry.get("n")),
+        rows = [{"tier": self.messages.get(f"tier_{name}", name), "n": self.cell_hidden(entry) or _int(entry.get("n")),
                  "share": _pct(entry.get("share")), "revenue": _int(entry.get("revenue")),
                  "profit": _int(entry.get("profit")), "profit_share": _pct(entry.get("profit_share")),
                  "clv": _int(entry.get("mean_clv")), "retention": _pct(entry.get("retention")),
-                 "trap_index": _pct((by_tier.get(name) or {}).get("trap_index"))}
+                 "trap_index": self.cell_hidden(by_tier.get(name)) or _pct((by_tier.get(name) or {}).get("trap_index"))}
                 for name, entry in tiers.items() if entry]
         return {"intro": self.t("behaviour_intro", n=_int(behaviour.get("n_matched"))), "lines": lines,
                 "rows": rows, "findings": findings}

@@ -158,11 +158,13 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
         if history[UNIT_COLUMN].notna().any():
             by = UNIT_COLUMN
             columns.append(by)
+    # an anonymous survey's report shows no cell of fewer than k people (one rule, the gate's)
+    options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous}
     if history[WAVE_COLUMN].nunique() < 2:
-        result = run_analysis(history[columns], spec, by=by, progress=progress, min_group_size=survey.min_group_size)
+        result = run_analysis(history[columns], spec, **options)
     else:
-        result = run_analysis(history[[*columns, WAVE_COLUMN]], spec, by=by, progress=progress, wave=WAVE_COLUMN,
-                              current_wave=survey.wave, min_group_size=survey.min_group_size)
+        result = run_analysis(history[[*columns, WAVE_COLUMN]], spec, wave=WAVE_COLUMN, current_wave=survey.wave,
+                              **options)
     if by != UNIT_COLUMN:
         return result
     return _hide_hierarchy(result, gate.hidden_names())

@@ -674,3 +674,68 @@ def test_the_heatmap_never_shows_a_unit_the_gate_hides(app, make_survey):
     assert {cell["group"] for cell in cells if cell["shown"]} <= {"销售", "客户服务", "运营"}
     assert all(cell["mean"] is None for cell in cells if cell["group"] == "财务")
     assert result["n"] == 36  # finance's two answers are in no figure at all
+
+
+# --- attack 4: small cells in reports
+
+
+def _small_cells(block, k: int, path: str = "") -> list[str]:
+    """Every cell of a RESULT part that stands for 1 to k-1 people and still shows figures."""
+    found = []
+    if isinstance(block, dict):
+        n = block.get("n")
+        figures = [key for key, value in block.items() if key not in ("n", "level", "label", "column", "hidden")
+                   and isinstance(value, int | float) and not isinstance(value, bool)]
+        if isinstance(n, int) and 0 < n < k and figures and not block.get("hidden"):
+            found.append(f"{path} (n {n}: {', '.join(figures)})")
+        for key, value in block.items():
+            found += _small_cells(value, k, f"{path}.{key}")
+    elif isinstance(block, list):
+        for i, value in enumerate(block):
+            found += _small_cells(value, k, f"{path}[{i}]")
+    return found
+
+
+def test_attack_4_small_cells_in_an_anonymous_report_are_suppressed_with_the_reason_in_place(app, client,
+                                                                                             make_survey, hr):
+    from survey_app.services.analysis import analyze_survey
+    from survey_app.services.instruments import sync_instruments
+    from survey_app.services.synthetic import add_synthetic_responses
+
+    with app.app_context():
+        sync_instruments()
+        db.session.commit()
+    from survey_app.services.surveys import create_survey
+
+    with app.app_context():
+        survey = create_survey(slug="anon-cx", instrument_keys=["customer_satisfaction"], anonymous=True)
+        add_synthetic_responses(survey, 80, seed=11)
+        responses = db.session.scalars(sa.select(Response).filter_by(survey_id=survey.id).order_by(Response.id)).all()
+        for i, response in enumerate(responses):  # one complainer, and one more with a problem who kept quiet
+            answers = {key: value for key, value in response.answers.items()
+                       if key not in ("COMPLAINED", "RECOUT", "RECPROC", "RECINT")}
+            answers["PROBLEM"] = 1 if i < 2 else 0
+            if i == 0:
+                answers.update(COMPLAINED=1, RECOUT=5, RECPROC=5, RECINT=5, CUSA1=1)
+            elif i == 1:
+                answers["COMPLAINED"] = 0
+            response.answers = answers
+        db.session.commit()
+        result = analyze_survey(db.session.scalar(sa.select(Survey).filter_by(slug="anon-cx")))
+    trap = result["trap"]
+    assert _small_cells(trap, 5) == [], _small_cells(trap, 5)
+    complained = trap["complaints"]["groups"]["complained"]
+    assert complained["hidden"] == "small" and complained["mean_satisfaction"] is None and complained["n"] is None
+    # silent (1) is small too; no_problem alone is then shown - the two hidden ones together are 2 ... so the
+    # partition leaves them both hidden and no_problem with them: nothing subtracts to one person
+    groups = trap["complaints"]["groups"]
+    assert groups["silent"]["hidden"] and groups["no_problem"]["hidden"] == "complementary"
+    page = client.get("/admin/surveys/anon-cx/report.html?lang=en")
+    assert page.status_code == 200
+    assert "hidden: fewer than 5 answers" in page.text
+    # the same survey, identified, shows its analysts every cell (they see every answer anyway)
+    with app.app_context():
+        db.session.scalar(sa.select(Survey).filter_by(slug="anon-cx")).anonymous = False
+        db.session.commit()
+        plain = analyze_survey(db.session.scalar(sa.select(Survey).filter_by(slug="anon-cx")))
+    assert plain["trap"]["complaints"]["groups"]["complained"]["n"] == 1
