@@ -1,0 +1,130 @@
+"""Every output of a survey's answers goes through the one disclosure gate (survey_app.services.disclosure).
+
+The outputs are enumerated from ``app.url_map`` and the command line: a new route must be listed below as an
+output of answers (and then it is tested to open the gate and to show nothing when the gate lets nothing out) or
+as one that shows none, else :func:`test_every_route_is_classified` fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import ReportJob, Response, Survey
+from survey_app.services import disclosure
+from survey_app.services.api_tokens import create_api_token
+from survey_app.services.users import create_user
+from tests.survey_app.test_access_routes import PUBLIC
+from tests.survey_app.test_anonymity_attacks import EMPLOYEE, add_answers
+
+PASSWORD = "correct horse battery"
+SLUG = "gated"
+MARK = "GATEMARK"
+
+#: routes that show answers, or figures made from them: endpoint -> the request that reads it
+OUTPUTS = {
+    "admin.survey": f"/admin/surveys/{SLUG}",
+    "admin.dashboard": f"/admin/surveys/{SLUG}/dashboard.json",
+    "admin.export": f"/admin/surveys/{SLUG}/export.csv",
+    "admin.report": f"/admin/surveys/{SLUG}/report.html?lang=en",
+    "admin.report_job_pdf": f"/admin/surveys/{SLUG}/report-jobs/{{job}}.pdf",
+    "api.get_results": f"/api/v1/surveys/{SLUG}/results",
+}
+#: more requests of the same outputs (other formats)
+MORE = [f"/admin/surveys/{SLUG}/export.xlsx", f"/admin/surveys/{SLUG}/export.sav",
+        f"/admin/surveys/{SLUG}/report.pdf?lang=en", f"/admin/surveys/{SLUG}/report.html?lang=en&unit=east"]
+#: routes that show no answers (settings, uploads, accounts, the questionnaire itself, job progress)
+NO_ANSWERS = {
+    "admin.logout", "admin.password", "admin.surveys", "admin.new_survey", "admin.change_status",
+    "admin.upload_units", "admin.upload_invitations", "admin.next_wave", "admin.reminders", "admin.share",
+    "admin.accounts", "admin.toggle_account", "admin.report_job", "admin.report_job_status",
+    "api.list_surveys", "api.get_survey", "api.post_response",
+}
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    unknown = sorted(endpoints - PUBLIC - NO_ANSWERS - set(OUTPUTS))
+    assert not unknown, f"routes neither listed as outputs of answers nor as showing none: {unknown}"
+
+
+@pytest.fixture(params=[True, False], ids=["anonymous", "identified"])
+def gated(request, app, client, make_survey):
+    """A survey whose every comment carries MARK; an admin signed in; their API token; a finished report job."""
+    make_survey(slug=SLUG, definition=EMPLOYEE, anonymous=request.param)
+    add_answers(app, SLUG, {"east": [7] * 12, "north": [8] * 6})
+    with app.app_context():
+        for response in db.session.scalars(sa.select(Response)):
+            response.answers = {**response.answers, "COMMENT": MARK}
+        user, _ = create_user("admin@example.com", PASSWORD, role="admin")
+        _, token = create_api_token(user, "analytics")
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        job = ReportJob(survey_id=survey.id, language="en", unit=None, cache_key="k", state="done", progress=100,
+                        pdf=b"%PDF-1.7 " + MARK.encode())
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/admin/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302
+    return {"token": token, "job": job_id}
+
+
+def _read(client, path: str, token: str):
+    headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
+    reply = client.get(path, headers=headers)
+    if reply.status_code == 302 and "report-jobs" not in reply.headers["Location"]:
+        reply = client.get(reply.headers["Location"])  # a refused report says why on the survey page
+    return reply
+
+
+def test_every_output_opens_the_gate(app, client, gated, monkeypatch):
+    opened = []
+    real = disclosure.Gate.__post_init__
+
+    def counting(self):
+        opened.append(self.survey_id)
+        real(self)
+
+    monkeypatch.setattr(disclosure.Gate, "__post_init__", counting)
+    for endpoint, path in OUTPUTS.items():
+        if endpoint == "admin.report_job_pdf":
+            continue  # a stored job's PDF was made through the gate when it was rendered (its cache key)
+        opened.clear()
+        reply = _read(client, path, gated["token"])
+        assert reply.status_code == 200, endpoint
+        assert opened, f"{endpoint} showed answers without opening the gate"
+
+
+def test_a_sealed_gate_lets_nothing_out_of_any_output(app, client, gated, runner, monkeypatch, tmp_path):
+    # the gate shows every output what it lets out; here it lets nothing out
+    monkeypatch.setattr(disclosure.Gate, "where", lambda self, table=Response: (sa.false(),))
+    monkeypatch.setattr(disclosure.Gate, "total", property(lambda self: None))
+    with app.app_context():
+        db.session.execute(sa.delete(ReportJob))  # a PDF made before the gate was sealed is another matter
+        db.session.commit()
+    for path in [*[p for e, p in OUTPUTS.items() if e != "admin.report_job_pdf"], *MORE]:
+        reply = _read(client, path, gated["token"])
+        assert MARK not in reply.get_data(as_text=False).decode("utf-8", "replace"), path
+    results = client.get(f"/api/v1/surveys/{SLUG}/results",
+                         headers={"Authorization": f"Bearer {gated['token']}"}).get_json()
+    assert results["n"] is None and all(item["mean"] is None for item in results["items"])
+    board = client.get(f"/admin/surveys/{SLUG}/dashboard.json").get_json()
+    assert board["csi"] is None and board["nps"] is None and board["responses"] is None
+    rows = client.get(f"/admin/surveys/{SLUG}/export.csv").data.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 1  # the header alone
+    assert "No report" in _read(client, f"/admin/surveys/{SLUG}/report.html?lang=en", gated["token"]).text
+    # the command line goes through the same gate
+    analysed = runner.invoke(args=["analyze", SLUG, "--out", str(tmp_path / "result.json"), "--quiet"])
+    reported = runner.invoke(args=["report", SLUG, "--lang", "en", "--out", str(tmp_path / "report.html")])
+    assert analysed.exit_code != 0 and reported.exit_code != 0
+    assert not (tmp_path / "result.json").exists() and not (tmp_path / "report.html").exists()
+
+
+def test_the_open_gate_lets_the_answers_out(app, client, gated):
+    """The sealed test above proves something only if the same outputs show the answers when the gate is open."""
+    rows = client.get(f"/admin/surveys/{SLUG}/export.csv").data.decode("utf-8-sig")
+    assert rows.count(MARK) == 18
+    assert client.get(f"/admin/surveys/{SLUG}/report.html?lang=en").status_code == 200
+    assert _read(client, OUTPUTS["admin.report_job_pdf"].format(job=gated["job"]), gated["token"]).data.endswith(
+        MARK.encode())
