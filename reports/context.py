@@ -19,6 +19,9 @@ strings, so it can be inspected, serialised and tested without rendering anythin
 ``internal_service``
     constructs or columns that rate the service of other departments (default: a construct named
     ``InternalService`` when the model has one); shown per department in the employee report.
+``disclosure``
+    ``{anonymous, k, release, held_back}`` from the survey's disclosure gate: an anonymous survey's report says
+    in its methods which confidentiality rule it was made under.
 """
 
 from __future__ import annotations
@@ -183,7 +186,7 @@ class _Builder:
             "trends": self.trends(),
             "trap": self.trap(),
             "appendix": self.appendix(pls),
-            "methods": self.t("methods").split("|"),
+            "methods": self.methods(),
         }
         titles = {
             "summary": self.t("sec_summary"),
@@ -1011,6 +1014,17 @@ class _Builder:
             out.append({"action": self.t("act_protect"),
                         "why": self.t("act_protect_why", share=_pct(risk["share_of_revenue"], 0))})
         return out
+
+    def methods(self) -> list[str]:
+        """The methods in brief, with the confidentiality rule an anonymous survey's report was made under."""
+        lines = self.t("methods").split("|")
+        disclosure = self.meta.get("disclosure") or {}
+        if disclosure.get("anonymous"):
+            lines.append(self.t("methods_disclosure", k=_int(disclosure.get("k")),
+                                release=_int(disclosure.get("release"))))
+            if disclosure.get("held_back"):
+                lines.append(self.t("methods_held_back", n=_int(disclosure["held_back"])))
+        return lines
 
     # -- appendix -----------------------------------------------------------------------------------------
     def appendix(self, pls: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -284,6 +284,16 @@ MESSAGES: dict[str, dict[str, str]] = {
             "NPS: share of promoters (9-10) minus share of detractors (0-6), adjusted Wald interval.|"
             "Group comparisons: Welch's ANOVA, pairwise Welch t-tests with Holm's correction."
         ),
+        "methods_disclosure": (
+            "Confidentiality (anonymous survey): no figure, table cell or chart point stands for fewer than {k} "
+            "people, and any group that would let a hidden one be worked out by subtraction is hidden too. Answers "
+            "are released in batches (this report shows release {release}): a unit's figures change only when at "
+            "least {k} new answers can be added to them, so comparing two reports tells nothing about one person."
+        ),
+        "methods_held_back": (
+            "{n} answers that arrived after the last release in their group, or in groups too small to show even "
+            "pooled with others, are held back for good: they are in no figure of this report."
+        ),
         # employee report (keys ending in _employee replace their customer wording in employee reports)
         "default_title_employee": "Employee satisfaction report",
         "report_kind_employee": "Employee report (for HR)",
@@ -593,6 +603,13 @@ MESSAGES: dict[str, dict[str, str]] = {
             "净推荐值：推荐者（9-10 分）比例减去贬损者（0-6 分）比例，调整 Wald 区间。|"
             "分组比较：Welch 方差分析，两两 Welch t 检验并做 Holm 校正。"
         ),
+        "methods_disclosure": (
+            "保密规则（匿名问卷）：任何数字、表格单元或图表中的点都不代表少于 {k} 人；"
+            "凡是能通过相减推算出被隐藏群体的群体也一并隐藏。回答分批公布（本报告为第 {release} 批）："
+            "只有当某个部门新增至少 {k} 份回答时，它的数字才会变化，因此比较两份报告也无法得知任何一个人的回答。"
+        ),
+        "methods_held_back": ("有 {n} 份回答在所属群体最后一次公布之后才提交，或所属群体即使合并也太小，"
+                              "因此永久不予公布：本报告的任何数字都不包含它们。"),
         # 员工报告
         "default_title_employee": "员工满意度报告",
         "report_kind_employee": "员工报告（供人力资源部门使用）",

@@ -10,6 +10,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -36,6 +37,16 @@ from survey_app.services.uploads import UploadError
 from survey_app.services.users import create_user
 
 STATUS_ACTIONS = {"open": "open", "close": "closed", "archive": "archived"}
+#: why the dashboard hides a unit (the reasons of analysis.confidentiality.HierarchyVerdict, and "own" for the
+#: responses without a unit), in the console's language
+HIDDEN_REASONS = {
+    "small": _l("fewer than %(k)s responses"),
+    "complementary": _l("it would let a smaller group be worked out by subtraction"),
+    "inside": _l("a unit above it is hidden"),
+    "pooled": _l("its few answers were released together with other small units', as one hidden group"),
+    "not_released": _l("fewer than %(k)s of its answers have been released so far"),
+    "own": _l("fewer than %(k)s responses, or it would let a smaller group be worked out by subtraction"),
+}
 
 
 def survey_view(view):
@@ -163,9 +174,11 @@ def new_survey():
 @survey_view
 def survey(survey: Survey):
     """One survey: its link, status, live dashboard, units, invitations and downloads."""
+    board = dashboard_data(survey)
+    reasons = {key: str(text) % {"k": board["min_group_size"]} for key, text in HIDDEN_REASONS.items()}
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
-        f"{survey.slug}", dashboard=dashboard_data(survey), upload=UploadForm(), formats=FORMATS,
+        f"{survey.slug}", dashboard=board, reasons=reasons, upload=UploadForm(), formats=FORMATS,
         identified=not survey.anonymous,
         can_share=current_user.role == "admin" or survey.created_by_id == current_user.id)
 

@@ -59,6 +59,7 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
     """
     from reports.render import render_html, render_pdf
 
+    gate = gate or open_gate(survey)
     result = analyze_survey(survey, unit=unit, progress=progress, gate=gate)
     if progress is not None:
         progress(RENDERING)
@@ -67,7 +68,9 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
     invited = db.session.scalar(sa.select(sa.func.count(Invitation.id)).filter_by(survey_id=survey.id)) or None
     title = survey.title_in(lang) + (f" · {unit}" if unit else "")
-    meta = {"labels": labels, "survey": survey.title_in(lang), "invited": None if unit else invited}
+    meta = {"labels": labels, "survey": survey.title_in(lang), "invited": None if unit else invited,
+            "disclosure": {"anonymous": gate.anonymous, "k": gate.k, "release": gate.release,
+                           "held_back": gate.held_back}}
     if fmt == "html":
         return render_html(result, lang=lang, title=title, meta=meta)
     return render_pdf(result, lang=lang, title=title, meta=meta)

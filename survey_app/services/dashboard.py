@@ -13,7 +13,7 @@ from analysis.errors import AnalysisError
 from analysis.nps import nps
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
-from survey_app.services.disclosure import REASONS, Gate, UnitNode, open_gate
+from survey_app.services.disclosure import Gate, UnitNode, open_gate
 from survey_app.services.surveys import instrument_of
 
 
@@ -59,14 +59,15 @@ def dashboard_data(survey: Survey) -> dict[str, Any]:
             # the rate of a hidden unit would give its count away (30 % of 10 invited is 3 people)
             "rate": round(100 * n / invited[unit.id], 1) if n is not None and invited.get(unit.id) else None,
             "suppressed": n is None,
-            "reason": gate.reason(unit.code) if n is None else None,
+            #: why it is hidden: a reason of analysis.confidentiality.HierarchyVerdict, or "own"
+            "reason": gate.hidden_units().get(unit.code) if n is None else None,
         })
     without_unit = gate.verdict.total - sum(gate.verdict.subtree.get(u.id, 0) for u, depth in ordered if depth == 0)
     if without_unit or invited_direct.get(None):
         shown = NO_UNIT not in gate.verdict.hidden_own
         units.append({"unit": "(none)", "name": "(none)", "depth": 0, "responses": without_unit if shown else None,
                       "invited": invited_direct.get(None) or None, "rate": None, "suppressed": not shown,
-                      "reason": None if shown else REASONS["own"].format(k=gate.k)})
+                      "reason": None if shown else "own"})
     data: dict[str, Any] = {
         "min_group_size": gate.k,
         "anonymous": gate.anonymous,

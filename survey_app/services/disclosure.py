@@ -31,16 +31,6 @@ from survey_app.extensions import db
 from survey_app.models import Response, Survey, SurveyRelease, Unit
 from survey_app.services.surveys import SurveyUnavailable, check_open
 
-#: why a unit's figures are not shown, in the words the console and the reports use
-REASONS = {
-    "small": "fewer than {k} responses",
-    "complementary": "hidden so that a smaller group cannot be worked out by subtraction",
-    "inside": "a unit above it is hidden",
-    "pooled": "its few answers were released together with other small units', as one hidden group",
-    "not_released": "fewer than {k} of its answers have been released so far",
-    "own": "fewer than {k} responses, or hidden so that a smaller group cannot be worked out by subtraction",
-}
-
 
 @dataclass(frozen=True)
 class UnitNode:
@@ -87,13 +77,8 @@ class Gate:
         return unit is not None and self.verdict.shown(unit.id)
 
     def hidden_units(self) -> dict[str, str]:
-        """Unit code -> why its figures are hidden (a reason key of :data:`REASONS`)."""
+        """Unit code -> why its figures are hidden (a reason of :class:`analysis.confidentiality.HierarchyVerdict`)."""
         return {self.units[unit_id].code: why for unit_id, why in self.verdict.hidden.items()}
-
-    def reason(self, code: str) -> str:
-        """Why unit ``code`` is hidden, in words."""
-        why = self.hidden_units().get(code)
-        return REASONS.get(why or "", "").format(k=self.k)
 
     def hidden_names(self) -> set[str]:
         """Names of units whose own answers may not form a group of their own (in the heatmap, say): hidden

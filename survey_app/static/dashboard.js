@@ -4,6 +4,8 @@
   var section = document.getElementById("dashboard");
   if (!section || !window.fetch) { return; }
   var hiddenText = document.getElementById("kpi-responses").textContent;
+  var hiddenPrefix = section.getAttribute("data-hidden-prefix") || "";
+  var reasons = JSON.parse(section.getAttribute("data-reasons") || "{}");
 
   function show(id, value) {
     var el = document.getElementById(id);
@@ -20,10 +22,10 @@
         show("kpi-nps", data.nps ? String(data.nps.score) : "—");
         data.units.forEach(function (u) {
           var row = section.querySelector('tr[data-unit="' + CSS.escape(u.unit) + '"]');
-          if (row && !u.suppressed) {
-            row.cells[1].textContent = String(u.responses);
-            row.cells[3].textContent = u.rate === null ? "—" : u.rate + " %";
-          }
+          if (!row) { return; }
+          // a unit can become hidden (a sibling got its first answers): its figures go, the reason shows
+          row.cells[1].textContent = u.suppressed ? hiddenPrefix + (reasons[u.reason] || "") : String(u.responses);
+          row.cells[3].textContent = u.rate === null ? "—" : u.rate + " %";
         });
       })
       .catch(function () { /* offline for a moment: try again next time */ });

@@ -122,6 +122,6 @@ def test_hr_sees_a_small_department_as_suppressed(app, live_server, browser):
     _sign_in(page, live_server, "hr@example.com")
     page.goto(f"{live_server}/admin/surveys/staff-poll?lang=en")
     row = page.locator(f'#units-table tr[data-unit="{small}"]')
-    assert "hidden (fewer than 5)" in row.inner_text()
+    assert "hidden: fewer than 5 of its answers have been released so far" in row.inner_text()
     shown = page.locator("#units-table tr[data-unit] td:nth-child(2)").all_inner_texts()
     assert all(text.isdigit() and int(text) >= 5 or text.startswith("hidden") for text in shown)

@@ -166,7 +166,9 @@ def test_dashboard_hides_small_units_and_the_unit_that_would_reveal_them(app, cl
     assert by_unit["south"]["suppressed"]
     assert data["responses"] == 9 and data["nps"]["n"] == 9
     page = client.get("/admin/surveys/dash?lang=en")
-    assert "hidden (fewer than 5)" in page.text
+    assert "hidden: fewer than 5 responses" in page.text
+    assert "hidden: it would let a smaller group be worked out by subtraction" in page.text
+    assert "隐藏" not in page.text and "已隐藏：作答少于 5 份" in client.get("/admin/surveys/dash?lang=zh").text
 
 
 def test_exports_neutralise_formulas_and_carry_labels(app, client, accounts, make_survey):

@@ -195,13 +195,15 @@ def test_double_posted_and_retried_pages_store_one_response(serve, database_url,
 def test_api_retries_with_one_idempotency_key_store_one_response(serve, database_url):
     from survey_app import create_app
     from survey_app.extensions import db
+    from survey_app.models import Survey
     from survey_app.services.api_tokens import create_api_token
     from survey_app.services.users import create_user
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         user, _ = create_user("kiosk@example.com", "long enough password", role="admin")
-        _, token = create_api_token(user, "durability kiosk")
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))  # anonymous: a channel token answers
+        _, token = create_api_token(user, "durability kiosk", survey=survey, channel="kiosk")
         db.session.commit()
         db.engine.dispose()
     server = serve()
