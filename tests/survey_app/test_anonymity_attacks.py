@@ -35,7 +35,8 @@ SLUG = "staff-2026"
 EMPLOYEE = copy.deepcopy(FLOW_INSTRUMENT)
 EMPLOYEE["id"] = "staff_pulse"
 EMPLOYEE["scales"]["branch"]["options"] += [
-    {"value": code, "label": {"zh": code, "en": code}} for code in ("east", "north-region", "a", "b", "c", "p")]
+    {"value": code, "label": {"zh": code, "en": code}}
+    for code in ("east", "west", "north-region", "a", "b", "c", "p")]
 HIERARCHY = b"unit,parent,kind,name\nnorth-region,,region,North region\nnorth,north-region,department,North\n" \
             b"south,north-region,department,South\neast,,department,East\n"
 #: department -> satisfaction answers; the two people in south answered 1 and 2, everybody else 9 or 10
@@ -440,23 +441,30 @@ def test_attack_7_the_csrf_secret_is_renewed_on_sign_in(app):
 # --- attack 8: the response rate of a hidden unit
 
 
+RATES = HIERARCHY + b"west,,department,West\n"
+
+
 @pytest.mark.parametrize("anonymous", [True, False])
 def test_attack_8_a_hidden_units_response_rate_is_hidden_with_its_count(app, client, make_survey, hr, anonymous):
+    """North (6 of 10 invited) is hidden when South (3) is: the region's report minus North would be South. A rate
+    of 60 % beside North's hidden count would give its 6 back, and the region's 9 minus 6 is South."""
     make_survey(slug="rates", definition=EMPLOYEE, anonymous=anonymous)
     with app.app_context():
-        import_units(db.session.scalar(sa.select(Survey).filter_by(slug="rates")), HIERARCHY)
+        import_units(db.session.scalar(sa.select(Survey).filter_by(slug="rates")), RATES)
         db.session.commit()
-    invited = links(app, "rates", {"south": 10, "north": 6, "east": 5})
-    for unit in ("south", "north", "east"):
-        for path in invited[unit][:3] if unit == "south" else invited[unit]:
+    invited = links(app, "rates", {"north": 10, "south": 5, "east": 4, "west": 10})
+    for unit, answering in (("north", 6), ("south", 3), ("east", 2), ("west", 8)):
+        for path in invited[unit][:answering]:
             answer_on_the_web(app, path, sat=8, comment="x", unit=unit)
     rows = {u["unit"]: u for u in dashboard(client, "rates")["units"]}
-    assert rows["south"]["invited"] == 10
-    assert rows["south"]["responses"] is None and rows["south"]["rate"] is None  # 30 % of 10 would say 3
-    for row in rows.values():  # every row: a rate only beside a count that is shown
-        assert (row["rate"] is None) or (row["responses"] is not None and row["responses"] >= 5)
-    page = client.get("/admin/surveys/rates").text
-    assert "30.0 %" not in page
+    assert rows["south"]["invited"] == 5 and rows["south"]["rate"] is None
+    for code in ("north-region", "north", "south", "east", "west"):
+        row, refused = rows[code], report_refusal(client, code, slug="rates")
+        # one verdict: a unit whose report is refused shows neither its count nor its rate on the dashboard
+        assert (refused is not None) == (row["responses"] is None), code
+        assert row["rate"] is None or (row["responses"] is not None and row["responses"] >= 5), code
+    north = re.search(r'<tr data-unit="north">.*?</tr>', client.get("/admin/surveys/rates?lang=en").text, re.S)
+    assert rows["north"]["responses"] == 6 or "%" not in north.group(0)  # the page as the owner sees it
 
 
 # --- our own attacks: known facts in exports, waves, --by groups, channels, filters, the heatmap
