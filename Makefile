@@ -13,7 +13,7 @@ PORT ?= 5000
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server
 
-.PHONY: run test install install-test demo serve lint bench clean
+.PHONY: run test install install-test demo serve lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
+
+# the property-based tests at random and ten times as long (CI runs them derandomised: the same examples each run)
+fuzz: install-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m property -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -26,7 +26,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from survey_app import cli, errors, i18n, security, sessions, static_urls
     from survey_app.extensions import csrf, db, login_manager, migrate
+    from survey_app.text_checks import printable_value
 
+    # every value a template prints can be encoded, even a name stored before the input checks (text_checks)
+    app.jinja_options = {**app.jinja_options, "finalize": printable_value}
     sessions.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)

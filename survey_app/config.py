@@ -77,9 +77,8 @@ def _security_settings(production: bool) -> dict:
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # survey pages per client address (an office behind one NAT address shares it)
         "RATELIMIT_SURVEY_PAGES": os.environ.get("RATELIMIT_SURVEY_PAGES") or "120/minute",
-        # shared counters across gunicorn workers need Redis; one process may count in memory
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
-        or "memory://",
+        # Redis when there is one; else (None) a SQLite file every worker of the machine shares (ratelimit.py)
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or None,
         # when Redis is down, keep limiting per worker instead of failing every request
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -2,8 +2,10 @@
 
 One :class:`~flask_limiter.Limiter` per app (so each test app starts with empty counters), attached after the
 blueprints are registered; the limits live in :data:`LIMITS`, next to each other, instead of on the views.
-Counters are kept in memory by default and in Redis when ``REDIS_URL`` (or ``RATELIMIT_STORAGE_URI``) is set -
-needed as soon as gunicorn runs more than one worker, since each worker would otherwise count on its own.
+Counters live in Redis when ``REDIS_URL`` (or ``RATELIMIT_STORAGE_URI``) is set, which several app machines need;
+without it in a SQLite file that every worker process of the machine shares (:mod:`survey_app.ratelimit_storage`),
+beside the SQLite database (or in the instance folder): never in one worker's memory, where each of gunicorn's
+workers would count on its own.
 Limits are per client address; behind a reverse proxy set ``TRUSTED_PROXIES`` so the address is the client's.
 """
 
@@ -22,6 +24,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from survey_app.extensions import db
+from survey_app.ratelimit_storage import shared_file_uri
 
 
 def client_address() -> str:
@@ -93,6 +96,9 @@ def init_app(app: Flask) -> None:
     """Attach a limiter with :data:`LIMITS` (after the blueprints) and the 429 page; no-op when disabled."""
     if not app.config.get("RATELIMIT_ENABLED", True):
         return
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = shared_file_uri(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                              app.instance_path)
     limiter = Limiter(client_address, app=app, headers_enabled=False, key_prefix="manyi")
     for rule in LIMITS:
         decorate = limiter.limit(rule.limit, key_func=rule.key, methods=list(rule.methods) if rule.methods else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 
 from instruments.registry import load_instrument
 from survey_app import create_app
@@ -19,6 +21,22 @@ from survey_app.extensions import db
 from survey_app.models import InstrumentRecord, Survey
 from survey_app.services.surveys import create_survey
 from tests.pg_server import PostgresServer
+
+# Property-based tests: derandomised (the same examples every run) under CI=true, so CI never depends on luck;
+# HYPOTHESIS_PROFILE=fuzz (make fuzz) explores at random, ten times as long.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck),
+                          derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every hypothesis test ``property`` (``make fuzz`` runs them alone)."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
 
 #: A small instrument that exercises every respondent-flow rule: scales, required, conditions, pages, units.
 FLOW_INSTRUMENT = {

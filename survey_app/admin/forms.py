@@ -19,10 +19,20 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.services.surveys import SLUG_PATTERN
+from survey_app.text_checks import text_problem
+
+#: an address with one @ and no spaces or control characters, to its very end (\Z: $ would allow a newline)
+EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\Z"
+
+
+def plain_text(form: FlaskForm, field) -> None:
+    """No control characters (tab and newline aside) and no unpaired surrogates (see text_checks)."""
+    if isinstance(field.data, str) and text_problem(field.data):
+        raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$"), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
@@ -45,13 +55,13 @@ class CheckboxesField(SelectMultipleField):
 class SurveyForm(FlaskForm):
     slug = StringField(_l("Link name"), validators=[DataRequired(), Regexp(SLUG_PATTERN.pattern, message=_l(
         "Use 3-64 lower-case letters, digits and hyphens."))])
-    title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=200), plain_text])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200), plain_text])
     instruments = CheckboxesField(_l("Questionnaire modules"), validators=[DataRequired()])
     languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
                                 default=["zh", "en"], validators=[DataRequired()])
     leave_out = StringField(_l("Leave out items (codes separated by commas)"),
-                            validators=[Optional(), Length(max=2000)])
+                            validators=[Optional(), Length(max=2000), plain_text])
     anonymous = BooleanField(_l("Anonymous (no link between invitations and answers)"))
     opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[Optional()])
@@ -66,7 +76,7 @@ class UploadForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$"), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL), Length(max=254)])
     role = RadioField(_l("Role"), choices=[SelectChoice("manager", _l("Manager / analyst")),
                                            SelectChoice("hr", _l("HR")), SelectChoice("admin", _l("Administrator"))],
                       default="manager", validators=[DataRequired()])

@@ -37,6 +37,8 @@ from survey_app.services.uploads import UploadError
 from survey_app.services.users import create_user
 
 STATUS_ACTIONS = {"open": "open", "close": "closed", "archive": "archived"}
+#: the largest id a URL may name (the databases' integer keys): a larger one is 404, never an overflow
+MAX_ID = 2**31 - 1
 #: why the dashboard hides a unit (the reasons of analysis.confidentiality.HierarchyVerdict, and "own" for the
 #: responses without a unit), in the console's language
 HIDDEN_REASONS = {
@@ -302,7 +304,7 @@ def _report_pdf(survey: Survey, job: ReportJob):
                      download_name=f"{survey.slug}{suffix}-report-{job.language}.pdf")
 
 
-@bp.get("/surveys/<slug>/report-jobs/<int:job_id>")
+@bp.get(f"/surveys/<slug>/report-jobs/<int(max={MAX_ID}):job_id>")
 @survey_view
 def report_job(survey: Survey, job_id: int):
     """Progress of a report rendered in the background; the page polls the JSON status."""
@@ -313,14 +315,14 @@ def report_job(survey: Survey, job_id: int):
         download_url=url_for("admin.report_job_pdf", slug=survey.slug, job_id=job.id))
 
 
-@bp.get("/surveys/<slug>/report-jobs/<int:job_id>.json")
+@bp.get(f"/surveys/<slug>/report-jobs/<int(max={MAX_ID}):job_id>.json")
 @survey_view
 def report_job_status(survey: Survey, job_id: int):
     """State and progress of a report job (any app process can answer: the job lives in the database)."""
     return jsonify(report_jobs.job_status(_report_job(survey, job_id)))
 
 
-@bp.get("/surveys/<slug>/report-jobs/<int:job_id>.pdf")
+@bp.get(f"/surveys/<slug>/report-jobs/<int(max={MAX_ID}):job_id>.pdf")
 @survey_view
 def report_job_pdf(survey: Survey, job_id: int):
     """The finished PDF of a report job."""
@@ -414,7 +416,7 @@ def accounts():
     return render_template("admin/accounts.html", form=form, accounts=rows, created=created)
 
 
-@bp.post("/accounts/<int:user_id>/active")
+@bp.post(f"/accounts/<int(max={MAX_ID}):user_id>/active")
 @admin_only
 def toggle_account(user_id: int):
     """Deactivate or reactivate an account (never one's own)."""

@@ -71,13 +71,38 @@ def post_response(slug: str):
     return _submission(survey, response, replayed=not created), 201 if created else 200
 
 
+#: deepest nesting a body may have: a response is {"answers": {code: [choices]}}, three levels
+MAX_JSON_DEPTH = 16
+
+
 def _json_body():
     if not request.is_json:
         raise ApiError(415, "send the body as JSON with 'Content-Type: application/json'")
     try:
-        return request.get_json()
+        body = request.get_json()
     except BadRequest:
         raise ApiError(400, "the body is not valid JSON") from None
+    except RecursionError:  # the parser gave up long before the end of a hostile body
+        body = None
+        deep = True
+    else:
+        deep = _depth(body) > MAX_JSON_DEPTH
+    if deep:
+        raise ApiError(400, f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+    return body
+
+
+def _depth(value) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion, whatever the depth)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        current, depth = todo.pop()
+        if isinstance(current, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:  # deeper than the limit is all we need to know
+                todo.extend((item, depth + 1) for item in (current.values() if isinstance(current, dict)
+                                                           else current))
+    return deepest
 
 
 def _submission(survey: Survey, response: Response, *, replayed: bool) -> dict:

@@ -28,6 +28,8 @@ MESSAGES = {
     "not_a_number": _l("Please enter a number."),
     "out_of_range": _l("Please enter a number from %(min)s to %(max)s."),
     "too_long": _l("Please keep your answer under %(max)s characters."),
+    "control_character": _l("Please remove the invisible control characters from your answer."),
+    "not_text": _l("Your answer contains characters that are not text; please type it again."),
 }
 CHOICE_KINDS = ("likert", "rating", "nps", "single", "multiple")
 #: distinct (instrument, page, language) layouts kept; a miss only rebuilds one page's tuples

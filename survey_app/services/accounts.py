@@ -23,16 +23,24 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     if user.locked_until is not None and as_utc(user.locked_until) > now:
         return None
     if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        db.session.flush()
+        _count_failure(user, now)
         return None
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
     return user
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    """One more failed attempt, counted in one statement: attempts at the same moment (several app processes,
+    threads) each add one, and the one that reaches the limit locks the account and starts the count again."""
+    reached = User.failed_logins + 1 >= MAX_FAILED_LOGINS
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(
+            failed_logins=sa.case((reached, 0), else_=User.failed_logins + 1),
+            locked_until=sa.case((reached, now + LOCKOUT), else_=User.locked_until),
+        ).execution_options(synchronize_session=False))
+    db.session.refresh(user, ["failed_logins", "locked_until"])
 
 
 def visible_surveys_query(user: User) -> sa.Select:

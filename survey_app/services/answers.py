@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from instruments.schema import Instrument, Item, Scale
+from survey_app.text_checks import TextRefused, checked_text
 
 
 class AnswerError(ValueError):
@@ -66,6 +67,10 @@ def coerce_answer(scale: Scale, raw: Any) -> Any:
             raise AnswerError("out_of_range", min=scale.min, max=scale.max)
         return int(number) if number.is_integer() else number
     text = _text(raw, "too_long", max=scale.max_length)
+    try:
+        text = checked_text(text)
+    except TextRefused as exc:
+        raise AnswerError(exc.problem) from None
     if len(text) > scale.max_length:
         raise AnswerError("too_long", max=scale.max_length)
     return text

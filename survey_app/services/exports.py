@@ -27,8 +27,9 @@ from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.services.disclosure import open_gate
 from survey_app.services.surveys import instrument_of
+from survey_app.text_checks import printable
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FORMATS = ("csv", "xlsx", "sav")
 MIME = {
     "csv": "text/csv; charset=utf-8",
@@ -38,10 +39,12 @@ MIME = {
 
 
 def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would evaluate gets a leading apostrophe; everything else is unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would evaluate gets a leading apostrophe, and text any file format can hold
+    (:func:`survey_app.text_checks.printable`, for rows stored before the input checks); the rest is unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _answer(value: Any) -> Any:
@@ -158,7 +161,7 @@ def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
 
 def _text(value: Any) -> str:
     """A SAV string cell: empty for a missing value (None, or NaN once pandas has seen the column)."""
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "" if value is None or (isinstance(value, float) and value != value) else printable(str(value))
 
 
 def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:

@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from instruments.schema import Instrument
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.invitations import InvitationRow
-from survey_app.services.surveys import SurveyRow, get_survey_with_instrument, survey_row, survey_row_columns
+from survey_app.services.surveys import (
+    SLUG_PATTERN,
+    SurveyRow,
+    get_survey_with_instrument,
+    survey_row,
+    survey_row_columns,
+)
 from survey_app.services.tokens import new_token, token_hash
 
 
@@ -73,6 +79,8 @@ def find_survey_and_response(
 ) -> tuple[SurveyRow | None, Instrument | None, ResponseState | None]:
     """A respondent page's survey and instrument, with the survey's response saved under ``resume_token``
     (None when there is none), in one statement."""
+    if not SLUG_PATTERN.match(slug):
+        return None, None, None
     if not resume_token or len(resume_token) > 128:
         survey, instrument = get_survey_with_instrument(connection, slug)
         return survey, instrument, None

@@ -28,7 +28,7 @@ from survey_app.services.tokens import new_token, token_hash
 #: channels an API client may name; "web" and "synthetic" belong to the app itself
 API_CHANNELS = ("api", "kiosk", "app", "call_centre", "email", "sms", "paper")
 #: 1-128 visible ASCII characters (no spaces), like the Idempotency-Key header draft's examples
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 BODY_FIELDS = ("answers", "language", "channel")
 
 _PROBLEMS = {
@@ -39,6 +39,8 @@ _PROBLEMS = {
     "required": "needs an answer",
     "wrong_type": "has a JSON value of the wrong type for its scale",
     "unknown_item": "is not an item of this survey",
+    "control_character": "contains a control character (other than tab and newline)",
+    "not_text": "contains an unpaired surrogate, which is not text",
 }
 
 

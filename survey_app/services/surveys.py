@@ -20,7 +20,10 @@ from survey_app.models.survey import title_in
 from survey_app.models.types import as_utc
 from survey_app.services.instruments import build_instrument
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+#: the whole slug (\Z, not $, which would let a final newline through into URLs and file names)
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
+#: slugs a survey may not take: they are console pages under /admin/surveys/ (or would read like one)
+RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "login", "logout", "password", "accounts"})
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,7 @@ def create_survey(
 
     ``leave_out`` names items of the chosen modules not to ask in this survey.
     """
-    if not SLUG_PATTERN.match(slug):
-        raise ValueError(f"slug {slug!r}: use 3-64 lower-case letters, digits and hyphens")
+    check_slug(slug)
     if db.session.scalar(sa.select(Survey.id).filter_by(slug=slug)) is not None:
         raise ValueError(f"a survey with slug {slug!r} already exists")
     instrument = build_instrument(instrument_keys)
@@ -77,8 +79,18 @@ def create_survey(
     return survey
 
 
+def check_slug(slug: str) -> None:
+    """ValueError unless ``slug`` is 3-64 lower-case letters, digits and hyphens and not a reserved word."""
+    if not SLUG_PATTERN.match(slug):
+        raise ValueError(f"slug {slug!r}: use 3-64 lower-case letters, digits and hyphens")
+    if slug in RESERVED_SLUGS:
+        raise ValueError(f"slug {slug!r} is reserved (a page of the console); choose another")
+
+
 def get_survey(slug: str) -> Survey | None:
-    """The survey with this slug, if any."""
+    """The survey with this slug, if any (a string no slug can be is not even looked up)."""
+    if not SLUG_PATTERN.match(slug):
+        return None
     return db.session.scalar(sa.select(Survey).filter_by(slug=slug))
 
 
@@ -104,6 +116,8 @@ class SurveyRow:
 
 def get_survey_with_instrument(connection: sa.Connection, slug: str) -> tuple[SurveyRow | None, Instrument | None]:
     """The survey with this slug and its frozen instrument, for the respondent pages."""
+    if not SLUG_PATTERN.match(slug):
+        return None, None
     row = connection.execute(_survey_row_by_slug(connection.dialect.name), {"slug": slug}).first()
     return (None, None) if row is None else survey_row(connection, row)
 

@@ -10,5 +10,6 @@ def new_token() -> str:
 
 
 def token_hash(token: str) -> str:
-    """SHA-256 hex digest under which a token is stored and looked up."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """SHA-256 hex digest under which a token is stored and looked up (a string that is not text - a URL can
+    carry an unpaired surrogate - hashes too, and matches nothing)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

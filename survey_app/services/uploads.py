@@ -6,6 +6,8 @@ import codecs
 import csv
 import io
 
+from survey_app.text_checks import TextRefused, checked_text
+
 MAX_ROWS = 100_000
 #: longest cell accepted (unit names, references and codes are far shorter; longer is a broken file)
 MAX_FIELD = 1_000
@@ -66,6 +68,11 @@ def _rows(reader: csv.DictReader, required: tuple[str, ...]) -> list[dict[str, s
                if k is not None and not isinstance(v, list)}
         if not any(row.values()):
             continue
+        for column, value in row.items():
+            try:
+                row[column] = checked_text(value, f"the column {column!r}")
+            except TextRefused as exc:
+                raise UploadError(f"line {line_number}: {exc}") from None
         too_long = [column for column, value in row.items() if len(value) > MAX_FIELD]
         if too_long:
             raise UploadError(f"line {line_number}: the column {too_long[0]!r} is longer than {MAX_FIELD:,} "

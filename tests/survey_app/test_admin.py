@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Invitation, Survey, Unit
+from survey_app.models import Invitation, Survey, Unit, User
 from survey_app.services.accounts import share_survey
 from survey_app.services.responses import save_page, start_response, submit, write_response
 from survey_app.services.surveys import instrument_of
@@ -342,3 +342,32 @@ def test_admin_creates_and_deactivates_accounts_and_others_may_not(app, client, 
     manager = app.test_client()
     sign_in(manager, "manager@example.com")
     assert manager.get("/admin/accounts").status_code == 403
+
+
+def test_concurrent_wrong_passwords_are_each_counted_and_lock_the_account(app, accounts):
+    """Eight wrong passwords at the same moment (several workers): each counts, in one statement, so the account
+    locks at the fifth and the right password is refused afterwards."""
+    import threading
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    start = threading.Barrier(8)
+    replies: list[int] = []
+
+    def attempt() -> None:
+        client = app.test_client()
+        start.wait()
+        replies.append(client.post("/admin/login", data={"email": "manager@example.com",
+                                                         "password": "wrong password!"}).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert replies == [200] * 8
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email="manager@example.com"))
+        # the fifth locked the account and started the count again; the three after it counted on
+        assert user.locked_until is not None and user.failed_logins == 3
+    right = app.test_client().post("/admin/login?lang=en", data={"email": "manager@example.com", "password": PASSWORD})
+    assert right.status_code == 200 and "locked" in right.text

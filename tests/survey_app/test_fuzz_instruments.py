@@ -47,6 +47,8 @@ def _mutate(document: dict, path: tuple, action: str, value: Any) -> dict:
     for key in path[:-1]:
         parent = parent[key]
     last = path[-1]
+    if not isinstance(parent, dict | list):  # an earlier mutation replaced a container with a scalar
+        raise TypeError(f"cannot mutate inside a {type(parent).__name__}")
     if action == "delete":
         del parent[last]
     elif action == "replace":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -9,11 +10,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_limiter import Limiter
 from flask_migrate import upgrade
-from limits.storage import MemoryStorage, RedisStorage
+from limits.storage import RedisStorage
 
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import User
+from survey_app.ratelimit_storage import SQLiteFileStorage
 from survey_app.services.surveys import create_survey
 from survey_app.services.users import create_user
 
@@ -171,7 +173,9 @@ def test_counters_in_redis_when_redis_url_is_set_and_a_dead_redis_does_not_take_
     local = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
     local_limiter = local.extensions["limiter"]
     local_limiter = local_limiter if isinstance(local_limiter, Limiter) else next(iter(local_limiter))
-    assert isinstance(local_limiter.storage, MemoryStorage)
+    # without Redis: one file every worker shares, beside the database - never one worker's memory
+    assert isinstance(local_limiter.storage, SQLiteFileStorage)
+    assert local_limiter.storage.path == (tmp_path / "m.db-ratelimit").resolve()
 
 
 
@@ -180,3 +184,63 @@ def test_operators_can_raise_or_lower_the_survey_page_limit(limited_app, survey_
     client = limited_app.test_client()
     assert [client.get(f"/s/{survey_slug}", **from_ip("10.0.6.1")).status_code for _ in range(6)] == [200] * 5 + [429]
     assert client.get(f"/s/{survey_slug}/thanks", **from_ip("10.0.6.2")).status_code == 200
+
+
+# --- the limits hold across gunicorn's worker processes, without Redis and with it
+
+
+@pytest.fixture(params=["shared file", "redis"])
+def two_workers(request, tmp_path):
+    """Manyi under real gunicorn with 2 workers (as `make run` serves it), rate limits on."""
+    from bench.load_bench import Server, prepare_database
+
+    url = f"sqlite:///{tmp_path / 'limits.db'}"
+    prepare_database(url)
+    env = {"DATABASE_URL": url, "SECRET_KEY": "test-secret-key", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "1",
+           "RATELIMIT_ENABLED": "1", "REDIS_URL": "", "RATELIMIT_STORAGE_URI": ""}
+    redis = None
+    if request.param == "redis":
+        from tests.redis_server import RedisServer
+
+        redis = RedisServer().start()
+        env["REDIS_URL"] = redis.url
+    server = Server("survey_app:create_app()", env, tmp_path / "gunicorn.log")
+    try:
+        server.wait_ready("/s/load-test")
+        assert len(server.worker_pids()) == 2
+        yield server
+    finally:
+        server.stop()
+        if redis is not None:
+            redis.stop()
+
+
+#: requests in flight at once: enough that both workers take a share
+AT_ONCE = 4
+
+
+def _statuses(server, paths: list[str], headers: dict[str, str] | None = None) -> Counter:
+    """The replies to ``paths`` sent :data:`AT_ONCE` at a time, each on a connection of its own."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(path: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            connection.request("GET", path, headers=headers or {})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        return Counter(pool.map(get, paths))
+
+
+def test_wrong_links_and_wrong_api_tokens_are_limited_across_both_workers(two_workers):
+    """20 wrong links a minute in all, not 20 per worker (per-worker counters let 40 through here). A failure is
+    counted after its reply, so requests in flight together when the 20th is counted may all still get their
+    404: at most AT_ONCE - 1 more."""
+    links = _statuses(two_workers, [f"/s/load-test/wrong-link-{i:04d}" for i in range(60)])
+    assert set(links) == {404, 429} and 20 <= links[404] <= 20 + AT_ONCE - 1, links
+    tokens = _statuses(two_workers, ["/api/v1/surveys"] * 60, {"Authorization": "Bearer not-a-real-token-at-all"})
+    assert set(tokens) == {401, 429} and 30 <= tokens[401] <= 30 + AT_ONCE - 1, tokens
