@@ -153,3 +153,33 @@ def test_a_re_sent_page_keeps_no_answer_the_respondent_took_back(app, client, ma
     client.post("/s/flow?page=2", data={"csrf_token": token, "submission_key": key, "nav": "next",
                                         "BRANCH": "north", "CHANNELS": ["web"]})
     assert _stored(app) == [{"SAT": 4, "PROBLEM": 0, "BRANCH": "north", "CHANNELS": ["web"]}]
+
+
+def test_hostile_answers_through_every_way_in_come_out_of_every_export_and_report(app, client, make_survey, admin):
+    """Markup, formulas, bidi overrides, zero-width and astral characters: accepted as text through the pages and
+    the API, then every export and report format downloads."""
+    from tests.survey_app.test_fuzz_injection import PAYLOADS
+
+    make_survey()
+    for i, payload in enumerate(PAYLOADS):
+        body = {"answers": {"SAT": 6, "PROBLEM": 1, "PROBLEM_TEXT": payload, "BRANCH": "north", "NPS": 5,
+                            "COMMENT": payload + " 😀𠀀"}}
+        reply = client.post("/api/v1/surveys/flow/responses", json=body,
+                            headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": f"way-{i}"})
+        assert reply.status_code == 201, payload
+        respondent = app.test_client()
+        page = respondent.get("/s/flow?lang=en")
+        for data in ({"SAT": "7", "PROBLEM": "1", "PROBLEM_TEXT": payload}, {"BRANCH": "south"},
+                     {"NPS": "8", "COMMENT": payload}):
+            url = page.request.path + "?" + page.request.query_string.decode()
+            posted = respondent.post(url, data={"csrf_token": csrf_token(page.text), "nav": "next",
+                                                "submission_key": submission_key(page.text), **data})
+            assert posted.status_code == 302, payload
+            page = respondent.get(posted.headers["Location"])
+    assert len(_stored(app)) == 2 * len(PAYLOADS)
+    for fmt in ("csv", "xlsx", "sav"):
+        assert client.get(f"/admin/surveys/flow/export.{fmt}").status_code == 200, fmt
+    for path in ("/admin/surveys/flow/report.html?lang=en", "/admin/surveys/flow/report.pdf?lang=zh",
+                 "/admin/surveys/flow", "/admin/surveys/flow/dashboard.json", "/api/v1/surveys/flow/results"):
+        reply = client.get(path, headers={"Authorization": f"Bearer {admin}"} if "/api/" in path else {})
+        assert reply.status_code == 200, path
