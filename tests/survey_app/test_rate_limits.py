@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 
@@ -244,3 +245,51 @@ def test_wrong_links_and_wrong_api_tokens_are_limited_across_both_workers(two_wo
     assert set(links) == {404, 429} and 20 <= links[404] <= 20 + AT_ONCE - 1, links
     tokens = _statuses(two_workers, ["/api/v1/surveys"] * 60, {"Authorization": "Bearer not-a-real-token-at-all"})
     assert set(tokens) == {401, 429} and 30 <= tokens[401] <= 30 + AT_ONCE - 1, tokens
+
+
+def test_concurrent_wrong_passwords_lock_the_account_across_both_workers(two_workers, tmp_path):
+    """Eight wrong passwords at once, spread over gunicorn's two workers: the account locks at the fifth, and the
+    right password is refused after them."""
+    import http.client
+    import re
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'limits.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        create_user("hr@example.com", "correct horse battery", role="hr")
+        db.session.commit()
+        db.engine.dispose()
+
+    def sign_in(password: str, start: threading.Barrier | None = None) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", two_workers.port, timeout=20)
+        try:
+            connection.request("GET", "/admin/login?lang=en")
+            page = connection.getresponse()
+            cookie = page.getheader("Set-Cookie").split(";")[0]
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
+            if start is not None:
+                start.wait()
+            body = urllib.parse.urlencode({"csrf_token": token, "email": "hr@example.com", "password": password})
+            connection.request("POST", "/admin/login?lang=en", body=body, headers={
+                "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            reply = connection.getresponse()
+            return f"{reply.status} {reply.read().decode()}"
+        finally:
+            connection.close()
+
+    start = threading.Barrier(8)
+    replies: list[str] = []
+    threads = [threading.Thread(target=lambda: replies.append(sign_in("wrong password!", start))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 8 and all(reply.startswith("200 ") for reply in replies)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email="hr@example.com"))
+        # locked at the fifth; attempts that came after it, refused by the lock, are not counted again
+        assert user.locked_until is not None and 0 <= user.failed_logins <= 3
+        db.engine.dispose()
+    right = sign_in("correct horse battery")
+    assert right.startswith("200 ") and "locked" in right
