@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 #: The ``kind`` of each finding, in the order they are produced; a new kind needs a place in the reports
-#: (``reports.context.FINDING_PARTS``).
+#: (``reports.context.rules.FINDING_PARTS``).
 FINDING_KINDS = ("trap_index", "zone", "lift", "segments", "basic_attributes", "latent_attributes",
                  "kano_agreement", "silent_complaints", "recovery_paradox", "no_recovery_paradox", "deepest_stage",
                  "said_satisfied", "revenue_at_risk")

@@ -1,0 +1,104 @@
+"""What every section of the report context shares: the language, the labels, the charts asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reports.context.format import (
+    _int,
+    _num,
+    _ok,
+    _pct,
+)
+from reports.context.rules import (
+    _CUT,
+    DASH,
+)
+from reports.messages import MESSAGES
+
+
+class PendingChart:
+    """A chart the builder asked for: ``index`` in the report's charts and the :mod:`reports.charts` call."""
+
+    __slots__ = ("index", "request")
+
+    def __init__(self, index: int, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.index = index
+        self.request = (name, args, kwargs)
+
+
+class BuilderBase:
+    """Holds the language and labels while the sections are built."""
+
+    def __init__(self, result: Mapping[str, Any], lang: str, meta: dict[str, Any], charts: bool) -> None:
+        self.result = result
+        self.charts = charts
+        #: charts asked for, drawn all at once by build_context
+        self.pending: list[PendingChart] = []
+        self.lang = lang
+        self.meta = meta
+        self.labels: Mapping[str, str] = meta.get("labels") or {}
+        model = result.get("model") or {}
+        outcomes = model.get("outcomes") or {}
+        self.satisfaction = outcomes.get("satisfaction") or "Satisfaction"
+        self.loyalty = outcomes.get("loyalty")
+        self.population = str(meta.get("population") or (model.get("trap") or {}).get("population") or "customers")
+        self.employee = self.population == "employees"
+        # Employee reports word some messages for HR: "<key>_employee" replaces "<key>".
+        self.messages = dict(MESSAGES[lang])
+        if self.employee:
+            self.messages.update({key.removesuffix("_employee"): text for key, text in MESSAGES[lang].items()
+                                  if key.endswith("_employee")})
+        suppression = (result.get("groups") or {}).get("suppression") or {}
+        heatmap = _ok(result.get("heatmap")) or {}
+        self.k = suppression.get("k") or heatmap.get("k") or (_ok(result.get("trap")) or {}).get("min_cell")
+        #: group -> "small" / "complementary" for groups the report must not show figures of
+        self.hidden: dict[str, str] = {str(g): str(r) for g, r in (suppression.get("hidden") or {}).items()}
+
+    def chart(self, name: str, *args: Any, **kwargs: Any) -> PendingChart:
+        """A chart of :mod:`reports.charts` to be drawn later, with the others."""
+        pending = PendingChart(len(self.pending), name, args, kwargs)
+        self.pending.append(pending)
+        return pending
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.messages[key].format(**values) if values else self.messages[key]
+
+    def label(self, name: str) -> str:
+        return str(self.labels.get(name) or name)
+
+    def ci_text(self, interval: Sequence[float | None] | None, digits: int, *, percent: bool = False) -> str:
+        if not interval or any(bound is None for bound in interval):
+            return self.t("no_ci")
+        low, high = interval
+        if percent:
+            return self.t("ci", low=_pct(low), high=_pct(high))
+        return self.t("ci", low=_num(low, digits), high=_num(high, digits))
+
+    def hidden_text(self, level: Any) -> str:
+        """What a suppressed group shows instead of its figures."""
+        reason = self.hidden.get(str(level), "small")
+        return self.t("suppressed_complementary" if reason == "complementary" else "suppressed_small",
+                      k=_int(self.k) if self.k else DASH)
+
+    def cell_hidden(self, entry: Mapping[str, Any] | None) -> str | None:
+        """What a suppressed table cell shows in place of its figures (None for a shown cell)."""
+        reason = (entry or {}).get("hidden")
+        if not reason:
+            return None
+        return self.t("suppressed_complementary" if reason == "complementary" else "suppressed_small",
+                      k=_int(self.k) if self.k else DASH)
+
+    def labels_list(self, names: Sequence[str]) -> str:
+        shown = [self.label(name) for name in names]
+        if len(shown) <= 1:
+            return "".join(shown)
+        return self.t("list_sep").join(shown[:-1]) + self.t("list_and") + shown[-1]
+
+    def cut(self, definition: Any) -> str:
+        """"'CUSA1' >= 9 (top 2 boxes of 1-10)" as "<label> at least 9" in the report's language."""
+        match = _CUT.search(str(definition or ""))
+        if not match:
+            return DASH
+        return self.t("cut_line", label=self.label(match.group(1)), cut=match.group(2))
