@@ -7,11 +7,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports; chromium for browser tests,
-# postgresql for the tests that run on a real PostgreSQL server (started and stopped by the tests themselves),
-# poppler-utils (pdftoppm) to render report pages to images in the tests, redis-server for the RQ report-job tests.
-RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server
+# Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports, graphviz to lay out the path diagram;
+# chromium for browser tests, postgresql for the tests that run on a real PostgreSQL server (started and stopped by
+# the tests themselves), poppler-utils (pdftoppm) to render report pages to images in the tests, redis-server for the
+# RQ report-job tests, pspp (GNU's SPSS) to open the .sav exports as a client would.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk graphviz
+TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server pspp
 
 .PHONY: run test install install-test demo serve lint bench fuzz clean
 
