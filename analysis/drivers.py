@@ -53,6 +53,8 @@ QUADRANTS = {
     (False, False): "low priority",
     (False, True): "possible overkill",
 }
+#: The normal quantile of a two-sided 95 % interval (the performance interval of a driver's mean).
+Z95 = float(stats.norm.ppf(0.975))
 #: Name of the intercept in the OLS result dicts.
 CONST = "const"
 
@@ -185,7 +187,7 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
     orders = None if exact else _permutation_orders(p, N_PERMUTATIONS, seed)
     shapley = _shapley(corr[None], orders)[0]
     weights = _relative_weights(corr[None])[0]
-    ipa, ipa_note = _ipa(shapley, mean[:p], predictors, scales)
+    ipa, ipa_note = _ipa(shapley, mean[:p], predictors, scales, sd[:p] / math.sqrt(n))
 
     boot_info: dict[str, Any] = {"n_boot": 0, "seed": seed, "subsample": subsample}
     shapley_ci: dict[str, list[float]] = {}
@@ -216,6 +218,7 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
             shapley_ci = _percentile_ci(boot_shapley, predictors)
             weights_ci = _percentile_ci(boot_weights, predictors)
             stability = _rank_stability(shapley, boot_shapley, predictors)
+            _place_beyond_noise(ipa, boot_shapley)
 
     warnings[:0] = _sample_warnings(n, p, ols, corr, outcome, predictors)
     if ipa_note:
@@ -671,7 +674,13 @@ def _sample_warnings(n: int, p: int, ols: OLSResult, corr: np.ndarray, outcome: 
 
 
 def _ipa(shapley: np.ndarray, means: np.ndarray, predictors: list[str],
-         scales: dict[str, tuple[float, float]] | None) -> tuple[list[dict[str, Any]], str | None]:
+         scales: dict[str, tuple[float, float]] | None,
+         mean_se: np.ndarray | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Importance (Shapley share) and performance (0-100 when the scales are known) of each driver.
+
+    Every row gets its grid position; ``quadrant`` stays None until :func:`_place_beyond_noise` has the bootstrap
+    to tell whether the driver is clearly above or below both crosshairs.
+    """
     total = shapley.sum()
     importance = shapley / total if total > 0 else np.zeros_like(shapley)
     note = None
@@ -688,6 +697,8 @@ def _ipa(shapley: np.ndarray, means: np.ndarray, predictors: list[str],
             low = np.array([float(scales[c][0]) for c in predictors])
             high = np.array([float(scales[c][1]) for c in predictors])
             performance = 100.0 * (means - low) / (high - low)
+            if mean_se is not None:
+                mean_se = 100.0 * mean_se / (high - low)
         else:
             unknown = ", ".join(c for c in predictors if c not in scales)
             note = (f"No answer range is known for {unknown}, so performance in the importance-performance "
@@ -696,11 +707,47 @@ def _ipa(shapley: np.ndarray, means: np.ndarray, predictors: list[str],
     # Martilla & James (1977): the grid's crosshairs at the mean importance and the mean performance.
     importance_line, performance_line = importance.mean(), performance.mean()
     rows = []
-    for column, imp, perf in zip(predictors, importance, performance, strict=True):
-        quadrant = QUADRANTS[(bool(imp >= importance_line), bool(perf >= performance_line))]
+    for j, (column, imp, perf) in enumerate(zip(predictors, importance, performance, strict=True)):
+        se = float(mean_se[j]) if mean_se is not None else math.nan
         rows.append({"predictor": column, "importance": float(imp), "performance": float(perf),
-                     "quadrant": quadrant})
+                     "performance_ci": [float(perf - Z95 * se), float(perf + Z95 * se)] if se == se else None,
+                     "importance_ci": None, "importance_line": float(importance_line),
+                     "performance_line": float(performance_line), "grid_quadrant":
+                     QUADRANTS[(bool(imp >= importance_line), bool(perf >= performance_line))], "quadrant": None})
     return rows, note
+
+
+def _place_beyond_noise(rows: list[dict[str, Any]], boot_shapley: np.ndarray) -> None:
+    """Name a driver's quadrant only when it is clearly on one side of both crosshairs.
+
+    The importance share's interval (percentiles of each resample's Shapley values over their sum) and the
+    performance interval (the mean's normal 95 % interval) must each exclude their crosshair; otherwise the
+    driver sits on a line and no advice follows from its position (performance scores of 65.7 to 66.3 were once
+    labelled "fix first" and "possible overkill").
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = boot_shapley / boot_shapley.sum(axis=1, keepdims=True)
+    for j, row in enumerate(rows):
+        draws = shares[:, j][np.isfinite(shares[:, j])]
+        if draws.size < 2:
+            continue
+        low, high = (float(v) for v in np.percentile(draws, [2.5, 97.5]))
+        row["importance_ci"] = [low, high]
+        important = _side(low, high, row["importance_line"])
+        performing = _side(*(row["performance_ci"] or (math.nan, math.nan)), row["performance_line"])
+        if important is not None and performing is not None:
+            row["quadrant"] = QUADRANTS[(important, performing)]
+
+
+def _side(low: float, high: float, line: float) -> bool | None:
+    """True above ``line``, False below it, None when the interval [low, high] reaches it (or is unknown)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    if low > line:
+        return True
+    if high < line:
+        return False
+    return None
 
 
 def _labelled(values: Any, labels: list) -> dict:

@@ -34,6 +34,8 @@ STAGE_PROGRAMMES = {
     "stability": "a sense of belonging: a community programme",
     "decline": "win-back: find and fix what went wrong before the customer leaves",
 }
+#: Bootstrap resamples of each stage's penalty-reward analysis (its classes count only where supported).
+STAGE_BOOTSTRAP = 200
 #: Recovery justice answers in the top two boxes of their scale count as "recovered".
 RECOVERY_BOXES = 2
 
@@ -186,17 +188,18 @@ def _stages(df: pd.DataFrame, *, stage: str, satisfaction: str, loyalty: str, at
             notes.append(f"Stage '{key}': only {len(part)} respondents, so its curve and classes are rough.")
         if attributes:
             try:
-                # Point estimates only: per-stage bootstraps would multiply the run time by the stage count.
+                # Bootstrapped like the whole sample: a stage's advice names only classes its data support
+                # (resamples are capped at BOOTSTRAP_ROWS rows, so large stages cost no more than the whole).
                 pr = penalty_reward(part, outcome=satisfaction, attributes=attributes, scales=attribute_scales,
-                                    bootstrap=0)
+                                    bootstrap=STAGE_BOOTSTRAP)
             except AnalysisError as error:
                 notes.append(f"Stage '{key}' penalty-reward: {error}")
             else:
-                ranked = sorted((v["impact_asymmetry"], code) for code, v in pr.attributes.items()
-                                if np.isfinite(v["impact_asymmetry"]))
-                entry["basic"] = [code for ia, code in ranked if pr.attributes[code]["class"] == "basic"][:3]
+                supported = {code: v for code, v in pr.attributes.items() if v.get("class_confident")}
+                ranked = sorted((v["impact_asymmetry"], code) for code, v in supported.items())
+                entry["basic"] = [code for ia, code in ranked if supported[code]["class"] == "basic"][:3]
                 entry["latent"] = [code for ia, code in reversed(ranked)
-                                   if pr.attributes[code]["class"] == "excitement"][:3]
+                                   if supported[code]["class"] == "excitement"][:3]
         out[key] = entry
     return out
 

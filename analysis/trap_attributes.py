@@ -7,9 +7,16 @@ dummies by OLS. The low coefficient is the *penalty* (expected negative), the hi
 clearly negative -> basic (must-be), clearly positive -> excitement (latent), near 0 -> performance.
 The impact range R + |P| is the attribute's total leverage (impact-range performance analysis).
 
+The IA is a ratio whose denominator can be near zero, and a coefficient with the wrong sign (a "penalty" that
+raises satisfaction) would take it outside [-1, 1] (IA -1.99 was printed once). So penalty and reward count only
+in the method's direction (a positive penalty counts 0, a negative reward 0): the IA and every bootstrap draw of
+it stay within [-1, 1]. A draw in which both are 0 has no IA; when more than 2.5 % of the draws have none, the
+attribute's effect is not told apart from nothing and its interval is not determined.
+
 The class thresholds are ours, not published constants: |IA| > 0.2 (``IA_THRESHOLD``, one fifth of the
 possible range on either side) leaves the middle 40 % of the range to performance attributes. Intervals are
-percentile bootstraps over respondents.
+percentile bootstraps over respondents; an attribute's class counts (``class_confident``) only when its whole
+interval lies in that class's range, else the class is *not determined*.
 """
 
 from __future__ import annotations
@@ -83,8 +90,9 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
     -------
     PenaltyReward
         ``wrong_sign`` lists "penalty" when the penalty is positive and "reward" when the reward is negative
-        (the attribute does not act as the method assumes; the IA then leaves [-1, 1]). ``class_confident`` is
-        True when the IA interval lies entirely within the class's range.
+        (the attribute does not act as the method assumes; that effect counts 0 in the IA and the impact range).
+        ``class_confident`` is True when the IA interval lies entirely within the class's range; ``ia_ci`` is
+        None when more than 2.5 % of the draws have no effect in either direction.
 
     Examples
     --------
@@ -164,7 +172,7 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
         reward = float(beta[r_i]) if r_i else np.nan
         ia = _ia(np.array(penalty), np.array(reward))
         entry: dict[str, Any] = {
-            "penalty": penalty, "reward": reward, "impact_range": reward + abs(penalty),
+            "penalty": penalty, "reward": reward, "impact_range": float(_impact_range(penalty, reward)),
             "impact_asymmetry": float(ia), "mean_performance": float(frame[code].mean()),
             "n_low": counts[code][0], "n_high": counts[code][1],
             "wrong_sign": [w for w, bad in (("penalty", penalty > 0), ("reward", reward < 0)) if bad],
@@ -177,12 +185,15 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
             rew = draws[:, r_i] if r_i else np.full(len(draws), np.nan)
             entry["penalty_ci"] = _percentile(pen)
             entry["reward_ci"] = _percentile(rew)
-            entry["ia_ci"] = _percentile(_ia(pen, rew))
-            lo, hi = entry["ia_ci"]
-            # Open-ended outer ranges: with a wrong-signed draw the IA leaves [-1, 1] on the same side.
-            bounds = {"basic": (-np.inf, -ia_threshold), "performance": (-ia_threshold, ia_threshold),
-                      "excitement": (ia_threshold, np.inf)}.get(entry["class"])
-            entry["class_confident"] = bool(bounds and bounds[0] <= lo and hi <= bounds[1])
+            ia_draws = _ia(pen, rew)
+            # a draw without an IA (no effect in the method's direction): past 2.5 % the interval would have
+            # to include "no effect", which no IA range expresses - not determined
+            undefined = np.mean(~np.isfinite(ia_draws))
+            entry["ia_ci"] = _percentile(ia_draws) if undefined <= 0.025 else None
+            bounds = {"basic": (-1.0, -ia_threshold), "performance": (-ia_threshold, ia_threshold),
+                      "excitement": (ia_threshold, 1.0)}.get(entry["class"])
+            entry["class_confident"] = bool(bounds and entry["ia_ci"] is not None
+                                            and bounds[0] <= entry["ia_ci"][0] and entry["ia_ci"][1] <= bounds[1])
         if entry["wrong_sign"]:
             notes.append(f"'{code}': the {' and '.join(entry['wrong_sign'])} has the wrong sign; it does not "
                          "act on satisfaction as the method assumes, so read its class with care.")
@@ -194,9 +205,22 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
                          bootstrap=int(bootstrap), seed=seed, warnings=notes)
 
 
+def _directed(penalty: np.ndarray, reward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|P| and R in the method's directions: a positive penalty and a negative reward count 0."""
+    return np.abs(np.minimum(penalty, 0.0)), np.maximum(reward, 0.0)
+
+
+def _impact_range(penalty: float, reward: float) -> float:
+    loss, gain = _directed(np.array(penalty), np.array(reward))
+    return float(loss + gain)
+
+
 def _ia(penalty: np.ndarray, reward: np.ndarray) -> np.ndarray:
+    """IA = (R - |P|) / (R + |P|) on the directed effects: within [-1, 1], NaN where both are 0 (or missing)."""
+    loss, gain = _directed(penalty, reward)
+    total = loss + gain
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (reward - np.abs(penalty)) / (reward + np.abs(penalty))
+        return np.where(total > 0, (gain - loss) / total, np.nan)
 
 
 def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,

@@ -72,6 +72,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quadrant_keep up": "Keep up the good work",
         "quadrant_low priority": "Low priority",
         "quadrant_possible overkill": "Possible overkill",
+        "quadrant_none": "no clear position",
+        "ipa_rule": ("A quadrant is named only when the driver's importance (its bootstrap interval) and its "
+                     "performance (the 95 % interval of its mean) both lie clearly on one side of the crosshairs "
+                     "at the average importance and performance; otherwise its position is not clear from these "
+                     "data and no advice follows from it."),
         # model
         "model_intro": ("Arrows show the standardised path coefficients of the PLS path model; thicker "
                         "arrows are stronger effects, dashed arrows are not significant (95% interval "
@@ -161,8 +166,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_ia": "IA",
         "col_range": "R + |P|",
         "col_mean": "Mean",
-        "class_unsure": "{name} (?)",
-        "class_unsure_note": "(?) = the interval of IA reaches into another class.",
+        "class_undetermined": "not determined",
+        "class_undetermined_note": ("Not determined: the 95 % interval of IA reaches beyond one class's range, or "
+                                    "the attribute's effect cannot be told apart from none. Such an attribute is "
+                                    "given no class and no advice."),
         "stage_title": "By relationship stage",
         "stage_intro": ("The trap per stage of the relationship, and the loyalty programme each stage calls for. "
                         "Basic and latent attributes are those of the stage's own penalty-reward analysis."),
@@ -408,6 +415,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quadrant_keep up": "继续保持",
         "quadrant_low priority": "次要",
         "quadrant_possible overkill": "可能过度投入",
+        "quadrant_none": "位置不明确",
+        "ipa_rule": ("只有当驱动因素的重要性（自助法区间）和表现（均值的 95% 置信区间）都明确位于平均重要性和平均表现"
+                     "两条分界线的同一侧时，才标出其象限；否则这些数据无法确定它的位置，也不据此给出建议。"),
         "model_intro": ("箭头上是 PLS 路径模型的标准化路径系数；箭头越粗，影响越强；"
                         "虚线表示不显著（95% 区间包含零）。"
                         "R² 是指向某一构念的箭头所解释的该构念变化的比例。"),
@@ -486,8 +496,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_ia": "IA",
         "col_range": "R + |P|",
         "col_mean": "均值",
-        "class_unsure": "{name}（?）",
-        "class_unsure_note": "（?）表示 IA 的置信区间延伸到其他类别。",
+        "class_undetermined": "未确定",
+        "class_undetermined_note": "未确定：IA 的 95% 置信区间跨出某一类别的范围，或该属性的作用与零无法区分。"
+                                   "这样的属性不归类，也不给出建议。",
         "stage_title": "按关系阶段",
         "stage_intro": ("各关系阶段的满意陷阱，以及每个阶段需要的忠诚计划。"
                         "基本与潜在属性来自该阶段自己的惩罚—奖励分析。"),

@@ -46,12 +46,13 @@ class DriversSection(BuilderBase):
                          "high": 100 * interval[1] if has_ci else None})
         ipa_rows, points = [], []
         for entry in analysis.get("ipa") or []:
+            # a quadrant only where both intervals lie clearly on one side of the crosshairs (analysis.drivers)
             quadrant = entry.get("quadrant")
             ipa_rows.append({
                 "label": self.label(entry["predictor"]),
                 "importance": _pct(entry.get("importance")),
                 "performance": _num(entry.get("performance"), 1),
-                "quadrant": self.messages.get(f"quadrant_{quadrant}", quadrant or DASH),
+                "quadrant": self.t(f"quadrant_{quadrant}") if quadrant else self.t("quadrant_none"),
             })
             if entry.get("importance") is not None and entry.get("performance") is not None:
                 points.append({"label": self.label(entry["predictor"]),
@@ -64,6 +65,7 @@ class DriversSection(BuilderBase):
             "rows": rows,
             "chart": self.chart("bar_chart", bars, xlabel=self.t("axis_explained")) if self.charts else None,
             "ipa_rows": ipa_rows,
+            "ipa_note": self.t("ipa_rule"),
             "ipa_chart": (self.chart("ipa_chart", points, xlabel=self.t("axis_importance"),
                                            ylabel=self.t("axis_performance"))
                           if self.charts and len(points) >= 2 else None),

@@ -156,10 +156,9 @@ class TrapSection(BuilderBase):
         rows, dots, points = [], [], []
         for name in ordered:
             entry = attributes[name]
-            cls = entry.get("class")
-            cls_name = self.messages.get(f"class_{cls}", str(cls or DASH))
-            if cls and entry.get("class_confident") is False:
-                cls_name = self.t("class_unsure", name=cls_name)
+            # a class counts only where its whole interval lies in the class's range; else it is not determined
+            cls = entry.get("class") if entry.get("class_confident") else "undetermined"
+            cls_name = self.t(f"class_{cls}")
             rows.append({"label": self.label(name), "class": cls_name, "penalty": _num(entry.get("penalty"), 2),
                          "reward": _num(entry.get("reward"), 2), "ia": _num(entry.get("impact_asymmetry"), 2),
                          "ia_ci": _bracket(entry.get("ia_ci"), lambda x: _num(x, 2)),
@@ -175,19 +174,19 @@ class TrapSection(BuilderBase):
                                "y": entry["impact_range"], "cls": cls})
         ia_chart = range_chart = None
         if self.charts and dots:
-            spread = [v for d in dots for v in (d["value"], d["low"], d["high"]) if v is not None]
-            limits = (min(-1.0, min(spread) - 0.05), max(1.0, max(spread) + 0.05))
+            limits = (-1.05, 1.05)  # the IA and its interval lie in [-1, 1] (analysis.trap_attributes)
             ia_chart = self.chart("interval_dots",
                 dots, xlabel=self.t("axis_ia"), limits=limits,
                 bands=[(-math.inf, -IA_CUT, self.t("class_basic")), (-IA_CUT, IA_CUT, self.t("class_performance")),
                        (IA_CUT, math.inf, self.t("class_excitement"))])
         if self.charts and len(points) >= 2:
             range_chart = self.chart("class_scatter",
-                points, classes=[(cls, self.t(f"class_{cls}")) for cls in ("basic", "performance", "excitement")],
+                points, classes=[(cls, self.t(f"class_{cls}"))
+                                 for cls in ("basic", "performance", "excitement", "undetermined")],
                 xlabel=self.t("axis_mean_performance"), ylabel=self.t("axis_impact_range"))
-        unsure = any(attributes[name].get("class_confident") is False for name in ordered)
+        unsure = any(not attributes[name].get("class_confident") for name in ordered)
         return {"rows": rows, "ia_chart": ia_chart, "range_chart": range_chart, "findings": findings,
-                "note": self.t("class_unsure_note") if unsure else None}
+                "note": self.t("class_undetermined_note") if unsure else None}
 
     def stage_name(self, stage: str) -> str:
         return self.messages.get(f"stage_{stage.lower()}", stage)

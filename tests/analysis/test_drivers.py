@@ -344,16 +344,40 @@ def test_importance_performance_quadrants() -> None:
     frame = _ipa_frame()
     predictors = ["staff", "price", "parking", "decor"]
     scales = {c: (0.0, 10.0) for c in predictors}
-    res = key_drivers(frame, outcome="overall", predictors=predictors, bootstrap=0, scales=scales)
+    res = key_drivers(frame, outcome="overall", predictors=predictors, bootstrap=200, scales=scales, seed=2)
     rows = {row["predictor"]: row for row in res.ipa}
-    # Martilla & James (1977): crosshairs at the mean importance (1/4 of R²) and mean performance (~50).
-    assert {c: rows[c]["quadrant"] for c in predictors} == {"staff": "keep up", "price": "concentrate here",
-                                                            "parking": "possible overkill",
-                                                            "decor": "low priority"}
+    # Martilla & James (1977): crosshairs at the mean importance (1/4 of R²) and mean performance (~50); each
+    # driver here lies far from both (importance 0.47 or 0.03, performance 70 or 30), so each gets its quadrant
+    expected = {"staff": "keep up", "price": "concentrate here", "parking": "possible overkill",
+                "decor": "low priority"}
+    assert {c: rows[c]["grid_quadrant"] for c in predictors} == expected
+    assert {c: rows[c]["quadrant"] for c in predictors} == expected
+    assert rows["staff"]["importance_ci"][0] > 0.25 > rows["decor"]["importance_ci"][1]
     shares = _values(res.shapley) / sum(res.shapley.values())
     assert [rows[c]["importance"] for c in predictors] == pytest.approx(shares)
     assert rows["staff"]["performance"] == pytest.approx(100 * frame["staff"].mean() / 10)
     assert not any("answer range" in w for w in res.warnings)
+
+
+def test_a_driver_on_a_crosshair_gets_no_quadrant() -> None:
+    """Performances of 65.7 to 66.3 out of 100 are one level: no driver is "fix first" or "overkill" there."""
+    rng = np.random.default_rng(8)
+    n = 300
+    x = rng.normal(size=(n, 4)) * 2 + 6.6  # every driver's mean about 66 on 0-100, sd 20
+    y = x @ np.array([1.0, 0.9, 0.2, 0.1]) + rng.normal(size=n) * 3
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"]).assign(overall=y)
+    res = key_drivers(frame, outcome="overall", predictors=["a", "b", "c", "d"], bootstrap=200, seed=1,
+                      scales={c: (0.0, 10.0) for c in "abcd"})
+    rows = {row["predictor"]: row for row in res.ipa}
+    assert max(r["performance"] for r in rows.values()) - min(r["performance"] for r in rows.values()) < 3
+    # importance is clear (a, b above; c, d below) but performance is not: no quadrant is named
+    assert all(row["quadrant"] is None for row in rows.values())
+    assert all(row["performance_ci"][0] < row["performance_line"] < row["performance_ci"][1]
+               for row in rows.values())
+    # without a bootstrap, importance cannot be judged either
+    plain = key_drivers(frame, outcome="overall", predictors=["a", "b", "c", "d"], bootstrap=0,
+                        scales={c: (0.0, 10.0) for c in "abcd"})
+    assert all(row["quadrant"] is None and row["grid_quadrant"] for row in plain.ipa)
 
 
 def test_importance_performance_without_or_with_partial_scales() -> None:
@@ -465,6 +489,6 @@ def test_result_converts_to_json(swiss_result: DriverResult) -> None:
             "shapley_ci", "relative_weights_ci", "bootstrap", "ipa", "rank_stability",
             "warnings"} <= set(document)
     assert {"coef", "se", "se_hc3", "p", "std_beta", "r2", "adj_r2", "vif", "n"} <= set(document["ols"])
-    assert document["ipa"][2] == {"predictor": "Education", "importance": pytest.approx(0.36807952),
-                                  "performance": pytest.approx(swiss_result.ipa[2]["performance"]),
-                                  "quadrant": "concentrate here"}
+    assert {key: document["ipa"][2][key] for key in ("predictor", "importance", "grid_quadrant")} == {
+        "predictor": "Education", "importance": pytest.approx(0.36807952), "grid_quadrant": "concentrate here"}
+    assert {"performance", "performance_ci", "importance_ci", "quadrant"} <= set(document["ipa"][2])
