@@ -248,7 +248,11 @@ def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | No
             coef = np.linalg.lstsq(gram, moment, rcond=None)[0]
             coef[empty] = np.nan
         else:
-            coef = np.linalg.solve(gram, moment)
+            try:
+                coef = np.linalg.solve(gram, moment)
+            except np.linalg.LinAlgError:
+                # two dummies that coincide in this resample (a small stage): nothing is identified in it
+                coef = np.full(len(moment), np.nan)
         out[b] = beta + scale * (coef - beta)
     return out
 

@@ -54,3 +54,36 @@ def test_every_draw_of_many_random_attributes_stays_in_range():
         if entry["ia_ci"] is not None:
             assert -1.0 <= entry["ia_ci"][0] <= entry["ia_ci"][1] <= 1.0, code
         assert entry["impact_range"] >= 0, code
+
+
+def test_a_small_sample_whose_resamples_turn_singular_still_gives_a_result():
+    # 30 respondents, two attributes answered alike but by three people: resamples that miss those three make the
+    # two attributes' dummies coincide
+    rng = np.random.default_rng(5)
+    a = rng.integers(1, 11, 30).astype(float)
+    b = a.copy()
+    b[:3] = [10.0 if value <= 5 else 1.0 for value in a[:3]]
+    frame = pd.DataFrame({"A": a, "B": b, "overall": np.clip(a + rng.normal(0, 1, 30), 1, 10).round()})
+    result = penalty_reward(frame, outcome="overall", attributes=["A", "B"], scales=(1, 10), bootstrap=200, seed=1)
+    for entry in result.attributes.values():
+        assert entry["ia_ci"] is None or -1.0 <= entry["ia_ci"][0] <= entry["ia_ci"][1] <= 1.0
+
+
+def test_the_shipped_customer_questionnaire_gets_its_whole_trap_diagnosis_on_300_respondents():
+    """Each relationship stage's bootstrap runs on a few dozen respondents: no resample may break the part."""
+    from analysis.engine import run_analysis
+    from analysis.model import ModelSpec
+    from instruments.registry import get_instrument
+    from instruments.synthetic import synthetic_responses
+
+    instrument = get_instrument("customer_satisfaction")
+    spec = ModelSpec.from_dict(instrument.model_spec())
+    frame = synthetic_responses(instrument, 300, seed=3)
+    numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
+    columns = [c for c in [*numeric, spec.trap.get("stage")] if c and c in frame.columns]
+    result = run_analysis(frame[columns], spec)
+    trap = result["trap"]
+    assert "error" not in trap, trap.get("error")
+    assert set(trap["stages"]) == {"exploration", "formation", "stability", "decline"}
+    for stage in trap["stages"].values():
+        assert "basic" in stage and "latent" in stage
