@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +32,18 @@ DEMO_SURVEYS = (
 
 def _fail(message: str) -> None:
     raise click.ClickException(message)
+
+
+def _out_suffix(*suffixes: str) -> Callable[[click.Context, click.Parameter, Path], Path]:
+    """A ``--out`` check: the file name must end in one of ``suffixes`` (any case), since they name the format."""
+
+    def check(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
+        if path.suffix.lower() not in suffixes:
+            raise click.BadParameter(f"{str(path)!r} must end in {' or '.join(suffixes)}; "
+                                     f"{path.suffix or 'no suffix'} is not a format this command writes")
+        return path
+
+    return check
 
 
 def _survey_or_fail(slug: str) -> Survey:
@@ -187,7 +200,7 @@ def demo_command(responses: int, admin_email: str) -> None:
 @with_appcontext
 @click.argument("slug")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write RESULT.json.")
+              callback=_out_suffix(".json"), help="Where to write RESULT.json.")
 @click.option("--by", default=None, help="Item code to compare groups by (e.g. the unit question).")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 def analyze_command(slug: str, out_path: Path, by: str | None, quiet: bool) -> None:
@@ -207,11 +220,12 @@ def analyze_command(slug: str, out_path: Path, by: str | None, quiet: bool) -> N
 @click.argument("slug")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--unit", default=None, help="Only this unit and the units below it.")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              callback=_out_suffix(".pdf", ".html"), help="Where to write REPORT.pdf or REPORT.html.")
 def report_command(slug: str, lang: str, unit: str | None, out_path: Path) -> None:
-    """Write a survey's PDF report (or HTML when --out ends in .html)."""
+    """Write a survey's report as PDF or HTML, as --out ends."""
     survey = _survey_or_fail(slug)
-    fmt = "html" if out_path.suffix.lower() in (".html", ".htm") else "pdf"
+    fmt = out_path.suffix.lower().removeprefix(".")
     try:
         body = survey_report(survey, lang=lang, unit=unit, fmt=fmt)
     except ValueError as exc:

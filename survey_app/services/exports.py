@@ -7,6 +7,19 @@ carries the deepest unit the gate shows for it (never a unit too small to show),
 question; and the facts a colleague may know (language, channel, demographic answers) are blanked where they would
 single people out (see :func:`_generalise_known_facts`). Text cells that a spreadsheet
 would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
+
+SPSS variable names (the .sav file; CSV and Excel keep the table's column names) are unique regardless of case, at
+most 64 bytes and never one of SPSS's reserved words, and the service's own columns never take an item's name:
+
+1. items keep their codes, in instrument order;
+2. a service column whose name an item has, in any case, gets the prefix ``sys_`` (beside an item ``UNIT`` the
+   column ``unit`` is ``sys_unit``);
+3. a name longer than 64 bytes is cut; one already taken (in any case) or reserved (``TO``, ``BY``...) gets the
+   first free suffix ``_2``, ``_3``... (an item ``Sat`` after an item ``SAT`` is ``Sat_2``).
+
+Every variable is labelled: an item with its question (after its code when renamed), a service column with what it
+holds (:data:`SERVICE_LABELS`). Each variable has the measurement level of its scale (:data:`SPSS_MEASURES`);
+``submitted_at`` is an SPSS date-time in UTC. A text longer than SPSS's longest string (32,767 bytes) is cut there.
 """
 
 from __future__ import annotations
@@ -159,31 +172,125 @@ def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
     return _sav_bytes(table, instrument_of(survey), lang)
 
 
+#: SPSS's reserved words, never a variable name (IBM SPSS Statistics, "Variable names")
+SPSS_RESERVED = frozenset({"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"})
+#: the longest SPSS variable name, in bytes
+SPSS_NAME_BYTES = 64
+#: the longest SPSS string, in bytes: a longer answer (a text scale may allow 100,000 characters) is cut in the
+#: .sav, as SPSS itself would cut it, and kept whole in the CSV file
+SPSS_STRING_BYTES = 32767
+#: the prefix of a service column whose name an item has
+SERVICE_PREFIX = "sys_"
+#: what each of the service's own columns holds: its SPSS variable label
+SERVICE_LABELS = {
+    "response_id": {"en": "Response id", "zh": "答卷编号"},
+    "invitation_ref": {"en": "Invitation reference (the id given with the invitation)",
+                       "zh": "邀请编号（发送邀请时给出的编号）"},
+    "submitted_at": {"en": "Submitted at (UTC)", "zh": "提交时间（UTC）"},
+    "unit": {"en": "Unit code the response counts towards", "zh": "答卷所属单位代码"},
+    "language": {"en": "Language the survey was answered in", "zh": "作答语言"},
+    "channel": {"en": "Channel the response came through", "zh": "作答渠道"},
+}
+#: SPSS measurement level of an item, by the kind of its scale. Likert points are few and each one is labelled: ordered
+#: categories, ordinal. 1-10 ratings and the 0-10 likelihood to recommend are scale: the ACSI/ECSI practice this
+#: service follows (Fornell et al. 1996) averages 10-point ratings into 0-100 indices, as the reports and the PLS model
+#: here do, and only their end points are labelled; SPSS's charts and tables then offer means and histograms rather
+#: than ten or eleven separate categories (the NPS groups are a RECODE away either way).
+SPSS_MEASURES = {"likert": "ordinal", "rating": "scale", "nps": "scale", "numeric": "scale", "single": "nominal",
+                 "multiple": "nominal", "text": "nominal"}
+#: measurement level of the service's own columns: ids and codes name things; a time is scale
+SERVICE_MEASURES = {"response_id": "nominal", "invitation_ref": "nominal", "submitted_at": "scale",
+                    "unit": "nominal", "language": "nominal", "channel": "nominal"}
+#: display width (SPSS "Columns") of a text variable: its longest cell, at least SPSS's default and at most a column
+#: that leaves room for others on the screen
+TEXT_COLUMNS_MIN, TEXT_COLUMNS_MAX = 8, 40
+
+
+def spss_names(columns: list[str], item_codes: list[str]) -> dict[str, str]:
+    """Each column's SPSS variable name, by the scheme in the module docstring."""
+    items = set(item_codes)
+    item_keys = {code.upper() for code in item_codes}
+    taken: set[str] = set()
+    names: dict[str, str] = {}
+    # items choose first, so that a service column never takes an item's code (a stable sort keeps each order)
+    for column in sorted(columns, key=lambda c: c not in items):
+        wanted = column if column in items or column.upper() not in item_keys else SERVICE_PREFIX + column
+        names[column] = _free_name(wanted, taken)
+        taken.add(names[column].upper())
+    return {column: names[column] for column in columns}
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    name, n = _cut(wanted, 0), 1
+    while name.upper() in taken or name.upper() in SPSS_RESERVED:
+        n += 1
+        suffix = f"_{n}"
+        name = _cut(wanted, len(suffix)) + suffix
+    return name
+
+
+def _cut(name: str, room: int) -> str:
+    """``name`` cut to leave ``room`` bytes for a suffix, never inside a character."""
+    return name.encode()[:SPSS_NAME_BYTES - room].decode(errors="ignore")
+
+
 def _text(value: Any) -> str:
-    """A SAV string cell: empty for a missing value (None, or NaN once pandas has seen the column)."""
-    return "" if value is None or (isinstance(value, float) and value != value) else printable(str(value))
+    """A SAV string cell: empty for a missing value (None, or NaN once pandas has seen the column), cut to the
+    longest string SPSS holds, never inside a character."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return printable(str(value)).encode()[:SPSS_STRING_BYTES].decode(errors="ignore")
+
+
+def _digits(values: list[int | str]) -> int:
+    return max(len(str(value)) for value in values)
+
+
+def _display_width(cells: pd.Series) -> int:
+    longest = int(cells.str.len().max()) if len(cells) else 0
+    return min(max(longest, TEXT_COLUMNS_MIN), TEXT_COLUMNS_MAX)
 
 
 def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
-    column_labels = {item.code: item.text.get(lang)[:250] for item in instrument.items}
+    names = spss_names(list(table.columns), [item.code for item in instrument.items])
+    labels = {column: SERVICE_LABELS[column][lang] for column in table.columns if column in SERVICE_LABELS}
+    measures = {column: SERVICE_MEASURES[column] for column in table.columns if column in SERVICE_MEASURES}
+    formats = {"response_id": "F10.0"} if "response_id" in table else {}
     value_labels: dict[str, dict[Any, str]] = {}
-    for item in instrument.items:
-        scale = instrument.scale_of(item)
-        if scale.kind == "single" and scale.is_numeric():
-            value_labels[item.code] = {o.value: o.label.get(lang) for o in scale.options}
-        elif scale.kind in ("likert", "rating", "nps") and scale.anchors:
-            value_labels[item.code] = {p: a.get(lang) for p, a in scale.anchors.items()}
+    texts = [column for column in ("invitation_ref", "unit", "language", "channel") if column in table]
     frame = table.copy()
     for item in instrument.items:
-        if instrument.scale_of(item).is_numeric():
-            frame[item.code] = pd.to_numeric(frame[item.code], errors="coerce")
+        code, scale = item.code, instrument.scale_of(item)
+        text = item.text.get(lang)
+        labels[code] = (text if names[code] == code else f"{code}: {text}")[:250]
+        measures[code] = SPSS_MEASURES[scale.kind]
+        if scale.is_numeric():
+            frame[code] = pd.to_numeric(frame[code], errors="coerce")
+            if scale.kind != "numeric":  # whole answer points: as wide as the widest, no decimals
+                formats[code] = f"F{_digits(scale.values())}.0"
         else:
-            frame[item.code] = frame[item.code].map(_text)
-    for column in ("invitation_ref", "submitted_at", "unit", "language", "channel"):
-        if column in frame:
-            frame[column] = frame[column].map(_text)
+            texts.append(code)
+        if scale.kind == "single":  # a text variable's labels are keyed by text, as its cells are
+            value_labels[code] = {o.value if scale.is_numeric() else str(o.value): o.label.get(lang)
+                                  for o in scale.options}
+        elif scale.kind in ("likert", "rating", "nps") and scale.anchors:
+            value_labels[code] = {p: a.get(lang) for p, a in scale.anchors.items()}
+    widths = {}
+    for column in texts:
+        frame[column] = frame[column].map(_text)
+        widths[column] = _display_width(frame[column])
+    if "response_id" in frame:  # a number even in an empty export, where pandas cannot tell
+        frame["response_id"] = pd.to_numeric(frame["response_id"])
+    if "submitted_at" in frame:  # ISO text, naive on SQLite (stored in UTC) and with an offset on PostgreSQL
+        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601").dt.tz_localize(None)
+        formats["submitted_at"] = "DATETIME20"
+        widths["submitted_at"] = 20
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "responses.sav"
-        pyreadstat.write_sav(frame, str(path), column_labels={c: column_labels.get(c, c) for c in frame.columns},
-                             variable_value_labels=value_labels)
+        pyreadstat.write_sav(
+            frame.rename(columns=names), str(path), column_labels={names[c]: v for c, v in labels.items()},
+            variable_value_labels={names[c]: v for c, v in value_labels.items()},
+            variable_measure={names[c]: v for c, v in measures.items()},
+            variable_format={names[c]: v for c, v in formats.items()},
+            variable_display_width={names[c]: v for c, v in widths.items()})
         return path.read_bytes()

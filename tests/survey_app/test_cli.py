@@ -106,3 +106,27 @@ def test_report_command_writes_the_report(runner, tmp_path):
     assert "客户满意度调查" in out.read_text(encoding="utf-8")
     unknown = runner.invoke(args=["report", "demo-customer", "--unit", "nowhere", "--out", str(out)])
     assert unknown.exit_code != 0 and "nowhere" in unknown.output
+    pdf = tmp_path / "report.PDF"  # the suffix names the format in any case
+    written = runner.invoke(args=["report", "demo-customer", "--lang", "en", "--out", str(pdf)])
+    assert written.exit_code == 0, written.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_out_must_end_in_a_format_the_command_writes(runner, make_survey, tmp_path):
+    """A report asked for as .docx was written as a PDF under that name: now nothing is written."""
+    make_survey(slug="flow")
+    for name in ("report.docx", "report.htm", "report.pdf.txt", "report"):
+        out = tmp_path / name
+        refused = runner.invoke(args=["report", "flow", "--lang", "zh", "--out", str(out)])
+        assert refused.exit_code == 2, name
+        assert "Invalid value for '--out'" in refused.output and "must end in .pdf or .html" in refused.output
+        assert not out.exists(), name
+    for name in ("result.csv", "result.JSON.txt", "result"):
+        out = tmp_path / name
+        refused = runner.invoke(args=["analyze", "flow", "--out", str(out)])
+        assert refused.exit_code == 2, name
+        assert "Invalid value for '--out'" in refused.output and "must end in .json" in refused.output
+        assert not out.exists(), name
+    # any case of .json passes the check; this survey has no answers to analyse, which the command then says
+    upper = runner.invoke(args=["analyze", "flow", "--out", str(tmp_path / "RESULT.JSON")])
+    assert upper.exit_code == 1 and "Invalid value" not in upper.output, upper.output
