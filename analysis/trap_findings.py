@@ -43,8 +43,13 @@ def _list(names: list[str], zh: bool = False) -> str:
 #: Who the respondents are, in each language (the sentences are written for customers).
 POPULATION_WORDS = {
     "customers": {"en": [], "zh": []},
-    "employees": {"en": [("Customers", "Employees"), ("customers", "employees"), ("customer", "employee")],
-                  "zh": [("客户", "员工")]},
+    "employees": {"en": [("Mercenaries (satisfied but not loyal)", "Employees who are satisfied but leaving"),
+                         ("hostages (loyal but not satisfied)", "those staying though dissatisfied"),
+                         ("loyalists", "engaged employees"), ("defectors", "those dissatisfied and leaving"),
+                         ("Customers", "Employees"), ("customers", "employees"), ("customer", "employee")],
+                  "zh": [("唯利是图者（满意但不忠诚）", "满意但想离开的员工"),
+                         ("人质（忠诚但不满意）", "不满意但留下的员工"), ("忠诚者", "投入的员工"),
+                         ("背离者", "不满意且想离开的员工"), ("客户", "员工")]},
 }
 
 

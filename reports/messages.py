@@ -315,6 +315,23 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "work\", detractors 0 to 6. The eNPS is the share of promoters minus the share of "
                                "detractors; the interval is the adjusted Wald interval."),
         "sec_trap_employee": "Satisfied but leaving",
+        # neutral names for groups of employees (the customer names - mercenaries, hostages, terrorists - are not
+        # words for colleagues)
+        "seg_title_employee": "Groups by satisfaction and intent to stay",
+        "seg_intro_employee": ("Every respondent falls into one group by satisfaction and intent to stay; bars show "
+                               "95% intervals."),
+        "seg_loyalist_employee": "Engaged",
+        "seg_apostle_employee": "Advocates",
+        "seg_mercenary_employee": "Satisfied but leaving",
+        "seg_hostage_employee": "Staying though dissatisfied",
+        "seg_defector_employee": "Dissatisfied and leaving",
+        "seg_terrorist_employee": "Strongly dissatisfied",
+        "segdef_loyalist_employee": "satisfied and intending to stay",
+        "segdef_apostle_employee": "engaged, at the top of both scales",
+        "segdef_mercenary_employee": "satisfied, not intending to stay",
+        "segdef_hostage_employee": "intending to stay, not satisfied",
+        "segdef_defector_employee": "neither satisfied nor intending to stay",
+        "segdef_terrorist_employee": "dissatisfied and leaving, and would not recommend working here",
         "trap_intro_employee": ("Satisfied employees do not always intend to stay. This section shows where "
                                 "satisfaction starts to keep people, who is satisfied but thinking of leaving, "
                                 "and which aspects of the job only prevent dissatisfaction."),
@@ -634,6 +651,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nps_intro_employee": ("推荐者是在“是否会推荐朋友来这里工作”一题上打 9 或 10 分的员工，贬损者打 0 到 6 分。"
                                "eNPS 为推荐者比例减去贬损者比例；区间为调整 Wald 区间。"),
         "sec_trap_employee": "满意却想离开",
+        "seg_title_employee": "按满意度与留任意愿分组",
+        "seg_intro_employee": "按满意度与留任意愿，每位受访者归入一个组；误差线为 95% 置信区间。",
+        "seg_loyalist_employee": "投入的员工",
+        "seg_apostle_employee": "拥护者",
+        "seg_mercenary_employee": "满意但想离开",
+        "seg_hostage_employee": "不满意但留下",
+        "seg_defector_employee": "不满意且想离开",
+        "seg_terrorist_employee": "强烈不满",
+        "segdef_loyalist_employee": "满意且打算留下",
+        "segdef_apostle_employee": "两项都给最高分的投入员工",
+        "segdef_mercenary_employee": "满意但不打算留下",
+        "segdef_hostage_employee": "打算留下但不满意",
+        "segdef_defector_employee": "既不满意也不打算留下",
+        "segdef_terrorist_employee": "不满意、想离开，也不会推荐来这里工作",
         "trap_intro_employee": ("满意的员工不一定打算留下。本节说明满意度从哪里开始留住人、谁满意却在考虑离开，"
                                 "以及工作的哪些方面只能防止不满。"),
         "sec_drivers_employee": "满意度与留任意愿的驱动因素",

@@ -232,9 +232,12 @@ TEMPLATES: dict[str, str] = {
     "only {} respondents, so its curve and classes are rough.":
         "只有 {} 名受访者，其曲线和属性分类较粗略。",
     "outcomes.{} names the construct '{}'; its first item '{}' is used as the overall question.":
-        "outcomes.{} 指向构念“{}”；以其第一个题目“{}”作为总体问题。",
+        "模型的{}结果指向构念“{}”；以其第一个题目“{}”作为总体问题。",
     "trap: column '{}' is not in the data; that part is left out.":
         "trap：列“{}”不在数据中；该部分未做分析。",
+    # analysis.engine (a part that failed on a computation, with the technical cause)
+    "the computation broke down on this data ({}).":
+        "这部分的计算在本数据上无法完成（技术原因：{}）。",
     # analysis.trap_attributes
     "Each bootstrap resample drew {} of {} rows; the spread was rescaled to the full sample.":
         "每次自助重抽样从 {1} 行中抽取 {0} 行；离散程度已按全样本换算。",
@@ -296,7 +299,9 @@ PREFIXES: dict[str, str] = {
 #: English words the analysis fills into a template, in Chinese (others, such as column names, stay).
 WORDS = {"positively": "正", "negatively": "负", "positive": "正", "negative": "负", "penalty": "惩罚",
          "reward": "奖励", "low": "低", "high": "高", "penalty and reward": "惩罚和奖励",
-         "same wave": "同期", "next wave": "下一期", "mercenary": "唯利是图者", "loyalist": "忠诚者"}
+         "same wave": "同期", "next wave": "下一期", "mercenary": "唯利是图者", "loyalist": "忠诚者",
+         # the model's outcome roles (outcomes.satisfaction, ...)
+         "satisfaction": "满意度", "loyalty": "忠诚度", "recommend": "推荐意愿"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,59 @@ from reports.context.rules import (
     KMO_WORDS,
 )
 from reports.warnings_zh import translate as warning_zh
+
+#: a quoted name in a warning: 'PAY1' in English, “PAY1” in Chinese
+QUOTED = re.compile(r"(['“])([^'“”]{1,200})(['”])")
+#: a Chinese character (a name stored in Chinese, shown in an English report under its English label)
+CJK = re.compile("[\u4e00-\u9fff]")
+#: a number in a warning (counts, thresholds)
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+#: words of the warnings (written for customers) that name groups of employees otherwise
+EMPLOYEE_WORDS = {
+    "en": [("mercenaries", "employees satisfied but leaving"), ("mercenary", "employee satisfied but leaving"),
+           ("loyalists", "engaged employees"), ("loyalist", "engaged employee"), ("Segments", "Groups"),
+           ("customers", "employees"), ("customer", "employee")],
+    "zh": [("唯利是图者", "满意但想离开的员工"), ("忠诚者", "投入的员工"), ("客户细分", "员工分组"), ("客户", "员工")],
+}
+
+
+def grouped(lines: list[str], lang: str) -> list[str]:
+    """One line per kind of caveat: warnings that differ only in the one name they quote (and in one number)
+    become one line naming them all, in the first one's place: "Only 22 respondents rated 'A', 'B' and 'C' in
+    their low boxes ...", "Stage 'x', 'y': only 29-79 respondents ..."."""
+    kinds: dict[str, list[tuple[str, str | None]]] = {}
+    for line in lines:
+        quoted = QUOTED.findall(line)
+        if len(quoted) != 1:
+            kinds.setdefault("\x01" + line, []).append((line, None))
+            continue
+        key = QUOTED.sub("\x00", line, count=1)
+        numbers = NUMBER.findall(key)
+        number = numbers[0] if len(numbers) == 1 else None
+        if number is not None:
+            key = NUMBER.sub("\x02", key, count=1)
+        kinds.setdefault(key, []).append((quoted[0][1], number))
+    out = []
+    for key, members in kinds.items():
+        if key.startswith("\x01"):
+            out.append(key[1:])
+            continue
+        names = [_quote(name, lang) for name, _ in members]
+        line = key.replace("\x00", ("、" if lang == "zh" else ", ").join(names))
+        values = sorted({float(number) for _, number in members if number is not None})
+        if "\x02" in line:
+            shown = [_plain(v) for v in values]
+            line = line.replace("\x02", shown[0] if len(shown) == 1 else f"{shown[0]}–{shown[-1]}")
+        out.append(line)
+    return out
+
+
+def _plain(value: float) -> str:
+    return f"{value:g}"
+
+
+def _quote(name: str, lang: str) -> str:
+    return f"“{name}”" if lang == "zh" else f"'{name}'"
 
 
 class AppendixSection(BuilderBase):
@@ -64,9 +118,27 @@ class AppendixSection(BuilderBase):
         if self.hidden:
             names = [(f"'{group}'", f", {group})", f"({group})") for group in self.hidden]
             sentences = [s for s in sentences if not any(mark in str(s) for marks in names for mark in marks)]
-        if self.lang == "zh":
-            return [warning_zh(sentence) for sentence in sentences]
-        return [str(sentence) for sentence in sentences]
+        lines = [warning_zh(s) if self.lang == "zh" else str(s) for s in sentences]
+        lines = [self.named(line) for line in lines]
+        # names stored in another language (units take the survey's first language) as the report names them
+        for name, label in self.labels.items():
+            if name != label and CJK.search(name) and self.lang != "zh":
+                lines = [line.replace(name, str(label)) for line in lines]
+        if self.employee:
+            for old, new in EMPLOYEE_WORDS[self.lang]:
+                lines = [line.replace(old, new) for line in lines]
+        return grouped(lines, self.lang)
+
+    def named(self, line: str) -> str:
+        """A warning with each quoted item code, construct or relationship stage named as the report names it."""
+        def label(match: re.Match[str]) -> str:
+            code = match.group(2)
+            if code in self.labels:
+                return f"{match.group(1)}{self.label(code)}{match.group(3)}"
+            stage = self.messages.get(f"stage_{code.lower()}")
+            return f"{match.group(1)}{stage}{match.group(3)}" if stage else match.group(0)
+
+        return QUOTED.sub(label, line)
 
     def efa(self) -> str | None:
         efa = _ok((self.result.get("efa") or {}).get("all_items"))

@@ -66,6 +66,7 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
     instrument = instrument_of(survey)
     labels = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
+    labels.update(unit_labels(instrument, gate, lang))
     invited = db.session.scalar(sa.select(sa.func.count(Invitation.id)).filter_by(survey_id=survey.id)) or None
     title = survey.title_in(lang) + (f" · {unit}" if unit else "")
     meta = {"labels": labels, "survey": survey.title_in(lang), "invited": None if unit else invited,
@@ -74,6 +75,30 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
     if fmt == "html":
         return render_html(result, lang=lang, title=title, meta=meta)
     return render_pdf(result, lang=lang, title=title, meta=meta)
+
+
+#: What a report calls the survey's units, by the kind most of them are (Unit.kind), per language.
+UNIT_WORDS = {
+    "en": {"department": "Department", "store": "Store", "branch": "Branch", "region": "Region", "team": "Team",
+           "division": "Division", "company": "Company", "unit": "Unit"},
+    "zh": {"department": "部门", "store": "门店", "branch": "网点", "region": "地区", "team": "团队",
+           "division": "事业部", "company": "公司", "unit": "单位"},
+}
+
+
+def unit_labels(instrument: Any, gate: Gate, lang: str) -> dict[str, str]:
+    """The report's words for the unit column and the units: the kind most units are, and each unit named from
+    its question's option in the report's language (units are stored with the survey's first language)."""
+    kinds = [unit.kind for unit in gate.units.values()]
+    kind = max(set(kinds), key=kinds.count) if kinds else "unit"
+    words = UNIT_WORDS.get(lang, UNIT_WORDS["en"])
+    labels = {UNIT_COLUMN: words.get(kind, words["unit"])}
+    options = {str(option.value): option.label.get(lang) for item in instrument.items_by_role("unit")
+               for option in instrument.scale_of(item).options}
+    for unit in gate.units.values():
+        if unit.code in options and options[unit.code]:
+            labels[unit.name] = options[unit.code]
+    return labels
 
 
 #: The last step :func:`survey_report` announces: the analysis is done, the document is being drawn.

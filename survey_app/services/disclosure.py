@@ -38,6 +38,8 @@ class UnitNode:
     code: str
     name: str
     parent_id: int | None
+    #: department, store, branch, ...
+    kind: str = "unit"
 
 
 @dataclass
@@ -137,7 +139,7 @@ class Gate:
 
 
 def _units(survey: Survey) -> dict[int, UnitNode]:
-    rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.parent_id)
+    rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.parent_id, Unit.kind)
                               .filter_by(survey_id=survey.id)).all()
     return {row.id: UnitNode(*row) for row in rows}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,12 @@ def test_zh_appendix_shows_the_warnings_of_a_real_run_in_chinese(result: dict[st
     assert english, "the fixture RESULT should carry warnings"
     zh = build_context(result, lang="zh", charts=False)["appendix"]["warnings"]
     en = build_context(result, lang="en", charts=False)["appendix"]["warnings"]
-    assert en == english and len(zh) == len(english)
+    # one line per kind of caveat: warnings differing only in the one name they quote share a line
+    assert len(zh) == len(en) <= len(english)
+    for sentence in english:
+        # (a stage's name as the report writes it: 'decline' -> 'Decline')
+        assert sentence in en or any(name.lower() in line.lower() for line in en
+                                     for name in re.findall(r"'([^']+)'", sentence)), sentence
     assert all(not line.endswith(UNTRANSLATED) for line in zh), [w for w in zh if w.endswith(UNTRANSLATED)]
     # no English sentence survives: every line is mostly Chinese
     for line in zh:

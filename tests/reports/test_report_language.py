@@ -1,0 +1,84 @@
+"""A Chinese report is Chinese and an English one English: no item code, model key or English sentence in the zh
+report (only the abbreviations and method names below), no Chinese in the en report; employees are never called
+customers, and groups of colleagues get neutral names."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Survey
+from survey_app.services.analysis import survey_report
+from survey_app.services.instruments import sync_instruments
+from survey_app.services.surveys import create_survey
+from survey_app.services.synthetic import add_synthetic_responses
+
+#: Latin-script words a Chinese report may contain: abbreviations and the names of methods and their authors
+ALLOWED = {"NPS", "eNPS", "CSI", "PLS", "ACSI", "ECSI", "AVE", "HTMT", "KMO", "IA", "LMG", "Shapley", "Cronbach",
+           "McDonald", "alpha", "omega", "Alpha", "Omega", "Welch", "Holm", "Wald", "Wilson", "Martilla", "James",
+           "minres", "oblimin"}
+#: the customer words that must not describe employees, and the pejorative segment names
+NOT_FOR_EMPLOYEES = {"en": ("customer", "Customer", "Mercenar", "Hostage", "Terrorist", "Apostle", "Defector"),
+                     "zh": ("客户", "唯利是图", "人质", "恐怖分子", "传道者", "背离者")}
+
+
+def _text(document: str) -> list[str]:
+    """The report's visible lines: no styles, no charts (their labels are checked with the charts), no tags."""
+    document = re.sub(r"<style.*?</style>|<svg.*?</svg>", "", document, flags=re.S)
+    return [line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "\n", document)).split("\n") if line.strip()]
+
+
+@pytest.fixture
+def reports(app) -> dict[tuple[str, str], list[str]]:
+    """The HTML reports of a customer survey and an anonymous employee survey, in zh and en, as text lines."""
+    out = {}
+    with app.app_context():
+        sync_instruments()
+        for slug, key, anonymous in (("cx-wave", "customer_satisfaction", False),
+                                     ("hr-poll", "employee_satisfaction", True)):
+            create_survey(slug=slug, instrument_keys=[key], anonymous=anonymous)
+            add_synthetic_responses(db.session.scalar(sa.select(Survey).filter_by(slug=slug)), 240, seed=7)
+            db.session.commit()
+        for slug in ("cx-wave", "hr-poll"):
+            for lang in ("zh", "en"):
+                survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+                out[(slug, lang)] = _text(survey_report(survey, lang=lang, fmt="html"))
+    return out
+
+
+def test_a_chinese_report_holds_no_code_key_or_english_sentence(reports):
+    for slug in ("cx-wave", "hr-poll"):
+        # single letters are symbols (R², R + |P|, ρ_C)
+        foreign = [line for line in reports[(slug, "zh")]
+                   if set(re.findall(r"[A-Za-z][A-Za-z_.]+", line)) - ALLOWED]
+        assert not foreign, f"{slug}: " + "\n".join(foreign[:10])
+
+
+def test_an_english_report_holds_no_chinese(reports):
+    for slug in ("cx-wave", "hr-poll"):
+        chinese = [line for line in reports[(slug, "en")] if re.search("[\u4e00-\u9fff]", line)]
+        assert not chinese, f"{slug}: " + "\n".join(chinese[:10])
+
+
+def test_employees_are_never_called_customers_nor_given_pejorative_names(reports):
+    departments = {"Customer service", "客户服务"}  # a department's name is the organisation's own word
+    for lang, words in NOT_FOR_EMPLOYEES.items():
+        wrong = [line for line in reports[("hr-poll", lang)]
+                 if any(word in line for word in words) and line not in departments]
+        assert not wrong, "\n".join(wrong[:10])
+    assert any("Satisfied but leaving" in line for line in reports[("hr-poll", "en")])
+    assert any("满意但想离开" in line for line in reports[("hr-poll", "zh")])
+    # the customer report keeps its own words
+    assert any("Mercenaries" in line for line in reports[("cx-wave", "en")])
+
+
+def test_the_appendix_gives_one_line_per_kind_of_caveat(reports):
+    for key, lines in reports.items():
+        caveats = [line for line in lines if "rough" in line or "较粗略" in line]
+        # a kind: the line without its quoted names and numbers
+        shapes = [re.sub(r"(“[^”]+”|'[^']+')(([、,] ?)(“[^”]+”|'[^']+'))*|\d+(–\d+)?", "#", line) for line in caveats]
+        assert len(shapes) == len(set(shapes)), (key, caveats)
