@@ -8,6 +8,7 @@ correlations), ``item_total`` its ``r.drop``, and the construct score is the row
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -45,6 +46,8 @@ class ConstructSummary:
     #: Corrected item-total correlations: each item with the sum of the other items (psych ``r.drop``).
     item_total: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    #: 95 % interval of the index: mean ± 1.96 sd / sqrt(n) on the 0-100 scale, within [0, 100]
+    index_ci: list[float] | None = None
 
 
 def item_matrix(df: pd.DataFrame, items: Sequence[str], *, what: str = "construct") -> np.ndarray:
@@ -272,11 +275,15 @@ def construct_summary(
         if not hi > lo:
             raise AnalysisError(f"The scale's maximum must exceed its minimum; got scale={tuple(scale)}.")
         index = 100.0 * (mean - lo) / (hi - lo)
+        half = 1.959963984540054 * 100.0 * sd / math.sqrt(n) / (hi - lo)
+        index_ci = [max(0.0, index - half), min(100.0, index + half)]
+    else:
+        index_ci = None
 
     alpha = alpha_std = omega = None
     item_total = {c: float("nan") for c in items}
     if len(items) == 1:
-        return ConstructSummary(items, n, None, None, None, mean, sd, index, item_total, notes)
+        return ConstructSummary(items, n, None, None, None, mean, sd, index, item_total, notes, index_ci)
 
     keep = varies(x)
     constant = [c for c, k in zip(items, keep, strict=True) if not k]
@@ -311,7 +318,7 @@ def construct_summary(
         notes.append("Fewer than 2 items vary, so alpha and omega cannot be computed.")
     if n < SMALL_N:
         notes.append(f"Only {n} respondents: alpha and omega are unstable below {SMALL_N}.")
-    return ConstructSummary(items, n, alpha, alpha_std, omega, mean, sd, index, item_total, notes)
+    return ConstructSummary(items, n, alpha, alpha_std, omega, mean, sd, index, item_total, notes, index_ci)
 
 
 def _covariance(df: pd.DataFrame, items: Sequence[str], missing: str) -> np.ndarray:

@@ -19,6 +19,8 @@ from analysis.errors import AnalysisError
 #: Inner weighting schemes (Lohmöller 1989): path weighting (SmartPLS / seminr default), centroid, factorial.
 ALLOWED = ("path", "centroid", "factorial")
 
+#: The normal quantile of a two-sided 95 % interval (the index intervals).
+Z95 = 1.959963984540054
 #: Count cells (resamples x rows) drawn per bootstrap batch; bounds the memory of the resampling step.
 _BATCH_CELLS = 1 << 25
 #: Rows per chunk when accumulating the resamples' cross-products.
@@ -43,6 +45,9 @@ class PLSResult:
     ave: dict[str, float]
     htmt: dict[str, dict[str, float]]
     index: dict[str, float | None]
+    #: 95 % interval of each index: the mean of the respondents' weighted item scores (outer weights held at their
+    #: estimates), mean ± 1.96 standard errors, within [0, 100]; None where the index is None
+    index_ci: dict[str, list[float] | None]
     scheme: str
     iterations: int
     converged: bool
@@ -219,6 +224,7 @@ def pls_pm(
     alpha = _alpha(matrix, spec)
     rho_c, ave = _composite_reliability(loadings, spec)
     index = _index(raw_w, means, spec, scales, notes)
+    index_ci = _index_intervals(index, raw_w, cov, n, spec, scales)
     _small_sample_note(n, spec, notes)
 
     se = dict.fromkeys(spec.labels, math.nan)
@@ -273,6 +279,7 @@ def pls_pm(
         ave=dict(zip(names, map(float, ave), strict=True)),
         htmt=_htmt(corr, spec),
         index=index,
+        index_ci=index_ci,
         scheme=scheme,
         iterations=int(fit.iterations[0]),
         converged=converged,
@@ -619,6 +626,24 @@ def _index(
             continue
         level = float((w / w.sum()) @ means[idx])
         out[name] = 100 * (level - low) / (high - low)
+    return out
+
+
+def _index_intervals(index: Mapping[str, float | None], raw_w: np.ndarray, cov: np.ndarray, n: int, spec: _Spec,
+                     scales: Mapping[str, tuple[float, float]] | None) -> dict[str, list[float] | None]:
+    """95 % interval of each 0-100 index: it is the mean over respondents of 100 sum_i v_i (x_i - min) / range
+    with v the normalised raw outer weights, whose variance is v' S v / n (S the items' covariance)."""
+    out: dict[str, list[float] | None] = {}
+    for j, name in enumerate(spec.constructs):
+        value = index.get(name)
+        if value is None or not scales or name not in scales:
+            out[name] = None
+            continue
+        idx = np.flatnonzero(spec.member == j)
+        low, high = (float(v) for v in scales[name])
+        v = 100 * (raw_w[idx] / raw_w[idx].sum()) / (high - low)
+        se = math.sqrt(max(float(v @ cov[np.ix_(idx, idx)] @ v), 0.0) / n)
+        out[name] = [max(0.0, value - Z95 * se), min(100.0, value + Z95 * se)]
     return out
 
 

@@ -52,8 +52,8 @@ class SummarySection(BuilderBase):
         value = ((pls or {}).get("index") or {}).get(self.satisfaction)
         interval = ((pls or {}).get("index_ci") or {}).get(self.satisfaction)
         if value is None:
-            value = ((self.result.get("constructs") or {}).get(self.satisfaction) or {}).get("index")
-            interval = None
+            block = (self.result.get("constructs") or {}).get(self.satisfaction) or {}
+            value, interval = block.get("index"), block.get("index_ci")
         if value is None:
             return None
         return {"value": _num(value, 1), "ci": self.ci_text(interval, 1),

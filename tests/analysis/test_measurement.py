@@ -250,8 +250,11 @@ def test_result_is_json_ready(keyed: pd.DataFrame) -> None:
     assert isinstance(s, ConstructSummary)
     out = to_jsonable(s)
     assert set(out) == {"items", "n", "alpha", "alpha_std", "omega", "mean", "sd", "index", "item_total",
-                        "warnings"}
+                        "warnings", "index_ci"}
     assert out["items"] == SCALES["E"]
+    # the index's interval, by hand: mean ± 1.96 sd / sqrt(n) on the 0-100 scale of a 1-6 scale
+    half = 1.959963984540054 * 100 * s.sd / (s.n ** 0.5) / 5
+    assert out["index_ci"] == pytest.approx([s.index - half, s.index + half])
     assert all(isinstance(v, float) for v in out["item_total"].values())
 
 

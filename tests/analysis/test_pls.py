@@ -509,3 +509,20 @@ def test_settings_are_checked(mobi_data: pd.DataFrame) -> None:
         with pytest.raises(AnalysisError, match=next(iter(bad))):
             pls_pm(mobi_data, BLOCKS4, PATHS4, **bad)
     assert isinstance(AnalysisError("x"), ValueError)
+
+
+def test_the_index_interval_is_the_mean_of_the_respondents_weighted_item_scores() -> None:
+    """By hand: each respondent's 0-100 score from the raw outer weights; the interval is mean ± 1.96 SE."""
+    rng = np.random.default_rng(3)
+    quality = rng.normal(size=500)
+    frame = pd.DataFrame({f"Q{i}": np.clip(np.round(5.5 + 2 * quality + rng.normal(size=500)), 1, 10)
+                          for i in range(1, 4)})
+    frame["S1"] = np.clip(np.round(5.5 + 1.5 * quality + rng.normal(size=500)), 1, 10)
+    frame["S2"] = np.clip(np.round(5.5 + 1.5 * quality + rng.normal(size=500)), 1, 10)
+    result = pls_pm(frame, {"Quality": ["Q1", "Q2", "Q3"], "Sat": ["S1", "S2"]}, {"Sat": ["Quality"]},
+                    scales={"Quality": (1, 10), "Sat": (1, 10)})
+    weights = np.array([result.weights[f"Q{i}"] for i in range(1, 4)]) / frame[["Q1", "Q2", "Q3"]].std().to_numpy()
+    per_person = 100 * (frame[["Q1", "Q2", "Q3"]].to_numpy() @ (weights / weights.sum()) - 1) / 9
+    assert per_person.mean() == pytest.approx(result.index["Quality"])
+    half = 1.959963984540054 * per_person.std(ddof=1) / np.sqrt(500)
+    assert result.index_ci["Quality"] == pytest.approx([per_person.mean() - half, per_person.mean() + half])
