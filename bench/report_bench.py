@@ -43,6 +43,91 @@ def plain_html(pages: int) -> str:
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head><body>{body}</body></html>"
 
 
+#: The stress model: 20 constructs in six layers (12 facets, 3 groups of them, satisfaction, two outcomes,
+#: advocacy, intent to stay), 2 items each (40 attribute items), 50 units, two waves, long labels.
+STRESS_PATHS = {
+    "M1": ["F01", "F02", "F03", "F04"], "M2": ["F05", "F06", "F07", "F08"], "M3": ["F09", "F10", "F11", "F12"],
+    "SAT": ["M1", "M2", "M3", "F01", "F12"], "LOY": ["SAT", "M1"], "REC": ["SAT"], "ADV": ["LOY", "REC"],
+    "STAY": ["LOY", "ADV", "F05"],
+}
+STRESS_CONSTRUCTS = [f"F{i:02d}" for i in range(1, 13)] + ["M1", "M2", "M3", "SAT", "LOY", "REC", "ADV", "STAY"]
+STRESS_UNITS = 50
+_STRESS_TOPICS = [
+    ("Communication with my direct supervisor about priorities, workload and the reasons behind decisions",
+     "与直属上级就工作重点、工作量以及各项决定背后的原因进行沟通的情况"),
+    ("Recognition of extraordinary contributions by colleagues and management",
+     "同事和管理层对超出本职工作的额外贡献给予认可和表彰"),
+    ("Opportunities for professional development, training and internal promotion",
+     "职业发展、专业培训以及内部晋升的机会和透明程度"),
+    ("Compensation and benefits compared with similar organisations in the region",
+     "与本地区同类机构相比的薪酬水平和福利待遇"),
+    ("Interdepartmental collaboration and information sharing across locations",
+     "跨部门协作以及不同办公地点之间的信息共享情况"),
+    ("Workplace safety, ergonomics and physical working environment",
+     "工作场所安全、人体工学设计以及办公物理环境"),
+    ("Flexibility of working hours, remote work and leave arrangements",
+     "工作时间弹性、远程办公安排以及休假制度的灵活程度"),
+    ("Clarity of responsibilities, objectives and performance expectations",
+     "岗位职责、工作目标以及绩效期望的清晰程度"),
+]
+
+
+def stress_labels(lang: str) -> dict[str, str]:
+    """Long construct, item and unit labels of the stress model in ``lang`` (``en`` or ``zh``)."""
+    zh = lang == "zh"
+    labels = {}
+    for index, name in enumerate(STRESS_CONSTRUCTS):
+        en_text, zh_text = _STRESS_TOPICS[index % len(_STRESS_TOPICS)]
+        labels[name] = f"{zh_text}（{index + 1}）" if zh else f"{en_text} ({index + 1})"
+        for item in (1, 2):
+            labels[f"{name}_{item}"] = (f"{zh_text}：第{item}题" if zh
+                                        else f"{en_text}, statement {item} of the questionnaire")
+    labels["SAT"] = "总体工作满意度（综合评价）" if zh else "Overall satisfaction with the job and the organisation"
+    labels["STAY"] = ("留任意愿（未来三年内继续在本单位工作的可能性）" if zh
+                      else "Intent to stay with the organisation for the next three years")
+    for unit in range(STRESS_UNITS):
+        labels[f"U{unit:02d}"] = (f"第{unit + 1}区域客户服务与运营支持中心" if zh
+                                  else f"Regional customer service and operations support centre {unit + 1}")
+    labels["UNIT"] = "部门" if zh else "department"
+    return labels
+
+
+def stress_result(n: int = 3000, *, bootstrap: int = 30) -> dict[str, Any]:
+    """The RESULT of the stress model on ``n`` synthetic respondents (latent scores along the paths, two items
+    per construct on a 1-10 scale), by unit, over two waves."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.engine import run_analysis
+    from analysis.model import ModelSpec
+
+    rng = np.random.default_rng(7)
+    latent: dict[str, np.ndarray] = {}
+    for name in STRESS_CONSTRUCTS:  # sources before targets
+        sources = STRESS_PATHS.get(name, [])
+        signal = sum((latent[source] * 0.8 / len(sources) for source in sources), np.zeros(n))
+        latent[name] = signal + rng.normal(0, 0.7 if sources else 1.0, n)
+    columns = {}
+    for name in STRESS_CONSTRUCTS:
+        for item in (1, 2):
+            raw = 6 + 1.6 * latent[name] / latent[name].std() + rng.normal(0, 0.9, n)
+            columns[f"{name}_{item}"] = np.clip(np.rint(raw), 1, 10).astype(int)
+    # The recommendation question (0-10) follows loyalty: the NPS by unit has 50 rows.
+    columns["NPS"] = np.clip(np.rint(7 + 2 * latent["LOY"] / latent["LOY"].std() + rng.normal(0, 1.2, n)),
+                             0, 10).astype(int)
+    frame = pd.DataFrame(columns).assign(UNIT=[f"U{i % STRESS_UNITS:02d}" for i in range(n)],
+                                         WAVE=np.where(np.arange(n) < n // 2, "2025", "2026"))
+    items = [column for column in columns if column != "NPS"]
+    spec = {"constructs": {name: [f"{name}_1", f"{name}_2"] for name in STRESS_CONSTRUCTS},
+            "scale": {"min": 1, "max": 10}, "scales": {"NPS": {"min": 0, "max": 10}}, "paths": STRESS_PATHS,
+            "pls": {"bootstrap": bootstrap, "seed": 1},
+            "drivers": [{"outcome": target, "predictors": sources, "bootstrap": bootstrap}
+                        for target, sources in STRESS_PATHS.items()],
+            "outcomes": {"satisfaction": "SAT", "loyalty": "LOY", "recommend": "NPS"}, "attributes": items,
+            "efa": False}
+    return run_analysis(frame, ModelSpec.from_dict(spec), by="UNIT", wave="WAVE", min_group_size=5)
+
+
 def _cpu() -> float:
     """Processor time of this process and its finished children."""
     own = resource.getrusage(resource.RUSAGE_SELF)

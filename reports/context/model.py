@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reports.charts import dot_program
 from reports.context.base import BuilderBase
 from reports.context.format import (
     _bracket,
@@ -35,6 +36,11 @@ class ModelSection(BuilderBase):
         index = pls.get("index") or {}
         construct_rows = [{"label": self.label(name), "r2": _num(r2.get(name), 3),
                            "index": _num(index.get(name), 1)} for name in pls.get("constructs") or []]
-        diagram = self.chart("path_diagram", nodes, edges) if self.charts else None
+        diagram = None
+        if self.charts:
+            # Graphviz lays the diagram out; without it the report stops here with the package to install,
+            # before the PDF renderer would leave the chart out with a mere warning.
+            dot_program()
+            diagram = self.chart("path_diagram", nodes, edges)
         return {"intro": self.t("model_intro"), "diagram": diagram,
                 "paths": path_rows, "constructs": construct_rows}

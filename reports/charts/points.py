@@ -1,0 +1,75 @@
+"""Scatter charts with a label at each point: importance against performance, impact range against performance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from reports.charts.bars import axis_label
+from reports.charts.labels import wrap
+from reports.charts.style import FONT_SIZE, MARKERS, chart, figure
+
+#: The room of a point's label (points) and its lines.
+POINT_LABEL_WIDTH = 100
+POINT_LABEL_LINES = 2
+#: A y-axis label's room: the height of the plot.
+YLABEL_WIDTH = 2.6 * 72
+
+
+@chart
+def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> Figure:
+    """Importance-performance grid: one marked, labelled point per factor, crosshairs at the means.
+
+    ``points``: ``label``, ``importance``, ``performance``.
+    """
+    fig = figure(3.6)
+    ax = fig.add_subplot()
+    xs = [point["importance"] for point in points]
+    ys = [point["performance"] for point in points]
+    for index, point in enumerate(points):
+        ax.scatter(point["importance"], point["performance"], marker=MARKERS[index % len(MARKERS)],
+                   s=36, facecolor="white" if index % 2 else "black", edgecolor="black", zorder=3)
+        ax.annotate(wrap(point["label"], POINT_LABEL_WIDTH, size=7.5, max_lines=POINT_LABEL_LINES),
+                    (point["importance"], point["performance"]), xytext=(5, 4), textcoords="offset points",
+                    fontsize=7.5)
+    if points:
+        ax.axvline(sum(xs) / len(xs), color="#555555", linestyle="--", linewidth=0.8)
+        ax.axhline(sum(ys) / len(ys), color="#555555", linestyle="--", linewidth=0.8)
+        spread = max(max(ys) - min(ys), 5.0)
+        ax.set_ylim(min(ys) - 0.3 * spread, max(ys) + 0.3 * spread)
+        ax.set_xlim(0, max(xs) * 1.25 if max(xs) > 0 else 1)
+    ax.set_xlabel(axis_label(xlabel))
+    ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
+    return fig
+
+
+@chart
+def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[str, str]], xlabel: str,
+                  ylabel: str) -> Figure:
+    """Labelled points, one marker shape per class, with a legend (impact range against performance).
+
+    ``points``: ``label``, ``x``, ``y``, ``cls``; ``classes``: ``(cls, legend name)`` in legend order.
+    """
+    fig = figure(3.6)
+    ax = fig.add_subplot()
+    for index, (cls, name) in enumerate(classes):
+        chosen = [p for p in points if p["cls"] == cls]
+        if chosen:
+            ax.scatter([p["x"] for p in chosen], [p["y"] for p in chosen], marker=MARKERS[index],
+                       s=40, facecolor=("black", "white", "#909090")[index % 3], edgecolor="black",
+                       zorder=3, label=wrap(name, 140, size=FONT_SIZE, max_lines=2))
+    for point in points:
+        ax.annotate(wrap(point["label"], POINT_LABEL_WIDTH, size=7, max_lines=POINT_LABEL_LINES),
+                    (point["x"], point["y"]), xytext=(5, 3), textcoords="offset points", fontsize=7)
+    xs, ys = [p["x"] for p in points], [p["y"] for p in points]
+    if points:
+        pad_x, pad_y = max(max(xs) - min(xs), 1.0) * 0.25, max(max(ys) - min(ys), 0.2) * 0.25
+        ax.set_xlim(min(xs) - pad_x, max(xs) + 2 * pad_x)
+        ax.set_ylim(max(min(ys) - pad_y, 0), max(ys) + pad_y)
+    ax.set_xlabel(axis_label(xlabel))
+    ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
+    if any(p["cls"] == cls for p in points for cls, _ in classes):
+        fig.legend(loc="outside lower center", ncol=3, frameon=False)
+    return fig
