@@ -92,6 +92,13 @@ PLANTED: dict[str, Any] = {
                  "perception_center_by_dimension": {"Reliability": 0.55}},
     "comment_rate": 0.3,
     "blank_rate": 0.05,
+    # With contrasts=True (the demo surveys): a manager's report should find something to act on. The second
+    # unit (of the unit question's options) is clearly weaker and the third clearly stronger (their effect on G
+    # replaced by these, and `unit_on_satisfaction` times it added to satisfaction), and the answer
+    # distributions of constructs and attributes are centred apart (each by the next offset in turn, relative
+    # position 0..1) instead of all alike.
+    "contrasts": {"weaker_unit": -1.0, "stronger_unit": 0.8, "unit_on_satisfaction": 0.5,
+                  "center_offsets": (-0.12, 0.10, -0.05, 0.06, -0.09, 0.03, 0.12, -0.02)},
 }
 
 # Kano answers: 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike; (functional, dysfunctional) cells of
@@ -189,12 +196,14 @@ def kano_types(instrument: Instrument) -> dict[str, str]:
     return out
 
 
-def synthetic_responses(instrument: Instrument, n: int, *, seed: int = 0) -> pd.DataFrame:
+def synthetic_responses(instrument: Instrument, n: int, *, seed: int = 0, contrasts: bool = False) -> pd.DataFrame:
     """Synthetic answers to ``instrument``: one row per respondent, one column per item code.
 
     Values are valid for each item's scale: ints on numeric scales (int64 columns, or object columns
     holding None where an item is hidden by ``show_if`` or left blank), option values on choice scales,
-    lists on multiple choice, short comments (Chinese or English) in some open-text answers.
+    lists on multiple choice, short comments (Chinese or English) in some open-text answers. ``contrasts``
+    plants what a demo report should find: a weaker and a stronger unit, and constructs that perform unlike
+    (``PLANTED["contrasts"]``).
 
     Examples
     --------
@@ -205,15 +214,16 @@ def synthetic_responses(instrument: Instrument, n: int, *, seed: int = 0) -> pd.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a whole number of respondents (0 or more), not {n!r}")
-    return _Generator(instrument, int(n), seed).run()
+    return _Generator(instrument, int(n), seed, contrasts=contrasts).run()
 
 
 class _Generator:
     """One run: latent scores first (so that every dependency is drawn once), then the items."""
 
-    def __init__(self, instrument: Instrument, n: int, seed: int) -> None:
+    def __init__(self, instrument: Instrument, n: int, seed: int, *, contrasts: bool = False) -> None:
         self.instrument = instrument
         self.n = n
+        self.contrasts = contrasts
         self.rng = np.random.default_rng(seed)
         self.items = instrument.items
         self.plan = planted_items(instrument)
@@ -272,6 +282,11 @@ class _Generator:
             weights = np.linspace(2.0, 1.0, k) / np.linspace(2.0, 1.0, k).sum()
             index = self.rng.choice(k, size=self.n, p=weights)
             effect = self.rng.normal(0.0, PLANTED["unit_effect_sd"], size=k)
+            if self.contrasts and k >= 3:
+                effect[1] = PLANTED["contrasts"]["weaker_unit"]
+                effect[2] = PLANTED["contrasts"]["stronger_unit"]
+                # the unit shows in satisfaction itself, not only through the common factor
+                self.latent["_unit"] = effect[index]
             g = g + effect[index]
             self.values[units[0].code] = np.array(options, dtype=object)[index]
         self.latent["_G"] = self.standardize(g)
@@ -294,6 +309,8 @@ class _Generator:
             systematic = sum(weights.get(s, default) * self.construct(s) for s in sources)
             if sat_item is not None and sat_item.construct == name:
                 systematic = systematic + self.attribute_term()
+                if "_unit" in self.latent:
+                    systematic = systematic + PLANTED["contrasts"]["unit_on_satisfaction"] * self.latent["_unit"]
             if loyal_item is not None and loyal_item.construct == name:
                 systematic = systematic + self.loyalty_extra()
             latent = self.endogenous(np.asarray(systematic, dtype=float))
@@ -447,7 +464,15 @@ class _Generator:
         if item.role == "servqual_perception":
             by_dimension = servqual["perception_center_by_dimension"]
             return by_dimension.get(item.construct, servqual["perception_center"])
-        return PLANTED["marginal"]["center"]
+        center = PLANTED["marginal"]["center"]
+        if self.contrasts:
+            # each construct (and each attribute without one) in turn a step above or below the common centre
+            groups = list(self.instrument.constructs) + [i.code for i in self.items if i.construct is None]
+            key = item.construct if item.construct is not None else item.code
+            if key in groups and item.role not in ("satisfaction",):
+                offsets = PLANTED["contrasts"]["center_offsets"]
+                center += offsets[groups.index(key) % len(offsets)]
+        return center
 
     def cut(self, x: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         """Indexes 0..k-1 with the given shares, cutting ``x`` at its empirical quantiles.

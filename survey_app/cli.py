@@ -182,7 +182,8 @@ def demo_command(responses: int, admin_email: str) -> None:
     for seed, (slug, keys, anonymous) in enumerate(DEMO_SURVEYS):
         if get_survey(slug) is None:
             survey = create_survey(slug=slug, instrument_keys=keys, anonymous=anonymous)
-            add_synthetic_responses(survey, responses, seed=seed)
+            # with planted contrasts: a weaker and a stronger unit, constructs that perform unlike
+            add_synthetic_responses(survey, responses, seed=seed, contrasts=True)
     admin_line = None
     if db.session.scalar(sa.select(User.id).filter_by(email=admin_email)) is None:
         user, password = create_user(admin_email, role="admin")

@@ -79,8 +79,8 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
 
 #: What a report calls the survey's units, by the kind most of them are (Unit.kind), per language.
 UNIT_WORDS = {
-    "en": {"department": "Department", "store": "Store", "branch": "Branch", "region": "Region", "team": "Team",
-           "division": "Division", "company": "Company", "unit": "Unit"},
+    "en": {"department": "department", "store": "store", "branch": "branch", "region": "region", "team": "team",
+           "division": "division", "company": "company", "unit": "unit"},
     "zh": {"department": "部门", "store": "门店", "branch": "网点", "region": "地区", "team": "团队",
            "division": "事业部", "company": "公司", "unit": "单位"},
 }
@@ -177,13 +177,14 @@ def _hide_hierarchy(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
 
 def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataFrame, keep: list[str], *,
                               by: str | None, progress: Callable[[str], None] | None, gate: Gate) -> dict[str, Any]:
-    """The engine on this wave, with trends over the earlier waves and, for employee surveys, units."""
+    """The engine on this wave, with trends over the earlier waves and, when answers come from several units,
+    the units compared."""
     columns = list(keep)
-    if by is None and spec.trap.get("population") == "employees" and UNIT_COLUMN not in history.columns:
-        # employee surveys are broken down by unit: the heatmap (and groups) by unit name, at the survey's
-        # minimum group size
+    if by is None and UNIT_COLUMN not in history.columns:
+        # broken down by unit (departments, stores): KPIs by unit flagged against the rest, and the heatmap of
+        # the employee report, at the survey's minimum group size
         history = history.assign(**{UNIT_COLUMN: _unit_names(history.index, series_waves(survey))})
-        if history[UNIT_COLUMN].notna().any():
+        if history[UNIT_COLUMN].nunique() >= 2:
             by = UNIT_COLUMN
             columns.append(by)
     # an anonymous survey's report shows no cell of fewer than k people (one rule, the gate's)

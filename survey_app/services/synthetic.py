@@ -26,12 +26,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def add_synthetic_responses(survey: Survey, n: int, *, seed: int = 0) -> int:
-    """Insert ``n`` complete synthetic responses in batches; returns how many were added."""
+def add_synthetic_responses(survey: Survey, n: int, *, seed: int = 0, contrasts: bool = False) -> int:
+    """Insert ``n`` complete synthetic responses in batches; returns how many were added (``contrasts``: see
+    :func:`instruments.synthetic.synthetic_responses`)."""
     if n < 0:
         raise ValueError("n must be at least 0")
     instrument = instrument_of(survey)
-    frame = synthetic_responses(instrument, n, seed=seed)
+    frame = synthetic_responses(instrument, n, seed=seed, contrasts=contrasts)
     unit_items = [item.code for item in instrument.items_by_role("unit")]
     unit_ids = dict(db.session.execute(sa.select(Unit.code, Unit.id).filter_by(survey_id=survey.id)).all())
     stamp = timestamp(survey)

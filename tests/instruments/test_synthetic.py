@@ -336,3 +336,23 @@ def test_any_valid_instrument_gets_valid_synthetic_answers(document, n, seed):
             shown = reference.map(lambda v, allowed={str(v) for v in item.show_if.in_}: v is not None and (
                 any(str(x) in allowed for x in v) if isinstance(v, list) else str(v) in allowed))
             assert not (frame[item.code].notna() & ~shown).any(), item.code
+
+
+def test_demo_contrasts_plant_a_weaker_and_a_stronger_unit_and_unlike_performances(customer):
+    """What a manager's report of the demo should find: the second store clearly below the rest on satisfaction,
+    the third above, and drivers whose performance differs by more than noise."""
+    frame = synthetic_responses(customer, 3000, seed=5, contrasts=True)
+    unit = next(item.code for item in customer.items if item.role == "unit")
+    options = customer.scale_of(unit).values()
+    satisfaction = frame["CUSA1"].astype(float)
+    by_unit = satisfaction.groupby(frame[unit]).mean()
+    rest = satisfaction[~frame[unit].isin([options[1], options[2]])].mean()
+    assert by_unit[options[1]] < rest - 0.5 and by_unit[options[2]] > rest + 0.3
+    constructs = customer.construct_items()
+    means = {name: frame[codes].astype(float).mean().mean() for name, codes in constructs.items() if codes}
+    assert max(means.values()) - min(means.values()) > 1.0  # on 1-10 scales
+    # without contrasts the planted structure is the documented one: every construct centred alike
+    plain = synthetic_responses(customer, 3000, seed=5)
+    plain_means = [plain[codes].astype(float).mean().mean() for name, codes in constructs.items()
+                   if codes and name not in ("Complaints", "Loyalty")]
+    assert max(plain_means) - min(plain_means) < 0.6

@@ -82,3 +82,21 @@ def test_the_appendix_gives_one_line_per_kind_of_caveat(reports):
         # a kind: the line without its quoted names and numbers
         shapes = [re.sub(r"(“[^”]+”|'[^']+')(([、,] ?)(“[^”]+”|'[^']+'))*|\d+(–\d+)?", "#", line) for line in caveats]
         assert len(shapes) == len(set(shapes)), (key, caveats)
+
+
+def test_a_customer_report_compares_its_stores(app):
+    """Customers answered for several stores: the report has KPIs by store, flagged against the rest."""
+    from survey_app.services.analysis import analyze_survey
+
+    with app.app_context():
+        sync_instruments()
+        survey = create_survey(slug="stores", instrument_keys=["customer_satisfaction"])
+        add_synthetic_responses(survey, 600, seed=2, contrasts=True)
+        db.session.commit()
+        result = analyze_survey(db.session.scalar(sa.select(Survey).filter_by(slug="stores")))
+        page = _text(survey_report(db.session.scalar(sa.select(Survey).filter_by(slug="stores")), lang="en",
+                                   fmt="html"))
+    assert result["groups"]["by"] == "unit" and len(result["groups"]["levels"]) >= 5
+    pairs = result["groups"]["tests"]["Satisfaction"]["pairwise"]
+    assert any(pair["p_holm"] < 0.05 for pair in pairs)  # the planted weaker store is found
+    assert "Results by unit" in page and any("▼" in line for line in page)
