@@ -39,6 +39,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "levers": "The three biggest levers",
         "lever_line": "{label}: explains {share} of the variation in {outcome} (95% CI {low} to {high})",
         "lever_line_no_ci": "{label}: explains {share} of the variation in {outcome}",
+        "lever_gain": ("One point more here goes with {gain} points more {outcome} (95% CI {low} to {high}), the "
+                       "others held equal."),
+        "trend_up": "Satisfaction rose by {change} points since wave {wave} (95% CI {low} to {high}).",
+        "trend_down": "Satisfaction fell by {change} points since wave {wave} (95% CI {low} to {high}).",
+        "trend_flat": ("Satisfaction has not changed measurably since wave {wave} ({change} points, 95% CI {low} "
+                       "to {high})."),
+        "units_above": "Above others on satisfaction (by {by}): {names}.",
+        "units_below": "Below others on satisfaction (by {by}): {names}.",
+        "units_none": "No {by} differs measurably from the others on satisfaction.",
         "levers_none": "No driver analysis of satisfaction is available.",
         "csi_sentence": "On a scale from 0 to 100, customers rate their overall satisfaction at {value}.",
         "nps_sentence": ("{promoters} of customers are promoters (9-10) and {detractors} are detractors "
@@ -401,6 +410,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "levers": "三个最重要的改进杠杆",
         "lever_line": "{label}：解释了{outcome}变化的 {share}（95% 置信区间 {low} 至 {high}）",
         "lever_line_no_ci": "{label}：解释了{outcome}变化的 {share}",
+        "lever_gain": ("在其他因素不变时，这里每提高 1 分，{outcome}平均提高 {gain} 分"
+                       "（95% 置信区间 {low} 至 {high}）。"),
+        "trend_up": "与第 {wave} 期相比，满意度上升了 {change} 分（95% 置信区间 {low} 至 {high}）。",
+        "trend_down": "与第 {wave} 期相比，满意度下降了 {change} 分（95% 置信区间 {low} 至 {high}）。",
+        "trend_flat": "与第 {wave} 期相比，满意度没有可测的变化（{change} 分，95% 置信区间 {low} 至 {high}）。",
+        "units_above": "满意度明显高于其他{by}的：{names}。",
+        "units_below": "满意度明显低于其他{by}的：{names}。",
+        "units_none": "没有哪个{by}的满意度与其他{by}有可测的差异。",
         "levers_none": "没有关于满意度的驱动因素分析。",
         "csi_sentence": "在 0 到 100 的量表上，客户的总体满意度为 {value}。",
         "nps_sentence": ("{promoters} 的客户是推荐者（9-10 分），{detractors} 是贬损者（0-6 分）："

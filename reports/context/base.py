@@ -13,6 +13,7 @@ from reports.context.format import (
 )
 from reports.context.rules import (
     _CUT,
+    ALPHA_LEVEL,
     DASH,
 )
 from reports.messages import MESSAGES
@@ -102,3 +103,17 @@ class BuilderBase:
         if not match:
             return DASH
         return self.t("cut_line", label=self.label(match.group(1)), cut=match.group(2))
+
+    @staticmethod
+    def flag(test: Mapping[str, Any] | None, level: str) -> str:
+        """▲ when the group is significantly above another group, ▼ when below (Holm-adjusted)."""
+        higher = lower = False
+        for pair in (test or {}).get("pairwise") or []:
+            p, diff = pair.get("p_holm"), pair.get("diff")
+            if p is None or diff is None or p >= ALPHA_LEVEL:
+                continue
+            if pair.get("a") == level:
+                higher, lower = higher or diff > 0, lower or diff < 0
+            elif pair.get("b") == level:
+                higher, lower = higher or diff < 0, lower or diff > 0
+        return (" ▲" if higher else "") + (" ▼" if lower else "")

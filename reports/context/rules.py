@@ -9,6 +9,8 @@ import re
 SMALL_N = 100
 #: Rules of thumb for the measurement caveats (Nunnally; Fornell & Larcker 1981; Henseler et al. 2015).
 MIN_ALPHA, MIN_AVE, MAX_HTMT = 0.70, 0.50, 0.90
+#: The normal quantile of a two-sided 95 % interval.
+Z95 = 1.959963984540054
 #: Significance level of the group flags.
 ALPHA_LEVEL = 0.05
 #: Groups per heatmap table: more would not fit the width of an A4 page.

@@ -7,16 +7,20 @@ from typing import Any
 
 from reports.context.base import BuilderBase
 from reports.context.format import (
+    _finite,
     _int,
     _num,
     _ok,
     _pct,
+    _signed,
 )
 from reports.context.rules import (
+    ALPHA_LEVEL,
     MAX_HTMT,
     MIN_ALPHA,
     MIN_AVE,
     SMALL_N,
+    Z95,
 )
 
 
@@ -42,10 +46,52 @@ class SummarySection(BuilderBase):
             "nps": nps_block,
             "n": _int(n_used),
             "response_rate": rate,
+            "trend": self.trend_line(),
             "levers": self.levers(),
             "trap": self.trap_findings()[:1],
+            "units": self.flagged_units(),
             "caveats": self.caveats(pls),
         }
+
+    def trend_line(self) -> str | None:
+        """Satisfaction against the previous wave: the change with its interval, said to be a change only when
+        the test says so (trends.changes, Welch)."""
+        trends = _ok(self.result.get("trends")) or {}
+        rows = [row for row in trends.get("changes") or [] if row.get("measure") == self.satisfaction]
+        if not rows or not _finite(rows[-1].get("change")):
+            return None
+        row = rows[-1]
+        key = "trend_up" if (row.get("p") or 1) < ALPHA_LEVEL and row["change"] > 0 else \
+            "trend_down" if (row.get("p") or 1) < ALPHA_LEVEL else "trend_flat"
+        return self.t(key, wave=row.get("wave_from"), change=_signed(row["change"], 2),
+                      low=_num(row.get("ci_low"), 2), high=_num(row.get("ci_high"), 2))
+
+    def flagged_units(self) -> str | None:
+        """The units significantly above or below the others on satisfaction (Holm-adjusted, as in the unit
+        table); hidden units are never named."""
+        groups = self.result.get("groups") or {}
+        test = (groups.get("tests") or {}).get(self.satisfaction)
+        if not groups.get("levels") or not test:
+            return None
+        above, below = [], []
+        for level in groups["levels"]:
+            if str(level) in self.hidden:
+                continue
+            flag = self.flag(test, str(level))
+            if "▲" in flag:
+                above.append(self.label(level))
+            if "▼" in flag:
+                below.append(self.label(level))
+        by = self.label(groups.get("by", ""))
+        if not above and not below:
+            return self.t("units_none", by=by)
+        join = "、" if self.lang == "zh" else ", "
+        parts = []
+        if above:
+            parts.append(self.t("units_above", names=join.join(above), by=by))
+        if below:
+            parts.append(self.t("units_below", names=join.join(below), by=by))
+        return " ".join(parts)
 
     def csi(self, pls: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """The PLS 0-100 index of satisfaction (the ACSI way), else the equal-weight index of its items."""
@@ -76,12 +122,22 @@ class SummarySection(BuilderBase):
         for name, value in ranked:
             interval = (analysis.get("shapley_ci") or {}).get(name)
             if interval and None not in interval:
-                lines.append(self.t("lever_line", label=self.label(name), outcome=outcome, share=_pct(value),
-                                    low=_pct(interval[0]), high=_pct(interval[1])))
+                line = self.t("lever_line", label=self.label(name), outcome=outcome, share=_pct(value),
+                              low=_pct(interval[0]), high=_pct(interval[1]))
             else:
-                lines.append(self.t("lever_line_no_ci", label=self.label(name), outcome=outcome,
-                                    share=_pct(value)))
+                line = self.t("lever_line_no_ci", label=self.label(name), outcome=outcome, share=_pct(value))
+            lines.append(line + self.gain(analysis, name, outcome))
         return lines
+
+    def gain(self, analysis: Mapping[str, Any], name: str, outcome: str) -> str:
+        """The expected gain of one more point on a lever (its OLS coefficient with the robust HC3 interval),
+        said only when the coefficient is clearly positive; else nothing."""
+        ols = analysis.get("ols") or {}
+        coef, se, p = ((ols.get(key) or {}).get(name) for key in ("coef", "se_hc3", "p_hc3"))
+        if not (_finite(coef) and _finite(se) and _finite(p)) or p >= ALPHA_LEVEL or coef <= 0:
+            return ""
+        return " " + self.t("lever_gain", outcome=outcome, gain=_num(coef, 2), low=_num(coef - Z95 * se, 2),
+                            high=_num(coef + Z95 * se, 2))
 
     def caveats(self, pls: Mapping[str, Any] | None) -> list[str]:
         notes = []

@@ -15,7 +15,6 @@ from reports.context.format import (
     _p,
 )
 from reports.context.rules import (
-    ALPHA_LEVEL,
     DASH,
     HEATMAP_COLUMNS,
 )
@@ -78,20 +77,6 @@ class UnitsSection(BuilderBase):
         by = self.label(groups.get("by", ""))
         return {"intro": self.t("kpi_intro" if cells_of else "groups_intro", by=by), "header": header,
                 "rows": rows, "p_row": {"label": self.t("welch_p"), "cells": p_values}}
-
-    @staticmethod
-    def flag(test: Mapping[str, Any] | None, level: str) -> str:
-        """▲ when the group is significantly above another group, ▼ when below (Holm-adjusted)."""
-        higher = lower = False
-        for pair in (test or {}).get("pairwise") or []:
-            p, diff = pair.get("p_holm"), pair.get("diff")
-            if p is None or diff is None or p >= ALPHA_LEVEL:
-                continue
-            if pair.get("a") == level:
-                higher, lower = higher or diff > 0, lower or diff < 0
-            elif pair.get("b") == level:
-                higher, lower = higher or diff < 0, lower or diff > 0
-        return (" ▲" if higher else "") + (" ▼" if lower else "")
 
     def heatmap(self) -> dict[str, Any] | None:
         """Groups x facets: means flagged against the rest; hidden cells say why and carry no number."""

@@ -65,10 +65,10 @@ def test_an_english_report_holds_no_chinese(reports):
 
 
 def test_employees_are_never_called_customers_nor_given_pejorative_names(reports):
-    departments = {"Customer service", "客户服务"}  # a department's name is the organisation's own word
+    # (a department's name, "Customer service", is the organisation's own word)
     for lang, words in NOT_FOR_EMPLOYEES.items():
         wrong = [line for line in reports[("hr-poll", lang)]
-                 if any(word in line for word in words) and line not in departments]
+                 if any(word in line.replace("Customer service", "").replace("客户服务", "") for word in words)]
         assert not wrong, "\n".join(wrong[:10])
     assert any("Satisfied but leaving" in line for line in reports[("hr-poll", "en")])
     assert any("满意但想离开" in line for line in reports[("hr-poll", "zh")])
