@@ -21,8 +21,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_app.services.surveys import SLUG_PATTERN
 from survey_app.text_checks import text_problem
 
+#: the roles (models.user.ROLES) as the console names them
+ROLE_LABELS = {"manager": _l("Manager / analyst"), "hr": _l("HR"), "admin": _l("Administrator")}
 #: an address with one @ and no spaces or control characters, to its very end (\Z: $ would allow a newline)
 EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\Z"
+#: what the email fields say about an address that is not one
+NOT_AN_EMAIL = _l("Enter an email address.")
 
 
 def plain_text(form: FlaskForm, field) -> None:
@@ -32,7 +36,7 @@ def plain_text(form: FlaskForm, field) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL, message=NOT_AN_EMAIL), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
@@ -58,7 +62,8 @@ class SurveyForm(FlaskForm):
     title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=200), plain_text])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200), plain_text])
     instruments = CheckboxesField(_l("Questionnaire modules"), validators=[DataRequired()])
-    languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
+    languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", _l("Chinese")),
+                                                          SelectChoice("en", _l("English"))],
                                 default=["zh", "en"], validators=[DataRequired()])
     leave_out = StringField(_l("Leave out items (codes separated by commas)"),
                             validators=[Optional(), Length(max=2000), plain_text])
@@ -76,7 +81,6 @@ class UploadForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL), Length(max=254)])
-    role = RadioField(_l("Role"), choices=[SelectChoice("manager", _l("Manager / analyst")),
-                                           SelectChoice("hr", _l("HR")), SelectChoice("admin", _l("Administrator"))],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL, message=NOT_AN_EMAIL), Length(max=254)])
+    role = RadioField(_l("Role"), choices=[SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
                       default="manager", validators=[DataRequired()])

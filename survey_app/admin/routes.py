@@ -15,8 +15,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from survey_app.admin import bp
-from survey_app.admin.forms import AccountForm, LoginForm, PasswordChangeForm, SurveyForm, UploadForm
+from survey_app.admin.forms import ROLE_LABELS, AccountForm, LoginForm, PasswordChangeForm, SurveyForm, UploadForm
+from survey_app.admin.messages import explain
 from survey_app.extensions import db
+from survey_app.messages import Listing, Term
 from survey_app.models import InstrumentRecord, ReportJob, Survey, User
 from survey_app.services import report_jobs
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
@@ -31,12 +33,24 @@ from survey_app.services.console_sessions import (
 from survey_app.services.dashboard import dashboard_data
 from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, reminder_list
-from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey
-from survey_app.services.units import import_units
+from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey, instrument_of
+from survey_app.services.units import UNIT_KINDS, import_units
 from survey_app.services.uploads import UploadError
 from survey_app.services.users import create_user
 
 STATUS_ACTIONS = {"open": "open", "close": "closed", "archive": "archived"}
+#: a survey's status (models.survey.SURVEY_STATUSES) as the console says it
+STATUS_LABELS = {"draft": _l("draft"), "open": _l("open"), "closed": _l("closed"), "archived": _l("archived")}
+#: the downloads of the responses, by format (services.exports.FORMATS)
+FORMAT_LABELS = {"csv": _l("Responses as a CSV file"), "xlsx": _l("Responses as an Excel workbook"),
+                 "sav": _l("Responses as an SPSS data file")}
+#: the dashboard's two figures, named as the survey's population knows them (the reports name them alike)
+KPI_LABELS = {
+    "customers": {"csi": _l("Customer satisfaction index (CSI)"), "nps": _l("Net Promoter Score (NPS)")},
+    "employees": {"csi": _l("Overall satisfaction index"), "nps": _l("Employee Net Promoter Score (eNPS)")},
+}
+#: the dashboard's row of the responses without a unit (services.dashboard names it so)
+NO_UNIT_ROW = "(none)"
 #: the largest id a URL may name (the databases' integer keys): a larger one is 404, never an overflow
 MAX_ID = 2**31 - 1
 #: why the dashboard hides a unit (the reasons of analysis.confidentiality.HierarchyVerdict, and "own" for the
@@ -112,7 +126,7 @@ def password():
             change_password(current_user, form.current.data, form.new.data)
         except ValueError as exc:
             db.session.rollback()
-            form.current.errors = [*form.current.errors, str(exc)]
+            form.current.errors = [*form.current.errors, explain(exc)]
         else:
             _sign_in(current_user._get_current_object())
             db.session.commit()
@@ -126,18 +140,54 @@ def password():
 def surveys():
     """The surveys this account may see."""
     found = db.session.scalars(visible_surveys_query(current_user)).all()
-    return render_template("admin/surveys.html", surveys=[_survey_row(s) for s in found])
+    titles = _module_titles()
+    return render_template("admin/surveys.html", surveys=[_survey_row(s, titles) for s in found])
 
 
-def _survey_row(survey: Survey) -> dict:
+def _survey_row(survey: Survey, titles: dict[str, str] | None = None) -> dict:
+    titles = _module_titles() if titles is None else titles
     return {"slug": survey.slug, "title": survey.title_in(_lang()), "status": survey.status,
-            "anonymous": survey.anonymous, "instrument": survey.instrument_key, "wave": survey.wave}
+            "status_label": str(STATUS_LABELS.get(survey.status, survey.status)), "anonymous": survey.anonymous,
+            "modules": " + ".join(titles.get(key, key) for key in survey.instrument_key.split("+")),
+            "wave": survey.wave}
+
+
+def _module_titles() -> dict[str, str]:
+    """The title of each questionnaire module (its newest version) in the console's language, by key."""
+    lang = _lang()
+    records = db.session.execute(sa.select(InstrumentRecord.key, InstrumentRecord.definition["title"])
+                                 .order_by(InstrumentRecord.loaded_at, InstrumentRecord.id)).all()
+    return {key: (title or {}).get(lang) or key for key, title in records}
 
 
 def _lang() -> str:
     from flask_babel import get_locale
 
     return str(get_locale())
+
+
+def _unit_names(survey: Survey) -> dict[str, str]:
+    """The survey's unit names by code, in the console's language where the questionnaire's unit question named
+    the unit (its name was then stored in the survey's first language); names given in an upload as they are."""
+    instrument, lang = instrument_of(survey), _lang()
+    asked = {str(option.value): option.label for item in instrument.items_by_role("unit")
+             for option in instrument.scale_of(item).options}
+    names = {}
+    for unit in survey.units:
+        label = asked.get(unit.code)
+        renamed = label is None or unit.name != label.get(survey.languages[0])
+        names[unit.code] = unit.name if renamed else label.get(lang)
+    return names
+
+
+def _labels(survey: Survey) -> dict[str, str]:
+    """What messages read back from English name by its code - the survey (its link name), its units, items and
+    constructs - in the console's language."""
+    instrument, lang = instrument_of(survey), _lang()
+    labels = {survey.slug: survey.title_in(lang), **_unit_names(survey)}
+    labels.update({name: construct.label.get(lang) for name, construct in instrument.constructs.items()})
+    labels.update({item.code: item.text.get(lang) for item in instrument.items})
+    return labels
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
@@ -147,8 +197,8 @@ def new_survey():
     if current_user.role not in ("admin", "manager", "hr"):
         abort(403)
     form = SurveyForm()
-    keys = db.session.scalars(sa.select(InstrumentRecord.key).distinct().order_by(InstrumentRecord.key)).all()
-    form.instruments.choices = [SelectChoice(k, k) for k in keys]
+    titles = _module_titles()
+    form.instruments.choices = [SelectChoice(key, titles[key]) for key in sorted(titles)]
     if form.validate_on_submit():
         title = None
         if form.title_zh.data and form.title_en.data:
@@ -163,7 +213,7 @@ def new_survey():
             )
         except (ValueError, LookupError) as exc:
             db.session.rollback()
-            form.slug.errors = [*form.slug.errors, str(exc)]
+            form.slug.errors = [*form.slug.errors, explain(exc)]
         else:
             survey.created_by_id = current_user.id
             share_survey(survey, current_user)
@@ -178,10 +228,15 @@ def survey(survey: Survey):
     """One survey: its link, status, live dashboard, units, invitations and downloads."""
     board = dashboard_data(survey)
     reasons = {key: str(text) % {"k": board["min_group_size"]} for key, text in HIDDEN_REASONS.items()}
+    names = {**_unit_names(survey), NO_UNIT_ROW: _("Without a unit")}
+    units = [{**unit, "name": names.get(unit["unit"], unit["name"])} for unit in board["units"]]
+    population = instrument_of(survey).model_spec().get("trap", {}).get("population", "customers")
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
-        f"{survey.slug}", dashboard=board, reasons=reasons, upload=UploadForm(), formats=FORMATS,
-        identified=not survey.anonymous,
+        f"{survey.slug}", dashboard=board, units=units, reasons=reasons, upload=UploadForm(),
+        downloads=[(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS],
+        kpis=KPI_LABELS.get(population, KPI_LABELS["customers"]),
+        kinds=Listing.of(map(Term, UNIT_KINDS)).shown(_, _lang()), identified=not survey.anonymous,
         can_share=current_user.role == "admin" or survey.created_by_id == current_user.id)
 
 
@@ -214,7 +269,7 @@ def upload_units(survey: Survey):
             units = import_units(survey, form.file.data.read())
         except UploadError as exc:
             db.session.rollback()
-            flash(_("Units not imported: %(reason)s", reason=str(exc)), "error")
+            flash(_("Units not imported: %(reason)s", reason=explain(exc)), "error")
         else:
             db.session.commit()
             flash(_("%(n)s units imported.", n=len(units)), "success")
@@ -233,7 +288,7 @@ def upload_invitations(survey: Survey):
         rows = invitations_from_csv(survey, form.file.data.read(), current_app.config["PUBLIC_BASE_URL"])
     except UploadError as exc:
         db.session.rollback()
-        flash(_("No invitations created: %(reason)s", reason=str(exc)), "error")
+        flash(_("No invitations created: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     db.session.commit()
     return _csv_download(rows, ["ref", "unit", "link"], f"{survey.slug}-links.csv")
@@ -282,7 +337,7 @@ def report(survey: Survey, fmt: str):
     try:
         body = survey_report(survey, lang=lang, unit=unit, fmt=fmt)
     except ValueError as exc:  # too few responses, unknown unit, data the analysis cannot use
-        flash(_("No report: %(reason)s", reason=str(exc)), "error")
+        flash(_("No report: %(reason)s", reason=explain(exc, _labels(survey))), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     if fmt == "html":
         return body
@@ -310,7 +365,7 @@ def report_job(survey: Survey, job_id: int):
     """Progress of a report rendered in the background; the page polls the JSON status."""
     job = _report_job(survey, job_id)
     return render_template(
-        "admin/report_job.html", survey=_survey_row(survey), job=report_jobs.job_status(job),
+        "admin/report_job.html", survey=_survey_row(survey), job=_job_status(survey, job),
         status_url=url_for("admin.report_job_status", slug=survey.slug, job_id=job.id),
         download_url=url_for("admin.report_job_pdf", slug=survey.slug, job_id=job.id))
 
@@ -319,7 +374,15 @@ def report_job(survey: Survey, job_id: int):
 @survey_view
 def report_job_status(survey: Survey, job_id: int):
     """State and progress of a report job (any app process can answer: the job lives in the database)."""
-    return jsonify(report_jobs.job_status(_report_job(survey, job_id)))
+    return jsonify(_job_status(survey, _report_job(survey, job_id)))
+
+
+def _job_status(survey: Survey, job: ReportJob) -> dict:
+    """A report job's status, its error (stored in English) in the console's language."""
+    status = report_jobs.job_status(job)
+    if status["error"]:
+        status["error"] = explain(status["error"], _labels(survey))
+    return status
 
 
 @bp.get(f"/surveys/<slug>/report-jobs/<int(max={MAX_ID}):job_id>.pdf")
@@ -344,7 +407,7 @@ def next_wave(survey: Survey):
         following = create_next_wave(survey, slug=new_slug)
     except (ValueError, LookupError) as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     share_survey(following, current_user)
     db.session.commit()
@@ -359,7 +422,7 @@ def reminders(survey: Survey):
     try:
         rows = reminder_list(survey)
     except ValueError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     return _csv_download(rows, ["ref", "unit", "invited_on"], f"{survey.slug}-not-answered.csv")
 
@@ -405,14 +468,14 @@ def accounts():
             user, password = create_user(form.email.data, role=form.role.data)
         except ValueError as exc:
             db.session.rollback()
-            form.email.errors = [*form.email.errors, str(exc)]
+            form.email.errors = [*form.email.errors, explain(exc)]
         else:
             db.session.commit()
             created = {"email": user.email, "password": password, "role": user.role}
             form = AccountForm(formdata=None)
     users = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    rows = [{"id": u.id, "email": u.email, "role": u.role, "active": u.active, "me": u.id == current_user.id}
-            for u in users]
+    rows = [{"id": u.id, "email": u.email, "role": str(ROLE_LABELS.get(u.role, u.role)), "active": u.active,
+             "me": u.id == current_user.id} for u in users]
     return render_template("admin/accounts.html", form=form, accounts=rows, created=created)
 
 

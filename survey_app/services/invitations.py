@@ -10,6 +10,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from survey_app.extensions import db
+from survey_app.messages import N_, Quoted, TranslatableError
 from survey_app.models import Invitation, Survey, Unit
 from survey_app.services.surveys import SurveyRow
 from survey_app.services.tokens import new_token, token_hash
@@ -24,7 +25,8 @@ def create_invitations(
     if unit_code is not None:
         unit_id = db.session.scalar(sa.select(Unit.id).filter_by(survey_id=survey.id, code=unit_code))
         if unit_id is None:
-            raise ValueError(f"unit {unit_code!r} is not part of survey {survey.slug!r}")
+            raise TranslatableError(N_("unit %(unit)s is not part of survey %(survey)s"), unit=Quoted(unit_code),
+                                    survey=Quoted(survey.slug))
     created = []
     for ref in refs:
         token = new_token()
@@ -93,7 +95,8 @@ def invitations_from_csv(survey: Survey, data: bytes, base_url: str) -> list[dic
     for row in rows:
         unit = row.get("unit") or None
         if unit is not None and unit not in units:
-            raise UploadError(f"line {row['_line']}: unit {unit!r} is not part of survey {survey.slug!r}")
+            raise UploadError(N_("line %(line)s: unit %(unit)s is not part of survey %(survey)s"), line=row["_line"],
+                              unit=Quoted(unit), survey=Quoted(survey.slug))
         [(_, token)] = create_invitations(survey, [row["ref"][:200]], unit_code=unit)
         out.append({"ref": row["ref"], "unit": unit or "", "link": f"{base_url}/s/{survey.slug}/{token}"})
     return out
@@ -102,7 +105,8 @@ def invitations_from_csv(survey: Survey, data: bytes, base_url: str) -> list[dic
 def reminder_list(survey: Survey) -> list[dict[str, str]]:
     """Invitees of an identified survey who have not answered yet (anonymous surveys have no such list)."""
     if survey.anonymous:
-        raise ValueError("anonymous surveys keep no link between invitations and answers, so no reminder list")
+        raise TranslatableError(N_("anonymous surveys keep no link between invitations and answers, so no reminder "
+                                   "list"))
     rows = db.session.execute(
         sa.select(Invitation.external_ref, Unit.code, Invitation.created_at)
         .outerjoin(Unit, Unit.id == Invitation.unit_id)

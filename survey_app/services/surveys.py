@@ -13,12 +13,14 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
+from instruments.registry import InstrumentError
 from instruments.schema import Instrument
 from survey_app.extensions import db
+from survey_app.messages import N_, Listing, Localized, Quoted, TranslatableError
 from survey_app.models import Survey, Unit
 from survey_app.models.survey import title_in
 from survey_app.models.types import as_utc
-from survey_app.services.instruments import build_instrument
+from survey_app.services.instruments import build_instrument, latest_instrument
 
 #: the whole slug (\Z, not $, which would let a final newline through into URLs and file names)
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
@@ -51,14 +53,16 @@ def create_survey(
     """
     check_slug(slug)
     if db.session.scalar(sa.select(Survey.id).filter_by(slug=slug)) is not None:
-        raise ValueError(f"a survey with slug {slug!r} already exists")
-    instrument = build_instrument(instrument_keys)
+        raise TranslatableError(N_("a survey with slug %(slug)s already exists"), slug=Quoted(slug))
+    instrument = _combined(instrument_keys)
     if leave_out:
         instrument = without_items(instrument, leave_out)
     languages = languages or list(instrument.languages)
     unknown = set(languages) - set(instrument.languages)
     if unknown:
-        raise ValueError(f"languages {sorted(unknown)} are not offered by the instrument ({instrument.languages})")
+        raise TranslatableError(N_("languages %(unknown)s are not offered by the instrument (%(offered)s)"),
+                                unknown=Listing.of(map(_language, sorted(unknown))),
+                                offered=Listing.of(map(_language, instrument.languages)))
     survey = Survey(
         slug=slug,
         title=title or instrument.title.model_dump(),
@@ -79,12 +83,50 @@ def create_survey(
     return survey
 
 
+#: the languages a survey may offer, by code, in each language (codes are what the command line knows)
+LANGUAGE_NAMES = {"zh": {"zh": "中文", "en": "Chinese"}, "en": {"zh": "英文", "en": "English"}}
+
+
+def _language(code: str) -> Localized:
+    return Localized(LANGUAGE_NAMES.get(code, {}), code)
+
+
+def _combined(keys: list[str]) -> Instrument:
+    """The instrument of the chosen modules; TranslatableError naming two modules that ask the same item."""
+    if len(keys) > 1:
+        parts = [latest_instrument(key) for key in keys]
+        owner: dict[str, Instrument] = {}
+        for part in parts:
+            for item in part.items:
+                first = owner.setdefault(item.code, part)
+                if first is not part:
+                    raise TranslatableError(
+                        N_("the modules %(first)s and %(second)s both ask an item %(item)s: choose one of them"),
+                        first=_module(first), second=_module(part),
+                        item=Localized(item.text.model_dump(), item.code, quoted=True))
+    try:
+        return build_instrument(keys)
+    except InstrumentError as exc:  # modules that define a scale or a construct differently, or share no language
+        raise TranslatableError(N_("the modules %(modules)s cannot be asked in one survey: %(reason)s"),
+                                modules=Listing.of(map(_module_named, keys)), reason=str(exc)) from None
+
+
+def _module(instrument: Instrument) -> Localized:
+    return Localized(instrument.title.model_dump(), instrument.id, quoted=True)
+
+
+def _module_named(key: str) -> Localized:
+    return _module(latest_instrument(key))
+
+
 def check_slug(slug: str) -> None:
     """ValueError unless ``slug`` is 3-64 lower-case letters, digits and hyphens and not a reserved word."""
     if not SLUG_PATTERN.match(slug):
-        raise ValueError(f"slug {slug!r}: use 3-64 lower-case letters, digits and hyphens")
+        raise TranslatableError(N_("slug %(slug)s: use 3-64 lower-case letters, digits and hyphens"),
+                                slug=Quoted(slug))
     if slug in RESERVED_SLUGS:
-        raise ValueError(f"slug {slug!r} is reserved (a page of the console); choose another")
+        raise TranslatableError(N_("slug %(slug)s is reserved (a page of the console); choose another"),
+                                slug=Quoted(slug))
 
 
 def get_survey(slug: str) -> Survey | None:
@@ -242,11 +284,13 @@ def without_items(instrument: Instrument, codes: list[str]) -> Instrument:
     known = {item.code for item in instrument.items}
     unknown = [code for code in codes if code not in known]
     if unknown:
-        raise ValueError(f"no item(s) {', '.join(unknown)} in {instrument.id}")
+        raise TranslatableError(N_("no item(s) %(codes)s in %(module)s"), codes=Listing.of(unknown),
+                                module=_module(instrument))
     dropped = set(codes)
     for item in instrument.items:
         if item.code not in dropped and item.show_if is not None and item.show_if.item in dropped:
-            raise ValueError(f"item {item.code} is shown depending on {item.show_if.item}: leave out both or neither")
+            raise TranslatableError(N_("item %(item)s is shown depending on %(condition)s: leave out both or "
+                                       "neither"), item=item.code, condition=item.show_if.item)
     data = instrument.snapshot()
     pages = []
     for page in data["pages"]:
@@ -254,6 +298,6 @@ def without_items(instrument: Instrument, codes: list[str]) -> Instrument:
         if page["items"]:
             pages.append(page)
     if not pages:
-        raise ValueError("leaving out every item leaves nothing to ask")
+        raise TranslatableError(N_("leaving out every item leaves nothing to ask"))
     data["pages"] = pages
     return Instrument.from_snapshot(data)

@@ -5,17 +5,24 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from survey_app.extensions import db
+from survey_app.messages import N_, Listing, Quoted, Term
 from survey_app.models import Response, Survey, Unit
 from survey_app.services.uploads import UploadError, read_csv_upload
 
-UNIT_KINDS = ("unit", "department", "store", "branch", "region", "team", "division", "company")
+#: the kinds a unit may be (each is also its message key: the console shows it in the reader's language)
+UNIT_KINDS = (N_("unit"), N_("department"), N_("store"), N_("branch"), N_("region"), N_("team"), N_("division"),
+              N_("company"))
+#: the kinds as a file saved in Chinese may name them (the console's Chinese names, and a few more)
+KIND_ALIASES = {"单元": "unit", "单位": "unit", "部门": "department", "门店": "store", "网点": "branch",
+                "分行": "branch", "地区": "region", "区域": "region", "大区": "region", "团队": "team",
+                "事业部": "division", "公司": "company"}
 
 
 def import_units(survey: Survey, data: bytes) -> list[Unit]:
     """Add or update units from a CSV (columns unit, parent, kind, name); refused once the survey has answers."""
     has_answers = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id).limit(1)) is not None
     if has_answers:
-        raise UploadError("the survey already has responses: its unit hierarchy is frozen")
+        raise UploadError(N_("the survey already has responses: its unit hierarchy is frozen"))
     rows = read_csv_upload(data, required=("unit",), optional=("parent", "kind", "name"))
     existing = {u.code: u for u in db.session.scalars(sa.select(Unit).filter_by(survey_id=survey.id))}
     parents: dict[str, str] = {}
@@ -23,13 +30,15 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
     for row in rows:
         code, line = row["unit"], row["_line"]
         if len(code) > 64:
-            raise UploadError(f"line {line}: unit code longer than 64 characters")
+            raise UploadError(N_("line %(line)s: unit code longer than 64 characters"), line=line)
         if code in seen:
-            raise UploadError(f"line {line}: unit {code!r} appears twice")
+            raise UploadError(N_("line %(line)s: unit %(unit)s appears twice"), line=line, unit=Quoted(code))
         seen.add(code)
         kind = (row.get("kind") or "unit").lower()
+        kind = KIND_ALIASES.get(kind, kind)
         if kind not in UNIT_KINDS:
-            raise UploadError(f"line {line}: kind {kind!r} is not one of {', '.join(UNIT_KINDS)}")
+            raise UploadError(N_("line %(line)s: kind %(kind)s is not one of %(kinds)s"), line=line,
+                              kind=Quoted(kind), kinds=Listing.of(map(Term, UNIT_KINDS)))
         unit = existing.get(code)
         if unit is None:
             unit = Unit(survey_id=survey.id, code=code, name=row.get("name") or code, kind=kind)
@@ -42,9 +51,10 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
             parents[code] = row["parent"]
     for code, parent in parents.items():
         if parent not in existing:
-            raise UploadError(f"unit {code!r}: parent {parent!r} is neither in the file nor in the survey")
+            raise UploadError(N_("unit %(unit)s: parent %(parent)s is neither in the file nor in the survey"),
+                              unit=Quoted(code), parent=Quoted(parent))
         if parent == code:
-            raise UploadError(f"unit {code!r} cannot be its own parent")
+            raise UploadError(N_("unit %(unit)s cannot be its own parent"), unit=Quoted(code))
     _check_no_cycle(parents)
     db.session.flush()
     for code, parent in parents.items():
@@ -58,6 +68,7 @@ def _check_no_cycle(parents: dict[str, str]) -> None:
         trail, node = [start], parents[start]
         while node in parents:
             if node in trail:
-                raise UploadError("the units form a cycle: " + " -> ".join([*trail[trail.index(node):], node]))
+                raise UploadError(N_("the units form a cycle: %(cycle)s"),
+                                  cycle=" -> ".join([*trail[trail.index(node):], node]))
             trail.append(node)
             node = parents[node]
