@@ -11,6 +11,10 @@ The report is rendered twice in the same run: with its charts drawn one after th
 processor time of the second rendering, children included, which a busy machine does not inflate.
 ``--all-sections`` groups the respondents by unit and splits them into two waves, so the report also has the
 KPIs by unit, the heatmap flags and the trend.
+
+``--stress`` times the stress model instead (:func:`stress_result`: 20 constructs in six layers, 40 attribute
+items, 50 units, two waves, long Chinese or English labels; 3,000 respondents unless ``--size`` says), whose
+charts are the largest the report lays out: the ratio to the same run's baseline is the figure to compare.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ STRESS_PATHS = {
 }
 STRESS_CONSTRUCTS = [f"F{i:02d}" for i in range(1, 13)] + ["M1", "M2", "M3", "SAT", "LOY", "REC", "ADV", "STAY"]
 STRESS_UNITS = 50
+#: Respondents of the stress model's benchmark (60 per unit).
+STRESS_N = 3000
 _STRESS_TOPICS = [
     ("Communication with my direct supervisor about priorities, workload and the reasons behind decisions",
      "与直属上级就工作重点、工作量以及各项决定背后的原因进行沟通的情况"),
@@ -92,7 +98,7 @@ def stress_labels(lang: str) -> dict[str, str]:
     return labels
 
 
-def stress_result(n: int = 3000, *, bootstrap: int = 30) -> dict[str, Any]:
+def stress_result(n: int = STRESS_N, *, bootstrap: int = 30) -> dict[str, Any]:
     """The RESULT of the stress model on ``n`` synthetic respondents (latent scores along the paths, two items
     per construct on a 1-10 scale), by unit, over two waves."""
     import numpy as np
@@ -135,18 +141,20 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _one_size(n: int, lang: str, all_sections: bool = False) -> dict[str, Any]:
+def _one_size(n: int, lang: str, all_sections: bool = False, stress: bool = False) -> dict[str, Any]:
+    if stress:
+        started = time.perf_counter()
+        result = stress_result(n)
+        analysis_s = time.perf_counter() - started
+        return _render_timed(result, {"labels": stress_labels(lang), "survey": "Benchmark"}, n=n, lang=lang,
+                             analysis_s=analysis_s)
     import numpy as np
     import pandas as pd
-    from pypdf import PdfReader
-    from weasyprint import HTML
 
     from analysis.engine import run_analysis
     from analysis.model import ModelSpec
     from instruments.registry import get_instrument
     from instruments.synthetic import synthetic_responses
-    from reports import charts
-    from reports.render import render_pdf
 
     instrument = get_instrument("customer_satisfaction")
     spec = ModelSpec.from_dict(instrument.model_spec())
@@ -171,7 +179,18 @@ def _one_size(n: int, lang: str, all_sections: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     result = run_analysis(frame, spec, customers=customers, **options)
     analysis_s = time.perf_counter() - started
-    meta = {"labels": labels, "survey": "Benchmark"}
+    return _render_timed(result, {"labels": labels, "survey": "Benchmark"}, n=n, lang=lang, analysis_s=analysis_s)
+
+
+def _render_timed(result: dict[str, Any], meta: dict[str, Any], *, n: int, lang: str,
+                  analysis_s: float) -> dict[str, Any]:
+    """The report of ``result`` rendered serially and in parallel, and the plain baseline of as many pages."""
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from reports import charts
+    from reports.render import render_pdf
+
     parallel = charts.workers
     charts.workers = lambda: 1
     started = time.perf_counter()
@@ -201,20 +220,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, action="append", help="run only these sizes")
     parser.add_argument("--lang", choices=["en", "zh"], default="en")
     parser.add_argument("--all-sections", action="store_true", help="by unit and two waves (KPIs, trend)")
+    parser.add_argument("--stress", action="store_true",
+                        help="the stress model: 20 constructs, 40 attributes, 50 units, long labels")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(_one_size(args.one, args.lang, args.all_sections)))
+        print(json.dumps(_one_size(args.one, args.lang, args.all_sections, args.stress)))
         return 0
     rows = []
+    if args.stress:
+        print("the stress model: 20 constructs, 40 attribute items, 50 units, two waves, long labels")
     print(f"{'n':>8} {'lang':>4} {'pages':>5} {'analysis s':>10} {'serial s':>8} {'render s':>9} {'cpu s':>6} "
           f"{'workers':>7} {'plain s':>8} {'ratio':>6} {'end to end s':>12}")
-    for n in args.size or (LARGE if args.large else SMALL):
+    for n in args.size or ([STRESS_N] if args.stress else LARGE if args.large else SMALL):
         # One process per size, as in the analysis benchmark, so that sizes do not share caches.
         command = [sys.executable, "-m", "bench", "report", "--one", str(n), "--lang", args.lang]
-        out = subprocess.run(command + (["--all-sections"] if args.all_sections else []),
-                             check=True, capture_output=True, text=True)
+        command += (["--all-sections"] if args.all_sections else []) + (["--stress"] if args.stress else [])
+        out = subprocess.run(command, check=True, capture_output=True, text=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(f"{row['n']:>8} {row['lang']:>4} {row['pages']:>5} {row['analysis_s']:>10.3f} {row['serial_s']:>8.3f} "

@@ -19,6 +19,8 @@ from reports.charts.style import FILLS, FONT_SIZE, HATCHES, MAX_HEIGHT, WIDTH, c
 ROW_PITCH = 0.32
 #: The room of a row's label: a little over a third of the width (points).
 LABEL_WIDTH = 0.36 * WIDTH * 72
+#: The length of the value axis beside the labels (points), less the room of its tick labels.
+AXIS_WIDTH = WIDTH * 72 - LABEL_WIDTH - 40
 #: Label font sizes tried, largest first, when rows must get closer.
 LABEL_SIZES = (FONT_SIZE, 8.0, 7.5, 7.0, 6.5, 6.0)
 #: The smallest label size taken when labels must be cut anyway (smaller is not worth the few letters more).
@@ -52,8 +54,8 @@ def row_labels(labels: Sequence[Any], *, overhead: float) -> tuple[list[str], fl
     return [wrap(label, LABEL_WIDTH, size=size, max_lines=cut[size][1]) for label in labels], size, height
 
 
-def axis_label(text: str, *, width: float = WIDTH * 72 * 0.9) -> str:
-    """An axis label in at most two lines of the chart's width."""
+def axis_label(text: str, *, width: float) -> str:
+    """An axis label in at most two lines of ``width`` points (the axis's length: it is centred on it)."""
     return wrap(text, width, size=FONT_SIZE, max_lines=AXIS_LINES)
 
 
@@ -81,7 +83,7 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, xlabel: str) -> Figure:
             colors="black", linewidths=1.1))
     ax.set_yticks(positions, labels, fontsize=size)
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xlabel(axis_label(xlabel))
+    ax.set_xlabel(axis_label(xlabel, width=AXIS_WIDTH))
     ax.set_xlim(left=0)
     ax.grid(axis="x", color="#cccccc", linewidth=0.5)
     ax.set_axisbelow(True)
@@ -125,11 +127,11 @@ def interval_dots(rows: Sequence[dict[str, Any]], *, xlabel: str, bands: Sequenc
     ax = fig.add_subplot()
     positions = list(range(len(rows)))[::-1]
     lo, hi = limits if limits else (min(r["value"] for r in rows), max(r["value"] for r in rows))
-    # The band names sit above the rows, each in the room of its band (the axes are ~60 % of the width).
+    # The band names sit above the rows, each in the room of its band.
     shown = [(max(start, lo), min(stop, hi), name) for start, stop, name in bands if min(stop, hi) > max(start, lo)]
     for index, (start, stop, name) in enumerate(shown):
         ax.axvspan(start, stop, facecolor="#ececec" if index % 2 == 0 else "#ffffff", zorder=0)
-        room = max(0.6 * WIDTH * 72 * (stop - start) / (hi - lo) - 4, 30)
+        room = max(AXIS_WIDTH * (stop - start) / (hi - lo) - 4, 30)
         ax.text((start + stop) / 2, 1.01, wrap(name, room, size=7.5, max_lines=AXIS_LINES),
                 transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7.5)
     for y, row in zip(positions, rows, strict=True):
@@ -139,7 +141,7 @@ def interval_dots(rows: Sequence[dict[str, Any]], *, xlabel: str, bands: Sequenc
     ax.set_yticks(positions, labels, fontsize=size)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlim(lo, hi)
-    ax.set_xlabel(axis_label(xlabel))
+    ax.set_xlabel(axis_label(xlabel, width=AXIS_WIDTH))
     ax.axvline(0, color="#555555", linewidth=0.6)
     return fig
 

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from reports.charts.bars import axis_label
 from reports.charts.labels import block_height, wrap
-from reports.charts.points import YLABEL_WIDTH
+from reports.charts.points import PLOT_WIDTH, YLABEL_WIDTH
 from reports.charts.style import FONT_SIZE, LINESTYLES, MARKERS, MAX_HEIGHT, WIDTH, chart, figure
 
 #: The room of a legend entry of the trend chart (points) and its lines.
@@ -56,7 +56,7 @@ def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | Non
     ax.set_xlim(-0.6, len(levels) - 0.4)
     ax.set_ylim(0, 112)
     ax.set_yticks([0, 20, 40, 60, 80, 100])
-    ax.set_xlabel(axis_label(xlabel))
+    ax.set_xlabel(axis_label(xlabel, width=PLOT_WIDTH))
     ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
     ax.grid(axis="y", color="#cccccc", linewidth=0.5)
     ax.set_axisbelow(True)

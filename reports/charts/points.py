@@ -9,11 +9,13 @@ from matplotlib.figure import Figure
 
 from reports.charts.bars import axis_label
 from reports.charts.labels import wrap
-from reports.charts.style import FONT_SIZE, MARKERS, chart, figure
+from reports.charts.style import FONT_SIZE, MARKERS, WIDTH, chart, figure
 
 #: The room of a point's label (points) and its lines.
 POINT_LABEL_WIDTH = 100
 POINT_LABEL_LINES = 2
+#: The length of the x axis (points): the width less the y axis's labels.
+PLOT_WIDTH = WIDTH * 72 - 90
 #: A y-axis label's room: the height of the plot.
 YLABEL_WIDTH = 2.6 * 72
 
@@ -40,7 +42,7 @@ def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> 
         spread = max(max(ys) - min(ys), 5.0)
         ax.set_ylim(min(ys) - 0.3 * spread, max(ys) + 0.3 * spread)
         ax.set_xlim(0, max(xs) * 1.25 if max(xs) > 0 else 1)
-    ax.set_xlabel(axis_label(xlabel))
+    ax.set_xlabel(axis_label(xlabel, width=PLOT_WIDTH))
     ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
     return fig
 
@@ -68,7 +70,7 @@ def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[s
         pad_x, pad_y = max(max(xs) - min(xs), 1.0) * 0.25, max(max(ys) - min(ys), 0.2) * 0.25
         ax.set_xlim(min(xs) - pad_x, max(xs) + 2 * pad_x)
         ax.set_ylim(max(min(ys) - pad_y, 0), max(ys) + pad_y)
-    ax.set_xlabel(axis_label(xlabel))
+    ax.set_xlabel(axis_label(xlabel, width=PLOT_WIDTH))
     ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
     if any(p["cls"] == cls for p in points for cls, _ in classes):
         fig.legend(loc="outside lower center", ncol=3, frameon=False)
