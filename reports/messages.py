@@ -39,6 +39,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "levers": "The three biggest levers",
         "lever_line": "{label}: explains {share} of the variation in {outcome} (95% CI {low} to {high})",
         "lever_line_no_ci": "{label}: explains {share} of the variation in {outcome}",
+        # what ends a sentence before the next one on the same line (Chinese uses its own full stop, no space)
+        "sentence_end": ". ",
         "lever_gain": ("One point more here goes with {gain} points more {outcome} (95% CI {low} to {high}), the "
                        "others held equal."),
         "trend_up": "Satisfaction rose by {change} points since wave {wave} (95% CI {low} to {high}).",
@@ -410,6 +412,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "levers": "三个最重要的改进杠杆",
         "lever_line": "{label}：解释了{outcome}变化的 {share}（95% 置信区间 {low} 至 {high}）",
         "lever_line_no_ci": "{label}：解释了{outcome}变化的 {share}",
+        "sentence_end": "。",
         "lever_gain": ("在其他因素不变时，这里每提高 1 分，{outcome}平均提高 {gain} 分"
                        "（95% 置信区间 {low} 至 {high}）。"),
         "trend_up": "与第 {wave} 期相比，满意度上升了 {change} 分（95% 置信区间 {low} 至 {high}）。",

@@ -33,7 +33,8 @@ class ActionsSection(BuilderBase):
             names = [name for name, entry in attributes.items()
                      if entry.get("class") == cls and entry.get("class_confident")]
             if names:
-                out.append({"action": self.t(key, labels=self.labels_list(names)), "why": self.t(f"{key}_why")})
+                out.append({"action": self.t(key, labels=self.labels_list(self.short_names(names))),
+                            "why": self.t(f"{key}_why")})
         curve = _ok(trap.get("curve")) or {}
         zone, jump = trap.get("zone_of_indifference"), curve.get("jump")
         if zone and jump:

@@ -91,6 +91,13 @@ class BuilderBase:
         return self.t("suppressed_complementary" if reason == "complementary" else "suppressed_small",
                       k=_int(self.k) if self.k else DASH)
 
+    def short_names(self, items: Sequence[str]) -> list[str]:
+        """Items named by their construct where they have one (an action reads "keep Pay reliable", not a whole
+        statement glued into a sentence), once each; items without a construct keep their own label."""
+        constructs = (self.result.get("model") or {}).get("constructs") or {}
+        owner = {item: name for name, members in constructs.items() for item in members or []}
+        return list(dict.fromkeys(owner.get(item, item) for item in items))
+
     def labels_list(self, names: Sequence[str]) -> str:
         shown = [self.label(name) for name in names]
         if len(shown) <= 1:

@@ -100,3 +100,17 @@ def test_a_customer_report_compares_its_stores(app):
     pairs = result["groups"]["tests"]["Satisfaction"]["pairwise"]
     assert any(pair["p_holm"] < 0.05 for pair in pairs)  # the planted weaker store is found
     assert "Results by unit" in page and any("▼" in line for line in page)
+
+
+def test_an_action_names_a_construct_not_a_statement_and_chinese_sentences_end_in_chinese(reports):
+    """"确保就我所做的工作而言，我的薪酬是公平的。稳定可靠." glued a statement into a sentence and ended it in
+    English."""
+    from reports.context import build_context
+
+    result = {"model": {"constructs": {"Pay": ["PAY1", "PAY2"]}}, "trap": {"attributes": {
+        "PAY1": {"class": "basic", "class_confident": True}, "PAY2": {"class": "basic", "class_confident": True}}}}
+    labels = {"Pay": "薪酬", "PAY1": "就我所做的工作而言，我的薪酬是公平的。", "PAY2": "我的薪酬与市场相当。"}
+    actions = build_context(result, lang="zh", charts=False, meta={"labels": labels})["actions"]
+    assert actions[0]["action"] == "确保薪酬稳定可靠"
+    for slug in ("cx-wave", "hr-poll"):
+        assert not [line for line in reports[(slug, "zh")] if re.search("[\u4e00-\u9fff）][.] ", line)]
