@@ -95,7 +95,9 @@ class BuilderBase:
         """Items named by their construct where they have one (an action reads "keep Pay reliable", not a whole
         statement glued into a sentence), once each; items without a construct keep their own label."""
         constructs = (self.result.get("model") or {}).get("constructs") or {}
-        owner = {item: name for name, members in constructs.items() for item in members or []}
+        # (a construct the questionnaire gives no label keeps its items' labels)
+        owner = {item: name for name, members in constructs.items() for item in members or []
+                 if name in self.labels}
         return list(dict.fromkeys(owner.get(item, item) for item in items))
 
     def labels_list(self, names: Sequence[str]) -> str:
