@@ -55,7 +55,7 @@ def test_manager_path(app, live_server, browser, tmp_path):
     page.get_by_label("Link name").fill("branch-survey")
     page.get_by_label("Title (Chinese)").fill("网点客户调查")
     page.get_by_label("Title (English)").fill("Branch customer survey")
-    page.get_by_label("customer_satisfaction").check()
+    page.get_by_label("Customer satisfaction survey").check()
     page.get_by_role("button", name="Create survey").click()
     page.wait_for_url(f"{live_server}/admin/surveys/branch-survey")
     assert page.locator("h1").inner_text() == "Branch customer survey"

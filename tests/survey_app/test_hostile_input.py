@@ -73,7 +73,7 @@ def test_the_survey_page_refuses_control_characters_with_a_message_and_keeps_not
 
 def test_uploads_and_console_fields_refuse_control_characters_naming_the_place(app, client, make_survey, admin):
     make_survey(slug="flow")
-    units = client.post("/admin/surveys/flow/units", data={"file": (io.BytesIO(
+    units = client.post("/admin/surveys/flow/units?lang=en", data={"file": (io.BytesIO(
         b"unit,name\nhq,Head office\nx1,Bad\x07name\n"), "units.csv")}, content_type="multipart/form-data",
         follow_redirects=True)
     assert "line 3: the column &#39;name&#39; contains a control character" in units.text
