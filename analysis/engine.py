@@ -13,7 +13,7 @@ or not one requested analysis could be computed - does :func:`run_analysis` rais
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -41,6 +41,7 @@ from analysis.measurement import construct_summary
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import pls_pm
+from analysis.rollup import tiers as rollup_tiers
 from analysis.servqual import servqual_gaps
 from analysis.trap_analysis import trap_from_model
 from analysis.trends import wave_trends
@@ -65,7 +66,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
                  progress: Progress | None = None, customers: pd.DataFrame | None = None,
                  customer_id: str = "customer_id", wave: str | None = None, current_wave: Any = None,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, small_cells: bool = False,
-                 linkage: LinkageInput | None = None) -> dict[str, Any]:
+                 linkage: LinkageInput | None = None,
+                 parents: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """Run every analysis ``spec`` asks for on ``df`` and return the RESULT dict (JSON-ready).
 
     Parameters
@@ -84,6 +86,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     small_cells : hide every cell of the satisfaction-trap diagnosis under ``min_group_size`` people too
         (:mod:`analysis.small_cells`), as an anonymous survey's outputs must.
     linkage : an employee file and a customers-by-unit file: adds ``linkage`` (the service-profit chain).
+    parents : with ``by``, each group's parent (store -> region, region -> division): adds ``groups.rollup``, the
+        parents' figures tier by tier, compared and suppressed as the groups are (:mod:`analysis.rollup`).
 
     Returns
     -------
@@ -116,6 +120,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     with threadpool_limits(limits=1, user_api="blas"):
         say(f"Checking {len(df):,} rows against the model")
         _check_options(df, spec, wave=wave, min_group_size=min_group_size, linkage=linkage)
+        if parents and by is None:
+            raise AnalysisError("A hierarchy (parents=...) rolls groups up: name the grouping column (by=...).")
         history = df
         if current_wave is not None:
             if wave is None:
@@ -129,6 +135,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
         run.raw, run.customers, run.customer_id = df, customers, customer_id
         run.wave, run.k, run.linkage, run.history = wave, min_group_size, linkage, history
         run.small_cells = small_cells
+        run.parents = {str(node): None if parent is None else str(parent)
+                       for node, parent in (parents or {}).items()}
         return run.result()
 
 
@@ -176,6 +184,8 @@ class _Run:
         self.k = DEFAULT_MIN_GROUP_SIZE
         self.small_cells = False
         self.linkage: LinkageInput | None = None
+        #: with ``by``: each group's parent in a hierarchy (stores in regions), for ``groups.rollup``
+        self.parents: Mapping[str, str | None] = {}
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
@@ -445,26 +455,31 @@ class _Run:
     def _groups(self) -> dict[str, Any]:
         by = self.prepared.by
         levels = _sorted_levels(self.data[by].dropna().unique())
-        # Categorical labels: one factorization for every summary and test instead of one per column.
-        labels = pd.Series(pd.Categorical(self.data[by], categories=levels), index=self.data.index, name=by)
         self.say(f"Group comparison by '{by}': {len(levels)} groups")
+        out = {"by": by, "levels": [str(level) for level in levels],
+               **self._compare(self.data[by], levels, part="Groups"),
+               "suppression": self._group_suppression(self.data[by].map(lambda v: None if pd.isna(v) else str(v))),
+               # everyone's figures, computed as each group's are: the table's reference row
+               "total": self._group_entry(len(self.data), self.scores.mean(), self.data[self.prepared.items].mean(),
+                                          self.data.index, part="Groups (NPS, all)")}
+        if self.parents:
+            out["rollup"] = self._rollup()
+        return out
+
+    def _compare(self, groups: pd.Series, levels: list[Any], *, part: str) -> dict[str, Any]:
+        """Per group n, means, indices and NPS (``summary``), and each construct compared across the groups."""
+        by = self.prepared.by
+        # Categorical labels: one factorization for every summary and test instead of one per column.
+        labels = pd.Series(pd.Categorical(groups, categories=levels), index=self.data.index, name=by)
         items = self.prepared.items
         item_means = self.data[items].groupby(labels, observed=False).mean()
         score_means = self.scores.groupby(labels, observed=False).mean()
         sizes = labels.value_counts(sort=False)
         summary: dict[str, Any] = {}
         for level in levels:
-            means = pd.concat([score_means.loc[level], item_means.loc[level].drop(self.spec.constructs,
-                                                                                 errors="ignore")])
-            entry: dict[str, Any] = {
-                "n": int(sizes[level]),
-                "means": means,
-                "indices": self._indices(item_means.loc[level]),
-            }
-            if self.spec.recommend:
-                rows = self.data.index[(labels == level).to_numpy()]
-                entry["nps"] = self._nps(rows, part=f"Groups (NPS, {level})")
-            summary[str(level)] = entry
+            rows = self.data.index[(labels == level).to_numpy()]
+            summary[str(level)] = self._group_entry(int(sizes[level]), score_means.loc[level],
+                                                    item_means.loc[level], rows, part=f"{part} (NPS, {level})")
         tested = list(self.spec.constructs) or list(items)
         if self.spec.recommend:
             try:
@@ -474,16 +489,42 @@ class _Run:
             if recommend and recommend not in tested:
                 tested.append(recommend)
         tests: dict[str, Any] = {}
+        if len(levels) < 2:
+            return {"summary": summary, "tests": tests}
         for column in tested:
             table = pd.DataFrame({column: self._series(column), by: labels}).dropna()
             try:
                 result = compare_groups(table, by=by, column=column)
             except PART_ERRORS as error:
-                tests[column] = self.fail(f"Groups ({column})", error)
+                tests[column] = self.fail(f"{part} ({column})", error)
                 continue
-            tests[column] = self.collect(f"Groups ({column})", result)
-        return {"by": by, "levels": [str(level) for level in levels], "summary": summary, "tests": tests,
-                "suppression": self._group_suppression(self.data[by].map(lambda v: None if pd.isna(v) else str(v)))}
+            tests[column] = self.collect(f"{part} ({column})", result)
+        return {"summary": summary, "tests": tests}
+
+    def _group_entry(self, n: int, score_means: pd.Series, item_means: pd.Series, rows: pd.Index, *,
+                     part: str) -> dict[str, Any]:
+        """One group's figures: n, the means of the constructs and items, the 0-100 indices and the NPS."""
+        entry: dict[str, Any] = {
+            "n": n,
+            "means": pd.concat([score_means, item_means.drop(self.spec.constructs, errors="ignore")]),
+            "indices": self._indices(item_means),
+        }
+        if self.spec.recommend:
+            entry["nps"] = self._nps(rows, part=part)
+        return entry
+
+    def _rollup(self) -> dict[str, Any]:
+        """The groups' parents tier by tier (:mod:`analysis.rollup`), each tier compared and suppressed as the groups
+        are."""
+        groups = self.data[self.prepared.by].map(lambda v: None if pd.isna(v) else str(v))
+        out_tiers = []
+        for tier in rollup_tiers(groups, self.parents):
+            self.say(f"Rolled up at depth {tier.depth}: {len(tier.levels)} groups")
+            out_tiers.append({"depth": tier.depth, "levels": tier.levels,
+                              **self._compare(tier.labels, tier.levels, part=f"Groups at depth {tier.depth}"),
+                              "suppression": self._group_suppression(tier.labels)})
+        nodes = {node for tier in out_tiers for node in tier["levels"]} | set(groups.dropna())
+        return {"parents": {node: self.parents.get(node) for node in sorted(nodes)}, "tiers": out_tiers}
 
     def _indices(self, item_means: pd.Series) -> dict[str, float | None]:
         """Equal-weight 0-100 index per construct: the mean over items of 100 (mean - min) / (max - min)."""

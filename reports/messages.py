@@ -41,6 +41,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lever_line_no_ci": "{label}: explains {share} of the variation in {outcome}",
         # what ends a sentence before the next one on the same line (Chinese uses its own full stop, no space)
         "sentence_end": ". ",
+        # between two whole sentences (Chinese sentences follow each other without a space)
+        "sentence_gap": " ",
         "lever_gain": ("One point more here goes with {gain} points more {outcome} (95% CI {low} to {high}), the "
                        "others held equal."),
         "trend_up": "Satisfaction rose by {change} points since wave {wave} (95% CI {low} to {high}).",
@@ -383,6 +385,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         # KPIs by unit
         "kpi_intro": ("n, satisfaction index and NPS per {by}. ▲ / ▼: significantly above / below the rest "
                       "(Welch t-test against everyone else, Holm-adjusted, 5% level)."),
+        "rollup_intro": ("Indented rows are the units within the row above them, whose figures hold all of "
+                         "their answers; parents are compared with the others at their level."),
+        "unit_own": "{name} (own answers)",
+        "unit_word": "unit",
+        "methods_rollup": ("Units rolled up: a parent unit's figures are those of every answer in the units below "
+                           "it; parents are compared with the other parents at their level of the hierarchy, "
+                           "with the same tests and the same minimum group size as the units."),
+        "welch_p_among": "Welch ANOVA p ({among} level)",
         "suppressed_small": "hidden: fewer than {k} answers",
         "suppressed_complementary": "hidden: would reveal another group",
     },
@@ -413,6 +423,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lever_line": "{label}：解释了{outcome}变化的 {share}（95% 置信区间 {low} 至 {high}）",
         "lever_line_no_ci": "{label}：解释了{outcome}变化的 {share}",
         "sentence_end": "。",
+        "sentence_gap": "",
         "lever_gain": ("在其他因素不变时，这里每提高 1 分，{outcome}平均提高 {gain} 分"
                        "（95% 置信区间 {low} 至 {high}）。"),
         "trend_up": "与第 {wave} 期相比，满意度上升了 {change} 分（95% 置信区间 {low} 至 {high}）。",
@@ -721,6 +732,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         # 按单位的关键指标
         "kpi_intro": ("各{by}的样本量、满意度指数和 NPS。▲ / ▼：显著高于 / 低于其余部分"
                       "（与其余所有人做 Welch t 检验，Holm 校正，5% 水平）。"),
+        "rollup_intro": ("缩进的行是其上一行所含的下级单位；上级的数字包含其全部下级的作答，"
+                         "并与同一层级的其他上级比较。"),
+        "unit_own": "{name}（本级作答）",
+        "unit_word": "单位",
+        "methods_rollup": "单位逐级汇总：上级单位的数字包含其下所有单位的全部作答；上级与同一层级的其他上级比较，"
+                          "检验方法和最小组规模与各单位相同。",
+        "welch_p_among": "{among}层级的 Welch 方差分析 p 值",
         "suppressed_small": "隐藏：作答少于 {k} 份",
         "suppressed_complementary": "隐藏：显示会暴露另一个组",
     },

@@ -22,12 +22,33 @@ from survey_app.services.instruments import sync_instruments
 from survey_app.services.invitations import create_invitations
 from survey_app.services.surveys import create_survey, get_survey
 from survey_app.services.synthetic import add_synthetic_responses
+from survey_app.services.units import import_units
 from survey_app.services.users import create_user
 
 DEMO_SURVEYS = (
     ("demo-customer", ["customer_satisfaction"], False),
     ("demo-employee", ["employee_satisfaction"], True),
 )
+
+#: the demo surveys' unit hierarchies, as a user would upload them: stores in regions, departments in divisions
+DEMO_UNITS = {
+    "demo-customer": (
+        "unit,parent,kind,name_zh,name_en\n"
+        "region_ne,,region,东北片区,North-east region\n"
+        "region_sw,,region,西南片区,South-west region\n"
+        "north,region_ne,store\neast,region_ne,store\n"
+        "south,region_sw,store\nwest,region_sw,store\ncentral,region_sw,store\n"
+        "online,,branch\n"
+    ),
+    "demo-employee": (
+        "unit,parent,kind,name_zh,name_en\n"
+        "front,,division,前台业务,Customer-facing\n"
+        "support,,division,支持部门,Support functions\n"
+        "sales,front,department\nservice,front,department\n"
+        "operations,support,department\nfinance,support,department\nhr_admin,support,department\n"
+        "it,support,department\n"
+    ),
+}
 
 
 def _fail(message: str) -> None:
@@ -182,6 +203,7 @@ def demo_command(responses: int, admin_email: str) -> None:
     for seed, (slug, keys, anonymous) in enumerate(DEMO_SURVEYS):
         if get_survey(slug) is None:
             survey = create_survey(slug=slug, instrument_keys=keys, anonymous=anonymous)
+            import_units(survey, DEMO_UNITS[slug].encode())
             # with planted contrasts: a weaker and a stronger unit, constructs that perform unlike
             add_synthetic_responses(survey, responses, seed=seed, contrasts=True)
     admin_line = None

@@ -84,6 +84,8 @@ class AppendixSection(BuilderBase):
                                 release=_int(disclosure.get("release"))))
             if disclosure.get("held_back"):
                 lines.append(self.t("methods_held_back", n=_int(disclosure["held_back"])))
+        if (self.result.get("groups") or {}).get("rollup"):
+            lines.append(self.t("methods_rollup"))
         return lines
 
     def appendix(self, pls: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -115,8 +117,8 @@ class AppendixSection(BuilderBase):
         Warnings that name a suppressed group ("Group 'IT' has only 3 answers") would give away its size, so
         they are left out.
         """
-        if self.hidden:
-            names = [(f"'{group}'", f", {group})", f"({group})") for group in self.hidden]
+        if self.hidden_anywhere:
+            names = [(f"'{group}'", f", {group})", f"({group})") for group in self.hidden_anywhere]
             sentences = [s for s in sentences if not any(mark in str(s) for marks in names for mark in marks)]
         lines = [warning_zh(s) if self.lang == "zh" else str(s) for s in sentences]
         lines = [self.named(line) for line in lines]

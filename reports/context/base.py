@@ -56,6 +56,10 @@ class BuilderBase:
         self.k = suppression.get("k") or heatmap.get("k") or (_ok(result.get("trap")) or {}).get("min_cell")
         #: group -> "small" / "complementary" for groups the report must not show figures of
         self.hidden: dict[str, str] = {str(g): str(r) for g, r in (suppression.get("hidden") or {}).items()}
+        #: those and the rolled-up units (regions) the report must not show figures of
+        self.hidden_anywhere = set(self.hidden) | {
+            str(node) for tier in ((result.get("groups") or {}).get("rollup") or {}).get("tiers") or []
+            for node in ((tier.get("suppression") or {}).get("hidden") or {})}
 
     def chart(self, name: str, *args: Any, **kwargs: Any) -> PendingChart:
         """A chart of :mod:`reports.charts` to be drawn later, with the others."""
@@ -66,8 +70,16 @@ class BuilderBase:
     def t(self, key: str, **values: Any) -> str:
         return self.messages[key].format(**values) if values else self.messages[key]
 
+    def sentences(self, *parts: str) -> str:
+        """Whole sentences one after the other, spaced as the report's language spaces them."""
+        return self.t("sentence_gap").join(part for part in parts if part)
+
     def label(self, name: str) -> str:
         return str(self.labels.get(name) or name)
+
+    def unit_kind(self, name: str) -> str:
+        """What the unit ``name`` is (store, region, ...) as meta's ``unit_kinds`` says, else a neutral word."""
+        return str((self.meta.get("unit_kinds") or {}).get(name) or self.t("unit_word"))
 
     def ci_text(self, interval: Sequence[float | None] | None, digits: int, *, percent: bool = False) -> str:
         if not interval or any(bound is None for bound in interval):

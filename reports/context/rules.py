@@ -15,6 +15,8 @@ Z95 = 1.959963984540054
 ALPHA_LEVEL = 0.05
 #: Groups per heatmap table: more would not fit the width of an A4 page.
 HEATMAP_COLUMNS = 7
+#: Figure columns per table of KPIs by unit (beside the unit and n): more would not fit the width of an A4 page.
+GROUP_COLUMNS = 6
 #: The construct that holds the internal-service ratings of the employee questionnaire, when meta names none.
 INTERNAL_SERVICE = "InternalService"
 #: Kaiser's (1974) labels of the KMO measure, lower bounds.

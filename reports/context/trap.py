@@ -250,12 +250,12 @@ class TrapSection(BuilderBase):
         if paradox.get("n_recovered"):
             sat = paradox.get("satisfaction_difference") or {}
             loyal = paradox.get("loyalty_difference") or {}
-            paradox_line = (self.t("paradox_line", diff=_signed(sat.get("difference"), 2),
-                                   low=_num(sat.get("ci_low"), 2), high=_num(sat.get("ci_high"), 2),
-                                   ldiff=_signed(_scaled(loyal.get("difference")), 1),
-                                   llow=_num(_scaled(loyal.get("ci_low")), 1),
-                                   lhigh=_num(_scaled(loyal.get("ci_high")), 1), n=_int(paradox["n_recovered"]))
-                            + " " + self.t("paradox_holds" if paradox.get("holds") else "paradox_not"))
+            paradox_line = self.sentences(
+                self.t("paradox_line", diff=_signed(sat.get("difference"), 2), low=_num(sat.get("ci_low"), 2),
+                       high=_num(sat.get("ci_high"), 2), ldiff=_signed(_scaled(loyal.get("difference")), 1),
+                       llow=_num(_scaled(loyal.get("ci_low")), 1), lhigh=_num(_scaled(loyal.get("ci_high")), 1),
+                       n=_int(paradox["n_recovered"])),
+                self.t("paradox_holds" if paradox.get("holds") else "paradox_not"))
         justice = []
         for name, entry in (complaints.get("by_justice") or {}).items():
             difference = (entry or {}).get("difference") or {}

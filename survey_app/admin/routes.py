@@ -34,7 +34,7 @@ from survey_app.services.dashboard import dashboard_data
 from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, reminder_list
 from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey, instrument_of
-from survey_app.services.units import UNIT_KINDS, import_units
+from survey_app.services.units import UNIT_KINDS, import_units, unit_names
 from survey_app.services.uploads import UploadError
 from survey_app.services.users import create_user
 
@@ -166,25 +166,11 @@ def _lang() -> str:
     return str(get_locale())
 
 
-def _unit_names(survey: Survey) -> dict[str, str]:
-    """The survey's unit names by code, in the console's language where the questionnaire's unit question named
-    the unit (its name was then stored in the survey's first language); names given in an upload as they are."""
-    instrument, lang = instrument_of(survey), _lang()
-    asked = {str(option.value): option.label for item in instrument.items_by_role("unit")
-             for option in instrument.scale_of(item).options}
-    names = {}
-    for unit in survey.units:
-        label = asked.get(unit.code)
-        renamed = label is None or unit.name != label.get(survey.languages[0])
-        names[unit.code] = unit.name if renamed else label.get(lang)
-    return names
-
-
 def _labels(survey: Survey) -> dict[str, str]:
     """What messages read back from English name by its code - the survey (its link name), its units, items and
     constructs - in the console's language."""
     instrument, lang = instrument_of(survey), _lang()
-    labels = {survey.slug: survey.title_in(lang), **_unit_names(survey)}
+    labels = {survey.slug: survey.title_in(lang), **unit_names(survey, lang)}
     labels.update({name: construct.label.get(lang) for name, construct in instrument.constructs.items()})
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
     return labels
@@ -228,7 +214,7 @@ def survey(survey: Survey):
     """One survey: its link, status, live dashboard, units, invitations and downloads."""
     board = dashboard_data(survey)
     reasons = {key: str(text) % {"k": board["min_group_size"]} for key, text in HIDDEN_REASONS.items()}
-    names = {**_unit_names(survey), NO_UNIT_ROW: _("Without a unit")}
+    names = {**unit_names(survey, _lang()), NO_UNIT_ROW: _("Without a unit")}
     units = [{**unit, "name": names.get(unit["unit"], unit["name"])} for unit in board["units"]]
     population = instrument_of(survey).model_spec().get("trap", {}).get("population", "customers")
     return render_template(
@@ -262,7 +248,7 @@ def change_status(survey: Survey, action: str):
 @bp.post("/surveys/<slug>/units")
 @survey_view
 def upload_units(survey: Survey):
-    """Import the organisation hierarchy (CSV: unit, parent, kind, name)."""
+    """Import the organisation hierarchy (CSV: unit, parent, kind, name or name_zh and name_en)."""
     form = UploadForm()
     if form.validate_on_submit():
         try:

@@ -67,6 +67,8 @@ class Unit(db.Model):
     #: the code answers carry (the option value of the instrument's unit question)
     code: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the name in each language that has one ({"zh": ..., "en": ...}); ``name`` serves the others
+    names: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
     #: department | store | branch | ...
     kind: Mapped[str] = mapped_column(sa.String(32), default="unit")
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))

@@ -15,6 +15,7 @@ from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.disclosure import Gate, is_closed, open_gate
 from survey_app.services.surveys import instrument_of
+from survey_app.services.units import unit_names
 
 
 def analyze_survey(
@@ -66,10 +67,11 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
     instrument = instrument_of(survey)
     labels = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
-    labels.update(unit_labels(instrument, gate, lang))
+    labels.update(unit_labels(survey, gate, lang))
     invited = db.session.scalar(sa.select(sa.func.count(Invitation.id)).filter_by(survey_id=survey.id)) or None
     title = survey.title_in(lang) + (f" · {unit}" if unit else "")
-    meta = {"labels": labels, "survey": survey.title_in(lang), "invited": None if unit else invited,
+    meta = {"labels": labels, "unit_kinds": unit_kinds(gate, lang), "survey": survey.title_in(lang),
+            "invited": None if unit else invited,
             "disclosure": {"anonymous": gate.anonymous, "k": gate.k, "release": gate.release,
                            "held_back": gate.held_back}}
     if fmt == "html":
@@ -86,19 +88,21 @@ UNIT_WORDS = {
 }
 
 
-def unit_labels(instrument: Any, gate: Gate, lang: str) -> dict[str, str]:
-    """The report's words for the unit column and the units: the kind most units are, and each unit named from
-    its question's option in the report's language (units are stored with the survey's first language)."""
-    kinds = [unit.kind for unit in gate.units.values()]
-    kind = max(set(kinds), key=kinds.count) if kinds else "unit"
+def unit_labels(survey: Survey, gate: Gate, lang: str) -> dict[str, str]:
+    """The report's words for the unit column and the units: the kind most units are, and each unit by its name in
+    the report's language (:func:`survey_app.services.units.unit_names`)."""
+    kinds = list(unit_kinds(gate, lang).values())
     words = UNIT_WORDS.get(lang, UNIT_WORDS["en"])
-    labels = {UNIT_COLUMN: words.get(kind, words["unit"])}
-    options = {str(option.value): option.label.get(lang) for item in instrument.items_by_role("unit")
-               for option in instrument.scale_of(item).options}
-    for unit in gate.units.values():
-        if unit.code in options and options[unit.code]:
-            labels[unit.name] = options[unit.code]
+    labels = {UNIT_COLUMN: max(set(kinds), key=kinds.count) if kinds else words["unit"]}
+    names = unit_names(survey, lang)
+    labels.update({unit.name: names[unit.code] for unit in gate.units.values() if unit.code in names})
     return labels
+
+
+def unit_kinds(gate: Gate, lang: str) -> dict[str, str]:
+    """What each unit is (store, region, ...) in ``lang``, by the unit's name."""
+    words = UNIT_WORDS.get(lang, UNIT_WORDS["en"])
+    return {unit.name: words.get(unit.kind, words["unit"]) for unit in gate.units.values()}
 
 
 #: The last step :func:`survey_report` announces: the analysis is done, the document is being drawn.
@@ -151,12 +155,14 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
     return pd.Series([names.get(i) for i in response_ids], index=response_ids, dtype=object)
 
 
-def _hide_hierarchy(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
-    """Hide the unit-name groups a unit report may not show from the heatmap and the group comparison.
+def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
+    """Hide the unit-name groups a unit report may not show from the heatmap and the group comparison, and the
+    rolled-up units whose subtree it may not show.
 
     The engine suppresses groups among themselves; a report of the parent unit could still be subtracted from a
     shown sibling (region minus Operations = Finance), so the hierarchy's verdict is applied on top.
     """
+    names = gate.hidden_names()
     heat = result.get("heatmap")
     if isinstance(heat, dict) and heat.get("by") == UNIT_COLUMN:
         for cell in heat.get("cells", []):
@@ -168,11 +174,17 @@ def _hide_hierarchy(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
                 cell.update(shown=False, significant=False, reason="complementary")  # would reveal another group
     groups = result.get("groups")
     if isinstance(groups, dict) and groups.get("by") == UNIT_COLUMN and isinstance(groups.get("suppression"), dict):
-        suppression = groups["suppression"]
-        for name in [level for level in suppression.get("shown", []) if level in names]:
-            suppression["shown"].remove(name)
-            suppression.setdefault("hidden", {})[name] = "complementary"
+        _hide_levels(groups["suppression"], names)
+        for tier in (groups.get("rollup") or {}).get("tiers") or []:
+            _hide_levels(tier.get("suppression") or {}, gate.hidden_subtree_names())
     return result
+
+
+def _hide_levels(suppression: dict[str, Any], names: set[str]) -> None:
+    """Move the groups ``names`` from those shown to those hidden (they would reveal another group)."""
+    for name in [level for level in suppression.get("shown", []) if level in names]:
+        suppression["shown"].remove(name)
+        suppression.setdefault("hidden", {})[name] = "complementary"
 
 
 def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataFrame, keep: list[str], *,
@@ -189,6 +201,9 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
             columns.append(by)
     # an anonymous survey's report shows no cell of fewer than k people (one rule, the gate's)
     options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous}
+    parents = gate.parent_names()
+    if by == UNIT_COLUMN and any(parent is not None for parent in parents.values()):
+        options["parents"] = parents  # stores rolled up into regions
     if history[WAVE_COLUMN].nunique() < 2:
         result = run_analysis(history[columns], spec, **options)
     else:
@@ -196,4 +211,4 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
                               **options)
     if by != UNIT_COLUMN:
         return result
-    return _hide_hierarchy(result, gate.hidden_names())
+    return _hide_hierarchy(result, gate)

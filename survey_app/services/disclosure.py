@@ -88,6 +88,15 @@ class Gate:
         return {unit.name for unit in self.units.values()
                 if unit.id in self.verdict.hidden or unit.id in self.verdict.hidden_own}
 
+    def hidden_subtree_names(self) -> set[str]:
+        """Names of units whose figures (theirs and their children's together) may not be shown."""
+        return {unit.name for unit in self.units.values() if unit.id in self.verdict.hidden}
+
+    def parent_names(self) -> dict[str, str | None]:
+        """Each unit's parent by name (None at the top): the hierarchy a report rolls its units up."""
+        return {unit.name: None if unit.parent_id is None else self.units[unit.parent_id].name
+                for unit in self.units.values()}
+
     def subtree_count(self, code: str) -> int | None:
         """Responses of unit ``code`` and the units below it, or None when they may not be shown."""
         unit = self._by_code.get(code)

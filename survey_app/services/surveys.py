@@ -78,7 +78,8 @@ def create_survey(
     db.session.add(survey)
     for item in instrument.items_by_role("unit"):
         for option in instrument.scale_of(item).options:
-            survey.units.append(Unit(code=str(option.value), name=option.label.get(languages[0]), kind="unit"))
+            survey.units.append(Unit(code=str(option.value), name=option.label.get(languages[0]), kind="unit",
+                                     names={"zh": option.label.zh, "en": option.label.en}))
     db.session.flush()
     return survey
 
@@ -266,10 +267,11 @@ def create_next_wave(survey: Survey, *, slug: str) -> Survey:
     existing = {unit.code: unit for unit in following.units}
     for unit in survey.units:
         if unit.code not in existing:
-            existing[unit.code] = Unit(code=unit.code, name=unit.name, kind=unit.kind)
+            existing[unit.code] = Unit(code=unit.code, name=unit.name, kind=unit.kind, names=unit.names)
             following.units.append(existing[unit.code])
         else:
             existing[unit.code].name, existing[unit.code].kind = unit.name, unit.kind
+            existing[unit.code].names = unit.names
     db.session.flush()
     codes = {unit.id: unit.code for unit in survey.units}
     for unit in survey.units:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.messages import N_, Listing, Quoted, Term
 from survey_app.models import Response, Survey, Unit
+from survey_app.services.surveys import instrument_of
 from survey_app.services.uploads import UploadError, read_csv_upload
 
 #: the kinds a unit may be (each is also its message key: the console shows it in the reader's language)
@@ -17,13 +18,18 @@ KIND_ALIASES = {"单元": "unit", "单位": "unit", "部门": "department", "门
                 "分行": "branch", "地区": "region", "区域": "region", "大区": "region", "团队": "team",
                 "事业部": "division", "公司": "company"}
 
+#: the upload columns naming a unit in one language, by language
+NAME_COLUMNS = {"zh": "name_zh", "en": "name_en"}
+
 
 def import_units(survey: Survey, data: bytes) -> list[Unit]:
-    """Add or update units from a CSV (columns unit, parent, kind, name); refused once the survey has answers."""
+    """Add or update units from a CSV (columns unit, parent, kind, name, name_zh, name_en); refused once the survey
+    has answers. ``name_zh`` / ``name_en`` name a unit in each language (reports and the console use the one of
+    their language); ``name`` alone gives it one name for every language."""
     has_answers = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id).limit(1)) is not None
     if has_answers:
         raise UploadError(N_("the survey already has responses: its unit hierarchy is frozen"))
-    rows = read_csv_upload(data, required=("unit",), optional=("parent", "kind", "name"))
+    rows = read_csv_upload(data, required=("unit",), optional=("parent", "kind", "name", *NAME_COLUMNS.values()))
     existing = {u.code: u for u in db.session.scalars(sa.select(Unit).filter_by(survey_id=survey.id))}
     parents: dict[str, str] = {}
     seen: set[str] = set()
@@ -39,14 +45,17 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
         if kind not in UNIT_KINDS:
             raise UploadError(N_("line %(line)s: kind %(kind)s is not one of %(kinds)s"), line=line,
                               kind=Quoted(kind), kinds=Listing.of(map(Term, UNIT_KINDS)))
+        names = {lang: row[column] for lang, column in NAME_COLUMNS.items() if row.get(column)}
+        name = row.get("name") or names.get(survey.languages[0]) or next(iter(names.values()), None)
         unit = existing.get(code)
         if unit is None:
-            unit = Unit(survey_id=survey.id, code=code, name=row.get("name") or code, kind=kind)
+            unit = Unit(survey_id=survey.id, code=code, name=name or code, kind=kind, names=names or None)
             db.session.add(unit)
             existing[code] = unit
         else:
             unit.kind = kind
-            unit.name = row.get("name") or unit.name
+            if names or name:  # new names replace the old ones in every language
+                unit.name, unit.names = name or unit.name, names or None
         if row.get("parent"):
             parents[code] = row["parent"]
     for code, parent in parents.items():
@@ -61,6 +70,21 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
         existing[code].parent_id = existing[parent].id
     db.session.flush()
     return [existing[code] for code in seen]
+
+
+def unit_names(survey: Survey, lang: str) -> dict[str, str]:
+    """Each unit's name by code in ``lang``: its name in that language when it has one (given in an upload, or
+    by the questionnaire's unit question), else its one name."""
+    names = {unit.code: (unit.names or {}).get(lang) or unit.name for unit in survey.units}
+    if any(unit.names is None for unit in survey.units):  # units made before names were kept by language
+        instrument = instrument_of(survey)
+        asked = {str(option.value): option.label for item in instrument.items_by_role("unit")
+                 for option in instrument.scale_of(item).options}
+        for unit in survey.units:
+            label = asked.get(unit.code)
+            if unit.names is None and label is not None and unit.name == label.get(survey.languages[0]):
+                names[unit.code] = label.get(lang)
+    return names
 
 
 def _check_no_cycle(parents: dict[str, str]) -> None:

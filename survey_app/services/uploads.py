@@ -19,6 +19,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     N_("parent"): ("上级单元", "上级"),
     N_("kind"): ("类型",),
     N_("name"): ("名称",),
+    N_("name_zh"): ("中文名称",),
+    N_("name_en"): ("英文名称",),
     N_("ref"): ("受邀人", "邀请对象"),
 }
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}

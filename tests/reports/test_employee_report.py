@@ -18,6 +18,7 @@ from reports.context import build_context
 from reports.messages import MESSAGES
 from reports.render import render_html, render_pdf
 from tests.reports.conftest import HOSTILE_DEPARTMENT, SMALL_DEPARTMENT, employee_labels
+from tests.reports.tables import whole_table
 from tests.reports.test_render import MAX_WHITE, page_images
 
 TITLES = {
@@ -87,7 +88,8 @@ def test_suppressed_departments_show_why_and_no_figure(pdfs: dict[str, tuple[byt
     labels = employee_labels(lang)
     hidden_labels = {labels[group] for group in HIDDEN}
     # every per-department table shows the two as hidden, with the reason, and no number for them
-    for rows in (context["groups"]["rows"], context["nps"]["rows"], context["employee"]["internal"]["rows"]):
+    for rows in (whole_table(context["groups"])["rows"], context["nps"]["rows"],
+                 context["employee"]["internal"]["rows"]):
         shown = {row["label"]: row for row in rows}
         for group, reason in HIDDEN.items():
             row = shown[labels[group]]

@@ -18,6 +18,7 @@ from instruments.synthetic import synthetic_responses
 from reports.context import build_context
 from reports.messages import MESSAGES
 from reports.render import render_pdf
+from tests.reports.tables import whole_table
 
 HIDDEN = {"online": "small", "west": "complementary"}
 
@@ -69,9 +70,9 @@ def test_kpis_by_unit_are_flagged_against_the_rest_and_hide_small_units(
         waves_result: dict[str, Any], texts: dict[str, str], lang: str) -> None:
     context = build_context(waves_result, lang=lang, charts=False, meta={"labels": labels(lang)})
     words, text = MESSAGES[lang], texts[lang]
-    kpis = context["groups"]
+    kpis = whole_table(context["groups"])
     assert context["section_titles"]["groups"] in text
-    assert kpis["intro"] == words["kpi_intro"].format(by=labels(lang)["UNIT"])
+    assert context["groups"]["intro"] == words["kpi_intro"].format(by=labels(lang)["UNIT"])
     # Satisfaction (the CSI) is the first KPI column, then loyalty; the NPS with its interval is the last.
     assert kpis["header"][2] == labels(lang)["Satisfaction"] and kpis["header"][-1] == words["col_nps"]
     cells = {(c["group"], c["facet"]): c for c in waves_result["heatmap"]["cells"]}
@@ -79,7 +80,10 @@ def test_kpis_by_unit_are_flagged_against_the_rest_and_hide_small_units(
                                             if c not in ("Satisfaction", "Loyalty")]]
     flags = 0
     hidden_labels = {}
-    for level, row in zip(waves_result["groups"]["levels"], kpis["rows"], strict=True):
+    everyone = kpis["rows"][0]  # everyone first, as each group is computed
+    assert everyone["label"] == words["all_respondents"] and everyone["n"] == str(waves_result["groups"]["total"]["n"])
+    assert everyone["cells"][0] == f"{waves_result['groups']['total']['indices']['Satisfaction']:.1f}"
+    for level, row in zip(waves_result["groups"]["levels"], kpis["rows"][1:], strict=True):
         if level in HIDDEN:
             hidden_labels[level] = row["label"]
             assert row["hidden"] == words[f"suppressed_{HIDDEN[level]}"].format(k="5")
