@@ -7,7 +7,9 @@ over every SVG node, which halves the rendering time.
 WeasyPrint fetches nothing from the file system or the network: :class:`AssetFetcher` serves only the
 package's own assets and the charts of the report being rendered, under the ``manyi-asset:`` scheme, and
 refuses every other URL, so a label such as ``<img src="file:///etc/passwd">`` (already escaped by Jinja)
-could not read a file even if it got through.
+could not read a file even if it got through. A chart that cannot be drawn when WeasyPrint asks for it stops the
+rendering with a :class:`~reports.errors.ReportError` naming the chart (WeasyPrint itself would only log "Failed
+to load image" and leave the chart out of the PDF).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reports.charts import ChartPool
 from reports.context import PendingChart, build_context, build_deferred
+from reports.errors import ReportError
 from reports.fonts import CSS_FONT_STACK, cjk_font_path
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,28 +47,44 @@ _env = jinja2.Environment(
 )
 
 
+class ChartFailed(FatalURLFetchingError):
+    """A chart could not be served: WeasyPrint stops on this exception (it catches every ``Exception`` a URL
+    fetcher raises and leaves the image out); :func:`html_to_pdf` turns it into a :class:`ReportError`."""
+
+
 class AssetFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves the packaged report assets and refuses everything else.
 
     ``charts`` are the SVG charts of the report being rendered, served as ``manyi-asset:chart-N.svg``; they
     are read when WeasyPrint asks for them (a :class:`reports.charts.ChartPool` may still be drawing them).
+    ``names`` name them (the :mod:`reports.charts` function of each) in the error of a chart that fails.
     """
 
-    def __init__(self, charts: Sequence[str] = ()) -> None:
+    def __init__(self, charts: Sequence[str] = (), names: Sequence[str] = ()) -> None:
         super().__init__(allowed_protocols=(), allow_redirects=False)
         self.charts = charts
+        self.names = names
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         """The asset behind ``manyi-asset:NAME``; :class:`PermissionError` for any other URL."""
         name = url.removeprefix(ASSET_SCHEME) if url.startswith(ASSET_SCHEME) else None
         chart = re.fullmatch(r"chart-(\d{1,6})\.svg", name or "")
         if chart and int(chart.group(1)) < len(self.charts):
-            svg = self.charts[int(chart.group(1))].encode("utf-8")
+            svg = self.chart(int(chart.group(1))).encode("utf-8")
             return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
         if name not in ASSETS:
             raise PermissionError(f"Refused to fetch {url!r}: the report serves only its own assets.")
         body = (TEMPLATES / name).read_bytes()
         return URLFetcherResponse(url, body, {"Content-Type": ASSETS[name]})
+
+    def chart(self, index: int) -> str:
+        """The SVG of chart ``index``; :class:`ChartFailed`, which stops WeasyPrint, when it cannot be drawn."""
+        try:
+            return self.charts[index]
+        except Exception as error:
+            name = f"chart {index}" + (f" ({self.names[index]})" if index < len(self.names) else "")
+            raise ChartFailed(f"The report's {name} could not be drawn, so no PDF was made: "
+                              f"{type(error).__name__}: {error}") from error
 
 
 class _Figures:
@@ -108,12 +127,16 @@ def render_pdf(result: Mapping[str, Any], *, lang: str = "en", title: str | None
     # The charts are drawn in other processes while WeasyPrint parses the page and its stylesheet.
     with ChartPool([chart.request for chart in pending]) as charts:
         html = _render(context, _Figures(inline=False))
-        return html_to_pdf(html, charts=charts)
+        return html_to_pdf(html, charts=charts, names=[chart.request[0] for chart in pending])
 
 
-def html_to_pdf(html: str, *, charts: Sequence[str] = ()) -> bytes:
-    """Lay out report HTML with WeasyPrint, fetching nothing but our own assets and ``charts``."""
-    return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=AssetFetcher(charts)).write_pdf()
+def html_to_pdf(html: str, *, charts: Sequence[str] = (), names: Sequence[str] = ()) -> bytes:
+    """Lay out report HTML with WeasyPrint, fetching nothing but our own assets and ``charts`` (named by
+    ``names`` in the :class:`ReportError` of a chart that cannot be drawn)."""
+    try:
+        return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=AssetFetcher(charts, names)).write_pdf()
+    except ChartFailed as failure:
+        raise ReportError(str(failure)) from failure.__cause__
 
 
 def write_pdf(result: Mapping[str, Any], path: str | os.PathLike[str], *, lang: str = "en",

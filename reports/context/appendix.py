@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reports.context.base import BuilderBase
+from reports.context.base import BuilderBase, column_chunks
 from reports.context.format import (
     _int,
     _num,
@@ -15,6 +15,7 @@ from reports.context.format import (
 from reports.context.rules import (
     DASH,
     KMO_WORDS,
+    TABLE_COLUMNS,
 )
 from reports.warnings_zh import translate as warning_zh
 
@@ -100,16 +101,24 @@ class AppendixSection(BuilderBase):
             "rho_c": _num((pls.get("rho_c") or {}).get(name), 3),
             "ave": _num((pls.get("ave") or {}).get(name), 3),
         } for name, block in constructs.items()]
-        htmt = None
-        names = list(pls.get("htmt") or {})
-        if len(names) > 1:
-            htmt = {"header": [""] + [self.label(name) for name in names[:-1]],
-                    "rows": [{"label": self.label(a),
-                              "cells": [_num(pls["htmt"][a].get(b), 2) if j < i else "" for j, b in
-                                        enumerate(names[:-1])]}
-                             for i, a in enumerate(names) if i > 0]}
-        return {"intro": self.t("measurement_intro"), "constructs": rows, "htmt": htmt, "efa": self.efa(),
-                "data": self.data_line(), "warnings": self.warnings(self.result.get("warnings") or [])}
+        return {"intro": self.t("measurement_intro"), "constructs": rows, "htmt": self.htmt(pls.get("htmt") or {}),
+                "efa": self.efa(), "data": self.data_line(),
+                "warnings": self.warnings(self.result.get("warnings") or [])}
+
+    def htmt(self, htmt: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+        """The lower triangle of the HTMT matrix, in tables of at most TABLE_COLUMNS columns that fit the page;
+        each table has the rows below its first column's diagonal."""
+        names = list(htmt)
+        if len(names) < 2:
+            return None
+        order = {name: index for index, name in enumerate(names)}
+        tables = []
+        for chunk in column_chunks(names[:-1], TABLE_COLUMNS):
+            rows = [{"label": self.label(a),
+                     "cells": [_num(htmt[a].get(b), 2) if order[b] < order[a] else "" for b in chunk]}
+                    for a in names[order[chunk[0]] + 1:]]
+            tables.append({"header": [self.label(b) for b in chunk], "rows": rows})
+        return {"tables": tables}
 
     def warnings(self, sentences: Sequence[str]) -> list[str]:
         """The analysis's warnings (English sentences) in the report's language.

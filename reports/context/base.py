@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from reports.context.format import (
     _int,
@@ -17,6 +17,25 @@ from reports.context.rules import (
     DASH,
 )
 from reports.messages import MESSAGES
+
+T = TypeVar("T")
+
+
+def column_chunks(columns: Sequence[T], size: int) -> list[list[T]]:
+    """``columns`` split into as few tables as hold at most ``size`` columns each, of near-equal widths (50
+    columns by 7: two tables of 7 and six of 6, not seven of 7 and one of 1)."""
+    if size < 1:
+        raise ValueError(f"a table needs room for at least one column, not {size}")
+    tables = -(-len(columns) // size)
+    if not tables:
+        return []
+    width, wider = divmod(len(columns), tables)
+    chunks, start = [], 0
+    for index in range(tables):
+        end = start + width + (index < wider)
+        chunks.append(list(columns[start:end]))
+        start = end
+    return chunks
 
 
 class PendingChart:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -64,3 +65,8 @@ def _bracket(interval: Sequence[Any] | None, show: Callable[[Any], str]) -> str:
     if not interval or any(not _finite(bound) for bound in interval):
         return DASH
     return f"[{show(interval[0])}, {show(interval[1])}]"
+
+
+def _natural(text: str) -> list[Any]:
+    """A sort key that orders numbers inside text by value ("centre 2" before "centre 10")."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]

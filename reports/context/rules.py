@@ -15,8 +15,9 @@ Z95 = 1.959963984540054
 ALPHA_LEVEL = 0.05
 #: Groups per heatmap table: more would not fit the width of an A4 page.
 HEATMAP_COLUMNS = 7
-#: Figure columns per table of KPIs by unit (beside the unit and n): more would not fit the width of an A4 page.
-GROUP_COLUMNS = 6
+#: Columns of figures per table when a wide table is split (base.column_chunks), beside its label column: with
+#: long labels (the stress model's, bench.report_bench) 7 of the HTMT's would cross the A4 page's right margin.
+TABLE_COLUMNS = 6
 #: The construct that holds the internal-service ratings of the employee questionnaire, when meta names none.
 INTERNAL_SERVICE = "InternalService"
 #: Kaiser's (1974) labels of the KMO measure, lower bounds.

@@ -6,19 +6,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from analysis.rollup import chains
-from reports.context.base import BuilderBase
+from reports.context.base import BuilderBase, column_chunks
 from reports.context.format import (
     _bracket,
     _finite,
     _int,
+    _natural,
     _num,
     _ok,
     _p,
 )
 from reports.context.rules import (
     DASH,
-    GROUP_COLUMNS,
     HEATMAP_COLUMNS,
+    TABLE_COLUMNS,
 )
 
 
@@ -115,12 +116,13 @@ class UnitsSection(BuilderBase):
                                         tier["tests"]))
         header = [self.label(c) for c in columns] + ([self.t("col_nps")] if has_nps else [])
         tables = []
-        size = -(-len(header) // -(-len(header) // GROUP_COLUMNS)) if header else 1  # chunks of equal width
-        for start in range(0, max(len(header), 1), size):
-            part = slice(start, start + size)
-            tables.append({"header": [self.t("col_group"), self.t("col_n"), *header[part]],
-                           "rows": [{**row, "cells": row["cells"][part]} for row in rows],
-                           "p_rows": [{**row, "cells": row["cells"][part]} for row in p_rows]})
+        # the unit and n take the room of one more figure column
+        for chunk in column_chunks(range(len(header)), TABLE_COLUMNS - 1) or [[]]:
+            def part(cells: list[str], chunk: list[int] = chunk) -> list[str]:
+                return [cells[i] for i in chunk]
+            tables.append({"header": [self.t("col_group"), self.t("col_n"), *part(header)],
+                           "rows": [{**row, "cells": part(row["cells"]) if row["cells"] else []} for row in rows],
+                           "p_rows": [{**row, "cells": part(row["cells"])} for row in p_rows]})
         intro = self.t("kpi_intro" if cells_of else "groups_intro", by=by)
         if groups.get("rollup"):
             intro = self.sentences(intro, self.t("rollup_intro"))
@@ -138,7 +140,7 @@ class UnitsSection(BuilderBase):
         entries += [(str(level), None) for level in groups["levels"]]
         paths = chains({**{name: None for name, _ in entries}, **(rollup.get("parents") or {})})
         # a parent before its own respondents' row, which comes before its children's rows; siblings by name
-        return sorted(entries, key=lambda e: ([self.label(node) for node in paths[e[0]]],
+        return sorted(entries, key=lambda e: ([_natural(self.label(node)) for node in paths[e[0]]],
                                               e[1] is None and e[0] in self._rolled_up(groups)))
 
     @staticmethod
@@ -164,8 +166,7 @@ class UnitsSection(BuilderBase):
                   if f"organisation figure for {facet!r}" in str(warning)}
         reasons = set()
         tables = []
-        for start in range(0, len(groups), HEATMAP_COLUMNS):
-            chunk = groups[start:start + HEATMAP_COLUMNS]
+        for chunk in column_chunks(groups, HEATMAP_COLUMNS):
             n_row = []
             for group in chunk:
                 shown = [c for f in facets if (c := cells_of.get((group, f))) and c.get("shown")]

@@ -1,4 +1,5 @@
-"""Fixtures for the report tests: a small analysis RESULT from the customer questionnaire's synthetic data."""
+"""Fixtures for the report tests: analysis RESULTs of the customer and the employee questionnaires' synthetic data
+and of the stress model."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from analysis.engine import run_analysis
 from analysis.model import ModelSpec
+from bench.report_bench import stress_result
 from instruments.registry import get_instrument
 from instruments.synthetic import synthetic_responses
 
@@ -95,3 +97,18 @@ def employee_labels(lang: str) -> dict[str, str]:
     out["InternalService"] = "内部服务" if lang == "zh" else "Internal service"
     out["UNIT"] = "部门" if lang == "zh" else "department"
     return out
+
+
+def customer_labels(lang: str) -> dict[str, str]:
+    """Construct labels and item texts of the customer questionnaire in ``lang``."""
+    instrument = get_instrument("customer_satisfaction")
+    out = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
+    out.update({item.code: item.text.get(lang) for item in instrument.items})
+    return out
+
+
+@pytest.fixture(scope="session")
+def stress() -> dict[str, Any]:
+    """The stress model's RESULT (bench.report_bench: 20 constructs, 40 attribute items, 50 units, two waves), on
+    fewer respondents than the benchmark (still 20 in each unit)."""
+    return stress_result(1000, bootstrap=10)

@@ -23,8 +23,7 @@ from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from bench.report_bench import STRESS_CONSTRUCTS, STRESS_UNITS, stress_labels, stress_result
-from instruments.registry import get_instrument
+from bench.report_bench import STRESS_CONSTRUCTS, STRESS_UNITS, stress_labels
 from reports import charts
 from reports.charts import diagram, labels
 from reports.charts.bars import LABEL_WIDTH
@@ -32,7 +31,7 @@ from reports.charts.style import MARGINS_MM, MAX_HEIGHT, MM_PER_INCH, PAGE_WIDTH
 from reports.context import build_deferred
 from reports.errors import ReportError
 from reports.render import html_to_pdf, stylesheet
-from tests.reports.conftest import employee_labels
+from tests.reports.conftest import customer_labels, employee_labels
 
 Request = tuple[str, Sequence[Any], dict[str, Any]]
 #: Slack (points) for rounding in matplotlib's and pdftotext's boxes.
@@ -48,23 +47,10 @@ LONG_ZH = [
 ]
 
 
-def customer_labels(lang: str) -> dict[str, str]:
-    instrument = get_instrument("customer_satisfaction")
-    out = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
-    out.update({item.code: item.text.get(lang) for item in instrument.items})
-    return out
-
-
 def requests_of(result: dict[str, Any], lang: str, meta: dict[str, Any]) -> list[Request]:
     """The chart calls the report of ``result`` makes."""
     _, pending = build_deferred(result, lang=lang, meta=meta)
     return [chart.request for chart in pending]
-
-
-@pytest.fixture(scope="module")
-def stress() -> dict[str, Any]:
-    """The stress model's RESULT, on fewer respondents than the benchmark (still 20 in each of 50 units)."""
-    return stress_result(1000, bootstrap=10)
 
 
 def synthetic_requests(lang: str) -> list[Request]:

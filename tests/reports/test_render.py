@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from reports import fonts
+from reports import charts, fonts
 from reports.context import build_context
 from reports.errors import ReportError
 from reports.render import AssetFetcher, html_to_pdf, render_pdf, write_pdf
@@ -154,6 +154,33 @@ def test_outside_urls_in_html_are_refused_by_weasyprint(monkeypatch: pytest.Monk
                       '<link rel="stylesheet" href="https://example.com/s.css">')
     assert pdf.startswith(b"%PDF")
     assert sorted(refused) == ["file:///etc/passwd", "http://example.com/x.png", "https://example.com/s.css"]
+
+
+def test_a_chart_that_fails_while_the_pdf_is_laid_out_stops_the_report(monkeypatch: pytest.MonkeyPatch,
+                                                                       result: dict[str, Any]) -> None:
+    # WeasyPrint catches what a URL fetcher raises, logs "Failed to load image" and leaves the image out.
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("dot crashed")
+
+    monkeypatch.setattr(charts, "path_diagram", broken)  # before the drawing processes are forked
+    with pytest.raises(ReportError, match=r"chart \d+ \(path_diagram\) could not be drawn.*RuntimeError: dot crashed"):
+        render_pdf(result, lang="en")
+
+
+def test_a_chart_that_fails_is_named_by_html_to_pdf() -> None:
+    class Charts(list[str]):
+        def __getitem__(self, index: Any) -> Any:
+            if index == 1:
+                raise ValueError("no data")
+            return super().__getitem__(index)
+
+    svg = "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>"
+    page = '<img src="manyi-asset:chart-0.svg"><img src="manyi-asset:chart-1.svg">'
+    with pytest.raises(ReportError, match=r"chart 1 \(bar_chart\) could not be drawn.*ValueError: no data"):
+        html_to_pdf(page, charts=Charts([svg, svg]), names=["ipa_chart", "bar_chart"])
+    with pytest.raises(ReportError, match=r"chart 1 could not be drawn"):
+        html_to_pdf(page, charts=Charts([svg, svg]))
+    assert html_to_pdf(page, charts=[svg, svg]).startswith(b"%PDF")
 
 
 def test_missing_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, result: dict[str, Any],

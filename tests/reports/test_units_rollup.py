@@ -13,7 +13,7 @@ from analysis.model import ModelSpec
 from instruments.registry import get_instrument
 from instruments.synthetic import synthetic_responses
 from reports.context import build_context
-from reports.context.rules import GROUP_COLUMNS
+from reports.context.rules import TABLE_COLUMNS
 from reports.messages import MESSAGES
 from reports.render import render_html
 from tests.reports.tables import whole_table
@@ -69,7 +69,7 @@ def test_everyone_first_then_each_region_above_its_stores(result: dict[str, Any]
     labels = [row["label"] for row in groups["tables"][0]["p_rows"]]
     assert labels == [words["welch_p_among"].format(among=names["UNIT"]),
                       words["welch_p_among"].format(among=KINDS[lang]["ne"])]
-    assert all(len(t["header"]) <= 2 + GROUP_COLUMNS for t in groups["tables"]) and len(groups["tables"]) >= 2
+    assert all(len(t["header"]) <= 2 + TABLE_COLUMNS for t in groups["tables"]) and len(groups["tables"]) >= 2
     widths = {len(t["header"]) for t in groups["tables"]}
     assert max(widths) - min(widths) <= 1  # chunks of equal width, not a full one and a stub
 
