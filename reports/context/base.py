@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from reports.context.format import (
+    _finite,
     _int,
     _num,
     _ok,
@@ -143,6 +144,26 @@ class BuilderBase:
         if not match:
             return DASH
         return self.t("cut_line", label=self.label(match.group(1)), cut=match.group(2))
+
+    def heatmap_cells(self) -> dict[tuple[str, str], Mapping[str, Any]]:
+        """The heatmap's cells by (group, facet); empty without a heatmap."""
+        heatmap = _ok(self.result.get("heatmap")) or {}
+        return {(str(c.get("group")), str(c.get("facet"))): c for c in heatmap.get("cells") or []}
+
+    @staticmethod
+    def rest_flag(cell: Mapping[str, Any] | None) -> str:
+        """▲ / ▼ when a heatmap cell is significantly above / below the rest of the organisation (Holm)."""
+        if not cell or not cell.get("shown") or not cell.get("significant") or not _finite(cell.get("diff")):
+            return ""
+        return " ▲" if cell["diff"] > 0 else " ▼"
+
+    def unit_flag(self, level: str, column: str) -> str:
+        """A unit's flag in one column of the KPIs by unit, and the executive summary's: against the rest of the
+        organisation when the heatmap tested it so, else against each other unit (Holm-adjusted either way)."""
+        cells_of = self.heatmap_cells()
+        if cells_of:
+            return self.rest_flag(cells_of.get((str(level), column)))
+        return self.flag(((self.result.get("groups") or {}).get("tests") or {}).get(column), str(level))
 
     @staticmethod
     def flag(test: Mapping[str, Any] | None, level: str) -> str:

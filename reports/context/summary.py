@@ -67,17 +67,17 @@ class SummarySection(BuilderBase):
                       low=_num(row.get("ci_low"), 2), high=_num(row.get("ci_high"), 2))
 
     def flagged_units(self) -> str | None:
-        """The units significantly above or below the others on satisfaction (Holm-adjusted, as in the unit
-        table); hidden units are never named."""
+        """The units significantly above or below the others on satisfaction, flagged as in the unit table (Holm);
+        hidden units are never named."""
         groups = self.result.get("groups") or {}
         test = (groups.get("tests") or {}).get(self.satisfaction)
-        if not groups.get("levels") or not test:
+        if not groups.get("levels") or not (test or self.heatmap_cells()):
             return None
         above, below = [], []
         for level in groups["levels"]:
             if str(level) in self.hidden:
                 continue
-            flag = self.flag(test, str(level))
+            flag = self.unit_flag(str(level), self.satisfaction)
             if "▲" in flag:
                 above.append(self.label(level))
             if "▼" in flag:
@@ -91,7 +91,7 @@ class SummarySection(BuilderBase):
             parts.append(self.t("units_above", names=join.join(above), by=by))
         if below:
             parts.append(self.t("units_below", names=join.join(below), by=by))
-        return " ".join(parts)
+        return self.sentences(*parts)
 
     def csi(self, pls: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """The PLS 0-100 index of satisfaction (the ACSI way), else the equal-weight index of its items."""

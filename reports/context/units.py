@@ -9,7 +9,6 @@ from analysis.rollup import chains
 from reports.context.base import BuilderBase, column_chunks
 from reports.context.format import (
     _bracket,
-    _finite,
     _int,
     _natural,
     _num,
@@ -25,18 +24,6 @@ from reports.context.rules import (
 
 class UnitsSection(BuilderBase):
     """Figures by unit (a part of the report context's builder)."""
-
-    def heatmap_cells(self) -> dict[tuple[str, str], Mapping[str, Any]]:
-        """The heatmap's cells by (group, facet); empty without a heatmap."""
-        heatmap = _ok(self.result.get("heatmap")) or {}
-        return {(str(c.get("group")), str(c.get("facet"))): c for c in heatmap.get("cells") or []}
-
-    @staticmethod
-    def rest_flag(cell: Mapping[str, Any] | None) -> str:
-        """▲ / ▼ when a heatmap cell is significantly above / below the rest of the organisation (Holm)."""
-        if not cell or not cell.get("shown") or not cell.get("significant") or not _finite(cell.get("diff")):
-            return ""
-        return " ▲" if cell["diff"] > 0 else " ▼"
 
     def groups(self) -> dict[str, Any] | None:
         """KPIs by unit: n, the 0-100 indices and the NPS per group, flagged, suppressed groups shown as such; with
@@ -64,9 +51,7 @@ class UnitsSection(BuilderBase):
             return cells
 
         def group_flag(level: str) -> Callable[[str], str]:
-            if cells_of:
-                return lambda column: self.rest_flag(cells_of.get((level, column)))
-            return lambda column: self.flag(tests.get(column), level)
+            return lambda column: self.unit_flag(level, column)
 
         rows = []
         total = groups.get("total") or {}

@@ -111,3 +111,22 @@ def test_without_a_hierarchy_the_table_is_flat_under_everyone() -> None:
     table = whole_table(build_context(run_analysis(frame, spec, by="g"), lang="en", charts=False)["groups"])
     assert [(row["label"], row["depth"]) for row in table["rows"]] == [
         (MESSAGES["en"]["all_respondents"], 0), ("a", 0), ("b", 0)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_summary_names_the_units_the_table_flags(result: dict[str, Any], lang: str) -> None:
+    context = _context(result, lang)
+    rows = whole_table(context["groups"])["rows"]
+    units = {row["label"]: row["cells"][0] for row in rows if not row["total"] and not row["parent"]}
+    above = [name for name, cell in units.items() if cell.endswith("▲")]
+    below = [name for name, cell in units.items() if cell.endswith("▼")]
+    assert above or below  # the planted weaker and stronger stores
+    words, by = MESSAGES[lang], NAMES[lang]["UNIT"]
+    join = "、" if lang == "zh" else ", "
+    line = context["summary"]["units"]
+    for key, names in (("units_above", above), ("units_below", below)):
+        if names:
+            order = [NAMES[lang][level] for level in result["groups"]["levels"]]
+            assert words[key].format(by=by, names=join.join(sorted(names, key=order.index))) in line
+        else:
+            assert words[key].split("{")[0] not in line
