@@ -155,8 +155,8 @@ def customer_value(customers: pd.DataFrame, *, discount: float = DEFAULT_DISCOUN
     tier = np.where(rank < n_top, "platinum", np.where(rank < n_gold, "gold", "iron"))
     tier = np.where(frame["profit"].to_numpy() < 0, "lead", tier)
     frame["tier"] = tier
-    definitions = {"platinum": f"top {100 * top:g} % of customers by profit (profit >= 0)",
-                   "gold": f"next {100 * next_share:g} % by profit (profit >= 0)",
+    definitions = {"platinum": f"top {100 * top:g}% of customers by profit (profit >= 0)",
+                   "gold": f"next {100 * next_share:g}% by profit (profit >= 0)",
                    "iron": "the other customers with profit >= 0", "lead": "customers with negative profit"}
     total_profit = float(frame["profit"].sum())
     summary = {}

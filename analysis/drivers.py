@@ -202,7 +202,7 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
             warnings.append(f"{bootstrap - used} of {bootstrap} bootstrap resamples had a constant or "
                             "perfectly collinear column and were left out of the confidence intervals.")
         if 0 < used < MIN_BOOTSTRAP_FOR_REPORTING:
-            warnings.append(f"Only {used} bootstrap resamples: the 95 % intervals are rough; use "
+            warnings.append(f"Only {used} bootstrap resamples: the 95% intervals are rough; use "
                             f"{MIN_BOOTSTRAP_FOR_REPORTING} or more for reporting.")
         # The first whole blocks of the point estimate's orders, so each resample stays position-balanced.
         boot_orders = None if exact else orders[:2 * p * -(-N_PERMUTATIONS_BOOTSTRAP // (2 * p))]

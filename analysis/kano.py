@@ -128,7 +128,7 @@ def kano(df: pd.DataFrame, pairs: Sequence[Mapping[str, Any]]) -> KanoResult:
             notes.append(f"Kano '{name}': {NAMES[category]} and {NAMES[second]} are not clearly apart "
                          "(Fong's test); treat the category as mixed.")
         if (counts["Q"] + counts["R"]) / n > 0.1:
-            notes.append(f"Kano '{name}': {100 * (counts['Q'] + counts['R']) / n:.0f} % of answer pairs are "
+            notes.append(f"Kano '{name}': {100 * (counts['Q'] + counts['R']) / n:.0f}% of answer pairs are "
                          "questionable or reverse; check the wording of its two questions.")
         out[name] = {"n": n, "counts": counts, "shares": {c: counts[c] / n for c in CATEGORY_ORDER},
                      "category": category, "category_name": NAMES[category], "second": second,

@@ -85,9 +85,9 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     index = result.trap_index
     profile = [row["column"] for row in result.segments["mercenary_profile"] if row["lower"]][:3]
     if index.get("trap_index") is not None:  # None: too few satisfied but disloyal people to show (small_cells)
-        en = (f"{_pct(index['trap_index'])} % of satisfied customers (95 % interval {_pct(index['ci_low'])}-"
-              f"{_pct(index['ci_high'])} %) are not loyal: they are satisfied, yet do not intend to stay.")
-        zh = (f"{_pct(index['trap_index'])}% 的满意客户并不忠诚（95% 置信区间 {_pct(index['ci_low'])}–"
+        en = (f"{_pct(index['trap_index'])}% of satisfied customers (95% CI {_pct(index['ci_low'])}% to "
+              f"{_pct(index['ci_high'])}%) are not loyal: they are satisfied, yet do not intend to stay.")
+        zh = (f"{_pct(index['trap_index'])}% 的满意客户并不忠诚（95% 置信区间 {_pct(index['ci_low'])}% 至 "
               f"{_pct(index['ci_high'])}%）：他们满意，却不打算留下。")
         if profile:
             en += (f" They differ from loyal customers mostly on {_list(_named(profile, labels, 'en'))}, which "
@@ -114,7 +114,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
             "kind": "lift",
             "en": (f"Customers at the top of the satisfaction scale ({top['label']}) are {result.lift:.1f} times "
                    f"as likely to be loyal as those one step below ({second['label']}): "
-                   f"{_pct(top['loyal_share'])} % against {_pct(second['loyal_share'])} %."),
+                   f"{_pct(top['loyal_share'])}% against {_pct(second['loyal_share'])}%."),
             "zh": (f"满意度最高（{top['label']}）的客户成为忠诚客户的可能性是低一级（{second['label']}）的 "
                    f"{result.lift:.1f} 倍：{_pct(top['loyal_share'])}% 对 {_pct(second['loyal_share'])}%。"),
         })
@@ -122,9 +122,9 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     if all(shares[name].get("share") is not None for name in ("mercenary", "hostage", "loyalist", "defector")):
         out.append({
             "kind": "segments",
-            "en": (f"Mercenaries (satisfied but not loyal) are {_pct(shares['mercenary']['share'])} % of "
-                   f"respondents, hostages (loyal but not satisfied) {_pct(shares['hostage']['share'])} %, loyalists "
-                   f"{_pct(shares['loyalist']['share'])} % and defectors {_pct(shares['defector']['share'])} %."),
+            "en": (f"Mercenaries (satisfied but not loyal) are {_pct(shares['mercenary']['share'])}% of "
+                   f"respondents, hostages (loyal but not satisfied) {_pct(shares['hostage']['share'])}%, loyalists "
+                   f"{_pct(shares['loyalist']['share'])}% and defectors {_pct(shares['defector']['share'])}%."),
             "zh": (f"唯利是图者（满意但不忠诚）占受访者的 {_pct(shares['mercenary']['share'])}%，"
                    f"人质（忠诚但不满意）占 {_pct(shares['hostage']['share'])}%，忠诚者占 "
                    f"{_pct(shares['loyalist']['share'])}%，背离者占 {_pct(shares['defector']['share'])}%。"),
@@ -162,8 +162,8 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     if complaints and complaints.get("silent_share") is not None and complaints.get("problem_rate") is not None:
         out.append({
             "kind": "silent_complaints",
-            "en": (f"{_pct(complaints['problem_rate'])} % had a problem in the period, but "
-                   f"{_pct(complaints['silent_share'])} % of them never complained: the complaint count "
+            "en": (f"{_pct(complaints['problem_rate'])}% had a problem in the period, but "
+                   f"{_pct(complaints['silent_share'])}% of them never complained: the complaint count "
                    "under-states dissatisfaction."),
             "zh": (f"{_pct(complaints['problem_rate'])}% 的客户遇到过问题，但其中 {_pct(complaints['silent_share'])}% "
                    "从未投诉：投诉数量低估了不满。"),
@@ -186,7 +186,7 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
         if scored:
             worst = max(scored, key=lambda k: scored[k]["trap_index"])
             programme = scored[worst].get("programme")
-            en = (f"The trap is deepest in the '{worst}' stage: {_pct(scored[worst]['trap_index'])} % of its "
+            en = (f"The trap is deepest in the '{worst}' stage: {_pct(scored[worst]['trap_index'])}% of its "
                   "satisfied customers are not loyal.")
             zh = (f"满意陷阱在“{ZH_STAGES.get(worst.lower(), worst)}”阶段最深：该阶段 "
                   f"{_pct(scored[worst]['trap_index'])}% 的满意客户并不忠诚。")
@@ -198,12 +198,12 @@ def _findings(result: Any, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     if behaviour:
         said = behaviour["defectors_who_said_satisfied"]
         if said["share"] is not None:
-            out.append({"en": f"{_pct(said['share'])} % of the customers who actually left had said they were "
+            out.append({"en": f"{_pct(said['share'])}% of the customers who actually left had said they were "
                               "satisfied.",
                         "zh": f"实际流失的客户中，有 {_pct(said['share'])}% 曾表示满意。", "kind": "said_satisfied"})
         risk = behaviour["revenue_at_risk"]
         if risk["share_of_revenue"] is not None:
-            out.append({"en": f"Mercenaries bring {_pct(risk['share_of_revenue'])} % of revenue: that is the revenue "
+            out.append({"en": f"Mercenaries bring {_pct(risk['share_of_revenue'])}% of revenue: that is the revenue "
                               "at risk from satisfied customers who are not loyal.",
                         "zh": (f"唯利是图者贡献了 {_pct(risk['share_of_revenue'])}% 的收入："
                                "这是满意却不忠诚的客户带来的风险收入。"), "kind": "revenue_at_risk"})

@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quadrant_possible overkill": "Possible overkill",
         "quadrant_none": "no clear position",
         "ipa_rule": ("A quadrant is named only when the driver's importance (its bootstrap interval) and its "
-                     "performance (the 95 % interval of its mean) both lie clearly on one side of the crosshairs "
+                     "performance (the 95% interval of its mean) both lie clearly on one side of the crosshairs "
                      "at the average importance and performance; otherwise its position is not clear from these "
                      "data and no advice follows from it."),
         # model
@@ -180,7 +180,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_range": "R + |P|",
         "col_mean": "Mean",
         "class_undetermined": "not determined",
-        "class_undetermined_note": ("Not determined: the 95 % interval of IA reaches beyond one class's range, or "
+        "class_undetermined_note": ("Not determined: the 95% interval of IA reaches beyond one class's range, or "
                                     "the attribute's effect cannot be told apart from none. Such an attribute is "
                                     "given no class and no advice."),
         "stage_title": "By relationship stage",

@@ -66,7 +66,7 @@ TEMPLATES: dict[str, str] = {
     "{} of {} bootstrap resamples had a constant or perfectly collinear column and were left out of the "
     "confidence intervals.":
         "{1} 次自助重抽样中有 {0} 次含有常数列或完全共线的列，未用于置信区间。",
-    "Only {} bootstrap resamples: the 95 % intervals are rough; use {} or more for reporting.":
+    "Only {} bootstrap resamples: the 95% intervals are rough; use {} or more for reporting.":
         "只有 {} 次自助重抽样：95% 区间较粗略；正式报告请至少使用 {} 次。",
     "Suppression: {} correlates {} with {} (r = {}) but its OLS coefficient is {} ({}, p = {}) once the other "
     "predictors are held constant; its Shapley and relative weights are non-negative by construction and do "
@@ -141,7 +141,7 @@ TEMPLATES: dict[str, str] = {
         "卡诺题对“{}”没有完整作答；已跳过。",
     "Kano '{}': {} and {} are not clearly apart (Fong's test); treat the category as mixed.":
         "卡诺“{}”：{} 与 {} 没有明显区别（Fong 检验）；应视为混合类别。",
-    "Kano '{}': {} % of answer pairs are questionable or reverse; check the wording of its two questions.":
+    "Kano '{}': {}% of answer pairs are questionable or reverse; check the wording of its two questions.":
         "卡诺“{}”：{}% 的作答对属于可疑或反向类别；请检查这两道题的措辞。",
     # analysis.linkage
     "The multilevel model needs several customers in each of at least three units; it was not fitted.":
@@ -350,7 +350,7 @@ def translate(sentence: str) -> str:
 
     Examples
     --------
-    >>> translate("Drivers (Satisfaction): Only 40 bootstrap resamples: the 95 % intervals are rough; use 50 or "
+    >>> translate("Drivers (Satisfaction): Only 40 bootstrap resamples: the 95% intervals are rough; use 50 or "
     ...           "more for reporting.")
     '驱动因素（Satisfaction）：只有 40 次自助重抽样：95% 区间较粗略；正式报告请至少使用 50 次。'
     """

@@ -144,8 +144,8 @@ class AppendixSection(BuilderBase):
         """A warning with each quoted item code, construct or relationship stage named as the report names it."""
         def label(match: re.Match[str]) -> str:
             code = match.group(2)
-            if code in self.labels:
-                return f"{match.group(1)}{self.label(code)}{match.group(3)}"
+            if code in self.labels:  # a statement quoted mid-sentence keeps its words, not its full stop
+                return f"{match.group(1)}{self.label(code).rstrip('.。')}{match.group(3)}"
             stage = self.messages.get(f"stage_{code.lower()}")
             return f"{match.group(1)}{stage}{match.group(3)}" if stage else match.group(0)
 

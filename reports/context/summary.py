@@ -136,7 +136,7 @@ class SummarySection(BuilderBase):
         coef, se, p = ((ols.get(key) or {}).get(name) for key in ("coef", "se_hc3", "p_hc3"))
         if not (_finite(coef) and _finite(se) and _finite(p)) or p >= ALPHA_LEVEL or coef <= 0:
             return ""
-        return self.t("sentence_gap") + self.t("lever_gain", outcome=outcome, gain=_num(coef, 2),
+        return self.t("sentence_end") + self.t("lever_gain", outcome=outcome, gain=_num(coef, 2),
                                                low=_num(coef - Z95 * se, 2), high=_num(coef + Z95 * se, 2))
 
     def caveats(self, pls: Mapping[str, Any] | None) -> list[str]:

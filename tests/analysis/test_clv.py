@@ -38,7 +38,7 @@ def test_pyramid_tiers_follow_the_printed_cut_offs():
     assert tiers["platinum"]["n"] == 10 and tiers["gold"]["n"] == 30  # 5 % and 15 % of 200
     assert tiers["lead"]["n"] == 20  # revenue 0-19 < cost 20
     assert tiers["iron"]["n"] == 140  # the rest, including revenue 20 with profit 0
-    assert value.tier_definitions["platinum"].startswith("top 5 %")
+    assert value.tier_definitions["platinum"].startswith("top 5%")
     rows = value.customers.set_index("customer_id")
     assert rows.loc["c199", "tier"] == "platinum" and rows.loc["c0", "tier"] == "lead"
     assert rows.loc["c199", "clv"] == pytest.approx((199 - 20) * 0.75 / (1.10 - 0.75))

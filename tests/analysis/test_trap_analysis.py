@@ -87,7 +87,7 @@ def test_customer_file_join_counts_unmatched_ids_and_weights_mercenaries(frame, 
     assert 0 < risk["share_of_revenue"] < 1 and risk["mercenary_share_of_customers"] == pytest.approx(
         result.segments["shares"]["mercenary"]["n"] / len(frame), abs=0.01)
     assert set(behaviour["trap_index_by_tier"]) <= {"platinum", "gold", "iron", "lead"}
-    assert behaviour["value"]["tier_definitions"]["gold"].startswith("next 15 %")
+    assert behaviour["value"]["tier_definitions"]["gold"].startswith("next 15%")
 
 
 def test_complaints_silent_dissatisfaction_and_recovery_paradox(frame):
@@ -115,7 +115,7 @@ def test_findings_read_as_sentences_in_both_languages(frame, instrument, custome
     assert len(texts) >= 8 and all(set(f) == {"kind", "en", "zh"} and f["en"] and f["zh"] for f in texts)
     first = texts[0]
     pct = round(100 * result.trap_index["trap_index"])
-    assert first["en"].startswith(f"{pct} % of satisfied customers") and "mostly on" in first["en"]
+    assert first["en"].startswith(f"{pct}% of satisfied customers") and "mostly on" in first["en"]
     assert first["zh"].startswith(f"{pct}% 的满意客户")
     zone = next(f for f in texts if "zone of indifference" in f["en"])
     assert "between satisfaction 5 and 8" in zone["en"] and "质量不敏感区" in zone["zh"]
