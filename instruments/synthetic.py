@@ -96,9 +96,11 @@ PLANTED: dict[str, Any] = {
     # unit (of the unit question's options) is clearly weaker and the third clearly stronger (their effect on G
     # replaced by these, and `unit_on_satisfaction` times it added to satisfaction), and the answer
     # distributions of constructs and attributes are centred apart (each by the next offset in turn, relative
-    # position 0..1) instead of all alike.
+    # position 0..1) instead of all alike; the items of one construct in turn a little apart too (else their
+    # answers, cut at the same shares, would have one mean and every item the same performance).
     "contrasts": {"weaker_unit": -1.0, "stronger_unit": 0.8, "unit_on_satisfaction": 0.5,
-                  "center_offsets": (-0.12, 0.10, -0.05, 0.06, -0.09, 0.03, 0.12, -0.02)},
+                  "center_offsets": (-0.12, 0.10, -0.05, 0.06, -0.09, 0.03, 0.12, -0.02),
+                  "item_offsets": (0.0, 0.06, -0.05, 0.09, -0.08, 0.03, -0.03, 0.05)},
 }
 
 # Kano answers: 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike; (functional, dysfunctional) cells of
@@ -472,6 +474,10 @@ class _Generator:
             if key in groups and item.role not in ("satisfaction",):
                 offsets = PLANTED["contrasts"]["center_offsets"]
                 center += offsets[groups.index(key) % len(offsets)]
+                if item.construct is not None:
+                    siblings = [i.code for i in self.items if i.construct == item.construct]
+                    spread = PLANTED["contrasts"]["item_offsets"]
+                    center += spread[siblings.index(item.code) % len(spread)]
         return center
 
     def cut(self, x: np.ndarray, probabilities: np.ndarray) -> np.ndarray:

@@ -351,6 +351,11 @@ def test_demo_contrasts_plant_a_weaker_and_a_stronger_unit_and_unlike_performanc
     constructs = customer.construct_items()
     means = {name: frame[codes].astype(float).mean().mean() for name, codes in constructs.items() if codes}
     assert max(means.values()) - min(means.values()) > 1.0  # on 1-10 scales
+    # and the items of one construct apart too: the attribute drivers' performances differ by more than noise
+    quality = frame[constructs["Quality"]].astype(float)
+    item_means = quality.mean()
+    assert item_means.max() - item_means.min() > 1.0
+    assert item_means.max() - item_means.min() > 10 * quality.std().max() / np.sqrt(len(frame))
     # without contrasts the planted structure is the documented one: every construct centred alike
     plain = synthetic_responses(customer, 3000, seed=5)
     plain_means = [plain[codes].astype(float).mean().mean() for name, codes in constructs.items()
