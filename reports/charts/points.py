@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from adjustText import adjust_text
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from reports.charts.bars import axis_label
 from reports.charts.labels import wrap
@@ -30,12 +33,13 @@ def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> 
     ax = fig.add_subplot()
     xs = [point["importance"] for point in points]
     ys = [point["performance"] for point in points]
+    texts = []
     for index, point in enumerate(points):
         ax.scatter(point["importance"], point["performance"], marker=MARKERS[index % len(MARKERS)],
                    s=36, facecolor="white" if index % 2 else "black", edgecolor="black", zorder=3)
-        ax.annotate(wrap(point["label"], POINT_LABEL_WIDTH, size=7.5, max_lines=POINT_LABEL_LINES),
-                    (point["importance"], point["performance"]), xytext=(5, 4), textcoords="offset points",
-                    fontsize=7.5)
+        texts.append(ax.text(point["importance"], point["performance"],
+                             wrap(point["label"], POINT_LABEL_WIDTH, size=7.5, max_lines=POINT_LABEL_LINES),
+                             fontsize=7.5))
     if points:
         ax.axvline(sum(xs) / len(xs), color="#555555", linestyle="--", linewidth=0.8)
         ax.axhline(sum(ys) / len(ys), color="#555555", linestyle="--", linewidth=0.8)
@@ -44,6 +48,7 @@ def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> 
         ax.set_xlim(0, max(xs) * 1.25 if max(xs) > 0 else 1)
     ax.set_xlabel(axis_label(xlabel, width=PLOT_WIDTH))
     ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
+    place_labels(fig, ax, texts, xs, ys)
     return fig
 
 
@@ -62,9 +67,8 @@ def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[s
             ax.scatter([p["x"] for p in chosen], [p["y"] for p in chosen], marker=MARKERS[index],
                        s=40, facecolor=("black", "white", "#909090")[index % 3], edgecolor="black",
                        zorder=3, label=wrap(name, 140, size=FONT_SIZE, max_lines=2))
-    for point in points:
-        ax.annotate(wrap(point["label"], POINT_LABEL_WIDTH, size=7, max_lines=POINT_LABEL_LINES),
-                    (point["x"], point["y"]), xytext=(5, 3), textcoords="offset points", fontsize=7)
+    texts = [ax.text(point["x"], point["y"], wrap(point["label"], POINT_LABEL_WIDTH, size=7,
+                                                  max_lines=POINT_LABEL_LINES), fontsize=7) for point in points]
     xs, ys = [p["x"] for p in points], [p["y"] for p in points]
     if points:
         pad_x, pad_y = max(max(xs) - min(xs), 1.0) * 0.25, max(max(ys) - min(ys), 0.2) * 0.25
@@ -74,4 +78,15 @@ def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[s
     ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
     if any(p["cls"] == cls for p in points for cls, _ in classes):
         fig.legend(loc="outside lower center", ncol=3, frameon=False)
+    place_labels(fig, ax, texts, xs, ys)
     return fig
+
+
+def place_labels(fig: Figure, ax: Axes, texts: list[Text], xs: Sequence[float], ys: Sequence[float]) -> None:
+    """Move the point labels apart from each other and from the points, inside the axes, each tied to its point
+    by a thin line when it moved away (adjustText; deterministic for the same input)."""
+    if not texts:
+        return
+    fig.canvas.draw()  # the final layout first: adjustText measures the labels as they will be drawn
+    adjust_text(texts, x=list(xs), y=list(ys), ax=ax, ensure_inside_axes=True, expand=(1.1, 1.25),
+                arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.5})

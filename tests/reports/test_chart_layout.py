@@ -302,3 +302,35 @@ def test_missing_graphviz_stops_the_report_naming_the_package(monkeypatch: pytes
                             [{"source": "A", "target": "B", "coef": "0.5", "weight": 0.5, "significant": True}])
     # without charts nothing needs Graphviz
     build_deferred(result, lang="en", charts=False)
+
+
+#: Seven attribute drivers of one demo outcome: importance 12-17.5 %, performance 58-75, long statements.
+CLUSTER = [("Our products are worth what they cost.", 14.8, 73.5),
+           ("Our service makes your life or work easier.", 15.1, 61.7),
+           ("Dealing with our staff is a pleasant experience.", 13.1, 70.6),
+           ("Being our customer makes you feel confident and proud.", 14.7, 58.2),
+           ("Getting things done with us saves you time.", 12.9, 68.3),
+           ("Getting things done with us takes little effort or running around.", 17.5, 74.9),
+           ("Dealing with us rarely leaves you anxious, worried or annoyed.", 12.0, 64.2)]
+
+
+@pytest.mark.parametrize("name", ["ipa_chart", "class_scatter"])
+def test_point_labels_do_not_overlap_each_other(name: str) -> None:
+    points = ([{"label": label, "importance": x, "performance": y} for label, x, y in CLUSTER]
+              if name == "ipa_chart" else
+              [{"label": label, "x": y / 100 - 0.6, "y": y, "cls": "basic"} for label, _, y in CLUSTER])
+    kwargs = {"xlabel": "Importance", "ylabel": "Performance"}
+    if name == "class_scatter":
+        kwargs["classes"] = [("basic", "Basic")]
+    with style():
+        fig = getattr(charts, name).figure(points, **kwargs)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.axes[0].texts]
+        assert len(boxes) == len(CLUSTER)
+        overlaps = [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
+                    if box_a.x0 < box_b.x1 - SLACK and box_b.x0 < box_a.x1 - SLACK
+                    and box_a.y0 < box_b.y1 - SLACK and box_b.y0 < box_a.y1 - SLACK]
+    assert not overlaps, overlaps
+    assert not check_figure(name, (points,), kwargs)
