@@ -145,6 +145,21 @@ def make_survey(app: Flask, tmp_path: Path) -> Callable[..., str]:
     return _make
 
 
+def sign_in(app: Flask, client: FlaskClient, email: str, password: str, *, token_name: str) -> str:
+    """An admin account made and signed in to the console through ``client`` (CSRF checks off); returns an API
+    token of theirs."""
+    from survey_app.services.api_tokens import create_api_token
+    from survey_app.services.users import create_user
+
+    with app.app_context():
+        user, _ = create_user(email, password, role="admin")
+        _, token = create_api_token(user, token_name)
+        db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/admin/login", data={"email": email, "password": password}).status_code == 302
+    return token
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the form in ``html``."""
     match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', html)

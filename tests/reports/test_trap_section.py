@@ -7,17 +7,12 @@ from typing import Any
 import pytest
 
 from analysis.trap_findings import FINDING_KINDS
-from instruments.registry import get_instrument
 from reports.context import FINDING_PARTS, build_context
 from reports.messages import MESSAGES
+from tests.reports.conftest import customer_labels
 
-
-def labels(lang: str) -> dict[str, str]:
-    """The questionnaire's own wording, as the app passes it (survey_app.services.analysis)."""
-    instrument = get_instrument("customer_satisfaction")
-    out = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
-    out.update({item.code: item.text.get(lang) for item in instrument.items})
-    return out
+#: The questionnaire's own wording, as the app passes it (survey_app.services.analysis).
+labels = customer_labels
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from survey_app.services.responses import save_page, start_response, submit, wri
 from survey_app.services.surveys import instrument_of
 from survey_app.services.units import import_units
 from survey_app.services.users import create_user
-from tests.conftest import FLOW_INSTRUMENT, csrf_token, submission_key
+from tests.conftest import FLOW_INSTRUMENT, csrf_token, sign_in, submission_key
 
 PASSWORD = "correct horse battery"
 SLUG = "staff-2026"
@@ -153,13 +153,7 @@ def everything_shown(client, token: str, slug: str) -> str:
 @pytest.fixture
 def hr(app, client):
     """An HR administrator signed in to the console, with an API token of their own; returns the token."""
-    with app.app_context():
-        user, _ = create_user("hr@example.com", PASSWORD, role="admin")
-        _, token = create_api_token(user, "hr analytics")
-        db.session.commit()
-    app.config["WTF_CSRF_ENABLED"] = False
-    assert client.post("/admin/login", data={"email": "hr@example.com", "password": PASSWORD}).status_code == 302
-    return token
+    return sign_in(app, client, "hr@example.com", PASSWORD, token_name="hr analytics")
 
 
 @pytest.fixture

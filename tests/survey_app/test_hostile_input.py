@@ -14,11 +14,9 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, Unit
-from survey_app.services.api_tokens import create_api_token
 from survey_app.services.surveys import create_survey
 from survey_app.services.units import import_units
-from survey_app.services.users import create_user
-from tests.conftest import csrf_token, submission_key
+from tests.conftest import csrf_token, sign_in, submission_key
 from tests.survey_app.test_anonymity_attacks import EMPLOYEE, add_answers
 
 PASSWORD = "correct horse battery"
@@ -29,13 +27,7 @@ REFUSED = {"\x00": "control_character", "ring\x07": "control_character", "\x1b[3
 
 @pytest.fixture
 def admin(app, client):
-    with app.app_context():
-        user, _ = create_user("admin@example.com", PASSWORD, role="admin")
-        _, token = create_api_token(user, "hostile")
-        db.session.commit()
-    app.config["WTF_CSRF_ENABLED"] = False
-    assert client.post("/admin/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302
-    return token
+    return sign_in(app, client, "admin@example.com", PASSWORD, token_name="hostile")
 
 
 def _stored(app) -> list[dict]:
