@@ -31,7 +31,9 @@ class PostgresServer:
 
     def __init__(self) -> None:
         self.bin = _bin_dir()
-        self.dir = Path(tempfile.mkdtemp(prefix="manyi-pg-"))
+        # in memory where the machine has a tmpfs: hundreds of test databases are written and removed quickly
+        shm = Path("/dev/shm")
+        self.dir = Path(tempfile.mkdtemp(prefix="manyi-pg-", dir=shm if os.access(shm, os.W_OK) else None))
         self.port = free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
@@ -57,6 +59,12 @@ class PostgresServer:
                              autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Remove a test's database (and any connection a killed worker left behind)."""
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=manyi dbname=postgres",
+                             autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         try:

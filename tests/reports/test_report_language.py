@@ -9,7 +9,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.services.analysis import survey_report
@@ -32,11 +34,20 @@ def _text(document: str) -> list[str]:
     return [line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "\n", document)).split("\n") if line.strip()]
 
 
-@pytest.fixture
-def reports(app) -> dict[tuple[str, str], list[str]]:
-    """The HTML reports of a customer survey and an anonymous employee survey, in zh and en, as text lines."""
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], list[str]]:
+    """The HTML reports of a customer survey and an anonymous employee survey, in zh and en, as text lines.
+
+    Built once for the module on SQLite: the wording does not depend on the database.
+    """
     out = {}
+    database = tmp_path_factory.mktemp("report-language") / "test.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SECRET_KEY", "test-secret-key")
+        patch.delenv("DATABASE_URL", raising=False)
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     with app.app_context():
+        upgrade()
         sync_instruments()
         for slug, key, anonymous in (("cx-wave", "customer_satisfaction", False),
                                      ("hr-poll", "employee_satisfaction", True)):
@@ -47,6 +58,7 @@ def reports(app) -> dict[tuple[str, str], list[str]]:
             for lang in ("zh", "en"):
                 survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
                 out[(slug, lang)] = _text(survey_report(survey, lang=lang, fmt="html"))
+        db.engine.dispose()
     return out
 
 
