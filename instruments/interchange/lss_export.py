@@ -175,7 +175,7 @@ class LssWriter:
                 self._answers(qid, codes, labels)
             else:
                 self._subquestions(row, codes, labels)
-        attributes = {EXTRAS_KEY: json.dumps(extras, ensure_ascii=False, sort_keys=True)}
+        attributes = {EXTRAS_KEY: json.dumps(extras, ensure_ascii=False)}
         if kind == "N":
             attributes["num_value_int_only"] = "1"
             if scale.min is not None:

@@ -144,6 +144,8 @@ class SurveyJsReader:
                 if depth >= MAX_PANEL_DEPTH:
                     raise InterchangeError(f"{self.source}: panel {name}: panels nested more than "
                                            f"{MAX_PANEL_DEPTH} deep")
+                if element.get("title"):
+                    self.draft.note(f"panel {name}: its title is not mapped (its questions are)")
                 if element.get("visibleIf"):
                     self.draft.note(f"panel {name}: its condition `{element['visibleIf']}` is not mapped")
                 self._read_elements(page, element.get("elements") or [], f"panel {name}", depth + 1)
@@ -282,7 +284,7 @@ class SurveyJsReader:
                 item["show_if"] = show_if
             self.draft.add_item(page, item, scale, {}, fallback_scale=f"{name.lower()}_answers")
             self.resolvers[f"{name}.{raw}"] = (code, mapping)
-        self.draft.note(f"{name}: matrix imported as {len(rows)} questions sharing one scale; its title became "
+        self.draft.note(f"{name}: matrix imported as {len(rows)} question{'s' if len(rows) != 1 else ''} sharing one scale; its title became "
                         "their help text")
 
     def _show_if(self, element: dict[str, Any], code: str) -> dict[str, Any] | None:

@@ -23,9 +23,8 @@ def import_yaml(filename: str, data: bytes) -> Imported:
 
 def export_yaml(instrument: Instrument) -> Exported:
     """The instrument as YAML that :func:`import_yaml` reads back to an equal instrument."""
-    document = instrument.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    for key in ("id", "version", "title"):  # always written, even when equal to a default
-        document[key] = instrument.model_dump(mode="json", by_alias=True)[key]
+    # python mode keeps anchor points as whole numbers (1:, not '1':), as the shipped files write them
+    document = instrument.model_dump(by_alias=True, exclude_defaults=True)
     ordered = {key: document[key] for key in ("id", "version", "title", "description", "languages", "scales",
                                                "constructs", "paths", "pages") if key in document}
     text = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=120)
