@@ -335,8 +335,9 @@ class LssReader:
             self.draft.add_item(page, item, scale, {}, fallback_scale=f"{title.lower()}_answers")
             self.resolvers[f"{title}_{sub.get('title', '')}"] = (code, values or None)
         if subs:
-            self.draft.note(f"{title}: array question imported as {len(subs)} question{'s' if len(subs) > 1 else ''} sharing one scale; its "
-                            "text became their help text" + (" (its own help text is not mapped)" if help_ else ""))
+            plural = "s" if len(subs) > 1 else ""
+            self.draft.note(f"{title}: array question imported as {len(subs)} question{plural} sharing one scale; "
+                            "its text became their help text" + (" (its own help text is not mapped)" if help_ else ""))
 
     # -- conditions --------------------------------------------------------------------------------------
     def _show_if(self, qid: str, row: Row, code: str) -> dict[str, Any] | None:

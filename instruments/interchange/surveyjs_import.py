@@ -284,8 +284,9 @@ class SurveyJsReader:
                 item["show_if"] = show_if
             self.draft.add_item(page, item, scale, {}, fallback_scale=f"{name.lower()}_answers")
             self.resolvers[f"{name}.{raw}"] = (code, mapping)
-        self.draft.note(f"{name}: matrix imported as {len(rows)} question{'s' if len(rows) != 1 else ''} sharing one scale; its title became "
-                        "their help text")
+        plural = "s" if len(rows) != 1 else ""
+        self.draft.note(f"{name}: matrix imported as {len(rows)} question{plural} sharing one scale; its title "
+                        "became their help text")
 
     def _show_if(self, element: dict[str, Any], code: str) -> dict[str, Any] | None:
         expression = element.get("visibleIf")
