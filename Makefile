@@ -10,9 +10,11 @@ PORT ?= 5000
 # Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports, graphviz to lay out the path diagram;
 # chromium for browser tests, postgresql for the tests that run on a real PostgreSQL server (started and stopped by
 # the tests themselves), poppler-utils (pdftoppm) to render report pages to images in the tests, redis-server for the
-# RQ report-job tests, pspp (GNU's SPSS) to open the .sav exports as a client would.
+# RQ report-job tests, pspp (GNU's SPSS) to open the .sav exports as a client would, nodejs to load exported SurveyJS
+# models with the real survey-core library (pinned in tests/js/package-lock.json, installed with npm ci).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk graphviz
-TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server pspp
+TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server pspp nodejs
+JS_CHECKS := tests/js/node_modules/.package-lock.json
 
 .PHONY: run test install install-test demo serve lint bench fuzz clean
 
@@ -33,6 +35,11 @@ install: $(VENV)/.runtime
 
 install-test: $(VENV)/.testtools
 	scripts/system-deps.sh $(TEST_DEBS)
+	$(MAKE) $(JS_CHECKS)
+
+$(JS_CHECKS): tests/js/package.json tests/js/package-lock.json
+	command -v npm >/dev/null || scripts/system-deps.sh npm
+	cd tests/js && npm ci --no-audit --no-fund
 
 demo: install
 	$(BIN)/flask --app survey_app demo
@@ -57,4 +64,4 @@ bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tests/js/node_modules

@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 
 from instruments.registry import InstrumentError, load_instrument, load_instruments
 from survey_app.api.cli import api_token_command, api_token_revoke_command
+from survey_app.cli_interchange import export_command, import_command
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
 from survey_app.services.analysis import analyze_survey, survey_report
@@ -82,7 +83,9 @@ def init_db_command() -> None:
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
-instruments_group = AppGroup("instruments", help="Validate and load questionnaire definitions.")
+instruments_group = AppGroup("instruments", help="Validate, load, export and import questionnaire definitions.")
+instruments_group.add_command(export_command)
+instruments_group.add_command(import_command)
 
 
 @instruments_group.command("validate")
