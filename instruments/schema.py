@@ -328,6 +328,7 @@ class Instrument(_Strict):
     def _check_references(self) -> Instrument:
         self._check_languages()
         self._check_pages_and_items()
+        self._check_welcome_and_end()
         self._check_paths()
         self._check_pairs()
         return self
@@ -377,6 +378,9 @@ class Instrument(_Strict):
                 self._check_texts(where, {"text": item.text, "help": item.help}, before_page, known)
                 earlier[item.code] = scale
                 seen[item.code] = (p, i)
+            for name, matrix in page.matrices.items():
+                self._check_texts(("pages", p, "matrices", name), {"text": matrix.text, "help": matrix.help},
+                                  before_page, known)
             self._check_matrices(p, page)
             for k, rule in enumerate(page.skip_to):
                 logic.check(rule.if_, ("pages", p, "skip_to", k, "if"), earlier=earlier, known=known)
@@ -393,6 +397,16 @@ class Instrument(_Strict):
                                         f"skips back to page {rule.to!r}, which makes a cycle; skip only to a "
                                         f"later page or {END!r}")
 
+    def _check_welcome_and_end(self) -> None:
+        texts = {("welcome", "text"): self.welcome and self.welcome.text,
+                 ("welcome", "privacy"): self.welcome and self.welcome.privacy,
+                 ("end", "text"): self.end and self.end.text}
+        for where, text in texts.items():
+            for lang in LANGUAGES:
+                if text is not None and piping.references(text.get(lang)):
+                    raise SchemaProblem((*where, lang), "placeholders ({{...}}) are for question texts, help and "
+                                        "page introductions, not the welcome and end pages")
+
     def _check_condition_cycle(self) -> None:
         """Display conditions that depend on each other in a circle (each would wait for the other)."""
         depends = {item.code: logic.referenced_items(item.show_if) for item in self.items
@@ -401,13 +415,15 @@ class Instrument(_Strict):
         if not cycle:
             return
         order = {item.code: n for n, item in enumerate(self.items)}
-        # the item whose condition points forward in the circle is where the circle is written
+        # the circle is reported where a condition points forward (to a later item)
         for source, target in zip(cycle, cycle[1:], strict=False):
-            if order.get(source, -1) < order.get(target, -1):
+            if order.get(source, -1) > order.get(target, -1):
                 path = next(path for path, code in logic.references(self.item(target).show_if)  # type: ignore[arg-type]
                             if code == source)
+                circle = list(reversed(cycle))[:-1]  # read as "depends on", starting where it is reported
+                circle = [*circle[circle.index(target):], *circle[:circle.index(target)], target]
                 raise SchemaProblem((*self._where(target, "show_if"), *path),
-                                    "the display conditions form a cycle: " + " -> ".join(reversed(cycle))
+                                    "the display conditions form a cycle: " + " -> ".join(circle)
                                     + " (each shown depending on the next)")
 
     @staticmethod
