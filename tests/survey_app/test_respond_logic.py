@@ -193,3 +193,20 @@ def test_an_api_submission_follows_the_skip(app, client, make_survey):
         body = {"answers": {"BRANCH": "north", "USED": 0, "VISITS": 4, "SAT": 9}, "language": "en"}
         submission = check_submission(survey, validate_instrument(LOGIC), body)
     assert submission.answers == {"BRANCH": "north", "USED": 0}
+
+
+def test_leaving_out_items_keeps_the_logic_valid_or_names_what_depends_on_them():
+    import pytest
+
+    from survey_app.messages import TranslatableError
+    from survey_app.services.surveys import without_items
+    instrument = validate_instrument(LOGIC)
+    fewer = without_items(instrument, ["R_SPEED", "R_STAFF", "R_PRICE", "WEB_EASE"])
+    assert [page.id for page in fewer.pages] == ["start", "visits", "overall"]
+    assert fewer.pages[1].skip_to[0].to == "overall"
+    no_ratings_page = without_items(instrument, ["SAT", "WHY"])
+    assert no_ratings_page.pages[1].skip_to[0].to == "end"  # the page it skipped to is gone: the survey ends
+    with pytest.raises(TranslatableError, match="depends on the answer to"):
+        without_items(instrument, ["USED"])
+    with pytest.raises(TranslatableError, match="is shown depending on"):
+        without_items(instrument, ["NICK"])
