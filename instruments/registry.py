@@ -127,12 +127,18 @@ def combine(instruments: list[Instrument], *, id: str, title: Text | None = None
         for target, sources in part.paths.items():
             merged = paths.setdefault(target, [])
             merged.extend(s for s in sources if s not in merged)
-        for page in part.pages:
-            data = page.model_dump(mode="json", by_alias=True)
+        renamed: dict[str, str] = {}
+        part_pages = [page.model_dump(mode="json", by_alias=True) for page in part.pages]
+        for data in part_pages:
             if data["id"] in page_ids:
-                data["id"] = f"{part.id}.{data['id']}"
+                renamed[data["id"]] = f"{part.id}.{data['id']}"
+                data["id"] = renamed[data["id"]]
             page_ids.add(data["id"])
-            pages.append(data)
+        for data in part_pages:
+            # a skip rule goes to a page of its own part, under the page's new id
+            for rule in data["skip_to"]:
+                rule["to"] = renamed.get(rule["to"], rule["to"])
+        pages.extend(part_pages)
     languages = [lang for lang in instruments[0].languages if all(lang in p.languages for p in instruments)]
     if not languages:
         raise InstrumentError(f"{id}: languages: the instruments share no language")
@@ -149,8 +155,10 @@ def combine(instruments: list[Instrument], *, id: str, title: Text | None = None
         "paths": paths,
         "pages": pages,
     }
-    if instruments[0].description is not None:
-        data["description"] = instruments[0].description.model_dump()
+    for key in ("description", "welcome", "end"):  # the first part's
+        value = getattr(instruments[0], key)
+        if value is not None:
+            data[key] = value.model_dump(mode="json", by_alias=True, exclude_none=True)
     return validate_instrument(data, source=id)
 
 

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
 # The structural model is checked with the same cycle search the analysis engine uses.
 from analysis.model import find_cycle
+from instruments import base, logic, piping
+from instruments.base import SchemaProblem
+from instruments.logic import Condition
 
 Lang = Literal["zh", "en"]
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -41,40 +37,17 @@ ScaleKind = Literal["likert", "rating", "nps", "single", "multiple", "numeric", 
 #: Scale kinds answered by picking one point of an integer range.
 POINT_KINDS = ("likert", "rating", "nps")
 CHOICE_KINDS = ("single", "multiple")
+#: Scale kinds a matrix row may have: one answer picked from a list shared by the rows.
+MATRIX_KINDS = (*POINT_KINDS, "single")
 #: Roles whose items say how loyal a customer (or employee) is; used to find the loyalty outcome.
 LOYALTY_ROLES = ("loyalty", "repurchase", "recommend", "price_tolerance", "switching", "share_of_wallet",
                  "intent_to_stay")
 CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class SchemaProblem(ValueError):
-    """A cross-reference problem at ``path`` (a tuple of keys and indexes below the failing model)."""
-
-    def __init__(self, path: tuple[str | int, ...], problem: str) -> None:
-        super().__init__(problem)
-        self.path = path
-        self.problem = problem
-
-
-def _choice_value(value: Any) -> int | str:
-    # A plain validator keeps union tags ("int", "str") out of error locations and refuses true/false,
-    # which YAML reads from yes/no and which would silently become 1/0.
-    if isinstance(value, bool):
-        raise ValueError("must be a whole number or a text, not true/false (quote it: 'yes')")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise ValueError(f"must be a whole number or a non-empty text, not {value!r}")
-
-
-ChoiceValue = Annotated[int | str, PlainValidator(_choice_value), PlainSerializer(lambda v: v)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+ChoiceValue = base.ChoiceValue
+_Strict = base.Strict
+_choice_value = base.choice_value
 
 
 class Text(_Strict):
@@ -118,9 +91,14 @@ class Scale(_Strict):
     anchors: dict[int, Text] = {}
     options: list[Option] = []
     max_length: int = Field(default=2000, ge=1, le=100_000)
+    #: options shown in an order of their own to each respondent (kept with the response)
+    randomize_options: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Scale:
+        if self.randomize_options and self.kind not in CHOICE_KINDS:
+            raise SchemaProblem(("randomize_options",), f"only the options of single and multiple choice are "
+                                f"shuffled; the points of a {self.kind} scale keep their order")
         if self.kind in POINT_KINDS:
             if self.min is None or self.max is None:
                 raise SchemaProblem(("min" if self.min is None else "max",),
@@ -185,13 +163,6 @@ class Scale(_Strict):
         return None
 
 
-class Condition(_Strict):
-    """Show an item only if the answer to ``item`` is one of ``in_``."""
-
-    item: str
-    in_: list[ChoiceValue] = Field(alias="in", min_length=1)
-
-
 with warnings.catch_warnings():
     # The field ``construct`` shadows pydantic's deprecated ``BaseModel.construct``; the field is the
     # documented interface and nothing here calls the old method.
@@ -210,6 +181,10 @@ with warnings.catch_warnings():
         required: bool = True
         show_if: Condition | None = None
         help: Text | None = None
+        #: options in an order of their own per respondent (single and multiple choice)
+        randomize_options: bool = False
+        #: the id of a matrix of the item's page: consecutive items on one scale shown as one grid
+        matrix: str | None = None
 
         @field_validator("code")
         @classmethod
@@ -220,12 +195,66 @@ with warnings.catch_warnings():
             return value
 
 
+class SkipRule(_Strict):
+    """After a page: go to page ``to`` (a later page's id, or ``end``) when ``if`` holds."""
+
+    if_: Condition = Field(alias="if")
+    to: str = Field(min_length=1)
+
+
+class Matrix(_Strict):
+    """The shared question of a grid of items on one scale (each item a row)."""
+
+    text: Text
+    help: Text | None = None
+
+
+#: The ``to`` of a skip rule that ends the survey.
+END = "end"
+
+
 class Page(_Strict):
     """A screen of items."""
 
     id: str = Field(min_length=1)
     title: Text
+    #: a section introduction shown under the title
+    intro: Text | None = None
+    #: the page is shown only when this holds (on answers of earlier pages)
+    show_if: Condition | None = None
+    #: where to go after this page: the first rule that holds wins; none holds -> the next page
+    skip_to: list[SkipRule] = []
+    #: items (matrices as a whole) in an order of their own per respondent
+    randomize: bool = False
+    matrices: dict[str, Matrix] = {}
     items: list[Item] = Field(min_length=1)
+
+
+class Welcome(_Strict):
+    """The page before the first questions."""
+
+    text: Text
+    #: estimated time to answer, in minutes
+    minutes: int | None = Field(default=None, ge=1, le=600)
+    privacy: Text | None = None
+
+
+class End(_Strict):
+    """What a respondent sees (or where they go) after the last page."""
+
+    text: Text | None = None
+    #: an http or https address the respondent is sent to once the answers are stored
+    redirect: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("redirect")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value.strip()):
+            raise ValueError(f"must be an http:// or https:// address with a host, not {value!r}")
+        return value.strip()
 
 
 class ConstructDef(_Strict):
@@ -283,6 +312,8 @@ class Instrument(_Strict):
     scales: dict[str, Scale] = {}
     constructs: dict[str, ConstructDef] = {}
     paths: dict[str, list[str]] = {}
+    welcome: Welcome | None = None
+    end: End | None = None
     pages: list[Page] = Field(min_length=1)
 
     @field_validator("version", mode="before")
@@ -297,6 +328,7 @@ class Instrument(_Strict):
     def _check_references(self) -> Instrument:
         self._check_languages()
         self._check_pages_and_items()
+        self._check_welcome_and_end()
         self._check_paths()
         self._check_pairs()
         return self
@@ -309,11 +341,19 @@ class Instrument(_Strict):
         page_ids: dict[str, int] = {}
         seen: dict[str, tuple[int, int]] = {}
         known_scales = sorted({*BUILTIN_SCALES, *self.scales})
+        known = {item.code for item in self.items}
+        self._check_condition_cycle()
+        #: items so far with their scales: what a condition or a placeholder may refer to
+        earlier: dict[str, Scale] = {}
         for p, page in enumerate(self.pages):
             if page.id in page_ids:
                 raise SchemaProblem(("pages", p, "id"),
                                     f"duplicate page id {page.id!r} (also pages[{page_ids[page.id]}])")
             page_ids[page.id] = p
+            before_page = dict(earlier)
+            if page.show_if is not None:
+                logic.check(page.show_if, ("pages", p, "show_if"), earlier=before_page, known=known)
+            self._check_texts(("pages", p), {"title": page.title, "intro": page.intro}, before_page, known)
             for i, item in enumerate(page.items):
                 where = ("pages", p, "items", i)
                 if item.code in seen:
@@ -326,32 +366,104 @@ class Instrument(_Strict):
                 if item.construct is not None and item.construct not in self.constructs:
                     raise SchemaProblem((*where, "construct"), f"unknown construct {item.construct!r} "
                                         f"(declared: {', '.join(self.constructs) or 'none'})")
+                scale = self.scale_of(item)
+                if item.randomize_options and scale.kind not in CHOICE_KINDS:
+                    raise SchemaProblem((*where, "randomize_options"), "only the options of single and multiple "
+                                        f"choice are shuffled; the points of a {scale.kind} scale keep their order")
                 if item.show_if is not None:
-                    self._check_condition(item, item.show_if, where, seen)
+                    for path, code in logic.references(item.show_if, (*where, "show_if")):
+                        if code == item.code:
+                            raise SchemaProblem(path, f"item {item.code!r} cannot depend on itself")
+                    logic.check(item.show_if, (*where, "show_if"), earlier=earlier, known=known)
+                self._check_texts(where, {"text": item.text, "help": item.help}, before_page, known)
+                earlier[item.code] = scale
                 seen[item.code] = (p, i)
+            for name, matrix in page.matrices.items():
+                self._check_texts(("pages", p, "matrices", name), {"text": matrix.text, "help": matrix.help},
+                                  before_page, known)
+            self._check_matrices(p, page)
+            for k, rule in enumerate(page.skip_to):
+                logic.check(rule.if_, ("pages", p, "skip_to", k, "if"), earlier=earlier, known=known)
+        for p, page in enumerate(self.pages):
+            for k, rule in enumerate(page.skip_to):
+                target = page_ids.get(rule.to)
+                if rule.to == END:
+                    continue
+                if target is None:
+                    raise SchemaProblem(("pages", p, "skip_to", k, "to"), f"unknown page {rule.to!r} (pages: "
+                                        f"{', '.join(page_ids)}; or {END!r} to end the survey)")
+                if target <= p:
+                    raise SchemaProblem(("pages", p, "skip_to", k, "to"),
+                                        f"skips back to page {rule.to!r}, which makes a cycle; skip only to a "
+                                        f"later page or {END!r}")
 
-    def _check_condition(self, item: Item, condition: Condition, where: tuple[str | int, ...],
-                         earlier: dict[str, Any]) -> None:
-        if condition.item == item.code:
-            raise SchemaProblem((*where, "show_if", "item"), f"item {item.code!r} cannot depend on itself")
-        if condition.item not in earlier:
-            later = any(i.code == condition.item for i in self.items)
-            problem = "must refer to an earlier item" if later else "refers to an unknown item"
-            raise SchemaProblem((*where, "show_if", "item"), f"{problem} {condition.item!r}")
-        scale = self.scale_of(condition.item)
-        if scale.kind == "text":
-            raise SchemaProblem((*where, "show_if", "item"),
-                                f"cannot depend on the free-text item {condition.item!r}")
-        if scale.kind == "numeric":
-            bad = [v for v in condition.in_ if not isinstance(v, int)
-                   or (scale.min is not None and v < scale.min) or (scale.max is not None and v > scale.max)]
-        else:
-            allowed = {str(v) for v in scale.values()}
-            bad = [v for v in condition.in_ if str(v) not in allowed]
-        if bad:
-            allowed_text = ", ".join(str(v) for v in scale.values()) or "whole numbers in range"
-            raise SchemaProblem((*where, "show_if", "in"), f"value {bad[0]!r} is not an answer of "
-                                f"{condition.item!r} (allowed: {allowed_text})")
+    def _check_welcome_and_end(self) -> None:
+        texts = {("welcome", "text"): self.welcome and self.welcome.text,
+                 ("welcome", "privacy"): self.welcome and self.welcome.privacy,
+                 ("end", "text"): self.end and self.end.text}
+        for where, text in texts.items():
+            for lang in LANGUAGES:
+                if text is not None and piping.references(text.get(lang)):
+                    raise SchemaProblem((*where, lang), "placeholders ({{...}}) are for question texts, help and "
+                                        "page introductions, not the welcome and end pages")
+
+    def _check_condition_cycle(self) -> None:
+        """Display conditions that depend on each other in a circle (each would wait for the other)."""
+        depends = {item.code: logic.referenced_items(item.show_if) for item in self.items
+                   if item.show_if is not None}
+        cycle = find_cycle({code: refs for code, refs in depends.items() if code not in refs})
+        if not cycle:
+            return
+        order = {item.code: n for n, item in enumerate(self.items)}
+        # the circle is reported where a condition points forward (to a later item)
+        for source, target in zip(cycle, cycle[1:], strict=False):
+            if order.get(source, -1) > order.get(target, -1):
+                path = next(path for path, code in logic.references(self.item(target).show_if)  # type: ignore[arg-type]
+                            if code == source)
+                circle = list(reversed(cycle))[:-1]  # read as "depends on", starting where it is reported
+                circle = [*circle[circle.index(target):], *circle[:circle.index(target)], target]
+                raise SchemaProblem((*self._where(target, "show_if"), *path),
+                                    "the display conditions form a cycle: " + " -> ".join(circle)
+                                    + " (each shown depending on the next)")
+
+    @staticmethod
+    def _check_texts(where: tuple[str | int, ...], texts: dict[str, Text | None], earlier: dict[str, Any],
+                     known: set[str]) -> None:
+        for key, text in texts.items():
+            if text is not None:
+                for lang in LANGUAGES:
+                    piping.check(text.get(lang), (*where, key, lang), earlier=earlier, known=known)
+
+    def _check_matrices(self, p: int, page: Page) -> None:
+        rows: dict[str, list[int]] = {}
+        for i, item in enumerate(page.items):
+            if item.matrix is None:
+                continue
+            where = ("pages", p, "items", i, "matrix")
+            if item.matrix not in page.matrices:
+                raise SchemaProblem(where, f"unknown matrix {item.matrix!r} (this page declares: "
+                                    f"{', '.join(page.matrices) or 'none'})")
+            earlier_rows = rows.setdefault(item.matrix, [])
+            if earlier_rows:
+                first = page.items[earlier_rows[0]]
+                if earlier_rows[-1] != i - 1:
+                    raise SchemaProblem(where, f"the rows of matrix {item.matrix!r} must follow each other "
+                                        f"(items[{earlier_rows[-1]}] is its last row so far)")
+                if item.scale != first.scale:
+                    raise SchemaProblem(where, f"the rows of matrix {item.matrix!r} share one scale: "
+                                        f"{first.scale!r}, not {item.scale!r}")
+            kind = self.scale_of(item).kind
+            if kind not in MATRIX_KINDS:
+                raise SchemaProblem(where, f"a matrix row takes one answer from a list ({', '.join(MATRIX_KINDS)}), "
+                                    f"not a {kind} answer")
+            earlier_rows.append(i)
+        for name in page.matrices:
+            if name not in rows:
+                raise SchemaProblem(("pages", p, "matrices", name), f"matrix {name!r} has no rows: give items "
+                                    f"matrix: {name}")
+            if not CODE_PATTERN.match(name):
+                raise SchemaProblem(("pages", p, "matrices", name), f"matrix id {name!r} must start with a letter "
+                                    "and contain only letters, digits and _")
 
     def _check_paths(self) -> None:
         for target, sources in self.paths.items():

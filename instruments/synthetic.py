@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from instruments.flow import walk
+from instruments.logic import Condition, evaluate, referenced_items
 from instruments.schema import LOYALTY_ROLES, POINT_KINDS, Instrument, Item, Scale
 
 #: The planted structure. Latent scores are standardized (mean 0, sd 1) before items are made from them.
@@ -633,19 +635,48 @@ class _Generator:
             series = series.map(lambda v: None if v is None else str(v))
         return series.isin(allowed).to_numpy(dtype=bool)
 
+    def row_answers(self, row: int, codes: list[str], hidden: dict[str, np.ndarray]) -> dict[str, Any]:
+        """One respondent's answers to ``codes`` (hidden ones left out), numbers as Python numbers."""
+        out: dict[str, Any] = {}
+        for code in codes:
+            if code in hidden and not hidden[code][row]:
+                value = self.values[code][row]
+                out[code] = value.item() if isinstance(value, np.generic) else value
+        return out
+
+    def shown_by(self, condition: Condition, hidden: dict[str, np.ndarray]) -> np.ndarray:
+        """Rows for which a combined or numeric condition holds (row by row: such conditions are rare)."""
+        codes = referenced_items(condition)
+        return np.array([evaluate(condition, self.row_answers(row, codes, hidden)) for row in range(self.n)],
+                        dtype=bool)
+
+    def apply_page_logic(self, hidden: dict[str, np.ndarray]) -> None:
+        """Hide the items of pages a respondent skips (page conditions and skip rules), row by row."""
+        codes = [item.code for item in self.items]
+        for row in range(self.n):
+            way = walk(self.instrument, self.row_answers(row, codes, hidden))
+            for index, page in enumerate(self.instrument.pages):
+                if index not in way.pages:
+                    for item in page.items:
+                        hidden[item.code][row] = True
+
     def apply_conditions(self) -> None:
         """Hide items whose condition fails (on the answers before any blanking), then blank optional ones."""
         hidden: dict[str, np.ndarray] = {}
         for item in self.items:
             mask = np.zeros(self.n, dtype=bool)
-            if item.show_if is not None:
+            if item.show_if is not None and item.show_if.test == "in":  # one item's answers: vectorised
                 ref = item.show_if.item
                 allowed = {str(v) for v in item.show_if.in_}
                 shown = self.shown(self.values[ref], allowed, self.instrument.scale_of(ref))
                 mask = ~shown | hidden[ref]
+            elif item.show_if is not None:
+                mask = ~self.shown_by(item.show_if, hidden)
             if not item.required and self.instrument.scale_of(item).kind != "text":
                 mask = mask | (self.rng.random(self.n) < PLANTED["blank_rate"])
             hidden[item.code] = mask
+        if any(page.show_if is not None or page.skip_to for page in self.instrument.pages):
+            self.apply_page_logic(hidden)
         for code, mask in hidden.items():
             if mask.any():
                 column = self.values[code].astype(object)

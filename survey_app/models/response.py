@@ -45,6 +45,9 @@ class Response(db.Model):
     furthest_page: Mapped[int] = mapped_column(default=0)
     #: {item_code: value}; value is int, float, str or a list for multiple choice
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: the order a shuffled page's items and a shuffled item's options were shown in:
+    #: {"page:<page id>": [item codes], "options:<item code>": [option values as text]}; NULL when nothing is shuffled
+    display_order: Mapped[dict[str, list[str]] | None] = mapped_column(JSONType, nullable=True)
     #: the API client's Idempotency-Key: a retried submission finds the response it already stored
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128))
     #: "web", "synthetic", "api", ...

@@ -8,8 +8,9 @@ and rendered by a lean Jinja macro; the posted answers are read the way the WTFo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,8 +19,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from instruments.flow import is_visible
+from instruments.logic import referenced_items
+from instruments.piping import fill, has_placeholders
 from instruments.schema import Instrument, Item, Page, Scale
 from survey_app.services.answers import AnswerError, check_items
+from survey_app.services.ordering import options_key, page_key
 
 MESSAGES = {
     "required": _l("Please answer this question."),
@@ -73,14 +78,24 @@ class Question:
     high_anchor: str = ""
     has_anchors: bool = False
     max_length: int | None = None
-    show_if_item: str | None = None
-    show_if_in: tuple[Any, ...] = ()
+    #: the display condition as JSON for survey.js ("" when always shown)
+    show_if: str = ""
+    #: the item's place on its page as written (conditions are decided in this order, whatever the shown order)
+    position: int = 0
+    #: hidden when the page opens (its condition fails on the answers so far); survey.js shows it when it holds
+    hidden: bool = False
     #: the question's HTML per shown answer, filled by ``question_html``
     rendered: dict[Any, Markup] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    is_matrix = False
 
     @property
     def is_choice(self) -> bool:
         return self.kind in CHOICE_KINDS
+
+    def personal(self, **changes: Any) -> Question:
+        """This question changed for one respondent (texts filled in, options shuffled), with its own HTML cache."""
+        return replace(self, rendered={}, **changes)
 
     def answer_key(self, value: Any) -> Any:
         """A hashable key for the answer ``value`` as shown, or None when that answer's HTML is not kept.
@@ -94,6 +109,22 @@ class Question:
         if self.kind == "multiple":
             return frozenset(value) if isinstance(value, list) and set(value) <= values else None
         return value if isinstance(value, str) and value in values else None
+
+
+@dataclass(frozen=True)
+class MatrixBlock:
+    """Items on one scale shown as a grid: the shared question, the options as columns, one row per item."""
+
+    id: str
+    label: str
+    help: str
+    #: the options' labels, in the order of every row's choices
+    columns: tuple[str, ...]
+    rows: tuple[Question, ...]
+    #: the number of options, for the grid's column count (CSS class cols-N)
+    points: int
+
+    is_matrix = True
 
 
 def question_html(question: Question, value: Any, errors: list[str] | None,
@@ -138,7 +169,7 @@ def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:
     )
 
 
-def _question(item: Item, scale: Scale, lang: str) -> Question:
+def _question(item: Item, scale: Scale, lang: str, position: int) -> Question:
     anchors = scale.kind in ("rating", "nps") and bool(scale.anchors)
     return Question(
         code=item.code,
@@ -154,8 +185,9 @@ def _question(item: Item, scale: Scale, lang: str) -> Question:
         else "",
         has_anchors=anchors,
         max_length=scale.max_length if scale.kind == "text" else None,
-        show_if_item=item.show_if.item if item.show_if else None,
-        show_if_in=tuple(item.show_if.in_) if item.show_if else (),
+        show_if=json.dumps(item.show_if.model_dump(mode="json", by_alias=True), ensure_ascii=False,
+                           separators=(",", ":")) if item.show_if else "",
+        position=position,
     )
 
 
@@ -180,7 +212,8 @@ class ByIdentity:
 @lru_cache(maxsize=LAYOUT_CACHE_SIZE)
 def _layout(key: ByIdentity, page_index: int, lang: str) -> tuple[Question, ...]:
     instrument: Instrument = key.obj  # type: ignore[assignment]
-    return tuple(_question(item, instrument.scale_of(item), lang) for item in instrument.pages[page_index].items)
+    return tuple(_question(item, instrument.scale_of(item), lang, n)
+                 for n, item in enumerate(instrument.pages[page_index].items))
 
 
 def page_questions(instrument: Instrument, page_index: int, lang: str) -> tuple[Question, ...]:
@@ -216,18 +249,28 @@ class PageForm:
     No WTForms form and no CSRF check here: the view checks the page's token (``page_tokens.check_page_token``)
     before it reads anything, and refuses the request with 400 when it is missing or wrong. The template prints
     the same hidden ``csrf_token`` input a FlaskForm printed.
+
+    Per respondent: ``earlier`` (the answers that count, from ``instruments.flow.walk``) fills placeholders and
+    decides which questions open hidden; ``order`` (``services.ordering.page_order``) orders shuffled items and
+    options; ``unit`` is the unit's name for ``{{unit}}``.
     """
 
     def __init__(self, instrument: Instrument, page_index: int, lang: str, *, formdata: MultiDict | None = None,
                  answers: dict[str, Any] | None = None, submission_key: str = "",
-                 omit: frozenset[str] = frozenset()) -> None:
+                 omit: frozenset[str] = frozenset(), earlier: Mapping[str, Any] | None = None,
+                 order: dict[str, list[str]] | None = None, unit: str = "") -> None:
         self.instrument = instrument
         self.page: Page = instrument.pages[page_index]
         #: items not asked of this respondent (an anonymous invitee's unit comes from the invitation)
         self.omit = omit
-        self.questions = page_questions(instrument, page_index, lang)
+        #: the order shuffled items and options are shown in, kept with the response
+        self.order = order or {}
+        page_codes = {item.code for item in self.page.items}
+        #: answers of other pages that count
+        self.earlier = {code: value for code, value in (earlier or {}).items() if code not in page_codes}
+        questions = page_questions(instrument, page_index, lang)
         if omit:
-            self.questions = tuple(q for q in self.questions if q.code not in omit)
+            questions = tuple(q for q in questions if q.code not in omit)
         #: messages per item code, shown beside the question and in the summary
         self.item_errors: dict[str, list[str]] = {}
         #: the checked answers of the visible items, as stored (filled by ``check``)
@@ -237,17 +280,93 @@ class PageForm:
         if formdata is not None:
             self.submission_key = formdata.get("submission_key") or ""
             self.nav = formdata.get("nav") or ""
-            self.answers = {q.code: _posted(q, formdata) for q in self.questions}
+            self.answers = {q.code: _posted(q, formdata) for q in questions}
         else:
             self.submission_key = submission_key
             self.nav = ""
             stored = answers or {}
-            self.answers = {q.code: _stored(q, stored.get(q.code)) for q in self.questions}
+            self.answers = {q.code: _stored(q, stored.get(q.code)) for q in questions}
+        texts = _PageTexts(instrument, self.page, lang, self.earlier, unit)
+        self.title = texts.fill(self.page.title.get(lang))
+        self.intro = texts.fill(self.page.intro.get(lang)) if self.page.intro else ""
+        hidden = self._hidden()
+        personal = [self._personal(q, texts, q.code in hidden) for q in questions]
+        #: whether this respondent's page differs from the page as written (not kept by the page cache)
+        self.personal = bool(self.order) or texts.used or bool(hidden)
+        if page_key(self.page) in self.order:
+            position = {code: n for n, code in enumerate(self.order[page_key(self.page)])}
+            personal.sort(key=lambda q: position.get(q.code, len(position)))
+        #: the questions in the order shown
+        self.questions: tuple[Question, ...] = tuple(personal)
+        #: questions and matrices in the order shown
+        self.blocks: tuple[Question | MatrixBlock, ...] = self._blocks(texts, lang)
+        #: the answers of other pages that conditions on this page test, for survey.js
+        self.earlier_json = json.dumps({code: self.earlier[code] for code in self._tested() if code in self.earlier},
+                                       ensure_ascii=False, separators=(",", ":"))
+
+    def _hidden(self) -> set[str]:
+        """Items whose condition fails on the answers so far and as shown (in page order, as ``walk`` decides)."""
+        seen = dict(self.earlier)
+        hidden: set[str] = set()
+        for item in self.page.items:
+            if item.code in self.omit:
+                continue
+            if not is_visible(item, seen):
+                hidden.add(item.code)
+            elif self.answers.get(item.code) not in (None, [], ""):
+                seen[item.code] = self.answers[item.code]
+        return hidden
+
+    def _personal(self, question: Question, texts: _PageTexts, hidden: bool) -> Question:
+        item = self.instrument.item(question.code)
+        changes: dict[str, Any] = {}
+        if texts.needed(question.label, question.help):
+            changes.update(label=texts.fill(question.label), help=texts.fill(question.help))
+        shuffled = self.order.get(options_key(item))
+        if shuffled:
+            by_value = {choice.value: choice for choice in question.choices}
+            changes["choices"] = tuple(by_value[v] for v in shuffled if v in by_value)
+        if hidden:
+            changes["hidden"] = True
+        return question.personal(**changes) if changes else question
+
+    def _blocks(self, texts: _PageTexts, lang: str) -> tuple[Question | MatrixBlock, ...]:
+        blocks: list[Question | MatrixBlock] = []
+        rows: list[Question] = []
+        matrix_of = {item.code: item.matrix for item in self.page.items}
+        for n, question in enumerate(self.questions):
+            name = matrix_of[question.code]
+            if name is None:
+                blocks.append(question)
+                continue
+            rows.append(question)
+            following = self.questions[n + 1].code if n + 1 < len(self.questions) else None
+            if following is None or matrix_of[following] != name:
+                matrix = self.page.matrices[name]
+                columns = tuple(choice.label for choice in rows[0].choices)
+                blocks.append(MatrixBlock(
+                    id=name, label=texts.fill(matrix.text.get(lang)),
+                    help=texts.fill(matrix.help.get(lang)) if matrix.help else "",
+                    columns=columns, rows=tuple(rows), points=len(columns)))
+                rows = []
+        return tuple(blocks)
+
+    def _tested(self) -> list[str]:
+        return [code for item in self.page.items if item.show_if is not None
+                for code in referenced_items(item.show_if)]
 
     def questions_html(self) -> Markup:
         """The page's questions as HTML, each with its shown answer and messages (``question_html``)."""
-        return Markup("").join(question_html(q, self.answers[q.code], self.item_errors.get(q.code), _render_question)
-                               for q in self.questions)
+        parts = []
+        for block in self.blocks:
+            if isinstance(block, MatrixBlock):
+                parts.append(_render_matrix(block, self.answers, self.item_errors))
+            elif block.hidden:
+                parts.append(_render_question(block, self.answers[block.code], self.item_errors.get(block.code)))
+            else:
+                parts.append(question_html(block, self.answers[block.code], self.item_errors.get(block.code),
+                                           _render_question))
+        return Markup("").join(parts)
 
     def raw(self) -> dict[str, Any]:
         """The submitted answers of this page, as posted."""
@@ -259,3 +378,50 @@ class PageForm:
         self.values, errors = check_items(self.instrument, items, self.raw(), earlier)
         self.item_errors = {code: [error_message(error)] for code, error in errors.items()}
         return not errors
+
+
+class _PageTexts:
+    """Fills a page's placeholders for one respondent: earlier answers as shown to them, their unit's name."""
+
+    def __init__(self, instrument: Instrument, page: Page, lang: str, answers: Mapping[str, Any], unit: str) -> None:
+        self.instrument = instrument
+        self.lang = lang
+        self.answers = answers
+        self.unit = unit
+        self._shown: dict[str, str] | None = None
+        #: whether any text of the page had a placeholder
+        self.used = False
+
+    def needed(self, *texts: str) -> bool:
+        return any(has_placeholders(text) for text in texts)
+
+    def fill(self, text: str) -> str:
+        if not has_placeholders(text):
+            return text
+        self.used = True
+        if self._shown is None:
+            self._shown = {code: shown_answer(self.instrument, code, value, self.lang)
+                           for code, value in self.answers.items()}
+        return fill(text, self._shown, self.unit)
+
+
+def shown_answer(instrument: Instrument, code: str, value: Any, lang: str) -> str:
+    """An answer as the respondent saw it: option labels in ``lang`` (several joined), else the value."""
+    scale = instrument.scale_of(code)
+    values = value if isinstance(value, list) else [value]
+    labels: list[str] = []
+    for one in values:
+        if scale.kind in ("single", "multiple"):
+            label = next((o.label.get(lang) for o in scale.options if str(o.value) == str(one)), str(one))
+        elif scale.kind == "likert" and isinstance(one, int) and one in scale.anchors:
+            label = scale.anchors[one].get(lang)
+        else:
+            label = f"{one:g}" if isinstance(one, float) else str(one)
+        labels.append(label)
+    return ("、" if lang == "zh" else ", ").join(labels)
+
+
+def _render_matrix(block: MatrixBlock, answers: dict[str, Any], errors: dict[str, list[str]]) -> Markup:
+    """The ``render_matrix`` macro of ``_formhelpers.html``."""
+    macros = current_app.jinja_env.get_template("_formhelpers.html").module
+    return macros.render_matrix(block, answers, errors)  # type: ignore[attr-defined]

@@ -89,7 +89,7 @@ def render_page(form: PageForm, *, resume_url: str | None, survey_languages: lis
     ``context`` holds the template's other values (titles, progress, action, language), each hashable.
     """
     values = {"csrf_token": page_token(), "submission_key": form.submission_key, "resume_url": resume_url}
-    if form.item_errors or any(answer not in (None, []) for answer in form.answers.values()) \
+    if form.item_errors or form.personal or any(answer not in (None, []) for answer in form.answers.values()) \
             or current_app.jinja_env.auto_reload:
         return _render(form, survey_languages, context, values)
     key = (request.url, ByIdentity(form.instrument), form.page.id, tuple(survey_languages),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 
-from instruments.schema import Instrument
+from instruments import piping
+from instruments.flow import walk
+from instruments.schema import LANGUAGES, Instrument, Welcome
 from survey_app.database import request_connection
 from survey_app.extensions import csrf
 from survey_app.i18n import request_language
@@ -17,8 +18,9 @@ from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
 from survey_app.respond.page_tokens import check_page_token
-from survey_app.services.answers import check_items, is_visible
+from survey_app.services.answers import check_items
 from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations
+from survey_app.services.ordering import page_order
 from survey_app.services.responses import (
     ResponseState,
     discard_response,
@@ -28,6 +30,7 @@ from survey_app.services.responses import (
     save_page,
     start_response,
     submit,
+    unit_name,
     write_response,
 )
 from survey_app.services.surveys import (
@@ -58,22 +61,6 @@ def _forget(slug: str) -> None:
     remembered = dict(session.get(SESSION_KEY, {}))
     remembered.pop(slug, None)
     session[SESSION_KEY] = remembered
-
-
-def _page_has_visible_items(instrument: Instrument, index: int, answers: dict[str, Any],
-                            omit: frozenset[str] = frozenset()) -> bool:
-    return any(is_visible(item, answers) for item in instrument.pages[index].items if item.code not in omit)
-
-
-def _step(instrument: Instrument, index: int, answers: dict[str, Any], direction: int,
-          omit: frozenset[str] = frozenset()) -> int | None:
-    """The next page in ``direction`` that shows at least one question; None past either end."""
-    index += direction
-    while 0 <= index < len(instrument.pages):
-        if _page_has_visible_items(instrument, index, answers, omit):
-            return index
-        index += direction
-    return None
 
 
 def _omitted(survey: SurveyRow, instrument: Instrument, invited: bool) -> frozenset[str]:
@@ -127,23 +114,33 @@ def respond(slug: str, token: str | None = None):
     omit = _omitted(survey, instrument, invited)
 
     answers = dict(response.answers) if response else {}
+    way = walk(instrument, answers, omit)
     furthest = response.furthest_page if response else 0
     requested = request.args.get("page", type=int)
-    page_index = furthest if requested is None else max(0, min(requested - 1, furthest))
+    if requested is None and response is None and instrument.welcome is not None and request.method == "GET":
+        return _welcome(survey, instrument.welcome, lang, invited, _page_url(slug, token, 0))
+    # a page the answers now skip shows the last page before it that is still on the way
+    page_index = way.nearest(furthest if requested is None else max(0, min(requested - 1, furthest)))
+    key = response.submission_key if response else (request.form.get("submission_key") or secrets.token_hex(16))
+    order = page_order(instrument, page_index, key, response.display_order if response else None)
+    personal = {"earlier": way.answers, "order": order,
+                "unit": _unit_name(connection, response, lang) if _pipes_unit(instrument, page_index) else ""}
 
     if request.method == "POST":
-        form = PageForm(instrument, page_index, lang, formdata=request.form, omit=omit)
+        form = PageForm(instrument, page_index, lang, formdata=request.form, omit=omit, **personal)
         if form.nav == "back":
             if response is not None:
                 values, errors = check_items(instrument, [item for item in form.page.items if item.code not in omit],
-                                             form.raw(), answers)
+                                             form.raw(), way.answers)
                 save_page(connection, response, survey, instrument, page_index,
-                          {k: v for k, v in values.items() if k not in errors}, language=lang)
+                          {k: v for k, v in values.items() if k not in errors}, language=lang, omit=omit,
+                          shown_order=order)
                 write_response(connection, response)
                 connection.commit()
-            previous = _step(instrument, page_index, answers, -1, omit)
+                way = walk(instrument, response.answers, omit)
+            previous = way.before(page_index)
             return redirect(_page_url(slug, token, 0 if previous is None else previous))
-        if form.check(answers):
+        if form.check(way.answers):
             resume_token = None
             if response is None:
                 response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
@@ -164,28 +161,30 @@ def respond(slug: str, token: str | None = None):
                 _remember(slug, resume_token)
             if following is None:
                 _forget(slug)
-                return redirect(url_for("respond.thanks", slug=slug))
+                end = instrument.end
+                return redirect(end.redirect if end is not None and end.redirect else url_for("respond.thanks",
+                                                                                                slug=slug))
             return redirect(_page_url(slug, token, following))
     else:
-        key = response.submission_key if response else secrets.token_hex(16)
-        form = PageForm(instrument, page_index, lang, answers=answers, submission_key=key, omit=omit)
+        form = PageForm(instrument, page_index, lang, answers=answers, submission_key=key, omit=omit, **personal)
 
-    visible_pages = [i for i in range(len(instrument.pages))
-                     if _page_has_visible_items(instrument, i, answers, omit)]
+    visible_pages = way.pages
     position = visible_pages.index(page_index) + 1 if page_index in visible_pages else page_index + 1
     resume_token = _remembered(slug)
-    first_page = _step(instrument, page_index, answers, -1, omit) is None
+    first_page = way.before(page_index) is None
     return render_page(
         form,
         survey_languages=survey.languages,
         survey_title=survey.title_in(lang),
-        page_title=instrument.pages[page_index].title.get(lang),
+        page_title=form.title,
         page_number=position,
         page_count=max(len(visible_pages), position),
         first_page=first_page,
         lang=lang,
-        # the anonymity statement on the first page (and what a personal link's second use does)
-        anonymity=(survey.min_group_size, invited) if survey.anonymous and first_page else None,
+        # the anonymity statement on the first page, unless the welcome page showed it (and what a personal
+        # link's second use does)
+        anonymity=(survey.min_group_size, invited)
+        if survey.anonymous and first_page and instrument.welcome is None else None,
         omitted=tuple(sorted(omit)),
         action=_page_url(slug, token, page_index),
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
@@ -207,6 +206,29 @@ def _form_key(form: PageForm) -> str:
     return key if key and len(key) <= 64 else secrets.token_hex(16)
 
 
+def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, start_url: str):
+    """The welcome page: the instrument's text, estimated time and privacy notice (with the anonymity statement
+    on anonymous surveys)."""
+    return render_template(
+        "respond/welcome.html", survey_languages=survey.languages, survey_title=survey.title_in(lang), lang=lang,
+        welcome={"text": welcome.text.get(lang), "minutes": welcome.minutes,
+                 "privacy": welcome.privacy.get(lang) if welcome.privacy else ""},
+        anonymity=(survey.min_group_size, invited) if survey.anonymous else None, start_url=start_url)
+
+
+def _pipes_unit(instrument: Instrument, page_index: int) -> bool:
+    """Whether a text of the page shows the unit's name (worth a look-up)."""
+    page = instrument.pages[page_index]
+    texts = [page.title, page.intro, *(m.text for m in page.matrices.values()),
+             *(m.help for m in page.matrices.values()), *(i.text for i in page.items), *(i.help for i in page.items)]
+    return any(piping.UNIT in piping.references(text.get(lang)) for text in texts if text is not None
+               for lang in LANGUAGES)
+
+
+def _unit_name(connection: sa.Connection, response: ResponseState | None, lang: str) -> str:
+    return "" if response is None or response.unit_id is None else unit_name(connection, response.unit_id, lang)
+
+
 def _store_page(connection: sa.Connection, response: ResponseState, survey: SurveyRow, instrument: Instrument,
                 page_index: int, form: PageForm, lang: str, omit: frozenset[str]) -> int | None:
     """Store the checked page in one statement and commit; returns the next page, None once submitted.
@@ -215,8 +237,9 @@ def _store_page(connection: sa.Connection, response: ResponseState, survey: Surv
     the same first page racing past the route's look-up (IntegrityError for the second). A response through an
     invitation another response used first is discarded, and the respondent thanked all the same.
     """
-    save_page(connection, response, survey, instrument, page_index, form.values, language=lang)
-    following = _step(instrument, page_index, response.answers, +1, omit)
+    save_page(connection, response, survey, instrument, page_index, form.values, language=lang, omit=omit,
+              shown_order=form.order)
+    following = walk(instrument, response.answers, omit).after(page_index)
     if following is None:
         if not submit(connection, response, survey):
             discard_response(connection, response)
@@ -245,7 +268,11 @@ def resume(slug: str, resume_token: str):
 @bp.route("/s/<slug>/thanks")
 def thanks(slug: str):
     """Thank-you page."""
-    survey, _ = get_survey_with_instrument(request_connection(), slug)
+    survey, instrument = get_survey_with_instrument(request_connection(), slug)
     if survey is None:
         abort(404)
-    return render_template("respond/thanks.html", survey=survey, lang=_language(survey))
+    lang = _language(survey)
+    end = instrument.end if instrument is not None else None
+    return render_template("respond/thanks.html", survey=survey, lang=lang,
+                           end_text=end.text.get(lang) if end is not None and end.text else "",
+                           redirect_url=end.redirect if end is not None else None)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from instruments.flow import is_visible
 from instruments.schema import Instrument, Item, Scale
 from survey_app.text_checks import TextRefused, checked_text
 
@@ -76,17 +77,6 @@ def coerce_answer(scale: Scale, raw: Any) -> Any:
     return text
 
 
-def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
-    """Whether ``item`` is shown given the answers so far (its display condition, if any)."""
-    if item.show_if is None:
-        return True
-    given = answers.get(item.show_if.item)
-    allowed = {str(v) for v in item.show_if.in_}
-    if isinstance(given, list):
-        return any(str(v) in allowed for v in given)
-    return given is not None and str(given) in allowed
-
-
 def check_items(
     instrument: Instrument, items: list[Item], raw: Mapping[str, Any], earlier: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, AnswerError]]:
@@ -102,7 +92,10 @@ def check_items(
             values[item.code] = coerce_answer(instrument.scale_of(item), raw.get(item.code))
         except AnswerError as exc:
             errors[item.code] = exc
-    seen = {**earlier, **values}
+    # in page order, as instruments.flow.walk does: a hidden item's answer counts for no later condition
+    seen = dict(earlier)
+    for code in values:
+        seen.pop(code, None)
     visible_values: dict[str, Any] = {}
     for item in items:
         if not is_visible(item, seen):
@@ -113,4 +106,5 @@ def check_items(
             errors[item.code] = AnswerError("required")
         if value is not None:
             visible_values[item.code] = value
+            seen[item.code] = value
     return visible_values, errors

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from instruments.flow import walk
 from instruments.schema import Instrument
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.invitations import InvitationRow
@@ -49,6 +50,8 @@ class ResponseState:
     #: set for a new response only: the INSERT stores it
     resume_hash: str | None = None
     channel: str = "web"
+    #: the order shuffled items and options were shown in (see ``Response.display_order``)
+    display_order: dict[str, list[str]] | None = None
     started_at: datetime | None = None
     updated_at: datetime | None = None
     submitted_at: datetime | None = None
@@ -56,9 +59,10 @@ class ResponseState:
 
 #: the columns a stored response is read back with (the rest are only ever written here)
 _READ = ("id", "survey_id", "submission_key", "language", "status", "furthest_page", "answers", "unit_id",
-         "invitation_id")
+         "invitation_id", "display_order")
 #: the columns a page, a step or a submission changes
-_WRITE = ("answers", "furthest_page", "language", "unit_id", "status", "updated_at", "submitted_at", "invitation_id")
+_WRITE = ("answers", "furthest_page", "language", "unit_id", "status", "updated_at", "submitted_at", "invitation_id",
+          "display_order")
 
 
 @cache
@@ -149,14 +153,22 @@ def start_response(
 
 def save_page(
     connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow, instrument: Instrument,
-    page_index: int, values: dict[str, Any], *, language: str,
+    page_index: int, values: dict[str, Any], *, language: str, omit: frozenset[str] = frozenset(),
+    shown_order: dict[str, list[str]] | None = None,
 ) -> None:
     """Replace the answers of one page (a re-posted page overwrites, never duplicates); stored by the next
-    ``write_response`` together with the response's other changes (furthest page, submission)."""
+    ``write_response`` together with the response's other changes (furthest page, submission).
+
+    Answers that no longer count are dropped: those of pages the new answers skip and of items they hide
+    (``instruments.flow.walk``), so going back and changing an answer leaves nothing stale behind. ``shown_order``
+    is the order the page's shuffled items and options were shown in, kept with the response.
+    """
     page_codes = {item.code for item in instrument.pages[page_index].items}
     answers = {code: value for code, value in response.answers.items() if code not in page_codes}
     answers.update(values)
-    response.answers = answers
+    response.answers = walk(instrument, answers, omit).answers
+    if shown_order:
+        response.display_order = {**(response.display_order or {}), **shown_order}
     response.furthest_page = max(response.furthest_page, min(page_index + 1, len(instrument.pages) - 1))
     response.language = language
     response.updated_at = timestamp(survey)
@@ -175,6 +187,15 @@ def answered_unit(connection: sa.Connection, survey_id: int, instrument: Instrum
             unit_id = connection.execute(
                 _unit_by_code(), {"survey_id": survey_id, "code": str(answers[item.code])}).scalar()
     return unit_id
+
+
+def unit_name(connection: sa.Connection, unit_id: int, lang: str) -> str:
+    """A unit's name in ``lang`` (its one name when it has none in that language)."""
+    table = Unit.__table__
+    row = connection.execute(sa.select(table.c.name, table.c.names).where(table.c.id == unit_id)).first()
+    if row is None:
+        return ""
+    return (row.names or {}).get(lang) or row.name
 
 
 @cache

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from instruments.flow import next_index, page_opens, visible_items
 from instruments.schema import Instrument, Scale
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
@@ -125,14 +126,24 @@ def check_submission(survey: Survey, instrument: Instrument, body: Any, *, chann
     usable = {code: value for code, value in raw.items() if code in known and code not in wrong}
     answers: dict[str, Any] = {}
     details: dict[str, dict[str, Any]] = {}
-    # page by page, as the web form does: a condition sees the answers of its own and earlier pages
-    for page in instrument.pages:
+    # page by page along the way the answers take, as the web form does: a condition sees the answers of its own
+    # and earlier pages; pages skipped are not asked, so their answers are neither checked nor stored
+    index: int | None = 0
+    while index is not None:
+        page = instrument.pages[index]
+        if not page_opens(page, answers):
+            index = index + 1 if index + 1 < len(instrument.pages) else None
+            continue
         values, page_errors = check_items(instrument, page.items, usable, answers)
+        if not visible_items(page, {**answers, **values}):
+            index = index + 1 if index + 1 < len(instrument.pages) else None
+            continue
         answers.update(values)
         for code, error in page_errors.items():
             errors[code] = error.key
             if error.params:
                 details[code] = error.params
+        index = next_index(instrument, index, answers)
     for code in wrong:  # reported whether the item is shown or not: the client sent something unusable
         errors[code] = "wrong_type"
         details.pop(code, None)

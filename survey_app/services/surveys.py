@@ -13,8 +13,10 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
+from instruments import piping
+from instruments.logic import Condition, referenced_items
 from instruments.registry import InstrumentError
-from instruments.schema import Instrument
+from instruments.schema import END, LANGUAGES, Instrument, Text
 from survey_app.extensions import db
 from survey_app.messages import N_, Listing, Localized, Quoted, TranslatableError
 from survey_app.models import Survey, Unit
@@ -281,6 +283,18 @@ def create_next_wave(survey: Survey, *, slug: str) -> Survey:
     return following
 
 
+def _uses(*parts: Condition | Text | None) -> list[str]:
+    """The item codes that conditions test and texts pipe in."""
+    codes: list[str] = []
+    for part in parts:
+        if isinstance(part, Condition):
+            codes.extend(referenced_items(part))
+        elif isinstance(part, Text):
+            codes.extend(code for lang in LANGUAGES for code in piping.references(part.get(lang))
+                         if code not in (None, piping.UNIT))
+    return codes
+
+
 def without_items(instrument: Instrument, codes: list[str]) -> Instrument:
     """The instrument without the items ``codes`` (pages left empty are dropped), validated again."""
     known = {item.code for item in instrument.items}
@@ -290,16 +304,35 @@ def without_items(instrument: Instrument, codes: list[str]) -> Instrument:
                                 module=_module(instrument))
     dropped = set(codes)
     for item in instrument.items:
-        if item.code not in dropped and item.show_if is not None and item.show_if.item in dropped:
-            raise TranslatableError(N_("item %(item)s is shown depending on %(condition)s: leave out both or "
-                                       "neither"), item=item.code, condition=item.show_if.item)
+        if item.code in dropped:
+            continue
+        for condition in _uses(item.show_if, item.text, item.help):
+            if condition in dropped:
+                raise TranslatableError(N_("item %(item)s is shown depending on %(condition)s: leave out both or "
+                                           "neither"), item=item.code, condition=condition)
+    for page in instrument.pages:
+        if all(item.code in dropped for item in page.items):
+            continue
+        for condition in _uses(page.show_if, page.intro, page.title, *(rule.if_ for rule in page.skip_to)):
+            if condition in dropped:
+                raise TranslatableError(N_("page %(page)s depends on the answer to %(condition)s: keep that "
+                                           "question"), page=page.id, condition=condition)
     data = instrument.snapshot()
     pages = []
     for page in data["pages"]:
         page["items"] = [item for item in page["items"] if item["code"] not in dropped]
+        used = {item.get("matrix") for item in page["items"]}
+        page["matrices"] = {name: matrix for name, matrix in page["matrices"].items() if name in used}
         if page["items"]:
             pages.append(page)
     if not pages:
         raise TranslatableError(N_("leaving out every item leaves nothing to ask"))
+    kept = [page["id"] for page in pages]
+    order = [page.id for page in instrument.pages]
+    for page in pages:
+        for rule in page["skip_to"]:
+            if rule["to"] != END and rule["to"] not in kept:
+                # a skip to a page left out goes to the page that followed it
+                rule["to"] = next((later for later in order[order.index(rule["to"]):] if later in kept), END)
     data["pages"] = pages
     return Instrument.from_snapshot(data)
