@@ -78,7 +78,7 @@ class _Strict(BaseModel):
 
 
 class Text(_Strict):
-    """A text in both languages."""
+    """A text in each language; a language the instrument does not offer may be left empty."""
 
     zh: str
     en: str
@@ -92,14 +92,16 @@ class Text(_Strict):
 
     @field_validator("zh", "en", mode="before")
     @classmethod
-    def _not_empty(cls, value: Any) -> Any:
+    def _blank_is_empty(cls, value: Any) -> Any:
+        # Whether an empty text is allowed depends on the instrument's languages (Instrument._check_texts).
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise ValueError("is empty; every text needs both zh and en")
+            return ""
         return value
 
     def get(self, lang: str) -> str:
-        """The text in ``lang``, falling back to English."""
-        return self.zh if lang == "zh" else self.en
+        """The text in ``lang``, falling back to the other language when it is empty."""
+        own, other = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return own or other
 
 
 class Option(_Strict):
@@ -225,6 +227,7 @@ class Page(_Strict):
 
     id: str = Field(min_length=1)
     title: Text
+    intro: Text | None = None
     items: list[Item] = Field(min_length=1)
 
 
@@ -296,6 +299,7 @@ class Instrument(_Strict):
     @model_validator(mode="after")
     def _check_references(self) -> Instrument:
         self._check_languages()
+        self._check_texts()
         self._check_pages_and_items()
         self._check_paths()
         self._check_pairs()
@@ -304,6 +308,13 @@ class Instrument(_Strict):
     def _check_languages(self) -> None:
         if len(set(self.languages)) != len(self.languages):
             raise SchemaProblem(("languages",), "a language is listed twice")
+
+    def _check_texts(self) -> None:
+        for path, text in _texts(self, ()):
+            for lang in self.languages:
+                if not getattr(text, lang):
+                    raise SchemaProblem((*path, lang), f"is empty; every text needs {lang} "
+                                        f"(the instrument offers {', '.join(self.languages)})")
 
     def _check_pages_and_items(self) -> None:
         page_ids: dict[str, int] = {}
@@ -475,6 +486,23 @@ class Instrument(_Strict):
     def from_snapshot(cls, data: dict[str, Any]) -> Instrument:
         """Rebuild an instrument from :meth:`snapshot` output (e.g. read back from the database)."""
         return cls.model_validate(data)
+
+
+def _texts(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Text]]:
+    """Every Text below ``value`` with its key path, in document order."""
+    if isinstance(value, Text):
+        return [(path, value)]
+    found: list[tuple[tuple[str | int, ...], Text]] = []
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            found += _texts(getattr(value, name), (*path, name))
+    elif isinstance(value, list):
+        for index, part in enumerate(value):
+            found += _texts(part, (*path, index))
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            found += _texts(part, (*path, key))
+    return found
 
 
 _NON_CONSTRUCT_ROLES = ("servqual_expectation", "servqual_adequate", "servqual_desired", "kano_functional",
