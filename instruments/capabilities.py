@@ -117,12 +117,12 @@ def _trap(instrument: Instrument, spec: dict[str, Any]) -> Capability:
 
 
 def _kano(instrument: Instrument, spec: dict[str, Any]) -> Capability:
-    name = _t("Kano 分类", "Kano categories")
+    name = _t("卡诺分类", "Kano categories")
     if spec.get("kano"):
         attributes = [pair["attribute"] for pair in spec["kano"]]
         return Capability("kano", name, True, _t(f"属性：{'、'.join(attributes)}",
                                                  f"attributes: {', '.join(attributes)}"))
-    return Capability("kano", name, False, _t("添加一组 Kano 题对（正向题和反向题）",
+    return Capability("kano", name, False, _t("添加一组卡诺题对（正向题和反向题）",
                                               "add a Kano pair (a functional and a dysfunctional question)"))
 
 

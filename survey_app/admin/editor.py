@@ -402,12 +402,16 @@ def _question_errors(exc: QuestionnaireInvalid, data: dict[str, Any], edit: Ques
     """The problem beside the question form's field it concerns."""
     prefixes: dict[tuple[str | int, ...], str] = {}
     p, i = -1, -1
-    for code in (edit.code, old_code):
-        try:
-            p, i = editor.find_item(data, code or "")
-            break
-        except KeyError:
-            continue
+    try:  # an edited question keeps its place; a new one is the last of its page
+        if old_code is not None:
+            p, i = editor.find_item(data, edit.code)
+            if old_code != edit.code:
+                p, i = _place_of(data, edit.code, old_code)
+        else:
+            p = len(data["pages"]) - 1 if page_id == NEW_PAGE else editor.find_page(data, page_id or "")
+            i = len(data["pages"][p]["items"]) - 1
+    except (KeyError, IndexError):
+        p, i = -1, -1
     for key in ("code", "text", "help", "role", "construct", "attribute", "scale"):
         prefixes[("pages", p, "items", i, key)] = key
     scale_name = data["pages"][p]["items"][i]["scale"] if p >= 0 else None
@@ -427,6 +431,13 @@ def _question_errors(exc: QuestionnaireInvalid, data: dict[str, Any], edit: Ques
     if edit.new_construct:
         prefixes[("constructs", edit.new_construct[0])] = "new_construct"
     return _field_errors(exc, prefixes)
+
+
+def _place_of(data: dict[str, Any], code: str, old_code: str) -> tuple[int, int]:
+    """Where the question renamed from ``old_code`` to ``code`` is: the one of that code not found before."""
+    places = [(p, i) for p, page in enumerate(data["pages"]) for i, item in enumerate(page["items"])
+              if item["code"] == code]
+    return places[-1] if len(places) > 1 else places[0]
 
 
 def _field_errors(exc: QuestionnaireInvalid, prefixes: dict[tuple[str | int, ...], str]) -> dict[str, str]:
@@ -516,7 +527,8 @@ def _pair_form(survey: Survey, data: dict[str, Any], kind: str, page_id: str):
             changed = data
             try:
                 changed = editor.add_pair(data, kind, page_id=page_id, attribute=attribute, first=edits[0],
-                                          second=edits[1], scale=form.get("scale") or None)
+                                          second=edits[1], scale=form.get("scale") or None,
+                                          page_title=_pair(form, "page_title") if page_id == NEW_PAGE else None)
                 _store(survey, changed)
             except QuestionnaireInvalid as exc:
                 db.session.rollback()
@@ -546,7 +558,9 @@ def _pair_form(survey: Survey, data: dict[str, Any], kind: str, page_id: str):
         scale=form.get("scale", "likert7"),
         scales=[(n, n) for n, s in {**{k: v.model_dump(mode="json") for k, v in BUILTIN_SCALES.items()},
                                     **data.get("scales", {})}.items() if s["kind"] in POINT_KINDS],
-        new_page=page_id == NEW_PAGE), 422 if errors else 200
+        new_page=page_id == NEW_PAGE, page_title=_text_fields("page_title", _pair(form, "page_title"), offered,
+                                                              errors, _("Title of the new page"))), \
+        422 if errors else 200
 
 
 def _pair_errors(exc: QuestionnaireInvalid, data: dict[str, Any], edits: list[QuestionEdit]) -> dict[str, str]:
@@ -559,6 +573,7 @@ def _pair_errors(exc: QuestionnaireInvalid, data: dict[str, Any], edits: list[Qu
         prefixes[("pages", p, "items", i, "code")] = f"code_{part}"
         prefixes[("pages", p, "items", i, "text")] = f"text_{part}"
         prefixes[("pages", p, "items", i, "attribute")] = "attribute"
+        prefixes[("pages", p, "title")] = "page_title"
     return _field_errors(exc, prefixes)
 
 

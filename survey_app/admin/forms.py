@@ -67,8 +67,9 @@ class SurveyForm(FlaskForm):
         SelectChoice("blank", _l("A blank questionnaire")),
         SelectChoice("copy", _l("A copy of the questionnaire of an earlier survey (choose below)"))],
         default="modules", validators=[DataRequired()])
-    instruments = CheckboxesField(_l("Questionnaire modules"), validators=[Optional()])
-    copy_from = SelectField(_l("Earlier survey to copy"), validators=[Optional()])
+    # required by start (validate_instruments, validate_copy_from): Optional() would clear their errors
+    instruments = CheckboxesField(_l("Questionnaire modules"))
+    copy_from = SelectField(_l("Earlier survey to copy"), default="")
     languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", _l("Chinese")),
                                                           SelectChoice("en", _l("English"))],
                                 default=["zh", "en"], validators=[DataRequired()])

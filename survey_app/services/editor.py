@@ -214,15 +214,18 @@ def save_question(data: dict[str, Any], edit: QuestionEdit, *, old_code: str | N
 
 
 def add_pair(data: dict[str, Any], kind: str, *, page_id: str, attribute: str, first: QuestionEdit,
-             second: QuestionEdit, scale: str | None = None) -> dict[str, Any]:
+             second: QuestionEdit, scale: str | None = None, page_title: dict[str, str] | None = None
+             ) -> dict[str, Any]:
     """``data`` with a Kano pair (functional and dysfunctional, on kano5) or a SERVQUAL pair (expectation and
-    perception, on ``scale``) joined by ``attribute``, added at the end of page ``page_id``."""
+    perception, on ``scale``) joined by ``attribute``, added at the end of page ``page_id`` (or of a new page
+    titled ``page_title``)."""
     if kind not in PAIR_KINDS:
         raise ValueError(f"kind must be one of {PAIR_KINDS}, not {kind!r}")
     scale = "kano5" if kind == "kano" else (scale or STARTING_SCALE[kind])
     for edit, role in zip((first, second), PAIR_ROLES[kind], strict=True):
         edit.role, edit.attribute, edit.scale, edit.scale_edit = role, attribute, scale, None
-        data = save_question(data, edit, page_id=page_id)
+        data = save_question(data, edit, page_id=page_id, page_title=page_title)
+        page_id = data["pages"][find_item(data, first.code)[0]]["id"]  # a new page is the second's page too
         first.new_construct = None  # the second item measures the construct the first created
         second.construct = second.construct or first.construct
         second.new_construct = None
