@@ -321,6 +321,12 @@ def _with_scale_of(form: MultiDict, data: dict[str, Any]) -> MultiDict:
                                          else None)
     kept = MultiDict({key: value for key, value in form.items(multi=False)
                       if not key.startswith(("scale_", "anchor_", "option_"))})
+    previous = form.get("previous_scale", "")
+    if scale is None and "scale_kind" not in form and previous in {*BUILTIN_SCALES, *data["scales"]}:
+        # a new scale chosen instead of a built-in one (whose settings were shown, not sent): start from a copy
+        scale = data["scales"].get(previous) or BUILTIN_SCALES[previous].model_dump(mode="json")
+        kept.update(_scale_values(scale))
+        return kept
     if scale is None:  # a new scale: the settings typed so far, one more option row
         kept.update({key: value for key, value in form.items(multi=False)
                      if key.startswith(("scale_", "anchor_", "option_"))})
@@ -495,7 +501,7 @@ def _question_context(survey: Survey, data: dict[str, Any], form: MultiDict, err
         "role": form.get("role", "attribute"), "roles": [(k, str(v)) for k, v in ROLE_LABELS.items()],
         "construct": form.get("construct", ""), "constructs": constructs,
         "new_construct": form.get("new_construct", ""),
-        "new_construct_label": _text_fields("new_construct", _pair(form, "new_construct"), offered, errors,
+        "new_construct_label": _text_fields("new_construct", _pair(form, "new_construct"), None, errors,
                                             _("Label of the new construct")),
         "attribute": form.get("attribute", ""), "scale": chosen, "scales": scales,
         "builtin": chosen in BUILTIN_SCALES, "scale_kind": scale_kind,
