@@ -262,8 +262,9 @@ def _question_form(survey: Survey, data: dict[str, Any], *, kind: str | None, pa
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("admin.questionnaire", slug=survey.slug) + f"#q-{edit.code}")
-    elif request.method == "POST" and form.get("action") == "scale":
-        form = _with_scale_of(form, data)  # "Show this scale": the chosen scale's settings, nothing saved
+    if request.method == "POST" and (form.get("action") == "scale" or form.get("scale") in BUILTIN_SCALES):
+        # "Show this scale": the chosen scale's settings, nothing saved; a built-in scale's are never sent
+        form = _with_scale_of(form, data)
     return render_template("admin/editor/question.html", **_question_context(survey, data, form, errors, offered,
                                                                             kind, page_id, old_code)), \
         422 if errors else 200
