@@ -13,7 +13,7 @@ import warnings
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 # The structural model is checked with the same cycle search the analysis engine uses.
 from analysis.model import find_cycle
@@ -51,7 +51,7 @@ _choice_value = base.choice_value
 
 
 class Text(_Strict):
-    """A text in both languages."""
+    """A text in each language; a language the instrument does not offer may be left empty."""
 
     zh: str
     en: str
@@ -65,14 +65,16 @@ class Text(_Strict):
 
     @field_validator("zh", "en", mode="before")
     @classmethod
-    def _not_empty(cls, value: Any) -> Any:
+    def _blank_is_empty(cls, value: Any) -> Any:
+        # Whether an empty text is allowed depends on the instrument's languages (Instrument._check_translations).
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise ValueError("is empty; every text needs both zh and en")
+            return ""
         return value
 
     def get(self, lang: str) -> str:
-        """The text in ``lang``, falling back to English."""
-        return self.zh if lang == "zh" else self.en
+        """The text in ``lang``, falling back to the other language when it is empty."""
+        own, other = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return own or other
 
 
 class Option(_Strict):
@@ -327,6 +329,7 @@ class Instrument(_Strict):
     @model_validator(mode="after")
     def _check_references(self) -> Instrument:
         self._check_languages()
+        self._check_translations()
         self._check_pages_and_items()
         self._check_welcome_and_end()
         self._check_paths()
@@ -336,6 +339,13 @@ class Instrument(_Strict):
     def _check_languages(self) -> None:
         if len(set(self.languages)) != len(self.languages):
             raise SchemaProblem(("languages",), "a language is listed twice")
+
+    def _check_translations(self) -> None:
+        for path, text in _texts(self, ()):
+            for lang in self.languages:
+                if not getattr(text, lang):
+                    raise SchemaProblem((*path, lang), f"is empty; every text needs {lang} "
+                                        f"(the instrument offers {', '.join(self.languages)})")
 
     def _check_pages_and_items(self) -> None:
         page_ids: dict[str, int] = {}
@@ -587,6 +597,23 @@ class Instrument(_Strict):
     def from_snapshot(cls, data: dict[str, Any]) -> Instrument:
         """Rebuild an instrument from :meth:`snapshot` output (e.g. read back from the database)."""
         return cls.model_validate(data)
+
+
+def _texts(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Text]]:
+    """Every Text below ``value`` with its key path, in document order."""
+    if isinstance(value, Text):
+        return [(path, value)]
+    found: list[tuple[tuple[str | int, ...], Text]] = []
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            found += _texts(getattr(value, name), (*path, name))
+    elif isinstance(value, list):
+        for index, part in enumerate(value):
+            found += _texts(part, (*path, index))
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            found += _texts(part, (*path, key))
+    return found
 
 
 _NON_CONSTRUCT_ROLES = ("servqual_expectation", "servqual_adequate", "servqual_desired", "kano_functional",

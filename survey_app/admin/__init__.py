@@ -1,7 +1,7 @@
-"""The console for managers and HR: surveys, units, invitations, live results, exports."""
+"""The console for managers and HR: surveys, units, invitations, live results, exports, the questionnaire editor."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey_app.admin import routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey_app.admin import editor, routes  # noqa: E402,F401  (routes register themselves on bp)

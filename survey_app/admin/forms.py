@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     PasswordField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
 )
@@ -61,7 +62,14 @@ class SurveyForm(FlaskForm):
         "Use 3-64 lower-case letters, digits and hyphens."))])
     title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=200), plain_text])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200), plain_text])
-    instruments = CheckboxesField(_l("Questionnaire modules"), validators=[DataRequired()])
+    start = RadioField(_l("Start from"), choices=[
+        SelectChoice("modules", _l("Shipped questionnaire modules (choose below)")),
+        SelectChoice("blank", _l("A blank questionnaire")),
+        SelectChoice("copy", _l("A copy of the questionnaire of an earlier survey (choose below)"))],
+        default="modules", validators=[DataRequired()])
+    # required by start (validate_instruments, validate_copy_from): Optional() would clear their errors
+    instruments = CheckboxesField(_l("Questionnaire modules"))
+    copy_from = SelectField(_l("Earlier survey to copy"), default="")
     languages = CheckboxesField(_l("Languages"), choices=[SelectChoice("zh", _l("Chinese")),
                                                           SelectChoice("en", _l("English"))],
                                 default=["zh", "en"], validators=[DataRequired()])
@@ -70,6 +78,14 @@ class SurveyForm(FlaskForm):
     anonymous = BooleanField(_l("Anonymous (no link between invitations and answers)"))
     opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[Optional()])
+
+    def validate_instruments(self, field) -> None:
+        if self.start.data == "modules" and not field.data:
+            raise ValidationError(_l("Choose at least one module."))
+
+    def validate_copy_from(self, field) -> None:
+        if self.start.data == "copy" and not field.data:
+            raise ValidationError(_l("Choose the survey to copy."))
 
     def validate_closes_at(self, field) -> None:
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:

@@ -31,9 +31,17 @@ from survey_app.services.console_sessions import (
     start_session,
 )
 from survey_app.services.dashboard import dashboard_data
+from survey_app.services.editor import blank_questionnaire
 from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, reminder_list
-from survey_app.services.surveys import SLUG_PATTERN, create_next_wave, create_survey, get_survey, instrument_of
+from survey_app.services.surveys import (
+    SLUG_PATTERN,
+    check_slug,
+    create_next_wave,
+    create_survey,
+    get_survey,
+    instrument_of,
+)
 from survey_app.services.units import UNIT_KINDS, import_units, unit_names
 from survey_app.services.uploads import UploadError
 from survey_app.services.users import create_user
@@ -179,24 +187,22 @@ def _labels(survey: Survey) -> dict[str, str]:
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @login_required
 def new_survey():
-    """Create a survey from one or more questionnaire modules."""
+    """Create a draft survey - blank, from questionnaire modules or copying an earlier survey's - and open it in
+    the questionnaire editor."""
     if current_user.role not in ("admin", "manager", "hr"):
         abort(403)
     form = SurveyForm()
     titles = _module_titles()
     form.instruments.choices = [SelectChoice(key, titles[key]) for key in sorted(titles)]
+    earlier = db.session.scalars(visible_surveys_query(current_user)).all()
+    form.copy_from.choices = [SelectChoice("", _("(choose)"))] + [
+        SelectChoice(s.slug, f"{s.title_in(_lang())} ({s.slug})") for s in earlier]
     if form.validate_on_submit():
         title = None
         if form.title_zh.data and form.title_en.data:
             title = {"zh": form.title_zh.data, "en": form.title_en.data}
         try:
-            survey = create_survey(
-                slug=form.slug.data, instrument_keys=form.instruments.data, title=title,
-                anonymous=form.anonymous.data, languages=form.languages.data,
-                leave_out=[c.strip() for c in (form.leave_out.data or "").split(",") if c.strip()],
-                opens_at=form.opens_at.data.replace(tzinfo=UTC) if form.opens_at.data else None,
-                closes_at=form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None,
-            )
+            survey = _create_draft(form, title, {s.slug: s for s in earlier})
         except (ValueError, LookupError) as exc:
             db.session.rollback()
             form.slug.errors = [*form.slug.errors, explain(exc)]
@@ -204,8 +210,29 @@ def new_survey():
             survey.created_by_id = current_user.id
             share_survey(survey, current_user)
             db.session.commit()
-            return redirect(url_for("admin.survey", slug=survey.slug))
+            return redirect(url_for("admin.questionnaire", slug=survey.slug))
     return render_template("admin/new_survey.html", form=form)
+
+
+def _create_draft(form: SurveyForm, title: dict[str, str] | None, earlier: dict[str, Survey]) -> Survey:
+    """The draft survey the new-survey form asks for."""
+    options = {"slug": form.slug.data, "title": title, "anonymous": form.anonymous.data,
+               "languages": form.languages.data,
+               "opens_at": form.opens_at.data.replace(tzinfo=UTC) if form.opens_at.data else None,
+               "closes_at": form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None}
+    if form.start.data == "modules":
+        return create_survey(instrument_keys=form.instruments.data, status="draft",
+                             leave_out=[c.strip() for c in (form.leave_out.data or "").split(",") if c.strip()],
+                             **options)
+    if form.start.data == "copy":
+        source = earlier.get(form.copy_from.data)
+        if source is None:
+            abort(404)
+        instrument = instrument_of(source)
+    else:
+        check_slug(form.slug.data)
+        instrument = blank_questionnaire(form.slug.data, form.languages.data)
+    return create_survey(instrument_keys=[instrument.id], instrument=instrument, status="draft", **options)
 
 
 @bp.get("/surveys/<slug>")

@@ -27,6 +27,8 @@ class Survey(db.Model):
     instrument_version: Mapped[str] = mapped_column(sa.String(100))
     #: the (combined) instrument as it was when the survey was created; answers are read against this
     instrument_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: counts the saves of the questionnaire in the editor; a save based on an older revision is refused
+    questionnaire_revision: Mapped[int] = mapped_column(default=0, server_default="0")
     #: draft | open | closed | archived
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     opens_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -48,15 +48,17 @@ def create_survey(
     closes_at: datetime | None = None,
     status: str = "open",
     leave_out: list[str] | None = None,
+    instrument: Instrument | None = None,
 ) -> Survey:
     """Create a survey from stored instruments; its unit list is frozen from the unit question.
 
-    ``leave_out`` names items of the chosen modules not to ask in this survey.
+    ``leave_out`` names items of the chosen modules not to ask in this survey; ``instrument``, when given, is the
+    questionnaire itself (written in the editor or copied from another survey) and ``instrument_keys`` only name it.
     """
     check_slug(slug)
     if db.session.scalar(sa.select(Survey.id).filter_by(slug=slug)) is not None:
         raise TranslatableError(N_("a survey with slug %(slug)s already exists"), slug=Quoted(slug))
-    instrument = _combined(instrument_keys)
+    instrument = instrument or _combined(instrument_keys)
     if leave_out:
         instrument = without_items(instrument, leave_out)
     languages = languages or list(instrument.languages)
@@ -259,6 +261,7 @@ def create_next_wave(survey: Survey, *, slug: str) -> Survey:
     following = create_survey(
         slug=slug, instrument_keys=survey.instrument_key.split("+"), title=dict(survey.title),
         anonymous=survey.anonymous, languages=list(survey.languages), status="open",
+        instrument=instrument_of(survey),  # the questionnaire as edited, not the modules it started from
     )
     survey.series = series
     following.series = series

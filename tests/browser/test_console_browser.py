@@ -57,6 +57,9 @@ def test_manager_path(app, live_server, browser, tmp_path):
     page.get_by_label("Title (English)").fill("Branch customer survey")
     page.get_by_label("Customer satisfaction survey").check()
     page.get_by_role("button", name="Create survey").click()
+    page.wait_for_url(f"{live_server}/admin/surveys/branch-survey/questionnaire")
+    page.get_by_role("link", name="Back to the survey").click()
+    page.get_by_role("button", name="Open", exact=True).click()  # a new survey is a draft until opened
     page.wait_for_url(f"{live_server}/admin/surveys/branch-survey")
     assert page.locator("h1").inner_text() == "Branch customer survey"
 

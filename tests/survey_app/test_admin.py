@@ -108,7 +108,8 @@ def test_create_survey_from_the_form(app, client, accounts, runner):
     made = client.post("/admin/surveys/new", data={
         "csrf_token": csrf_token(form.text), "slug": "q4-customers", "instruments": ["customer_satisfaction", "kano"],
         "languages": ["zh", "en"], "title_zh": "第四季度客户调查", "title_en": "Q4 customers"})
-    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/surveys/q4-customers")
+    # a new survey is a draft and opens in the questionnaire editor
+    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/surveys/q4-customers/questionnaire")
     detail = client.get("/admin/surveys/q4-customers?lang=en")
     assert "Q4 customers" in detail.text and "/s/q4-customers" in detail.text
     with app.app_context():

@@ -45,9 +45,11 @@ def test_every_interface_string_has_a_chinese_translation_with_the_same_placehol
     missing, mismatched = [], []
     for msgid, filename in sorted(interface_strings().items()):
         entry = catalog.get(msgid)
-        if entry is None or not entry.string:
+        # plural entries (ngettext) carry a tuple of forms; Chinese has one
+        forms = (entry.string if isinstance(entry.string, tuple) else (entry.string,)) if entry else ()
+        if not forms or not all(forms):
             missing.append(f"{filename}: {msgid!r}")
-        elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(entry.string)):
+        elif any(set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(form)) for form in forms):
             mismatched.append(f"{filename}: {msgid!r} -> {entry.string!r}")
     assert not missing, "no zh translation in messages.po for:\n" + "\n".join(missing)
     assert not mismatched, "placeholders differ in:\n" + "\n".join(mismatched)
