@@ -206,6 +206,8 @@ def test_anonymous_export_has_no_identifiers_and_no_times(app, client, accounts,
     assert not any(re.search(r"\d{4}-\d{2}-\d{2}", value) for row in rows for value in row.values())
 
 
+# the PDF does not depend on the database; reports read from PostgreSQL are tested with report jobs (test_report_jobs)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_report_download_in_both_languages_and_refused_for_a_small_unit(app, client, accounts, runner):
     from pypdf import PdfReader
 
