@@ -209,9 +209,11 @@ def test_enter_submits_next_the_first_submit_button_of_the_page_form(client, mak
     make_survey()
     page2 = _answer(client, "/s/flow?lang=en", [PAGE1]).text
     buttons = re.findall(r'<button type="submit"[^>]*>', page2)
-    # the form's default button (the first in the document whose form is the page's) is Next, not Back
-    assert 'name="nav" value="next"' in buttons[0] and 'form="survey-form"' in buttons[0]
+    # the form's default button (the first in the document whose form is the page's) posts no "nav": Next
+    assert 'form="survey-form"' in buttons[0] and "name=" not in buttons[0]
     assert any('value="back"' in button for button in buttons[1:])
+    entered = client.post("/s/flow?page=2", data={"csrf_token": csrf_token(page2), **PAGE2})
+    assert entered.status_code == 302 and entered.headers["Location"].endswith("page=3")
 
 
 def test_an_error_summary_links_to_each_question_and_takes_the_focus(client, make_survey):
