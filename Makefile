@@ -1,5 +1,5 @@
 # Manyi: two commands on a fresh Debian machine with python3.
-#   make run    install, create the SQLite database with demo data, start http://127.0.0.1:5000
+#   make run    install, create the SQLite database with demo data, start http://127.0.0.1:5000 (PORT=8080 HOST=...)
 #   make test   install everything (test tools and Debian's chromium included) and run the whole suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -7,6 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# the links `make run` prints (demo) and the console shows follow HOST and PORT, unless PUBLIC_BASE_URL is set;
+# a server listening on every address (0.0.0.0) is reached on this machine at 127.0.0.1
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+PUBLIC_BASE_URL ?= http://$(LINK_HOST):$(PORT)
 # Debian packages: pango for WeasyPrint (PDF), a CJK font for Chinese reports, graphviz to lay out the path diagram;
 # chromium for browser tests, postgresql for the tests that run on a real PostgreSQL server (started and stopped by
 # the tests themselves), poppler-utils (pdftoppm) to render report pages to images in the tests, redis-server for the
@@ -42,10 +46,10 @@ $(JS_CHECKS): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund
 
 demo: install
-	$(BIN)/flask --app survey_app demo
+	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" $(BIN)/flask --app survey_app demo
 
 serve:
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) "survey_app:create_app()"
+	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) "survey_app:create_app()"
 
 run: demo serve
 

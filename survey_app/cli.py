@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +20,16 @@ from survey_app.cli_interchange import export_command, import_command
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
 from survey_app.services.analysis import analyze_survey, survey_report
+from survey_app.services.console_sessions import reset_password
 from survey_app.services.instruments import sync_instruments
 from survey_app.services.invitations import create_invitations
 from survey_app.services.surveys import create_survey, get_survey
 from survey_app.services.synthetic import add_synthetic_responses
 from survey_app.services.units import import_units
 from survey_app.services.users import create_user
+
+#: how the demo tells the operator to set a new admin password (from the repository, where `make run` runs)
+SET_PASSWORD_HINT = ".venv/bin/flask --app survey_app set-password"
 
 DEMO_SURVEYS = (
     ("demo-customer", ["customer_satisfaction"], False),
@@ -176,6 +181,29 @@ def create_admin_command(email: str, password: str | None, role: str) -> None:
     click.echo(f"account created: {user.email} / {password} ({user.role})")
 
 
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read the new password from the first line of standard input (scripts) instead of asking twice.")
+def set_password_command(email: str, from_stdin: bool) -> None:
+    """Set a new password for an account; its console sessions end and a sign-in lock is lifted."""
+    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        _fail(f"no account for {email!r} (create one with create-admin)")
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt="Repeat the new password")
+    try:
+        ended = reset_password(user, password)
+    except ValueError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"new password set for {user.email}; {ended} console session(s) ended")
+
+
 @click.command("invite")
 @with_appcontext
 @click.argument("slug")
@@ -219,7 +247,8 @@ def demo_command(responses: int, admin_email: str) -> None:
         survey = get_survey(slug)
         count = db.session.scalar(sa.select(sa.func.count(Response.id)).filter_by(survey_id=survey.id))
         click.echo(f"{base}/s/{slug}  ({count} responses)")
-    click.echo(admin_line or f"admin account {admin_email} already exists (password printed when it was made)")
+    click.echo(admin_line or f"admin account {admin_email} already exists (its password was printed when it was "
+                             f"made); to set a new one: {SET_PASSWORD_HINT} {admin_email}")
 
 
 @click.command("analyze")
@@ -266,6 +295,6 @@ def report_command(slug: str, lang: str, unit: str | None, out_path: Path) -> No
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, instruments_group, create_survey_command, generate_responses_command,
-                    create_admin_command, invite_command, demo_command, analyze_command, report_command,
-                    api_token_command, api_token_revoke_command):
+                    create_admin_command, set_password_command, invite_command, demo_command, analyze_command,
+                    report_command, api_token_command, api_token_revoke_command):
         app.cli.add_command(command)

@@ -151,7 +151,7 @@ def _render_question(question: Question, value: Any, errors: list[str] | None) -
     return macros.render_question(question, value, errors)  # type: ignore[attr-defined]
 
 
-def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:
+def _choices(code: str, scale: Scale, lang: str, *, anchors: bool = False) -> tuple[Choice, ...]:
     if scale.kind in ("single", "multiple"):
         pairs = [(str(o.value), o.label.get(lang)) for o in scale.options]
     elif scale.kind == "likert":
@@ -162,9 +162,12 @@ def _choices(code: str, scale: Scale, lang: str) -> tuple[Choice, ...]:
         pairs = [(str(p), str(p)) for p in scale.points()]
     # the ids WTForms gave the options ("CODE-0", "CODE-1", ...): labels and scripts point at them
     kind = "checkbox" if scale.kind == "multiple" else "radio"
+    # a screen reader reads the end anchors ("1 = Not at all satisfied", "10 = ...") with each numbered option
+    described = Markup(' aria-describedby="{0}-anchors"').format(code) if anchors else Markup("")
     return tuple(
-        Choice(value, label, f"{code}-{i}", Markup(' data-item="{0}" id="{0}-{1}" name="{0}" type="{2}" value="{3}"')
-               .format(code, i, kind, value))
+        Choice(value, label, f"{code}-{i}",
+               Markup(' data-item="{0}" id="{0}-{1}" name="{0}" type="{2}" value="{3}"{4}')
+               .format(code, i, kind, value, described))
         for i, (value, label) in enumerate(pairs)
     )
 
@@ -177,7 +180,7 @@ def _question(item: Item, scale: Scale, lang: str, position: int) -> Question:
         label=item.text.get(lang),
         help=item.help.get(lang) if item.help else "",
         required=item.required,
-        choices=_choices(item.code, scale, lang) if scale.kind in CHOICE_KINDS else (),
+        choices=_choices(item.code, scale, lang, anchors=anchors) if scale.kind in CHOICE_KINDS else (),
         points=len(scale.points()) if scale.kind in ("rating", "nps") else 0,
         low_anchor=f"{scale.min} = {scale.anchors[scale.min].get(lang)}" if anchors and scale.min in scale.anchors
         else "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, session, url_for
@@ -17,7 +18,8 @@ from survey_app.i18n import request_language
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
-from survey_app.respond.page_tokens import check_page_token
+from survey_app.respond.page_tokens import check_page_token, page_token
+from survey_app.respond.submitted import forget_open_link, mark_submitted, submitted_here
 from survey_app.services.answers import check_items
 from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations
 from survey_app.services.ordering import page_order
@@ -27,6 +29,7 @@ from survey_app.services.responses import (
     find_by_submission_key,
     find_open_for_invitation,
     find_survey_and_response,
+    save_draft,
     save_page,
     start_response,
     submit,
@@ -40,13 +43,30 @@ from survey_app.services.surveys import (
     get_survey_with_instrument,
 )
 
-UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403, "used": 409,
+UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403,
                       "invitation_only": 403}
+#: the language buttons of a survey page post the page with nav=lang-<code>
+LANGUAGE_NAV = "lang-"
 SESSION_KEY = "responses"
 
 
 def _unavailable(reason: str, survey: SurveyRow | None = None):
     return render_template("respond/unavailable.html", reason=reason, survey=survey), UNAVAILABLE_STATUS[reason]
+
+
+def _already_submitted(connection: sa.Connection, survey: SurveyRow, token: str | None, *, link_used: bool = False):
+    """The "already submitted" page: 409 for a link that cannot be used again, 200 for this browser's own Back.
+
+    The open link offers a new response (the next person on a shared device), unless the survey takes answers
+    through personal links only.
+    """
+    again = token is None and not link_used and not (survey.anonymous and has_invitations(connection, survey.id))
+    lang = _language(survey)
+    return render_template(
+        "respond/submitted.html", survey_title=survey.title_in(lang), survey_languages=survey.languages, lang=lang,
+        link_used=link_used, again_url=url_for("respond.again", slug=survey.slug) if again else None,
+        page_token=page_token() if again else None,
+    ), 409 if link_used else 200
 
 
 def _remembered(slug: str) -> str | None:
@@ -91,11 +111,16 @@ def respond(slug: str, token: str | None = None):
     if survey is None or instrument is None:  # a survey deleted between its row and its snapshot (PostgreSQL)
         return _unavailable("not_found")
     lang = _language(survey)
+    if response is None and request.method == "GET" and submitted_here(slug, token):
+        # Back after the thank-you page, or a link this browser finished: never a page of the questionnaire again
+        return _already_submitted(connection, survey, token)
 
     if response is None and request.method == "POST":
         # a page re-sent after the session forgot the response (double post, a second tab): same response
         response = find_by_submission_key(connection, survey, request.form.get("submission_key"))
     if response is not None and response.status == "complete":
+        if submitted_here(slug, token):  # a page of this browser's finished response, posted again after Back
+            return redirect(_page_url(slug, token, 0))
         return redirect(url_for("respond.thanks", slug=slug))
     invitation: InvitationRow | None = None
     if token is not None:
@@ -105,7 +130,7 @@ def respond(slug: str, token: str | None = None):
         # An anonymous survey's used link looks like an unused one until the survey closes (a second response
         # through it is not counted): the owner, who holds every link, must not learn who has answered.
         if invitation.used_at is not None and not survey.anonymous:
-            return _unavailable("used", survey)
+            return _already_submitted(connection, survey, token, link_used=True)
         response = response or find_open_for_invitation(connection, survey, invitation)
     elif response is None and survey.anonymous and has_invitations(connection, survey.id):
         # answered through personal links only: an open link would let anybody (the owner too) add group members
@@ -128,15 +153,16 @@ def respond(slug: str, token: str | None = None):
 
     if request.method == "POST":
         form = PageForm(instrument, page_index, lang, formdata=request.form, omit=omit, **personal)
-        if form.nav == "back":
+        switch_to = form.nav.removeprefix(LANGUAGE_NAV) if form.nav.startswith(LANGUAGE_NAV) else None
+        if form.nav == "back" or switch_to is not None:
+            if switch_to is not None:
+                lang = switch_to if switch_to in survey.languages else lang
+            response = _store_draft(connection, response, survey, instrument, page_index, form, lang, omit,
+                                    invitation, way.answers, order)
+            if switch_to is not None:
+                # the same page in the other language, with the answers given so far
+                return redirect(_page_url(slug, token, page_index, lang=lang))
             if response is not None:
-                values, errors = check_items(instrument, [item for item in form.page.items if item.code not in omit],
-                                             form.raw(), way.answers)
-                save_page(connection, response, survey, instrument, page_index,
-                          {k: v for k, v in values.items() if k not in errors}, language=lang, omit=omit,
-                          shown_order=order)
-                write_response(connection, response)
-                connection.commit()
                 way = walk(instrument, response.answers, omit)
             previous = way.before(page_index)
             return redirect(_page_url(slug, token, 0 if previous is None else previous))
@@ -154,6 +180,7 @@ def respond(slug: str, token: str | None = None):
                 if response is None:
                     raise
                 if response.status == "complete":
+                    mark_submitted(slug, token)
                     return redirect(url_for("respond.thanks", slug=slug))
                 resume_token = None
                 following = _store_page(connection, response, survey, instrument, page_index, form, lang, omit)
@@ -161,6 +188,7 @@ def respond(slug: str, token: str | None = None):
                 _remember(slug, resume_token)
             if following is None:
                 _forget(slug)
+                mark_submitted(slug, token)
                 end = instrument.end
                 return redirect(end.redirect if end is not None and end.redirect else url_for("respond.thanks",
                                                                                                 slug=slug))
@@ -196,8 +224,8 @@ def respond(slug: str, token: str | None = None):
 csrf.exempt(respond)
 
 
-def _page_url(slug: str, token: str | None, page_index: int) -> str:
-    return url_for("respond.respond", slug=slug, token=token, page=page_index + 1)
+def _page_url(slug: str, token: str | None, page_index: int, **args: str) -> str:
+    return url_for("respond.respond", slug=slug, token=token, page=page_index + 1, **args)
 
 
 def _form_key(form: PageForm) -> str:
@@ -229,6 +257,38 @@ def _unit_name(connection: sa.Connection, response: ResponseState | None, lang: 
     return "" if response is None or response.unit_id is None else unit_name(connection, response.unit_id, lang)
 
 
+def _store_draft(connection: sa.Connection, response: ResponseState | None, survey: SurveyRow,
+                 instrument: Instrument, page_index: int, form: PageForm, lang: str, omit: frozenset[str],
+                 invitation: InvitationRow | None, earlier: dict[str, Any],
+                 order: dict[str, list[str]] | None) -> ResponseState | None:
+    """Keep the page's answers that pass the rules, the missing ones not asked for (Back, a language switch);
+    returns the response (None while nothing is answered).
+
+    A respondent with no stored response yet gets one once they have answered something.
+    """
+    values, errors = check_items(instrument, [item for item in form.page.items if item.code not in omit],
+                                 form.raw(), earlier)
+    kept = {code: value for code, value in values.items() if code not in errors}
+    resume_token = None
+    if response is None:
+        if not kept:
+            return None
+        response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
+                                                invitation=invitation)
+    save_draft(connection, response, survey, instrument, page_index, kept, language=lang, omit=omit,
+               shown_order=order)
+    try:
+        write_response(connection, response)
+    except IntegrityError:
+        # the same first page posted twice at once: the other post stored the response, and its answers
+        connection.rollback()
+        return None
+    connection.commit()
+    if resume_token is not None:
+        _remember(survey.slug, resume_token)
+    return response
+
+
 def _store_page(connection: sa.Connection, response: ResponseState, survey: SurveyRow, instrument: Instrument,
                 page_index: int, form: PageForm, lang: str, omit: frozenset[str]) -> int | None:
     """Store the checked page in one statement and commit; returns the next page, None once submitted.
@@ -258,8 +318,10 @@ def resume(slug: str, resume_token: str):
     survey, _, response = find_survey_and_response(request_connection(), slug, resume_token)
     if survey is None:
         return _unavailable("not_found")
-    if response is None or response.status == "complete":
+    if response is None:
         return _unavailable("bad_link", survey)
+    if response.status == "complete":
+        return _already_submitted(request_connection(), survey, None, link_used=True)
     _remember(slug, resume_token)
     session["lang"] = response.language  # continue in the language the respondent chose
     return redirect(url_for("respond.respond", slug=slug))
@@ -276,3 +338,23 @@ def thanks(slug: str):
     return render_template("respond/thanks.html", survey=survey, lang=lang,
                            end_text=end.text.get(lang) if end is not None and end.text else "",
                            redirect_url=end.redirect if end is not None else None)
+
+
+@bp.post("/s/<slug>/again")
+def again(slug: str):
+    """Answer the open link again from a browser that has submitted it (a shared device)."""
+    check_page_token(request.form.get("csrf_token"))
+    forget_open_link(slug)
+    return redirect(url_for("respond.respond", slug=slug))
+
+
+# posted from the "already submitted" page with the survey pages' own token, checked first thing in the view
+csrf.exempt(again)
+
+
+@bp.after_request
+def _not_stored(response):
+    """Survey pages are never kept by the browser: Back after the thank-you page asks the server again (which
+    answers "already submitted"), and a shared device keeps no page with somebody's answers."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -49,10 +49,27 @@ def change_password(user: User, current: str, new: str) -> None:
     a new one for the request that changed it). ValueError says what is wrong."""
     if not user.check_password(current):
         raise ValueError("the current password is wrong")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    _check_new(new)
     if new == current:
         raise ValueError("the new password is the same as the current one")
     user.set_password(new)
     end_all_sessions(user)
     db.session.flush()
+
+
+def reset_password(user: User, new: str) -> int:
+    """Set a new password without the current one (the operator's ``set-password`` command): every session of the
+    account ends and a lock after failed sign-ins is lifted; returns how many sessions ended. ValueError says what
+    is wrong with the password."""
+    _check_new(new)
+    user.set_password(new)
+    user.failed_logins = 0
+    user.locked_until = None
+    ended = end_all_sessions(user)
+    db.session.flush()
+    return ended
+
+
+def _check_new(new: str) -> None:
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")

@@ -177,6 +177,22 @@ def save_page(
         response.unit_id = answered_unit(connection, survey.id, instrument, values, default=response.unit_id)
 
 
+def save_draft(
+    connection: sa.Connection, response: ResponseState, survey: Survey | SurveyRow, instrument: Instrument,
+    page_index: int, values: dict[str, Any], *, language: str, omit: frozenset[str] = frozenset(),
+    shown_order: dict[str, list[str]] | None = None,
+) -> None:
+    """Keep the answers given so far on a page that was left without Next (Back, a language switch).
+
+    Unlike ``save_page`` it opens no later page: the page's required answers are still missing, and only Next
+    checks them.
+    """
+    furthest = response.furthest_page
+    save_page(connection, response, survey, instrument, page_index, values, language=language, omit=omit,
+              shown_order=shown_order)
+    response.furthest_page = furthest
+
+
 def answered_unit(connection: sa.Connection, survey_id: int, instrument: Instrument, answers: dict[str, Any],
                   *, default: int | None) -> int | None:
     """The id of the unit that ``answers`` name through the unit question (None for a code the survey lacks),

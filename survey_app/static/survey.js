@@ -62,5 +62,24 @@
   form.addEventListener("input", update);
   update();
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    // a link in the summary puts the focus on its question's answer (the chosen option, else the first one)
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#q-']");
+      var question = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!question) { return; }
+      var target = question.querySelector("input:checked") || question.querySelector("input, textarea");
+      if (!target) { return; }
+      event.preventDefault();
+      question.scrollIntoView({block: "start"});
+      target.focus({preventScroll: true});
+    });
+  }
 })();
+
+// Back after the thank-you page must not show a page kept in the browser's memory: ask the server again.
+window.addEventListener("pageshow", function (event) {
+  "use strict";
+  if (event.persisted && document.querySelector("form.survey-form")) { window.location.reload(); }
+});

@@ -60,7 +60,7 @@ def test_a_survey_with_a_matrix_a_skip_and_piping(app, live_server, browser, mak
     label_visible = page.locator("label[for='R_SPEED-0'] .option-label").bounding_box()["width"] > 1
     assert label_visible is (size == "phone")
     page.screenshot(path=str(_shots(tmp_path) / f"matrix-{size}.png"), full_page=True)
-    page.get_by_role("group", name="Is the website easy to use?").get_by_role("radio", name="Agree",
+    page.get_by_role("radiogroup", name="Is the website easy to use?").get_by_role("radio", name="Agree",
                                                                               exact=True).check()
     page.get_by_role("button", name="Next").click()
 
