@@ -39,6 +39,7 @@ NO_ANSWERS = {
     "admin.logout", "admin.password", "admin.surveys", "admin.new_survey", "admin.change_status",
     "admin.upload_units", "admin.upload_invitations", "admin.next_wave", "admin.reminders", "admin.share",
     "admin.accounts", "admin.toggle_account", "admin.report_job", "admin.report_job_status",
+    "admin.delete_survey", "admin.preview", "admin.delete_some_responses", "admin.links",
     "api.list_surveys", "api.get_survey", "api.post_response",
 }
 
