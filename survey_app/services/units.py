@@ -3,7 +3,8 @@
 The survey's unit question asks for the hierarchy's leaves (the units nobody reports to: stores, teams), each
 labelled with its name in the respondent's language: :func:`ask_hierarchy` writes them into the survey's
 questionnaire whenever the hierarchy changes. A new survey's units are the options of its module's unit question
-(``origin`` "module"), stand-ins that the first imported hierarchy replaces: never a fixed list beside the real one.
+(``origin`` "module"), stand-ins that an imported hierarchy replaces (those it does not name): never a fixed list
+beside the real one.
 """
 
 from __future__ import annotations
@@ -79,14 +80,14 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
     db.session.flush()
     for code, parent in parents.items():
         existing[code].parent_id = existing[parent].id
-    for code, unit in list(existing.items()):
-        if unit.origin == "module":
-            if code in seen:
-                unit.origin = "import"
-            else:  # the module's stand-in list gives way to the imported hierarchy
-                db.session.execute(sa.update(Unit).where(Unit.parent_id == unit.id).values(parent_id=None))
-                db.session.delete(unit)
-                del existing[code]
+    # a file with a hierarchy (parents) replaces the module's stand-ins it does not name; the ones it names, and every
+    # one after a flat file (which only names or adds units), are the survey's own from now on
+    named = seen | set(parents.values())
+    for code in [code for code, unit in existing.items() if unit.origin == "module"]:
+        if parents and code not in named:
+            db.session.delete(existing.pop(code))
+        else:
+            existing[code].origin = "import"
     db.session.flush()
     db.session.expire(survey, ["units"])
     ask_hierarchy(survey)
