@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.messages import N_, Listing, Quoted, Term
 from survey_app.models import Response, Survey, Unit
@@ -112,6 +113,11 @@ def ask_hierarchy(survey: Survey, snapshot: dict[str, Any] | None = None) -> dic
         for name in scales:
             data["scales"][name] = {**data["scales"][name], "kind": "single", "options": options}
     if snapshot is None:
+        try:
+            Instrument.from_snapshot(data)
+        except ValueError:  # a condition on the unit question names a unit the hierarchy lacks
+            raise UploadError(N_("the questionnaire's conditions on the unit question name units the imported "
+                                 "hierarchy does not have")) from None
         survey.instrument_snapshot = data
         db.session.flush()
     return data
