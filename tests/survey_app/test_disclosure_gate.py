@@ -168,6 +168,11 @@ def test_test_responses_beside_real_ones_change_no_output(app, client, gated):
     after = _outputs(client, gated["token"])
     for path, body in after.items():
         assert TEST_MARK not in body, path
+    with app.app_context():  # a preview left unfinished is not someone answering right now
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        db.session.add(Response(survey_id=survey.id, submission_key="preview-open", resume_hash="f" * 64,
+                                status="in_progress", is_test=True, answers={"COMMENT": TEST_MARK}))
+        db.session.commit()
     assert client.get(f"/admin/surveys/{SLUG}/dashboard.json").get_json() == before_board  # counts, CSI, NPS
     assert client.get(results, headers=headers).get_json() == before_results
     assert after[f"/admin/surveys/{SLUG}/export.csv"] == before_csv
