@@ -24,6 +24,7 @@ _RESPONSES = sa.table(
     sa.column("unit_id"),
     sa.column("answers"),
     sa.column("release_no"),
+    sa.column("is_test"),
 )
 
 
@@ -51,13 +52,15 @@ def responses_frame(
     connection : an open SQLAlchemy connection to the survey database.
     survey_id : the survey whose responses to read.
     columns : item codes to keep (default: every code that occurs); missing answers are NaN.
-    complete_only : only submitted responses (default) or also partial ones.
+    complete_only : only submitted responses (default) or also partial ones. Test responses (made in a preview of
+        the survey) are never read.
     unit_ids : only responses from these units (e.g. a unit and the units below it).
     released_through : only responses released in this release or an earlier one (anonymous surveys show
         answers in batches; see ``analysis.releases``).
     progress : called with the number of rows read so far after each batch.
     """
-    query = sa.select(_RESPONSES.c.id, _RESPONSES.c.answers).where(_RESPONSES.c.survey_id == survey_id)
+    query = sa.select(_RESPONSES.c.id, _RESPONSES.c.answers).where(_RESPONSES.c.survey_id == survey_id,
+                                                                   _RESPONSES.c.is_test.is_(sa.false()))
     if complete_only:
         query = query.where(_RESPONSES.c.status == "complete")
     if unit_ids is not None:

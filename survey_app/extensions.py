@@ -31,6 +31,19 @@ login_manager.login_view = "admin.login"
 login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 
 
+@login_manager.unauthorized_handler
+def _sign_in_first():
+    """Send the caller to the sign-in page, saying why once: a caller that follows no redirect (a bot, a script)
+    would otherwise pile one message per request into its session cookie until browsers drop it."""
+    from flask import flash, redirect, request, session
+    from flask_login.utils import login_url
+
+    message = str(login_manager.login_message)
+    if message not in (text for _, text in session.get("_flashes", [])):
+        flash(message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, request.url))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
     # only for a session the server still holds: signing out, a password change or deactivation ends it for good

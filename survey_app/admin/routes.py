@@ -20,6 +20,7 @@ from survey_app.admin.messages import explain
 from survey_app.extensions import db
 from survey_app.messages import Listing, Term
 from survey_app.models import InstrumentRecord, ReportJob, Survey, User
+from survey_app.respond.routes import PREVIEW_KEY, SESSION_KEY
 from survey_app.services import report_jobs
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
@@ -33,8 +34,12 @@ from survey_app.services.console_sessions import (
 from survey_app.services.dashboard import dashboard_data
 from survey_app.services.editor import blank_questionnaire
 from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
-from survey_app.services.invitations import invitations_from_csv, reminder_list
+from survey_app.services.invitations import invitations_from_csv, personal_links, reminder_list
+from survey_app.services.lifecycle import actions, check_writable, delete_draft, display_status
+from survey_app.services.lifecycle import change_status as apply_action
+from survey_app.services.participation import DELETABLE, delete_responses, invited_count, invitees, partials
 from survey_app.services.surveys import (
+    LANGUAGE_NAMES,
     SLUG_PATTERN,
     check_slug,
     create_next_wave,
@@ -42,13 +47,19 @@ from survey_app.services.surveys import (
     get_survey,
     instrument_of,
 )
-from survey_app.services.units import UNIT_KINDS, import_units, unit_names
-from survey_app.services.uploads import UploadError
+from survey_app.services.units import UNIT_KINDS, import_units, unit_names, unit_tree
 from survey_app.services.users import create_user
 
-STATUS_ACTIONS = {"open": "open", "close": "closed", "archive": "archived"}
-#: a survey's status (models.survey.SURVEY_STATUSES) as the console says it
-STATUS_LABELS = {"draft": _l("draft"), "open": _l("open"), "closed": _l("closed"), "archived": _l("archived")}
+#: a survey's status (models.survey.SURVEY_STATUSES, and "scheduled": services.lifecycle.display_status) as the
+#: console says it
+STATUS_LABELS = {"draft": _l("draft"), "open": _l("open"), "closed": _l("closed"), "archived": _l("archived"),
+                 "scheduled": _l("scheduled")}
+#: the lifecycle actions (services.lifecycle.TRANSITIONS) as the console's buttons say them
+ACTION_LABELS = {"launch": _l("Launch"), "reopen": _l("Open again"), "close": _l("Close"), "archive": _l("Archive")}
+#: an invitee's progress (services.participation.Invitee.status)
+INVITEE_LABELS = {"invited": _l("invited"), "started": _l("started"), "completed": _l("completed")}
+#: the responses the console deletes, by kind (services.participation.DELETABLE)
+DELETE_LABELS = {"test": _l("Delete the test responses"), "partial": _l("Delete the partial responses")}
 #: the downloads of the responses, by format (services.exports.FORMATS)
 FORMAT_LABELS = {"csv": _l("Responses as a CSV file"), "xlsx": _l("Responses as an Excel workbook"),
                  "sav": _l("Responses as an SPSS data file")}
@@ -149,13 +160,16 @@ def surveys():
     """The surveys this account may see."""
     found = db.session.scalars(visible_surveys_query(current_user)).all()
     titles = _module_titles()
-    return render_template("admin/surveys.html", surveys=[_survey_row(s, titles) for s in found])
+    rows = [_survey_row(s, titles) for s in found]
+    return render_template("admin/surveys.html", surveys=[row for row in rows if row["status"] != "archived"],
+                           archived=[row for row in rows if row["status"] == "archived"])
 
 
 def _survey_row(survey: Survey, titles: dict[str, str] | None = None) -> dict:
     titles = _module_titles() if titles is None else titles
-    return {"slug": survey.slug, "title": survey.title_in(_lang()), "status": survey.status,
-            "status_label": str(STATUS_LABELS.get(survey.status, survey.status)), "anonymous": survey.anonymous,
+    status = display_status(survey)
+    return {"slug": survey.slug, "title": survey.title_in(_lang()), "status": status,
+            "status_label": str(STATUS_LABELS.get(status, status)), "anonymous": survey.anonymous,
             "modules": " + ".join(titles.get(key, key) for key in survey.instrument_key.split("+")),
             "wave": survey.wave}
 
@@ -238,7 +252,9 @@ def _create_draft(form: SurveyForm, title: dict[str, str] | None, earlier: dict[
 @bp.get("/surveys/<slug>")
 @survey_view
 def survey(survey: Survey):
-    """One survey: its link, status, live dashboard, units, invitations and downloads."""
+    """One survey: its link, status and lifecycle, live dashboard, responses, units, invitations and downloads."""
+    if survey.slug in session.get(PREVIEW_KEY, ()):  # back from a preview: this browser answers for real again
+        session[PREVIEW_KEY] = [slug for slug in session[PREVIEW_KEY] if slug != survey.slug]
     board = dashboard_data(survey)
     reasons = {key: str(text) % {"k": board["min_group_size"]} for key, text in HIDDEN_REASONS.items()}
     names = {**unit_names(survey, _lang()), NO_UNIT_ROW: _("Without a unit")}
@@ -250,7 +266,13 @@ def survey(survey: Survey):
         downloads=[(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS],
         kpis=KPI_LABELS.get(population, KPI_LABELS["customers"]),
         kinds=Listing.of(map(Term, UNIT_KINDS)).shown(_, _lang()), identified=not survey.anonymous,
-        can_share=current_user.role == "admin" or survey.created_by_id == current_user.id)
+        can_share=current_user.role == "admin" or survey.created_by_id == current_user.id,
+        actions=[(action, ACTION_LABELS[action]) for action in actions(survey)],
+        previews=[(lang, LANGUAGE_NAMES.get(lang, {}).get(_lang(), lang)) for lang in survey.languages],
+        partials=partials(survey, _lang()), unit_tree=unit_tree(survey),
+        invitees=[{"ref": i.ref, "unit": i.unit, "status": INVITEE_LABELS[i.status]} for i in invitees(survey)]
+        if not survey.anonymous else None, invited=invited_count(survey),
+        deletes=[(kind, DELETE_LABELS[kind]) for kind in DELETABLE])
 
 
 @bp.get("/surveys/<slug>/dashboard.json")
@@ -263,13 +285,84 @@ def dashboard(survey: Survey):
 @bp.post("/surveys/<slug>/status/<action>")
 @survey_view
 def change_status(survey: Survey, action: str):
-    """Open, close or archive a survey."""
-    if action not in STATUS_ACTIONS:
+    """Launch, close, open again or archive a survey."""
+    if action not in ACTION_LABELS:
         abort(404)
     UploadForm().validate()  # CSRF is checked globally; nothing else to validate
-    survey.status = STATUS_ACTIONS[action]
-    db.session.commit()
+    try:
+        apply_action(survey, action)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(explain(exc), "error")
+    else:
+        db.session.commit()
     return redirect(url_for("admin.survey", slug=survey.slug))
+
+
+@bp.post("/surveys/<slug>/delete")
+@survey_view
+def delete_survey(survey: Survey):
+    """Delete a draft, once its deletion is confirmed."""
+    if request.form.get("confirm") != survey.slug:
+        flash(_("Type the link name of the survey to confirm its deletion."), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    try:
+        delete_draft(survey)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(explain(exc), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    db.session.commit()
+    flash(_("Draft deleted."), "success")
+    return redirect(url_for("admin.surveys"))
+
+
+@bp.get("/surveys/<slug>/preview/<lang>")
+@survey_view
+def preview(survey: Survey, lang: str):
+    """Answer the survey as a respondent in ``lang``, with a test banner; what is answered is a test response."""
+    if lang not in survey.languages:
+        abort(404)
+    if survey.status == "archived":
+        flash(_("An archived survey is read-only: it cannot be previewed."), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    session[PREVIEW_KEY] = [*(slug for slug in session.get(PREVIEW_KEY, ()) if slug != survey.slug), survey.slug]
+    # a fresh test response each time: never the continuation of one answered before
+    session[SESSION_KEY] = {slug: token for slug, token in session.get(SESSION_KEY, {}).items() if slug != survey.slug}
+    session["lang"] = lang
+    return redirect(url_for("respond.respond", slug=survey.slug))
+
+
+@bp.post("/surveys/<slug>/responses/delete/<kind>")
+@survey_view
+def delete_some_responses(survey: Survey, kind: str):
+    """Delete the test responses or the partial responses, once confirmed (complete real ones are never deleted)."""
+    if kind not in DELETABLE:
+        abort(404)
+    if not request.form.get("confirm"):
+        flash(_("Tick the box to confirm the deletion."), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    try:
+        deleted = delete_responses(survey, kind)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(explain(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)s responses deleted.", n=deleted), "success")
+    return redirect(url_for("admin.survey", slug=survey.slug))
+
+
+@bp.get("/surveys/<slug>/links.csv")
+@survey_view
+def links(survey: Survey):
+    """The personal links of an identified survey again, as a CSV."""
+    try:
+        rows = personal_links(survey, current_app.config["PUBLIC_BASE_URL"])
+    except ValueError as exc:
+        flash(explain(exc), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
+    return _csv_download(rows, ["ref", "unit", "link"], f"{survey.slug}-links.csv")
 
 
 @bp.post("/surveys/<slug>/units")
@@ -279,8 +372,9 @@ def upload_units(survey: Survey):
     form = UploadForm()
     if form.validate_on_submit():
         try:
+            check_writable(survey)
             units = import_units(survey, form.file.data.read())
-        except UploadError as exc:
+        except ValueError as exc:
             db.session.rollback()
             flash(_("Units not imported: %(reason)s", reason=explain(exc)), "error")
         else:
@@ -298,8 +392,9 @@ def upload_invitations(survey: Survey):
         flash(_("Choose a CSV file with the columns ref and unit."), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     try:
+        check_writable(survey)
         rows = invitations_from_csv(survey, form.file.data.read(), current_app.config["PUBLIC_BASE_URL"])
-    except UploadError as exc:
+    except ValueError as exc:
         db.session.rollback()
         flash(_("No invitations created: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))

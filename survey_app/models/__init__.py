@@ -3,10 +3,10 @@
 from survey_app.models.instrument import InstrumentRecord
 from survey_app.models.report_job import ReportJob
 from survey_app.models.response import Response
-from survey_app.models.survey import Invitation, Survey, SurveyRelease, Unit
+from survey_app.models.survey import Invitation, Survey, SurveyRelease, SurveyVersion, Unit
 from survey_app.models.user import ApiToken, SurveyAccess, User, UserSession
 
 __all__ = [
     "ApiToken", "InstrumentRecord", "Invitation", "ReportJob", "Response", "Survey", "SurveyAccess", "SurveyRelease",
-    "Unit", "User", "UserSession",
+    "SurveyVersion", "Unit", "User", "UserSession",
 ]

@@ -59,3 +59,7 @@ class Response(db.Model):
     #: anonymous surveys: the batch in which the outputs began to show it (see analysis.releases); NULL while it
     #: waits. Identified surveys show every complete response and leave it NULL.
     release_no: Mapped[int | None] = mapped_column()
+    #: made in a preview of the survey by its owner: never read by any output (see services.disclosure)
+    is_test: Mapped[bool] = mapped_column(default=False)
+    #: the questionnaire version (survey_version.number) it was started with; NULL: the survey's current one
+    version: Mapped[int | None] = mapped_column()

@@ -45,6 +45,8 @@ class Survey(db.Model):
     #: surveys repeated over time share a series; wave counts 1, 2, ...
     series: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     wave: Mapped[int] = mapped_column(default=1)
+    #: number of the current questionnaire (the snapshot); earlier ones are kept in survey_version
+    version: Mapped[int] = mapped_column(default=1)
 
     units: Mapped[list[Unit]] = relationship(back_populates="survey", cascade="all, delete-orphan")
 
@@ -74,6 +76,9 @@ class Unit(db.Model):
     #: department | store | branch | ...
     kind: Mapped[str] = mapped_column(sa.String(32), default="unit")
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))
+    #: "module": an option of the questionnaire module's unit question, a stand-in that an imported hierarchy
+    #: replaces; "import": from an uploaded hierarchy
+    origin: Mapped[str] = mapped_column(sa.String(16), default="import")
 
     survey: Mapped[Survey] = relationship(back_populates="units")
 
@@ -111,4 +116,21 @@ class SurveyRelease(db.Model):
     size: Mapped[int] = mapped_column(default=0)
     #: cut after the survey closed: small groups could be pooled
     final: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class SurveyVersion(db.Model):
+    """A questionnaire a survey was answered with before it was revised (see services.survey_versions)."""
+
+    __tablename__ = "survey_version"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "number", name="uq_survey_version_survey_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    #: 1, 2, ... ; the survey's current questionnaire is number ``survey.version``
+    number: Mapped[int] = mapped_column()
+    #: the instrument snapshot as it was answered
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: item code -> the answer key its answers were moved to when the revision changed the item's meaning
+    renamed: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

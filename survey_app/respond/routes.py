@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from instruments import piping
@@ -48,6 +49,19 @@ UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_ope
 #: the language buttons of a survey page post the page with nav=lang-<code>
 LANGUAGE_NAV = "lang-"
 SESSION_KEY = "responses"
+#: the session's surveys in preview (set by the console's preview link, for its signed-in session only)
+PREVIEW_KEY = "preview"
+
+
+def previewing(slug: str) -> bool:
+    """Whether this browser previews survey ``slug``: its owner opened the preview from a console session that is
+    still signed in. A preview shows a draft too, and its responses are test responses."""
+    return slug in session.get(PREVIEW_KEY, ()) and current_user.is_authenticated
+
+
+def _preview_banner(slug: str) -> str | None:
+    """The console page to go back to, shown in the preview banner; None outside a preview."""
+    return url_for("admin.survey", slug=slug) if previewing(slug) else None
 
 
 def _unavailable(reason: str, survey: SurveyRow | None = None):
@@ -83,10 +97,10 @@ def _forget(slug: str) -> None:
     session[SESSION_KEY] = remembered
 
 
-def _omitted(survey: SurveyRow, instrument: Instrument, invited: bool) -> frozenset[str]:
-    """Questions an anonymous survey's invitee is not asked: the unit question (the invitation says the unit, and
-    an answer could claim any unit)."""
-    if not (survey.anonymous and invited):
+def _omitted(survey: SurveyRow, instrument: Instrument, invited: bool, unit_given: bool) -> frozenset[str]:
+    """Questions an invitee is not asked: the unit question, when the invitation names the unit (it is the
+    response's unit), and always on an anonymous survey (an answer could claim any unit and pad a small one)."""
+    if not (unit_given or (survey.anonymous and invited)):
         return frozenset()
     return frozenset(item.code for item in instrument.items_by_role("unit"))
 
@@ -104,10 +118,14 @@ def respond(slug: str, token: str | None = None):
         check_page_token(request.form.get("csrf_token"))  # before anything is read or stored
     connection = request_connection()
     survey, instrument, response = find_survey_and_response(connection, slug, _remembered(slug))
+    preview = previewing(slug)
     try:
         check_open(survey)
     except SurveyUnavailable as exc:
-        return _unavailable(exc.reason, survey)
+        if not preview or exc.reason == "not_found":
+            return _unavailable(exc.reason, survey)
+    if response is not None and response.is_test and not preview:
+        response = None  # a test response left behind by a preview is not continued as a real one
     if survey is None or instrument is None:  # a survey deleted between its row and its snapshot (PostgreSQL)
         return _unavailable("not_found")
     lang = _language(survey)
@@ -132,11 +150,13 @@ def respond(slug: str, token: str | None = None):
         if invitation.used_at is not None and not survey.anonymous:
             return _already_submitted(connection, survey, token, link_used=True)
         response = response or find_open_for_invitation(connection, survey, invitation)
-    elif response is None and survey.anonymous and has_invitations(connection, survey.id):
+    elif response is None and survey.anonymous and not preview and has_invitations(connection, survey.id):
         # answered through personal links only: an open link would let anybody (the owner too) add group members
         return _unavailable("invitation_only", survey)
     invited = invitation is not None or (response is not None and response.invitation_id is not None)
-    omit = _omitted(survey, instrument, invited)
+    unit_given = (invitation.unit_id if invitation is not None
+                  else response.unit_id if response is not None and response.invitation_id is not None else None)
+    omit = _omitted(survey, instrument, invited, unit_given is not None)
 
     answers = dict(response.answers) if response else {}
     way = walk(instrument, answers, omit)
@@ -158,7 +178,7 @@ def respond(slug: str, token: str | None = None):
             if switch_to is not None:
                 lang = switch_to if switch_to in survey.languages else lang
             response = _store_draft(connection, response, survey, instrument, page_index, form, lang, omit,
-                                    invitation, way.answers, order)
+                                    invitation, way.answers, order, is_test=preview)
             if switch_to is not None:
                 # the same page in the other language, with the answers given so far
                 return redirect(_page_url(slug, token, page_index, lang=lang))
@@ -170,7 +190,7 @@ def respond(slug: str, token: str | None = None):
             resume_token = None
             if response is None:
                 response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
-                                                        invitation=invitation)
+                                                        invitation=invitation, is_test=preview)
             try:
                 following = _store_page(connection, response, survey, instrument, page_index, form, lang, omit)
             except IntegrityError:
@@ -217,6 +237,7 @@ def respond(slug: str, token: str | None = None):
         action=_page_url(slug, token, page_index),
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
         if resume_token and token is None else None,
+        preview=_preview_banner(slug),
     )
 
 
@@ -241,7 +262,8 @@ def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, star
         "respond/welcome.html", survey_languages=survey.languages, survey_title=survey.title_in(lang), lang=lang,
         welcome={"text": welcome.text.get(lang), "minutes": welcome.minutes,
                  "privacy": welcome.privacy.get(lang) if welcome.privacy else ""},
-        anonymity=(survey.min_group_size, invited) if survey.anonymous else None, start_url=start_url)
+        anonymity=(survey.min_group_size, invited) if survey.anonymous else None, start_url=start_url,
+        preview=_preview_banner(survey.slug))
 
 
 def _pipes_unit(instrument: Instrument, page_index: int) -> bool:
@@ -260,7 +282,7 @@ def _unit_name(connection: sa.Connection, response: ResponseState | None, lang: 
 def _store_draft(connection: sa.Connection, response: ResponseState | None, survey: SurveyRow,
                  instrument: Instrument, page_index: int, form: PageForm, lang: str, omit: frozenset[str],
                  invitation: InvitationRow | None, earlier: dict[str, Any],
-                 order: dict[str, list[str]] | None) -> ResponseState | None:
+                 order: dict[str, list[str]] | None, *, is_test: bool) -> ResponseState | None:
     """Keep the page's answers that pass the rules, the missing ones not asked for (Back, a language switch);
     returns the response (None while nothing is answered).
 
@@ -274,7 +296,7 @@ def _store_draft(connection: sa.Connection, response: ResponseState | None, surv
         if not kept:
             return None
         response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
-                                                invitation=invitation)
+                                                invitation=invitation, is_test=is_test)
     save_draft(connection, response, survey, instrument, page_index, kept, language=lang, omit=omit,
                shown_order=order)
     try:
@@ -337,7 +359,7 @@ def thanks(slug: str):
     end = instrument.end if instrument is not None else None
     return render_template("respond/thanks.html", survey=survey, lang=lang,
                            end_text=end.text.get(lang) if end is not None and end.text else "",
-                           redirect_url=end.redirect if end is not None else None)
+                           redirect_url=end.redirect if end is not None else None, preview=_preview_banner(slug))
 
 
 @bp.post("/s/<slug>/again")

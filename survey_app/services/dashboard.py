@@ -87,7 +87,7 @@ def dashboard_data(survey: Survey) -> dict[str, Any]:
 
 def _in_progress(survey: Survey) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Response).filter_by(
-        survey_id=survey.id, status="in_progress")) or 0
+        survey_id=survey.id, status="in_progress", is_test=False)) or 0
 
 
 def _answer(code: str):

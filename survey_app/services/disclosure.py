@@ -3,8 +3,9 @@
 Every output of answers - the dashboard, the API's results, the CSV/Excel/SPSS exports, the HTML and PDF reports
 and unit reports, report jobs and trends - opens the gate first and reads only through it:
 
-* **which responses**: :meth:`Gate.where`. Identified surveys show every complete response. Anonymous surveys show
-  only *released* ones, released in batches so that no figure ever changes by fewer than k people
+* **which responses**: :meth:`Gate.where`. Never a test response (made in the owner's preview: ``is_test``), nor
+  one in the counts, verdicts and releases below. Identified surveys show every complete response. Anonymous
+  surveys show only *released* ones, released in batches so that no figure ever changes by fewer than k people
   (:mod:`analysis.releases`); a release is cut here, when an output is asked for and the rules allow one.
 * **which units**: :attr:`Gate.verdict` - the unit hierarchy's minimum group size with complementary suppression
   (identified surveys, :func:`analysis.confidentiality.hierarchy_verdict`), or the releases' verdict (anonymous
@@ -63,7 +64,7 @@ class Gate:
 
     def where(self, table: Any = Response) -> tuple[sa.ColumnElement[bool], ...]:
         """SQL conditions on ``table`` (the response table or model) selecting what the outputs may read."""
-        conditions = (table.survey_id == self.survey_id, table.status == "complete")
+        conditions = (table.survey_id == self.survey_id, table.status == "complete", table.is_test.is_(sa.false()))
         if self.release is None:
             return conditions
         return (*conditions, table.release_no.is_not(None), table.release_no <= self.release)
@@ -156,7 +157,8 @@ def _units(survey: Survey) -> dict[int, UnitNode]:
 def _counts(survey: Survey, *conditions: sa.ColumnElement[bool]) -> dict[int | None, int]:
     return dict(db.session.execute(
         sa.select(Response.unit_id, sa.func.count()).where(Response.survey_id == survey.id,
-                                                           Response.status == "complete", *conditions)
+                                                           Response.status == "complete",
+                                                           Response.is_test.is_(sa.false()), *conditions)
         .group_by(Response.unit_id)).all())
 
 
@@ -221,6 +223,7 @@ def _cut_release(survey: Survey, parents: dict[int, int | None]) -> None:
         return  # another request cut this release at the same moment; the outputs read theirs
     db.session.execute(sa.update(Response).where(
         Response.survey_id == survey.id, Response.status == "complete", Response.release_no.is_(None),
+        Response.is_test.is_(sa.false()),
         _in_cells(plan.cells, parents)).values(release_no=number))
     db.session.commit()
 

@@ -20,6 +20,7 @@ from instruments.schema import BUILTIN_SCALES, Instrument, SchemaProblem
 from survey_app.extensions import db
 from survey_app.messages import N_, Quoted, Term, TranslatableError
 from survey_app.models import Response, Survey
+from survey_app.services.survey_versions import revise_questionnaire
 from survey_app.services.surveys import create_survey
 
 #: what a question can be in the editor: one item on a scale of each kind, or a pair of items
@@ -52,10 +53,6 @@ class QuestionnaireInvalid(ValueError):
 
 class RevisionConflict(TranslatableError):
     """The questionnaire was saved elsewhere since this copy was read."""
-
-
-class QuestionnaireLocked(TranslatableError):
-    """The survey has responses: its questionnaire cannot simply be replaced."""
 
 
 @dataclass
@@ -111,8 +108,8 @@ def questionnaire_data(survey: Survey) -> dict[str, Any]:
 
 
 def has_responses(survey: Survey) -> bool:
-    """Whether anybody has begun to answer the survey."""
-    return db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id).limit(1)) is not None
+    """Whether anybody has begun to answer the survey (test answers of a preview do not count)."""
+    return db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False).limit(1)) is not None
 
 
 def validated(data: dict[str, Any]) -> Instrument:
@@ -131,15 +128,12 @@ def validated(data: dict[str, Any]) -> Instrument:
 
 
 def store_questionnaire(survey: Survey, instrument: Instrument, *, revision: int) -> None:
-    """Make ``instrument`` the survey's questionnaire, if nobody saved another since ``revision`` and nobody has
-    answered yet (a survey with answers needs a new version, which keeps the meaning of the old answers)."""
+    """Make ``instrument`` the survey's questionnaire, if nobody saved another since ``revision``; a survey with
+    answers gets a new version that keeps the meaning of the old answers (services.survey_versions)."""
     if survey.questionnaire_revision != revision:
         raise RevisionConflict(N_("the questionnaire was changed elsewhere (in another tab or by a colleague) "
                                   "since this page was opened; reload it and make your change again"))
-    if has_responses(survey):
-        raise QuestionnaireLocked(N_("the survey already has answers, so its questions cannot be changed in place; "
-                                     "a new version of the survey is needed"))
-    survey.instrument_snapshot = instrument.snapshot()
+    revise_questionnaire(survey, instrument)
     survey.questionnaire_revision = revision + 1
     db.session.flush()
 

@@ -39,7 +39,7 @@ from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.services.disclosure import open_gate
-from survey_app.services.surveys import instrument_of
+from survey_app.services.survey_versions import answer_instrument
 from survey_app.text_checks import printable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -70,7 +70,7 @@ def responses_table(survey: Survey) -> pd.DataFrame:
     """The responses the disclosure gate lets out, one row each: metadata columns, then one column per item in
     instrument order."""
     gate = open_gate(survey)
-    instrument = instrument_of(survey)
+    instrument = answer_instrument(survey)  # with the answers moved aside by revisions (survey_versions)
     units = {unit.id: unit.code for unit in gate.units.values()}
     unit_items = {item.code for item in instrument.items_by_role("unit")}
     query = (
@@ -169,7 +169,7 @@ def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
         buffer = io.BytesIO()
         table.map(neutralise).to_excel(buffer, index=False, sheet_name="responses")
         return buffer.getvalue()
-    return _sav_bytes(table, instrument_of(survey), lang)
+    return _sav_bytes(table, answer_instrument(survey), lang)
 
 
 #: SPSS's reserved words, never a variable name (IBM SPSS Statistics, "Variable names")

@@ -1,4 +1,11 @@
-"""Personal invitation links: one token, one response."""
+"""Personal invitation links: one token, one response.
+
+A token is stored only as its hash. On an identified survey the token is derived from the invitation's id with
+a key of the app's secret (HMAC, :func:`invitation_token`), so its owner can download the links again; on an
+anonymous survey it is random and shown once: the reference it was sent to is not stored, so no later list could
+pair a link with its person again, and the owner keeps the only such list (the file downloaded when the links
+were made).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
 
 from survey_app.extensions import db
 from survey_app.messages import N_, Quoted, TranslatableError
@@ -15,6 +23,7 @@ from survey_app.models import Invitation, Survey, Unit
 from survey_app.services.surveys import SurveyRow
 from survey_app.services.tokens import new_token, token_hash
 from survey_app.services.uploads import UploadError, read_csv_upload
+from survey_app.signing import derive_key, signature
 
 
 def create_invitations(
@@ -29,7 +38,7 @@ def create_invitations(
                                     survey=Quoted(survey.slug))
     created = []
     for ref in refs:
-        token = new_token()
+        token = new_token()  # an identified survey's is replaced by the derived one once the id is known
         invitation = Invitation(
             survey_id=survey.id,
             token_hash=token_hash(token),
@@ -39,7 +48,41 @@ def create_invitations(
         db.session.add(invitation)
         created.append((invitation, token))
     db.session.flush()
+    if not survey.anonymous:
+        created = [(invitation, invitation_token(invitation.id)) for invitation, _ in created]
+        for invitation, token in created:
+            invitation.token_hash = token_hash(token)
+        db.session.flush()
     return created
+
+
+#: what the key deriving an identified survey's invitation tokens is for (see ``signing.derive_key``)
+TOKEN_PURPOSE = b"manyi invitation token"
+
+
+def invitation_token(invitation_id: int, secret: str | bytes | None = None) -> str:
+    """The token of an identified survey's invitation: an HMAC of its id under a key of the app's secret."""
+    key = derive_key(secret if secret is not None else current_app.secret_key, TOKEN_PURPOSE)
+    return signature(key, f"invitation:{invitation_id}".encode())
+
+
+def personal_links(survey: Survey, base_url: str) -> list[dict[str, str]]:
+    """Every personal link of an identified survey again (ref, unit, link); a link made before tokens were derived,
+    or under a secret key no longer configured, cannot be made again and is left empty."""
+    if survey.anonymous:
+        raise TranslatableError(N_("an anonymous survey's personal links are shown once, when they are made"))
+    keys = (current_app.secret_key, *(current_app.config.get("SECRET_KEY_FALLBACKS") or ()))
+    rows = db.session.execute(
+        sa.select(Invitation.id, Invitation.external_ref, Invitation.token_hash, Unit.code)
+        .outerjoin(Unit, Unit.id == Invitation.unit_id).where(Invitation.survey_id == survey.id)
+        .order_by(Invitation.id)).all()
+    out = []
+    for row in rows:
+        token = next((t for secret in keys if hmac.compare_digest(
+            token_hash(t := invitation_token(row.id, secret)), row.token_hash)), None)
+        out.append({"ref": row.external_ref or "", "unit": row.code or "",
+                    "link": f"{base_url}/s/{survey.slug}/{token}" if token else ""})
+    return out
 
 
 @dataclass(frozen=True)

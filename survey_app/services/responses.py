@@ -52,6 +52,8 @@ class ResponseState:
     channel: str = "web"
     #: the order shuffled items and options were shown in (see ``Response.display_order``)
     display_order: dict[str, list[str]] | None = None
+    #: made in the owner's preview: never in any result
+    is_test: bool = False
     started_at: datetime | None = None
     updated_at: datetime | None = None
     submitted_at: datetime | None = None
@@ -59,7 +61,7 @@ class ResponseState:
 
 #: the columns a stored response is read back with (the rest are only ever written here)
 _READ = ("id", "survey_id", "submission_key", "language", "status", "furthest_page", "answers", "unit_id",
-         "invitation_id", "display_order")
+         "invitation_id", "display_order", "is_test")
 #: the columns a page, a step or a submission changes
 _WRITE = ("answers", "furthest_page", "language", "unit_id", "status", "updated_at", "submitted_at", "invitation_id",
           "display_order")
@@ -130,10 +132,10 @@ def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyR
 
 def start_response(
     survey: Survey | SurveyRow, *, submission_key: str, language: str, invitation: InvitationRow | None = None,
-    channel: str = "web",
+    channel: str = "web", is_test: bool = False,
 ) -> tuple[ResponseState, str]:
     """A new in-progress response, stored by the next ``write_response``; returns it with its resume token
-    (shown to the respondent only)."""
+    (shown to the respondent only). ``is_test``: made in the owner's preview."""
     resume_token = new_token()
     stamp = timestamp(survey)
     response = ResponseState(
@@ -145,6 +147,7 @@ def start_response(
         invitation_id=None if invitation is None else invitation.id,
         unit_id=None if invitation is None else invitation.unit_id,
         channel=channel,
+        is_test=is_test,
         started_at=stamp,
         updated_at=stamp,
     )

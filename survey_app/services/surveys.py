@@ -83,7 +83,7 @@ def create_survey(
     for item in instrument.items_by_role("unit"):
         for option in instrument.scale_of(item).options:
             survey.units.append(Unit(code=str(option.value), name=option.label.get(languages[0]), kind="unit",
-                                     names={"zh": option.label.zh, "en": option.label.en}))
+                                     names={"zh": option.label.zh, "en": option.label.en}, origin="module"))
     db.session.flush()
     return survey
 
@@ -272,17 +272,25 @@ def create_next_wave(survey: Survey, *, slug: str) -> Survey:
     existing = {unit.code: unit for unit in following.units}
     for unit in survey.units:
         if unit.code not in existing:
-            existing[unit.code] = Unit(code=unit.code, name=unit.name, kind=unit.kind, names=unit.names)
+            existing[unit.code] = Unit(code=unit.code, name=unit.name, kind=unit.kind, names=unit.names,
+                                       origin=unit.origin)
             following.units.append(existing[unit.code])
         else:
             existing[unit.code].name, existing[unit.code].kind = unit.name, unit.kind
-            existing[unit.code].names = unit.names
+            existing[unit.code].names, existing[unit.code].origin = unit.names, unit.origin
     db.session.flush()
     codes = {unit.id: unit.code for unit in survey.units}
     for unit in survey.units:
         if unit.parent_id is not None:
             existing[unit.code].parent_id = existing[codes[unit.parent_id]].id
+    kept = {unit.code for unit in survey.units}
+    for unit in list(following.units):
+        if unit.origin == "module" and unit.code not in kept:  # the earlier wave's hierarchy replaced them
+            following.units.remove(unit)
     db.session.flush()
+    from survey_app.services.units import ask_hierarchy  # units builds on this module
+
+    ask_hierarchy(following)
     return following
 
 

@@ -1,9 +1,21 @@
-"""Importing an organisation hierarchy (units) into a survey, where it is frozen once answers arrive."""
+"""Importing an organisation hierarchy (units) into a survey, where it is frozen once answers arrive.
+
+The survey's unit question asks for the hierarchy's leaves (the units nobody reports to: stores, teams), each
+labelled with its name in the respondent's language: :func:`ask_hierarchy` writes them into the survey's
+questionnaire whenever the hierarchy changes. A new survey's units are the options of its module's unit question
+(``origin`` "module"), stand-ins that an imported hierarchy replaces (those it does not name): never a fixed list
+beside the real one.
+"""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from typing import Any
+
 import sqlalchemy as sa
 
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.messages import N_, Listing, Quoted, Term
 from survey_app.models import Response, Survey, Unit
@@ -26,7 +38,8 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
     """Add or update units from a CSV (columns unit, parent, kind, name, name_zh, name_en); refused once the survey
     has answers. ``name_zh`` / ``name_en`` name a unit in each language (reports and the console use the one of
     their language); ``name`` alone gives it one name for every language."""
-    has_answers = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id).limit(1)) is not None
+    has_answers = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False)
+                                    .limit(1)) is not None
     if has_answers:
         raise UploadError(N_("the survey already has responses: its unit hierarchy is frozen"))
     rows = read_csv_upload(data, required=("unit",), optional=("parent", "kind", "name", *NAME_COLUMNS.values()))
@@ -68,8 +81,73 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
     db.session.flush()
     for code, parent in parents.items():
         existing[code].parent_id = existing[parent].id
+    # a file with a hierarchy (parents) replaces the module's stand-ins it does not name; the ones it names, and every
+    # one after a flat file (which only names or adds units), are the survey's own from now on
+    named = seen | set(parents.values())
+    for code in [code for code, unit in existing.items() if unit.origin == "module"]:
+        if parents and code not in named:
+            db.session.delete(existing.pop(code))
+        else:
+            existing[code].origin = "import"
     db.session.flush()
+    db.session.expire(survey, ["units"])
+    ask_hierarchy(survey)
     return [existing[code] for code in seen]
+
+
+def leaves(survey: Survey) -> list[Unit]:
+    """The survey's units that no unit reports to, in the order they were imported."""
+    parents = {unit.parent_id for unit in survey.units}
+    return sorted((unit for unit in survey.units if unit.id not in parents), key=lambda unit: unit.id)
+
+
+def ask_hierarchy(survey: Survey, snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The questionnaire (``snapshot``, by default the survey's own, which is then replaced) with each unit
+    question asking for the survey's leaf units, labelled in each language; unchanged when it has no units."""
+    data = copy.deepcopy(snapshot if snapshot is not None else survey.instrument_snapshot)
+    found = leaves(survey)
+    if found:
+        options = [{"value": unit.code, "label": {lang: (unit.names or {}).get(lang) or unit.name
+                                                  for lang in ("zh", "en")}} for unit in found]
+        scales = {item["scale"] for page in data["pages"] for item in page["items"] if item.get("role") == "unit"}
+        for name in scales:
+            data["scales"][name] = {**data["scales"][name], "kind": "single", "options": options}
+    if snapshot is None:
+        try:
+            Instrument.from_snapshot(data)
+        except ValueError:  # a condition on the unit question names a unit the hierarchy lacks
+            raise UploadError(N_("the questionnaire's conditions on the unit question name units the imported "
+                                 "hierarchy does not have")) from None
+        survey.instrument_snapshot = data
+        db.session.flush()
+    return data
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit as the console lists it: in tree order, with its depth and its name in each language."""
+
+    code: str
+    kind: str
+    depth: int
+    names: dict[str, str]
+
+
+def unit_tree(survey: Survey) -> list[UnitRow]:
+    """The survey's units, each followed by the units below it (by code), with names in zh and en."""
+    children: dict[int | None, list[Unit]] = {}
+    ids = {unit.id for unit in survey.units}
+    for unit in survey.units:
+        children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
+    rows: list[UnitRow] = []
+    todo = [(unit, 0) for unit in sorted(children.get(None, []), key=lambda u: u.code, reverse=True)]
+    while todo:
+        unit, depth = todo.pop()
+        rows.append(UnitRow(unit.code, unit.kind, depth,
+                            {lang: (unit.names or {}).get(lang) or unit.name for lang in ("zh", "en")}))
+        todo += [(child, depth + 1) for child in sorted(children.get(unit.id, []), key=lambda u: u.code,
+                                                            reverse=True)]
+    return rows
 
 
 def unit_names(survey: Survey, lang: str) -> dict[str, str]:

@@ -23,15 +23,23 @@ def connection(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'frames.db'}")
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE response (id INTEGER PRIMARY KEY, survey_id INTEGER, status TEXT, "
-                             "unit_id INTEGER, answers TEXT)"))
+                             "unit_id INTEGER, answers TEXT, is_test BOOLEAN NOT NULL DEFAULT 0)"))
         for i, document in enumerate(DOCUMENTS):
             conn.execute(sa.text("INSERT INTO response (id, survey_id, status, unit_id, answers) "
                                  "VALUES (:id, 1, :status, :unit, :answers)"),
                          {"id": 100 + i, "status": "in_progress" if i == 9 else "complete",
                           "unit": 1 + i % 2, "answers": json.dumps(document)})
+        # a response made in the owner's preview: complete, and never read
+        conn.execute(sa.text("INSERT INTO response (id, survey_id, status, unit_id, answers, is_test) "
+                             "VALUES (200, 1, 'complete', 1, '{\"SAT\": 1}', 1)"))
     with engine.connect() as conn:
         yield conn
     engine.dispose()
+
+
+def test_test_responses_are_never_read(connection):
+    frame = frames.responses_frame(connection, 1, columns=["SAT"], complete_only=False)
+    assert 200 not in frame.index and len(frame) == len(DOCUMENTS)
 
 
 def test_batches_give_the_same_frame_as_one_read(connection, monkeypatch):

@@ -59,9 +59,15 @@ def test_manager_path(app, live_server, browser, tmp_path):
     page.get_by_role("button", name="Create survey").click()
     page.wait_for_url(f"{live_server}/admin/surveys/branch-survey/questionnaire")
     page.get_by_role("link", name="Back to the survey").click()
-    page.get_by_role("button", name="Open", exact=True).click()  # a new survey is a draft until opened
     page.wait_for_url(f"{live_server}/admin/surveys/branch-survey")
     assert page.locator("h1").inner_text() == "Branch customer survey"
+    assert page.locator("#status").inner_text() == "draft"
+    # the owner answers the draft as a respondent would, under a test banner, then launches it
+    page.get_by_role("link", name="Preview in English").click()
+    assert "Test / preview" in page.locator("#preview-banner").inner_text()
+    page.get_by_role("link", name="Back to the console").click()
+    page.get_by_role("button", name="Launch").click()
+    assert page.locator("#status").inner_text() == "open"
 
     units = tmp_path / "units.csv"
     units.write_text("unit,parent,kind,name\nnorth,,branch,North\nsouth,,branch,South\n", encoding="utf-8")

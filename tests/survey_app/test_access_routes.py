@@ -27,8 +27,8 @@ SLUG = "secret-survey"
 MARK = "SECRETMARK"
 
 #: routes anybody may call: the respondent's pages, sign-in, the API description, static files
-PUBLIC = {"static", "index", "healthz", "respond.respond", "respond.resume", "respond.thanks", "admin.login",
-          "api.openapi"}
+PUBLIC = {"static", "index", "healthz", "respond.respond", "respond.resume", "respond.thanks", "respond.again",
+          "admin.login", "api.openapi"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,22 @@ CASES: dict[str, Case] = {
     "admin.report_job_pdf": Case("GET", f"/admin/surveys/{SLUG}/report-jobs/1.pdf", "survey"),
     "admin.next_wave": Case("POST", f"/admin/surveys/{SLUG}/next-wave", "survey", {"slug": "stolen-wave"}),
     "admin.reminders": Case("GET", f"/admin/surveys/{SLUG}/reminders.csv", "survey"),
+    "admin.delete_survey": Case("POST", f"/admin/surveys/{SLUG}/delete", "survey", {"confirm": SLUG}),
+    "admin.preview": Case("GET", f"/admin/surveys/{SLUG}/preview/en", "survey"),
+    "admin.delete_some_responses": Case("POST", f"/admin/surveys/{SLUG}/responses/delete/partial", "survey",
+                                        {"confirm": "yes"}),
+    "admin.links": Case("GET", f"/admin/surveys/{SLUG}/links.csv", "survey"),
+    "admin.questionnaire": Case("GET", f"/admin/surveys/{SLUG}/questionnaire", "survey"),
+    "admin.questionnaire_title": Case("POST", f"/admin/surveys/{SLUG}/questionnaire/title", "survey",
+                                      {"revision": "0", "title_zh": "标题", "title_en": "Title"}),
+    "admin.questionnaire_change": Case("POST", f"/admin/surveys/{SLUG}/questionnaire/questions/SAT/down", "survey",
+                                       {"revision": "0"}),
+    "admin.questionnaire_page": Case("GET", f"/admin/surveys/{SLUG}/questionnaire/pages/p1", "survey"),
+    "admin.questionnaire_new": Case("GET", f"/admin/surveys/{SLUG}/questionnaire/new?kind=likert&page=p1", "survey"),
+    "admin.questionnaire_question": Case("GET", f"/admin/surveys/{SLUG}/questionnaire/questions/SAT", "survey"),
+    "admin.questionnaire_export": Case("GET", f"/admin/surveys/{SLUG}/questionnaire.yaml", "survey"),
+    "admin.questionnaire_import": Case("POST", f"/admin/surveys/{SLUG}/questionnaire/import", "survey",
+                                       upload="id: x\n"),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),

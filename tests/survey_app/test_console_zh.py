@@ -68,8 +68,9 @@ USER_DATA = (
 
 
 class VisibleText(HTMLParser):
-    """The text a page shows: no scripts or styles, no attribute values but those in SHOWN_ATTRIBUTES, and not
-    the language switch (each language is named in itself there: 中文, English)."""
+    """The text a page shows: no scripts or styles, no attribute values but those in SHOWN_ATTRIBUTES, not the
+    language switch (each language is named in itself there: 中文, English), nor data marked with its own
+    ``lang`` or with ``translate="no"``."""
 
     VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                       "wbr"})
@@ -84,7 +85,10 @@ class VisibleText(HTMLParser):
             self.skipping += tag not in self.VOID
             return
         values = dict(attrs)
-        if tag in ("script", "style") or (tag == "nav" and "lang-switch" in (values.get("class") or "")):
+        # an element marked as being in a language of its own (a unit's English name beside its Chinese one), or as
+        # never to be translated (a unit's code), is the user's data
+        if tag in ("script", "style") or (tag == "nav" and "lang-switch" in (values.get("class") or "")) \
+                or (tag != "html" and values.get("lang")) or values.get("translate") == "no":
             self.skipping = 1
             return
         self.parts += [values[name] or "" for name in SHOWN_ATTRIBUTES if name in values]

@@ -39,6 +39,10 @@ NO_ANSWERS = {
     "admin.logout", "admin.password", "admin.surveys", "admin.new_survey", "admin.change_status",
     "admin.upload_units", "admin.upload_invitations", "admin.next_wave", "admin.reminders", "admin.share",
     "admin.accounts", "admin.toggle_account", "admin.report_job", "admin.report_job_status",
+    "admin.delete_survey", "admin.preview", "admin.delete_some_responses", "admin.links",
+    "admin.questionnaire", "admin.questionnaire_title", "admin.questionnaire_change", "admin.questionnaire_page",
+    "admin.questionnaire_new", "admin.questionnaire_question", "admin.questionnaire_export",
+    "admin.questionnaire_import",
     "api.list_surveys", "api.get_survey", "api.post_response",
 }
 
@@ -128,3 +132,74 @@ def test_the_open_gate_lets_the_answers_out(app, client, gated):
     assert client.get(f"/admin/surveys/{SLUG}/report.html?lang=en").status_code == 200
     assert _read(client, OUTPUTS["admin.report_job_pdf"].format(job=gated["job"]), gated["token"]).data.endswith(
         MARK.encode())
+
+
+TEST_MARK = "PREVIEWMARK"
+
+
+def _add_test_responses(app, slug: str, count: int) -> None:
+    """Complete responses made in a preview (``is_test``), each carrying TEST_MARK and answers unlike the real ones."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        real = db.session.scalars(sa.select(Response).filter_by(survey_id=survey.id).order_by(Response.id)).all()
+        for i in range(count):
+            model = real[i % len(real)]
+            db.session.add(Response(
+                survey_id=survey.id, submission_key=f"preview-{i}", resume_hash=f"{i:064d}", unit_id=model.unit_id,
+                language="en", status="complete", furthest_page=model.furthest_page, is_test=True,
+                answers={**model.answers, "SAT": 1, "NPS": 0, "COMMENT": TEST_MARK}))
+        db.session.commit()
+
+
+def _outputs(client, token: str) -> dict[str, str]:
+    """What every output shows (the anonymous exports in shuffled order: their lines sorted)."""
+    shown = {}
+    for path in [*[p for e, p in OUTPUTS.items() if e != "admin.report_job_pdf"], *MORE]:
+        reply = _read(client, path, token)
+        body = reply.get_data(as_text=False).decode("utf-8", "replace")
+        shown[path] = "\n".join(sorted(body.splitlines())) if path.endswith(".csv") else body
+    return shown
+
+
+def test_test_responses_beside_real_ones_change_no_output(app, client, gated):
+    before_board = client.get(f"/admin/surveys/{SLUG}/dashboard.json").get_json()
+    results = f"/api/v1/surveys/{SLUG}/results"
+    headers = {"Authorization": f"Bearer {gated['token']}"}
+    before_results = client.get(results, headers=headers).get_json()
+    before_csv = _outputs(client, gated["token"])[f"/admin/surveys/{SLUG}/export.csv"]
+    _add_test_responses(app, SLUG, 12)
+    after = _outputs(client, gated["token"])
+    for path, body in after.items():
+        assert TEST_MARK not in body, path
+    with app.app_context():  # a preview left unfinished is not someone answering right now
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        db.session.add(Response(survey_id=survey.id, submission_key="preview-open", resume_hash="f" * 64,
+                                status="in_progress", is_test=True, answers={"COMMENT": TEST_MARK}))
+        db.session.commit()
+    assert client.get(f"/admin/surveys/{SLUG}/dashboard.json").get_json() == before_board  # counts, CSI, NPS
+    assert client.get(results, headers=headers).get_json() == before_results
+    assert after[f"/admin/surveys/{SLUG}/export.csv"] == before_csv
+    with app.app_context():  # an anonymous survey released no batch for them
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response).filter(
+            Response.is_test.is_(sa.true()), Response.release_no.is_not(None))) == 0
+        assert disclosure.open_gate(survey).verdict.total == 18
+
+
+def test_test_responses_alone_reach_no_output(app, client, gated, runner, tmp_path):
+    with app.app_context():
+        db.session.execute(sa.update(Response).values(is_test=True))  # every answer was given in a preview
+        db.session.execute(sa.delete(ReportJob))
+        db.session.commit()
+    for path, body in _outputs(client, gated["token"]).items():
+        assert MARK not in body, path
+    board = client.get(f"/admin/surveys/{SLUG}/dashboard.json").get_json()
+    assert board["responses"] in (0, None) and board["csi"] is None and board["nps"] is None
+    rows = client.get(f"/admin/surveys/{SLUG}/export.csv").data.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 1  # the header alone
+    results = client.get(f"/api/v1/surveys/{SLUG}/results",
+                         headers={"Authorization": f"Bearer {gated['token']}"}).get_json()
+    assert results["n"] in (0, None) and all(item["mean"] is None for item in results["items"])
+    assert "No report" in _read(client, f"/admin/surveys/{SLUG}/report.html?lang=en", gated["token"]).text
+    analysed = runner.invoke(args=["analyze", SLUG, "--out", str(tmp_path / "result.json"), "--quiet"])
+    assert analysed.exit_code != 0 and not (tmp_path / "result.json").exists()

@@ -105,8 +105,9 @@ def test_moves_and_pairs(app, draft):
         assert editor.move_page(data, "p2", -1) == data  # the first page stays first
 
 
-def test_a_survey_with_answers_is_not_replaced(app, make_survey):
+def test_a_survey_with_answers_gets_a_new_version_keeping_old_answers(app, make_survey):
     from survey_app.services.responses import start_response, write_response
+    from survey_app.services.survey_versions import versions
 
     make_survey(slug="answered")
     with app.app_context():
@@ -114,5 +115,6 @@ def test_a_survey_with_answers_is_not_replaced(app, make_survey):
         editor.store_questionnaire(survey, instrument_of(survey), revision=0)  # no answers yet: stored
         response, _ = start_response(survey, submission_key="k1", language="zh")
         write_response(db.session.connection(), response)
-        with pytest.raises(editor.QuestionnaireLocked):
-            editor.store_questionnaire(survey, instrument_of(survey), revision=1)
+        assert editor.has_responses(survey)
+        editor.store_questionnaire(survey, instrument_of(survey), revision=1)
+        assert survey.questionnaire_revision == 2 and len(versions(survey)) == 1

@@ -457,8 +457,7 @@ def test_upgrading_keeps_the_newest_of_jobs_started_twice(database_url, monkeypa
     from bench.load_bench import instrument_definition
     from instruments.registry import validate_instrument
     from survey_app import create_app
-    from survey_app.models import InstrumentRecord
-    from survey_app.services.surveys import create_survey
+    from survey_app.models import InstrumentRecord, Survey
 
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
@@ -467,11 +466,19 @@ def test_upgrading_keeps_the_newest_of_jobs_started_twice(database_url, monkeypa
         instrument = validate_instrument(instrument_definition())
         db.session.add(InstrumentRecord(key=instrument.id, version=instrument.version,
                                         definition=instrument.snapshot()))
-        survey = create_survey(slug="twice", instrument_keys=[instrument.id])
+        # the survey table as it was at 0004 (the model has columns added since)
+        columns = ("slug", "title", "instrument_key", "instrument_version", "instrument_snapshot", "status",
+                   "anonymous", "languages", "min_group_size", "created_at", "wave")
+        old_survey = sa.table("survey", sa.column("id"), *(sa.column(n, Survey.__table__.c[n].type) for n in columns))
+        survey_id = db.session.execute(sa.insert(old_survey).returning(old_survey.c.id), {
+            "slug": "twice", "title": instrument.title.model_dump(), "instrument_key": instrument.id,
+            "instrument_version": instrument.version, "instrument_snapshot": instrument.snapshot(), "status": "open",
+            "anonymous": False, "languages": ["zh", "en"], "min_group_size": 5, "created_at": utcnow(), "wave": 1,
+        }).scalar_one()
         db.session.commit()
         jobs = [("k1", "queued"), ("k1", "running"), ("k1", "done"), ("k2", "queued"), ("k3", "failed")]
         db.session.execute(sa.insert(ReportJob.__table__), [
-            {"survey_id": survey.id, "language": "en", "cache_key": key, "state": state, "progress": 0,
+            {"survey_id": survey_id, "language": "en", "cache_key": key, "state": state, "progress": 0,
              "created_at": utcnow()} for key, state in jobs])
         db.session.commit()
         upgrade(revision="0005")

@@ -1,0 +1,86 @@
+"""A survey's lifecycle: draft -> open -> closed -> archived, what each status allows, and deleting a draft.
+
+A survey made in the console starts as a draft: nobody can answer it (the respondent sees the "not open yet"
+page) while its owner previews it. Launching opens it. A closed survey can be opened again; an archived one is
+read-only for good (no status change, no upload, no revision, no deletion of responses) and is listed apart.
+A survey that is open but whose opening time lies ahead shows as "scheduled".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.messages import N_, Term, TranslatableError
+from survey_app.models import (
+    Invitation,
+    ReportJob,
+    Response,
+    Survey,
+    SurveyAccess,
+    SurveyRelease,
+    SurveyVersion,
+    Unit,
+)
+from survey_app.models.types import as_utc
+
+#: action -> (the statuses it may start from, the status it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "launch": (("draft",), "open"),
+    "reopen": (("closed",), "open"),
+    "close": (("open",), "closed"),
+    "archive": (("open", "closed"), "archived"),
+}
+
+
+def display_status(survey: Survey, now: datetime | None = None) -> str:
+    """The status the console shows: the stored one, or "scheduled" for an open survey whose opening is ahead."""
+    now = now or datetime.now(UTC)
+    if survey.status == "open" and survey.opens_at is not None and as_utc(survey.opens_at) > now:
+        return "scheduled"
+    return survey.status
+
+
+def actions(survey: Survey) -> list[str]:
+    """The lifecycle actions the survey's status allows, in the order the console offers them."""
+    return [action for action, (sources, _) in TRANSITIONS.items() if survey.status in sources]
+
+
+def change_status(survey: Survey, action: str) -> Survey:
+    """Apply a lifecycle ``action``; TranslatableError when the survey's status does not allow it."""
+    if action not in TRANSITIONS:
+        raise ValueError(f"action must be one of {tuple(TRANSITIONS)}")
+    sources, target = TRANSITIONS[action]
+    if survey.status not in sources:
+        check_writable(survey)
+        raise TranslatableError(N_("a survey that is %(status)s cannot be changed that way"),
+                                status=Term(survey.status))
+    survey.status = target
+    db.session.flush()
+    return survey
+
+
+def check_writable(survey: Survey) -> None:
+    """TranslatableError when the survey is archived (read-only)."""
+    if survey.status == "archived":
+        raise TranslatableError(N_("the survey is archived: it is read-only"))
+
+
+def delete_draft(survey: Survey) -> None:
+    """Delete a draft with everything made for it (test responses, units, invitations); open, closed and archived
+    surveys are never deleted (their answers are results)."""
+    if survey.status != "draft":
+        raise TranslatableError(N_("only a draft can be deleted; close or archive an open survey instead"))
+    real = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False).limit(1))
+    if real is not None:
+        raise TranslatableError(N_("the survey has responses: it cannot be deleted"))
+    # explicitly, child tables first: the database's own cascades are not relied upon
+    for model in (Response, Invitation, SurveyAccess, SurveyRelease, SurveyVersion, ReportJob):
+        db.session.execute(sa.delete(model).where(model.survey_id == survey.id))
+    db.session.execute(sa.update(Unit).where(Unit.survey_id == survey.id).values(parent_id=None))
+    db.session.execute(sa.delete(Unit).where(Unit.survey_id == survey.id))
+    db.session.expire(survey)
+    db.session.execute(sa.delete(Survey).where(Survey.id == survey.id))
+    db.session.flush()
