@@ -12,6 +12,7 @@ condition of :mod:`instruments.logic` with its own names, and :func:`tidy` folds
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 #: Comparison operators in either language, by the name the tree uses.
@@ -40,6 +41,20 @@ _TOKEN = re.compile(r"""
     | (?P<op>==|!=|<>|<=|>=|&&|\|\||[=<>!(),\[\]])
     | (?P<word>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)
     )""", re.VERBOSE)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What a question name of the file stands for when reading a condition or a placeholder."""
+
+    #: our item code
+    code: str
+    #: the item's kind as read: single, multiple, numeric, text (yes/no and arrays read as single)
+    kind: str
+    #: answer code in the file (as text) -> our option value
+    values: dict[str, Any] | None = None
+    #: for a LimeSurvey multiple-choice subquestion: the option it stands for
+    option: Any = None
 
 
 class ExpressionError(ValueError):

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from instruments.interchange.base import EXTRAS_KEY, Draft, Imported, InterchangeError, choice_value, stored
-from instruments.interchange.expression import ExpressionError
+from instruments.interchange.expression import Answered, ExpressionError
 from instruments.interchange.lss_common import html_to_text, our_language
-from instruments.interchange.lss_logic import Answered, pipe_in, read_condition
+from instruments.interchange.lss_logic import pipe_in, read_condition
 from instruments.interchange.safe_xml import UnsafeXML, parse_xml
 from instruments.schema import BUILTIN_SCALES, CODE_PATTERN, End, Option, Scale, Text
 

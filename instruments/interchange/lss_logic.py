@@ -18,7 +18,7 @@ from typing import Any
 
 from instruments import piping
 from instruments.interchange.base import choice_value
-from instruments.interchange.expression import ExpressionError, parse
+from instruments.interchange.expression import Answered, ExpressionError, parse
 from instruments.logic import Condition
 from instruments.schema import END, Instrument, Text
 
@@ -246,20 +246,6 @@ def _piped_code(inner: str, resolve: Callable[[str], tuple[str, Any] | None]) ->
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Answered:
-    """What a LimeSurvey name stands for when reading a condition."""
-
-    #: our item code
-    code: str
-    #: the item's kind as read: single, multiple, numeric, text (yes/no and arrays read as single)
-    kind: str
-    #: LimeSurvey answer code -> our option value
-    values: dict[str, Any] | None = None
-    #: for a multiple-choice subquestion: the option it stands for
-    option: Any = None
-
-
 def read_condition(expression: str, resolve: Callable[[str], Answered | None]) -> dict[str, Any] | None:
     """The condition (as data) of a relevance equation; ``None`` for ``1``; ExpressionError when it does not map."""
     text = expression.strip()
