@@ -104,7 +104,8 @@ class LssWriter:
         questions: dict[str, LsQuestion] = {}
         for page in self.instrument.pages:
             rows = [i.code for i in page.items if i.matrix is not None]
-            subcodes = dict(zip(rows, ls_codes(rows, LS_SUBQUESTION_CODE, "SQ"), strict=True))
+            wanted = [re.sub(r"[^A-Za-z0-9]", "", code) for code in rows]
+            subcodes = dict(zip(rows, ls_codes(wanted, LS_SUBQUESTION_CODE, "SQ"), strict=True))
             for item in page.items:
                 scale = self.instrument.scale_of(item)
                 kind = "L" if item.matrix is not None else self._type(scale)
