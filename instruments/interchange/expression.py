@@ -150,18 +150,22 @@ class _Parser:
         return left
 
     def operand(self) -> tuple:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"nested more than {MAX_DEPTH} deep")
+        tree = self._operand()
+        self.depth -= 1
+        return tree
+
+    def _operand(self) -> tuple:
         token = self.peek()
         if token is None:
             raise ExpressionError("ends too early")
         self.at += 1
         kind, value = token
         if kind == "op" and value == "(":
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ExpressionError(f"nested more than {MAX_DEPTH} deep")
             inner = self.either()
             self.expect(")")
-            self.depth -= 1
             return inner
         if kind == "op" and value == "[":
             items = []
