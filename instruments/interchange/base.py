@@ -13,6 +13,10 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from instruments import logic
+from instruments.base import SchemaProblem
+from instruments.interchange.expression import tidy
+from instruments.logic import Condition
 from instruments.registry import InstrumentError, validate_instrument
 from instruments.schema import BUILTIN_SCALES, POINT_KINDS, Instrument, Role, Scale
 
@@ -72,6 +76,15 @@ def choice_value(raw: Any) -> int | str:
 
 
 # -- custom data written on export --------------------------------------------------------------------------
+def stored(extras: dict[str, Any], key: str, native: Any) -> Any:
+    """The value kept under ``key`` in custom data when the file still holds the native form it was written as
+    (an edit in the other tool wins over the custom data); ``None`` otherwise."""
+    kept = extras.get(key)
+    if isinstance(kept, dict) and "value" in kept and kept.get("native") == native:
+        return kept["value"]
+    return None
+
+
 def instrument_extras(instrument: Instrument) -> dict[str, Any]:
     """The instrument-level data no foreign format holds: id, version, page ids, constructs, paths."""
     data: dict[str, Any] = {"id": instrument.id, "version": instrument.version,
@@ -182,7 +195,8 @@ class Draft:
         return name
 
     def finish(self, *, title: dict[str, str], description: dict[str, str] | None,
-               languages: list[str]) -> Imported:
+               languages: list[str], welcome: dict[str, Any] | None = None,
+               end: dict[str, Any] | None = None) -> Imported:
         """Validate the assembled instrument; a schema problem becomes an :class:`InterchangeError`."""
         pages = [page for page in self.pages if page["items"]]
         if not pages:
@@ -204,6 +218,10 @@ class Draft:
         }
         if description is not None:
             data["description"] = description
+        if welcome is not None:
+            data["welcome"] = welcome
+        if end is not None:
+            data["end"] = end
         if self.foreign_items:
             self.note(ROLES_NOTE)
         try:
@@ -229,6 +247,32 @@ class Draft:
                 if item["code"] == code:
                     return self.scales.get(item["scale"]) or BUILTIN_SCALES.get(item["scale"])
         return None
+
+    def earlier_scales(self, *, pages: int | None = None) -> dict[str, Scale]:
+        """The scales of the items added so far (of the first ``pages`` pages only, when given)."""
+        scales: dict[str, Scale] = {}
+        for page in self.pages[:pages]:
+            for item in page["items"]:
+                scale = self.scales.get(item["scale"]) or BUILTIN_SCALES.get(item["scale"])
+                if scale is not None:
+                    scales[item["code"]] = scale
+        return scales
+
+    def checked(self, where: str, condition: dict[str, Any] | None, expression: str,
+                earlier: dict[str, Scale], *, read: bool = True) -> dict[str, Any] | None:
+        """``condition`` when it is valid on the ``earlier`` items, else listed; one ``read`` from an expression
+        is tidied first (see :func:`~instruments.interchange.expression.tidy`), one kept as custom data is not."""
+        if condition is None:
+            return None
+        if read:
+            condition = tidy(condition, {code for code, scale in earlier.items() if scale.kind == "multiple"})
+        try:
+            logic.check(Condition.model_validate(condition), (), earlier=earlier, known=earlier)
+        except (ValueError, TypeError, SchemaProblem) as exc:
+            problem = exc.problem if isinstance(exc, SchemaProblem) else str(exc).splitlines()[0]
+            self.note(f"{where}: condition `{expression}` not mapped ({problem})")
+            return None
+        return Condition.model_validate(condition).model_dump(mode="json", by_alias=True)
 
     def condition(self, code: str, ref: str, values: list[Any], expression: str) -> dict[str, Any] | None:
         """``show_if`` for item ``code`` on the earlier item ``ref``, or ``None`` (listed) when it cannot hold."""

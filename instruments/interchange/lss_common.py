@@ -1,4 +1,4 @@
-"""What the LimeSurvey reader and writer share: language codes, answer codes, texts and relevance equations.
+"""What the LimeSurvey reader and writer share: language codes, answer codes and texts.
 
 A LimeSurvey structure file (.lss) is an XML dump of the survey's tables: ``<document>`` holds
 ``<LimeSurveyDocType>Survey</LimeSurveyDocType>``, ``<DBVersion>``, ``<languages>`` and one element per table
@@ -69,24 +69,3 @@ def ls_codes(values: list[str], pattern: re.Pattern[str], prefix: str) -> list[s
         taken.add(candidate.lower())
         codes.append(candidate)
     return codes
-
-
-# -- relevance equations --------------------------------------------------------------------------------------
-_ATOM = (r"\(*\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\.(?:NAOK|value|code))?\s*(?:==|eq)\s*"
-         r"(?P<value>\"[^\"]*\"|'[^']*'|-?\d+)\s*\)*")
-_ATOM_RE = re.compile(_ATOM)
-_EQUATION = re.compile(rf"\s*{_ATOM}(?:\s*(?:or|\|\|)\s*{_ATOM.replace('?P<name>', '').replace('?P<value>', '')})*\s*")
-
-
-def parse_relevance(expression: str) -> list[tuple[str, str]] | None:
-    """The ``(name, value)`` alternatives of ``A == "1" or A == "2"``; ``None`` for anything more complex."""
-    if not _EQUATION.fullmatch(expression) or expression.count("(") != expression.count(")"):
-        return None
-    return [(m["name"], m["value"].strip("\"'")) for m in _ATOM_RE.finditer(expression)]
-
-
-def relevance(alternatives: list[tuple[str, str, bool]]) -> str:
-    """A relevance equation true when any ``name == value`` holds (``numeric`` values unquoted)."""
-    parts = [f"{name}.NAOK == {value if numeric else chr(34) + value + chr(34)}"
-             for name, value, numeric in alternatives]
-    return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"

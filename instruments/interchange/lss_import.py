@@ -8,10 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from instruments.interchange.base import EXTRAS_KEY, Draft, Imported, InterchangeError, choice_value
-from instruments.interchange.lss_common import html_to_text, our_language, parse_relevance
+from instruments.interchange.base import EXTRAS_KEY, Draft, Imported, InterchangeError, choice_value, stored
+from instruments.interchange.expression import Answered, ExpressionError
+from instruments.interchange.lss_common import html_to_text, our_language
+from instruments.interchange.lss_logic import pipe_in, read_condition
 from instruments.interchange.safe_xml import UnsafeXML, parse_xml
-from instruments.schema import BUILTIN_SCALES, CODE_PATTERN, Option, Scale, Text
+from instruments.schema import BUILTIN_SCALES, CODE_PATTERN, End, Option, Scale, Text
 
 #: LimeSurvey question types this reader maps, by their one-letter code.
 TYPE_NAMES = {
@@ -79,7 +81,8 @@ class LssReader:
                                    "structure file")
         self.db_version = int(version)
         self.draft = Draft(source=filename)
-        self.resolvers: dict[str, tuple[str, dict[str, int | str] | None]] = {}
+        #: what each LimeSurvey question (or subquestion) name stands for in conditions and piping
+        self.resolvers: dict[str, Answered] = {}
         self._read_tables()
 
     # -- tables ------------------------------------------------------------------------------------------
@@ -131,6 +134,9 @@ class LssReader:
         for row in rows(root, "question_attributes"):
             if not row.get("language"):
                 self.attributes[row.get("qid", "")][row.get("attribute", "")] = row.get("value", "")
+            elif row.get("value") and row.get("attribute") not in self.attributes[row.get("qid", "")]:
+                # a per-language attribute (LimeSurvey 3 writes some so) counts when no plain one is given
+                self.attributes[row.get("qid", "")][row.get("attribute", "")] = row.get("value", "")
         self.conditions: dict[str, list[Row]] = defaultdict(list)
         for row in rows(root, "conditions"):
             self.conditions[row.get("qid", "")].append(row)
@@ -157,19 +163,52 @@ class LssReader:
             self.draft.extras = self._extras(first_question[0][0], "instrument")
         settings = _Texts()
         for row in rows(self.root, "surveys_languagesettings"):
-            for key in ("surveyls_title", "surveyls_description", "surveyls_welcometext", "surveyls_endtext"):
+            for key in ("surveyls_title", "surveyls_description", "surveyls_welcometext", "surveyls_endtext",
+                        "surveyls_url"):
                 settings.put((key,), row.get("surveyls_language", ""), row.get(key, ""))
         title = self.draft.text(*settings.get(("surveyls_title",)), "survey title")
         if title is None:
             title = {"zh": self.draft.extras.get("id") or "导入的问卷", "en": self.source}
         description = self.draft.text(*settings.get(("surveyls_description",)), "survey description")
-        for key, what in (("surveyls_welcometext", "welcome text"), ("surveyls_endtext", "end text")):
-            if any(settings.get((key,))):
-                self.draft.note(f"survey: the {what} is not mapped")
+        welcome = self._welcome(settings)
+        end = self._end(settings)
         self._note_survey_features()
-        for gid, group in sorted(self.groups.items(), key=lambda g: _int(g[1].get("group_order", "0"))):
-            self._read_group(gid, group)
-        return self.draft.finish(title=title, description=description, languages=languages)
+        groups = sorted(self.groups.items(), key=lambda g: _int(g[1].get("group_order", "0")))
+        page_ids = self.draft.extras.get("pages")
+        if not isinstance(page_ids, list) or len(page_ids) != len(groups) or len(set(map(str, page_ids))) != \
+                len(page_ids):
+            page_ids = [f"g{n}" for n in range(1, len(groups) + 1)]
+        self.page_ids = [str(p) for p in page_ids]
+        for n, (gid, group) in enumerate(groups):
+            self._read_group(gid, group, n)
+        return self.draft.finish(title=title, description=description, languages=languages, welcome=welcome,
+                                 end=end)
+
+    def _welcome(self, settings: _Texts) -> dict[str, Any] | None:
+        text = self.draft.text(*settings.get(("surveyls_welcometext",)), "welcome text")
+        if text is None:
+            return None
+        welcome: dict[str, Any] = {"text": text}
+        kept = self.draft.extras.get("welcome")
+        if isinstance(kept, dict):
+            welcome.update({key: kept[key] for key in ("minutes", "privacy") if key in kept})
+        return welcome
+
+    def _end(self, settings: _Texts) -> dict[str, Any] | None:
+        end: dict[str, Any] = {}
+        text = self.draft.text(*settings.get(("surveyls_endtext",)), "end text")
+        if text is not None:
+            end["text"] = text
+        urls = [u for u in settings.get(("surveyls_url",)) if u]
+        if urls:
+            try:
+                end["redirect"] = End(redirect=urls[-1]).redirect
+            except ValueError:
+                self.draft.note(f"survey: the end URL {urls[-1]!r} is not mapped (only http and https addresses)")
+            else:
+                if self.survey.get("autoredirect") != "Y":
+                    self.draft.note("survey: the end URL was a link on the end page; it becomes a redirect")
+        return end or None
 
     def _note_survey_features(self) -> None:
         if rows(self.root, "quota"):
@@ -185,19 +224,88 @@ class LssReader:
         return sorted(top, key=lambda q: (group_order.get(q[1].get("gid", ""), 0),
                                           _int(q[1].get("question_order", "0"))))
 
-    def _read_group(self, gid: str, group: Row) -> None:
+    def _read_group(self, gid: str, group: Row, n: int) -> None:
         name = self.draft.text(*self.group_texts.get((gid, "name")), f"group {gid}") or {"zh": gid, "en": gid}
-        page = {"id": f"g{len(self.draft.pages) + 1}", "title": name, "items": []}
+        page_id = self.page_ids[n]
+        page: dict[str, Any] = {"id": page_id, "title": name, "items": []}
+        logic = (self.draft.extras.get("page_logic") or {}).get(page_id)
+        logic = logic if isinstance(logic, dict) else {}
+        earlier = self.draft.earlier_scales()
         self.draft.pages.append(page)
-        if any(self.group_texts.get((gid, "description"))):
-            self.draft.note(f"group {name['en']!r}: its description is not mapped")
-        if group.get("grelevance", "").strip() not in ("", "1"):
-            self.draft.note(f"group {name['en']!r}: its condition `{group['grelevance']}` is not mapped")
+        intro = self.draft.text(*self.group_texts.get((gid, "description")), f"group {name['en']!r} description")
+        if intro is not None:
+            page["intro"] = self._piped(intro, logic.get("texts") or {}, "intro", f"page {page_id}")
+        expression = group.get("grelevance", "").strip()
+        rules = None
+        if logic.get("native") == expression:
+            # unchanged since our export: the condition and skip rules it was written from
+            show_if = self.draft.checked(f"page {page_id}", logic.get("show_if"), expression, earlier, read=False)
+            rules = logic.get("skip_to")
+        else:
+            if logic.get("skip_to"):
+                self.draft.note(f"page {page_id}: its condition was edited in LimeSurvey, so its skip rules are "
+                                "not mapped (the condition is read as it stands)")
+            show_if = self._parsed(expression, f"page {page_id}", earlier)
+        if show_if is not None:
+            page["show_if"] = show_if
+        questions = [(qid, row) for qid, row in self._ordered_questions() if row.get("gid") == gid]
+        groups = {self.attributes.get(qid, {}).get("random_group", "").strip() for qid, _ in questions}
+        if groups and len(groups) == 1 and "" not in groups:
+            page["randomize"] = True
+        elif groups - {""}:
+            self.draft.note(f"group {name['en']!r}: only some of its questions are shuffled; not mapped (a page "
+                            "shuffles all its questions or none)")
         if group.get("randomization_group", "").strip():
-            self.draft.note(f"group {name['en']!r}: randomisation is not mapped")
-        for qid, row in self._ordered_questions():
-            if row.get("gid") == gid:
-                self._read_question(page, qid, row)
+            self.draft.note(f"group {name['en']!r}: shuffling the order of groups is not mapped")
+        for qid, row in questions:
+            self._read_question(page, qid, row)
+        if isinstance(rules, list) and rules:
+            self._skip_rules(page, rules, n)
+
+    def _skip_rules(self, page: dict[str, Any], rules: list[Any], n: int) -> None:
+        later = self.page_ids[n + 1:]
+        kept = []
+        earlier = self.draft.earlier_scales()
+        for k, rule in enumerate(rules):
+            if not isinstance(rule, dict) or rule.get("to") not in (*later, "end"):
+                self.draft.note(f"page {page['id']}: skip rule {k + 1} does not go to a later page; not mapped")
+                continue
+            condition = self.draft.checked(f"page {page['id']}: skip rule {k + 1}", rule.get("if"), "(custom data)",
+                                           earlier, read=False)
+            if condition is not None:
+                kept.append({"if": condition, "to": rule["to"]})
+        if kept:
+            page["skip_to"] = kept
+
+    def _parsed(self, expression: str, where: str, earlier: dict[str, Scale]) -> dict[str, Any] | None:
+        try:
+            condition = read_condition(expression, self.resolvers.get)
+        except ExpressionError as exc:
+            self.draft.note(f"{where}: condition `{expression}` not mapped ({exc})")
+            return None
+        return self.draft.checked(where, condition, expression, earlier)
+
+    def _piped(self, text: dict[str, str], kept: dict[str, Any], key: str, where: str) -> dict[str, str]:
+        """A text with LimeSurvey's placeholders as ours (the custom data's text when the file is unchanged)."""
+        native = kept.get(key, {}).get("native") if isinstance(kept.get(key), dict) else None
+        if isinstance(native, dict):
+            value = stored(kept, key, {lang: text[lang] for lang in native if lang in text})
+            if isinstance(value, dict):
+                return value
+        allowed = {code for page in self.draft.pages[:-1] for code in (i["code"] for i in page["items"])}
+        unit = self.draft.extras.get("unit") if isinstance(self.draft.extras.get("unit"), str) else None
+
+        def resolve(name: str) -> tuple[str, Any] | None:
+            found = self.resolvers.get(name)
+            return (found.code, found.option) if found is not None else None
+
+        out = {}
+        for lang, value in text.items():
+            out[lang], left = pipe_in(value, resolve, unit, allowed)
+            for placeholder in left:
+                self.draft.note(f"{where}: placeholder {placeholder} not mapped (only the answer of a question on an "
+                                "earlier page, or the unit)")
+        return out
 
     # -- questions ---------------------------------------------------------------------------------------
     def _extras(self, qid: str, key: str = "item") -> dict[str, Any]:
@@ -229,31 +337,49 @@ class LssReader:
             return
         if row.get("other") == "Y":
             self.draft.note(f"{title}: the 'Other' answer is not mapped")
-        extras = self._extras(qid)
         text = self.draft.text(*self.question_texts.get((qid,)), title)
         help_ = self.draft.text(*self.help_texts.get((qid,)), f"{title} help")
         required = row.get("mandatory") == "Y"
         if kind in "AB" or kind == "F":
             self._read_array(page, qid, row, text, help_, required)
             return
+        extras = self._extras(qid)
         scale, values = self._scale(qid, row, extras)
         if scale is None:
             return
         code = self._code(str(extras.get("code", "")), title)
-        item: dict[str, Any] = {"code": code, "text": text or {"zh": title, "en": title}, "required": required}
+        texts = extras.get("texts") if isinstance(extras.get("texts"), dict) else {}
         if text is None:
             self.draft.note(f"{title}: no question text; its code is used")
+        item: dict[str, Any] = {"code": code, "required": required,
+                                "text": self._piped(text or {"zh": title, "en": title}, texts, "text", code)}
         if help_ is not None:
-            item["help"] = help_
-        show_if = self._show_if(qid, row, code)
+            item["help"] = self._piped(help_, texts, "help", code)
+        show_if = self._show_if(qid, row, code, extras)
         if show_if is not None:
             item["show_if"] = show_if
+        scale = self._randomized(qid, item, scale, extras, kind)
         self.draft.add_item(page, item, scale, extras, fallback_scale=f"{code.lower()}_answers")
         if kind == "M":
             for sub, value in values.items():
-                self.resolvers[f"{title}_{sub}"] = (code, {"Y": value})
+                self.resolvers[f"{title}_{sub}"] = Answered(code, "multiple", option=value)
         else:
-            self.resolvers[title] = (code, values or None)
+            kinds = {"N": "numeric", "S": "text", "T": "text", "U": "text"}
+            self.resolvers[title] = Answered(code, kinds.get(kind, "single"), values or None)
+
+    def _randomized(self, qid: str, item: dict[str, Any], scale: Scale, extras: dict[str, Any], kind: str) -> Scale:
+        """``random_order`` shuffles the options of a list or multiple choice (the item's, or its scale's)."""
+        if self.attributes.get(qid, {}).get("random_order", "").strip() not in ("1", "Y"):
+            return scale
+        if kind not in ("L", "!", "M"):
+            self.draft.note(f"{item['code']}: its random order is not mapped (only options of lists and multiple "
+                            "choices are shuffled)")
+            return scale
+        where = extras.get("randomize_options")
+        where = where if isinstance(where, list) and where else ["item"]
+        if "item" in where:
+            item["randomize_options"] = True
+        return scale.model_copy(update={"randomize_options": True}) if "scale" in where else scale
 
     def _options(self, key_of: list[tuple[str, tuple[Any, ...]]], title: str,
                  values: dict[str, Any]) -> list[Option]:
@@ -265,17 +391,20 @@ class LssReader:
             options.append(Option(value=value, label=Text(**(label or {"zh": str(raw), "en": str(raw)}))))
         return options
 
+    def _list_answers(self, qid: str, title: str, mapping: dict[str, Any]) -> tuple[Scale, dict[str, Any]]:
+        answers = sorted((a for a in self.answers.get(qid, []) if (a.get("scale_id") or "0") == "0"),
+                         key=lambda a: _int(a.get("sortorder", "0")))
+        keys = [(a.get("code", ""), (qid, "0", a.get("code", ""))) for a in answers]
+        values = {raw: mapping.get(raw, choice_value(raw)) for raw, _ in keys}
+        return Scale(kind="single", options=self._options(keys, title, values)), values
+
     def _scale(self, qid: str, row: Row, extras: dict[str, Any]) -> tuple[Scale | None, dict[str, Any]]:
         kind, title = row.get("type", ""), row.get("title", "")
         attributes = self.attributes.get(qid, {})
         mapping = extras.get("values") if isinstance(extras.get("values"), dict) else {}
         try:
             if kind in ("L", "!"):
-                answers = sorted((a for a in self.answers.get(qid, []) if (a.get("scale_id") or "0") == "0"),
-                                 key=lambda a: _int(a.get("sortorder", "0")))
-                keys = [(a.get("code", ""), (qid, "0", a.get("code", ""))) for a in answers]
-                values = {raw: mapping.get(raw, choice_value(raw)) for raw, _ in keys}
-                return Scale(kind="single", options=self._options(keys, title, values)), values
+                return self._list_answers(qid, title, mapping)
             if kind == "M":
                 subs = sorted(self.children.get(qid, []), key=lambda s: _int(s.get("question_order", "0")))
                 keys = [(s.get("title", ""), ("sub", s.get("qid", ""))) for s in subs]
@@ -305,65 +434,67 @@ class LssReader:
 
     def _read_array(self, page: dict[str, Any], qid: str, row: Row, text: dict[str, str] | None,
                     help_: dict[str, str] | None, required: bool) -> None:
+        """An array question as a matrix: each subquestion a row on the array's answers."""
         kind, title = row["type"], row.get("title", "")
+        extras = self._extras(qid, "matrix")
+        mapping = extras.get("values") if isinstance(extras.get("values"), dict) else {}
         if kind == "F":
-            answers = sorted((a for a in self.answers.get(qid, []) if (a.get("scale_id") or "0") == "0"),
-                             key=lambda a: _int(a.get("sortorder", "0")))
-            keys = [(a.get("code", ""), (qid, "0", a.get("code", ""))) for a in answers]
-            values = {raw: choice_value(raw) for raw, _ in keys}
             try:
-                scale = Scale(kind="single", options=self._options(keys, title, values))
+                scale, values = self._list_answers(qid, title, mapping)
             except ValueError as exc:
                 self.draft.note(f"{title}: its answers cannot be mapped ({str(exc).splitlines()[0]})")
                 return
         else:
             top = 5 if kind == "A" else 10
             scale, values = Scale(kind="rating", min=1, max=top), {}
-        show_if = self._show_if(qid, row, title)
         subs = sorted(self.children.get(qid, []), key=lambda s: _int(s.get("question_order", "0")))
         if not subs:
             self.draft.note(f"{title}: an array without subquestions; not mapped")
-        for sub in subs:
-            code = self._code(f"{title}_{sub.get('title', '')}", title)
-            sub_text = self.draft.text(*self.question_texts.get((sub.get("qid", ""),)), code)
-            item: dict[str, Any] = {"code": code, "text": sub_text or {"zh": code, "en": code},
-                                    "required": required}
-            if text is not None:
-                item["help"] = text
+            return
+        wanted = str(extras.get("id", ""))
+        matrix_id = wanted if CODE_PATTERN.match(wanted) and wanted not in page.get("matrices", {}) else title
+        texts = extras.get("texts") if isinstance(extras.get("texts"), dict) else {}
+        matrix: dict[str, Any] = {"text": self._piped(text or {"zh": title, "en": title}, texts, "text", title)}
+        if help_ is not None:
+            matrix["help"] = self._piped(help_, texts, "help", title)
+        page.setdefault("matrices", {})[matrix_id] = matrix
+        if self.attributes.get(qid, {}).get("random_order", "").strip() in ("1", "Y"):
+            self.draft.note(f"{title}: shuffling the rows of an array is not mapped (a page shuffles its questions)")
+        rows_extras = extras.get("rows") if isinstance(extras.get("rows"), list) else []
+        if len(rows_extras) != len(subs):
+            rows_extras = [{}] * len(subs)
+        for sub, row_extras in zip(subs, rows_extras, strict=True):
+            row_extras = row_extras if isinstance(row_extras, dict) else {}
+            sub_qid = sub.get("qid", "")
+            code = self._code(str(row_extras.get("code", "")), f"{title}_{sub.get('title', '')}")
+            sub_text = self.draft.text(*self.question_texts.get((sub_qid,)), code) or {"zh": code, "en": code}
+            row_texts = row_extras.get("texts") if isinstance(row_extras.get("texts"), dict) else {}
+            item: dict[str, Any] = {"code": code, "text": self._piped(sub_text, row_texts, "text", code),
+                                    "required": row_extras.get("required", required) is True, "matrix": matrix_id}
+            if isinstance(row_extras.get("help"), dict):
+                item["help"] = row_extras["help"]
+            show_if = self._show_if(sub_qid, sub, code, row_extras)
             if show_if is not None:
                 item["show_if"] = show_if
-            self.draft.add_item(page, item, scale, {}, fallback_scale=f"{title.lower()}_answers")
-            self.resolvers[f"{title}_{sub.get('title', '')}"] = (code, values or None)
-        if subs:
-            plural = "s" if len(subs) > 1 else ""
-            self.draft.note(f"{title}: array question imported as {len(subs)} question{plural} sharing one scale; "
-                            "its text became their help text" + (" (its own help text is not mapped)" if help_ else ""))
+            row_scale = scale
+            if isinstance(row_extras.get("randomize_options"), list):
+                if "item" in row_extras["randomize_options"]:
+                    item["randomize_options"] = True
+                if "scale" in row_extras["randomize_options"]:
+                    row_scale = scale.model_copy(update={"randomize_options": True})
+            self.draft.add_item(page, item, row_scale, row_extras, fallback_scale=f"{title.lower()}_answers")
+            self.resolvers[f"{title}_{sub.get('title', '')}"] = Answered(code, "single", values or None)
 
     # -- conditions --------------------------------------------------------------------------------------
-    def _show_if(self, qid: str, row: Row, code: str) -> dict[str, Any] | None:
+    def _show_if(self, qid: str, row: Row, code: str, extras: dict[str, Any]) -> dict[str, Any] | None:
         expression = (row.get("relevance") or "").strip()
+        earlier = self.draft.earlier_scales()
+        kept = stored(extras, "show_if", expression)
+        if kept is not None:
+            return self.draft.checked(code, kept, expression, earlier, read=False)
         if expression in ("", "1"):
             return self._from_conditions(qid, code)
-        alternatives = parse_relevance(expression)
-        if alternatives is None:
-            self.draft.note(f"{code}: condition `{expression}` not mapped (only `Q == value` alternatives on one "
-                            "earlier question map)")
-            return None
-        refs: set[str] = set()
-        values: list[Any] = []
-        for name, raw in alternatives:
-            resolver = self.resolvers.get(name)
-            if resolver is None:
-                self.draft.note(f"{code}: condition `{expression}` not mapped ({name!r} is not an earlier "
-                                "imported question)")
-                return None
-            ref, mapping = resolver
-            refs.add(ref)
-            values.append(mapping.get(raw, raw) if mapping is not None else choice_value(raw))
-        if len(refs) != 1:
-            self.draft.note(f"{code}: condition `{expression}` not mapped (it asks about several questions)")
-            return None
-        return self.draft.condition(code, refs.pop(), list(dict.fromkeys(values)), expression)
+        return self._parsed(expression, code, earlier)
 
     def _from_conditions(self, qid: str, code: str) -> dict[str, Any] | None:
         """LimeSurvey 3's conditions table: one scenario of ``==`` on one question maps."""
@@ -381,22 +512,21 @@ class LssReader:
             return None
         title = source.get("title", "")
         values: list[Any] = []
+        ref = ""
         for condition in found:
             raw = condition.get("value", "")
-            if source.get("type") == "M":
-                resolver = self.resolvers.get(f"{title}_{raw}")
-                raw = "Y"
-            else:
-                resolver = self.resolvers.get(title)
+            resolver = self.resolvers.get(f"{title}_{raw}" if source.get("type") == "M" else title)
             if resolver is None:
                 self.draft.note(f"{code}: condition ({described}) on {title!r} not mapped")
                 return None
-            ref, mapping = resolver
-            values.append(mapping.get(raw, raw) if mapping is not None else choice_value(raw))
+            ref = resolver.code
+            if resolver.option is not None:
+                values.append(resolver.option)
+            else:
+                values.append((resolver.values or {}).get(raw, choice_value(raw)))
         return self.draft.condition(code, ref, list(dict.fromkeys(values)), f"{title} == {found[0].get('value')}")
 
 
 def import_lss(filename: str, data: bytes) -> Imported:
     """Read a LimeSurvey structure file (.lss)."""
     return LssReader(filename, data).read()
-

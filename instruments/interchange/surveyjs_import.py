@@ -6,9 +6,12 @@ import json
 import re
 from typing import Any
 
-from instruments.interchange.base import EXTRAS_KEY, Draft, Imported, InterchangeError
+from instruments.interchange.base import EXTRAS_KEY, Draft, Imported, InterchangeError, stored
+from instruments.interchange.expression import Answered, ExpressionError
+from instruments.interchange.lss_common import html_to_text
 from instruments.interchange.surveyjs_export import ZH_LOCALE
-from instruments.schema import CODE_PATTERN, POINT_KINDS, Option, Scale, Text
+from instruments.interchange.surveyjs_logic import UNIT_VARIABLE, pipe_in, read_condition
+from instruments.schema import CODE_PATTERN, END, POINT_KINDS, End, Option, Scale, Text
 
 #: Panels inside panels deeper than this are refused (a real survey nests two or three).
 MAX_PANEL_DEPTH = 8
@@ -16,35 +19,6 @@ MAX_PANEL_DEPTH = 8
 ZH_LOCALES = (ZH_LOCALE, "zh", "zh-hans", "zh-tw", "zh-hant")
 #: Element types that hold questions of other types and are flattened into the page.
 PANELS = ("panel",)
-
-_VALUE = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+(?:\.\d+)?|true|false"
-_ATOM = (rf"\(*\s*\{{(?P<name>[^{{}}]+)\}}\s*(?P<op>==|=|equals|anyof|contains)\s*"
-         rf"(?P<value>\[\s*(?:(?:{_VALUE})\s*,?\s*)*\]|{_VALUE})\s*\)*")
-_ATOM_RE = re.compile(_ATOM, re.IGNORECASE)
-_UNNAMED = re.sub(r"\?P<\w+>", "", _ATOM)
-_EXPRESSION = re.compile(rf"\s*{_UNNAMED}(?:\s+or\s+{_UNNAMED})*\s*", re.IGNORECASE)
-
-
-def _literal(token: str) -> Any:
-    if token[:1] in "'\"":
-        return re.sub(r"\\(.)", r"\1", token[1:-1])
-    if token.lower() in ("true", "false"):
-        return token.lower()
-    number = float(token)
-    return int(number) if number.is_integer() else token
-
-
-def parse_visible_if(expression: str) -> list[tuple[str, list[Any]]] | None:
-    """``[(question name, values)]`` of ``{q} = 1 or {q} anyof [2, 3]``; ``None`` for anything else."""
-    if not _EXPRESSION.fullmatch(expression) or expression.count("(") != expression.count(")"):
-        return None
-    found = []
-    for match in _ATOM_RE.finditer(expression):
-        raw = match["value"]
-        tokens = re.findall(_VALUE, raw, re.IGNORECASE) if raw.startswith("[") else [raw]
-        found.append((match["name"].strip(), [_literal(t) for t in tokens]))
-    return found
-
 
 def _value(raw: Any) -> int | str:
     if isinstance(raw, bool):
@@ -79,7 +53,12 @@ class SurveyJsReader:
         self.draft = Draft(source=filename)
         extras = model.get(EXTRAS_KEY)
         self.draft.extras = extras if isinstance(extras, dict) else {}
-        self.resolvers: dict[str, tuple[str, dict[str, Any]]] = {}
+        #: what each question name (``{name}``, ``{matrix.row}``) stands for in conditions and placeholders
+        self.resolvers: dict[str, Answered] = {}
+        #: the page (index) of each element name, for skip triggers
+        self.element_pages: dict[str, int] = {}
+        unit = self.draft.extras.get("unit")
+        self.unit = unit if isinstance(unit, str) and unit else UNIT_VARIABLE
 
     def text(self, value: Any, where: str) -> dict[str, str] | None:
         """A localisable string as ``{zh, en}`` (a missing language is listed and copied)."""
@@ -108,29 +87,180 @@ class SurveyJsReader:
             raise InterchangeError(f"{self.source}: pages: a SurveyJS survey needs a non-empty list of pages")
         title = self.text(self.model.get("title"), "survey title")
         description = self.text(self.model.get("description"), "survey description")
-        for key, what in (("completedHtml", "end text"), ("completedHtmlOnCondition", "end texts"),
-                          ("calculatedValues", "calculated values"), ("triggers", "triggers")):
+        for key, what in (("completedHtmlOnCondition", "end texts"), ("calculatedValues", "calculated values")):
             if self.model.get(key):
-                self.draft.note(f"survey: its {what} ({key}) are not mapped" if key.endswith("s")
-                                else f"survey: its {what} ({key}) is not mapped")
+                self.draft.note(f"survey: its {what} ({key}) are not mapped")
+        welcome = None
+        if self.model.get("firstPageIsStarted") and len(pages) > 1 and isinstance(pages[0], dict):
+            welcome = self._welcome(pages[0])
+            if welcome is not None:
+                pages = pages[1:]
+        end = self._end()
         for n, page in enumerate(pages, start=1):
             if not isinstance(page, dict):
                 raise InterchangeError(f"{self.source}: pages[{n - 1}]: must be an object with elements")
             self._read_page(page, n)
+        self._triggers()
         languages = [lang for lang in (("zh", "en") if self.zh_default else ("en", "zh")) if lang in self.seen]
         if title is None:
             title = {"zh": self.source, "en": self.source}
-        return self.draft.finish(title=title, description=description, languages=languages or ["en"])
+        return self.draft.finish(title=title, description=description, languages=languages or ["en"],
+                                 welcome=welcome, end=end)
+
+    def _html(self, value: Any, where: str) -> dict[str, str] | None:
+        if isinstance(value, str):
+            value = {"default": value}
+        if not isinstance(value, dict):
+            return None
+        return self.text({key: html_to_text(text) for key, text in value.items() if isinstance(text, str)}, where)
+
+    def _welcome(self, page: dict[str, Any]) -> dict[str, Any] | None:
+        """SurveyJS's start page as the welcome page: its first HTML element the text, one named privacy the
+        privacy notice."""
+        elements = [e for e in page.get("elements") or [] if isinstance(e, dict)]
+        if not elements or any(str(e.get("type", "")).lower() != "html" for e in elements):
+            self.draft.note("the start page holds questions; read as the first page (its welcome is not mapped)")
+            return None
+        welcome: dict[str, Any] = {}
+        for element in elements:
+            text = self._html(element.get("html"), f"start page {element.get('name')}")
+            if text is None:
+                continue
+            if "privacy" in str(element.get("name", "")).lower() and "privacy" not in welcome:
+                welcome["privacy"] = text
+            elif "text" not in welcome:
+                welcome["text"] = text
+            else:
+                self.draft.note(f"start page: its element {element.get('name')!r} is not mapped (the welcome page "
+                                "has one text and one privacy notice)")
+        if "text" not in welcome:
+            return None
+        kept = self.draft.extras.get("welcome")
+        if isinstance(kept, dict) and isinstance(kept.get("minutes"), int):
+            welcome["minutes"] = kept["minutes"]
+        return welcome
+
+    def _end(self) -> dict[str, Any] | None:
+        end: dict[str, Any] = {}
+        text = self._html(self.model.get("completedHtml"), "end text (completedHtml)")
+        if text is not None:
+            end["text"] = text
+        url = self.model.get("navigateToUrl")
+        if url:
+            try:
+                end["redirect"] = End(redirect=str(url)).redirect
+            except ValueError:
+                self.draft.note(f"survey: navigateToUrl {url!r} is not mapped (only http and https addresses)")
+        if self.model.get("navigateToUrlOnCondition"):
+            self.draft.note("survey: navigateToUrlOnCondition is not mapped")
+        return end or None
 
     def _read_page(self, page: dict[str, Any], n: int) -> None:
         name = str(page.get("name") or f"page{n}")
         title = self.text(page.get("title"), f"page {name}") or {"zh": name, "en": name}
-        target = {"id": name, "title": title, "items": []}
+        target: dict[str, Any] = {"id": name, "title": title, "items": []}
+        logic = (self.draft.extras.get("page_logic") or {}).get(name)
+        logic = logic if isinstance(logic, dict) else {}
+        earlier = self.draft.earlier_scales()
         self.draft.pages.append(target)
-        for key in ("visibleIf", "description"):
-            if page.get(key):
-                self.draft.note(f"page {name}: its {key} is not mapped")
+        intro = self.text(page.get("description"), f"page {name} description")
+        if intro is not None:
+            target["intro"] = self._piped(intro, page.get("description"), logic, "intro", f"page {name}")
+        show_if = self._condition(page.get("visibleIf"), logic, f"page {name}", earlier)
+        if show_if is not None:
+            target["show_if"] = show_if
+        order = str(page.get("questionsOrder", "")).lower()
+        if order == "random":
+            target["randomize"] = True
         self._read_elements(target, page.get("elements") or page.get("questions") or [], f"page {name}", 0)
+
+    def _piped(self, text: dict[str, str], raw: Any, kept: dict[str, Any], key: str, where: str) -> dict[str, str]:
+        """A text with SurveyJS placeholders as ours (the custom data's text when the file is unchanged)."""
+        value = stored(kept, key, raw)
+        if isinstance(value, dict):
+            return value
+        allowed = {code for page in self.draft.pages[:-1] for code in (i["code"] for i in page["items"])}
+        out = {}
+        for lang, string in text.items():
+            out[lang], left = pipe_in(string, self.resolvers.get, self.unit, allowed)
+            for placeholder in left:
+                self.draft.note(f"{where}: placeholder {placeholder} not mapped (only the answer of a question on an "
+                                f"earlier page, or the unit variable {{{self.unit}}})")
+        return out
+
+    def _condition(self, expression: Any, kept: dict[str, Any], where: str,
+                   earlier: dict[str, Scale]) -> dict[str, Any] | None:
+        if not expression:
+            return None
+        value = stored(kept, "show_if", expression)
+        if value is not None:
+            return self.draft.checked(where, value, str(expression), earlier, read=False)
+        try:
+            condition = read_condition(str(expression), self.resolvers.get)
+        except ExpressionError as exc:
+            self.draft.note(f"{where}: condition `{expression}` not mapped ({exc})")
+            return None
+        return self.draft.checked(where, condition, str(expression), earlier)
+
+    # -- skips ---------------------------------------------------------------------------------------------
+    def _triggers(self) -> None:
+        triggers = self.model.get("triggers")
+        if not triggers:
+            return
+        if not isinstance(triggers, list):
+            self.draft.note("survey: its triggers are not a list; not mapped")
+            return
+        kept = stored(self.draft.extras, "skip_to", triggers)
+        if isinstance(kept, dict):
+            for page_id, rules in kept.items():
+                n = next((n for n, page in enumerate(self.draft.pages) if page["id"] == page_id), None)
+                if n is not None and isinstance(rules, list):
+                    for rule in rules:
+                        self._add_rule(n, rule.get("if") if isinstance(rule, dict) else None,
+                                       rule.get("to") if isinstance(rule, dict) else None, "(custom data)", read=False)
+            return
+        earlier_rules: dict[int, list[dict[str, Any]]] = {}
+        for trigger in triggers:
+            kind = str(trigger.get("type", "")).lower() if isinstance(trigger, dict) else ""
+            expression = str(trigger.get("expression", "")) if isinstance(trigger, dict) else ""
+            if kind not in ("skip", "complete"):
+                self.draft.note(f"survey: a {kind or 'malformed'} trigger is not mapped (skip and complete are)")
+                continue
+            try:
+                condition = read_condition(expression, self.resolvers.get)
+            except ExpressionError as exc:
+                self.draft.note(f"survey: the {kind} trigger `{expression}` is not mapped ({exc})")
+                continue
+            if condition is None:
+                self.draft.note(f"survey: the {kind} trigger without a condition is not mapped")
+                continue
+            source = max(self._page_of(code) for code in _codes(condition))
+            rules = earlier_rules.setdefault(source, [])
+            # a trigger that also says "no earlier rule held" is the next rule of the page
+            if "all" in condition:
+                parts = [p for p in condition["all"] if not ("not" in p and p["not"] in rules)]
+                condition = parts[0] if len(parts) == 1 else {"all": parts}
+            rules.append(condition)
+            if kind == "complete":
+                target = END
+            else:
+                page = self.element_pages.get(str(trigger.get("gotoName", "")))
+                target = self.draft.pages[page]["id"] if page is not None else None
+            self._add_rule(source, condition, target, expression, read=True)
+
+    def _page_of(self, code: str) -> int:
+        return next(n for n, page in enumerate(self.draft.pages) if any(i["code"] == code for i in page["items"]))
+
+    def _add_rule(self, n: int, condition: Any, target: Any, expression: str, *, read: bool) -> None:
+        page = self.draft.pages[n]
+        later = [p["id"] for p in self.draft.pages[n + 1:]]
+        if target not in (*later, END):
+            self.draft.note(f"page {page['id']}: the skip `{expression}` does not go to a later page; not mapped")
+            return
+        earlier = self.draft.earlier_scales(pages=n + 1)
+        checked = self.draft.checked(f"page {page['id']}: skip", condition, expression, earlier, read=read)
+        if checked is not None:
+            page.setdefault("skip_to", []).append({"if": checked, "to": target})
 
     def _read_elements(self, page: dict[str, Any], elements: Any, where: str, depth: int) -> None:
         if not isinstance(elements, list):
@@ -247,70 +377,103 @@ class SurveyJsReader:
             self.draft.note(f"{name}: its answers cannot be mapped ({str(exc).splitlines()[0]})")
             return
         code = self._code(element, name, extras)
-        text = self.text(element.get("title"), name)
-        item: dict[str, Any] = {"code": code, "text": text or {"zh": name, "en": name},
+        texts = extras.get("texts") if isinstance(extras.get("texts"), dict) else {}
+        text = self.text(element.get("title"), name) or {"zh": name, "en": name}
+        item: dict[str, Any] = {"code": code, "text": self._piped(text, element.get("title"), texts, "text", code),
                                 "required": bool(element.get("isRequired"))}
         help_ = self.text(element.get("description"), f"{name} description")
         if help_ is not None:
-            item["help"] = help_
-        show_if = self._show_if(element, code)
+            item["help"] = self._piped(help_, element.get("description"), texts, "help", code)
+        show_if = self._show_if(element, code, extras)
         if show_if is not None:
             item["show_if"] = show_if
+        if str(element.get("choicesOrder", "")).lower() == "random":
+            if scale.kind in ("single", "multiple"):
+                where = extras.get("randomize_options")
+                where = where if isinstance(where, list) and where else ["item"]
+                item["randomize_options"] = "item" in where
+                if "scale" in where:
+                    scale = scale.model_copy(update={"randomize_options": True})
+                if not item["randomize_options"]:
+                    del item["randomize_options"]
+            else:
+                self.draft.note(f"{name}: its random choice order is not mapped")
         self.draft.add_item(page, item, scale, extras, fallback_scale=f"{code.lower()}_answers")
-        self.resolvers[name] = (code, mapping)
+        self.resolvers[name] = Answered(code, _kind(scale), mapping)
+        self.element_pages[name] = len(self.draft.pages) - 1
 
     def _read_matrix(self, page: dict[str, Any], element: dict[str, Any], name: str) -> None:
+        """A single-choice matrix as a matrix of items: its rows the items, its columns their answers."""
         try:
             options, mapping = self._choices(element.get("columns"), name)
             scale = Scale(kind="single", options=options)
         except ValueError as exc:
             self.draft.note(f"{name}: its columns cannot be mapped ({str(exc).splitlines()[0]})")
             return
-        stem = self.text(element.get("title"), name)
-        show_if = self._show_if(element, name)
+        raw_extras = element.get(EXTRAS_KEY)
+        extras = raw_extras.get("matrix") if isinstance(raw_extras, dict) else None
+        extras = extras if isinstance(extras, dict) else {}
+        wanted = str(extras.get("id", ""))
+        matrix_id = wanted if CODE_PATTERN.match(wanted) else self._code({}, name, {})
+        texts = extras.get("texts") if isinstance(extras.get("texts"), dict) else {}
+        stem = self.text(element.get("title"), name) or {"zh": name, "en": name}
+        matrix: dict[str, Any] = {"text": self._piped(stem, element.get("title"), texts, "text", name)}
+        help_ = self.text(element.get("description"), f"{name} description")
+        if help_ is not None:
+            matrix["help"] = self._piped(help_, element.get("description"), texts, "help", name)
+        page.setdefault("matrices", {})[matrix_id] = matrix
+        for key in ("rowsOrder", "rowsVisibleIf", "columnsVisibleIf"):
+            if element.get(key) and not (key == "rowsOrder" and element[key] == "initial"):
+                self.draft.note(f"{name}: its {key} is not mapped")
+        if element.get("visibleIf"):
+            self.draft.note(f"{name}: its condition `{element['visibleIf']}` is not mapped (a condition belongs to "
+                            "each row)")
         required = bool(element.get("isAllRowRequired") or element.get("isRequired"))
-        rows = element.get("rows") if isinstance(element.get("rows"), list) else []
-        for row in rows:
+        rows = [r for r in element.get("rows") or [] if (r.get("value") if isinstance(r, dict) else r) is not None] \
+            if isinstance(element.get("rows"), list) else []
+        rows_extras = extras.get("rows") if isinstance(extras.get("rows"), list) else []
+        if len(rows_extras) != len(rows):
+            rows_extras = [{}] * len(rows)
+        for row, row_extras in zip(rows, rows_extras, strict=True):
+            row_extras = row_extras if isinstance(row_extras, dict) else {}
             raw = row.get("value") if isinstance(row, dict) else row
-            if raw is None:
-                continue
-            code = self._code({}, f"{name}_{raw}", {})
-            text = self.text(row.get("text"), code) if isinstance(row, dict) else None
-            item: dict[str, Any] = {"code": code, "text": text or {"zh": str(raw), "en": str(raw)},
-                                    "required": required}
-            if stem is not None:
-                item["help"] = stem
-            if show_if is not None:
-                item["show_if"] = show_if
-            self.draft.add_item(page, item, scale, {}, fallback_scale=f"{name.lower()}_answers")
-            self.resolvers[f"{name}.{raw}"] = (code, mapping)
-        plural = "s" if len(rows) != 1 else ""
-        self.draft.note(f"{name}: matrix imported as {len(rows)} question{plural} sharing one scale; its title "
-                        "became their help text")
+            code = self._code({}, f"{name}_{raw}", row_extras)
+            label = row.get("text") if isinstance(row, dict) else None
+            text = self.text(label, code) or {"zh": str(raw), "en": str(raw)}
+            row_texts = row_extras.get("texts") if isinstance(row_extras.get("texts"), dict) else {}
+            item: dict[str, Any] = {"code": code, "text": self._piped(text, label, row_texts, "text", code),
+                                    "required": row_extras.get("required", required) is True, "matrix": matrix_id}
+            if isinstance(row_extras.get("help"), dict):
+                item["help"] = row_extras["help"]
+            if isinstance(row, dict):
+                show_if = self._show_if(row, code, row_extras)
+                if show_if is not None:
+                    item["show_if"] = show_if
+            if row_extras.get("randomize_options") == ["item"]:
+                item["randomize_options"] = True
+            self.draft.add_item(page, item, scale, row_extras, fallback_scale=f"{matrix_id.lower()}_answers")
+            self.resolvers[f"{name}.{raw}"] = Answered(code, "single", mapping)
+        self.element_pages[name] = len(self.draft.pages) - 1
 
-    def _show_if(self, element: dict[str, Any], code: str) -> dict[str, Any] | None:
-        expression = element.get("visibleIf")
-        if not expression:
-            return None
+    def _show_if(self, element: dict[str, Any], code: str, extras: dict[str, Any]) -> dict[str, Any] | None:
         for key in ("enableIf", "requiredIf"):
             if element.get(key):
                 self.draft.note(f"{code}: its {key} `{element[key]}` is not mapped")
-        alternatives = parse_visible_if(str(expression))
-        if alternatives is None:
-            self.draft.note(f"{code}: condition `{expression}` not mapped (only `{{q}} = value` and "
-                            "`{q} anyof [...]` on one earlier question map)")
-            return None
-        names = {name for name, _ in alternatives}
-        if len(names) != 1:
-            self.draft.note(f"{code}: condition `{expression}` not mapped (it asks about several questions)")
-            return None
-        resolver = self.resolvers.get(names.pop())
-        if resolver is None:
-            self.draft.note(f"{code}: condition `{expression}` not mapped (not on an earlier imported question)")
-            return None
-        ref, mapping = resolver
-        values = [mapping.get(str(v), v) for _, found in alternatives for v in found]
-        return self.draft.condition(code, ref, list(dict.fromkeys(values)), str(expression))
+        return self._condition(element.get("visibleIf"), extras, code, self.draft.earlier_scales())
+
+
+def _kind(scale: Scale) -> str:
+    if scale.kind in ("multiple", "numeric", "text"):
+        return scale.kind
+    return "single"
+
+
+def _codes(condition: dict[str, Any]) -> list[str]:
+    """The item codes a condition (as data) tests."""
+    if "item" in condition:
+        return [condition["item"]]
+    parts = condition.get("all") or condition.get("any") or [condition.get("not") or {}]
+    return [code for part in parts for code in _codes(part)]
 
 
 def import_surveyjs(filename: str, data: bytes) -> Imported:

@@ -26,6 +26,6 @@ def export_yaml(instrument: Instrument) -> Exported:
     # python mode keeps anchor points as whole numbers (1:, not '1':), as the shipped files write them
     document = instrument.model_dump(by_alias=True, exclude_defaults=True)
     ordered = {key: document[key] for key in ("id", "version", "title", "description", "languages", "scales",
-                                               "constructs", "paths", "pages") if key in document}
+                                               "constructs", "paths", "welcome", "end", "pages") if key in document}
     text = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=120)
     return Exported(data=text.encode("utf-8"), suffix=".yaml", media_type="application/yaml", not_mapped=[])

@@ -92,3 +92,14 @@ def test_custom_data_that_is_not_json_is_ignored_and_listed():
     imported = import_questionnaire("odd.lss", data)
     assert imported.instrument.item("NAME").role == "other"
     assert "question 5: its manyi attribute is not valid JSON; ignored" in imported.not_mapped
+
+
+@pytest.mark.parametrize("expression", ["(" * 5000 + "{q} = 1" + ")" * 5000, "!" * 5000 + "{q} = 1",
+                                        "{q} anyof " + "[" * 5000 + "]" * 5000, "f(" * 5000 + ")" * 5000,
+                                        "{q} = 1 and " * 3000 + "{q} = 1"])
+def test_deep_or_long_conditions_are_listed_not_crashing(expression):
+    model = {"pages": [{"name": "p", "elements": [{"type": "radiogroup", "name": "q", "choices": [1, 2]},
+                                                  {"type": "text", "name": "r", "visibleIf": expression}]}]}
+    imported = import_questionnaire("deep.json", json.dumps(model).encode())
+    assert imported.instrument.item("r").show_if is None
+    assert any(note.startswith("r: condition `") and note.endswith(")") for note in imported.not_mapped)

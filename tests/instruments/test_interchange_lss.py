@@ -40,11 +40,12 @@ def test_limesurvey5_file_maps_codes_texts_scales_and_conditions():
     assert (visits.kind, visits.min, visits.max) == ("numeric", 0, 50)
     assert inst.scale_of("WHY").kind == "text" and inst.scale_of("WHY").max_length == 500
     assert inst.item("WHY").text.en == "Why are you dissatisfied?"  # HTML paragraphs become plain text
-    # F array: one item per subquestion sharing the answers; the question text is their help
+    # F array: a matrix, one row per subquestion on the array's answers; the question text is the matrix's
     assert inst.item("ARR_STAFF").text.zh == "员工 & 礼貌"
     assert inst.item("ARR_SPEED").scale == inst.item("ARR_STAFF").scale
-    assert inst.scale_of("ARR_SPEED").values() == [1, 2, 3] and inst.item("ARR_SPEED").help.en == \
-        "Please rate the following"
+    assert (inst.item("ARR_SPEED").matrix, inst.item("ARR_STAFF").matrix) == ("ARR", "ARR")
+    assert inst.scale_of("ARR_SPEED").values() == [1, 2, 3]
+    assert inst.pages[1].matrices["ARR"].text.en == "Please rate the following"
     assert inst.item("REC").scale == "yesno"
     assert (inst.scale_of("APPQ").kind, inst.scale_of("APPQ").min, inst.scale_of("APPQ").max) == ("rating", 1, 5)
     assert inst.scale_of("DEPT").values() == [1, 2]
@@ -54,15 +55,28 @@ def test_limesurvey5_file_maps_codes_texts_scales_and_conditions():
     assert inst.item("REASON").show_if.model_dump(by_alias=True) == {"item": "REC", "in": [1]}
     assert inst.item("APPQ").show_if.model_dump(by_alias=True) == {"item": "CHAN", "in": ["app"]}
     assert inst.item("DEPTOK").show_if.model_dump(by_alias=True) == {"item": "DEPT", "in": [1, 2]}
-    assert inst.item("COMPLEX").show_if is None
+    # the common forms an author writes: ! and &&, >= and <= (between), and/or, a multiple-choice subquestion
+    assert inst.item("COMPLEX").show_if.model_dump(by_alias=True) == {"any": [
+        {"item": "VISITS", "between": [2, 10]},
+        {"all": [{"item": "SAT", "in": ["A1"]}, {"not": {"item": "CHAN", "in": ["web"]}}]}]}
+    assert inst.pages[1].show_if.model_dump(by_alias=True) == {"all": [
+        {"item": "SAT", "answered": True}, {"not": {"item": "SAT", "in": ["A3"]}}]}
+    # piping, random orders, group description, welcome and end pages
+    assert inst.item("REC").text.en == "You chose “{{answer:SAT}}”; would you recommend us?"
+    assert inst.item("REASON").text.en == "Please tell us why, {TOKEN:FIRSTNAME}"
+    assert inst.item("CHAN").randomize_options and not inst.item("SAT").randomize_options
+    assert (inst.pages[0].randomize, inst.pages[1].randomize) == (False, True)
+    assert inst.pages[0].intro.en == "About your visit"
+    assert (inst.welcome.text.zh, inst.welcome.text.en) == ("欢迎", "Welcome")
+    assert (inst.end.text.en, inst.end.redirect) == ("Thank you for your views.", "https://bank.example.com/thanks")
     assert {i.role for i in inst.items} == {"attribute", "other"}
     assert inst.item("APPQ").role == "attribute" and inst.item("SAT").role == "other"
-    for expected in ("quotas are not mapped", "assessments are not mapped", "survey: the welcome text is not mapped",
-                     "group 'Overall': its description is not mapped", "DEPT: the 'Other' answer is not mapped",
-                     "RANK: question type 'R' is not mapped", "WHEN: question type 'D' is not mapped",
-                     ROLES_NOTE):
-        assert expected in imported.not_mapped
-    assert any(n.startswith("COMPLEX: condition `VISITS.NAOK > 3 and") for n in imported.not_mapped)
+    assert imported.not_mapped == [
+        "quotas are not mapped", "assessments are not mapped",
+        "REASON: placeholder {TOKEN:FIRSTNAME} not mapped (only the answer of a question on an earlier page, or the "
+        "unit)",
+        "DEPT: the 'Other' answer is not mapped", "RANK: question type 'R' is not mapped",
+        "WHEN: question type 'D' is not mapped", ROLES_NOTE]
 
 
 def test_limesurvey3_file_reads_per_language_rows_and_the_conditions_table():

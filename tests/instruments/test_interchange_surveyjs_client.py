@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from instruments.flow import visible_items, walk
 from instruments.interchange import export_questionnaire
 from instruments.registry import load_instruments, validate_instrument
 from instruments.schema import POINT_KINDS, Instrument
-from tests.instruments.conftest import SMALL
+from tests.instruments.conftest import LOGIC, SMALL
+from tests.instruments.test_interchange_logic import RESPONDENTS
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 TYPES = {"single": "radiogroup", "multiple": "checkbox", "numeric": "text", "text": "comment"}
@@ -99,3 +101,63 @@ def test_survey_core_shows_conditional_questions_as_show_if_says(tmp_path, answe
                    if q["visibleIf"]}
     assert set(conditional) == {"PROBLEM_TEXT", "WEB_OK", "NORTH_OK"}
     assert {name for name, shown in conditional.items() if shown} == visible
+
+
+# -- logic as the real library runs it ---------------------------------------------------------------------------
+def _as_surveyjs(instrument: Instrument, answers: dict) -> dict:
+    """Answers by SurveyJS value name: a matrix's rows become one object under the matrix's name."""
+    out: dict = {}
+    for page in instrument.pages:
+        for item in page.items:
+            if item.code in answers:
+                if item.matrix is not None:
+                    out.setdefault(item.matrix, {})[item.code] = answers[item.code]
+                else:
+                    out[item.code] = answers[item.code]
+    return out
+
+
+@pytest.mark.parametrize("respondent", range(len(RESPONDENTS)))
+def test_survey_core_leads_a_respondent_through_exported_logic_as_manyi_does(tmp_path, respondent):
+    instrument = validate_instrument(LOGIC, source="logic")
+    answers = RESPONDENTS[respondent]
+    options = {"walk": True, "locale": "", "variables": {"unit": "North branch"},
+               "answers": _as_surveyjs(instrument, answers)}
+    report = _load(tmp_path, {"logic": export_questionnaire(instrument, "surveyjs").data}, {"logic": options})["logic"]
+    assert report["errors"] == []
+    assert all(t["parses"] for t in report["triggers"]) and all(
+        p["visibleIfParses"] is not False for p in report["pages"])
+    walked = report["walk"]
+    assert walked["state"] == "completed", walked
+    start, *pages = walked["pages"]
+    assert start == {"name": "welcome", "start": True}
+    # the same pages (a skip trigger moves on, a complete trigger ends), and on each the same questions
+    way = walk(instrument, answers)
+    assert [p["name"] for p in pages] == [instrument.pages[i].id for i in way.pages]
+    for page, index in zip(pages, way.pages, strict=True):
+        visible = [i.code for i in visible_items(instrument.pages[index], way.answers)]
+        shown = [row for q in page["questions"] for row in (q["rows"] if q["rows"] is not None else [q["name"]])]
+        assert shown == visible, page["name"]
+
+
+def test_survey_core_shows_piped_answers_and_the_unit(tmp_path):
+    instrument = validate_instrument(LOGIC, source="logic")
+    options = {"walk": True, "locale": "", "variables": {"unit": "North branch"},
+               "answers": _as_surveyjs(instrument, RESPONDENTS[2] | {"NICK": "Ann"})}
+    report = _load(tmp_path, {"logic": export_questionnaire(instrument, "surveyjs").data}, {"logic": options})["logic"]
+    pages = {p["name"]: p for p in report["walk"]["pages"]}
+    assert pages["visits"]["description"] == "These questions are about North branch."
+    assert pages["ratings"]["description"] == "You came 5 times last year."
+    matrix = pages["ratings"]["questions"][0]
+    assert (matrix["name"], matrix["title"]) == ("M", "How do you rate North branch on the following?")
+    sat = pages["overall"]["questions"][0]
+    assert sat["title"] == "Ann, overall how satisfied are you?"
+    assert sat["description"] == "Channels you use: Website, App"
+    described = {p["name"]: p for p in report["pages"]}
+    assert described["visits"]["questionsOrder"] == "random"
+    channels = next(q for q in described["visits"]["questions"] if q["name"] == "CHANNELS")
+    assert channels["choicesOrder"] == "random"
+    assert report["firstPageIsStarted"] is True
+    assert report["completedHtml"]["en"] == "Your views go to the branch manager."
+    assert [(t["type"], t["gotoName"]) for t in report["triggers"]] == [("completetrigger", None),
+                                                                       ("skiptrigger", "SAT")]
