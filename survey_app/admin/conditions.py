@@ -276,10 +276,12 @@ _COMPARISON_WORDS = {
 
 
 def _answer(instrument: Instrument, code: str, value: Any, lang: str) -> str:
-    """An answer as the respondent sees it, quoted: an option's label, else the value itself."""
+    """An answer as the respondent sees it: an option's label, quoted; a scale point or number as it is."""
     try:
         scale = instrument.scale_of(code)
     except KeyError:
         return _(QUOTED, value=value)
+    if scale.kind not in CHOICE_KINDS:
+        return str(value)  # a point of a scale, or a number
     label = next((o.label.get(lang) for o in scale.options if str(o.value) == str(value)), None)
     return _(QUOTED, value=label if label is not None else value)

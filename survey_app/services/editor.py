@@ -438,7 +438,7 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), ke
                                                       "rating, recommendation or single choice")),
     (r"unknown matrix '(?P<name>.*)' \(this page", N_("matrix %(name)s is on another page: undo the matrix to move "
                                                        "its rows to another page")),
-    (r"must be an http:// or https:// address", N_("give an address that starts with http:// or https://")),
+    (r"must be an http:// or https:// address", N_("give a full web address, such as https://example.com")),
     (r"only the options of single and multiple choice are shuffled", N_("only the options of a single or "
                                                                         "multiple choice can be shuffled")),
 ))
