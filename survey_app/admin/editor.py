@@ -57,12 +57,24 @@ ROLE_LABELS = {
 SCALE_KIND_LABELS = {kind: KIND_LABELS[kind] for kind in ("likert", "rating", "nps", "single", "multiple",
                                                             "numeric", "text")}
 LANGUAGE_LABELS = {"zh": _l("Chinese"), "en": _l("English")}
+#: the built-in scales (instruments.schema.BUILTIN_SCALES) as the editor names them; a scale of the questionnaire's
+#: own is named by the name it was given
+BUILTIN_SCALE_LABELS = {
+    "likert5": _l("agreement, 5 points"), "likert7": _l("agreement, 7 points"), "rating10": _l("rating, 1 to 10"),
+    "nps11": _l("recommendation, 0 to 10"), "yesno": _l("yes or no"), "text": _l("free text"),
+    "numeric": _l("a number"), "kano5": _l("the five Kano answers"),
+}
 #: anchors are offered for every point of a scale of at most this many points, else for its ends
 MAX_ANCHOR_ROWS = 11
 #: blank option rows offered below the options, and added by "More option rows"
 BLANK_OPTION_ROWS = 2
 MAX_OPTION_ROWS = 200
 FORMAT_LABELS = {"yaml": "YAML", "lss": "LimeSurvey (.lss)", "surveyjs": "SurveyJS (JSON)"}
+
+
+def scale_label(name: str) -> str:
+    """A scale's name in the console: a built-in scale's in words, another's as it was named."""
+    return str(BUILTIN_SCALE_LABELS[name]) if name in BUILTIN_SCALE_LABELS else name
 
 
 def _revision() -> int:
@@ -515,7 +527,7 @@ def _question_context(survey: Survey, data: dict[str, Any], form: MultiDict, err
         users = editor.scale_users(data, name)
         note = _("built in, cannot be changed") if name in BUILTIN_SCALES else \
             _("used by %(n)s questions", n=len(users))
-        scales.append((name, f"{name} · {KIND_LABELS[scale['kind']]} · {note}"))
+        scales.append((name, f"{scale_label(name)} · {KIND_LABELS[scale['kind']]} · {note}"))
     constructs = [("", _("None"))] + [(name, f"{c['label'].get(lang) or name} ({name})")
                                       for name, c in data.get("constructs", {}).items()]
     chosen = form.get("scale", OWN_SCALE)
@@ -613,7 +625,7 @@ def _pair_form(survey: Survey, data: dict[str, Any], kind: str, page_id: str):
         constructs=[("", _("None"))] + [(n, f"{c['label'].get(lang) or n} ({n})")
                                         for n, c in data.get("constructs", {}).items()],
         scale=form.get("scale", "likert7"),
-        scales=[(n, n) for n, s in {**{k: v.model_dump(mode="json") for k, v in BUILTIN_SCALES.items()},
+        scales=[(n, scale_label(n)) for n, s in {**{k: v.model_dump(mode="json") for k, v in BUILTIN_SCALES.items()},
                                     **data.get("scales", {})}.items() if s["kind"] in POINT_KINDS],
         new_page=page_id == NEW_PAGE, page_title=_text_fields("page_title", _pair(form, "page_title"), offered,
                                                               errors, _("Title of the new page"))), \

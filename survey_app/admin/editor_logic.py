@@ -18,7 +18,16 @@ from werkzeug.datastructures import MultiDict
 from instruments.schema import CODE_PATTERN, END, Instrument
 from survey_app.admin import bp
 from survey_app.admin import conditions as builder_rows
-from survey_app.admin.editor import _field_errors, _int, _pair, _refused, _store, _text_fields, placeholders
+from survey_app.admin.editor import (
+    _field_errors,
+    _int,
+    _pair,
+    _refused,
+    _store,
+    _text_fields,
+    placeholders,
+    scale_label,
+)
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import _lang, survey_view
 from survey_app.extensions import db
@@ -323,7 +332,7 @@ def questionnaire_matrix_new(survey: Survey, page_id: str):
     chosen = set(form.getlist("rows"))
     page = instrument.pages[p]
     questions = [{"code": item.code, "text": item.text.get(lang), "checked": item.code in chosen,
-                  "scale": item.scale, "in_matrix": item.matrix is not None} for item in page.items]
+                  "scale": scale_label(item.scale), "in_matrix": item.matrix is not None} for item in page.items]
     return render_template(
         "admin/editor/matrix_new.html", survey=_survey(survey), revision=survey.questionnaire_revision,
         page_n=p + 1, questions=questions, errors=errors, general=errors.get("_general"),
@@ -387,7 +396,7 @@ def questionnaire_matrix(survey: Survey, page_id: str, name: str):
         "admin/editor/matrix.html", survey=_survey(survey), revision=survey.questionnaire_revision, name=name,
         page_n=p + 1, page_id=page_id, errors=errors, general=errors.get("_general"),
         rows=[{"code": code, "text": instrument.item(code).text.get(lang)} for code in rows],
-        scale=instrument.item(rows[0]).scale if rows else "",
+        scale=scale_label(instrument.item(rows[0]).scale) if rows else "",
         text=_text_fields("text", _pair(form, "text"), offered, errors, _("The matrix's question")),
         help=_text_fields("help", _pair(form, "help"), None, errors, _("Help text (optional)")),
         row_code=form.get("row_code", ""),

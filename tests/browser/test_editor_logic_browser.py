@@ -273,7 +273,7 @@ def test_build_answer_export_and_analyse_a_survey_with_logic(app, live_server, b
         assert "After this page, if Q1 is at least 7: go to the end of the survey" in overview
     else:
         assert "显示条件：Q1 至少为 7 且 ISSUES 包含“价格” 且 并非（VISITS 小于 1）" in overview
-        assert "此页之后，如果Q1 至少为 7：转到问卷结束" in overview
+        assert "此页之后，如果 Q1 至少为 7：转到问卷结束" in overview
 
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="full"))
