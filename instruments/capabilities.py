@@ -48,7 +48,7 @@ def capabilities(instrument: Instrument) -> list[Capability]:
 
 def _reliability(instrument: Instrument, spec: dict[str, Any]) -> Capability:
     ready = [name for name, codes in spec["constructs"].items() if len(codes) >= MIN_RELIABILITY_ITEMS]
-    name = _t("信度（Cronbach α）", "Reliability (Cronbach's alpha)")
+    name = _t("信度（克隆巴赫 α 系数）", "Reliability (Cronbach's alpha)")
     if ready:
         return Capability("reliability", name, True, _t(f"构念：{'、'.join(ready)}", f"constructs: {', '.join(ready)}"))
     return Capability("reliability", name, False, _t(
@@ -58,7 +58,7 @@ def _reliability(instrument: Instrument, spec: dict[str, Any]) -> Capability:
 
 def _factors(instrument: Instrument, spec: dict[str, Any]) -> Capability:
     ready = [name for name, codes in spec["constructs"].items() if len(codes) >= MIN_FACTOR_ITEMS]
-    name = _t("因子分析（EFA/CFA）", "Factor analysis (EFA/CFA)")
+    name = _t("因子分析（探索性与验证性）", "Factor analysis (EFA/CFA)")
     if ready:
         return Capability("factors", name, True, _t(f"构念：{'、'.join(ready)}", f"constructs: {', '.join(ready)}"))
     return Capability("factors", name, False, _t(

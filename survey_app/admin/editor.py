@@ -17,8 +17,10 @@ from werkzeug.datastructures import MultiDict
 
 from instruments.capabilities import capabilities
 from instruments.interchange import FORMATS, export_questionnaire, import_questionnaire
-from instruments.schema import BUILTIN_SCALES, CODE_PATTERN, POINT_KINDS, Instrument
+from instruments.logic import Condition
+from instruments.schema import BUILTIN_SCALES, CODE_PATTERN, END, POINT_KINDS, Instrument
 from survey_app.admin import bp
+from survey_app.admin.conditions import in_words
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import _lang, survey_view
 from survey_app.extensions import db
@@ -55,12 +57,24 @@ ROLE_LABELS = {
 SCALE_KIND_LABELS = {kind: KIND_LABELS[kind] for kind in ("likert", "rating", "nps", "single", "multiple",
                                                             "numeric", "text")}
 LANGUAGE_LABELS = {"zh": _l("Chinese"), "en": _l("English")}
+#: the built-in scales (instruments.schema.BUILTIN_SCALES) as the editor names them; a scale of the questionnaire's
+#: own is named by the name it was given
+BUILTIN_SCALE_LABELS = {
+    "likert5": _l("agreement, 5 points"), "likert7": _l("agreement, 7 points"), "rating10": _l("rating, 1 to 10"),
+    "nps11": _l("recommendation, 0 to 10"), "yesno": _l("yes or no"), "text": _l("free text"),
+    "numeric": _l("a number"), "kano5": _l("the five Kano answers"),
+}
 #: anchors are offered for every point of a scale of at most this many points, else for its ends
 MAX_ANCHOR_ROWS = 11
 #: blank option rows offered below the options, and added by "More option rows"
 BLANK_OPTION_ROWS = 2
 MAX_OPTION_ROWS = 200
 FORMAT_LABELS = {"yaml": "YAML", "lss": "LimeSurvey (.lss)", "surveyjs": "SurveyJS (JSON)"}
+
+
+def scale_label(name: str) -> str:
+    """A scale's name in the console: a built-in scale's in words, another's as it was named."""
+    return str(BUILTIN_SCALE_LABELS[name]) if name in BUILTIN_SCALE_LABELS else name
 
 
 def _revision() -> int:
@@ -75,6 +89,16 @@ def _store(survey: Survey, data: dict[str, Any]) -> None:
     editor.store_questionnaire(survey, editor.validated(data), revision=_revision())
 
 
+# -- piping --------------------------------------------------------------------------------------------------------
+def placeholders(instrument: Instrument, page: int, lang: str) -> list[dict[str, str]]:
+    """What a text of page ``page`` may insert: the answers of questions on earlier pages, and the unit's name."""
+    found = [{"placeholder": "{{answer:" + item.code + "}}",
+              "label": _("the answer to %(code)s: %(text)s", code=item.code, text=item.text.get(lang))}
+             for p in instrument.pages[:page] for item in p.items]
+    found.append({"placeholder": "{{unit}}", "label": _("the name of the respondent's unit (store, department)")})
+    return found
+
+
 # -- the overview --------------------------------------------------------------------------------------------------
 @bp.get("/surveys/<slug>/questionnaire")
 @survey_view
@@ -87,28 +111,51 @@ def _overview(survey: Survey, *, title_errors: dict[str, str] | None = None, sta
     instrument, lang = instrument_of(survey), _lang()
     offered = list(instrument.languages)
     pages = []
+    titles = {page.id: _("page %(n)s", n=n + 1) for n, page in enumerate(instrument.pages)}
     for page in instrument.pages:
-        questions = [{
-            "code": item.code, "texts": _texts(item.text.model_dump(), offered),
-            "kind": str(KIND_LABELS[instrument.scale_of(item).kind]),
-            "role": str(ROLE_LABELS.get(item.role, item.role)),
-            "construct": instrument.constructs[item.construct].label.get(lang) if item.construct else None,
-            "required": item.required, "reverse": item.reverse, "attribute": item.attribute,
-        } for item in page.items]
+        questions, seen = [], set()
+        for item in page.items:
+            matrix = page.matrices.get(item.matrix) if item.matrix else None
+            questions.append({
+                "code": item.code, "texts": _texts(item.text.model_dump(), offered),
+                "kind": str(KIND_LABELS[instrument.scale_of(item).kind]),
+                "role": str(ROLE_LABELS.get(item.role, item.role)),
+                "construct": instrument.constructs[item.construct].label.get(lang) if item.construct else None,
+                "required": item.required, "reverse": item.reverse, "attribute": item.attribute,
+                "condition": _words(item.show_if, instrument, lang), "shuffled": item.randomize_options,
+                "matrix": item.matrix,
+                "matrix_start": {"name": item.matrix, "text": matrix.text.get(lang)}
+                if matrix is not None and item.matrix not in seen else None})
+            seen.add(item.matrix)
         pages.append({"id": page.id, "texts": _texts(page.title.model_dump(), offered),
                       "intro": _texts(page.intro.model_dump(), offered) if page.intro else None,
-                      "questions": questions})
+                      "questions": questions, "condition": _words(page.show_if, instrument, lang),
+                      "randomize": page.randomize, "can_group": len(page.items) > 1,
+                      "skips": [{"condition": _words(rule.if_, instrument, lang),
+                                 "to": _("the end of the survey") if rule.to == END else titles[rule.to]}
+                                for rule in page.skip_to]})
     found = [{"name": c.name[lang], "supported": c.supported, "note": c.note[lang]}
              for c in capabilities(instrument)]
+    welcome, end = instrument.welcome, instrument.end
     return render_template(
         "admin/editor/index.html", survey={"slug": survey.slug, "title": survey.title_in(lang)},
         revision=survey.questionnaire_revision, pages=pages, analyses=found,
+        welcome={"text": welcome.text.get(lang) if welcome else None, "minutes": welcome.minutes if welcome else None,
+                 "privacy": bool(welcome and welcome.privacy), "end": end.text.get(lang) if end and end.text else None,
+                 "redirect": end.redirect if end else None},
         title=_text_fields("title", instrument.title.model_dump(), offered, title_errors or {},
                            str(_l("Title of the questionnaire"))),
         locked=editor.has_responses(survey), kinds=[(k, str(v)) for k, v in KIND_LABELS.items()],
         formats=[(fmt, FORMAT_LABELS.get(fmt, fmt)) for fmt in FORMATS],
         format_names=", ".join(FORMAT_LABELS.get(fmt, fmt) for fmt in FORMATS),
         languages=[str(LANGUAGE_LABELS[lang]) for lang in offered]), status
+
+
+def _words(condition: Condition | None, instrument: Instrument, lang: str) -> str | None:
+    """A condition in the console's words, or None when there is none."""
+    if condition is None:
+        return None
+    return in_words(condition.model_dump(mode="json", by_alias=True), instrument, lang)
 
 
 def _texts(text: dict[str, str], offered: list[str]) -> list[dict[str, Any]]:
@@ -188,15 +235,19 @@ def questionnaire_page(survey: Survey, page_id: str):
     except KeyError:
         abort(404)
     values = {"title": page["title"], "intro": page.get("intro") or {}}
+    randomize = bool(page.get("randomize"))
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {"title": _pair(request.form, "title"), "intro": _pair(request.form, "intro")}
+        randomize = bool(request.form.get("randomize"))
         try:
-            _store(survey, editor.save_page(data, page_id, title=values["title"], intro=values["intro"]))
+            _store(survey, editor.save_page(data, page_id, title=values["title"], intro=values["intro"],
+                                            randomize=randomize))
         except QuestionnaireInvalid as exc:
             db.session.rollback()
             p = editor.find_page(data, page_id)
-            errors = _field_errors(exc, {("pages", p, "title"): "title", ("pages", p, "intro"): "intro"})
+            errors = _field_errors(exc, {("pages", p, "title"): "title", ("pages", p, "intro"): "intro",
+                                         ("pages", p, "randomize"): "randomize"})
         except editor.TranslatableError as exc:
             return _refused(survey, exc)
         else:
@@ -207,6 +258,7 @@ def questionnaire_page(survey: Survey, page_id: str):
     return render_template(
         "admin/editor/page.html", survey={"slug": survey.slug, "title": survey.title_in(_lang())},
         revision=survey.questionnaire_revision, page_id=page_id, general=errors.get("_general"),
+        randomize=randomize, placeholders=placeholders(instrument_of(survey), editor.find_page(data, page_id), _lang()),
         title=_text_fields("title", values["title"], offered, errors, str(_l("Page title"))),
         intro=_text_fields("intro", values["intro"], None, errors, str(_l("Introduction (optional)")))), \
         422 if errors else 200
@@ -284,6 +336,8 @@ def _question_values(data: dict[str, Any], code: str | None, kind: str | None) -
             values["required"] = "y"
         if item.get("reverse"):
             values["reverse"] = "y"
+        if item.get("randomize_options"):
+            values["randomize_options"] = "y"
         scale = data["scales"].get(item["scale"]) or BUILTIN_SCALES[item["scale"]].model_dump(mode="json")
     else:
         taken = {i["code"] for p in data["pages"] for i in p["items"]}
@@ -392,7 +446,7 @@ def _question_edit(form: MultiDict) -> tuple[QuestionEdit, dict[str, str]]:
         code=code, text=_pair(form, "text"), help=_pair(form, "help"), required=bool(form.get("required")),
         role=role, construct=construct, new_construct=new_construct, reverse=bool(form.get("reverse")),
         attribute=(form.get("attribute") or "").strip() or None, scale=form.get("scale", OWN_SCALE),
-        scale_edit=scale)
+        scale_edit=scale, randomize_options=bool(form.get("randomize_options")))
     return edit, errors
 
 
@@ -419,7 +473,7 @@ def _question_errors(exc: QuestionnaireInvalid, data: dict[str, Any], edit: Ques
             i = len(data["pages"][p]["items"]) - 1
     except (KeyError, IndexError):
         p, i = -1, -1
-    for key in ("code", "text", "help", "role", "construct", "attribute", "scale"):
+    for key in ("code", "text", "help", "role", "construct", "attribute", "scale", "randomize_options"):
         prefixes[("pages", p, "items", i, key)] = key
     scale_name = data["pages"][p]["items"][i]["scale"] if p >= 0 else None
     if scale_name is not None:
@@ -473,7 +527,7 @@ def _question_context(survey: Survey, data: dict[str, Any], form: MultiDict, err
         users = editor.scale_users(data, name)
         note = _("built in, cannot be changed") if name in BUILTIN_SCALES else \
             _("used by %(n)s questions", n=len(users))
-        scales.append((name, f"{name} · {KIND_LABELS[scale['kind']]} · {note}"))
+        scales.append((name, f"{scale_label(name)} · {KIND_LABELS[scale['kind']]} · {note}"))
     constructs = [("", _("None"))] + [(name, f"{c['label'].get(lang) or name} ({name})")
                                       for name, c in data.get("constructs", {}).items()]
     chosen = form.get("scale", OWN_SCALE)
@@ -510,8 +564,16 @@ def _question_context(survey: Survey, data: dict[str, Any], form: MultiDict, err
         "scale_min": form.get("scale_min", ""), "scale_max": form.get("scale_max", ""),
         "has_range": scale_kind in (*POINT_KINDS, "numeric"), "has_options": scale_kind in ("single", "multiple"),
         "anchors": anchors if scale_kind in POINT_KINDS else [], "options": options,
-        "option_rows": len(options),
+        "option_rows": len(options), "randomize_options": bool(form.get("randomize_options")),
+        "placeholders": placeholders(instrument_of(survey), _page_of(data, old_code, page_id), lang),
     }
+
+
+def _page_of(data: dict[str, Any], code: str | None, page_id: str | None) -> int:
+    """The index of the page a question is (or is to be) on; a new page comes after the last."""
+    if code is not None:
+        return editor.find_item(data, code)[0]
+    return len(data["pages"]) if page_id in (None, NEW_PAGE) else editor.find_page(data, page_id)
 
 
 def _pair_form(survey: Survey, data: dict[str, Any], kind: str, page_id: str):
@@ -563,7 +625,7 @@ def _pair_form(survey: Survey, data: dict[str, Any], kind: str, page_id: str):
         constructs=[("", _("None"))] + [(n, f"{c['label'].get(lang) or n} ({n})")
                                         for n, c in data.get("constructs", {}).items()],
         scale=form.get("scale", "likert7"),
-        scales=[(n, n) for n, s in {**{k: v.model_dump(mode="json") for k, v in BUILTIN_SCALES.items()},
+        scales=[(n, scale_label(n)) for n, s in {**{k: v.model_dump(mode="json") for k, v in BUILTIN_SCALES.items()},
                                     **data.get("scales", {})}.items() if s["kind"] in POINT_KINDS],
         new_page=page_id == NEW_PAGE, page_title=_text_fields("page_title", _pair(form, "page_title"), offered,
                                                               errors, _("Title of the new page"))), \

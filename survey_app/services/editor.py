@@ -99,6 +99,8 @@ class QuestionEdit:
     scale: str = OWN_SCALE
     #: the scale's settings: define the new scale, or change the named one (built-in scales cannot change)
     scale_edit: ScaleEdit | None = None
+    #: the options in an order of their own per respondent (single and multiple choice)
+    randomize_options: bool = False
 
 
 # -- reading and writing -------------------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def save_question(data: dict[str, Any], edit: QuestionEdit, *, old_code: str | N
     else:
         item = {}
         if page_id == NEW_PAGE:
-            data["pages"].append({"id": _new_id([page["id"] for page in data["pages"]], "p"),
+            data["pages"].append({"id": new_id([page["id"] for page in data["pages"]], "p"),
                                   "title": dict(page_title or {}), "items": []})
             p = len(data["pages"]) - 1
         else:
@@ -200,7 +202,7 @@ def save_question(data: dict[str, Any], edit: QuestionEdit, *, old_code: str | N
         data["pages"][p]["items"].append(item)
     item.update({"code": edit.code, "text": dict(edit.text), "scale": scale, "role": edit.role,
                  "construct": edit.construct or None, "attribute": edit.attribute or None, "reverse": edit.reverse,
-                 "required": edit.required,
+                 "required": edit.required, "randomize_options": edit.randomize_options,
                  "help": dict(edit.help) if any(v.strip() for v in edit.help.values()) else None})
     if old_code is not None and old_code != edit.code:
         _rename_references(data, old_code, edit.code)
@@ -230,8 +232,11 @@ def delete_question(data: dict[str, Any], code: str) -> dict[str, Any]:
     """``data`` without question ``code``; its page goes too when it was the page's last question."""
     data = copy.deepcopy(data)
     p, i = find_item(data, code)
-    del data["pages"][p]["items"][i]
-    if not data["pages"][p]["items"]:
+    page = data["pages"][p]
+    del page["items"][i]
+    used = {item.get("matrix") for item in page["items"]}
+    page["matrices"] = {name: matrix for name, matrix in (page.get("matrices") or {}).items() if name in used}
+    if not page["items"]:
         del data["pages"][p]
     if not data["pages"]:
         raise QuestionnaireInvalid(("pages",), TranslatableError(
@@ -262,12 +267,15 @@ def move_question(data: dict[str, Any], code: str, step: int) -> dict[str, Any]:
 
 # -- pages ---------------------------------------------------------------------------------------------------------
 def save_page(data: dict[str, Any], page_id: str, *, title: dict[str, str],
-              intro: dict[str, str] | None) -> dict[str, Any]:
-    """``data`` with the title and introduction of page ``page_id`` changed (an empty introduction removed)."""
+              intro: dict[str, str] | None, randomize: bool | None = None) -> dict[str, Any]:
+    """``data`` with the title and introduction of page ``page_id`` changed (an empty introduction removed), and
+    whether its questions come in an order of their own per respondent (None: unchanged)."""
     data = copy.deepcopy(data)
     page = data["pages"][find_page(data, page_id)]
     page["title"] = dict(title)
     page["intro"] = dict(intro) if intro and any(v.strip() for v in intro.values()) else None
+    if randomize is not None:
+        page["randomize"] = randomize
     return data
 
 
@@ -305,7 +313,7 @@ def _scale_for(data: dict[str, Any], edit: QuestionEdit) -> str:
     if edit.scale == OWN_SCALE:
         if edit.scale_edit is None:
             raise QuestionnaireInvalid(("scales",), TranslatableError(N_("choose a scale for this question")))
-        name = _new_id([*scales, *BUILTIN_SCALES], edit.code or "scale", first_plain=True)
+        name = new_id([*scales, *BUILTIN_SCALES], edit.code or "scale", first_plain=True)
         scales[name] = edit.scale_edit.as_data()
         return name
     if edit.scale not in scales and edit.scale not in BUILTIN_SCALES:
@@ -321,7 +329,7 @@ def scale_users(data: dict[str, Any], name: str) -> list[str]:
     return [item["code"] for page in data["pages"] for item in page["items"] if item["scale"] == name]
 
 
-def _new_id(taken: list[str], stem: str, *, first_plain: bool = False) -> str:
+def new_id(taken: list[str], stem: str, *, first_plain: bool = False) -> str:
     """``stem`` itself (when ``first_plain``) or the first of ``stem1``, ``stem2``... not taken."""
     if first_plain and stem not in taken:
         return stem
@@ -332,12 +340,39 @@ def _new_id(taken: list[str], stem: str, *, first_plain: bool = False) -> str:
 
 
 def _rename_references(data: dict[str, Any], old: str, new: str) -> None:
-    """Conditions on question ``old`` now name ``new``."""
+    """Conditions on question ``old`` and its answer piped into texts now name ``new``."""
     for page in data["pages"]:
+        conditions = [page.get("show_if"), *(rule.get("if") for rule in page.get("skip_to") or [])]
+        texts = [page.get("title"), page.get("intro"), *((m.get("text"), m.get("help"))
+                                                         for m in (page.get("matrices") or {}).values())]
         for item in page["items"]:
-            condition = item.get("show_if")
-            if isinstance(condition, dict) and condition.get("item") == old:
-                condition["item"] = new
+            conditions.append(item.get("show_if"))
+            texts += [item.get("text"), item.get("help")]
+        for condition in conditions:
+            _rename_in_condition(condition, old, new)
+        for text in texts:
+            for part in (text if isinstance(text, tuple) else (text,)):
+                if isinstance(part, dict):
+                    for lang, value in part.items():
+                        if isinstance(value, str):
+                            part[lang] = _rename_placeholder(value, old, new)
+
+
+def _rename_in_condition(condition: Any, old: str, new: str) -> None:
+    if not isinstance(condition, dict):
+        return
+    if condition.get("item") == old:
+        condition["item"] = new
+    for key in ("all", "any"):
+        for part in condition.get(key) or []:
+            _rename_in_condition(part, old, new)
+    _rename_in_condition(condition.get("not"), old, new)
+
+
+def _rename_placeholder(text: str, old: str, new: str) -> str:
+    """``text`` with ``{{answer:old}}`` written ``{{answer:new}}``."""
+    return re.sub(r"\{\{(\s*answer\s*:\s*)" + re.escape(old) + r"(\s*)\}\}", lambda m: "{{" + m[1] + new + m[2] + "}}",
+                  text)
 
 
 def _without_unused_scales(data: dict[str, Any]) -> dict[str, Any]:
@@ -364,6 +399,42 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), ke
     (r"attribute '(?P<attribute>.*)' has \d+ \w+ items", N_("attribute %(attribute)s needs exactly one question of "
                                                             "each role of its pair")),
     (r"unknown construct", N_("choose a construct from the list or create one")),
+    # logic (instruments.logic, instruments.piping and the page checks of instruments.schema)
+    (r"must refer to an earlier item '(?P<code>.*)'", N_("question %(code)s is not asked before this: a condition "
+                                                         "tests only earlier answers")),
+    (r"must refer to an item on an earlier page '(?P<code>.*)'",
+     N_("the answer to %(code)s is not known yet here: only answers of earlier pages can be inserted")),
+    (r"refers to an unknown item '(?P<code>.*)'", N_("there is no question %(code)s")),
+    (r"item '(?P<code>.*)' cannot depend on itself", N_("question %(code)s cannot be shown depending on its own "
+                                                        "answer")),
+    (r"cannot depend on the free-text item '(?P<code>.*)'", N_("%(code)s is a free text: a condition can only test "
+                                                               "whether it was answered")),
+    (r"is for multiple-choice items; '(?P<code>.*)' takes one answer", N_("%(code)s takes one answer: use “is one "
+                                                                          "of”")),
+    (r"value (?P<value>.*) is not an answer of '(?P<code>.*)' \(", N_("%(value)s is not an answer of %(code)s")),
+    (r"compares numbers; the answers of '(?P<code>.*)' are not numbers", N_("the answers of %(code)s are not "
+                                                                            "numbers: use “is one of”")),
+    (r"value (?P<value>.*) is outside the scale of '(?P<code>.*)' \((?P<low>.*) to (?P<high>.*)\)",
+     N_("%(value)s is outside the scale of %(code)s (%(low)s to %(high)s)")),
+    (r"the display conditions form a cycle: (?P<cycle>.*) \(", N_("the display conditions form a cycle: "
+                                                                  "%(cycle)s")),
+    (r"skips back to page '(?P<page>.*)', which makes a cycle", N_("a skip goes forward only: page %(page)s is not "
+                                                                   "after this page")),
+    (r"unknown page '(?P<page>.*)' \(pages", N_("there is no page %(page)s")),
+    (r"unknown placeholder '(?P<placeholder>.*)'", N_("unknown placeholder %(placeholder)s: insert {{answer:CODE}} "
+                                                      "or {{unit}}")),
+    (r"placeholders \(\{\{...\}\}\) are for question texts", N_("answers cannot be inserted into the welcome "
+                                                                 "and end pages")),
+    (r"the rows of matrix '(?P<name>.*)' must follow each other", N_("the rows of matrix %(name)s must follow each "
+                                                                     "other; undo the matrix to move a row away")),
+    (r"the rows of matrix '(?P<name>.*)' share one scale", N_("the rows of matrix %(name)s share one scale")),
+    (r"a matrix row takes one answer from a list", N_("a matrix row takes one answer from a list: agreement, "
+                                                      "rating, recommendation or single choice")),
+    (r"unknown matrix '(?P<name>.*)' \(this page", N_("matrix %(name)s is on another page: undo the matrix to move "
+                                                       "its rows to another page")),
+    (r"must be an http:// or https:// address", N_("give a full web address, such as https://example.com")),
+    (r"only the options of single and multiple choice are shuffled", N_("only the options of a single or "
+                                                                        "multiple choice can be shuffled")),
 ))
 
 
@@ -375,7 +446,7 @@ def _known(problem: str) -> TranslatableError | str:
             if "language" in values:
                 values["language"] = Term({"zh": N_("Chinese"), "en": N_("English")}.get(values["language"],
                                                                                           values["language"]))
-            for name in ("code", "attribute"):
+            for name in ("code", "attribute", "name", "page", "placeholder"):
                 if name in values:
                     values[name] = Quoted(values[name])
             return TranslatableError(key, **values)

@@ -28,6 +28,7 @@ from survey_app.messages import TranslatableError
 from survey_app.models import ReportJob, Survey, Unit
 from survey_app.services import report_jobs
 from survey_app.services.disclosure import open_gate
+from survey_app.services.surveys import instrument_of
 from survey_app.services.units import KIND_ALIASES, UNIT_KINDS, import_units
 from survey_app.services.uploads import COLUMNS
 from survey_app.services.users import create_user
@@ -41,6 +42,7 @@ PASSWORD = "correct horse battery"
 ALLOWED = frozenset({
     "NPS", "eNPS", "CSI", "PLS", "SERVQUAL",  # figures and methods by their own names (净推荐值（NPS）...)
     "CSV", "Excel", "SPSS", "PDF", "HTML", "API", "UTF", "GBK",  # file formats and encodings
+    "YAML", "JSON", "LimeSurvey", "SurveyJS", "lss",  # the questionnaire files the editor reads and writes
     "UTC",  # the time zone of the opening and closing times
     "Manyi",  # the product (满意 Manyi)
 })
@@ -193,6 +195,7 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
         **new, "slug": "fresh-survey", "leave_out": "NOPE"}), field=True)
     made = client.post("/admin/surveys/new", data={**new, "slug": "fresh-survey"})
     assert made.status_code == 302
+    yield from walk_editor(client, token)
 
     # an identified customer survey without answers yet: units and invitations
     imported = upload(client, "fresh-survey", "units", UNITS_CSV.encode(), "units.csv", token)
@@ -283,6 +286,77 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
     yield "survey list at the end", client.get("/admin/").text
 
 
+def _field_refused(reply) -> str:
+    """The form shown again with a problem beside a field."""
+    assert reply.status_code == 422 and 'class="error"' in reply.text, reply.text
+    return reply.text
+
+
+def walk_editor(client: FlaskClient, token: str) -> Iterator[tuple[str, str]]:
+    """The questionnaire editor of the fresh draft (the customer module): its screens and the common refusals."""
+    url = "/admin/surveys/fresh-survey/questionnaire"
+
+    def post(path: str, fields: dict, *, read: str | None = None):
+        page = client.get(read or f"{url}/{path}")
+        revision = re.search(r'name="revision" value="(\d+)"', page.text)[1]
+        return client.post(f"{url}/{path}", data={"csrf_token": token, "revision": revision, **fields})
+
+    yield "questionnaire editor", client.get(url).text
+    yield "question form", client.get(f"{url}/questions/IMAG1").text
+    yield "new single choice", client.get(f"{url}/new?kind=single&page=about").text
+    yield "new Kano pair on a new page", client.get(f"{url}/new?kind=kano&page=").text
+    yield "page form", client.get(f"{url}/pages/quality").text
+    yield "condition form", client.get(f"{url}/questions/IMAG2/condition").text
+    yield "condition row shown", post("questions/IMAG2/condition", {"action": "refresh", "c_rows": "1",
+                                                                     "c_0_item": "STAGE"}).text
+    yield "condition test not fitting", _field_refused(post("questions/IMAG2/condition", {
+        "action": "save", "c_rows": "1", "c_0_item": "IMAG1", "c_0_op": "contains", "c_0_values": "1"}))
+    yield "condition value outside the scale", _field_refused(post("questions/IMAG2/condition", {
+        "action": "save", "c_rows": "1", "c_0_item": "IMAG1", "c_0_op": "ge", "c_0_number": "12"}))
+    saved = post("questions/IMAG2/condition", {"action": "save", "c_rows": "2", "c_join": "any", "c_0_item": "IMAG1",
+                                               "c_0_op": "ge", "c_0_number": "7", "c_1_item": "STAGE",
+                                               "c_1_op": "unanswered", "c_1_not": "y"})
+    assert saved.status_code == 302
+    moved = post("questions/IMAG2/up", {}, read=url)
+    yield "move that breaks a condition", refused(client.get(moved.headers["Location"]))
+    yield "page condition form", client.get(f"{url}/pages/quality/condition").text
+    yield "skip rules form", post("pages/about/skips", {"action": "refresh", "rules": "1", "r0_rows": "1",
+                                                        "r0_0_item": "IMAG1"}).text
+    yield "skip without a target", _field_refused(post("pages/about/skips", {
+        "action": "save", "rules": "1", "r0_rows": "1", "r0_0_item": "IMAG1", "r0_0_op": "ge", "r0_0_number": "9",
+        "r0_to": ""}))
+    yield "new matrix form", client.get(f"{url}/pages/about/matrix").text
+    yield "matrix rows apart", _field_refused(post("pages/about/matrix", {"rows": ["IMAG3", "IMAG5"],
+                                                                          "text_zh": "形象", "text_en": "Image"}))
+    made = post("pages/about/matrix", {"rows": ["IMAG3", "IMAG4"], "text_zh": "形象", "text_en": "Image"})
+    assert made.status_code == 302
+    yield "matrix form", client.get(f"{url}/pages/about/matrices/M1").text
+    yield "welcome form", client.get(f"{url}/welcome").text
+    yield "welcome minutes not a number", _field_refused(post("welcome", {"welcome_zh": "欢迎", "welcome_en": "Hi",
+                                                                          "minutes": "ten"}))
+    yield "questionnaire editor at the end", client.get(url).text
+
+
+def questionnaire_codes(app: Flask, slug: str = "fresh-survey") -> list[str]:
+    """What the questionnaire itself holds and the editor shows as it is: codes of questions, pages, scales,
+    constructs, matrices and attributes, its texts in both languages, and the placeholders a text may hold (the
+    syntax a manager types into a text: ``{{answer:CODE}}``, ``{{unit}}``)."""
+    with app.app_context():
+        instrument = instrument_of(db.session.scalar(sa.select(Survey).filter_by(slug=slug)))
+    found = [*instrument.scales, *instrument.constructs, "{{unit}}"]
+    texts = [instrument.title, *(c.label for c in instrument.constructs.values())]
+    for page in instrument.pages:
+        found += [page.id, *page.matrices]
+        texts += [page.title, page.intro, *(m.text for m in page.matrices.values())]
+        for item in page.items:
+            found += [item.code, "{{answer:" + item.code + "}}", item.attribute or ""]
+            texts += [item.text, item.help]
+    for scale in instrument.scales.values():
+        texts += [*scale.anchors.values(), *(o.label for o in scale.options)]
+        found += [str(o.value) for o in scale.options]
+    return [value for value in found if value] + [t for text in texts if text for t in (text.zh, text.en)]
+
+
 def generated_passwords(pages: list[tuple[str, str]]) -> list[str]:
     """The passwords the accounts page showed once (random letters: the user's data, not the interface's)."""
     return [match for _, html in pages for match in re.findall(r"(?:password|密码) ([\w-]{12,})", html)]
@@ -290,7 +364,7 @@ def generated_passwords(pages: list[tuple[str, str]]) -> list[str]:
 
 def test_the_chinese_console_shows_no_english(console, client) -> None:
     pages = list(walk(console, client, "zh"))
-    check(pages, "zh", generated_passwords(pages))
+    check(pages, "zh", [*generated_passwords(pages), *questionnaire_codes(console)])
     text = {name: visible_text(html) for name, html in pages}
     # the messages the issue named, in Chinese
     assert UNKNOWN_KIND_ZH in text["unit of an unknown kind"]
@@ -308,7 +382,7 @@ def test_the_chinese_console_shows_no_english(console, client) -> None:
 
 def test_the_english_console_shows_no_chinese(console, client) -> None:
     pages = list(walk(console, client, "en"))
-    check(pages, "en", [*generated_passwords(pages), *UPLOADED_NAMES])
+    check(pages, "en", [*generated_passwords(pages), *UPLOADED_NAMES, *questionnaire_codes(console)])
     text = {name: visible_text(html) for name, html in pages}
     assert "line 3: kind 'shop' is not one of unit, department, store, branch, region, team, division, company" \
         in text["unit of an unknown kind"]

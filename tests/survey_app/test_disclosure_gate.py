@@ -42,7 +42,8 @@ NO_ANSWERS = {
     "admin.delete_survey", "admin.preview", "admin.delete_some_responses", "admin.links",
     "admin.questionnaire", "admin.questionnaire_title", "admin.questionnaire_change", "admin.questionnaire_page",
     "admin.questionnaire_new", "admin.questionnaire_question", "admin.questionnaire_export",
-    "admin.questionnaire_import",
+    "admin.questionnaire_import", "admin.questionnaire_condition", "admin.questionnaire_skips",
+    "admin.questionnaire_matrix_new", "admin.questionnaire_matrix", "admin.questionnaire_welcome",
     "api.list_surveys", "api.get_survey", "api.post_response",
 }
 
