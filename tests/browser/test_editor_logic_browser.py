@@ -285,11 +285,21 @@ def test_build_answer_export_and_analyse_a_survey_with_logic(app, live_server, b
                                                             "satisfaction", "recommend", "unit"}
         assert [item.matrix for item in instrument.pages[1].items] == ["M1", "M1", None, None]
         assert instrument.pages[3].randomize and instrument.item("ISSUES").randomize_options
-        # the survey opened (the launch button belongs to another part of the console) with one unit
-        survey.status = "open"
+        # one unit (the unit question's option)
         db.session.add(Unit(survey_id=survey.id, code="north", name="North", names={"zh": "北区", "en": "North"},
                             kind="region"))
         db.session.commit()
+
+    # the owner previews the draft under a test banner (its welcome page first), then launches it
+    en = lang == "en"
+    page.goto(f"{live_server}/admin/surveys/full")
+    page.get_by_role("link", name="Preview in English" if en else "以中文预览").click()
+    assert ("Test / preview" if en else "测试 / 预览") in page.locator("#preview-banner").inner_text()
+    page.get_by_role("link", name="Back to the console" if en else "返回管理后台").click()
+    page.get_by_role("button", name="Launch" if en else "发布").click()
+    page.wait_for_load_state()
+    with app.app_context():
+        assert db.session.scalar(sa.select(Survey.status).filter_by(slug="full")) == "open"
 
     _answer(browser, live_server, lang, viewport, shots, size)
 
