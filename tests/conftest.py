@@ -95,6 +95,11 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each app test runs on the embedded default (SQLite) and on a real PostgreSQL server."""
+    yield from new_database(request, tmp_path)
+
+
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new empty database of the kind ``request.param`` names (sqlite or postgresql); dropped afterwards."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return

@@ -10,10 +10,19 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import new_database
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags for a closed network: no background connections, no first-run, no sandbox as root.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Browser tests run on the embedded default: what they add is the browser, and every route they use is
+    tested on PostgreSQL with the test client. The manager's path (test_console_browser) runs on both."""
+    yield from new_database(request, tmp_path)
 
 
 @pytest.fixture

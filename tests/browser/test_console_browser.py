@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -43,6 +44,8 @@ def _answer_survey(page, instrument_pages):
     raise AssertionError("the survey did not finish")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)
 def test_manager_path(app, live_server, browser, tmp_path):
     with app.app_context():
         sync_instruments()
