@@ -107,7 +107,8 @@ def questionnaire(survey: Survey):
     return _overview(survey)
 
 
-def _overview(survey: Survey, *, title_errors: dict[str, str] | None = None, status: int = 200):
+def _overview(survey: Survey, *, title_errors: dict[str, str] | None = None, status: int = 200,
+              not_mapped: list[str] | None = None):
     instrument, lang = instrument_of(survey), _lang()
     offered = list(instrument.languages)
     pages = []
@@ -139,7 +140,7 @@ def _overview(survey: Survey, *, title_errors: dict[str, str] | None = None, sta
     welcome, end = instrument.welcome, instrument.end
     return render_template(
         "admin/editor/index.html", survey={"slug": survey.slug, "title": survey.title_in(lang)},
-        revision=survey.questionnaire_revision, pages=pages, analyses=found,
+        revision=survey.questionnaire_revision, pages=pages, analyses=found, not_mapped=not_mapped or [],
         welcome={"text": welcome.text.get(lang) if welcome else None, "minutes": welcome.minutes if welcome else None,
                  "privacy": bool(welcome and welcome.privacy), "end": end.text.get(lang) if end and end.text else None,
                  "redirect": end.redirect if end else None},
@@ -655,7 +656,7 @@ def questionnaire_export(survey: Survey, fmt: str):
         abort(404)
     exported = export_questionnaire(instrument_of(survey), fmt)
     return send_file(io.BytesIO(exported.data), mimetype=exported.media_type, as_attachment=True,
-                     download_name=f"{survey.slug}-questionnaire.{exported.suffix}")
+                     download_name=f"{survey.slug}-questionnaire{exported.suffix}")
 
 
 @bp.post("/surveys/<slug>/questionnaire/import")
@@ -678,6 +679,5 @@ def questionnaire_import(survey: Survey):
         return redirect(url_for("admin.questionnaire", slug=survey.slug))
     db.session.commit()
     flash(_("Questionnaire imported."), "success")
-    for part in imported.not_mapped:
-        flash(_("Not imported (no place for it): %(part)s", part=part), "warning")
-    return redirect(url_for("admin.questionnaire", slug=survey.slug))
+    # listed on the page, not flashed: a foreign file can leave dozens of parts, more than a session cookie holds
+    return _overview(survey, not_mapped=imported.not_mapped)

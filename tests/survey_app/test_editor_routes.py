@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -125,7 +126,7 @@ def test_a_questionnaire_with_every_kind_is_built_saved_exported_and_imported(ap
     assert re.search(r"Kano categories</strong>:\s*<span class=\"yes\">", overview.text)
 
     exported = client.get("/admin/surveys/poll/questionnaire.yaml")
-    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    assert exported.status_code == 200 and "filename=poll-questionnaire.yaml" in exported.headers["Content-Disposition"]
     document = yaml.safe_load(exported.data)
     assert [i["code"] for p in document["pages"] for i in p["items"]][:3] == ["Q1", "SERV1", "SERV2"]
 
@@ -134,7 +135,7 @@ def test_a_questionnaire_with_every_kind_is_built_saved_exported_and_imported(ap
     imported = client.post("/admin/surveys/copy-poll/questionnaire/import", data={
         "csrf_token": token, "revision": _revision(page.text),
         "file": (io.BytesIO(exported.data), "poll.yaml")}, content_type="multipart/form-data")
-    assert imported.status_code == 302
+    assert imported.status_code == 200 and "Questionnaire imported." in imported.text
     assert instrument_of(_survey(app, "copy-poll")) == instrument
 
 
@@ -209,7 +210,7 @@ def test_errors_are_shown_beside_their_field_and_the_input_is_kept(app, client, 
     assert instrument_of(_survey(app)).items[-1].code == "Q1"  # nothing was stored
 
 
-def test_a_second_tab_cannot_overwrite_and_answered_surveys_are_refused(app, client, signed_in, make_survey):
+def test_a_second_tab_cannot_overwrite(app, client, signed_in):
     token = signed_in
     _new_blank(client, token)
     first = client.get("/admin/surveys/poll/questionnaire/pages/p1?lang=en")
@@ -246,3 +247,40 @@ def test_start_from_modules_or_an_earlier_survey_and_access(app, client, signed_
                                       "password": PASSWORD})
     assert client.get("/admin/surveys/copied/questionnaire").status_code == 404
     assert client.get("/admin/surveys/copied/questionnaire.yaml").status_code == 404
+
+
+FIXTURES = Path(__file__).parents[1] / "instruments" / "fixtures"
+
+
+@pytest.mark.parametrize("fmt, suffix", [("lss", "lss"), ("surveyjs", "json")])
+def test_limesurvey_and_surveyjs_files_go_out_and_back_through_the_console(app, client, signed_in, fmt, suffix):
+    token = signed_in
+    made = client.post("/admin/surveys/new", data={"csrf_token": token, "slug": "modules", "start": "modules",
+                                                   "instruments": ["customer_satisfaction"], "languages": ["zh", "en"]})
+    assert made.status_code == 302
+    exported = client.get(f"/admin/surveys/modules/questionnaire.{fmt}")
+    assert exported.status_code == 200 and f"modules-questionnaire.{suffix}" in exported.headers["Content-Disposition"]
+    _new_blank(client, token, slug="copy")
+    page = client.get("/admin/surveys/copy/questionnaire?lang=en")
+    imported = client.post("/admin/surveys/copy/questionnaire/import", data={
+        "csrf_token": token, "revision": _revision(page.text),
+        "file": (io.BytesIO(exported.data), f"copy.{suffix}")}, content_type="multipart/form-data")
+    assert imported.status_code == 200 and 'id="not-mapped"' not in imported.text
+    assert instrument_of(_survey(app, "copy")).items == instrument_of(_survey(app, "modules")).items
+
+
+def test_a_foreign_file_lists_what_did_not_map_on_the_page_not_in_the_session(app, client, signed_in):
+    token = signed_in
+    _new_blank(client, token)
+    page = client.get("/admin/surveys/poll/questionnaire?lang=zh")
+    imported = client.post("/admin/surveys/poll/questionnaire/import?lang=zh", data={
+        "csrf_token": token, "revision": _revision(page.text),
+        "file": (io.BytesIO((FIXTURES / "branch_limesurvey5.lss").read_bytes()), "branch.lss")},
+        content_type="multipart/form-data")
+    assert imported.status_code == 200
+    listed = re.search(r'<div class="flash flash-warning" role="status" id="not-mapped">(.*?)</div>', imported.text,
+                       re.S)
+    assert listed and "未导入" in listed[1] and listed[1].count("<li") >= 3
+    assert [i.code for i in instrument_of(_survey(app)).items]  # the questionnaire was replaced
+    # still signed in: the list did not go into the session cookie
+    assert client.get("/admin/surveys/poll/questionnaire?lang=en").status_code == 200
