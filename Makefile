@@ -7,6 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# test processes (pytest-xdist): one per core of the 2-core machines we run on; each file stays in one process
+TEST_WORKERS ?= 2
 # the links `make run` prints (demo) and the console shows follow HOST and PORT, unless PUBLIC_BASE_URL is set;
 # a server listening on every address (0.0.0.0) is reached on this machine at 127.0.0.1
 LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
@@ -55,7 +57,7 @@ run: demo serve
 
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
