@@ -37,7 +37,7 @@ def poster_html(pages: Sequence[PosterPage]) -> str:
     """The posters as one HTML document, a page per poster."""
     css = (TEMPLATES / "poster.css").read_text(encoding="utf-8").replace("$FONT_STACK", CSS_FONT_STACK)
     return _env.get_template("poster.html").render(
-        css=css, pages=[{**page, "qr_svg": Markup(page["qr_svg"])} for page in pages])
+        css=Markup(css), pages=[{**page, "qr_svg": Markup(page["qr_svg"])} for page in pages])
 
 
 def render_posters(pages: Sequence[PosterPage]) -> bytes:
