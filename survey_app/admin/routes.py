@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from survey_app.admin import bp
 from survey_app.admin.forms import ROLE_LABELS, AccountForm, LoginForm, PasswordChangeForm, SurveyForm, UploadForm
 from survey_app.admin.messages import explain
+from survey_app.admin.reach_panel import reach_panel
 from survey_app.extensions import db
 from survey_app.messages import Listing, Term
 from survey_app.models import InstrumentRecord, ReportJob, Survey, User
@@ -272,7 +273,8 @@ def survey(survey: Survey):
         partials=partials(survey, _lang()), unit_tree=unit_tree(survey),
         invitees=[{"ref": i.ref, "unit": i.unit, "status": INVITEE_LABELS[i.status]} for i in invitees(survey)]
         if not survey.anonymous else None, invited=invited_count(survey),
-        deletes=[(kind, DELETE_LABELS[kind]) for kind in DELETABLE])
+        deletes=[(kind, DELETE_LABELS[kind]) for kind in DELETABLE],
+        reach=reach_panel(survey, current_app.config["PUBLIC_BASE_URL"], _lang()))
 
 
 @bp.get("/surveys/<slug>/dashboard.json")

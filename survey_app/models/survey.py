@@ -47,6 +47,8 @@ class Survey(db.Model):
     wave: Mapped[int] = mapped_column(default=1)
     #: number of the current questionnaire (the snapshot); earlier ones are kept in survey_version
     version: Mapped[int] = mapped_column(default=1)
+    #: origins (``https://intranet.example.com``) whose pages may show the survey in an iframe; None: no page may
+    frame_origins: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
 
     units: Mapped[list[Unit]] = relationship(back_populates="survey", cascade="all, delete-orphan")
 

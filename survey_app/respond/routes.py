@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +21,7 @@ from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
 from survey_app.respond.page_tokens import check_page_token, page_token
 from survey_app.respond.submitted import forget_open_link, mark_submitted, submitted_here
+from survey_app.security import allow_framing
 from survey_app.services.answers import check_items
 from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations
 from survey_app.services.ordering import page_order
@@ -43,12 +44,15 @@ from survey_app.services.surveys import (
     check_open,
     get_survey_with_instrument,
 )
+from survey_app.services.unit_links import PARAM, signed_unit, unit_id_by_code
 
 UNAVAILABLE_STATUS = {"not_found": 404, "bad_link": 404, "closed": 410, "not_open_yet": 403,
                       "invitation_only": 403}
 #: the language buttons of a survey page post the page with nav=lang-<code>
 LANGUAGE_NAV = "lang-"
 SESSION_KEY = "responses"
+#: the unit each survey's signed unit link (a poster's QR code) named in this browser, by slug
+POSTER_KEY = "poster_units"
 #: the session's surveys in preview (set by the console's preview link, for its signed-in session only)
 PREVIEW_KEY = "preview"
 
@@ -105,6 +109,24 @@ def _omitted(survey: SurveyRow, instrument: Instrument, invited: bool, unit_give
     return frozenset(item.code for item in instrument.items_by_role("unit"))
 
 
+def _poster_unit(connection: sa.Connection, survey: SurveyRow) -> int | None:
+    """The unit this browser came from by a poster's signed unit link (``?u=``), kept in the session for the
+    survey (the next person on a shop's tablet answers for the same shop); None when it has none. A parameter
+    that is not signed by us, or names a unit the survey lacks, is ignored: the survey works as the open link."""
+    sent = request.args.get(PARAM)
+    code = signed_unit(survey.slug, sent) if sent is not None else None
+    if code is not None and unit_id_by_code(connection, survey.id, code) is not None:
+        session[POSTER_KEY] = {**session.get(POSTER_KEY, {}), survey.slug: code}
+    code = session.get(POSTER_KEY, {}).get(survey.slug)
+    return None if code is None else unit_id_by_code(connection, survey.id, code)
+
+
+@bp.context_processor
+def _framing() -> dict[str, Any]:
+    """The origins allowed to frame this page, for the script that tells them its height."""
+    return {"frame_origins": g.get("frame_origins")}
+
+
 def _language(survey: SurveyRow) -> str:
     lang = request_language()
     return lang if lang in survey.languages else survey.languages[0]
@@ -128,6 +150,7 @@ def respond(slug: str, token: str | None = None):
         response = None  # a test response left behind by a preview is not continued as a real one
     if survey is None or instrument is None:  # a survey deleted between its row and its snapshot (PostgreSQL)
         return _unavailable("not_found")
+    allow_framing(survey.frame_origins)
     lang = _language(survey)
     if response is None and request.method == "GET" and submitted_here(slug, token):
         # Back after the thank-you page, or a link this browser finished: never a page of the questionnaire again
@@ -154,16 +177,21 @@ def respond(slug: str, token: str | None = None):
         # answered through personal links only: an open link would let anybody (the owner too) add group members
         return _unavailable("invitation_only", survey)
     invited = invitation is not None or (response is not None and response.invitation_id is not None)
+    # a poster's unit counts for a response started after the poster's link was followed (or continued with it)
+    poster = _poster_unit(connection, survey) if not invited else None
+    if poster is not None and response is not None and response.unit_id != poster:
+        poster = None
     unit_given = (invitation.unit_id if invitation is not None
-                  else response.unit_id if response is not None and response.invitation_id is not None else None)
+                  else response.unit_id if response is not None and response.invitation_id is not None else poster)
     omit = _omitted(survey, instrument, invited, unit_given is not None)
 
     answers = dict(response.answers) if response else {}
     way = walk(instrument, answers, omit)
     furthest = response.furthest_page if response else 0
     requested = request.args.get("page", type=int)
+    poster_name = unit_name(connection, poster, lang) if poster is not None else None
     if requested is None and response is None and instrument.welcome is not None and request.method == "GET":
-        return _welcome(survey, instrument.welcome, lang, invited, _page_url(slug, token, 0))
+        return _welcome(survey, instrument.welcome, lang, invited, _page_url(slug, token, 0), poster_name)
     # a page the answers now skip shows the last page before it that is still on the way
     page_index = way.nearest(furthest if requested is None else max(0, min(requested - 1, furthest)))
     key = response.submission_key if response else (request.form.get("submission_key") or secrets.token_hex(16))
@@ -178,7 +206,7 @@ def respond(slug: str, token: str | None = None):
             if switch_to is not None:
                 lang = switch_to if switch_to in survey.languages else lang
             response = _store_draft(connection, response, survey, instrument, page_index, form, lang, omit,
-                                    invitation, way.answers, order, is_test=preview)
+                                    invitation, way.answers, order, unit_id=poster, is_test=preview)
             if switch_to is not None:
                 # the same page in the other language, with the answers given so far
                 return redirect(_page_url(slug, token, page_index, lang=lang))
@@ -190,7 +218,7 @@ def respond(slug: str, token: str | None = None):
             resume_token = None
             if response is None:
                 response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
-                                                        invitation=invitation, is_test=preview)
+                                                        invitation=invitation, unit_id=poster, is_test=preview)
             try:
                 following = _store_page(connection, response, survey, instrument, page_index, form, lang, omit)
             except IntegrityError:
@@ -233,6 +261,9 @@ def respond(slug: str, token: str | None = None):
         # link's second use does)
         anonymity=(survey.min_group_size, invited)
         if survey.anonymous and first_page and instrument.welcome is None else None,
+        # the unit the poster named, said on the first page (the unit question is not asked)
+        poster_unit=poster_name if first_page else None,
+        frame_origins=tuple(survey.frame_origins or ()),
         omitted=tuple(sorted(omit)),
         action=_page_url(slug, token, page_index),
         resume_url=url_for("respond.resume", slug=slug, resume_token=resume_token, _external=True)
@@ -255,15 +286,16 @@ def _form_key(form: PageForm) -> str:
     return key if key and len(key) <= 64 else secrets.token_hex(16)
 
 
-def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, start_url: str):
+def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, start_url: str,
+             poster_unit: str | None = None):
     """The welcome page: the instrument's text, estimated time and privacy notice (with the anonymity statement
-    on anonymous surveys)."""
+    on anonymous surveys, and the unit a poster's link named)."""
     return render_template(
         "respond/welcome.html", survey_languages=survey.languages, survey_title=survey.title_in(lang), lang=lang,
         welcome={"text": welcome.text.get(lang), "minutes": welcome.minutes,
                  "privacy": welcome.privacy.get(lang) if welcome.privacy else ""},
         anonymity=(survey.min_group_size, invited) if survey.anonymous else None, start_url=start_url,
-        preview=_preview_banner(survey.slug))
+        poster_unit=poster_unit, preview=_preview_banner(survey.slug))
 
 
 def _pipes_unit(instrument: Instrument, page_index: int) -> bool:
@@ -282,7 +314,7 @@ def _unit_name(connection: sa.Connection, response: ResponseState | None, lang: 
 def _store_draft(connection: sa.Connection, response: ResponseState | None, survey: SurveyRow,
                  instrument: Instrument, page_index: int, form: PageForm, lang: str, omit: frozenset[str],
                  invitation: InvitationRow | None, earlier: dict[str, Any],
-                 order: dict[str, list[str]] | None, *, is_test: bool) -> ResponseState | None:
+                 order: dict[str, list[str]] | None, *, unit_id: int | None, is_test: bool) -> ResponseState | None:
     """Keep the page's answers that pass the rules, the missing ones not asked for (Back, a language switch);
     returns the response (None while nothing is answered).
 
@@ -296,7 +328,7 @@ def _store_draft(connection: sa.Connection, response: ResponseState | None, surv
         if not kept:
             return None
         response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
-                                                invitation=invitation, is_test=is_test)
+                                                invitation=invitation, unit_id=unit_id, is_test=is_test)
     save_draft(connection, response, survey, instrument, page_index, kept, language=lang, omit=omit,
                shown_order=order)
     try:
@@ -355,6 +387,7 @@ def thanks(slug: str):
     survey, instrument = get_survey_with_instrument(request_connection(), slug)
     if survey is None:
         abort(404)
+    allow_framing(survey.frame_origins)
     lang = _language(survey)
     end = instrument.end if instrument is not None else None
     return render_template("respond/thanks.html", survey=survey, lang=lang,

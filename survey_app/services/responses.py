@@ -132,10 +132,11 @@ def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyR
 
 def start_response(
     survey: Survey | SurveyRow, *, submission_key: str, language: str, invitation: InvitationRow | None = None,
-    channel: str = "web", is_test: bool = False,
+    unit_id: int | None = None, channel: str = "web", is_test: bool = False,
 ) -> tuple[ResponseState, str]:
     """A new in-progress response, stored by the next ``write_response``; returns it with its resume token
-    (shown to the respondent only). ``is_test``: made in the owner's preview."""
+    (shown to the respondent only). Its unit is the invitation's, else ``unit_id`` (a poster's signed unit link).
+    ``is_test``: made in the owner's preview."""
     resume_token = new_token()
     stamp = timestamp(survey)
     response = ResponseState(
@@ -145,7 +146,7 @@ def start_response(
         resume_hash=token_hash(resume_token),
         # on anonymous surveys too, but only until submission: ``submit`` marks the invitation used and forgets it
         invitation_id=None if invitation is None else invitation.id,
-        unit_id=None if invitation is None else invitation.unit_id,
+        unit_id=unit_id if invitation is None else invitation.unit_id,
         channel=channel,
         is_test=is_test,
         started_at=stamp,

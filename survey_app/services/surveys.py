@@ -155,6 +155,8 @@ class SurveyRow:
     languages: list[str]
     created_at: datetime
     min_group_size: int
+    #: the origins whose pages may frame the survey's pages (None: none may)
+    frame_origins: list[str] | None = None
 
     def title_in(self, lang: str) -> str:
         """Title in ``lang``, falling back to English then any language."""

@@ -41,7 +41,7 @@ PASSWORD = "correct horse battery"
 #: formats and encodings (Excel's "CSV UTF-8" save option), the time zone of the date fields, and the product name
 ALLOWED = frozenset({
     "NPS", "eNPS", "CSI", "PLS", "SERVQUAL",  # figures and methods by their own names (净推荐值（NPS）...)
-    "CSV", "Excel", "SPSS", "PDF", "HTML", "API", "UTF", "GBK",  # file formats and encodings
+    "CSV", "Excel", "SPSS", "PDF", "HTML", "API", "UTF", "GBK", "PNG", "SVG",  # file formats and encodings
     "YAML", "JSON", "LimeSurvey", "SurveyJS", "lss",  # the questionnaire files the editor reads and writes
     "UTC",  # the time zone of the opening and closing times
     "Manyi",  # the product (满意 Manyi)

@@ -40,6 +40,7 @@ NO_ANSWERS = {
     "admin.upload_units", "admin.upload_invitations", "admin.next_wave", "admin.reminders", "admin.share",
     "admin.accounts", "admin.toggle_account", "admin.report_job", "admin.report_job_status",
     "admin.delete_survey", "admin.preview", "admin.delete_some_responses", "admin.links",
+    "admin.qr", "admin.poster", "admin.unit_posters", "admin.embedding",
     "admin.questionnaire", "admin.questionnaire_title", "admin.questionnaire_change", "admin.questionnaire_page",
     "admin.questionnaire_new", "admin.questionnaire_question", "admin.questionnaire_export",
     "admin.questionnaire_import", "admin.questionnaire_condition", "admin.questionnaire_skips",
