@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -30,10 +31,11 @@ def compile_translations(target: Path) -> None:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as mo_file:
+        # a temporary file of this process's own: two workers compiling at once (gunicorn's, the tests') must not
+        # write into one file and move it from under each other
+        with tempfile.NamedTemporaryFile("wb", dir=mo_path.parent, suffix=".mo.tmp", delete=False) as mo_file:
             write_mo(mo_file, catalog)
-        tmp.replace(mo_path)  # atomic, so parallel workers never read half a file
+        Path(mo_file.name).replace(mo_path)  # atomic, so parallel workers never read half a file
 
 
 def request_language() -> str:

@@ -77,3 +77,27 @@ def test_a_chosen_language_outlasts_the_browser_preference(client, make_survey) 
     # remembered in the session for the following pages
     assert "Overall, how satisfied are you?" in client.get("/s/flow", headers={"Accept-Language": "zh"}).text
     assert _preferred.cache_info().maxsize == 512
+
+
+def _compile_into(target: str) -> None:
+    from survey_app.i18n import compile_translations
+
+    for _ in range(20):
+        for mo in Path(target).rglob("*.mo"):
+            mo.unlink(missing_ok=True)  # stale again: every round compiles
+        compile_translations(Path(target))
+
+
+def test_workers_compiling_the_catalogues_at_once_do_not_trip_over_each_other(tmp_path: Path) -> None:
+    # gunicorn's workers and the test processes start together on a fresh checkout: each compiles the .po files
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_compile_into, args=(str(tmp_path),)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert (tmp_path / "zh/LC_MESSAGES/messages.mo").stat().st_size > 10_000
+    assert not list(tmp_path.rglob("*.tmp"))
