@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +14,7 @@ from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.services.lifecycle import check_writable
 from survey_app.services.mail import queue_invitations, queue_reminders
+from survey_app.services.mail.background import send_in_background
 from survey_app.services.mail.outbox import delivery_counts, delivery_rows, outbox, outbox_message, preview
 from survey_app.services.participants import import_participants
 
@@ -91,6 +92,7 @@ def _queued(survey: Survey, queue):
         flash(_("Nothing queued: %(reason)s", reason=explain(exc)), "error")
     else:
         db.session.commit()
+        send_in_background(current_app._get_current_object())
         flash(_("%(n)s messages queued; they are sent in the background.", n=count), "success")
     return redirect(url_for("admin.mail", slug=survey.slug))
 

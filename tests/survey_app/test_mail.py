@@ -279,7 +279,7 @@ def test_participants_from_excel_keep_attributes_and_refuse_bad_rows(app, client
     client.post(f"/admin/surveys/{slug}/participants", data={"file": (io.BytesIO(buffer.getvalue()), "p.xlsx")})
     bad = client.post(f"/admin/surveys/{slug}/participants", follow_redirects=True,
                       data={"file": (io.BytesIO(b"email,language\nnot-an-address,en\n"), "p.csv")})
-    assert "line 2" in bad.get_data(as_text=True)
+    assert "第 2 行：“not-an-address” 不是电子邮件地址" in bad.get_data(as_text=True)
     with app.app_context():
         [invitation] = db.session.scalars(sa.select(Invitation)).all()
         assert (invitation.email, invitation.name, invitation.language, invitation.attributes) == (
@@ -305,3 +305,18 @@ def test_anonymous_survey_mails_links_but_keeps_no_link_to_the_response(app, cli
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)
                                  .where(Response.invitation_id.is_not(None))) == 0
+
+
+def test_the_console_sends_in_the_background_when_nothing_else_does(app, client, make_survey, tmp_path):
+    from survey_app.services.mail import background
+
+    slug = make_survey("background")
+    sign_in(app, client, "owner@example.com", "correct horse battery", token_name="t")
+    client.post(f"/admin/surveys/{slug}/participants", data={"file": (io.BytesIO(b"email\nz@example.com\n"), "p.csv")})
+    app.config.update(SMTP_URL=None, MAIL_OUTBOX=str(tmp_path / "outbox"), MAIL_SEND_IN_BACKGROUND=True)
+    client.post(f"/admin/surveys/{slug}/mail/invitations")
+    assert background._running.acquire(timeout=30)  # held by the sending thread until it is done
+    background._running.release()
+    page = client.get(f"/admin/surveys/{slug}/mail").get_data(as_text=True)
+    assert "z@example.com" in page and len(re.findall(r"/mail/outbox/", page)) == 1
+    assert _statuses(app) == {"z@example.com": ("sent", 1, None)}
