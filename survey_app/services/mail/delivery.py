@@ -64,10 +64,10 @@ def _queue(survey: Survey, kind: str, step: str, condition: sa.ColumnElement[boo
         MailMessage).from_select(["survey_id", "invitation_id", "kind", "step", "status", "attempts",
                                   "next_attempt_at", "created_at"], chosen)
     # a message queued already (by an earlier click, or another process right now) is left as it is
-    result = db.session.execute(insert.on_conflict_do_nothing(
-        index_elements=["invitation_id", "kind", "step"]))
+    added = db.session.scalars(insert.on_conflict_do_nothing(
+        index_elements=["invitation_id", "kind", "step"]).returning(MailMessage.id)).all()
     db.session.flush()
-    return result.rowcount
+    return len(added)
 
 
 @dataclass(frozen=True)
