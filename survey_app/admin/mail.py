@@ -32,7 +32,8 @@ LANG_LABELS = {"zh": _l("Chinese"), "en": _l("English")}
 def mail(survey: Survey):
     """Invitations by email: the participants, a preview of the messages, what was sent, and the outbox."""
     kind = request.args.get("kind", "invitation")
-    lang = request.args.get("lang", survey.languages[0] if survey.languages[0] in LANG_LABELS else "en")
+    # not "lang": that one switches the console's own language
+    lang = request.args.get("language", survey.languages[0] if survey.languages[0] in LANG_LABELS else "en")
     if kind not in KIND_LABELS or lang not in LANG_LABELS:
         abort(404)
     shown = preview(survey, kind, lang)
@@ -42,7 +43,7 @@ def mail(survey: Survey):
     return render_template(
         "admin/mail.html", survey=_survey_row(survey), upload=UploadForm(), kind=kind, lang=lang,
         kinds=list(KIND_LABELS.items()), langs=list(LANG_LABELS.items()), steps=list(STEP_LABELS.items()),
-        preview=shown and {"subject": shown.subject, "text": shown.text, "html": shown.html},
+        shown=shown and {"subject": shown.subject, "text": shown.text, "html": shown.html},
         rows=rows, counts=[(STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_LABELS], outbox=outbox(survey),
         writable=survey.status not in ("closed", "archived"))
 

@@ -260,11 +260,11 @@ def test_without_smtp_url_messages_go_to_the_outbox_the_console_shows(app, clien
 
 
 def test_preview_in_each_language_before_sending(app, client, mailed):
-    en = client.get(f"/admin/surveys/{mailed}/mail?kind=reminder&lang=en").get_data(as_text=True)
+    en = client.get(f"/admin/surveys/{mailed}/mail?kind=reminder&language=en").get_data(as_text=True)
     assert "Reminder: Store survey" in en and "Dear Ann Lee," in en and "/s/mailed/" in en
-    zh = client.get(f"/admin/surveys/{mailed}/mail?kind=invitation&lang=zh").get_data(as_text=True)
+    zh = client.get(f"/admin/surveys/{mailed}/mail?kind=invitation&language=zh").get_data(as_text=True)
     assert "邀请：门店调查" in zh and "Ann Lee，您好" in zh and "您的单元：北区" in zh
-    assert client.get(f"/admin/surveys/{mailed}/mail?kind=other&lang=en").status_code == 404
+    assert client.get(f"/admin/surveys/{mailed}/mail?kind=other&language=en").status_code == 404
 
 
 def test_participants_from_excel_keep_attributes_and_refuse_bad_rows(app, client, make_survey):
