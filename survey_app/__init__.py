@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(respond_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    from survey_app.unsubscribe import bp as unsubscribe_bp
+
+    app.register_blueprint(unsubscribe_bp)
 
     from survey_app import ratelimit
 

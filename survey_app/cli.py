@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from instruments.registry import InstrumentError, load_instrument, load_instruments
 from survey_app.api.cli import api_token_command, api_token_revoke_command
 from survey_app.cli_interchange import export_command, import_command
+from survey_app.cli_mail import mail_group
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
 from survey_app.services.analysis import analyze_survey, survey_report
@@ -296,5 +297,5 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, instruments_group, create_survey_command, generate_responses_command,
                     create_admin_command, set_password_command, invite_command, demo_command, analyze_command,
-                    report_command, api_token_command, api_token_revoke_command):
+                    report_command, api_token_command, api_token_revoke_command, mail_group):
         app.cli.add_command(command)

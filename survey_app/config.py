@@ -55,6 +55,7 @@ def load_config(app: Flask) -> None:
     )
     app.config.update(_security_settings(production))
     app.config.update(_job_settings())
+    app.config.update(_mail_settings(app.instance_path))
     if production:
         # FLASK_DEBUG=1 left in a server's environment must not bring debug pages (or propagated tracebacks)
         app.config["DEBUG"] = False
@@ -110,6 +111,33 @@ def _job_settings() -> dict:
         raise ConfigError(f"REPORT_JOB_HEARTBEAT_INTERVAL ({interval} s) must be from 1 second to a third of "
                           f"REPORT_JOB_HEARTBEAT ({limit} s)")
     return settings
+
+
+def _mail_settings(instance_path: str) -> dict:
+    """Invitations and reminders by email (survey_app.services.mail)."""
+    rate = (os.environ.get("MAIL_RATE") or "5").strip()
+    try:
+        per_second = float(rate)
+    except ValueError:
+        per_second = 0.0
+    if not per_second > 0:
+        raise ConfigError(f"MAIL_RATE must be a positive number of messages per second, got {rate!r}")
+    return {
+        # smtp://user:password@host:587 (STARTTLS when offered) or smtps://...:465; unset: the local outbox
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        # the Maildir the messages go to when there is no SMTP_URL (a folder per survey)
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Manyi <no-reply@localhost>",
+        # messages per second at most (the sender pauses between messages)
+        "MAIL_RATE": per_second,
+        # attempts before a message that keeps failing temporarily (4xx, dropped connection) is given up
+        "MAIL_MAX_ATTEMPTS": _whole("MAIL_MAX_ATTEMPTS", 5),
+        # seconds before the first retry; each further retry waits twice as long
+        "MAIL_RETRY_SECONDS": _whole("MAIL_RETRY_SECONDS", 300),
+        # send in a thread of the app process right after the console queued (off when a scheduler or a cron job
+        # runs `flask mail send`); retries wait for the next run of either
+        "MAIL_SEND_IN_BACKGROUND": _flag("MAIL_SEND_IN_BACKGROUND", True),
+    }
 
 
 def _whole(name: str, default: int) -> int:

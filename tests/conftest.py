@@ -115,7 +115,9 @@ def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     # rate limits off: tests post far faster than people; tests/survey_app/test_rate_limits.py turns them on
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
+    # mail sent by the tests' own calls (tests/survey_app/test_mail.py), not by a thread after the console queued
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
+                      "MAIL_SEND_IN_BACKGROUND": False})
     with app.app_context():
         upgrade()
     yield app

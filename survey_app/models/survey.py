@@ -100,6 +100,17 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     #: set when the response made with this invitation is submitted
     used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: where invitations and reminders are mailed (participants upload; see services.mail); on anonymous surveys
+    #: too, since no stored row links an invitation to its response once the answers are complete
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    #: how the messages address the invitee
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    #: language of the messages (zh or en); None: the survey's first language
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    #: further columns of the participants upload, by column name (from the list, never from answers)
+    attributes: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
+    #: set by the unsubscribe link: no further mail for this survey
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class SurveyRelease(db.Model):

@@ -27,9 +27,13 @@ from survey_app.signing import derive_key, signature
 
 
 def create_invitations(
-    survey: Survey, refs: list[str | None], *, unit_code: str | None = None
+    survey: Survey, refs: list[str | None], *, unit_code: str | None = None, derived: bool = False
 ) -> list[tuple[Invitation, str]]:
-    """Create one invitation per reference; returns (invitation, token) pairs - the token is shown only now."""
+    """Create one invitation per reference; returns (invitation, token) pairs - the token is shown only now.
+
+    ``derived``: derive the token from the id on an anonymous survey too (invitations the service mails itself,
+    see services.participants), so a reminder can carry the same link again.
+    """
     unit_id = None
     if unit_code is not None:
         unit_id = db.session.scalar(sa.select(Unit.id).filter_by(survey_id=survey.id, code=unit_code))
@@ -48,7 +52,7 @@ def create_invitations(
         db.session.add(invitation)
         created.append((invitation, token))
     db.session.flush()
-    if not survey.anonymous:
+    if derived or not survey.anonymous:
         created = [(invitation, invitation_token(invitation.id)) for invitation, _ in created]
         for invitation, token in created:
             invitation.token_hash = token_hash(token)

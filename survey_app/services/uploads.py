@@ -1,4 +1,4 @@
-"""Reading CSV files people upload (organisation units, invitation lists)."""
+"""Reading CSV and Excel files people upload (organisation units, invitation and participant lists)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     N_("unit"): ("单元", "单元编码"),
     N_("parent"): ("上级单元", "上级"),
     N_("kind"): ("类型",),
-    N_("name"): ("名称",),
+    N_("name"): ("名称", "姓名"),
     N_("name_zh"): ("中文名称",),
     N_("name_en"): ("英文名称",),
     N_("ref"): ("受邀人", "邀请对象"),
+    N_("email"): ("邮箱", "电子邮件", "电子邮箱"),
+    N_("language"): ("语言",),
 }
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
 
@@ -65,6 +67,40 @@ def read_csv_upload(data: bytes, *, required: tuple[str, ...], optional: tuple[s
     except csv.Error:  # a cell beyond the csv module's limit (an unclosed quote swallows the file)
         raise UploadError(N_("line %(line)s: a cell is longer than %(limit)s characters or a quote is never "
                              "closed"), line=reader.line_num, limit=f"{MAX_FIELD:,}") from None
+
+
+#: how an Excel workbook (.xlsx) starts: a ZIP archive
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def read_table_upload(data: bytes, *, required: tuple[str, ...],
+                      optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """Rows of a CSV or Excel (.xlsx, its first sheet) upload; the workbook is read as its CSV would be, so every
+    check of :func:`read_csv_upload` applies to it too."""
+    if data.startswith(XLSX_MAGIC):
+        data = _xlsx_as_csv(data)
+    return read_csv_upload(data, required=required, optional=optional)
+
+
+def _xlsx_as_csv(data: bytes) -> bytes:
+    """The first sheet of a workbook as UTF-8 CSV (values, not formulas)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (zipfile, KeyError, XML errors) for a broken workbook
+        raise UploadError(N_("the file is neither a CSV file nor an Excel workbook (.xlsx) that can be read")) \
+            from None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    try:
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS + 1:
+                raise UploadError(N_("more than %(limit)s rows; split the file"), limit=f"{MAX_ROWS:,}")
+            writer.writerow(["" if value is None else str(value) for value in row])
+    finally:
+        workbook.close()
+    return buffer.getvalue().encode("utf-8")
 
 
 def _column(name: str) -> str:

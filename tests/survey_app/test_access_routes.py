@@ -28,7 +28,7 @@ MARK = "SECRETMARK"
 
 #: routes anybody may call: the respondent's pages, sign-in, the API description, static files
 PUBLIC = {"static", "index", "healthz", "respond.respond", "respond.resume", "respond.thanks", "respond.again",
-          "admin.login", "api.openapi"}
+          "admin.login", "api.openapi", "unsubscribe.confirm", "unsubscribe.confirmed"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,12 @@ CASES: dict[str, Case] = {
     "admin.questionnaire_export": Case("GET", f"/admin/surveys/{SLUG}/questionnaire.yaml", "survey"),
     "admin.questionnaire_import": Case("POST", f"/admin/surveys/{SLUG}/questionnaire/import", "survey",
                                        upload="id: x\n"),
+    "admin.mail": Case("GET", f"/admin/surveys/{SLUG}/mail", "survey"),
+    "admin.upload_participants": Case("POST", f"/admin/surveys/{SLUG}/participants", "survey",
+                                      upload="email,unit\nperson@example.com,north\n"),
+    "admin.send_invitations": Case("POST", f"/admin/surveys/{SLUG}/mail/invitations", "survey"),
+    "admin.send_reminders": Case("POST", f"/admin/surveys/{SLUG}/mail/reminders", "survey", {"step": "first"}),
+    "admin.outbox_view": Case("GET", f"/admin/surveys/{SLUG}/mail/outbox/1700000000.M1P1Q1.host", "survey"),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),

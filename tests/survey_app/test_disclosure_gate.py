@@ -46,6 +46,8 @@ NO_ANSWERS = {
     "admin.questionnaire_import", "admin.questionnaire_condition", "admin.questionnaire_skips",
     "admin.questionnaire_matrix_new", "admin.questionnaire_matrix", "admin.questionnaire_welcome",
     "api.list_surveys", "api.get_survey", "api.post_response",
+    # the mail: addresses and delivery, never answers (an anonymous survey's reminders ignore who answered)
+    "admin.mail", "admin.upload_participants", "admin.send_invitations", "admin.send_reminders", "admin.outbox_view",
 }
 
 

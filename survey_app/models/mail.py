@@ -1,0 +1,46 @@
+"""Mail to invitees: one row per message (the invitation, each reminder step) and its delivery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey_app.extensions import db
+from survey_app.models.types import utcnow
+
+#: queued (waiting, or waiting to be retried after a temporary failure) | sent | failed (given up)
+MAIL_STATUSES = ("queued", "sent", "failed")
+#: what a message is
+MAIL_KINDS = ("invitation", "reminder")
+
+
+class MailMessage(db.Model):
+    """One message to one invitee; a person gets each step at most once (the unique constraint)."""
+
+    __tablename__ = "mail_message"
+    __table_args__ = (
+        sa.UniqueConstraint("invitation_id", "kind", "step", name="uq_mail_message_invitation_kind_step"),
+        sa.Index("ix_mail_message_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True)
+    #: invitation | reminder
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    #: the reminder step ("after-7-days", "before-closing", ...); "" for the invitation
+    step: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: queued | sent | failed
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    #: delivery attempts made
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: not tried again before this time (backoff after a temporary failure)
+    next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: the SMTP reply (or the reason) of the last failed attempt
+    last_error: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: Message-ID header of the message sent
+    message_id: Mapped[str | None] = mapped_column(sa.String(250))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
