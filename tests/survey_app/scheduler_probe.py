@@ -4,7 +4,9 @@
 kind. A probe job inserts a row keyed by its payload's ``key`` into ``scheduler_probe`` (its own idempotency key:
 the primary key), and first appends ``<key> <pid>`` to the file ``PROBE_LOG`` names, an effect outside the
 database that shows every execution, committed or not. With ``PROBE_HOLD=1`` in its environment a worker
-inserts the row and then sleeps with the transaction open, until it is killed.
+inserts the row and then sleeps with the transaction open, until it is killed. With ``PROBE_BARRIER`` naming a
+directory, a worker's first job waits there until ``PROBE_WORKERS`` workers are inside a job at the same time, so
+a race between them is certain rather than likely.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,9 +32,26 @@ PROBE = sa.Table(
 )
 
 
+_waited = False
+
+
+def _barrier() -> None:
+    """Wait once per process until every racing worker is inside a job (see the module's docstring)."""
+    global _waited
+    folder = os.environ.get("PROBE_BARRIER")
+    if not folder or _waited:
+        return
+    _waited = True
+    Path(folder, str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(os.listdir(folder)) < int(os.environ.get("PROBE_WORKERS", "2")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @register("probe")
 def probe(payload: dict[str, Any], now: datetime) -> None:
     """Record one execution in the log file and one row per key in the database."""
+    _barrier()
     log = os.environ.get("PROBE_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as out:
