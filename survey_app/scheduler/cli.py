@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from survey_app.extensions import db
 from survey_app.models.types import utcnow
 from survey_app.scheduler.jobs import DEFAULT_BATCH, RunSummary, run_due, worker_name
+
+logger = logging.getLogger(__name__)
 
 scheduler_group = AppGroup("scheduler", help="Run scheduled jobs (reminders) and plan a survey's reminders.")
 
@@ -27,7 +31,7 @@ def _at(value: str | None) -> datetime | None:
     if value is None:
         return None
     moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 lease_option = click.option("--lease", type=click.IntRange(5, 86400), default=300, show_default=True,
@@ -66,9 +70,14 @@ def run_command(interval: float, lease: int) -> None:
     worker = worker_name()
     click.echo(f"scheduler: worker {worker} started")
     while not stop.is_set():
-        summary = run_due(utcnow(), worker, lease=timedelta(seconds=lease), should_stop=stop.is_set)
+        try:
+            summary = run_due(utcnow(), worker, lease=timedelta(seconds=lease), should_stop=stop.is_set)
+        except sa.exc.DBAPIError:  # the database is down or restarting: try again at the next pass
+            logger.exception("scheduler: the database could not be reached; trying again in %s s", interval)
+            summary = RunSummary()
+        finally:
+            db.session.remove()
         _echo(summary)
-        db.session.remove()
         if len(summary) < DEFAULT_BATCH:
             stop.wait(interval)
     click.echo("scheduler: stopped")

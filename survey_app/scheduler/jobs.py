@@ -20,7 +20,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,6 +61,13 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def utc(moment: datetime, name: str) -> datetime:
+    """``moment`` in UTC, as every time is stored (SQLite compares the stored text); a naive time is refused."""
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} must carry a time zone (a naive datetime is ambiguous): {moment.isoformat()}")
+    return moment.astimezone(UTC)
+
+
 def _insert(dialect: str):
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -75,6 +82,7 @@ def schedule(key: str, due_at: datetime, kind: str, payload: dict[str, Any], *,
     """
     if kind not in KINDS:
         raise ValueError(f"job kind must be one of {sorted(KINDS)}, not {kind!r}")
+    due_at = utc(due_at, "due_at")
     db.session.flush()
     insert = _insert(db.session.get_bind().dialect.name)
     db.session.execute(insert(ScheduledJob).values(
@@ -107,6 +115,7 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 
 def claim(now: datetime, worker_id: str, lease: timedelta = DEFAULT_LEASE) -> ScheduledJob | None:
     """Claim the earliest claimable job for ``worker_id`` and commit the claim; None when there is none."""
+    now = utc(now, "now")
     candidate = (sa.select(ScheduledJob.id).where(_claimable(now)).order_by(ScheduledJob.due_at, ScheduledJob.id)
                  .limit(1).with_for_update(skip_locked=True).scalar_subquery())  # FOR UPDATE: PostgreSQL only
     job_id = db.session.scalar(
@@ -193,6 +202,7 @@ def run_due(now: datetime, worker_id: str, *, lease: timedelta = DEFAULT_LEASE, 
             should_stop: Callable[[], bool] = lambda: False) -> RunSummary:
     """Claim and run the jobs due at ``now``, one at a time, until none is left, ``limit`` have run or
     ``should_stop()`` says so (checked between jobs). Commits after each claim and each job."""
+    now = utc(now, "now")
     summary = RunSummary()
     _give_up_lost(now)
     while len(summary) < limit and not should_stop():

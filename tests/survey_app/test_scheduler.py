@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -72,9 +72,24 @@ def test_a_key_makes_one_job_moved_while_waiting_and_kept_once_run(app, probe_ta
         assert job("p:1").state == "done" and as_utc(job("p:1").due_at) == T0 + timedelta(days=1)
 
 
-def test_an_unknown_kind_is_refused(app):
-    with app.app_context(), pytest.raises(ValueError, match="job kind must be one of"):
-        schedule("x", T0, "no-such-kind", {})
+def test_an_unknown_kind_and_a_naive_time_are_refused(app, probe_table):
+    with app.app_context():
+        with pytest.raises(ValueError, match="job kind must be one of"):
+            schedule("x", T0, "no-such-kind", {})
+        with pytest.raises(ValueError, match="due_at must carry a time zone"):
+            schedule("x", datetime(2026, 3, 2, 9, 0), "probe", {"key": "x"})
+        with pytest.raises(ValueError, match="now must carry a time zone"):
+            run_due(datetime(2026, 3, 2, 9, 0), "w")
+
+
+def test_times_in_other_zones_are_compared_in_utc(app, probe_table):
+    beijing = timezone(timedelta(hours=8))
+    with app.app_context():
+        schedule("p", datetime(2026, 3, 2, 17, 0, tzinfo=beijing), "probe", {"key": "p"})  # 09:00 UTC
+        db.session.commit()
+        assert as_utc(job("p").due_at) == T0
+        assert len(run_due(T0 - timedelta(minutes=1), "w")) == 0
+        assert run_due(datetime(2026, 3, 2, 17, 0, tzinfo=beijing), "w").done == ["p"]
 
 
 def test_a_failing_job_is_retried_later_then_given_up(app, probe_table):
