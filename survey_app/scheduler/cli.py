@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from survey_app.extensions import db
-from survey_app.models.types import utcnow
+from survey_app.models.types import as_utc, utcnow
 from survey_app.scheduler.jobs import DEFAULT_BATCH, RunSummary, run_due, worker_name
+from survey_app.scheduler.models import JOB_STATES, ScheduledJob
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,18 @@ def run_command(interval: float, lease: int) -> None:
         if len(summary) < DEFAULT_BATCH:
             stop.wait(interval)
     click.echo("scheduler: stopped")
+
+
+@scheduler_group.command("jobs")
+@click.option("--state", type=click.Choice(JOB_STATES), help="only jobs in this state")
+def jobs_command(state: str | None) -> None:
+    """List the scheduled jobs: key, state, due time, attempts and the last error."""
+    query = sa.select(ScheduledJob).order_by(ScheduledJob.due_at, ScheduledJob.id)
+    if state:
+        query = query.where(ScheduledJob.state == state)
+    for job in db.session.scalars(query):
+        error = f"  {job.last_error}" if job.last_error else ""
+        click.echo(f"{job.key}  {job.state}  due {as_utc(job.due_at).isoformat()}  attempts {job.attempts}{error}")
 
 
 @scheduler_group.command("reminders")

@@ -262,3 +262,15 @@ def test_the_reminders_command_sets_the_plan(app, runner, survey):
     result = runner.invoke(args=["scheduler", "reminders", "remind", "--after-days", "0"])
     assert result.exit_code != 0 and "between 1 and 365" in result.output
     assert "no survey" in runner.invoke(args=["scheduler", "reminders", "nope"]).output
+
+
+def test_the_jobs_command_lists_the_schedule(app, runner, probe_table):
+    with app.app_context():
+        schedule("p:1", T0, "probe", {"key": "p:1"})
+        schedule("p:2", T0 + timedelta(days=1), "probe", {"key": "p:2", "fail": True})
+        db.session.commit()
+        run_due(T0 + timedelta(days=1), "w")
+    listed = runner.invoke(args=["scheduler", "jobs"]).output.splitlines()
+    assert listed == ["p:1  done  due 2026-03-02T09:00:00+00:00  attempts 1",
+                      "p:2  due  due 2026-03-03T09:01:00+00:00  attempts 1  RuntimeError: probe asked to fail"]
+    assert runner.invoke(args=["scheduler", "jobs", "--state", "done"]).output.splitlines() == listed[:1]
