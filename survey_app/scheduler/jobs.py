@@ -68,7 +68,8 @@ def utc(moment: datetime, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _insert(dialect: str):
+def dialect_insert(dialect: str):
+    """The INSERT construct with ON CONFLICT of the dialect (PostgreSQL's or SQLite's)."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
@@ -84,7 +85,7 @@ def schedule(key: str, due_at: datetime, kind: str, payload: dict[str, Any], *,
         raise ValueError(f"job kind must be one of {sorted(KINDS)}, not {kind!r}")
     due_at = utc(due_at, "due_at")
     db.session.flush()
-    insert = _insert(db.session.get_bind().dialect.name)
+    insert = dialect_insert(db.session.get_bind().dialect.name)
     db.session.execute(insert(ScheduledJob).values(
         key=key, kind=kind, payload=payload, due_at=due_at, state="due", attempts=0, max_attempts=max_attempts,
         created_at=utcnow(),  # a record of when, never compared: the logic reads no clock

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Invitation, Survey
 from survey_app.models.types import as_utc
-from survey_app.scheduler.jobs import _insert, cancel, register, schedule
+from survey_app.scheduler.jobs import cancel, dialect_insert, register, schedule
 from survey_app.scheduler.models import ReminderDue, ReminderPlan, ScheduledJob
 
 KIND = "reminder"
@@ -105,7 +105,7 @@ def due_invitees(survey: Survey, step: str) -> sa.Select:
 def record_step(survey: Survey, step: str, now: datetime) -> list[int]:
     """Record the invitees due for ``step`` (one ``reminder_due`` row each) and return their invitation ids, in
     order; an invitee recorded before - by this run or another - is not returned. Flushes only."""
-    insert = _insert(db.session.get_bind().dialect.name)
+    insert = dialect_insert(db.session.get_bind().dialect.name)
     chosen = due_invitees(survey, step).add_columns(sa.literal(survey.id), sa.literal(step), sa.literal(now))
     rows = db.session.execute(
         insert(ReminderDue).from_select(["invitation_id", "survey_id", "step", "created_at"], chosen)
