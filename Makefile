@@ -50,7 +50,10 @@ $(JS_CHECKS): tests/js/package.json tests/js/package-lock.json
 demo: install
 	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" $(BIN)/flask --app survey_app demo
 
+# the scheduler (reminders) runs beside the web server and stops with it (docs/scheduler.md)
 serve:
+	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" $(BIN)/flask --app survey_app scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) "survey_app:create_app()"
 
 run: demo serve

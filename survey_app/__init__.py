@@ -44,12 +44,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     static_urls.init_app(app)
     cli.init_app(app)
 
-    from survey_app import models  # noqa: F401  (register tables with the metadata)
+    from survey_app import models, scheduler  # noqa: F401  (register tables with the metadata)
     from survey_app.admin import bp as admin_bp
     from survey_app.api import bp as api_bp
     from survey_app.database import init_engine_events, init_request_connections
     from survey_app.respond import bp as respond_bp
 
+    scheduler.init_app(app)  # its tables, job kinds and the ``scheduler`` commands
     init_engine_events(app)
     init_request_connections(app)
     app.register_blueprint(respond_bp)

@@ -48,8 +48,9 @@ def actions(survey: Survey) -> list[str]:
     return [action for action, (sources, _) in TRANSITIONS.items() if survey.status in sources]
 
 
-def change_status(survey: Survey, action: str) -> Survey:
-    """Apply a lifecycle ``action``; TranslatableError when the survey's status does not allow it."""
+def change_status(survey: Survey, action: str, now: datetime | None = None) -> Survey:
+    """Apply a lifecycle ``action``; TranslatableError when the survey's status does not allow it. Opening a
+    survey schedules its reminder steps (survey_app.scheduler.reminders)."""
     if action not in TRANSITIONS:
         raise ValueError(f"action must be one of {tuple(TRANSITIONS)}")
     sources, target = TRANSITIONS[action]
@@ -59,6 +60,10 @@ def change_status(survey: Survey, action: str) -> Survey:
                                 status=Term(survey.status))
     survey.status = target
     db.session.flush()
+    if target == "open":
+        from survey_app.scheduler.reminders import schedule_reminders
+
+        schedule_reminders(survey, now or datetime.now(UTC))
     return survey
 
 
@@ -77,7 +82,10 @@ def delete_draft(survey: Survey) -> None:
     if real is not None:
         raise TranslatableError(N_("the survey has responses: it cannot be deleted"))
     # explicitly, child tables first: the database's own cascades are not relied upon
-    for model in (Response, Invitation, SurveyAccess, SurveyRelease, SurveyVersion, ReportJob):
+    from survey_app.scheduler.models import ReminderDue, ReminderPlan
+
+    for model in (Response, ReminderDue, Invitation, SurveyAccess, SurveyRelease, SurveyVersion, ReportJob,
+                  ReminderPlan):
         db.session.execute(sa.delete(model).where(model.survey_id == survey.id))
     db.session.execute(sa.update(Unit).where(Unit.survey_id == survey.id).values(parent_id=None))
     db.session.execute(sa.delete(Unit).where(Unit.survey_id == survey.id))
