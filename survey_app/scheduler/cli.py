@@ -15,6 +15,7 @@ from survey_app.extensions import db
 from survey_app.models.types import as_utc, utcnow
 from survey_app.scheduler.jobs import DEFAULT_BATCH, RunSummary, run_due, worker_name
 from survey_app.scheduler.models import JOB_STATES, ScheduledJob
+from survey_app.services.mail import send_queued
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def run_command(interval: float, lease: int) -> None:
     while not stop.is_set():
         try:
             summary = run_due(utcnow(), worker, lease=timedelta(seconds=lease), should_stop=stop.is_set)
+            send_queued(limit=DEFAULT_BATCH)  # the mail the jobs (or the console) queued
         except sa.exc.DBAPIError:  # the database is down or restarting: try again at the next pass
             logger.exception("scheduler: the database could not be reached; trying again in %s s", interval)
             summary = RunSummary()

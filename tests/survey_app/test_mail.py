@@ -320,3 +320,25 @@ def test_the_console_sends_in_the_background_when_nothing_else_does(app, client,
     page = client.get(f"/admin/surveys/{slug}/mail").get_data(as_text=True)
     assert "z@example.com" in page and len(re.findall(r"/mail/outbox/", page)) == 1
     assert _statuses(app) == {"z@example.com": ("sent", 1, None)}
+
+
+def test_a_scheduled_reminder_step_queues_the_mail_and_sends_it_once(app, client, mailed, smtp_server):
+    from survey_app.scheduler import run_due
+    from survey_app.scheduler.reminders import set_plan
+
+    app.config.update(SMTP_URL=smtp_server.url)
+    _run(app, now=lambda: T0, sleep=lambda s: None)
+    _run(app, now=lambda: T0 + timedelta(hours=1), sleep=lambda s: None)
+    with app.app_context():
+        db.session.scalar(sa.select(Invitation).filter_by(email="later@example.com")).used_at = T0
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=mailed))
+        set_plan(survey, on_open=False, after_days=[2], before_close_days=[], now=T0)
+        db.session.commit()
+        assert run_due(T0 + timedelta(days=1), "w1").done == []  # not due yet
+        ran = run_due(T0 + timedelta(days=3), "w1")
+        assert len(ran.done) == 1
+        assert run_due(T0 + timedelta(days=3, hours=1), "w2").done == []  # the step runs once
+    sent = _run(app, now=lambda: T0 + timedelta(days=3), sleep=lambda s: None)
+    reminded = [str(m["To"]) for m in smtp_server.received if str(m["Subject"]).startswith(("Reminder", "提醒"))]
+    assert sorted(reminded) == ["drop@example.com", "ok@example.com"] and sent.sent == 2
+    assert _run(app, now=lambda: T0 + timedelta(days=4), sleep=lambda s: None).sent == 0
