@@ -13,7 +13,7 @@ __all__ = ["KINDS", "RunSummary", "cancel", "claim", "init_app", "register", "ru
 def init_app(app) -> None:
     """Register the job kinds and the ``scheduler`` commands."""
     from survey_app.scheduler import reminders  # noqa: F401  (registers the "reminder" kind)
-    from survey_app.services.mail import scheduled  # noqa: F401  (a reminder step queues the reminder mail)
     from survey_app.scheduler.cli import scheduler_group
+    from survey_app.services.mail import scheduled  # noqa: F401  (a reminder step queues the reminder mail)
 
     app.cli.add_command(scheduler_group)
