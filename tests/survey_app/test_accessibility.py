@@ -16,7 +16,9 @@ def _variables(css: str) -> dict[str, str]:
 
 def _colour(value: str, variables: dict[str, str]) -> str:
     var = re.fullmatch(r"var\(--([\w-]+)\)", value.strip())
-    return variables[var.group(1)] if var else value.strip()
+    colour = variables[var.group(1)] if var else value.strip()
+    short = re.fullmatch(r"#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])", colour)
+    return "#" + "".join(c * 2 for c in short.groups()) if short else colour  # #fff is #ffffff
 
 
 def _luminance(hex_colour: str) -> float:
