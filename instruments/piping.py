@@ -8,7 +8,8 @@ is filled as plain text: the page template escapes it, answer included, like any
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from instruments.base import SchemaProblem
 
@@ -27,6 +28,12 @@ def references(text: str) -> list[str | None]:
         answer = _ANSWER.match(match.group(1))
         out.append(answer.group(1) if answer else UNIT if _UNIT.match(match.group(1)) else None)
     return out
+
+
+def pipes_unit(texts: Iterable[Any], languages: Iterable[str]) -> bool:
+    """Whether any of ``texts`` (instrument texts, None skipped) shows the unit's name in one of ``languages``."""
+    languages = tuple(languages)
+    return any(UNIT in references(text.get(lang)) for text in texts if text is not None for lang in languages)
 
 
 def has_placeholders(text: str) -> bool:

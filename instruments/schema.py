@@ -341,7 +341,7 @@ class Instrument(_Strict):
             raise SchemaProblem(("languages",), "a language is listed twice")
 
     def _check_translations(self) -> None:
-        for path, text in _texts(self, ()):
+        for path, text in texts_below(self):
             for lang in self.languages:
                 if not getattr(text, lang):
                     raise SchemaProblem((*path, lang), f"is empty; every text needs {lang} "
@@ -599,20 +599,20 @@ class Instrument(_Strict):
         return cls.model_validate(data)
 
 
-def _texts(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], Text]]:
+def texts_below(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], Text]]:
     """Every Text below ``value`` with its key path, in document order."""
     if isinstance(value, Text):
         return [(path, value)]
     found: list[tuple[tuple[str | int, ...], Text]] = []
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            found += _texts(getattr(value, name), (*path, name))
+            found += texts_below(getattr(value, name), (*path, name))
     elif isinstance(value, list):
         for index, part in enumerate(value):
-            found += _texts(part, (*path, index))
+            found += texts_below(part, (*path, index))
     elif isinstance(value, dict):
         for key, part in value.items():
-            found += _texts(part, (*path, key))
+            found += texts_below(part, (*path, key))
     return found
 
 

@@ -26,7 +26,7 @@ from instruments.interchange.lss_logic import (
     pipe_out,
     write_condition,
 )
-from instruments.schema import BUILTIN_SCALES, POINT_KINDS, Instrument, Item, Page, Scale, Text, _texts
+from instruments.schema import BUILTIN_SCALES, POINT_KINDS, Instrument, Item, Page, Scale, Text, texts_below
 
 QUESTION_COLUMNS = ("qid", "parent_qid", "sid", "gid", "type", "title", "preg", "other", "mandatory", "encrypted",
                     "question_order", "scale_id", "same_default", "relevance", "question_theme_name", "modulename",
@@ -187,8 +187,7 @@ class LssWriter:
                                f"{EXTRAS_KEY!r}, which LimeSurvey keeps but does not use")
 
     def _pipes_unit(self) -> bool:
-        return any(piping.UNIT in piping.references(text.get(lang)) for _, text in _texts(self.instrument, ())
-                   for lang in self.langs)
+        return piping.pipes_unit((text for _, text in texts_below(self.instrument)), self.langs)
 
     def _instrument_extras(self) -> dict[str, Any]:
         instrument = self.instrument

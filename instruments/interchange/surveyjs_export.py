@@ -18,7 +18,7 @@ from typing import Any
 from instruments import piping
 from instruments.interchange.base import EXTRAS_KEY, Exported, instrument_extras, item_extras
 from instruments.interchange.surveyjs_logic import UNIT_VARIABLE, negated, pipe_out, write_condition
-from instruments.schema import END, POINT_KINDS, Condition, Instrument, Item, Page, Scale, Text, Welcome, _texts
+from instruments.schema import END, POINT_KINDS, Condition, Instrument, Item, Page, Scale, Text, Welcome, texts_below
 
 #: SurveyJS's locale for simplified Chinese; ``default`` is English, the library's default locale.
 ZH_LOCALE = "zh-cn"
@@ -111,8 +111,7 @@ class SurveyJsWriter:
             model["completedHtml"] = as_html(end.text)
         if end is not None and end.redirect is not None:
             model["navigateToUrl"] = end.redirect
-        if any(piping.UNIT in piping.references(text.get(lang)) for _, text in _texts(instrument, ())
-               for lang in instrument.languages):
+        if piping.pipes_unit((text for _, text in texts_below(instrument)), instrument.languages):
             extras["unit"] = self.unit
             self.not_mapped.append(f"{{{{unit}}}} is written as {{{self.unit}}}: set it with "
                                    f"survey.setVariable('{self.unit}', unit name) in the SurveyJS form")

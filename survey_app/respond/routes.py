@@ -303,8 +303,7 @@ def _pipes_unit(instrument: Instrument, page_index: int) -> bool:
     page = instrument.pages[page_index]
     texts = [page.title, page.intro, *(m.text for m in page.matrices.values()),
              *(m.help for m in page.matrices.values()), *(i.text for i in page.items), *(i.help for i in page.items)]
-    return any(piping.UNIT in piping.references(text.get(lang)) for text in texts if text is not None
-               for lang in LANGUAGES)
+    return piping.pipes_unit(texts, LANGUAGES)
 
 
 def _unit_name(connection: sa.Connection, response: ResponseState | None, lang: str) -> str:
