@@ -12,6 +12,7 @@ condition of :mod:`instruments.logic` with its own names, and :func:`tidy` folds
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +200,30 @@ def parse(expression: str) -> tuple:
     ``("empty"|"notempty", operand)``, ``("call", name, [arguments])``, ``("var", name)``, ``("lit", value)``,
     ``("list", [operands])``; :class:`ExpressionError` for anything else."""
     return _Parser(expression).parse()
+
+
+#: a comparison read from the other side: ``3 < {q}`` is ``{q} > 3``
+_FLIPPED = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
+
+
+def convert(tree: tuple, leaf: Callable[[tuple], dict[str, Any]]) -> dict[str, Any]:
+    """The condition (as data) of a parsed expression: ``and``, ``or`` and ``not`` here, every other node by the
+    format's ``leaf``."""
+    kind = tree[0]
+    if kind in ("and", "or"):
+        return {"all" if kind == "and" else "any": [convert(part, leaf) for part in tree[1]]}
+    if kind == "not":
+        return {"not": convert(tree[1], leaf)}
+    return leaf(tree)
+
+
+def question_first(tree: tuple, values: tuple[str, ...]) -> tuple[str, tuple, tuple] | None:
+    """A comparison as (operator, question, value) with the question on the left, the value a node of one of the
+    kinds ``values``; None when it does not compare a question with such a value."""
+    _, op, left, right = tree
+    if left[0] in values and right[0] == "var":
+        left, right, op = right, left, _FLIPPED.get(op, op)
+    return (op, left, right) if left[0] == "var" and right[0] in values else None
 
 
 # -- tidying the conditions read -----------------------------------------------------------------------------

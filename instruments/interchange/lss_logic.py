@@ -18,7 +18,7 @@ from typing import Any
 
 from instruments import piping
 from instruments.interchange.base import choice_value
-from instruments.interchange.expression import Answered, ExpressionError, parse
+from instruments.interchange.expression import Answered, ExpressionError, convert, parse, question_first
 from instruments.logic import Condition
 from instruments.schema import END, Instrument, Text
 
@@ -251,27 +251,21 @@ def read_condition(expression: str, resolve: Callable[[str], Answered | None]) -
     text = expression.strip()
     if text in ("", "1", "true"):
         return None
-    return _convert(parse(text), resolve)
+    return convert(parse(text), lambda tree: _leaf(tree, resolve))
 
 
-def _convert(tree: tuple, resolve: Callable[[str], Answered | None]) -> dict[str, Any]:
+def _leaf(tree: tuple, resolve: Callable[[str], Answered | None]) -> dict[str, Any]:
+    """A test of ExpressionScript: ``is_empty(Q)`` or a question compared with a value."""
     kind = tree[0]
-    if kind in ("and", "or"):
-        return {"all" if kind == "and" else "any": [_convert(part, resolve) for part in tree[1]]}
-    if kind == "not":
-        return {"not": _convert(tree[1], resolve)}
     if kind == "call" and tree[1] == "is_empty" and len(tree[2]) == 1 and tree[2][0][0] == "var":
         found = _resolved(tree[2][0][1], resolve)
         if found.option is not None:
             return {"not": {"item": found.code, "in": [found.option]}}
         return {"item": found.code, "answered": False}
-    if kind == "cmp":
-        _, op, left, right = tree
-        if left[0] == "lit" and right[0] == "var":
-            left, right = right, left
-            op = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(op, op)
-        if left[0] == "var" and right[0] == "lit" and op in ("eq", "ne", "lt", "le", "gt", "ge"):
-            return _test(_resolved(left[1], resolve), op, right[1])
+    compared = question_first(tree, ("lit",)) if kind == "cmp" else None
+    if compared is not None and compared[0] in ("eq", "ne", "lt", "le", "gt", "ge"):
+        op, question, value = compared
+        return _test(_resolved(question[1], resolve), op, value[1])
     raise ExpressionError("only comparisons of a question with a value, is_empty(), and, or and ! map")
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from instruments import piping
-from instruments.interchange.expression import Answered, ExpressionError, parse
+from instruments.interchange.expression import Answered, ExpressionError, convert, parse, question_first
 from instruments.logic import Condition
 
 #: The survey variable that holds the unit's name.
@@ -114,24 +114,18 @@ def read_condition(expression: str, resolve: Callable[[str], Answered | None]) -
     text = expression.strip()
     if text in ("", "true"):
         return None
-    return _convert(parse(text), resolve)
+    return convert(parse(text), lambda tree: _leaf(tree, resolve))
 
 
-def _convert(tree: tuple, resolve: Callable[[str], Answered | None]) -> dict[str, Any]:
+def _leaf(tree: tuple, resolve: Callable[[str], Answered | None]) -> dict[str, Any]:
+    """A test of a SurveyJS expression: ``{q} empty``/``notempty`` or a question compared with a value or list."""
     kind = tree[0]
-    if kind in ("and", "or"):
-        return {"all" if kind == "and" else "any": [_convert(part, resolve) for part in tree[1]]}
-    if kind == "not":
-        return {"not": _convert(tree[1], resolve)}
     if kind in ("empty", "notempty") and tree[1][0] == "var":
         return {"item": _resolved(tree[1][1], resolve).code, "answered": kind == "notempty"}
-    if kind == "cmp":
-        _, op, left, right = tree
-        if left[0] in ("lit", "list") and right[0] == "var":
-            left, right = right, left
-            op = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(op, op)
-        if left[0] == "var" and right[0] in ("lit", "list"):
-            return _test(_resolved(left[1], resolve), op, right)
+    compared = question_first(tree, ("lit", "list")) if kind == "cmp" else None
+    if compared is not None:
+        op, question, operand = compared
+        return _test(_resolved(question[1], resolve), op, operand)
     raise ExpressionError("only comparisons of a question with a value, anyof, allof, contains, empty, notempty, "
                           "and, or and ! map")
 
