@@ -117,23 +117,23 @@ def _trap(instrument: Instrument, spec: dict[str, Any]) -> Capability:
 
 
 def _kano(instrument: Instrument, spec: dict[str, Any]) -> Capability:
-    name = _t("卡诺分类", "Kano categories")
-    if spec.get("kano"):
-        attributes = [pair["attribute"] for pair in spec["kano"]]
-        return Capability("kano", name, True, _t(f"属性：{'、'.join(attributes)}",
-                                                 f"attributes: {', '.join(attributes)}"))
-    return Capability("kano", name, False, _t("添加一组卡诺题对（正向题和反向题）",
-                                              "add a Kano pair (a functional and a dysfunctional question)"))
+    return _paired(spec, "kano", _t("卡诺分类", "Kano categories"),
+                   _t("添加一组卡诺题对（正向题和反向题）",
+                      "add a Kano pair (a functional and a dysfunctional question)"))
 
 
 def _servqual(instrument: Instrument, spec: dict[str, Any]) -> Capability:
-    name = _t("SERVQUAL 差距", "SERVQUAL gaps")
-    if spec.get("servqual"):
-        attributes = [pair["attribute"] for pair in spec["servqual"]]
-        return Capability("servqual", name, True, _t(f"属性：{'、'.join(attributes)}",
-                                                     f"attributes: {', '.join(attributes)}"))
-    return Capability("servqual", name, False, _t("添加一组 SERVQUAL 题对（期望题和感知题）",
-                                                  "add a SERVQUAL pair (an expectation and a perception question)"))
+    return _paired(spec, "servqual", _t("SERVQUAL 差距", "SERVQUAL gaps"),
+                   _t("添加一组 SERVQUAL 题对（期望题和感知题）",
+                      "add a SERVQUAL pair (an expectation and a perception question)"))
+
+
+def _paired(spec: dict[str, Any], key: str, name: dict[str, str], missing: dict[str, str]) -> Capability:
+    """An analysis of question pairs joined by attribute (Kano, SERVQUAL): the attributes it has, or what to add."""
+    if spec.get(key):
+        attributes = [pair["attribute"] for pair in spec[key]]
+        return Capability(key, name, True, _t(f"属性：{'、'.join(attributes)}", f"attributes: {', '.join(attributes)}"))
+    return Capability(key, name, False, missing)
 
 
 def _recovery(instrument: Instrument, spec: dict[str, Any]) -> Capability:
