@@ -115,8 +115,11 @@ def _poster_unit(connection: sa.Connection, survey: SurveyRow) -> int | None:
     that is not signed by us, or names a unit the survey lacks, is ignored: the survey works as the open link."""
     sent = request.args.get(PARAM)
     code = signed_unit(survey.slug, sent) if sent is not None else None
-    if code is not None and unit_id_by_code(connection, survey.id, code) is not None:
-        session[POSTER_KEY] = {**session.get(POSTER_KEY, {}), survey.slug: code}
+    if code is not None:
+        unit_id = unit_id_by_code(connection, survey.id, code)
+        if unit_id is not None:
+            session[POSTER_KEY] = {**session.get(POSTER_KEY, {}), survey.slug: code}
+            return unit_id
     code = session.get(POSTER_KEY, {}).get(survey.slug)
     return None if code is None else unit_id_by_code(connection, survey.id, code)
 
