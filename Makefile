@@ -17,9 +17,10 @@ PUBLIC_BASE_URL ?= http://$(LINK_HOST):$(PORT)
 # chromium for browser tests, postgresql for the tests that run on a real PostgreSQL server (started and stopped by
 # the tests themselves), poppler-utils (pdftoppm) to render report pages to images in the tests, redis-server for the
 # RQ report-job tests, pspp (GNU's SPSS) to open the .sav exports as a client would, nodejs to load exported SurveyJS
-# models with the real survey-core library (pinned in tests/js/package-lock.json, installed with npm ci).
+# models with the real survey-core library (pinned in tests/js/package-lock.json, installed with npm ci), openssl to
+# make the self-signed certificate of the STARTTLS mail test.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk graphviz
-TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server pspp nodejs
+TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils redis-server pspp nodejs openssl
 JS_CHECKS := tests/js/node_modules/.package-lock.json
 
 .PHONY: run test install install-test demo serve lint bench fuzz clean
