@@ -23,7 +23,10 @@ WORDS = {
 
 
 def _no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), page.url
+    # after the stylesheet and the fonts: a check made while they load measures an unstyled page
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.fonts.ready.then(() => document.documentElement.scrollWidth"
+                         " <= document.documentElement.clientWidth)"), page.url
 
 
 def _add_question(page, kind: str, fields: dict[str, str], lang: str) -> None:

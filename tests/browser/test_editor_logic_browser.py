@@ -48,7 +48,10 @@ def _shots(tmp_path: Path) -> Path:
 
 
 def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), page.url
+    # after the stylesheet and the fonts: a check made while they load measures an unstyled page
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.fonts.ready.then(() => document.documentElement.scrollWidth"
+                         " <= document.documentElement.clientWidth)"), page.url
 
 
 def _overview(page) -> None:
