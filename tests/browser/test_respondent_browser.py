@@ -33,7 +33,8 @@ def test_customer_survey_in_chinese_on_a_phone(app, live_server, browser, tmp_pa
         if "thanks" in page.url:
             break
         assert "第 " in page.locator(".progress-text").inner_text()
-        # the page fits the phone: no horizontal scrolling
+        # the page fits the phone: no horizontal scrolling (measured once its stylesheet has loaded)
+        page.wait_for_load_state("load")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         for item in instrument.pages[_page_index(page, instrument)].items:
             question = page.locator(f"#q-{item.code}")
