@@ -169,3 +169,13 @@ def test_an_archived_survey_has_no_plan_form_and_refuses_a_plan(app, signed_in, 
     assert reply.status_code == 302
     with app.app_context():
         assert db.session.get(ReminderPlan, _survey(app, slug).id) is None
+
+
+def test_the_command_line_changes_the_reminders_and_keeps_the_consoles_invitation_time(app, signed_in, make_survey,
+                                                                                      runner):
+    slug = make_survey("planned", opens_at=T0)
+    signed_in.post(f"/admin/surveys/{slug}/mail/plan", data={"invite": "at", "invite_at": "2026-12-02T08:30"})
+    result = runner.invoke(args=["scheduler", "reminders", slug, "--after-days", "4"])
+    assert result.exit_code == 0, result.output
+    assert _jobs(app, slug) == {"invitations": (datetime(2026, 12, 2, 8, 30, tzinfo=UTC), "due"),
+                                "reminder:after-4d": (T0 + timedelta(days=4), "due")}
