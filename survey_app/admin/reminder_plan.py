@@ -67,7 +67,7 @@ def time_when_chosen(form: FlaskForm, field) -> None:
 
 class ReminderPlanForm(FlaskForm):
     invite = RadioField(_l("Invitations"), choices=[
-        SelectChoice("manual", _l("I send them with the button “Send invitations”")),
+        SelectChoice("manual", _l("By hand (the Send invitations button)")),
         SelectChoice("open", _l("When the survey opens")),
         SelectChoice("at", _l("At a set date and time"))], default="manual")
     # the browser's own format first: a datetime-local input shows nothing of a value in another
