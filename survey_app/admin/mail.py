@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from survey_app.admin import bp
 from survey_app.admin.forms import UploadForm
 from survey_app.admin.messages import explain
+from survey_app.admin.reminder_plan import plan_section
 from survey_app.admin.routes import _survey_row, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
@@ -30,7 +31,12 @@ LANG_LABELS = {"zh": _l("Chinese"), "en": _l("English")}
 @bp.get("/surveys/<slug>/mail")
 @survey_view
 def mail(survey: Survey):
-    """Invitations by email: the participants, a preview of the messages, what was sent, and the outbox."""
+    """Invitations by email: the participants, a preview of the messages, the plan, what was sent, the outbox."""
+    return mail_page(survey)
+
+
+def mail_page(survey: Survey, *, plan_form=None) -> str:
+    """The mail page; ``plan_form`` is a reminder plan form sent back with its errors."""
     kind = request.args.get("kind", "invitation")
     # not "lang": that one switches the console's own language
     lang = request.args.get("language", survey.languages[0] if survey.languages[0] in LANG_LABELS else "en")
@@ -45,7 +51,7 @@ def mail(survey: Survey):
         kinds=list(KIND_LABELS.items()), langs=list(LANG_LABELS.items()), steps=list(STEP_LABELS.items()),
         shown=shown and {"subject": shown.subject, "text": shown.text, "html": shown.html},
         rows=rows, counts=[(STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_LABELS], outbox=outbox(survey),
-        writable=survey.status not in ("closed", "archived"))
+        writable=survey.status not in ("closed", "archived"), plan=plan_section(survey, plan_form))
 
 
 @bp.post("/surveys/<slug>/participants")

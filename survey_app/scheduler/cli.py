@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from survey_app.extensions import db
 from survey_app.models.types import as_utc, utcnow
 from survey_app.scheduler.jobs import DEFAULT_BATCH, RunSummary, run_due, worker_name
-from survey_app.scheduler.models import JOB_STATES, ScheduledJob
+from survey_app.scheduler.models import JOB_STATES, ReminderPlan, ScheduledJob
 from survey_app.services.mail import send_queued
 
 logger = logging.getLogger(__name__)
@@ -113,9 +113,12 @@ def reminders_command(slug: str, on_open: bool, after_days: tuple[int, ...],
     survey = get_survey(slug)
     if survey is None:
         raise click.ClickException(f"no survey {slug!r}")
+    kept = db.session.get(ReminderPlan, survey.id)  # when the invitations go out is the console's to change
     try:
         jobs = set_plan(survey, on_open=on_open, after_days=list(after_days),
-                        before_close_days=list(before_close_days), now=utcnow())
+                        before_close_days=list(before_close_days), now=utcnow(),
+                        invite_on_open=bool(kept and kept.invite_on_open),
+                        invite_at=as_utc(kept.invite_at) if kept and kept.invite_at else None)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

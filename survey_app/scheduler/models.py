@@ -58,6 +58,10 @@ class ReminderPlan(db.Model):
     after_days: Mapped[list[int]] = mapped_column(JSONType, default=list)
     #: days before the closing, one step each (``before-close-<n>d``); ignored while the survey has no closing time
     before_close_days: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    #: the invitations are queued when the survey opens (a job ``survey:<id>:invitations``)
+    invite_on_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: ... or at this time (UTC); neither: only the console's "send invitations" button queues them
+    invite_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class ReminderDue(db.Model):

@@ -94,6 +94,8 @@ CASES: dict[str, Case] = {
     "admin.send_invitations": Case("POST", f"/admin/surveys/{SLUG}/mail/invitations", "survey"),
     "admin.send_reminders": Case("POST", f"/admin/surveys/{SLUG}/mail/reminders", "survey", {"step": "first"}),
     "admin.outbox_view": Case("GET", f"/admin/surveys/{SLUG}/mail/outbox/1700000000.M1P1Q1.host", "survey"),
+    "admin.reminder_plan": Case("POST", f"/admin/surveys/{SLUG}/mail/plan", "survey",
+                                {"invite": "manual", "after_days": "3, 7", "before_close_days": ""}),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),
