@@ -134,6 +134,8 @@ def _mail_settings(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _whole("MAIL_MAX_ATTEMPTS", 5),
         # seconds before the first retry; each further retry waits twice as long
         "MAIL_RETRY_SECONDS": _whole("MAIL_RETRY_SECONDS", 300),
+        # a sender takes a message for this long: if it dies before recording the outcome, another tries again
+        "MAIL_CLAIM_SECONDS": _whole("MAIL_CLAIM_SECONDS", 600),
         # send in a thread of the app process right after the console queued (off when a scheduler or a cron job
         # runs `flask mail send`); retries wait for the next run of either
         "MAIL_SEND_IN_BACKGROUND": _flag("MAIL_SEND_IN_BACKGROUND", True),

@@ -46,13 +46,16 @@ now_option = click.option("--now", "now_text", hidden=True)
 @lease_option
 @now_option
 def once_command(lease: int, now_text: str | None) -> None:
-    """Run every job due now, then exit (for cron)."""
+    """Run every job due now and send the mail they (or the console) queued, then exit (for cron)."""
     worker = worker_name()
+    at = _at(now_text)
     while True:
-        summary = run_due(_at(now_text) or utcnow(), worker, lease=timedelta(seconds=lease))
+        summary = run_due(at or utcnow(), worker, lease=timedelta(seconds=lease))
         _echo(summary)
         if len(summary) < DEFAULT_BATCH:
             break
+    sent = send_queued(now=(lambda: at) if at else utcnow)
+    click.echo(f"mail: {sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
 
 
 @scheduler_group.command("run")

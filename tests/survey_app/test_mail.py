@@ -5,9 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import mailbox
 import re
 import socket
 import subprocess
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +25,7 @@ from survey_app.extensions import db
 from survey_app.models import Invitation, MailMessage, Response, Survey
 from survey_app.services.mail import queue_invitations, queue_reminders, send_queued
 from survey_app.services.mail.transport import SmtpTransport
+from survey_app.services.participants import import_participants
 from tests.conftest import sign_in
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -125,9 +129,12 @@ def _statuses(app) -> dict[str, tuple[str, int, str | None]]:
 def test_invitations_go_through_smtp_with_retries_give_up_and_no_duplicate(app, client, mailed, smtp_server):
     app.config.update(SMTP_URL=smtp_server.url, MAIL_RATE=4, MAIL_RETRY_SECONDS=60)
     pauses: list[float] = []
-    first = _run(app, now=lambda: T0, sleep=pauses.append)
+    ticks = iter([0.0, 0.1, 0.25, 0.35, 0.6, 1.0, 1.4])  # when each message starts and each pause is measured
+    first = _run(app, now=lambda: T0, sleep=pauses.append, clock=lambda: next(ticks))
     assert (first.sent, first.deferred, first.failed) == (1, 2, 1)
-    assert pauses == [0.25, 0.25, 0.25]  # throttled: a quarter second between the four messages
+    # paced at four a second: each pause is what is left of the quarter second after the message's own time;
+    # none after a message that took longer than that
+    assert pauses == pytest.approx([0.15, 0.15])
     assert smtp_server.logins and set(smtp_server.logins) == {(USER.encode(), PASSWORD.encode())}
     statuses = _statuses(app)
     assert statuses["ok@example.com"] == ("sent", 1, None)
@@ -342,3 +349,95 @@ def test_a_scheduled_reminder_step_queues_the_mail_and_sends_it_once(app, client
     reminded = [str(m["To"]) for m in smtp_server.received if str(m["Subject"]).startswith(("Reminder", "提醒"))]
     assert sorted(reminded) == ["drop@example.com", "ok@example.com"] and sent.sent == 2
     assert _run(app, now=lambda: T0 + timedelta(days=4), sleep=lambda s: None).sent == 0
+
+
+class _SlowRecorder:
+    """A transport that takes a moment per message and notes who got what (shared by the senders of a test)."""
+
+    def __init__(self, sent: list[str], lock) -> None:
+        self.sent, self.lock = sent, lock
+
+    def send(self, message, *, folder: str) -> None:
+        time.sleep(0.01)  # both senders are busy at once: each reads the queue while the other one sends
+        with self.lock:
+            self.sent.append(message["To"])
+
+    def close(self) -> None:
+        pass
+
+
+def test_two_senders_at_once_never_send_a_message_twice(app, make_survey):
+    """Two senders (two app workers, or a worker and the scheduler) on one queue: each message goes once, on
+    SQLite (no row locks) as on PostgreSQL."""
+    app.config.update(MAIL_RATE=1000)
+    slug = make_survey("twice")
+    people = "email\n" + "".join(f"p{k}@example.com\n" for k in range(30))
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        import_participants(survey, people.encode())
+        queue_invitations(survey, now=T0)
+        db.session.commit()
+    sent: list[str] = []
+    lock = threading.Lock()
+    results = []
+
+    def sender() -> None:
+        with app.app_context():
+            results.append(send_queued(now=lambda: T0, sleep=lambda s: None, transport=_SlowRecorder(sent, lock)))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == sorted(f"p{k}@example.com" for k in range(30)) and len(set(sent)) == 30
+    assert sum(result.sent for result in results) == 30 and all(result.sent for result in results)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage)
+                                 .where(MailMessage.status == "sent")) == 30
+
+
+def test_a_sender_that_dies_leaves_its_message_to_the_next_once_the_claim_ends(app, make_survey):
+    """A message taken by a sender that never recorded the outcome is sent by a later run after the claim."""
+    app.config.update(MAIL_RATE=1000, MAIL_CLAIM_SECONDS=600)
+    slug = make_survey("dies")
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        import_participants(survey, b"email\nlost@example.com\n")
+        queue_invitations(survey, now=T0)
+        db.session.commit()
+
+    class Dying:
+        def send(self, message, *, folder):
+            raise KeyboardInterrupt  # the process is killed while sending
+
+        def close(self):
+            pass
+
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        send_queued(now=lambda: T0, sleep=lambda s: None, transport=Dying())
+    sent: list[str] = []
+    recorder = _SlowRecorder(sent, threading.Lock())
+    with app.app_context():
+        db.session.rollback()
+        assert send_queued(now=lambda: T0 + timedelta(seconds=599), sleep=lambda s: None,
+                           transport=recorder).sent == 0
+        assert send_queued(now=lambda: T0 + timedelta(seconds=601), sleep=lambda s: None,
+                           transport=recorder).sent == 1
+    assert sent == ["lost@example.com"]
+
+
+def test_scheduler_once_also_sends_the_mail_that_is_queued(app, runner, make_survey, tmp_path):
+    """`scheduler once` (cron) runs the due jobs and sends what they or the console queued."""
+    app.config.update(SMTP_URL=None, MAIL_OUTBOX=str(tmp_path / "outbox"), MAIL_RATE=1000)
+    slug = make_survey("cron")
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        import_participants(survey, b"email\ncron@example.com\n")
+        queue_invitations(survey, now=T0)
+        db.session.commit()
+    result = runner.invoke(args=["scheduler", "once", "--now", (T0 + timedelta(minutes=1)).isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "mail: 1 sent, 0 deferred, 0 failed" in result.output
+    [message] = list(mailbox.Maildir(tmp_path / "outbox").get_folder(slug))
+    assert message["To"] == "cron@example.com"

@@ -82,19 +82,25 @@ class SendResult:
 
 
 def send_queued(*, now: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
-                transport: Transport | None = None, limit: int | None = None) -> SendResult:
+                clock: Callable[[], float] = time.monotonic, transport: Transport | None = None,
+                limit: int | None = None) -> SendResult:
     """Send every queued message that is due, at most ``MAIL_RATE`` a second; commits after each message."""
     config = current_app.config
     transport = transport or transport_for(config["SMTP_URL"], Path(config["MAIL_OUTBOX"]))
     counts = {"sent": 0, "deferred": 0, "failed": 0}
     started = now()  # a message deferred during this run is due again only after it
+    previous: float | None = None  # when the last message was handed over (``clock``)
     try:
         while limit is None or sum(counts.values()) < limit:
-            message = _claim(started)
+            message = _claim(started, now() + timedelta(seconds=config["MAIL_CLAIM_SECONDS"]))
             if message is None:
                 break
-            if sum(counts.values()):
-                sleep(1 / config["MAIL_RATE"])
+            if previous is not None:
+                # the rate is a pace, not a pause added to each message's own time
+                wait = 1 / config["MAIL_RATE"] - (clock() - previous)
+                if wait > 0:
+                    sleep(wait)
+            previous = clock()
             counts[_deliver(message, transport, now())] += 1
             db.session.commit()
     finally:
@@ -102,11 +108,22 @@ def send_queued(*, now: Callable[[], datetime] = utcnow, sleep: Callable[[float]
     return SendResult(**counts)
 
 
-def _claim(due: datetime) -> MailMessage | None:
-    """The next due message, locked so that a second sender (another process) takes another one."""
-    return db.session.scalar(
-        sa.select(MailMessage).where(MailMessage.status == "queued", MailMessage.next_attempt_at <= due)
-        .order_by(MailMessage.next_attempt_at, MailMessage.id).limit(1).with_for_update(skip_locked=True))
+def _claim(due: datetime, lease_until: datetime) -> MailMessage | None:
+    """The next due message, taken by this sender alone: one UPDATE moves it out of reach (``next_attempt_at``
+    to ``lease_until``) and is committed before sending. Another process's sender - a second app worker, the
+    scheduler - then takes another message, on SQLite (no row locks) as on PostgreSQL; a sender that dies
+    before recording the outcome leaves the message to be tried again once the lease ends."""
+    due_now = sa.and_(MailMessage.status == "queued", MailMessage.next_attempt_at <= due)
+    first = sa.select(MailMessage.id).where(due_now).order_by(MailMessage.next_attempt_at, MailMessage.id).limit(1)
+    if db.session.get_bind().dialect.name == "postgresql":
+        first = first.with_for_update(skip_locked=True)
+    # the outer condition is checked again on the row itself: a sender that waited for it finds it taken
+    taken = db.session.scalar(
+        sa.update(MailMessage).where(MailMessage.id == first.scalar_subquery(), due_now)
+        .values(next_attempt_at=lease_until).returning(MailMessage.id)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return db.session.get(MailMessage, taken, populate_existing=True) if taken is not None else None
 
 
 def _deliver(message: MailMessage, transport: Transport, now: datetime) -> str:
