@@ -47,7 +47,7 @@ def mail_page(survey: Survey, *, plan_form=None) -> str:
             for row in delivery_rows(survey)]
     counts = delivery_counts(survey)
     return render_template(
-        "admin/mail.html", survey=_survey_row(survey), upload=UploadForm(), kind=kind, lang=lang,
+        "admin/mail.html", survey=_survey_row(survey), upload=UploadForm(), kind=kind, preview_lang=lang,
         kinds=list(KIND_LABELS.items()), langs=list(LANG_LABELS.items()), steps=list(STEP_LABELS.items()),
         shown=shown and {"subject": shown.subject, "text": shown.text, "html": shown.html},
         rows=rows, counts=[(STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_LABELS], outbox=outbox(survey),

@@ -441,3 +441,11 @@ def test_scheduler_once_also_sends_the_mail_that_is_queued(app, runner, make_sur
     assert "mail: 1 sent, 0 deferred, 0 failed" in result.output
     [message] = list(mailbox.Maildir(tmp_path / "outbox").get_folder(slug))
     assert message["To"] == "cron@example.com"
+
+
+def test_the_mail_page_is_in_the_consoles_language_whatever_the_preview(app, client, mailed):
+    """Previewing the Chinese message in the English console: the page stays English (``<html lang>``), the
+    preview is marked Chinese."""
+    page = client.get(f"/admin/surveys/{mailed}/mail?lang=en&language=zh").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert 'id="preview-subject" lang="zh-CN"' in page
