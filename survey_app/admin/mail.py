@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from survey_app.admin import bp
+from survey_app.admin.channels_panel import channel_panel
 from survey_app.admin.forms import UploadForm
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import _survey_row, survey_view
@@ -45,7 +46,8 @@ def mail(survey: Survey):
         kinds=list(KIND_LABELS.items()), langs=list(LANG_LABELS.items()), steps=list(STEP_LABELS.items()),
         shown=shown and {"subject": shown.subject, "text": shown.text, "html": shown.html},
         rows=rows, counts=[(STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_LABELS], outbox=outbox(survey),
-        writable=survey.status not in ("closed", "archived"))
+        writable=survey.status not in ("closed", "archived"),
+        channels=channel_panel(survey, kind, lang))
 
 
 @bp.post("/surveys/<slug>/participants")
