@@ -40,7 +40,8 @@ class MessageValues:
         if unit_id is None:
             return None
         if self._codes is None:
-            self._codes = dict(db.session.execute(sa.select(Unit.id, Unit.code).filter_by(survey_id=self.survey.id)))
+            self._codes = dict(db.session.execute(
+                sa.select(Unit.id, Unit.code).filter_by(survey_id=self.survey.id)).all())
         return self._codes.get(unit_id)
 
     def __call__(self, invitation: Invitation, lang: str) -> dict[str, str | None]:

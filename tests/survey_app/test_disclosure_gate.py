@@ -48,6 +48,9 @@ NO_ANSWERS = {
     "api.list_surveys", "api.get_survey", "api.post_response",
     # the mail: addresses and delivery, never answers (an anonymous survey's reminders ignore who answered)
     "admin.mail", "admin.upload_participants", "admin.send_invitations", "admin.send_reminders", "admin.outbox_view",
+    # other channels: the short texts and links of the participants (an anonymous survey's reminder file lists
+    # everyone invited), the webhook's settings
+    "admin.save_channel_settings", "admin.channel_export",
 }
 
 

@@ -5,13 +5,16 @@ Who is listed follows the mail's rule (services.mail.delivery): participants wit
 unsubscribed; for a reminder on an identified survey only those who have not completed. An anonymous survey's
 reminder list is everyone invited, exactly as its reminder mail goes to everyone: the file must not tell who
 answered. Unlike the mail, the file does not ask whether the invitation was sent (it may have gone out through the
-file itself). Cells that a spreadsheet would run as a formula are neutralised (services.exports.neutralise).
+file itself). Cells that a spreadsheet would run as a formula are neutralised (services.exports.neutralise), except a
+phone number in international form (``+86 138-0000-0001``): with no letter in it, it can name no cell and call no
+function, and an SMS gateway needs its ``+``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +30,8 @@ from survey_app.services.message_values import MessageValues, message_language
 
 #: the columns, in order; each attribute of the participants list follows as a column of its own
 COLUMNS = ("ref", "email", "name", "unit", "language", "kind", "step", "text", "sms_parts", "link")
+#: a phone number in international form, left as it is (see the module's docstring)
+PHONE = re.compile(r"\+[0-9][0-9 ()-]{5,30}\Z")
 #: the file formats and their media types
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -65,7 +70,7 @@ def file_bytes(columns: list[str], rows: list[dict[str, Any]], fmt: str) -> byte
     """The rows as CSV (UTF-8 with a byte order mark, for Excel) or Excel; text cells neutralised."""
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {tuple(FORMATS)}")
-    cells = [[neutralise(row.get(column, "")) for column in columns] for row in rows]
+    cells = [[_cell(row.get(column, "")) for column in columns] for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -80,3 +85,7 @@ def file_bytes(columns: list[str], rows: list[dict[str, Any]], fmt: str) -> byte
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, str) and PHONE.match(value) else neutralise(value)
