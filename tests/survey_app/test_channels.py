@@ -254,6 +254,7 @@ def test_each_message_is_posted_signed_retried_on_5xx_and_timeouts_and_given_up_
     counts = re.search(r'id="channel-counts">(.*?)</p>', page, re.S).group(1)
     assert re.search(r"Webhook: queued 0 · sent 3 · failed 1", counts)
     assert re.search(r"Email: queued 0 · sent 4 · failed 0", counts)
+    assert re.search(r'id="delivery-counts">queued: 0 · sent: 4 · failed: 0<', page)  # the mail's own: emails
     assert hooked["secret"] not in page  # shown once, on the page after saving
 
 
