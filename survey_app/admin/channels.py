@@ -17,10 +17,13 @@ from survey_app.services.channels.export import FORMATS, export_rows, file_bytes
 from survey_app.services.channels.settings import save_channels
 
 
-@bp.post("/surveys/<slug>/mail/channels")
+@bp.route("/surveys/<slug>/mail/channels", methods=["GET", "POST"])
 @survey_view
 def save_channel_settings(survey: Survey):
-    """Store the channel setting and the webhook; a secret made now is shown on its own page, once."""
+    """Store the channel setting and the webhook; a secret made now is shown on its own page, once (a GET - the
+    language switch of that page - goes back to the mail page)."""
+    if request.method == "GET":
+        return redirect(url_for("admin.mail", slug=survey.slug, lang=request.args.get("lang"), _anchor="channels"))
     form = request.form
     try:
         made = save_channels(survey, channel=form.get("channel", ""), url=form.get("webhook_url", ""),

@@ -336,6 +336,10 @@ def test_the_secret_page_is_not_cached(app, client, make_survey, receiver):
     reply = client.post(f"/admin/surveys/{slug}/mail/channels", data={"channel": "both", "webhook_url": receiver.url})
     assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
     assert re.search(r"whsec_[\w-]{43}", reply.get_data(as_text=True))
+    # the page's language switch leads back to the mail page (the secret is not shown again)
+    switched = client.get(f"/admin/surveys/{slug}/mail/channels?lang=en")
+    assert switched.status_code == 302
+    assert switched.headers["Location"] == f"/admin/surveys/{slug}/mail?lang=en#channels"
 
 
 # -- the export --------------------------------------------------------------------------------------------------
