@@ -430,3 +430,26 @@ def test_the_mail_page_shows_the_short_text_and_its_size(app, client, hooked):
     assert "UCS-2" in re.search(r'id="short-size">(.*?)</p>', zh, re.S).group(1)
     en = client.get(f"/admin/surveys/{hooked['slug']}/mail?kind=reminder&language=en").get_data(as_text=True)
     assert "one SMS" in re.search(r'id="short-size">(.*?)</p>', en, re.S).group(1)
+
+
+def test_hostile_settings_and_export_parameters_are_refused_with_a_reason_never_a_500(app, client, hooked):
+    from tests.survey_app.test_hostile_routes import IN_URLS
+
+    slug = hooked["slug"]
+    for value in [*IN_URLS, "https://\x00.example.com/", "https://[::1", "https://example.com:0/",
+                  "https://ex ample.com/", "https://%ED%A0%80.com/", "https://xn--80ak6aa92e.invalid/"]:
+        for field in ("channel", "webhook_url", "webhook_secret"):
+            data = {"channel": "webhook", "webhook_url": "https://10.0.0.1/", field: value}
+            reply = client.post(f"/admin/surveys/{slug}/mail/channels", data=data)
+            assert reply.status_code == 302, (field, value)  # back to the page, saying why
+            assert "not saved" in client.get(reply.headers["Location"]).get_data(as_text=True), (field, value)
+    with app.app_context():
+        settings = db.session.scalar(sa.select(SurveyChannels))
+        assert (settings.channel, settings.webhook_secret) == ("both", hooked["secret"])  # nothing changed
+    for value in IN_URLS:
+        reply = client.get(f"/admin/surveys/{slug}/mail/messages.csv", query_string={"message": value})
+        if re.fullmatch(r"[a-z0-9-]{1,64}", value):  # a step's form (the scheduler names its own: after-7d)
+            assert reply.status_code == 200 and ",reminder," in reply.data.decode("utf-8-sig"), value
+        else:
+            assert reply.status_code == 302, value
+            assert "Nothing exported" in client.get(reply.headers["Location"]).get_data(as_text=True), value
