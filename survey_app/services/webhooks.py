@@ -102,12 +102,15 @@ def check_url(url: str, *, allow_loopback: bool = False, resolve: bool = True) -
     ``resolve=False`` checks the form only (returns None).
     """
     url = url.strip()
-    if not url or len(url) > MAX_URL or any(ord(c) < 33 or ord(c) == 127 for c in url):
-        raise TranslatableError(N_("the webhook address must be an https:// address of at most %(n)s characters, "
-                                   "without spaces"), n=MAX_URL)
+    if not url or len(url) > MAX_URL or not url.isascii() or any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise TranslatableError(N_("the webhook address must be an https:// address of at most %(n)s ASCII "
+                                   "characters, without spaces (a host name in another script in its xn-- form)"),
+                                n=MAX_URL)
     try:
         parts = urlsplit(url)
         port = parts.port
+        if port == 0:
+            raise ValueError(port)
     except ValueError:
         raise TranslatableError(N_("the webhook address %(url)s cannot be read"), url=Quoted(url[:100])) from None
     host = (parts.hostname or "").lower()

@@ -11,6 +11,7 @@ import hmac
 import io
 import json
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -328,6 +329,14 @@ def test_the_console_refuses_private_and_plain_addresses_and_keeps_the_secret(ap
         assert db.session.scalar(sa.select(SurveyChannels.webhook_secret)) == "my-own-secret-of-32-characters!!"
     assert client.post(f"/admin/surveys/{slug}/mail/channels", data={"channel": "pigeon", "webhook_url": ""},
                        follow_redirects=True).status_code == 200
+    # back to email alone while the webhook's host is down: saved, the address kept (and checked when used again)
+    client.post(f"/admin/surveys/{slug}/mail/channels", data={"channel": "email", "webhook_url": "https://10.1.1.1/"})
+    with app.app_context():
+        settings = db.session.scalar(sa.select(SurveyChannels))
+        assert (settings.channel, settings.webhook_url) == ("email", "https://10.1.1.1/")
+    page = client.post(f"/admin/surveys/{slug}/mail/channels", data={"channel": "both", "webhook_url":
+                                                                     "https://10.1.1.1/"}, follow_redirects=True)
+    assert "private or local network" in page.get_data(as_text=True)
 
 
 def test_the_secret_page_is_not_cached(app, client, make_survey, receiver):
@@ -432,9 +441,18 @@ def test_the_mail_page_shows_the_short_text_and_its_size(app, client, hooked):
     assert "one SMS" in re.search(r'id="short-size">(.*?)</p>', en, re.S).group(1)
 
 
-def test_hostile_settings_and_export_parameters_are_refused_with_a_reason_never_a_500(app, client, hooked):
+def test_hostile_settings_and_export_parameters_are_refused_with_a_reason_never_a_500(app, client, hooked,
+                                                                                      monkeypatch):
     from tests.survey_app.test_hostile_routes import IN_URLS
 
+    real = socket.getaddrinfo
+
+    def offline(host, port, *args, **kwargs):  # no test asks a real DNS server
+        if host == "localhost" or re.fullmatch(r"[\d.]+|[\da-f:]+", str(host)):
+            return real(host, port, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, "unknown")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
     slug = hooked["slug"]
     for value in [*IN_URLS, "https://\x00.example.com/", "https://[::1", "https://example.com:0/",
                   "https://ex ample.com/", "https://%ED%A0%80.com/", "https://xn--80ak6aa92e.invalid/"]:

@@ -125,8 +125,10 @@ def test_loopback_allowed_for_tests_but_nothing_else_private():
     ("http://hooks.example.com/", "https://"), ("ftp://hooks.example.com/", "https://"),
     ("file:///etc/passwd", "https://"), ("", "https://"), ("https://hooks.example.com/a b", "https://"),
     ("https://user:pw@hooks.example.com/", "user name or password"), ("https:///path", "no host"),
-    ("https://hooks.example.com:99999/", "cannot be read"), ("https://hooks.example.com/#x", "# part"),
-    ("https://" + "a" * 2000 + ".com/", "https://"),
+    ("https://hooks.example.com:99999/", "cannot be read"), ("https://hooks.example.com:0/", "cannot be read"),
+    ("https://hooks.example.com/#x", "# part"),
+    ("https://" + "a" * 2000 + ".com/", "https://"), ("https://例子.测试/hook", "xn--"),
+    ("https://hooks.example.com/路径", "ASCII"),
 ])
 def test_malformed_addresses_are_refused_with_a_reason(url, reason):
     with pytest.raises(TranslatableError, match=reason):

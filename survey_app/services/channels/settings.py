@@ -49,7 +49,8 @@ def save_channels(survey: Survey, *, channel: str, url: str, secret: str = "", n
     if url or channel != "email":
         if not url:
             raise TranslatableError(N_("sending to a webhook needs its address"))
-        webhooks.check_url(url, allow_loopback=allow_loopback())
+        # an address kept while email alone is used is checked again when the webhook is switched on
+        webhooks.check_url(url, allow_loopback=allow_loopback(), resolve=channel != "email")
     secret = secret.strip()
     if secret and not (SECRET_LENGTH[0] <= len(secret) <= SECRET_LENGTH[1] and secret.isascii()
                        and secret.isprintable() and " " not in secret):
