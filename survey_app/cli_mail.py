@@ -15,7 +15,8 @@ mail_group = AppGroup("mail", help="Invitations and reminders by email.")
 @mail_group.command("send")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Send at most this many messages.")
 def send_command(limit: int | None) -> None:
-    """Send the queued messages that are due (to SMTP_URL, or the local outbox without it)."""
+    """Send the queued messages that are due (to SMTP_URL, or the local outbox without it; the webhook channel's
+    to each survey's webhook)."""
     result = send_queued(limit=limit)
     click.echo(f"sent {result.sent}, to retry {result.deferred}, failed {result.failed}")
 

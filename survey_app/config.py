@@ -122,6 +122,9 @@ def _mail_settings(instance_path: str) -> dict:
         per_second = 0.0
     if not per_second > 0:
         raise ConfigError(f"MAIL_RATE must be a positive number of messages per second, got {rate!r}")
+    webhook_timeout = _whole("WEBHOOK_TIMEOUT", 10)
+    if not 1 <= webhook_timeout <= 300:
+        raise ConfigError(f"WEBHOOK_TIMEOUT must be from 1 to 300 seconds, got {webhook_timeout}")
     return {
         # smtp://user:password@host:587 (STARTTLS when offered) or smtps://...:465; unset: the local outbox
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
@@ -139,6 +142,11 @@ def _mail_settings(instance_path: str) -> dict:
         # send in a thread of the app process right after the console queued (off when a scheduler or a cron job
         # runs `flask mail send`); retries wait for the next run of either
         "MAIL_SEND_IN_BACKGROUND": _flag("MAIL_SEND_IN_BACKGROUND", True),
+        # seconds a survey's webhook may take to connect or to answer (then the POST is tried again later)
+        "WEBHOOK_TIMEOUT": webhook_timeout,
+        # let webhooks go to this machine (127.0.0.1, ::1, localhost; plain http:// too) for a local receiver in
+        # development; every other private or local address stays refused (tests allow loopback too)
+        "WEBHOOK_ALLOW_LOOPBACK": _flag("WEBHOOK_ALLOW_LOOPBACK", False),
     }
 
 

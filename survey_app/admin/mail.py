@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from survey_app.admin import bp
+from survey_app.admin.channels_panel import channel_panel
 from survey_app.admin.forms import UploadForm
 from survey_app.admin.messages import explain
 from survey_app.admin.reminder_plan import plan_section
@@ -51,7 +52,8 @@ def mail_page(survey: Survey, *, plan_form=None) -> str:
         kinds=list(KIND_LABELS.items()), langs=list(LANG_LABELS.items()), steps=list(STEP_LABELS.items()),
         shown=shown and {"subject": shown.subject, "text": shown.text, "html": shown.html},
         rows=rows, counts=[(STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_LABELS], outbox=outbox(survey),
-        writable=survey.status not in ("closed", "archived"), plan=plan_section(survey, plan_form))
+        writable=survey.status not in ("closed", "archived"), plan=plan_section(survey, plan_form),
+        channels=channel_panel(survey, kind, lang))
 
 
 @bp.post("/surveys/<slug>/participants")

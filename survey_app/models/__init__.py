@@ -1,5 +1,6 @@
 """Database models (SQLAlchemy 2.x typed declarative)."""
 
+from survey_app.models.channels import SurveyChannels
 from survey_app.models.instrument import InstrumentRecord
 from survey_app.models.mail import MailMessage
 from survey_app.models.report_job import ReportJob
@@ -9,5 +10,5 @@ from survey_app.models.user import ApiToken, SurveyAccess, User, UserSession
 
 __all__ = [
     "ApiToken", "InstrumentRecord", "Invitation", "MailMessage", "ReportJob", "Response", "Survey", "SurveyAccess",
-    "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession",
+    "SurveyChannels", "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession",
 ]

@@ -1,4 +1,4 @@
-"""Mail to invitees: one row per message (the invitation, each reminder step) and its delivery."""
+"""Messages to invitees: one row per message (the invitation, each reminder step) and channel, and its delivery."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ from survey_app.models.types import utcnow
 MAIL_STATUSES = ("queued", "sent", "failed")
 #: what a message is
 MAIL_KINDS = ("invitation", "reminder")
+#: how a message goes out: by email, or as a signed POST to the survey's webhook (services.channels)
+MAIL_CHANNELS = ("email", "webhook")
 
 
 class MailMessage(db.Model):
-    """One message to one invitee; a person gets each step at most once (the unique constraint)."""
+    """One message to one invitee; a person gets each step at most once per channel (the unique constraint)."""
 
     __tablename__ = "mail_message"
     __table_args__ = (
-        sa.UniqueConstraint("invitation_id", "kind", "step", name="uq_mail_message_invitation_kind_step"),
+        sa.UniqueConstraint("invitation_id", "kind", "step", "channel",
+                            name="uq_mail_message_invitation_kind_step_channel"),
         sa.Index("ix_mail_message_status_next", "status", "next_attempt_at"),
     )
 
@@ -32,15 +35,17 @@ class MailMessage(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     #: the reminder step ("after-7-days", "before-closing", ...); "" for the invitation
     step: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: email | webhook
+    channel: Mapped[str] = mapped_column(sa.String(16), default="email", server_default="email")
     #: queued | sent | failed
     status: Mapped[str] = mapped_column(sa.String(16), default="queued")
     #: delivery attempts made
     attempts: Mapped[int] = mapped_column(default=0)
     #: not tried again before this time (backoff after a temporary failure)
     next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    #: the SMTP reply (or the reason) of the last failed attempt
+    #: the SMTP or HTTP reply (or the reason) of the last failed attempt
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
-    #: Message-ID header of the message sent
+    #: Message-ID header of the message sent; a webhook's delivery id
     message_id: Mapped[str | None] = mapped_column(sa.String(250))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -49,6 +49,9 @@ NO_ANSWERS = {
     # the mail: addresses and delivery, never answers (an anonymous survey's reminders ignore who answered)
     "admin.mail", "admin.upload_participants", "admin.send_invitations", "admin.send_reminders", "admin.outbox_view",
     "admin.reminder_plan",
+    # other channels: the short texts and links of the participants (an anonymous survey's reminder file lists
+    # everyone invited), the webhook's settings
+    "admin.save_channel_settings", "admin.channel_export",
 }
 
 

@@ -1,6 +1,7 @@
-"""Queueing invitations and reminders, and sending what is queued (outside any request).
+"""Queueing invitations and reminders, and sending what is queued (outside any request), by email and to the
+survey's webhook (services.channels).
 
-Queueing only adds rows (one per invitee and step: the unique constraint makes a second queueing, even a
+Queueing only adds rows (one per invitee, step and channel: the unique constraint makes a second queueing, even a
 concurrent one, add nothing). :func:`send_queued` is the job the CLI command and the scheduler run: it claims one
 due message at a time and commits after each, so a run that dies loses at most the message it was sending.
 """
@@ -19,13 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from survey_app.extensions import db
 from survey_app.messages import N_, TranslatableError
-from survey_app.models import Invitation, MailMessage, Survey, Unit
+from survey_app.models import Invitation, MailMessage, Survey
 from survey_app.models.types import utcnow
-from survey_app.services.invitations import invitation_token
+from survey_app.services.channels.outgoing import send_webhook
+from survey_app.services.channels.settings import sends_through
 from survey_app.services.mail.compose import Composed, build_message, compose
 from survey_app.services.mail.transport import DeliveryError, Transport, transport_for
 from survey_app.services.mail.unsubscribe import unsubscribe_url
-from survey_app.services.units import unit_names
+from survey_app.services.message_values import MessageValues, message_language
+from survey_app.services.webhooks import WebhookError
 
 #: a reminder step key: letters, digits and dashes ("after-7-days", "before-closing")
 STEP_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -42,8 +45,7 @@ def queue_reminders(survey: Survey, step: str, *, now: datetime | None = None) -
     Each person gets each step once. An anonymous survey does not look at who completed (the outbox would tell
     it): its reminder goes to every invitee, and says to ignore it when answered already.
     """
-    if not step or len(step) > 64 or not set(step) <= STEP_CHARS:
-        raise TranslatableError(N_("the reminder step must be 1 to 64 lower-case letters, digits or dashes"))
+    check_step(step)
     invited = sa.select(MailMessage.id).where(MailMessage.invitation_id == Invitation.id,
                                               MailMessage.kind == "invitation", MailMessage.status == "sent")
     condition = sa.exists(invited)
@@ -52,22 +54,31 @@ def queue_reminders(survey: Survey, step: str, *, now: datetime | None = None) -
     return _queue(survey, "reminder", step, condition, now or utcnow())
 
 
+def check_step(step: str) -> None:
+    """Refuse a reminder step key that is not 1 to 64 of :data:`STEP_CHARS`."""
+    if not step or len(step) > 64 or not set(step) <= STEP_CHARS:
+        raise TranslatableError(N_("the reminder step must be 1 to 64 lower-case letters, digits or dashes"))
+
+
 def _queue(survey: Survey, kind: str, step: str, condition: sa.ColumnElement[bool], now: datetime) -> int:
     if survey.status in ("closed", "archived"):
         raise TranslatableError(N_("the survey is closed: no more messages are sent for it"))
-    chosen = sa.select(
-        sa.literal(survey.id), Invitation.id, sa.literal(kind), sa.literal(step), sa.literal("queued"),
-        sa.literal(0), sa.literal(now, sa.DateTime(timezone=True)), sa.literal(now, sa.DateTime(timezone=True)),
-    ).where(Invitation.survey_id == survey.id, Invitation.email.is_not(None), Invitation.unsubscribed_at.is_(None),
-            condition)
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
-        MailMessage).from_select(["survey_id", "invitation_id", "kind", "step", "status", "attempts",
-                                  "next_attempt_at", "created_at"], chosen)
-    # a message queued already (by an earlier click, or another process right now) is left as it is
-    added = db.session.scalars(insert.on_conflict_do_nothing(
-        index_elements=["invitation_id", "kind", "step"]).returning(MailMessage.id)).all()
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = 0
+    for channel in sends_through(survey):
+        chosen = sa.select(
+            sa.literal(survey.id), Invitation.id, sa.literal(kind), sa.literal(step), sa.literal(channel),
+            sa.literal("queued"), sa.literal(0), sa.literal(now, sa.DateTime(timezone=True)),
+            sa.literal(now, sa.DateTime(timezone=True)),
+        ).where(Invitation.survey_id == survey.id, Invitation.email.is_not(None),
+                Invitation.unsubscribed_at.is_(None), condition)
+        rows = insert(MailMessage).from_select(["survey_id", "invitation_id", "kind", "step", "channel", "status",
+                                                "attempts", "next_attempt_at", "created_at"], chosen)
+        # a message queued already (by an earlier click, or another process right now) is left as it is
+        added += len(db.session.scalars(rows.on_conflict_do_nothing(
+            index_elements=["invitation_id", "kind", "step", "channel"]).returning(MailMessage.id)).all())
     db.session.flush()
-    return len(added)
+    return added
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,11 @@ def _claim(due: datetime, lease_until: datetime) -> MailMessage | None:
 
 
 def _deliver(message: MailMessage, transport: Transport, now: datetime) -> str:
-    """Try to send ``message``; returns which count of :class:`SendResult` it adds to."""
+    """Try to send ``message`` by its channel; returns which count of :class:`SendResult` it adds to.
+
+    The one retry rule of every channel: a permanent failure, or the ``MAIL_MAX_ATTEMPTS``-th temporary one, gives
+    up; a temporary one is tried again after ``MAIL_RETRY_SECONDS``, doubled for each attempt made.
+    """
     invitation = db.session.get(Invitation, message.invitation_id)
     survey = db.session.get(Survey, message.survey_id)
     refused = _refused(survey, invitation, message)
@@ -135,23 +150,32 @@ def _deliver(message: MailMessage, transport: Transport, now: datetime) -> str:
         message.status, message.last_error = "failed", refused
         return "failed"
     message.attempts += 1
-    composed, email = message_for(survey, invitation, message.kind)
-    unsubscribe = unsubscribe_url(invitation.id)
     config = current_app.config
-    built = build_message(composed, sender=config["MAIL_FROM"], to=email, unsubscribe=unsubscribe,
-                          domain=_domain(config["MAIL_FROM"]))
     try:
-        transport.send(built, folder=survey.slug)
-    except DeliveryError as exc:
+        if message.channel == "webhook":
+            reference = send_webhook(survey, invitation, message, now)
+        else:
+            reference = _mail(survey, invitation, message, transport)
+    except (DeliveryError, WebhookError) as exc:
         message.last_error = exc.reply
         if exc.permanent or message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
             message.status = "failed"
             return "failed"
         message.next_attempt_at = now + timedelta(seconds=config["MAIL_RETRY_SECONDS"] * 2 ** (message.attempts - 1))
         return "deferred"
-    message.status, message.sent_at, message.message_id = "sent", now, built["Message-ID"]
+    message.status, message.sent_at, message.message_id = "sent", now, reference
     message.last_error = None
     return "sent"
+
+
+def _mail(survey: Survey, invitation: Invitation, message: MailMessage, transport: Transport) -> str:
+    """Send ``message`` by email; returns its Message-ID (DeliveryError when it is not delivered)."""
+    composed, email = message_for(survey, invitation, message.kind)
+    config = current_app.config
+    built = build_message(composed, sender=config["MAIL_FROM"], to=email, unsubscribe=unsubscribe_url(invitation.id),
+                          domain=_domain(config["MAIL_FROM"]))
+    transport.send(built, folder=survey.slug)
+    return built["Message-ID"]
 
 
 def _refused(survey: Survey, invitation: Invitation, message: MailMessage) -> str | None:
@@ -166,18 +190,9 @@ def _refused(survey: Survey, invitation: Invitation, message: MailMessage) -> st
 
 
 def message_for(survey: Survey, invitation: Invitation, kind: str) -> tuple[Composed, str]:
-    """The ``kind`` message of ``invitation`` and the address it goes to."""
-    lang = invitation.language if invitation.language in ("zh", "en") else (
-        survey.languages[0] if survey.languages[0] in ("zh", "en") else "en")
-    unit = db.session.scalar(sa.select(Unit.code).where(Unit.id == invitation.unit_id)) if invitation.unit_id else None
-    base = current_app.config["PUBLIC_BASE_URL"]
-    values = {
-        "name": invitation.name,
-        "unit": unit_names(survey, lang).get(unit) if unit else None,
-        "deadline": survey.closes_at.date().isoformat() if survey.closes_at else None,
-        "link": f"{base}/s/{survey.slug}/{invitation_token(invitation.id)}",
-    }
-    composed = compose(kind, lang, survey=survey.title_in(lang), values=values,
+    """The ``kind`` email of ``invitation`` and the address it goes to."""
+    lang = message_language(survey, invitation)
+    composed = compose(kind, lang, survey=survey.title_in(lang), values=MessageValues(survey)(invitation, lang),
                        unsubscribe=unsubscribe_url(invitation.id))
     return composed, invitation.email or ""
 

@@ -22,10 +22,11 @@ OUTBOX_LIST = 50
 
 
 def delivery_rows(survey: Survey) -> list[dict[str, str | int | None]]:
-    """Each invitee with an address: their last message's kind, step, status, attempts and reply (never whether
+    """Each invitee with an address: their last email's kind, step, status, attempts and reply (never whether
     they answered: the console shows that only for identified surveys, elsewhere)."""
     last = (sa.select(MailMessage.invitation_id, sa.func.max(MailMessage.id).label("id"))
-            .where(MailMessage.survey_id == survey.id).group_by(MailMessage.invitation_id).subquery())
+            .where(MailMessage.survey_id == survey.id, MailMessage.channel == "email")
+            .group_by(MailMessage.invitation_id).subquery())
     rows = db.session.execute(
         sa.select(Invitation.email, Invitation.name, Invitation.unsubscribed_at, MailMessage.kind, MailMessage.step,
                   MailMessage.status, MailMessage.attempts, MailMessage.last_error)
@@ -37,9 +38,10 @@ def delivery_rows(survey: Survey) -> list[dict[str, str | int | None]]:
 
 
 def delivery_counts(survey: Survey) -> dict[str, int]:
-    """Messages by status."""
+    """Emails by status (the webhook's are counted in the channels section: services.channels.status)."""
     return dict(db.session.execute(sa.select(MailMessage.status, sa.func.count())
-                                   .where(MailMessage.survey_id == survey.id).group_by(MailMessage.status)).all())
+                                   .where(MailMessage.survey_id == survey.id, MailMessage.channel == "email")
+                                   .group_by(MailMessage.status)).all())
 
 
 def preview(survey: Survey, kind: str, lang: str) -> Composed | None:
