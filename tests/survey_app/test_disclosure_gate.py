@@ -48,6 +48,8 @@ NO_ANSWERS = {
     "api.list_surveys", "api.get_survey", "api.post_response",
     # the mail: addresses and delivery, never answers (an anonymous survey's reminders ignore who answered)
     "admin.mail", "admin.upload_participants", "admin.send_invitations", "admin.send_reminders", "admin.outbox_view",
+    # console accounts invited by email
+    "admin.invite_account", "admin.revoke_invitation",
 }
 
 
