@@ -14,14 +14,9 @@ from survey_app.admin.routes import MAX_ID, _lang, _sign_in, accounts_page, admi
 from survey_app.extensions import db
 from survey_app.services import account_invitations
 from survey_app.services.account_links import EXPIRED, INVALID, USED, LinkRefused
-from survey_app.services.mail.account_mail import (
-    invitation_message,
-    reset_message,
-    send_in_background,
-    send_now,
-)
+from survey_app.services.mail.account_mail import console_url, invitation_message, send_now
 from survey_app.services.mail.transport import DeliveryError
-from survey_app.services.password_reset import RESET_LIFETIME, complete_reset, request_reset, reset_link
+from survey_app.services.password_reset import RESET_LIFETIME, ask_for_reset, complete_reset, reset_link
 
 #: minutes a reset link works, and days an invitation does, as the pages and messages say it
 RESET_MINUTES = int(RESET_LIFETIME.total_seconds() // 60)
@@ -50,16 +45,10 @@ REFUSED_STATUS = {INVALID: 404, EXPIRED: 410, USED: 410}
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password():
     """Ask for a link to set a new password; the same answer, in the same time, whether the address has an account
-    or not (the message is sent from another thread, and only to an active account)."""
+    or not (everything else happens in another thread: services.password_reset)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        found = request_reset(form.email.data)
-        db.session.commit()
-        if found is not None:
-            user, token = found
-            lang = _lang()
-            send_in_background(current_app._get_current_object(), reset_message(
-                to=user.email, link=_link("admin.reset_password", token, lang), lang=lang, minutes=RESET_MINUTES))
+        ask_for_reset(current_app._get_current_object(), form.email.data, lang=_lang())
         flash(_("If an account exists for %(email)s, a message with a link to set a new password is on its way. "
                 "The link works for %(minutes)s minutes.", email=form.email.data.strip().lower(),
                 minutes=RESET_MINUTES), "success")
@@ -132,8 +121,8 @@ def invite_account():
         form.email.errors = [*form.email.errors, explain(exc)]
         return accounts_page(invite=form)
     lang = form.language.data
-    message = invitation_message(to=link.email, link=_link("admin.accept_invitation", token, lang), lang=lang,
-                                 role=link.role or "", inviter=current_user.email, expires=link.expires_at)
+    message = invitation_message(to=link.email, link=console_url("admin.accept_invitation", token=token, lang=lang),
+                                 lang=lang, role=link.role or "", inviter=current_user.email, expires=link.expires_at)
     # kept while the message goes out (a mail server may take seconds), without holding the database meanwhile
     db.session.commit()
     try:
@@ -160,11 +149,6 @@ def revoke_invitation(link_id: int):
     db.session.commit()
     flash(_("Invitation withdrawn: its link no longer works."), "success")
     return redirect(url_for("admin.accounts"))
-
-
-def _link(endpoint: str, token: str, lang: str) -> str:
-    """The link a message carries: on the public address, opening in the message's language."""
-    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, token=token, lang=lang)
 
 
 def _refused(kind: str, refusal: LinkRefused):

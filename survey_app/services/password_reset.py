@@ -1,21 +1,26 @@
 """A forgotten console password: a link by email that sets a new one, once, within the hour.
 
-Whoever asks learns nothing about the address: an unknown or deactivated one gets no message and the same answer
-(the caller's), and a locked one gets its message like any other (setting a new password lifts the lock).
+Whoever asks learns nothing about the address: :func:`ask_for_reset` does all the work - looking the address up,
+storing the link, writing and sending the message - in a thread after the answer, so the answer is the same, in the
+same time, for any address. An unknown or deactivated address gets no message; a locked account gets its message
+like any other (setting a new password lifts the lock).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 
 from survey_app.extensions import db
 from survey_app.models import AccountLink, User
 from survey_app.models.types import utcnow
 from survey_app.services.account_links import INVALID, USED, LinkRefused, claim, find, issue
 from survey_app.services.console_sessions import reset_password
+from survey_app.services.mail.account_mail import console_url, in_background, reset_message, send_now
 
 #: how long a reset link works
 RESET_LIFETIME = timedelta(minutes=60)
@@ -40,6 +45,25 @@ def request_reset(email: str, *, now: datetime | None = None) -> tuple[User, str
     _, token = issue("reset", user.email, lifetime=RESET_LIFETIME, now=now, user_id=user.id,
                      password_stamp=password_stamp(user))
     return user, token
+
+
+def ask_for_reset(app: Flask, email: str, *, lang: str) -> threading.Thread:
+    """Send a reset link to ``email`` if it is the address of an active account, from a thread of its own (see the
+    module's docstring); returns the thread."""
+    return in_background(app, lambda: send_reset_link(email, lang=lang))
+
+
+def send_reset_link(email: str, *, lang: str, now: datetime | None = None) -> bool:
+    """Store a reset link for the active account of ``email`` and send it in ``lang``; False, and nothing sent, for
+    an address without one. Commits (it runs outside any request), then sends: the link works once it is stored."""
+    found = request_reset(email, now=now)
+    db.session.commit()
+    if found is None:
+        return False
+    user, token = found
+    send_now(reset_message(to=user.email, link=console_url("admin.reset_password", token=token, lang=lang),
+                           lang=lang, minutes=int(RESET_LIFETIME.total_seconds() // 60)))
+    return True
 
 
 def reset_link(token: str, *, now: datetime | None = None) -> tuple[AccountLink, User]:

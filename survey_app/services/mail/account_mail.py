@@ -8,6 +8,7 @@ import logging
 import mailbox
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -18,7 +19,8 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
 
-from survey_app.services.mail.transport import DeliveryError, transport_for
+from survey_app.extensions import db
+from survey_app.services.mail.transport import transport_for
 
 #: the outbox folder of the console's messages (``accounts`` is a reserved survey slug: no survey has this folder)
 CONSOLE_FOLDER = "accounts"
@@ -100,20 +102,26 @@ def send_now(message: EmailMessage) -> None:
         transport.close()
 
 
-def send_in_background(app: Flask, message: EmailMessage) -> threading.Thread:
-    """Deliver ``message`` from a thread of its own, so that the request's answer neither waits for the mail server
-    nor, by its timing or its words, tells whether a message was sent; a failure is logged."""
+def in_background(app: Flask, job: Callable[[], object]) -> threading.Thread:
+    """Run ``job`` in the app's context in a thread of its own (named :data:`SENDER_THREAD`); a failure is logged,
+    and what it wrote to the database is rolled back."""
 
     def run() -> None:
         with app.app_context():
             try:
-                send_now(message)
-            except (DeliveryError, OSError, ValueError) as exc:
-                log.error("a console message could not be sent: %s", exc)
+                job()
+            except Exception:
+                db.session.rollback()
+                log.exception("a console message could not be sent")
 
     thread = threading.Thread(target=run, name=SENDER_THREAD, daemon=True)
     thread.start()
     return thread
+
+
+def console_url(endpoint: str, **values: str) -> str:
+    """The public address of a console page (as a message carries it), also outside a request."""
+    return current_app.config["PUBLIC_BASE_URL"] + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def outbox_folder_path() -> Path:
