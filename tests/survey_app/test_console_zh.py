@@ -299,8 +299,10 @@ def walk_account_links(app: Flask, client: FlaskClient, lang: str, token: str) -
         return LINK.search(message.get_body(("plain",)).get_content()).group(1)
 
     invite = {"csrf_token": token, "invite-role": "hr", "invite-language": lang}
-    yield "colleague invited", client.post("/admin/accounts/invitations", data={
-        **invite, "invite-email": "colleague@example.com"}, follow_redirects=True).text
+    invited = client.post("/admin/accounts/invitations", data={**invite, "invite-email": "colleague@example.com"},
+                          follow_redirects=True)
+    assert "flash-success" in invited.text, invited.text
+    yield "colleague invited", invited.text
     yield "invitation to an address with an account", refused(client.post("/admin/accounts/invitations", data={
         **invite, "invite-email": "hr@example.com"}), field=True)
     colleague = app.test_client()
