@@ -6,7 +6,8 @@ next to the client address and the exact time, would let whoever reads the logs 
 answers to the invitation sent to that person. Both logs write such paths as ``/s/<slug>/<link>``. And the access
 log's line for any respondent page (``/s/...``) leaves out the client address, the user agent and every request
 header, and gives the day without the time: the line of a page submitted at 10:02 from one desk's address would
-tell who answered, and when, as surely as the link.
+tell who answered, and when, as surely as the link. The console's emailed password reset and invitation links are
+written as ``/admin/reset-password/<link>`` and ``/admin/invitation/<link>``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from gunicorn.glogging import Logger
 #: /s/<slug>/<token> and /s/<slug>/resume/<token>; /s/<slug>/thanks carries no secret and stays as it is
 SECRET_LINK = re.compile(r"(/s/[^/?#\s]+/)(resume/)?(?!thanks(?=$|[/?#\s]))[^/?#\s]+")
 REDACTED = "<link>"
+#: the console's emailed links: /admin/reset-password/<token> and /admin/invitation/<token> (whoever reads the log
+#: within the hour could set the account's password)
+ACCOUNT_LINK = re.compile(r"(/admin/(?:reset-password|invitation)/)[^/?#\s]+")
 
 
 def redact(text: str) -> str:
-    """``text`` with the token of every survey or resume link replaced by ``<link>``."""
-    return SECRET_LINK.sub(lambda match: match.group(1) + (match.group(2) or "") + REDACTED, text)
+    """``text`` with the token of every survey, resume or account link replaced by ``<link>``."""
+    text = SECRET_LINK.sub(lambda match: match.group(1) + (match.group(2) or "") + REDACTED, text)
+    return ACCOUNT_LINK.sub(lambda match: match.group(1) + REDACTED, text)
 
 
 #: the environ fields a respondent page's access-log line may keep (no address, agent, forwarded-for, cookie...)

@@ -37,8 +37,17 @@ def login_name() -> str:
 
     Hashed: the limiter's keys may sit in Redis and need not reveal who tried to sign in.
     """
-    email = (request.form.get("email") or "").strip().lower()
-    return "login:" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:32]
+    return "login:" + _hashed_email("email")
+
+
+def reset_address() -> str:
+    """The address a forgotten-password request is for, so that nobody floods one inbox from many addresses."""
+    return "reset:" + _hashed_email("email")
+
+
+def _hashed_email(field: str) -> str:
+    email = (request.form.get(field) or "").strip().lower()
+    return hashlib.sha256(email.encode("utf-8")).hexdigest()[:32]
 
 
 def failed(status: int) -> Callable[[FlaskResponse], bool]:
@@ -80,6 +89,12 @@ class Rule:
 LIMITS: tuple[Rule, ...] = (
     Rule("admin.login", "20/minute;200/hour", methods=("POST",), scope="login-ip"),
     Rule("admin.login", "10/minute;50/hour", key=login_name, methods=("POST",), scope="login-account"),
+    # a forgotten password: a message per address now and then, and few requests per client
+    Rule("admin.forgot_password", "5/minute;30/hour", methods=("POST",), scope="reset-ip"),
+    Rule("admin.forgot_password", "3/hour;10/day", key=reset_address, methods=("POST",), scope="reset-address"),
+    # the links of the account messages: a wrong one answers 404
+    Rule("admin.reset_password", "20/minute;200/day", only_when=failed(404), scope="bad-reset-link"),
+    Rule("admin.accept_invitation", "20/minute;200/day", only_when=failed(404), scope="bad-invitation-link"),
     Rule("respond.respond", configured("RATELIMIT_SURVEY_PAGES"), scope="survey-ip"),
     # personal links: a wrong token answers 404; 20 misses a minute is plenty for typos, useless for guessing
     Rule("respond.respond", "20/minute;200/day", only_when=failed(404), scope="bad-link"),

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey_app.admin import channels, editor, editor_logic, mail, reach, reminder_plan, routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey_app.admin import account_links, channels, editor, editor_logic, mail, reach, reminder_plan, routes  # noqa: E402,F401  (routes register themselves on bp)

@@ -52,6 +52,22 @@ class PasswordChangeForm(FlaskForm):
             raise ValidationError(_l("The two new passwords differ."))
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL, message=NOT_AN_EMAIL), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A password chosen through a link (a forgotten password, an invitation): the rules of PasswordChangeForm."""
+
+    new = PasswordField(_l("New password (at least 10 characters)"), validators=[DataRequired(), Length(min=10,
+                                                                                                        max=200)])
+    repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_repeat(self, field) -> None:
+        if field.data != self.new.data:
+            raise ValidationError(_l("The two new passwords differ."))
+
+
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -100,3 +116,14 @@ class AccountForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL, message=NOT_AN_EMAIL), Length(max=254)])
     role = RadioField(_l("Role"), choices=[SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
                       default="manager", validators=[DataRequired()])
+
+
+class InviteForm(FlaskForm):
+    """Invite a colleague by email: the account is made when they accept, with the password they choose."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL, message=NOT_AN_EMAIL), Length(max=254)])
+    role = RadioField(_l("Role"), choices=[SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
+                      default="manager", validators=[DataRequired()])
+    language = RadioField(_l("Language of the message"), choices=[SelectChoice("zh", _l("Chinese")),
+                                                                  SelectChoice("en", _l("English"))],
+                          validators=[DataRequired()])

@@ -15,7 +15,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from survey_app.admin import bp
-from survey_app.admin.forms import ROLE_LABELS, AccountForm, LoginForm, PasswordChangeForm, SurveyForm, UploadForm
+from survey_app.admin.forms import (
+    ROLE_LABELS,
+    AccountForm,
+    InviteForm,
+    LoginForm,
+    PasswordChangeForm,
+    SurveyForm,
+    UploadForm,
+)
 from survey_app.admin.messages import explain
 from survey_app.admin.reach_panel import reach_panel
 from survey_app.extensions import db
@@ -23,6 +31,7 @@ from survey_app.messages import Listing, Term
 from survey_app.models import InstrumentRecord, ReportJob, Survey, User
 from survey_app.respond.routes import PREVIEW_KEY, SESSION_KEY
 from survey_app.services import report_jobs
+from survey_app.services.account_invitations import INVITATION_LIFETIME, pending_invitations
 from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
 from survey_app.services.console_sessions import (
@@ -38,6 +47,7 @@ from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, personal_links, reminder_list
 from survey_app.services.lifecycle import actions, check_writable, delete_draft, display_status
 from survey_app.services.lifecycle import change_status as apply_action
+from survey_app.services.mail.account_mail import outbox_folder_path
 from survey_app.services.participation import DELETABLE, delete_responses, invited_count, invitees, partials
 from survey_app.services.surveys import (
     LANGUAGE_NAMES,
@@ -570,7 +580,7 @@ def admin_only(view):
 @bp.route("/accounts", methods=["GET", "POST"])
 @admin_only
 def accounts():
-    """List accounts and create one; its password is shown once, to hand over."""
+    """List accounts and invitations, and create an account; its password is shown once, to hand over."""
     form = AccountForm()
     created = None
     if form.validate_on_submit():
@@ -583,10 +593,20 @@ def accounts():
             db.session.commit()
             created = {"email": user.email, "password": password, "role": user.role}
             form = AccountForm(formdata=None)
+    return accounts_page(form=form, created=created)
+
+
+def accounts_page(*, form: AccountForm | None = None, invite: InviteForm | None = None, created: dict | None = None):
+    """The accounts page: the accounts, the invitations not accepted yet, the invitation and the account forms."""
     users = db.session.scalars(sa.select(User).order_by(User.email)).all()
     rows = [{"id": u.id, "email": u.email, "role": str(ROLE_LABELS.get(u.role, u.role)), "active": u.active,
              "me": u.id == current_user.id} for u in users]
-    return render_template("admin/accounts.html", form=form, accounts=rows, created=created)
+    invitations = [{**row, "role": str(ROLE_LABELS.get(row["role"], row["role"])),
+                    "expires": row["expires_at"].strftime("%Y-%m-%d %H:%M")} for row in pending_invitations()]
+    invite = invite or InviteForm(prefix="invite", formdata=None, language=_lang())
+    return render_template("admin/accounts.html", form=form or AccountForm(formdata=None), invite=invite,
+                           accounts=rows, invitations=invitations, created=created, days=INVITATION_LIFETIME.days,
+                           outbox=None if current_app.config["SMTP_URL"] else str(outbox_folder_path()))
 
 
 @bp.post(f"/accounts/<int(max={MAX_ID}):user_id>/active")

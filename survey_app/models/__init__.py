@@ -6,9 +6,9 @@ from survey_app.models.mail import MailMessage
 from survey_app.models.report_job import ReportJob
 from survey_app.models.response import Response
 from survey_app.models.survey import Invitation, Survey, SurveyRelease, SurveyVersion, Unit
-from survey_app.models.user import ApiToken, SurveyAccess, User, UserSession
+from survey_app.models.user import AccountLink, ApiToken, SurveyAccess, User, UserSession
 
 __all__ = [
-    "ApiToken", "InstrumentRecord", "Invitation", "MailMessage", "ReportJob", "Response", "Survey", "SurveyAccess",
-    "SurveyChannels", "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession",
+    "AccountLink", "ApiToken", "InstrumentRecord", "Invitation", "MailMessage", "ReportJob", "Response", "Survey",
+    "SurveyAccess", "SurveyChannels", "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession",
 ]

@@ -93,3 +93,35 @@ class UserSession(db.Model):
     #: SHA-256 of the session token (the token lives in the signed cookie only)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+#: what an account link lets its holder do: set a forgotten password, or create the account they were invited to
+ACCOUNT_LINK_KINDS = ("reset", "invitation")
+
+
+class AccountLink(db.Model):
+    """A single-use, short-lived link sent by email: to set a forgotten password (``reset``) or to accept an
+    invitation to the console (``invitation``; the account is made on acceptance). Stored as a hash."""
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: reset | invitation
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    #: SHA-256 of the link's token (the token travels in the message only)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: the address the link was sent to (lower case)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    #: reset: the account; invitation: the account made when it was accepted
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    #: invitation: the role of the account it makes
+    role: Mapped[str | None] = mapped_column(sa.String(16))
+    #: invitation: the administrator who sent it
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: reset: SHA-256 of the account's password hash when the link was sent; a password changed since voids it
+    password_stamp: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: no use after this time
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: when it was used (set once, in the statement that claims it)
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -49,7 +49,7 @@ def change_password(user: User, current: str, new: str) -> None:
     a new one for the request that changed it). ValueError says what is wrong."""
     if not user.check_password(current):
         raise ValueError("the current password is wrong")
-    _check_new(new)
+    check_new_password(new)
     if new == current:
         raise ValueError("the new password is the same as the current one")
     user.set_password(new)
@@ -61,7 +61,7 @@ def reset_password(user: User, new: str) -> int:
     """Set a new password without the current one (the operator's ``set-password`` command): every session of the
     account ends and a lock after failed sign-ins is lifted; returns how many sessions ended. ValueError says what
     is wrong with the password."""
-    _check_new(new)
+    check_new_password(new)
     user.set_password(new)
     user.failed_logins = 0
     user.locked_until = None
@@ -70,6 +70,7 @@ def reset_password(user: User, new: str) -> int:
     return ended
 
 
-def _check_new(new: str) -> None:
+def check_new_password(new: str) -> None:
+    """ValueError when ``new`` is not good enough for a console password (the same rule everywhere)."""
     if len(new) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")

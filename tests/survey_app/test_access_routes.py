@@ -26,9 +26,11 @@ SLUG = "secret-survey"
 #: appears in the survey's title, unit names and answers: no refused reply may contain it
 MARK = "SECRETMARK"
 
-#: routes anybody may call: the respondent's pages, sign-in, the API description, static files
+#: routes anybody may call: the respondent's pages, sign-in, a forgotten password and the emailed account links
+#: (their token is the key: tests/survey_app/test_account_links.py), the API description, static files
 PUBLIC = {"static", "index", "healthz", "respond.respond", "respond.resume", "respond.thanks", "respond.again",
-          "admin.login", "api.openapi", "unsubscribe.confirm", "unsubscribe.confirmed"}
+          "admin.login", "admin.forgot_password", "admin.reset_password", "admin.accept_invitation", "api.openapi",
+          "unsubscribe.confirm", "unsubscribe.confirmed"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ CASES: dict[str, Case] = {
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),
+    "admin.invite_account": Case("POST", "/admin/accounts/invitations", "admin",
+                                 {"invite-email": "colleague@example.com", "invite-role": "admin",
+                                  "invite-language": "en"}),
+    "admin.revoke_invitation": Case("POST", "/admin/accounts/invitations/1/revoke", "admin"),
     "api.list_surveys": Case("GET", "/api/v1/surveys", "token"),
     "api.get_survey": Case("GET", f"/api/v1/surveys/{SLUG}", "token_survey"),
     "api.get_results": Case("GET", f"/api/v1/surveys/{SLUG}/results", "token_survey"),

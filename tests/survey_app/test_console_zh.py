@@ -28,6 +28,7 @@ from survey_app.messages import TranslatableError
 from survey_app.models import ReportJob, Survey, Unit
 from survey_app.services import report_jobs
 from survey_app.services.disclosure import open_gate
+from survey_app.services.mail.account_mail import last_console_message
 from survey_app.services.surveys import instrument_of
 from survey_app.services.units import KIND_ALIASES, UNIT_KINDS, import_units
 from survey_app.services.uploads import COLUMNS
@@ -64,8 +65,8 @@ UPLOADED_NAMES = ("总部", "北区", "南区门店")
 #: the user's own data the walk creates: slugs, emails, unit codes and names, file names, what was typed
 USER_DATA = (
     "demo-customer", "demo-employee", "fresh-survey", "admin@example.com", "hr@example.com", "new@example.com",
-    "nobody@example.com", "not-an-email", "units.csv", "people.csv", "hq", "north", "south", "tiny", "Tiny",
-    "shop", "atlantis", "NOPE", "Bad Slug", "accounts",
+    "nobody@example.com", "not-an-email", "colleague@example.com", "units.csv", "people.csv", "hq", "north", "south",
+    "tiny", "Tiny", "shop", "atlantis", "NOPE", "Bad Slug", "accounts",
 )
 
 
@@ -142,9 +143,10 @@ def check(pages: list[tuple[str, str]], lang: str, data: Iterable[str] = ()) -> 
 # -- the walk ------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def console(app: Flask, runner) -> Flask:
+def console(app: Flask, runner, tmp_path: Path) -> Flask:
     """The two demo surveys (an identified customer survey and an anonymous employee survey, 40 responses each), an
-    admin and an HR account."""
+    admin and an HR account; the console's messages go to an outbox of the test's."""
+    app.config.update(SMTP_URL=None, MAIL_OUTBOX=str(tmp_path / "outbox"))
     with app.app_context():
         create_user("admin@example.com", PASSWORD, role="admin")
         create_user("hr@example.com", PASSWORD, role="hr")
@@ -274,6 +276,7 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
         "csrf_token": token, "email": "new@example.com", "role": "hr"}), field=True)
     yield "not an email", refused(client.post("/admin/accounts", data={
         "csrf_token": token, "email": "not-an-email", "role": "hr"}), field=True)
+    yield from walk_account_links(app, client, lang, token)
     yield "password form", client.get("/admin/password").text
     yield "current password wrong", refused(client.post("/admin/password", data={
         "csrf_token": token, "current": "wrong password", "new": "a new long password",
@@ -284,6 +287,44 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
         "csrf_token": token, "current": PASSWORD, "new": "a new long password", "repeat": "another long one"}),
         field=True)
     yield "survey list at the end", client.get("/admin/").text
+
+
+def walk_account_links(app: Flask, client: FlaskClient, lang: str, token: str) -> Iterator[tuple[str, str]]:
+    """A colleague invited by email, and a forgotten password: the pages of the links the messages carry."""
+    from tests.survey_app.test_account_links import LINK, wait_for_mail
+
+    def link_to(address: str) -> str:
+        wait_for_mail()
+        message = last_console_message(Path(app.config["MAIL_OUTBOX"]), to=address)
+        return LINK.search(message.get_body(("plain",)).get_content()).group(1)
+
+    invite = {"csrf_token": token, "invite-role": "hr", "invite-language": lang}
+    invited = client.post("/admin/accounts/invitations", data={**invite, "invite-email": "colleague@example.com"},
+                          follow_redirects=True)
+    assert "flash-success" in invited.text, invited.text
+    yield "colleague invited", invited.text
+    yield "invitation to an address with an account", refused(client.post("/admin/accounts/invitations", data={
+        **invite, "invite-email": "hr@example.com"}), field=True)
+    colleague = app.test_client()
+    invitation = colleague.get(link_to("colleague@example.com"))
+    yield "invitation form", invitation.text
+    yield "invitation passwords differ", refused(colleague.post(link_to("colleague@example.com"), data={
+        "csrf_token": csrf_token(invitation.text), "new": "a new long password", "repeat": "another long one"}),
+        field=True)
+    yield "invitation link not valid", colleague.get("/admin/invitation/nope").text
+
+    visitor = app.test_client()
+    forgot = visitor.get(f"/admin/forgot-password?lang={lang}")
+    yield "forgotten password form", forgot.text
+    yield "forgotten password, not an email", refused(visitor.post("/admin/forgot-password", data={
+        "csrf_token": csrf_token(forgot.text), "email": "not-an-email"}), field=True)
+    yield "reset link asked", visitor.post("/admin/forgot-password", data={
+        "csrf_token": csrf_token(forgot.text), "email": "hr@example.com"}, follow_redirects=True).text
+    reset = visitor.get(link_to("hr@example.com"))
+    yield "reset form", reset.text
+    yield "reset password too short", refused(visitor.post(link_to("hr@example.com"), data={
+        "csrf_token": csrf_token(reset.text), "new": "short", "repeat": "short"}), field=True)
+    yield "reset link not valid", visitor.get("/admin/reset-password/nope").text
 
 
 def _field_refused(reply) -> str:

@@ -52,6 +52,8 @@ NO_ANSWERS = {
     # other channels: the short texts and links of the participants (an anonymous survey's reminder file lists
     # everyone invited), the webhook's settings
     "admin.save_channel_settings", "admin.channel_export",
+    # console accounts invited by email
+    "admin.invite_account", "admin.revoke_invitation",
 }
 
 

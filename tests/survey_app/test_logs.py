@@ -21,6 +21,13 @@ def test_tokens_in_survey_and_resume_links_are_replaced() -> None:
     assert redact("/s/pulse") == "/s/pulse" and redact("/admin/surveys/pulse") == "/admin/surveys/pulse"
 
 
+def test_tokens_of_the_console_account_links_are_replaced() -> None:
+    assert redact(f"POST /admin/reset-password/{TOKEN}?lang=zh HTTP/1.1") == \
+        "POST /admin/reset-password/<link>?lang=zh HTTP/1.1"
+    assert redact(f"/admin/invitation/{TOKEN}") == "/admin/invitation/<link>"
+    assert redact("/admin/accounts/invitations/3/revoke") == "/admin/accounts/invitations/3/revoke"
+
+
 def test_the_servers_logger_writes_no_token_anywhere_in_the_access_line() -> None:
     settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
     assert settings["logger_class"] == "survey_app.logs.RedactingLogger"

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from openpyxl import Workbook
 from survey_app.extensions import db
 from survey_app.models import Invitation, MailMessage, Response, Survey
 from survey_app.services.mail import queue_invitations, queue_reminders, send_queued
-from survey_app.services.mail.transport import SmtpTransport
+from survey_app.services.mail.transport import MaildirTransport, SmtpTransport
 from survey_app.services.participants import import_participants
 from tests.conftest import sign_in
 
@@ -449,3 +450,29 @@ def test_the_mail_page_is_in_the_consoles_language_whatever_the_preview(app, cli
     page = client.get(f"/admin/surveys/{mailed}/mail?lang=en&language=zh").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert 'id="preview-subject" lang="zh-CN"' in page
+
+
+def test_senders_making_the_same_outbox_folder_at_once_all_deliver(tmp_path):
+    """Several threads (console messages, the survey sender) making one new outbox folder at the same moment:
+    every message lands (``mailbox``'s own folder creation raised FileExistsError for all but one)."""
+    root = tmp_path / "outbox"
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def deliver(k: int) -> None:
+        message = EmailMessage()
+        message["To"], message["Subject"] = f"p{k}@example.com", "hello"
+        start.wait()
+        try:
+            MaildirTransport(root).send(message, folder="accounts")
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(m["To"] for m in mailbox.Maildir(root).get_folder("accounts")) == sorted(
+        f"p{k}@example.com" for k in range(8))

@@ -109,6 +109,35 @@ def test_sign_in_is_limited_per_account_from_many_addresses(limited_app):
     assert other.status_code == 200
 
 
+def test_forgotten_password_requests_are_limited_per_address_and_per_client(limited_app, tmp_path):
+    from tests.survey_app.test_account_links import mails, wait_for_mail
+
+    limited_app.config.update(SMTP_URL=None, MAIL_OUTBOX=str(tmp_path / "outbox"))
+
+    def ask(address: str, client_address: str) -> int:
+        # a new visitor each time (a bot keeps no cookie, so no flash message piles up in it)
+        return limited_app.test_client().post("/admin/forgot-password", data={"email": address},
+                                              **from_ip(client_address)).status_code
+
+    # three an hour per address, from any client, for an address with an account and one without alike
+    for address in ("admin@example.com", "nobody@example.com"):
+        assert [ask(address, f"10.0.5.{i}") for i in range(3)] == [302] * 3
+        assert ask(f" {address.upper()}", "10.0.5.99") == 429
+    wait_for_mail()
+    assert mails(limited_app) == 3  # one inbox gets at most three messages an hour
+    # five a minute per client, whatever the addresses; another client is not affected
+    assert [ask(f"user{i}@example.com", "10.0.6.1") for i in range(5)] == [302] * 5
+    assert ask("user9@example.com", "10.0.6.1") == 429
+    assert ask("user9@example.com", "10.0.6.2") == 302
+    client = limited_app.test_client()
+    assert client.get("/admin/forgot-password", **from_ip("10.0.6.1")).status_code == 200  # the form is not counted
+    # guessing the emailed links: 20 wrong ones a minute
+    for kind in ("reset-password", "invitation"):
+        for i in range(20):
+            assert client.get(f"/admin/{kind}/guess{i:032d}", **from_ip("10.0.7.1")).status_code == 404
+        assert client.get(f"/admin/{kind}/guess-next", **from_ip("10.0.7.1")).status_code == 429
+
+
 def test_wrong_invitation_links_are_limited_but_good_pages_are_not_counted(limited_app, survey_slug):
     client = limited_app.test_client()
     for _ in range(25):  # ordinary page views do not use up the wrong-link allowance

@@ -104,9 +104,14 @@ class MaildirTransport:
 
 
 def outbox_folder(root: Path, folder: str) -> mailbox.Maildir:
-    """The Maildir folder of one survey, made when missing."""
-    box = mailbox.Maildir(root, create=True)
-    return box.get_folder(folder) if folder in box.list_folders() else box.add_folder(folder)
+    """The Maildir++ folder ``.<folder>`` of the outbox at ``root``, made when missing. Made with ``exist_ok``:
+    ``mailbox``'s own ``create``/``add_folder`` fail when two senders (threads, processes) make it at once."""
+    path = root / f".{folder}"
+    for box in (root, path):
+        for part in ("tmp", "new", "cur"):
+            (box / part).mkdir(mode=0o700, parents=True, exist_ok=True)
+    (path / "maildirfolder").touch(exist_ok=True)  # marks a Maildir++ subfolder
+    return mailbox.Maildir(path, create=False)
 
 
 def transport_for(smtp_url: str | None, outbox: Path) -> Transport:
