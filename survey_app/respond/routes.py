@@ -23,7 +23,7 @@ from survey_app.respond.page_tokens import check_page_token, page_token
 from survey_app.respond.submitted import forget_open_link, mark_submitted, submitted_here
 from survey_app.security import allow_framing
 from survey_app.services.answers import check_items
-from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations
+from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations, mark_opened
 from survey_app.services.ordering import page_order
 from survey_app.services.responses import (
     ResponseState,
@@ -171,6 +171,8 @@ def respond(slug: str, token: str | None = None):
         invitation = find_invitation(connection, survey, token)
         if invitation is None:
             return _unavailable("bad_link", survey)
+        if request.method == "GET" and not preview and mark_opened(connection, survey, invitation):
+            connection.commit()  # the one write of a GET: the link's first opening (identified surveys only)
         # An anonymous survey's used link looks like an unused one until the survey closes (a second response
         # through it is not counted): the owner, who holds every link, must not learn who has answered.
         if invitation.used_at is not None and not survey.anonymous:
