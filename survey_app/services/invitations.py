@@ -10,6 +10,7 @@ were made).
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -132,6 +133,16 @@ def _invitation_opened() -> sa.Update:
     table = Invitation.__table__
     return sa.update(table).where(table.c.id == sa.bindparam("invitation_id"), table.c.opened_at.is_(None)).values(
         opened_at=sa.bindparam("opened_at"))
+
+
+def invitation_attributes(connection: sa.Connection, invitation_id: int) -> dict[str, str]:
+    """An invitation's attributes from the participants list, by lower-case name (piped into texts, never stored
+    with an answer)."""
+    table = Invitation.__table__
+    raw = connection.execute(sa.select(table.c.attributes).where(table.c.id == invitation_id)).scalar()
+    if isinstance(raw, str):  # a driver that hands JSON back as text
+        raw = json.loads(raw)
+    return {str(name).lower(): "" if value is None else str(value) for name, value in (raw or {}).items()}
 
 
 def has_invitations(connection: sa.Connection, survey_id: int) -> bool:

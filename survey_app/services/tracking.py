@@ -19,7 +19,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from analysis.confidentiality import children_of
-
 from survey_app.extensions import db
 from survey_app.messages import N_, Quoted, TranslatableError
 from survey_app.models import Invitation, MailMessage, Response, Survey, Unit

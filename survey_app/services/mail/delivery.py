@@ -160,8 +160,9 @@ def message_for(survey: Survey, invitation: Invitation, kind: str) -> tuple[Comp
         "deadline": survey.closes_at.date().isoformat() if survey.closes_at else None,
         "link": f"{base}/s/{survey.slug}/{invitation_token(invitation.id)}",
     }
+    attributes = {str(k).lower(): "" if v is None else str(v) for k, v in (invitation.attributes or {}).items()}
     composed = compose(kind, lang, survey=survey.title_in(lang), values=values,
-                       unsubscribe=unsubscribe_url(invitation.id))
+                       unsubscribe=unsubscribe_url(invitation.id), attributes=attributes)
     return composed, invitation.email or ""
 
 
