@@ -83,3 +83,100 @@ def test_the_message_fills_attributes_and_a_missing_one_reads_empty(app, client,
     assert shown.subject == "Team <b>Blue</b>: Flow test survey"
     assert "Dear Ann of team <b>Blue</b> ()," in shown.text and "{{" not in shown.text
     assert "team &lt;b&gt;Blue&lt;/b&gt; ()" in shown.html
+
+
+# --- breakdowns by attribute
+
+#: team -> satisfaction answers of its invitees (each through their own link); and two answers by the open link
+TEAMS = {"blue": [9, 9, 8, 8, 7, 7], "red": [5, 6, 4, 5, 5], "yellow": [6, 6, 7, 7, 9], "green": [1, 2]}
+OPEN_LINK = [10, 3]
+
+
+def _answered(app, slug: str, *, anonymous: bool) -> None:
+    """The invitees of TEAMS answer through their invitations (services, as the pages store them)."""
+    from survey_app.services.invitations import InvitationRow, create_invitations
+    from survey_app.services.responses import save_page, start_response, submit, write_response
+    from survey_app.services.surveys import instrument_of
+
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+        instrument = instrument_of(survey)
+        people = [(team, sat) for team, values in TEAMS.items() for sat in values] + [(None, s) for s in OPEN_LINK]
+        for i, (team, sat) in enumerate(people):
+            invitation = None
+            if team is not None:
+                [(made, _)] = create_invitations(survey, [f"p{i}@example.com"], derived=True)
+                made.attributes = {"Team": team, "floor": str(i % 3)}
+                db.session.flush()
+                invitation = InvitationRow(made.id, survey.id, None, None, made.token_hash)
+            connection = db.session.connection()
+            response, _ = start_response(survey, submission_key=f"k{i}", language="en", invitation=invitation)
+            save_page(connection, response, survey, instrument, 0, {"SAT": sat, "PROBLEM": 0}, language="en")
+            save_page(connection, response, survey, instrument, 1, {"BRANCH": "north"}, language="en")
+            save_page(connection, response, survey, instrument, 2, {"NPS": sat}, language="en")
+            assert submit(connection, response, survey)
+            write_response(connection, response)
+        if anonymous:
+            survey.status = "closed"
+        db.session.commit()
+
+
+def test_frames_read_each_responses_attributes_from_its_invitation(app, make_survey):
+    from analysis.frames import attributes_frame
+
+    make_survey(slug="teams", definition=PIPED)
+    _answered(app, "teams", anonymous=False)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="teams"))
+        with db.engine.connect() as connection:
+            frame = attributes_frame(connection, [survey.id])
+        complete = db.session.scalars(sa.select(Response.id).order_by(Response.id)).all()
+    assert sorted(frame.columns) == ["attribute:floor", "attribute:team"]
+    assert len(frame) == 18 and list(frame.index) == complete[:18]  # the two open-link answers have none
+    assert frame["attribute:team"].value_counts().to_dict() == {"blue": 6, "red": 5, "yellow": 5, "green": 2}
+
+
+def test_an_identified_survey_is_broken_down_by_attribute_showing_only_groups_of_k(app, make_survey, runner,
+                                                                                      tmp_path):
+    from survey_app.services.analysis import analyze_survey
+
+    make_survey(slug="teams", definition=PIPED)
+    _answered(app, "teams", anonymous=False)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="teams"))
+        result = analyze_survey(survey, by="attribute:team")
+    groups = result["groups"]
+    # k = 5. green (2) is small; with the two open-link answers (no team) the hidden people are 4, fewer than k,
+    # so the smallest shown group goes too: red and yellow have 5 each, red comes first by name
+    assert groups["by"] == "attribute:team"
+    assert groups["suppression"]["shown"] == ["blue", "yellow"]
+    assert set(groups["levels"]) == {"blue", "yellow"}
+    summary = groups["summary"]
+    assert summary["blue"]["n"] == 6 and summary["yellow"]["n"] == 5
+    # SAT means by hand: blue (9+9+8+8+7+7)/6 = 8.0, yellow (6+6+7+7+9)/5 = 7.0
+    assert summary["blue"]["means"]["SAT"] == pytest.approx(8.0)
+    assert summary["yellow"]["means"]["SAT"] == pytest.approx(7.0)
+    shown = json.dumps(result)
+    assert '"red"' not in shown and '"green"' not in shown
+    out = tmp_path / "result.json"
+    done = runner.invoke(args=["analyze", "teams", "--by", "attribute:Team", "--out", str(out), "--quiet"])
+    assert done.exit_code != 0 and "attribute:Team" in done.output  # names are lower-case, as the list keys them
+    done = runner.invoke(args=["analyze", "teams", "--by", "attribute:team", "--out", str(out), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(out.read_text())["groups"]["suppression"]["shown"] == ["blue", "yellow"]
+
+
+def test_an_anonymous_survey_refuses_a_breakdown_by_attribute(app, make_survey, runner, tmp_path):
+    from survey_app.services.analysis import analyze_survey
+
+    make_survey(slug="anon-teams", definition=PIPED, anonymous=True)
+    _answered(app, "anon-teams", anonymous=True)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="anon-teams"))
+        with pytest.raises(ValueError, match="never broken down by an attribute"):
+            analyze_survey(survey, by="attribute:team")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)
+                                 .where(Response.invitation_id.is_not(None))) == 0
+    done = runner.invoke(args=["analyze", "anon-teams", "--by", "attribute:team", "--out",
+                               str(tmp_path / "r.json")])
+    assert done.exit_code != 0 and "never broken down by an attribute" in done.output
