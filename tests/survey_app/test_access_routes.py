@@ -94,6 +94,8 @@ CASES: dict[str, Case] = {
     "admin.send_invitations": Case("POST", f"/admin/surveys/{SLUG}/mail/invitations", "survey"),
     "admin.send_reminders": Case("POST", f"/admin/surveys/{SLUG}/mail/reminders", "survey", {"step": "first"}),
     "admin.outbox_view": Case("GET", f"/admin/surveys/{SLUG}/mail/outbox/1700000000.M1P1Q1.host", "survey"),
+    "admin.participant_status": Case("GET", f"/admin/surveys/{SLUG}/participants/status", "survey"),
+    "admin.participant_status_csv": Case("GET", f"/admin/surveys/{SLUG}/participants/status.csv", "survey"),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),

@@ -30,6 +30,8 @@ OUTPUTS = {
     "admin.report": f"/admin/surveys/{SLUG}/report.html?lang=en",
     "admin.report_job_pdf": f"/admin/surveys/{SLUG}/report-jobs/{{job}}.pdf",
     "api.get_results": f"/api/v1/surveys/{SLUG}/results",
+    # the complete responses beside the invitees' counts (an anonymous survey's only as the gate releases them)
+    "admin.participant_status": f"/admin/surveys/{SLUG}/participants/status",
 }
 #: more requests of the same outputs (other formats)
 MORE = [f"/admin/surveys/{SLUG}/export.xlsx", f"/admin/surveys/{SLUG}/export.sav",
@@ -48,6 +50,8 @@ NO_ANSWERS = {
     "api.list_surveys", "api.get_survey", "api.post_response",
     # the mail: addresses and delivery, never answers (an anonymous survey's reminders ignore who answered)
     "admin.mail", "admin.upload_participants", "admin.send_invitations", "admin.send_reminders", "admin.outbox_view",
+    # each invitee's steps (identified surveys only; like the reminder list, who completed, never what)
+    "admin.participant_status_csv",
 }
 
 
