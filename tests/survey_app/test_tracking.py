@@ -221,3 +221,47 @@ def test_attack_the_owner_cannot_tell_which_of_three_invitees_answered(app, clie
 
         [answers] = db.session.execute(sa.select(Response.invitation_id, Response.answers)).all()
     assert answers.invitation_id is None and "blue" not in json.dumps(answers.answers)
+
+
+# --- the response rate by unit, rolled up the hierarchy (the dashboard's, the one place it is shown)
+
+ROLLUP = (b"unit,parent,kind,name\nnorth-region,,region,North region\nnorth,north-region,department,North\n"
+          b"south,north-region,department,South\nwest,north-region,department,West\neast,,department,East\n")
+
+
+@pytest.mark.parametrize("plan", [
+    # unit: (invited, completed); expected rows: unit -> (invited, responses, rate)
+    ({"north": (10, 6), "south": (8, 5), "east": (10, 7)},
+     {"north-region": (18, 11, 61.1), "north": (10, 6, 60.0), "south": (8, 5, 62.5), "east": (10, 7, 70.0)}),
+    # west has 2 answers: hidden, and south with it (else region 13 - north 6 - south 5 = west's 2); the region
+    # shows 13 of 22, which subtracts to south and west together (7), never to west alone
+    ({"north": (10, 6), "south": (8, 5), "west": (4, 2), "east": (10, 7)},
+     {"north-region": (22, 13, 59.1), "north": (10, 6, 60.0), "south": (8, None, None), "west": (4, None, None),
+      "east": (10, 7, 70.0)}),
+], ids=["all-shown", "small-unit"])
+def test_response_rates_roll_up_the_hierarchy_with_hand_computed_numbers(app, client, make_survey, plan):
+    from survey_app.services.invitations import InvitationRow, create_invitations
+    from survey_app.services.responses import save_page, start_response, submit, write_response
+    from survey_app.services.surveys import instrument_of
+
+    given, expected = plan
+    make_survey(slug="rates", definition=EMPLOYEE)
+    sign_in(app, client, "owner@example.com", PASSWORD, token_name="t")
+    with app.app_context():
+        survey = _survey(app, "rates")
+        import_units(survey, ROLLUP)
+        instrument = instrument_of(survey)
+        for unit, (invited, completed) in given.items():
+            made = create_invitations(survey, [f"{unit}{i}" for i in range(invited)], unit_code=unit)
+            for i, (invitation, _) in enumerate(made[:completed]):
+                row = InvitationRow(invitation.id, survey.id, invitation.unit_id, None, invitation.token_hash)
+                connection = db.session.connection()
+                response, _ = start_response(survey, submission_key=f"{unit}-{i}", language="en", invitation=row)
+                save_page(connection, response, survey, instrument, 0, {"SAT": 7, "PROBLEM": 0}, language="en")
+                save_page(connection, response, survey, instrument, 2, {"NPS": 7}, language="en")
+                assert submit(connection, response, survey)
+                write_response(connection, response)
+        db.session.commit()
+    rows = {u["unit"]: (u["invited"], u["responses"], u["rate"])
+            for u in client.get("/admin/surveys/rates/dashboard.json").get_json()["units"] if u["unit"] in expected}
+    assert rows == expected
