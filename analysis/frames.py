@@ -25,7 +25,11 @@ _RESPONSES = sa.table(
     sa.column("answers"),
     sa.column("release_no"),
     sa.column("is_test"),
+    sa.column("invitation_id"),
 )
+_INVITATIONS = sa.table("invitation", sa.column("id"), sa.column("attributes"))
+#: the column name of an invitee attribute in :func:`attributes_frame` (and the ``by`` that groups by it)
+ATTRIBUTE_PREFIX = "attribute:"
 
 
 def _decode(raw: object) -> dict:
@@ -86,3 +90,27 @@ def responses_frame(
     if not parts:
         return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
     return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.DataFrame:
+    """The attributes of the invitee behind each response made through a personal link (index ``response_id``),
+    one column per attribute named ``attribute:<name>`` (names lower-case, as the participants list keys them).
+
+    Attributes come from the participants list, never from answers. A response keeps its invitation only on an
+    identified survey (an anonymous one forgets it on submission), so only identified surveys' responses have
+    attributes; responses without an invitation, or without the attribute, are NaN.
+
+    Example: ``attributes_frame(connection, [survey_id])["attribute:team"]``.
+    """
+    query = (sa.select(_RESPONSES.c.id, _INVITATIONS.c.attributes)
+             .join(_INVITATIONS, _INVITATIONS.c.id == _RESPONSES.c.invitation_id)
+             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.is_test.is_(sa.false()))
+             .order_by(_RESPONSES.c.id))
+    ids, records = [], []
+    for response_id, raw in connection.execute(query):
+        attributes = _decode(raw)
+        if attributes:
+            ids.append(response_id)
+            records.append({ATTRIBUTE_PREFIX + str(name).lower(): value for name, value in attributes.items()
+                            if value not in (None, "")})
+    return pd.DataFrame.from_records(records, index=pd.Index(np.asarray(ids, dtype=np.int64), name="response_id"))

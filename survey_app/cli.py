@@ -257,7 +257,8 @@ def demo_command(responses: int, admin_email: str) -> None:
 @click.argument("slug")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               callback=_out_suffix(".json"), help="Where to write RESULT.json.")
-@click.option("--by", default=None, help="Item code to compare groups by (e.g. the unit question).")
+@click.option("--by", default=None, help="Item code to compare groups by (e.g. the unit question), or "
+              "attribute:NAME for a column of the participants list (identified surveys only).")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 def analyze_command(slug: str, out_path: Path, by: str | None, quiet: bool) -> None:
     """Analyse a survey's responses with its instrument's model; writes the same JSON as python -m analysis."""

@@ -66,7 +66,8 @@ def request_connection() -> sa.Connection:
     The respondent pages run a few plain statements per request: beginning, committing and closing an ORM
     session around them cost more than the statements (about 100 microseconds a request on SQLite).
 
-    GET and HEAD requests only read (HTTP's safe methods; no view may write in one). On a database server their
+    GET and HEAD requests only read (HTTP's safe methods; no view may write in one, but for the first opening of an
+    identified survey's personal link: one idempotent UPDATE, invitations.mark_opened). On a database server their
     statements run without a transaction (autocommit), saving the BEGIN and ROLLBACK round trips: two of the
     four a page view cost on PostgreSQL. SQLite's driver begins no transaction for a SELECT anyway.
     """

@@ -184,6 +184,9 @@ def pipe_out(text: str, lang: str, questions: dict[str, LsQuestion]) -> str:
         code = piping.references(match.group(0))[0]
         if code == piping.UNIT:
             return f"{{TOKEN:{UNIT_ATTRIBUTE}}}"
+        attribute = piping.attribute_of(code)
+        if attribute is not None:  # a participant attribute of LimeSurvey's, named after ours
+            return "{TOKEN:" + re.sub(r"\W", "_", attribute, flags=re.ASCII).upper() + "}"
         question = questions[code or ""]
         if question.kind != "M":
             return f"{{{question.name}.shown}}"

@@ -82,6 +82,9 @@ def pipe_out(text: str, names: dict[str, str], unit: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         code = piping.references(match.group(0))[0]
+        attribute = piping.attribute_of(code)
+        if attribute is not None:  # a variable the page that runs the survey sets (survey.setVariable)
+            return "{attribute_" + re.sub(r"\W", "_", attribute, flags=re.ASCII) + "}"
         return "{" + (unit if code == piping.UNIT else names[code or ""]) + "}"
 
     return piping.PLACEHOLDER.sub(replace, text)

@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey_app.admin import account_links, channels, editor, editor_logic, mail, reach, reminder_plan, routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey_app.admin import (  # noqa: E402,F401  (routes register themselves on bp)
+    account_links,
+    channels,
+    editor,
+    editor_logic,
+    mail,
+    participants,
+    reach,
+    reminder_plan,
+    routes,
+)

@@ -91,11 +91,15 @@ def _store(survey: Survey, data: dict[str, Any]) -> None:
 
 # -- piping --------------------------------------------------------------------------------------------------------
 def placeholders(instrument: Instrument, page: int, lang: str) -> list[dict[str, str]]:
-    """What a text of page ``page`` may insert: the answers of questions on earlier pages, and the unit's name."""
+    """What a text of page ``page`` may insert: the answers of questions on earlier pages, the unit's name and the
+    invitee's attributes."""
     found = [{"placeholder": "{{answer:" + item.code + "}}",
               "label": _("the answer to %(code)s: %(text)s", code=item.code, text=item.text.get(lang))}
              for p in instrument.pages[:page] for item in p.items]
     found.append({"placeholder": "{{unit}}", "label": _("the name of the respondent's unit (store, department)")})
+    found.append({"placeholder": "{{attribute:team}}",
+                  "label": _("a column of the participants list (here team; any column name), for people who came "
+                             "by their personal link; empty for others")})
     return found
 
 

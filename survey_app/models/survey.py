@@ -109,6 +109,9 @@ class Invitation(db.Model):
     language: Mapped[str | None] = mapped_column(sa.String(8))
     #: further columns of the participants upload, by column name (from the list, never from answers)
     attributes: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
+    #: when the personal link was first opened (identified surveys only: never recorded on an anonymous one, where
+    #: the time would tell who went on to answer; no tracking pixel, only the survey page itself)
+    opened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: set by the unsubscribe link: no further mail for this survey
     unsubscribed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 

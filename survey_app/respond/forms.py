@@ -255,13 +255,15 @@ class PageForm:
 
     Per respondent: ``earlier`` (the answers that count, from ``instruments.flow.walk``) fills placeholders and
     decides which questions open hidden; ``order`` (``services.ordering.page_order``) orders shuffled items and
-    options; ``unit`` is the unit's name for ``{{unit}}``.
+    options; ``unit`` is the unit's name for ``{{unit}}``; ``attributes`` the invitee's attributes (from the
+    participants list, by lower-case name) for ``{{attribute:NAME}}``, shown and never stored.
     """
 
     def __init__(self, instrument: Instrument, page_index: int, lang: str, *, formdata: MultiDict | None = None,
                  answers: dict[str, Any] | None = None, submission_key: str = "",
                  omit: frozenset[str] = frozenset(), earlier: Mapping[str, Any] | None = None,
-                 order: dict[str, list[str]] | None = None, unit: str = "") -> None:
+                 order: dict[str, list[str]] | None = None, unit: str = "",
+                 attributes: Mapping[str, str] | None = None) -> None:
         self.instrument = instrument
         self.page: Page = instrument.pages[page_index]
         #: items not asked of this respondent (an anonymous invitee's unit comes from the invitation)
@@ -289,7 +291,7 @@ class PageForm:
             self.nav = ""
             stored = answers or {}
             self.answers = {q.code: _stored(q, stored.get(q.code)) for q in questions}
-        texts = _PageTexts(instrument, self.page, lang, self.earlier, unit)
+        texts = _PageTexts(instrument, self.page, lang, self.earlier, unit, attributes or {})
         self.title = texts.fill(self.page.title.get(lang))
         self.intro = texts.fill(self.page.intro.get(lang)) if self.page.intro else ""
         hidden = self._hidden()
@@ -384,13 +386,16 @@ class PageForm:
 
 
 class _PageTexts:
-    """Fills a page's placeholders for one respondent: earlier answers as shown to them, their unit's name."""
+    """Fills a page's placeholders for one respondent: earlier answers as shown to them, their unit's name, their
+    attributes."""
 
-    def __init__(self, instrument: Instrument, page: Page, lang: str, answers: Mapping[str, Any], unit: str) -> None:
+    def __init__(self, instrument: Instrument, page: Page, lang: str, answers: Mapping[str, Any], unit: str,
+                 attributes: Mapping[str, str]) -> None:
         self.instrument = instrument
         self.lang = lang
         self.answers = answers
         self.unit = unit
+        self.attributes = attributes
         self._shown: dict[str, str] | None = None
         #: whether any text of the page had a placeholder
         self.used = False
@@ -405,7 +410,7 @@ class _PageTexts:
         if self._shown is None:
             self._shown = {code: shown_answer(self.instrument, code, value, self.lang)
                            for code, value in self.answers.items()}
-        return fill(text, self._shown, self.unit)
+        return fill(text, self._shown, self.unit, self.attributes)
 
 
 def shown_answer(instrument: Instrument, code: str, value: Any, lang: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,13 @@ from survey_app.respond.page_tokens import check_page_token, page_token
 from survey_app.respond.submitted import forget_open_link, mark_submitted, submitted_here
 from survey_app.security import allow_framing
 from survey_app.services.answers import check_items
-from survey_app.services.invitations import InvitationRow, find_invitation, has_invitations
+from survey_app.services.invitations import (
+    InvitationRow,
+    find_invitation,
+    has_invitations,
+    invitation_attributes,
+    mark_opened,
+)
 from survey_app.services.ordering import page_order
 from survey_app.services.responses import (
     ResponseState,
@@ -171,6 +178,8 @@ def respond(slug: str, token: str | None = None):
         invitation = find_invitation(connection, survey, token)
         if invitation is None:
             return _unavailable("bad_link", survey)
+        if request.method == "GET" and not preview and mark_opened(connection, survey, invitation):
+            connection.commit()  # the one write of a GET: the link's first opening (identified surveys only)
         # An anonymous survey's used link looks like an unused one until the survey closes (a second response
         # through it is not counted): the owner, who holds every link, must not learn who has answered.
         if invitation.used_at is not None and not survey.anonymous:
@@ -200,7 +209,9 @@ def respond(slug: str, token: str | None = None):
     key = response.submission_key if response else (request.form.get("submission_key") or secrets.token_hex(16))
     order = page_order(instrument, page_index, key, response.display_order if response else None)
     personal = {"earlier": way.answers, "order": order,
-                "unit": _unit_name(connection, response, lang) if _pipes_unit(instrument, page_index) else ""}
+                "unit": _unit_name(connection, response, lang) if _pipes_unit(instrument, page_index) else "",
+                "attributes": _attributes(connection, invitation, response)
+                if _pipes(piping.pipes_attributes, instrument, page_index) else {}}
 
     if request.method == "POST":
         form = PageForm(instrument, page_index, lang, formdata=request.form, omit=omit, **personal)
@@ -303,10 +314,23 @@ def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, star
 
 def _pipes_unit(instrument: Instrument, page_index: int) -> bool:
     """Whether a text of the page shows the unit's name (worth a look-up)."""
+    return _pipes(piping.pipes_unit, instrument, page_index)
+
+
+def _pipes(test: Callable[[Iterable[Any], Iterable[str]], bool], instrument: Instrument, page_index: int) -> bool:
+    """Whether a text of the page has a placeholder ``test`` (a function of ``instruments.piping``) looks for."""
     page = instrument.pages[page_index]
     texts = [page.title, page.intro, *(m.text for m in page.matrices.values()),
              *(m.help for m in page.matrices.values()), *(i.text for i in page.items), *(i.help for i in page.items)]
-    return piping.pipes_unit(texts, LANGUAGES)
+    return test(texts, LANGUAGES)
+
+
+def _attributes(connection: sa.Connection, invitation: InvitationRow | None,
+                response: ResponseState | None) -> dict[str, str]:
+    """The invitee's attributes for the page's texts: of the personal link opened, or of the invitation an
+    identified survey's response keeps (an anonymous one keeps none once submitted; nothing stores them with it)."""
+    invitation_id = invitation.id if invitation is not None else response.invitation_id if response else None
+    return {} if invitation_id is None else invitation_attributes(connection, invitation_id)
 
 
 def _unit_name(connection: sa.Connection, response: ResponseState | None, lang: str) -> str:

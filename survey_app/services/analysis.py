@@ -8,8 +8,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis.confidentiality import suppress_groups
 from analysis.engine import run_analysis
-from analysis.frames import responses_frame
+from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, responses_frame
+from analysis.heatmap import NOT_STATED
 from analysis.model import ModelSpec
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
@@ -35,12 +37,26 @@ def analyze_survey(
     if unit is None and (gate.total is None or gate.total < gate.k):
         raise ValueError(f"survey {survey.slug!r} has fewer than {gate.k} responses"
                          + (" released so far" if gate.anonymous else "") + "; no report is made for so small a group")
+    attribute = by is not None and by.startswith(ATTRIBUTE_PREFIX)
+    if attribute and survey.anonymous:
+        raise ValueError(ANONYMOUS_ATTRIBUTES)
     if by is not None and survey.anonymous and not is_closed(survey):
         raise ValueError("an anonymous survey is broken down by an answer only once it has closed: while answers "
                          "still arrive, a group's figure could be read before and after one person joins it")
     # with earlier waves in the series, their answers too: the result then has trends (the rest is this wave's)
     history = _series_frame(survey, gate, unit, unit_ids)
+    if attribute:
+        history = _with_attribute(history, by, survey)
     frame = history[(history[WAVE_COLUMN] == survey.wave).to_numpy()]
+    if attribute and frame[by].notna().sum() == 0:
+        raise ValueError(f"--by {by!r}: no response of survey {survey.slug!r} came by a personal link whose "
+                         f"invitee has the attribute {by.removeprefix(ATTRIBUTE_PREFIX)!r} (a column of the "
+                         "participants list)")
+    if attribute:
+        # groups the disclosure rule hides (fewer than k, or given away by a subtraction) are read as no group:
+        # no figure, test or chart of the result can then show them
+        history = _without_hidden_groups(history, frame[by], by, gate.k)
+        frame = history[(history[WAVE_COLUMN] == survey.wave).to_numpy()]
     if by is not None and by not in frame.columns:
         raise ValueError(f"--by {by!r} is not an item of survey {survey.slug!r}")
     numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
@@ -49,7 +65,54 @@ def analyze_survey(
     keep = [code for code in [*numeric, *extra] if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
-    return _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress, gate=gate)
+    result = _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress, gate=gate)
+    return _hide_small_groups(result) if attribute else result
+
+
+#: why an anonymous survey has no breakdown by attribute (docs/analysis.md, "Breakdowns by invitee attribute")
+ANONYMOUS_ATTRIBUTES = ("an anonymous survey is never broken down by an attribute of the participants list: "
+                        "the attributes belong to named invitees, and its answers keep no link to them")
+
+
+def _with_attribute(history: pd.DataFrame, by: str, survey: Survey) -> pd.DataFrame:
+    """``history`` with the invitee attribute ``by`` of each response (NaN without one), from identified waves."""
+    waves = [wave.id for wave in series_waves(survey) if not wave.anonymous]
+    with db.engine.connect() as connection:
+        attributes = attributes_frame(connection, waves)
+    column = attributes[by] if by in attributes.columns else pd.Series(dtype=object, name=by)
+    return history.assign(**{by: column.reindex(history.index).astype(object)})
+
+
+def _without_hidden_groups(history: pd.DataFrame, groups: pd.Series, by: str, k: int) -> pd.DataFrame:
+    """``history`` with the ``by`` value blanked where this wave's group of it may not be shown at ``k``."""
+    counts = {str(level): int(n) for level, n in groups.value_counts().items()}
+    if groups.isna().any():
+        counts[NOT_STATED] = int(groups.isna().sum())
+    hidden = set(suppress_groups(counts, k=k).hidden) - {NOT_STATED}
+    return history.assign(**{by: history[by].where(~history[by].astype(str).isin(hidden))})
+
+
+def _hide_small_groups(result: dict[str, Any]) -> dict[str, Any]:
+    """Blank every figure of the groups the group suppression hides (fewer than k, or one that a subtraction
+    would give away): a breakdown by attribute shows only groups the disclosure rule lets out."""
+    groups = result.get("groups")
+    if not isinstance(groups, dict):
+        return result
+    hidden = (groups.get("suppression") or {}).get("hidden") or {}
+    summary = groups.get("summary") or {}
+    for level in hidden:
+        if level in summary:
+            summary[level] = _blank(summary[level])
+    return result
+
+
+def _blank(value: Any) -> Any:
+    """``value`` with every number replaced by None (the keys kept, so readers find what they expect)."""
+    if isinstance(value, dict):
+        return {key: _blank(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_blank(inner) for inner in value]
+    return None if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf",

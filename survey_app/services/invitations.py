@@ -10,6 +10,7 @@ were made).
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -20,6 +21,7 @@ from flask import current_app
 from survey_app.extensions import db
 from survey_app.messages import N_, Quoted, TranslatableError
 from survey_app.models import Invitation, Survey, Unit
+from survey_app.models.types import utcnow
 from survey_app.services.surveys import SurveyRow
 from survey_app.services.tokens import new_token, token_hash
 from survey_app.services.uploads import UploadError, read_csv_upload
@@ -98,6 +100,8 @@ class InvitationRow:
     unit_id: int | None
     used_at: datetime | None
     token_hash: str
+    #: when the link was first opened (identified surveys; always None on anonymous ones)
+    opened_at: datetime | None = None
 
 
 def find_invitation(connection: sa.Connection, survey: Survey | SurveyRow, token: str) -> InvitationRow | None:
@@ -111,6 +115,34 @@ def find_invitation(connection: sa.Connection, survey: Survey | SurveyRow, token
     invitation = InvitationRow(*row)
     # the lookup is by hash; compare again in constant time so no timing tells how much of a hash matched
     return invitation if hmac.compare_digest(invitation.token_hash, digest) else None
+
+
+def mark_opened(connection: sa.Connection, survey: Survey | SurveyRow, invitation: InvitationRow,
+                now: datetime | None = None) -> bool:
+    """Record the first time an identified survey's personal link is opened (its survey page, not a tracking
+    pixel); True when this call recorded it. Never on an anonymous survey: when a link was opened, beside the
+    batches its answers are released in, could tell who answered."""
+    if survey.anonymous or invitation.opened_at is not None:
+        return False
+    return bool(connection.execute(_invitation_opened(), {"invitation_id": invitation.id,
+                                                          "opened_at": now or utcnow()}).rowcount)
+
+
+@cache
+def _invitation_opened() -> sa.Update:
+    table = Invitation.__table__
+    return sa.update(table).where(table.c.id == sa.bindparam("invitation_id"), table.c.opened_at.is_(None)).values(
+        opened_at=sa.bindparam("opened_at"))
+
+
+def invitation_attributes(connection: sa.Connection, invitation_id: int) -> dict[str, str]:
+    """An invitation's attributes from the participants list, by lower-case name (piped into texts, never stored
+    with an answer)."""
+    table = Invitation.__table__
+    raw = connection.execute(sa.select(table.c.attributes).where(table.c.id == invitation_id)).scalar()
+    if isinstance(raw, str):  # a driver that hands JSON back as text
+        raw = json.loads(raw)
+    return {str(name).lower(): "" if value is None else str(value) for name, value in (raw or {}).items()}
 
 
 def has_invitations(connection: sa.Connection, survey_id: int) -> bool:

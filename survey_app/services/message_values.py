@@ -27,6 +27,12 @@ def personal_link(survey: Survey, invitation_id: int) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/s/{survey.slug}/{invitation_token(invitation_id)}"
 
 
+def invitee_attributes(invitation: Invitation) -> dict[str, str]:
+    """The invitee's attributes (further columns of the participants list) by lower-case name, for
+    ``{{attribute:NAME}}`` in message texts; a missing value reads as empty."""
+    return {str(k).lower(): "" if v is None else str(v) for k, v in (invitation.attributes or {}).items()}
+
+
 class MessageValues:
     """The variables of one survey's messages; unit names are read once per language (exports read thousands)."""
 

@@ -303,8 +303,8 @@ def _uses(*parts: Condition | Text | None) -> list[str]:
         if isinstance(part, Condition):
             codes.extend(referenced_items(part))
         elif isinstance(part, Text):
-            codes.extend(code for lang in LANGUAGES for code in piping.references(part.get(lang))
-                         if code not in (None, piping.UNIT))
+            codes.extend(code for lang in LANGUAGES for reference in piping.references(part.get(lang))
+                         if (code := piping.item_of(reference)) is not None)
     return codes
 
 

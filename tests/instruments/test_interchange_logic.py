@@ -212,3 +212,16 @@ def test_a_condition_on_an_answer_the_scale_cannot_give_is_listed():
     assert imported.instrument.item("WEB_EASE").show_if is None
     assert "WEB_EASE: condition `(VISITS.NAOK >= 400)` not mapped (value 400 is outside the scale of 'VISITS' (0 " \
            "to 365))" in imported.not_mapped
+
+
+@pytest.mark.parametrize("fmt", ["lss", "surveyjs"])
+def test_an_attribute_placeholder_is_written_natively_and_read_back_as_ours(fmt):
+    import copy
+
+    logic = copy.deepcopy(LOGIC)
+    logic["pages"][1]["intro"] = {"zh": "{{attribute:Cost centre}}的问题", "en": "For {{attribute:Cost centre}}"}
+    exported = export_questionnaire(validate_instrument(logic), fmt)
+    native = "{TOKEN:COST_CENTRE}" if fmt == "lss" else "{attribute_cost_centre}"
+    assert native in exported.data.decode("utf-8")
+    back = import_questionnaire("q.lss" if fmt == "lss" else "q.json", exported.data).instrument
+    assert back.pages[1].intro.en == "For {{attribute:Cost centre}}"

@@ -224,6 +224,29 @@ def test_piping_fills_answers_and_the_unit_and_leaves_other_text_alone():
     assert not piping.has_placeholders("no {braces} here")
 
 
+def test_piping_fills_attributes_by_any_name_and_leaves_a_missing_one_empty():
+    text = "{{attribute:Team}} / {{ attribute : cost centre }} / {{attribute:部门}} / {{attribute:gone}}"
+    assert piping.references(text) == ["attribute:team", "attribute:cost centre", "attribute:部门", "attribute:gone"]
+    assert [piping.attribute_of(r) for r in piping.references(text)] == ["team", "cost centre", "部门", "gone"]
+    attributes = {"team": "<b>blue</b>", "cost centre": "C-7", "部门": "销售"}
+    assert piping.fill(text, {}, "", attributes) == "<b>blue</b> / C-7 / 销售 / "
+    assert piping.fill(text, {}, "") == " /  /  / "  # no personal link: no attributes, never the placeholder
+    assert piping.item_of("attribute:team") is None and piping.item_of(piping.UNIT) is None
+    assert piping.item_of("NICK") == "NICK"
+    # an empty or over-long name, or braces inside, is no attribute placeholder
+    assert piping.references("{{attribute:}} {{attribute: }} {{attribute:" + "x" * 101 + "}}") == [None] * 3
+    assert piping.references("{{attribute:" + "x" * 100 + "}}") == ["attribute:" + "x" * 100]
+
+
+def test_an_attribute_placeholder_of_any_name_is_valid_in_question_texts_and_page_intros(logic):
+    logic["pages"][0]["intro"] = {"zh": "{{attribute:team}} 团队", "en": "Team {{attribute:team}}"}
+    logic["pages"][0]["items"][0]["text"]["en"] = "Any {{attribute:whatever name}} here?"
+    validate_instrument(logic)  # free-form names: the participants list comes later
+    logic["pages"][0]["items"][0]["text"]["en"] = "Bad {{attribute:}}?"
+    with pytest.raises(InstrumentError, match=r"attribute:NAME"):
+        validate_instrument(logic)
+
+
 def test_combining_renames_the_targets_of_skip_rules(logic):
     first = validate_instrument(logic)
     text = json.dumps({**logic, "id": "logic2"})

@@ -101,6 +101,8 @@ CASES: dict[str, Case] = {
     "admin.save_channel_settings": Case("POST", f"/admin/surveys/{SLUG}/mail/channels", "survey",
                                         {"channel": "email", "webhook_url": ""}),
     "admin.channel_export": Case("GET", f"/admin/surveys/{SLUG}/mail/messages.csv?message=first", "survey"),
+    "admin.participant_status": Case("GET", f"/admin/surveys/{SLUG}/participants/status", "survey"),
+    "admin.participant_status_csv": Case("GET", f"/admin/surveys/{SLUG}/participants/status.csv", "survey"),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),

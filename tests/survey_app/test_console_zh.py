@@ -381,10 +381,10 @@ def walk_editor(client: FlaskClient, token: str) -> Iterator[tuple[str, str]]:
 def questionnaire_codes(app: Flask, slug: str = "fresh-survey") -> list[str]:
     """What the questionnaire itself holds and the editor shows as it is: codes of questions, pages, scales,
     constructs, matrices and attributes, its texts in both languages, and the placeholders a text may hold (the
-    syntax a manager types into a text: ``{{answer:CODE}}``, ``{{unit}}``)."""
+    syntax a manager types into a text: ``{{answer:CODE}}``, ``{{unit}}``, ``{{attribute:team}}``)."""
     with app.app_context():
         instrument = instrument_of(db.session.scalar(sa.select(Survey).filter_by(slug=slug)))
-    found = [*instrument.scales, *instrument.constructs, "{{unit}}"]
+    found = [*instrument.scales, *instrument.constructs, "{{unit}}", "{{attribute:team}}"]
     texts = [instrument.title, *(c.label for c in instrument.constructs.values())]
     for page in instrument.pages:
         found += [page.id, *page.matrices]

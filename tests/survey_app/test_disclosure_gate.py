@@ -30,6 +30,8 @@ OUTPUTS = {
     "admin.report": f"/admin/surveys/{SLUG}/report.html?lang=en",
     "admin.report_job_pdf": f"/admin/surveys/{SLUG}/report-jobs/{{job}}.pdf",
     "api.get_results": f"/api/v1/surveys/{SLUG}/results",
+    # the complete responses beside the invitees' counts (an anonymous survey's only as the gate releases them)
+    "admin.participant_status": f"/admin/surveys/{SLUG}/participants/status",
 }
 #: more requests of the same outputs (other formats)
 MORE = [f"/admin/surveys/{SLUG}/export.xlsx", f"/admin/surveys/{SLUG}/export.sav",
@@ -54,6 +56,8 @@ NO_ANSWERS = {
     "admin.save_channel_settings", "admin.channel_export",
     # console accounts invited by email
     "admin.invite_account", "admin.revoke_invitation",
+    # each invitee's steps (identified surveys only; like the reminder list, who completed, never what)
+    "admin.participant_status_csv",
 }
 
 

@@ -3,12 +3,17 @@ one-click unsubscribe headers of RFC 8058."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
 
-#: the variables a text may use (besides {survey}, the survey's title)
+from instruments import piping
+
+#: the variables a text may use (besides {survey}, the survey's title, and {{attribute:NAME}}, a column of the
+#: participants list)
 VARIABLES = ("name", "unit", "deadline", "link")
 
 #: kind -> language -> (subject, body); "{unsubscribe}" is filled with the unsubscribe link
@@ -54,13 +59,15 @@ class Composed:
     html: str
 
 
-def compose(kind: str, lang: str, *, survey: str, values: dict[str, str | None], unsubscribe: str) -> Composed:
-    """The ``kind`` message in ``lang`` with ``values`` filled in (missing ones read as :data:`MISSING`)."""
+def compose(kind: str, lang: str, *, survey: str, values: dict[str, str | None], unsubscribe: str,
+            attributes: Mapping[str, str] | None = None) -> Composed:
+    """The ``kind`` message in ``lang`` with ``values`` filled in (missing ones read as :data:`MISSING`) and the
+    invitee's ``attributes`` (by lower-case name) in place of ``{{attribute:NAME}}`` (missing ones read as "")."""
     if kind not in TEXTS:
         raise ValueError(f"kind must be one of {tuple(TEXTS)}")
     if lang not in TEXTS[kind]:
         raise ValueError(f"lang must be one of {tuple(TEXTS[kind])}")
-    subject, body = TEXTS[kind][lang]
+    subject, body = (_pipe(part, attributes or {}) for part in TEXTS[kind][lang])
     filled = {**MISSING[lang], **{k: v for k, v in values.items() if v}, "survey": survey}
     filled = {k: " ".join(str(v).split()) if k != "link" else str(v) for k, v in filled.items()}
     template = f"{body}\n\n-- \n{FOOTER[lang]}"
@@ -74,6 +81,17 @@ def compose(kind: str, lang: str, *, survey: str, values: dict[str, str | None],
     html = (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html_values["survey"]}'
             f'</title></head>\n<body>\n{html_body}<hr>\n<p><small>{footer}</small></p>\n</body></html>\n')
     return Composed(" ".join(subject.format_map(filled).split()), text, html)
+
+
+def _pipe(template: str, attributes: Mapping[str, str]) -> str:
+    """``template`` with its attribute placeholders filled, braces in the values doubled for ``str.format``."""
+    def replace(match: re.Match[str]) -> str:
+        name = piping.attribute_of(piping.references(match.group(0))[0])
+        if name is None:
+            return match.group(0)
+        return " ".join(str(attributes.get(name, "")).split()).replace("{", "{{").replace("}", "}}")
+
+    return piping.PLACEHOLDER.sub(replace, template)
 
 
 def build_message(composed: Composed, *, sender: str, to: str, unsubscribe: str, domain: str) -> EmailMessage:

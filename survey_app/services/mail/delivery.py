@@ -27,7 +27,7 @@ from survey_app.services.channels.settings import sends_through
 from survey_app.services.mail.compose import Composed, build_message, compose
 from survey_app.services.mail.transport import DeliveryError, Transport, transport_for
 from survey_app.services.mail.unsubscribe import unsubscribe_url
-from survey_app.services.message_values import MessageValues, message_language
+from survey_app.services.message_values import MessageValues, invitee_attributes, message_language
 from survey_app.services.webhooks import WebhookError
 
 #: a reminder step key: letters, digits and dashes ("after-7-days", "before-closing")
@@ -193,7 +193,7 @@ def message_for(survey: Survey, invitation: Invitation, kind: str) -> tuple[Comp
     """The ``kind`` email of ``invitation`` and the address it goes to."""
     lang = message_language(survey, invitation)
     composed = compose(kind, lang, survey=survey.title_in(lang), values=MessageValues(survey)(invitation, lang),
-                       unsubscribe=unsubscribe_url(invitation.id))
+                       unsubscribe=unsubscribe_url(invitation.id), attributes=invitee_attributes(invitation))
     return composed, invitation.email or ""
 
 

@@ -52,7 +52,7 @@ def preview(survey: Survey, kind: str, lang: str) -> Composed | None:
     if invitation is None:
         return None
     shown = Invitation(id=invitation.id, email=invitation.email, name=invitation.name, unit_id=invitation.unit_id,
-                       language=lang)
+                       language=lang, attributes=invitation.attributes)
     return message_for(survey, shown, kind)[0]
 
 
