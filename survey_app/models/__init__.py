@@ -1,5 +1,6 @@
 """Database models (SQLAlchemy 2.x typed declarative)."""
 
+from survey_app.models.alerts import AlertCase, AlertRule, CaseEvent
 from survey_app.models.instrument import InstrumentRecord
 from survey_app.models.mail import MailMessage
 from survey_app.models.report_job import ReportJob
@@ -8,6 +9,6 @@ from survey_app.models.survey import Invitation, Survey, SurveyRelease, SurveyVe
 from survey_app.models.user import ApiToken, SurveyAccess, User, UserSession
 
 __all__ = [
-    "ApiToken", "InstrumentRecord", "Invitation", "MailMessage", "ReportJob", "Response", "Survey", "SurveyAccess",
-    "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession",
+    "AlertCase", "AlertRule", "ApiToken", "CaseEvent", "InstrumentRecord", "Invitation", "MailMessage", "ReportJob",
+    "Response", "Survey", "SurveyAccess", "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession",
 ]
