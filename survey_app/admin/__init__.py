@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey_app.admin import editor, editor_logic, mail, reach, routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey_app.admin import alerts, editor, editor_logic, mail, reach, routes  # noqa: E402,F401  (routes register themselves on bp)

@@ -140,6 +140,8 @@ class UnitRow:
     kind: str
     depth: int
     names: dict[str, str]
+    #: the addresses of the people responsible, separated by "; " (services.owners)
+    owners: str = ""
 
 
 def unit_tree(survey: Survey) -> list[UnitRow]:
@@ -153,7 +155,8 @@ def unit_tree(survey: Survey) -> list[UnitRow]:
     while todo:
         unit, depth = todo.pop()
         rows.append(UnitRow(unit.code, unit.kind, depth,
-                            {lang: (unit.names or {}).get(lang) or unit.name for lang in ("zh", "en")}))
+                            {lang: (unit.names or {}).get(lang) or unit.name for lang in ("zh", "en")},
+                            "; ".join((unit.owners or "").split(";")) if unit.owners else ""))
         todo += [(child, depth + 1) for child in sorted(children.get(unit.id, []), key=lambda u: u.code,
                                                             reverse=True)]
     return rows
