@@ -178,6 +178,5 @@ def list_cases(survey: Survey, chosen: CaseFilter, now: datetime) -> list[AlertC
 
 
 def history(case: AlertCase) -> list[CaseEvent]:
-    """The case's history, oldest first."""
-    return list(db.session.scalars(sa.select(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.at,
-                                                                                             CaseEvent.id)))
+    """The case's history in the order it was written."""
+    return list(db.session.scalars(sa.select(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id)))
