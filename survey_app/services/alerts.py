@@ -27,6 +27,7 @@ from survey_app.extensions import db
 from survey_app.messages import N_, Quoted, TranslatableError
 from survey_app.models import AlertCase, AlertRule, Response, Survey
 from survey_app.models.alerts import PRIORITIES
+from survey_app.models.types import JSONType
 from survey_app.scheduler.jobs import dialect_insert, register
 from survey_app.scheduler.models import ScheduledJob
 from survey_app.services.surveys import SurveyRow, instrument_of
@@ -224,19 +225,23 @@ def run_alert_check(payload: dict[str, Any], now: datetime) -> None:
 def queue_alert_check(connection: sa.Connection, survey: Survey | SurveyRow, response_id: int, *, is_test: bool,
                       now: datetime) -> bool:
     """In the submission's own transaction: a job to evaluate the rules on the response just completed, when
-    the survey is identified, the response real and the survey has an active rule; True when queued.
+    the survey is identified, the response real and the survey has an active rule; True when queued now.
 
     The scheduler runs it (``flask scheduler run``): a failing rule or mail server never fails a submission, and
     a submission committed is never left unevaluated.
     """
     if survey.anonymous or is_test:
         return False
-    table = AlertRule.__table__
-    if connection.execute(sa.select(table.c.id).where(table.c.survey_id == survey.id, table.c.active.is_(sa.true()))
-                          .limit(1)).first() is None:
-        return False
-    insert = dialect_insert(connection.dialect.name)
-    connection.execute(insert(ScheduledJob.__table__).values(
-        key=f"response:{response_id}:alerts", kind=KIND, payload={"response_id": response_id}, due_at=now,
-        state="due", attempts=0, max_attempts=5, created_at=now).on_conflict_do_nothing(index_elements=["key"]))
-    return True
+    # one statement whether or not the survey has a rule: the job is made only from an active rule's row
+    rules = AlertRule.__table__
+    stamp = sa.DateTime(timezone=True)
+    chosen = sa.select(
+        sa.literal(f"response:{response_id}:alerts"), sa.literal(KIND),
+        sa.literal({"response_id": response_id}, JSONType), sa.literal(now, stamp), sa.literal("due"),
+        sa.literal(0), sa.literal(5), sa.literal(now, stamp),
+    ).where(rules.c.survey_id == survey.id, rules.c.active.is_(sa.true())).limit(1)
+    insert = dialect_insert(connection.dialect.name)(ScheduledJob.__table__).from_select(
+        ["key", "kind", "payload", "due_at", "state", "attempts", "max_attempts", "created_at"], chosen)
+    added = connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]).returning(
+        ScheduledJob.__table__.c.id)).first()
+    return added is not None

@@ -122,7 +122,7 @@ def test_each_rule_fires_at_most_once_per_response(app, world):
         connection = db.session.connection()
         survey = _survey()
         assert queue_alert_check(connection, survey, response, is_test=False, now=T0)
-        assert queue_alert_check(connection, survey, response, is_test=False, now=T0)
+        assert not queue_alert_check(connection, survey, response, is_test=False, now=T0)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ScheduledJob)
                                  .where(ScheduledJob.kind == "alerts")) == 1
