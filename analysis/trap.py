@@ -135,6 +135,28 @@ def top_box(x: np.ndarray, *, column: str, levels: Sequence[float] | None = None
     return np.where(valid, flag.astype(float), np.nan), text
 
 
+def satisfied_not_loyal(satisfaction: float | None, loyalty: float | None, *,
+                        satisfaction_scale: tuple[float, float], loyalty_scale: tuple[float, float],
+                        high_boxes: int = 2, top_boxes: int = 2) -> bool | None:
+    """Whether one respondent is in the trap - satisfied (top ``high_boxes``) but not loyal (below the top
+    ``top_boxes``) - by the very rule :func:`trap_index` and the segments apply; None when an answer is missing.
+
+    Examples
+    --------
+    >>> satisfied_not_loyal(9, 6, satisfaction_scale=(1, 10), loyalty_scale=(0, 10))
+    True
+    >>> satisfied_not_loyal(9, 9, satisfaction_scale=(1, 10), loyalty_scale=(0, 10))
+    False
+    """
+    if satisfaction is None or loyalty is None:
+        return None
+    s = np.array([float(satisfaction)])
+    y = np.array([float(loyalty)])
+    satisfied, _ = top_box(s, column="satisfaction", boxes=high_boxes, scale=satisfaction_scale, what="satisfied")
+    loyal, _ = top_box(y, column="loyalty", boxes=top_boxes, scale=loyalty_scale)
+    return bool(satisfied[0] == 1 and loyal[0] == 0)
+
+
 def satisfaction_levels(x: np.ndarray, *, column: str, scale: tuple[float, float] | None = None,
                         bands: int | Sequence[float] | None = None) -> tuple[np.ndarray, list[float],
                                                                              list[str], str]:

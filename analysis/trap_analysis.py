@@ -366,6 +366,13 @@ def _behaviour(df: pd.DataFrame, value: CustomerValue, *, customer_id: str, sati
 
 
 
+def outcome_column(spec: Any, role: str) -> str:
+    """The column the trap reads for an outcome (``satisfaction`` or ``loyalty``): the outcome's column, or the
+    first item of the construct it names (by convention its overall question). KeyError when it has none."""
+    name = spec.outcomes[role]
+    return spec.constructs[name][0] if name in spec.constructs else name
+
+
 def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[float, float]], *,
                     raw: pd.DataFrame | None = None, customers: pd.DataFrame | None = None,
                     customer_id: str = "customer_id", bootstrap: int = 200, seed: int | None = 1,
@@ -380,12 +387,10 @@ def trap_from_model(data: pd.DataFrame, spec: Any, scales: Mapping[str, tuple[fl
     notes: list[str] = []
 
     def column(role: str) -> str:
-        name = spec.outcomes[role]
-        if name in spec.constructs:
-            first = spec.constructs[name][0]
-            notes.append(f"outcomes.{role} names the construct '{name}'; its first item '{first}' is used as the "
-                         "overall question.")
-            return first
+        name = outcome_column(spec, role)
+        if name != spec.outcomes[role]:
+            notes.append(f"outcomes.{role} names the construct '{spec.outcomes[role]}'; its first item '{name}' is "
+                         "used as the overall question.")
         return name
 
     satisfaction, loyalty = column("satisfaction"), column("loyalty")

@@ -119,10 +119,18 @@ def login():
         if user is not None:
             _sign_in(user)
             db.session.commit()
-            return redirect(url_for("admin.surveys"))
+            return redirect(_next_page() or url_for("admin.surveys"))
         flash(_("Wrong email or password, or the account is locked for 15 minutes after 5 failed attempts."),
               "error")
     return render_template("admin/login.html", form=form)
+
+
+def _next_page() -> str | None:
+    """The console page the sign-in was asked for (a link in an alert email), when it is one of ours."""
+    target = request.args.get("next") or ""
+    if target.startswith("/admin/") and "\\" not in target and len(target) < 500 and target.isprintable():
+        return target
+    return None
 
 
 def _sign_in(user: User) -> None:

@@ -81,6 +81,8 @@ class Unit(db.Model):
     #: "module": an option of the questionnaire module's unit question, a stand-in that an imported hierarchy
     #: replaces; "import": from an uploaded hierarchy
     origin: Mapped[str] = mapped_column(sa.String(16), default="import")
+    #: who is responsible for the unit: email addresses separated by ";" (alerts go to them, services.cases)
+    owners: Mapped[str | None] = mapped_column(sa.String(1000))
 
     survey: Mapped[Survey] = relationship(back_populates="units")
 

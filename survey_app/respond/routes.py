@@ -17,12 +17,14 @@ from instruments.schema import LANGUAGES, Instrument, Welcome
 from survey_app.database import request_connection
 from survey_app.extensions import csrf
 from survey_app.i18n import request_language
+from survey_app.models.types import utcnow
 from survey_app.respond import bp
 from survey_app.respond.forms import PageForm
 from survey_app.respond.page_cache import render_page
 from survey_app.respond.page_tokens import check_page_token, page_token
 from survey_app.respond.submitted import forget_open_link, mark_submitted, submitted_here
 from survey_app.security import allow_framing
+from survey_app.services.alerts import queue_alert_check
 from survey_app.services.answers import check_items
 from survey_app.services.invitations import (
     InvitationRow,
@@ -388,6 +390,8 @@ def _store_page(connection: sa.Connection, response: ResponseState, survey: Surv
     else:
         response.furthest_page = max(response.furthest_page, following)
     write_response(connection, response)
+    if following is None:  # complete: the alert rules are evaluated by the scheduler (services.alerts)
+        queue_alert_check(connection, survey, response.id, is_test=response.is_test, now=utcnow())
     connection.commit()
     return following
 

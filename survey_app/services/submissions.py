@@ -21,6 +21,8 @@ from instruments.flow import next_index, page_opens, visible_items
 from instruments.schema import Instrument, Scale
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
+from survey_app.models.types import utcnow
+from survey_app.services.alerts import queue_alert_check
 from survey_app.services.answers import check_items
 from survey_app.services.responses import answered_unit, timestamp
 from survey_app.services.surveys import check_open, instrument_of
@@ -222,5 +224,6 @@ def submit_response(
         if existing is None:
             raise
         return _replay(existing, survey, instrument, body, channel), False
+    queue_alert_check(db.session.connection(), survey, response.id, is_test=False, now=utcnow())
     return response, True
 

@@ -19,6 +19,7 @@ from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.messages import N_, Listing, Quoted, Term
 from survey_app.models import Response, Survey, Unit
+from survey_app.services.owners import parse_owners
 from survey_app.services.surveys import instrument_of
 from survey_app.services.uploads import UploadError, read_csv_upload
 
@@ -35,14 +36,16 @@ NAME_COLUMNS = {"zh": "name_zh", "en": "name_en"}
 
 
 def import_units(survey: Survey, data: bytes) -> list[Unit]:
-    """Add or update units from a CSV (columns unit, parent, kind, name, name_zh, name_en); refused once the survey
-    has answers. ``name_zh`` / ``name_en`` name a unit in each language (reports and the console use the one of
-    their language); ``name`` alone gives it one name for every language."""
+    """Add or update units from a CSV (columns unit, parent, kind, name, name_zh, name_en, owner); refused once
+    the survey has answers. ``name_zh`` / ``name_en`` name a unit in each language (reports and the console use the
+    one of their language); ``name`` alone gives it one name for every language. ``owner``: the addresses of the
+    people responsible for the unit, separated by ";" (alerts go to them: services.owners)."""
     has_answers = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False)
                                     .limit(1)) is not None
     if has_answers:
         raise UploadError(N_("the survey already has responses: its unit hierarchy is frozen"))
-    rows = read_csv_upload(data, required=("unit",), optional=("parent", "kind", "name", *NAME_COLUMNS.values()))
+    rows = read_csv_upload(data, required=("unit",), optional=("parent", "kind", "name", "owner",
+                                                                          *NAME_COLUMNS.values()))
     existing = {u.code: u for u in db.session.scalars(sa.select(Unit).filter_by(survey_id=survey.id))}
     parents: dict[str, str] = {}
     seen: set[str] = set()
@@ -69,6 +72,12 @@ def import_units(survey: Survey, data: bytes) -> list[Unit]:
             unit.kind = kind
             if names or name:  # new names replace the old ones in every language
                 unit.name, unit.names = name or unit.name, names or None
+        if row.get("owner"):
+            try:
+                unit.owners = ";".join(parse_owners(row["owner"])) or None
+            except ValueError:
+                raise UploadError(N_("line %(line)s: the owner column takes email addresses separated by ;"),
+                                  line=line) from None
         if row.get("parent"):
             parents[code] = row["parent"]
     for code, parent in parents.items():
@@ -131,6 +140,8 @@ class UnitRow:
     kind: str
     depth: int
     names: dict[str, str]
+    #: the addresses of the people responsible, separated by "; " (services.owners)
+    owners: str = ""
 
 
 def unit_tree(survey: Survey) -> list[UnitRow]:
@@ -144,7 +155,8 @@ def unit_tree(survey: Survey) -> list[UnitRow]:
     while todo:
         unit, depth = todo.pop()
         rows.append(UnitRow(unit.code, unit.kind, depth,
-                            {lang: (unit.names or {}).get(lang) or unit.name for lang in ("zh", "en")}))
+                            {lang: (unit.names or {}).get(lang) or unit.name for lang in ("zh", "en")},
+                            "; ".join((unit.owners or "").split(";")) if unit.owners else ""))
         todo += [(child, depth + 1) for child in sorted(children.get(unit.id, []), key=lambda u: u.code,
                                                             reverse=True)]
     return rows

@@ -24,6 +24,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     N_("ref"): ("受邀人", "邀请对象"),
     N_("email"): ("邮箱", "电子邮件", "电子邮箱"),
     N_("language"): ("语言",),
+    N_("owner"): ("负责人",),
 }
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Invitation, Survey, Unit, User
+from survey_app.models import AlertCase, AlertRule, CaseEvent, Invitation, Response, Survey, Unit, User
 from survey_app.services.accounts import share_survey
 from survey_app.services.api_tokens import create_api_token
 from survey_app.services.responses import save_page, start_response, submit, write_response
@@ -103,6 +104,17 @@ CASES: dict[str, Case] = {
     "admin.channel_export": Case("GET", f"/admin/surveys/{SLUG}/mail/messages.csv?message=first", "survey"),
     "admin.participant_status": Case("GET", f"/admin/surveys/{SLUG}/participants/status", "survey"),
     "admin.participant_status_csv": Case("GET", f"/admin/surveys/{SLUG}/participants/status.csv", "survey"),
+    "admin.alert_rules": Case("POST", f"/admin/surveys/{SLUG}/alerts", "survey",
+                              {"action": "save", "name": "stolen", "a_rows": "1", "a_0_item": "NPS", "a_0_op": "le",
+                               "a_0_number": "6", "priority": "high", "sla_hours": "4"}),
+    "admin.alert_rule_delete": Case("POST", f"/admin/surveys/{SLUG}/alerts/1/delete", "survey"),
+    "admin.unit_owners": Case("POST", f"/admin/surveys/{SLUG}/units/owners", "survey",
+                              {"owners-north": "thief@example.com"}),
+    "admin.cases": Case("GET", f"/admin/surveys/{SLUG}/cases", "survey"),
+    "admin.case": Case("GET", f"/admin/surveys/{SLUG}/cases/1", "survey"),
+    "admin.case_assign": Case("POST", f"/admin/surveys/{SLUG}/cases/1/assign", "survey", {"assignee": "{owner_id}"}),
+    "admin.case_status": Case("POST", f"/admin/surveys/{SLUG}/cases/1/status", "survey", {"status": "resolved"}),
+    "admin.case_note": Case("POST", f"/admin/surveys/{SLUG}/cases/1/note", "survey", {"note": "stolen note"}),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),
@@ -145,6 +157,13 @@ def world(app, make_survey):
                       language="en")
             submit(connection, response, survey)
             write_response(connection, response)
+        # an alert rule that opened case 1 (its answers carry MARK)
+        from survey_app.services.alerts import evaluate_response, save_rule
+
+        save_rule(survey, name=f"{MARK} rule", condition={"item": "NPS", "ge": 0})
+        first = db.session.scalar(sa.select(Response.id).order_by(Response.id).limit(1))
+        [opened] = evaluate_response(first, datetime(2026, 12, 7, tzinfo=UTC))
+        assert opened.id == 1
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}
         db.session.commit()
@@ -164,7 +183,7 @@ def call(client, case: Case, world, token: str | None = None):
     if case.upload is not None:
         return client.post(path, data={"file": (io.BytesIO(case.upload.encode()), "upload.csv")},
                            content_type="multipart/form-data")
-    return client.post(path, data=case.data or {})
+    return client.post(path, data={k: v.format(owner_id=world["ids"]["owner"]) for k, v in (case.data or {}).items()})
 
 
 def sign_in(client, who: str):
@@ -182,6 +201,10 @@ def state(app) -> dict:
             "invitations": db.session.scalar(sa.select(sa.func.count(Invitation.id))),
             "surveys": db.session.scalar(sa.select(sa.func.count(Survey.id))),
             "active": db.session.scalars(sa.select(User.active).order_by(User.id)).all(),
+            "rules": db.session.scalars(sa.select(AlertRule.active).order_by(AlertRule.id)).all(),
+            "owners": db.session.scalars(sa.select(Unit.owners).order_by(Unit.id)).all(),
+            "case history": db.session.scalar(sa.select(sa.func.count(CaseEvent.id))),
+            "case": db.session.execute(sa.select(AlertCase.status, AlertCase.assignee_id)).all(),
         }
 
 

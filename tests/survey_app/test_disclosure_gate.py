@@ -32,7 +32,12 @@ OUTPUTS = {
     "api.get_results": f"/api/v1/surveys/{SLUG}/results",
     # the complete responses beside the invitees' counts (an anonymous survey's only as the gate releases them)
     "admin.participant_status": f"/admin/surveys/{SLUG}/participants/status",
+    # cases are opened by answers and show a respondent's answers (identified surveys only: tests/survey_app/test_cases)
+    "admin.cases": f"/admin/surveys/{SLUG}/cases",
+    "admin.case": f"/admin/surveys/{SLUG}/cases/{{case}}",
 }
+#: outputs whose path names a stored row (tested on their own)
+TEMPLATED = {"admin.report_job_pdf", "admin.case"}
 #: more requests of the same outputs (other formats)
 MORE = [f"/admin/surveys/{SLUG}/export.xlsx", f"/admin/surveys/{SLUG}/export.sav",
         f"/admin/surveys/{SLUG}/report.pdf?lang=en", f"/admin/surveys/{SLUG}/report.html?lang=en&unit=east"]
@@ -58,6 +63,9 @@ NO_ANSWERS = {
     "admin.invite_account", "admin.revoke_invitation",
     # each invitee's steps (identified surveys only; like the reminder list, who completed, never what)
     "admin.participant_status_csv",
+    # alert rules and unit owners are settings; changing a case shows nothing but the case page it redirects to
+    "admin.alert_rules", "admin.alert_rule_delete", "admin.unit_owners", "admin.case_assign", "admin.case_status",
+    "admin.case_note",
 }
 
 
@@ -106,8 +114,9 @@ def test_every_output_opens_the_gate(app, client, gated, monkeypatch):
 
     monkeypatch.setattr(disclosure.Gate, "__post_init__", counting)
     for endpoint, path in OUTPUTS.items():
-        if endpoint == "admin.report_job_pdf":
-            continue  # a stored job's PDF was made through the gate when it was rendered (its cache key)
+        if endpoint in TEMPLATED:
+            continue  # a stored job's PDF was made through the gate when it was rendered (its cache key); a case:
+            # test_the_case_page_reads_the_answers_through_the_gate
         opened.clear()
         reply = _read(client, path, gated["token"])
         assert reply.status_code == 200, endpoint
@@ -121,7 +130,7 @@ def test_a_sealed_gate_lets_nothing_out_of_any_output(app, client, gated, runner
     with app.app_context():
         db.session.execute(sa.delete(ReportJob))  # a PDF made before the gate was sealed is another matter
         db.session.commit()
-    for path in [*[p for e, p in OUTPUTS.items() if e != "admin.report_job_pdf"], *MORE]:
+    for path in [*[p for e, p in OUTPUTS.items() if e not in TEMPLATED], *MORE]:
         reply = _read(client, path, gated["token"])
         assert MARK not in reply.get_data(as_text=False).decode("utf-8", "replace"), path
     results = client.get(f"/api/v1/surveys/{SLUG}/results",
@@ -168,7 +177,7 @@ def _add_test_responses(app, slug: str, count: int) -> None:
 def _outputs(client, token: str) -> dict[str, str]:
     """What every output shows (the anonymous exports in shuffled order: their lines sorted)."""
     shown = {}
-    for path in [*[p for e, p in OUTPUTS.items() if e != "admin.report_job_pdf"], *MORE]:
+    for path in [*[p for e, p in OUTPUTS.items() if e not in TEMPLATED], *MORE]:
         reply = _read(client, path, token)
         body = reply.get_data(as_text=False).decode("utf-8", "replace")
         shown[path] = "\n".join(sorted(body.splitlines())) if path.endswith(".csv") else body
@@ -217,3 +226,29 @@ def test_test_responses_alone_reach_no_output(app, client, gated, runner, tmp_pa
     assert "No report" in _read(client, f"/admin/surveys/{SLUG}/report.html?lang=en", gated["token"]).text
     analysed = runner.invoke(args=["analyze", SLUG, "--out", str(tmp_path / "result.json"), "--quiet"])
     assert analysed.exit_code != 0 and not (tmp_path / "result.json").exists()
+
+
+def test_the_case_page_reads_the_answers_through_the_gate(app, client, gated, monkeypatch):
+    """A case shows one respondent's answers (identified surveys only): through the gate, like every output."""
+    from datetime import UTC, datetime
+
+    from survey_app.services.alerts import evaluate_response, save_rule
+
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
+        if survey.anonymous:  # no rule, no case: the case page of any number is 404
+            assert client.get(OUTPUTS["admin.case"].format(case=1)).status_code == 404
+            return
+        save_rule(survey, name="any", condition={"item": "COMMENT", "answered": True})
+        first = db.session.scalar(sa.select(Response.id).order_by(Response.id).limit(1))
+        [case] = evaluate_response(first, datetime(2026, 12, 7, tzinfo=UTC))
+        db.session.commit()
+        path = OUTPUTS["admin.case"].format(case=case.id)
+    opened = []
+    real = disclosure.Gate.__post_init__
+    monkeypatch.setattr(disclosure.Gate, "__post_init__", lambda self: (opened.append(self.survey_id), real(self)))
+    reply = client.get(path)
+    assert reply.status_code == 200 and opened and MARK in reply.text
+    monkeypatch.setattr(disclosure.Gate, "where", lambda self, table=Response: (sa.false(),))
+    sealed = client.get(path)
+    assert sealed.status_code == 200 and MARK not in sealed.text and 'id="no-answers"' in sealed.text
