@@ -171,7 +171,8 @@ class Server:
             pass
         self.process.wait()
 
-    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+    def wait_ready(self, path: str, timeout: float = 90.0) -> None:
+        """Wait until ``path`` answers 200 (a busy 2-core machine takes a while to boot two workers)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
