@@ -32,7 +32,7 @@ from survey_app.models import InstrumentRecord, ReportJob, Survey, User
 from survey_app.respond.routes import PREVIEW_KEY, SESSION_KEY
 from survey_app.services import report_jobs
 from survey_app.services.account_invitations import INVITATION_LIFETIME, pending_invitations
-from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
+from survey_app.services.accounts import authenticate, may_manage, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
 from survey_app.services.console_sessions import (
     SESSION_TOKEN,
@@ -285,7 +285,7 @@ def survey(survey: Survey):
         downloads=[(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS],
         kpis=KPI_LABELS.get(population, KPI_LABELS["customers"]),
         kinds=Listing.of(map(Term, UNIT_KINDS)).shown(_, _lang()), identified=not survey.anonymous,
-        can_share=current_user.role == "admin" or survey.created_by_id == current_user.id,
+        can_share=may_manage(current_user, survey),
         actions=[(action, ACTION_LABELS[action]) for action in actions(survey)],
         previews=[(lang, LANGUAGE_NAMES.get(lang, {}).get(_lang(), lang)) for lang in survey.languages],
         partials=partials(survey, _lang()), unit_tree=unit_tree(survey),
@@ -559,7 +559,7 @@ def reminders(survey: Survey):
 @survey_view
 def share(survey: Survey):
     """Share the survey with another account (by email); admins and the survey's creator may share."""
-    if current_user.role != "admin" and survey.created_by_id != current_user.id:
+    if not may_manage(current_user, survey):
         abort(403)
     email = (request.form.get("email") or "").strip().lower()
     user = db.session.scalar(sa.select(User).filter_by(email=email)) if email else None
