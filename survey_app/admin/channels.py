@@ -7,12 +7,14 @@ import io
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from survey_app.admin import bp
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import _survey_row, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
+from survey_app.services.accounts import may_manage
 from survey_app.services.channels.export import FORMATS, export_rows, file_bytes
 from survey_app.services.channels.settings import save_channels
 
@@ -24,6 +26,8 @@ def save_channel_settings(survey: Survey):
     language switch of that page - goes back to the mail page)."""
     if request.method == "GET":
         return redirect(url_for("admin.mail", slug=survey.slug, lang=request.args.get("lang"), _anchor="channels"))
+    if not may_manage(current_user, survey):  # the webhook sends participants' personal data out of the service
+        abort(403)
     form = request.form
     try:
         made = save_channels(survey, channel=form.get("channel", ""), url=form.get("webhook_url", ""),

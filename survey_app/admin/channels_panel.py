@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from survey_app.models import Survey
+from survey_app.services.accounts import may_manage
 from survey_app.services.channels.settings import channels_of
 from survey_app.services.channels.status import counts_by_channel, short_preview
 
@@ -27,6 +29,8 @@ def channel_panel(survey: Survey, kind: str, lang: str) -> dict[str, Any]:
     shown = short_preview(survey, kind, lang)
     return {
         "setting": settings.channel if settings is not None else "email",
+        #: only the survey's creator or an admin may say where participants' data is sent; others read it
+        "editable": may_manage(current_user, survey),
         "settings": list(SETTING_LABELS.items()),
         "url": (settings.webhook_url if settings is not None else None) or "",
         "has_secret": bool(settings is not None and settings.webhook_secret),

@@ -26,6 +26,12 @@ READ_BACK = (
     N_("an anonymous survey is broken down by an answer only once it has closed: while answers still arrive, a "
        "group's figure could be read before and after one person joins it"),
     N_("--by %(by)s is not an item of survey %(survey)s"),
+    N_("an anonymous survey is never broken down by an attribute of the participants list: the attributes belong "
+       "to named invitees, and its answers keep no link to them"),
+    N_("--by %(by)s: no response of survey %(survey)s came by a personal link whose invitee has the attribute "
+       "%(name)s (a column of the participants list)"),
+    # survey_app.services.breakdowns: the report's group comparison asked for in the URL
+    N_("%(by)s is not an attribute of the participants list of survey %(survey)s"),
     # survey_app.services.disclosure: the report of a unit
     N_("unit %(unit)s is not part of survey %(survey)s"),
     N_("unit %(unit)s has fewer than %(k)s responses; no report is made for so small a group"),

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
+from analysis.frames import ATTRIBUTE_PREFIX
 from survey_app.admin import bp
 from survey_app.admin.forms import (
     ROLE_LABELS,
@@ -32,8 +33,9 @@ from survey_app.models import InstrumentRecord, ReportJob, Survey, User
 from survey_app.respond.routes import PREVIEW_KEY, SESSION_KEY
 from survey_app.services import report_jobs
 from survey_app.services.account_invitations import INVITATION_LIFETIME, pending_invitations
-from survey_app.services.accounts import authenticate, may_see, share_survey, visible_surveys_query
+from survey_app.services.accounts import authenticate, may_manage, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
+from survey_app.services.breakdowns import attribute_names, check_breakdown
 from survey_app.services.console_sessions import (
     SESSION_TOKEN,
     change_password,
@@ -43,7 +45,7 @@ from survey_app.services.console_sessions import (
 )
 from survey_app.services.dashboard import dashboard_data
 from survey_app.services.editor import blank_questionnaire
-from survey_app.services.exports import FORMATS, MIME, export_bytes, neutralise
+from survey_app.services.exports import FORMATS, MIME, attribute_column, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, personal_links, reminder_list
 from survey_app.services.lifecycle import actions, check_writable, delete_draft, display_status
 from survey_app.services.lifecycle import change_status as apply_action
@@ -282,10 +284,10 @@ def survey(survey: Survey):
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
         f"{survey.slug}", dashboard=board, units=units, reasons=reasons, upload=UploadForm(),
-        downloads=[(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS],
+        downloads=[(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS], breakdowns=_breakdowns(survey),
         kpis=KPI_LABELS.get(population, KPI_LABELS["customers"]),
         kinds=Listing.of(map(Term, UNIT_KINDS)).shown(_, _lang()), identified=not survey.anonymous,
-        can_share=current_user.role == "admin" or survey.created_by_id == current_user.id,
+        can_share=may_manage(current_user, survey),
         actions=[(action, ACTION_LABELS[action]) for action in actions(survey)],
         previews=[(lang, LANGUAGE_NAMES.get(lang, {}).get(_lang(), lang)) for lang in survey.languages],
         partials=partials(survey, _lang()), unit_tree=unit_tree(survey),
@@ -293,6 +295,13 @@ def survey(survey: Survey):
         if not survey.anonymous else None, invited=invited_count(survey),
         deletes=[(kind, DELETE_LABELS[kind]) for kind in DELETABLE],
         reach=reach_panel(survey, current_app.config["PUBLIC_BASE_URL"], _lang()))
+
+
+def _breakdowns(survey: Survey) -> list[tuple[str, str]]:
+    """The report's group comparisons: the units (the default), then each attribute of an identified survey's
+    participants list (an anonymous survey offers none)."""
+    return [("", _("Units (the default)")), *((ATTRIBUTE_PREFIX + name, _("Attribute: %(name)s", name=name))
+                                            for name in attribute_names(survey))]
 
 
 @bp.get("/surveys/<slug>/dashboard.json")
@@ -446,32 +455,44 @@ def export(survey: Survey, fmt: str):
 @bp.get("/surveys/<slug>/report.<fmt>")
 @survey_view
 def report(survey: Survey, fmt: str):
-    """The report as PDF (download) or HTML (in the browser), per language and optionally per unit."""
+    """The report as PDF (download) or HTML (in the browser), per language, optionally per unit and compared by an
+    attribute of the participants list (``by=attribute:<name>``, identified surveys)."""
     if fmt not in ("pdf", "html"):
         abort(404)
     lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else _lang()
     unit = request.args.get("unit") or None
+    try:
+        by = check_breakdown(survey, request.args.get("by"))
+    except ValueError as exc:  # an anonymous survey, or an attribute the list does not have
+        flash(_("No report: %(reason)s", reason=explain(exc, _labels(survey))), "error")
+        return redirect(url_for("admin.survey", slug=survey.slug))
     if fmt == "pdf":
         # the PDF of these very responses was rendered before: serve it; a large survey renders in the background
-        cached = report_jobs.cached_pdf(survey, lang=lang, unit=unit)
+        cached = report_jobs.cached_pdf(survey, lang=lang, unit=unit, by=by)
         if cached is not None:
             return _report_pdf(survey, cached)
         if report_jobs.complete_responses(survey)[0] > report_jobs.inline_max():
-            job, new = report_jobs.find_or_create(survey, lang=lang, unit=unit)
+            job, new = report_jobs.find_or_create(survey, lang=lang, unit=unit, by=by)
             db.session.commit()
             if new:
                 report_jobs.enqueue(job)
             return redirect(url_for("admin.report_job", slug=survey.slug, job_id=job.id))
     try:
-        body = survey_report(survey, lang=lang, unit=unit, fmt=fmt)
+        body = survey_report(survey, lang=lang, unit=unit, by=by, fmt=fmt)
     except ValueError as exc:  # too few responses, unknown unit, data the analysis cannot use
         flash(_("No report: %(reason)s", reason=explain(exc, _labels(survey))), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     if fmt == "html":
         return body
-    suffix = f"-{unit}" if unit else ""
     return send_file(io.BytesIO(body), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{survey.slug}{suffix}-report-{lang}.pdf")
+                     download_name=_report_name(survey, lang, unit, by))
+
+
+def _report_name(survey: Survey, lang: str, unit: str | None, by: str | None) -> str:
+    """The PDF's file name: the survey, the unit, the attribute compared (as its export column) and the language."""
+    suffix = (f"-{unit}" if unit else "") + (f"-{attribute_column(by.removeprefix(ATTRIBUTE_PREFIX), set())}"
+                                             if by else "")
+    return f"{survey.slug}{suffix}-report-{lang}.pdf"
 
 
 def _report_job(survey: Survey, job_id: int) -> ReportJob:
@@ -482,9 +503,8 @@ def _report_job(survey: Survey, job_id: int) -> ReportJob:
 
 
 def _report_pdf(survey: Survey, job: ReportJob):
-    suffix = f"-{job.unit}" if job.unit else ""
     return send_file(io.BytesIO(job.pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{survey.slug}{suffix}-report-{job.language}.pdf")
+                     download_name=_report_name(survey, job.language, job.unit, job.breakdown))
 
 
 @bp.get(f"/surveys/<slug>/report-jobs/<int(max={MAX_ID}):job_id>")
@@ -559,7 +579,7 @@ def reminders(survey: Survey):
 @survey_view
 def share(survey: Survey):
     """Share the survey with another account (by email); admins and the survey's creator may share."""
-    if current_user.role != "admin" and survey.created_by_id != current_user.id:
+    if not may_manage(current_user, survey):
         abort(403)
     email = (request.form.get("email") or "").strip().lower()
     user = db.session.scalar(sa.select(User).filter_by(email=email)) if email else None

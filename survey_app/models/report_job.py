@@ -36,6 +36,8 @@ class ReportJob(db.Model):
     language: Mapped[str] = mapped_column(sa.String(8))
     #: unit code of a unit report; NULL for the whole survey
     unit: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the group comparison asked for (``attribute:<name>``, services.breakdowns); NULL for the units (the default)
+    breakdown: Mapped[str | None] = mapped_column(sa.Text)
     #: survey, language, unit and the count and last id of the responses the report reads: a new one gives a new key
     cache_key: Mapped[str] = mapped_column(sa.String(200))
     #: queued | running | done | failed

@@ -61,6 +61,12 @@ def may_see(user: User, survey: Survey) -> bool:
     ) is not None
 
 
+def may_manage(user: User, survey: Survey) -> bool:
+    """Whether ``user`` may share ``survey`` and say where its participants' data is sent: its creator or an admin
+    (an account the survey is shared with works on it but does not hand its data on)."""
+    return user.role == "admin" or survey.created_by_id == user.id
+
+
 def share_survey(survey: Survey, user: User) -> None:
     """Let ``user`` see ``survey``."""
     if not may_see(user, survey):

@@ -115,22 +115,27 @@ def _blank(value: Any) -> Any:
     return None if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: str = "pdf",
+def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str | None = None, fmt: str = "pdf",
                   progress: Callable[[str], None] | None = None, gate: Gate | None = None) -> bytes | str:
     """The survey's report as PDF bytes or HTML text, in ``lang``, for the whole survey or one unit.
 
-    ``progress`` hears each analysis step's message and then :data:`RENDERING` before the document is drawn.
+    ``by`` is the group comparison: None for the units, or ``attribute:<name>`` for an attribute of the participants
+    list (identified surveys; :func:`analyze_survey` applies the disclosure rule to its groups). ``progress`` hears
+    each analysis step's message and then :data:`RENDERING` before the document is drawn.
     """
     from reports.render import render_html, render_pdf
 
     gate = gate or open_gate(survey)
-    result = analyze_survey(survey, unit=unit, progress=progress, gate=gate)
+    result = analyze_survey(survey, unit=unit, by=by, progress=progress, gate=gate)
     if progress is not None:
         progress(RENDERING)
     instrument = instrument_of(survey)
     labels = {name: construct.label.get(lang) for name, construct in instrument.constructs.items()}
     labels.update({item.code: item.text.get(lang) for item in instrument.items})
     labels.update(unit_labels(survey, gate, lang))
+    if by is not None and by.startswith(ATTRIBUTE_PREFIX):
+        words = ATTRIBUTE_WORDS.get(lang, ATTRIBUTE_WORDS["en"])
+        labels[by] = words.format(name=by.removeprefix(ATTRIBUTE_PREFIX))
     invited = db.session.scalar(sa.select(sa.func.count(Invitation.id)).filter_by(survey_id=survey.id)) or None
     title = survey.title_in(lang) + (f" · {unit}" if unit else "")
     meta = {"labels": labels, "unit_kinds": unit_kinds(gate, lang), "survey": survey.title_in(lang),
@@ -149,6 +154,10 @@ UNIT_WORDS = {
     "zh": {"department": "部门", "store": "门店", "branch": "网点", "region": "地区", "team": "团队",
            "division": "事业部", "company": "公司", "unit": "单位"},
 }
+
+
+#: What a report calls a group comparison by an attribute of the participants list, per language
+ATTRIBUTE_WORDS = {"en": "Attribute: {name}", "zh": "属性：{name}"}
 
 
 def unit_labels(survey: Survey, gate: Gate, lang: str) -> dict[str, str]:

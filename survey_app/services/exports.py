@@ -8,6 +8,12 @@ question; and the facts a colleague may know (language, channel, demographic ans
 single people out (see :func:`_generalise_known_facts`). Text cells that a spreadsheet
 would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
 
+An identified survey's export has one column per further column of the participants list (the invitee's attributes,
+``Invitation.attributes``), after the service's columns: ``attr_<name>`` with the name lower-case and every character
+other than a letter, a digit or ``_`` as ``_`` (:func:`attribute_column`), empty for a response without an
+invitation or without the attribute. An anonymous survey's export never has them: its answers keep no link to an
+invitee.
+
 SPSS variable names (the .sav file; CSV and Excel keep the table's column names) are unique regardless of case, at
 most 64 bytes and never one of SPSS's reserved words, and the service's own columns never take an item's name:
 
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -75,12 +82,14 @@ def responses_table(survey: Survey) -> pd.DataFrame:
     unit_items = {item.code for item in instrument.items_by_role("unit")}
     query = (
         sa.select(Response.id, Response.answers, Response.submitted_at, Response.language, Response.channel,
-                  Response.unit_id, Response.release_no, Invitation.external_ref)
+                  Response.unit_id, Response.release_no, Invitation.external_ref, Invitation.attributes)
         .outerjoin(Invitation, Invitation.id == Response.invitation_id)
         .where(*gate.where())
         .order_by(Response.id)
     )
     records = []
+    attributes: dict[str, str] = {}  # attribute name -> its column, in the order the rows name them
+    taken = {column.upper() for column in [*SERVICE_LABELS, *(item.code for item in instrument.items)]}
     for row in db.session.execute(query):
         record: dict[str, Any] = {}
         if not survey.anonymous:
@@ -88,6 +97,12 @@ def responses_table(survey: Survey) -> pd.DataFrame:
             record["invitation_ref"] = row.external_ref
             record["submitted_at"] = row.submitted_at.isoformat() if row.submitted_at else None
             record["unit"] = units.get(row.unit_id)
+            for name, value in (row.attributes or {}).items():
+                name = str(name).lower()  # as the participants list and the analysis key them
+                if name not in attributes:
+                    attributes[name] = attribute_column(name, taken)
+                    taken.add(attributes[name].upper())
+                record.setdefault(attributes[name], value if value not in (None, "") else None)
         else:
             # the deepest unit the gate shows for this row: never a unit too small to show on its own
             record["unit"] = gate.label(row.unit_id)
@@ -107,8 +122,26 @@ def responses_table(survey: Survey) -> pd.DataFrame:
                                 [item.code for item in instrument.items_by_role("demographic")])
         random.SystemRandom().shuffle(records)
     columns = ([] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
-        "unit", "language", "channel", *[item.code for item in instrument.items]]
-    return pd.DataFrame.from_records(records, columns=columns)
+        "unit", "language", "channel", *attributes.values(), *[item.code for item in instrument.items]]
+    table = pd.DataFrame.from_records(records, columns=columns)
+    table.attrs[ATTRIBUTES] = {column: name for name, column in attributes.items()}
+    return table
+
+
+#: the prefix of the column of an invitee attribute (a further column of the participants list)
+ATTRIBUTE_PREFIX = "attr_"
+#: where :func:`responses_table` keeps which column holds which attribute ({column: attribute name})
+ATTRIBUTES = "attributes"
+
+
+def attribute_column(name: str, taken: set[str]) -> str:
+    """The column of the invitee attribute ``name``: ``attr_`` and the name with every character other than a
+    letter, a digit or ``_`` as ``_``, a valid SPSS variable name (at most 64 bytes, not in ``taken`` in any case,
+    by :func:`_free_name`, the rule of the other SPSS names).
+
+    Example: ``attribute_column("cost centre", set())`` is ``"attr_cost_centre"``.
+    """
+    return _free_name(ATTRIBUTE_PREFIX + re.sub(r"\W", "_", name), taken)
 
 
 #: a row's release, known to whoever compared two exports (the rows that were not in the earlier one), so
@@ -191,6 +224,8 @@ SERVICE_LABELS = {
     "language": {"en": "Language the survey was answered in", "zh": "作答语言"},
     "channel": {"en": "Channel the response came through", "zh": "作答渠道"},
 }
+#: the SPSS variable label of an invitee attribute's column
+ATTRIBUTE_LABEL = {"en": "Attribute from the participants list: %s", "zh": "参与者名单的属性：%s"}
 #: SPSS measurement level of an item, by the kind of its scale. Likert points are few and each one is labelled: ordered
 #: categories, ordinal. 1-10 ratings and the 0-10 likelihood to recommend are scale: the ACSI/ECSI practice this
 #: service follows (Fornell et al. 1996) averages 10-point ratings into 0-100 indices, as the reports and the PLS model
@@ -258,6 +293,10 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
     formats = {"response_id": "F10.0"} if "response_id" in table else {}
     value_labels: dict[str, dict[Any, str]] = {}
     texts = [column for column in ("invitation_ref", "unit", "language", "channel") if column in table]
+    for column, name in table.attrs.get(ATTRIBUTES, {}).items():
+        labels[column] = (ATTRIBUTE_LABEL[lang if lang in ATTRIBUTE_LABEL else "en"] % name)[:250]
+        measures[column] = "nominal"
+        texts.append(column)
     frame = table.copy()
     for item in instrument.items:
         code, scale = item.code, instrument.scale_of(item)

@@ -68,8 +68,11 @@ def _fingerprint(gate: Gate, unit_ids: list[int] | None = None) -> tuple[int, in
     return int(count), int(last or 0)
 
 
-def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
-    """Survey, language, unit and a fingerprint of everything the report's content depends on.
+def cache_key(survey: Survey, *, lang: str, unit: str | None, by: str | None = None) -> str:
+    """Survey, language, unit, group comparison and a fingerprint of everything the report's content depends on.
+
+    A comparison by an attribute of the participants list (``by``) adds a digest of its name: the attributes of the
+    responses' invitees do not change once they answered (an address already invited is skipped by a new list).
 
     The whole survey's report reads the responses the disclosure gate lets out: their count and last id are in the
     key (for an anonymous survey they change only with a release), and so are the earlier waves' its trends read.
@@ -83,6 +86,10 @@ def cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
     Nothing else in a unit report is computed from the rest of the survey (no "compared with the rest" figures;
     the invitation count is left out of unit reports).
     """
+    return _cache_key(survey, lang=lang, unit=unit) + (f":by:{_digest([by])}" if by else "")
+
+
+def _cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
     from survey_app.services.analysis import series_waves
 
     gate = open_gate(survey)
@@ -126,17 +133,19 @@ def is_stale(job: ReportJob, now: datetime | None = None) -> bool:
     return job.heartbeat_at is not None and now - as_utc(job.heartbeat_at) > limit
 
 
-def find_or_create(survey: Survey, *, lang: str, unit: str | None) -> tuple[ReportJob, bool]:
+def find_or_create(survey: Survey, *, lang: str, unit: str | None,
+                   by: str | None = None) -> tuple[ReportJob, bool]:
     """The job for the survey's current responses (finished, queued or running), or a new queued one.
 
     Returns the job and whether it is new (then the caller commits and calls :func:`enqueue`). Flushes only.
     """
-    key = cache_key(survey, lang=lang, unit=unit)
+    key = cache_key(survey, lang=lang, unit=unit, by=by)
     for job in _usable_jobs(key):
         if not is_stale(job):
             return job, False
         job.state, job.error = "failed", WORKER_GONE
-    job = ReportJob(survey_id=survey.id, language=lang, unit=unit, cache_key=key, state="queued", progress=0)
+    job = ReportJob(survey_id=survey.id, language=lang, unit=unit, breakdown=by, cache_key=key, state="queued",
+                    progress=0)
     try:
         with db.session.begin_nested():
             db.session.add(job)
@@ -300,7 +309,8 @@ def _render(job: ReportJob) -> None:
 
     try:
         survey = db.session.get(Survey, job.survey_id)
-        pdf = survey_report(survey, lang=job.language, unit=job.unit, fmt="pdf", progress=advance)
+        pdf = survey_report(survey, lang=job.language, unit=job.unit, by=job.breakdown, fmt="pdf",
+                            progress=advance)
     except ValueError as exc:  # too few responses, unknown unit: the user can act on the message
         db.session.rollback()
         job.state, job.error = "failed", str(exc)
@@ -315,10 +325,10 @@ def _render(job: ReportJob) -> None:
     db.session.commit()
 
 
-def cached_pdf(survey: Survey, *, lang: str, unit: str | None) -> ReportJob | None:
+def cached_pdf(survey: Survey, *, lang: str, unit: str | None, by: str | None = None) -> ReportJob | None:
     """A finished job for the responses the report reads now (:func:`cache_key`), if there is one."""
     return db.session.scalar(sa.select(ReportJob).where(
-        ReportJob.cache_key == cache_key(survey, lang=lang, unit=unit), ReportJob.state == "done")
+        ReportJob.cache_key == cache_key(survey, lang=lang, unit=unit, by=by), ReportJob.state == "done")
         .order_by(ReportJob.id.desc()).limit(1))
 
 

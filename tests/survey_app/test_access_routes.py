@@ -99,7 +99,7 @@ CASES: dict[str, Case] = {
     "admin.outbox_view": Case("GET", f"/admin/surveys/{SLUG}/mail/outbox/1700000000.M1P1Q1.host", "survey"),
     "admin.reminder_plan": Case("POST", f"/admin/surveys/{SLUG}/mail/plan", "survey",
                                 {"invite": "manual", "after_days": "3, 7", "before_close_days": ""}),
-    "admin.save_channel_settings": Case("POST", f"/admin/surveys/{SLUG}/mail/channels", "survey",
+    "admin.save_channel_settings": Case("POST", f"/admin/surveys/{SLUG}/mail/channels", "creator",
                                         {"channel": "email", "webhook_url": ""}),
     "admin.channel_export": Case("GET", f"/admin/surveys/{SLUG}/mail/messages.csv?message=first", "survey"),
     "admin.participant_status": Case("GET", f"/admin/surveys/{SLUG}/participants/status", "survey"),
@@ -340,3 +340,39 @@ def test_invitation_tokens_carry_at_least_128_random_bits_and_are_compared_in_co
         assert invitations.find_invitation(connection, survey, changed) is None
         assert invitations.find_invitation(connection, survey, "x" * 500) is None
         assert token not in str(db.session.scalar(sa.select(Invitation.token_hash)))
+
+
+def test_only_the_creator_or_an_admin_sets_where_participants_data_is_sent(app, client, world, monkeypatch):
+    """The webhook hands participants' names and addresses to an outside server: an account the survey is shared
+    with sees the settings read-only and is refused when it posts them; the creator and an admin may save."""
+    import socket
+
+    from survey_app.models import SurveyChannels as ChannelSettings
+
+    # no test asks a real DNS server: the sender's name stands for a public address
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *args, **kwargs:
+                        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))])
+
+    def stored():
+        with app.app_context():
+            return db.session.execute(sa.select(ChannelSettings.channel, ChannelSettings.webhook_url)).all()
+
+    hook = {"channel": "both", "webhook_url": "https://sender.example.com/hook", "webhook_secret": "s" * 32}
+    sign_in(client, "shared")
+    page = client.get(f"/admin/surveys/{SLUG}/mail").text
+    assert 'id="channel-settings-read"' in page and 'id="channel-settings"' not in page
+    assert 'id="save-channels"' not in page
+    before = stored()
+    assert client.post(f"/admin/surveys/{SLUG}/mail/channels", data=hook).status_code == 403
+    assert stored() == before
+    for who in ("owner", "admin"):
+        client.post("/admin/logout")
+        sign_in(client, who)
+        page = client.get(f"/admin/surveys/{SLUG}/mail").text
+        assert 'id="channel-settings"' in page and 'id="channel-settings-read"' not in page, who
+        assert client.post(f"/admin/surveys/{SLUG}/mail/channels", data=hook).status_code == 302, who
+    assert stored() == [("both", "https://sender.example.com/hook")]
+    client.post("/admin/logout")
+    sign_in(client, "shared")
+    page = client.get(f"/admin/surveys/{SLUG}/mail").text
+    assert "https://sender.example.com/hook" in page and 'id="channel-settings-read"' in page

@@ -180,3 +180,108 @@ def test_an_anonymous_survey_refuses_a_breakdown_by_attribute(app, make_survey, 
     done = runner.invoke(args=["analyze", "anon-teams", "--by", "attribute:team", "--out",
                                str(tmp_path / "r.json")])
     assert done.exit_code != 0 and "never broken down by an attribute" in done.output
+
+
+# --- the console's group comparison by attribute
+
+def _console(app, client, make_survey, slug: str, *, anonymous: bool):
+    make_survey(slug=slug, definition=PIPED, anonymous=anonymous)
+    _answered(app, slug, anonymous=anonymous)
+    sign_in(app, client, "owner@example.com", PASSWORD, token_name="t")
+
+
+def _group_section(html: str) -> str:
+    """The report's section comparing the groups (its heading and table)."""
+    import re
+
+    match = re.search(r'<section[^>]*id="groups".*?</section>', html, re.S)
+    assert match is not None, "the report has no group comparison"
+    return match.group(0)
+
+
+def test_the_console_offers_the_lists_attributes_as_group_comparisons(app, client, make_survey):
+    _console(app, client, make_survey, "teams", anonymous=False)
+    page = client.get("/admin/surveys/teams?lang=en").text
+    assert 'id="report-breakdown"' in page
+    assert '<option value="attribute:floor">Attribute: floor</option>' in page
+    assert '<option value="attribute:team">Attribute: team</option>' in page  # "Team" in the list: lower-case
+    assert '<option value="">Units (the default)</option>' in page
+    zh = client.get("/admin/surveys/teams?lang=zh").text
+    assert '<option value="attribute:team">属性：team</option>' in zh
+
+
+@pytest.mark.parametrize("lang, label", [("en", "Attribute: team"), ("zh", "属性：team")])
+def test_the_report_compares_the_attributes_groups_that_the_disclosure_rule_shows(app, client, make_survey,
+                                                                                    lang, label):
+    from pypdf import PdfReader
+
+    _console(app, client, make_survey, "teams", anonymous=False)
+    reply = client.get(f"/admin/surveys/teams/report.html?by=attribute:team&lang={lang}")
+    assert reply.status_code == 200, reply.headers.get("Location")
+    groups = _group_section(reply.text)
+    assert label in groups and "attribute:team" not in groups
+    # k = 5: blue (6) and yellow (5) are shown; green (2) is too small and red (5) goes with it (a subtraction of
+    # the whole survey would otherwise give the 4 hidden people away)
+    assert ">blue<" in groups and ">yellow<" in groups
+    assert ">red<" not in groups and ">green<" not in groups
+    # satisfaction index by hand (SAT on 1-10 as 0-100): blue mean 8.0 -> 77.8, yellow mean 7.0 -> 66.7
+    assert '<td class="depth-0">blue</td><td class="num">6</td> <td class="num">77.8' in " ".join(groups.split())
+    assert '<td class="depth-0">yellow</td><td class="num">5</td> <td class="num">66.7' in " ".join(groups.split())
+    pdf = client.get(f"/admin/surveys/teams/report.pdf?by=attribute:team&lang={lang}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].endswith(f"teams-attr_team-report-{lang}.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert label.replace(" ", "") in text.replace(" ", "")
+
+
+def test_an_anonymous_survey_offers_no_attribute_and_refuses_a_hand_made_url(app, client, make_survey):
+    _console(app, client, make_survey, "anon-teams", anonymous=True)
+    page = client.get("/admin/surveys/anon-teams?lang=en").text
+    assert 'id="report-breakdown"' not in page and "attribute:" not in page
+    for fmt in ("html", "pdf"):
+        reply = client.get(f"/admin/surveys/anon-teams/report.{fmt}?by=attribute:team&lang=en")
+        assert reply.status_code == 302 and reply.headers["Location"].endswith("/admin/surveys/anon-teams")
+        assert "never broken down by an attribute" in client.get(reply.headers["Location"] + "?lang=en").text
+    reply = client.get("/admin/surveys/anon-teams/report.html?by=attribute:team&lang=zh")
+    assert "匿名调查从不按参与者名单的属性分组" in client.get(reply.headers["Location"] + "?lang=zh").text
+
+
+def test_a_hand_made_group_comparison_is_refused_with_a_reason_never_a_500(app, client, make_survey):
+    _console(app, client, make_survey, "teams", anonymous=False)
+    for by in ["attribute:nope", "attribute:Team", "SAT", "attribute:", "x" * 5000, "attribute:\x00", "'; drop"]:
+        reply = client.get("/admin/surveys/teams/report.html", query_string={"by": by, "lang": "en"})
+        assert reply.status_code == 302, by
+        shown = client.get(reply.headers["Location"] + "?lang=en").text
+        assert "No report" in shown and "is not an attribute of the participants list" in shown, by
+        assert "x" * 100 not in shown
+
+
+def test_a_report_job_renders_the_comparison_asked_for_and_caches_it_apart(app, client, make_survey):
+    from pypdf import PdfReader
+
+    from survey_app.models import ReportJob
+    from survey_app.services import report_jobs
+    from tests.survey_app.test_report_jobs import _wait
+
+    _console(app, client, make_survey, "teams", anonymous=False)
+    app.config["REPORT_INLINE_MAX_RESPONSES"] = 0  # every report in the background
+    reply = client.get("/admin/surveys/teams/report.pdf?by=attribute:team&lang=zh")
+    assert reply.status_code == 302 and "/report-jobs/" in reply.headers["Location"]
+    job_id = int(reply.headers["Location"].rsplit("/", 1)[1])
+    assert _wait(client, "teams", job_id)["state"] == "done"  # this process's pool renders it
+    with app.app_context():
+        assert db.session.get(ReportJob, job_id).breakdown == "attribute:team"
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="teams"))
+        assert report_jobs.cache_key(survey, lang="zh", unit=None, by="attribute:team") != \
+            report_jobs.cache_key(survey, lang="zh", unit=None)
+    done = client.get("/admin/surveys/teams/report.pdf?by=attribute:team&lang=zh")  # served from the cache
+    assert done.status_code == 200 and done.headers["Content-Disposition"].endswith("teams-attr_team-report-zh.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(done.data)).pages)
+    assert "属性：team" in text.replace(" ", "")
+    plain = client.get("/admin/surveys/teams/report.pdf?lang=zh")  # by unit: another job
+    assert plain.status_code == 302
+    assert _wait(client, "teams", int(plain.headers["Location"].rsplit("/", 1)[1]))["state"] == "done"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ReportJob.id))) == 2
+    app.extensions[report_jobs._POOL_KEY].shutdown(wait=True)
+    report_jobs._heartbeat(app).stop()

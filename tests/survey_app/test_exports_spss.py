@@ -282,3 +282,78 @@ def test_a_text_longer_than_spss_holds_is_cut_between_characters(app, admin_clie
     assert frame["COMMENT"][0] == "满" * 10922
     text = admin_client.get("/admin/surveys/spss/export.csv").data.decode("utf-8-sig")
     assert list(csv.DictReader(io.StringIO(text)))[0]["COMMENT"] == comment
+
+
+#: the further columns of the participants list of the two invitees in ROWS (the third row came by the open link)
+LIST_ATTRIBUTES = {"CRM-0042": {"team": "=HYPERLINK(\"http://evil.example\")", "部门": "销售", "cost centre": "CC 12"},
+                   "CRM-0043": {"team": "blue", "部门": "", "cost centre": "@SUM(A1)"}}
+
+
+def _with_attributes(app, slug: str, *, anonymous: bool = False) -> None:
+    rows = [ROWS[0], (ROWS[1][0], "CRM-0043", *ROWS[1][2:]), ROWS[2]]
+    add_rows(app, slug, rows)
+    with app.app_context():
+        from survey_app.models import Invitation
+
+        for ref, attributes in LIST_ATTRIBUTES.items():
+            invitation = db.session.scalar(sa.select(Invitation).filter_by(external_ref=ref))
+            invitation.attributes = attributes
+        db.session.commit()
+
+
+def test_an_identified_export_has_a_column_per_list_attribute_neutralised_and_named_for_spss(
+        app, admin_client, make_survey, tmp_path):
+    """attr_<name>: letters, digits and _ only, unique among the columns; formula-like cells neutralised; PSPP
+    reads the columns with their labels and values."""
+    make_survey(slug="spss", definition=SPSS_INSTRUMENT)
+    _with_attributes(app, "spss")
+    added = ["attr_team", "attr_部门", "attr_cost_centre"]
+    columns = [*TABLE_COLUMNS[:6], *added, *TABLE_COLUMNS[6:]]
+    rows = list(csv.reader(io.StringIO(admin_client.get("/admin/surveys/spss/export.csv").data.decode("utf-8-sig"))))
+    assert rows[0] == columns
+    by_column = [dict(zip(columns, row, strict=True)) for row in rows[1:]]
+    assert [row["attr_team"] for row in by_column] == ["'=HYPERLINK(\"http://evil.example\")", "blue", ""]
+    assert [row["attr_cost_centre"] for row in by_column] == ["CC 12", "'@SUM(A1)", ""]
+    assert [row["attr_部门"] for row in by_column] == ["销售", "", ""]
+    sheet = openpyxl.load_workbook(io.BytesIO(admin_client.get("/admin/surveys/spss/export.xlsx").data)).active
+    assert [cell.value for cell in sheet[1]] == columns
+    assert sheet.cell(row=2, column=7).value == "'=HYPERLINK(\"http://evil.example\")"
+    tables = open_with_pspp(admin_client.get("/admin/surveys/spss/export.sav?lang=en").data, tmp_path)
+    variables = {name: (label, level) for name, _, label, level, *_ in tables["Variables"][1:]}
+    assert list(variables)[6:9] == added
+    assert variables["attr_team"] == ("Attribute from the participants list: team", "Nominal")
+    assert variables["attr_cost_centre"] == ("Attribute from the participants list: cost centre", "Nominal")
+    header, *cases = tables["Data List"]
+    assert header[6:9] == added
+    assert [case[6:9] for case in cases] == [["=HYPERLINK(\"http://evil.example\")", "销售", "CC 12"],
+                                              ["blue", "", "@SUM(A1)"], ["", "", ""]]
+    _, meta = read_with_pyreadstat(admin_client.get("/admin/surveys/spss/export.sav?lang=zh").data, tmp_path)
+    assert meta.column_names_to_labels["attr_部门"] == "参与者名单的属性：部门"
+
+
+def test_an_anonymous_export_has_no_attribute_column(app, admin_client, make_survey):
+    make_survey(slug="spss-anon", definition=SPSS_INSTRUMENT, anonymous=True)
+    row = ("zh", "CRM-0042", None, [{"SAT": 8, "PROBLEM": 0}, {"BRANCH": "north"}, {"NPS": 9}])
+    add_rows(app, "spss-anon", [row] * 6)
+    with app.app_context():
+        from survey_app.models import Invitation
+
+        for invitation in db.session.scalars(sa.select(Invitation)):
+            invitation.attributes = LIST_ATTRIBUTES["CRM-0042"]
+        db.session.commit()
+    header = admin_client.get("/admin/surveys/spss-anon/export.csv").data.decode("utf-8-sig").splitlines()[0]
+    assert not any(column.startswith("attr_") for column in header.split(","))
+    assert "HYPERLINK" not in admin_client.get("/admin/surveys/spss-anon/export.csv").data.decode("utf-8-sig")
+
+
+def test_an_attribute_column_is_a_valid_spss_name_unique_in_any_case():
+    from survey_app.services.exports import attribute_column
+
+    assert attribute_column("cost centre", set()) == "attr_cost_centre"
+    assert attribute_column("a-b.c/d", set()) == "attr_a_b_c_d"
+    assert attribute_column("floor", {"ATTR_FLOOR"}) == "attr_floor_2"
+    assert attribute_column("to", set()) == "attr_to"
+    long = attribute_column("x" * 80, set())
+    assert long == "attr_" + "x" * 59 and len(long.encode()) == 64
+    chinese = attribute_column("部" * 30, set())  # 3 bytes each: cut between characters
+    assert len(chinese.encode()) <= 64 and chinese == "attr_" + "部" * 19

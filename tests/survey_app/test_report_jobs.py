@@ -39,7 +39,7 @@ def fake_render(monkeypatch):
     """A report that renders instantly and counts its calls."""
     calls: list[tuple] = []
 
-    def render(survey, *, lang, unit=None, fmt="pdf", progress=None):
+    def render(survey, *, lang, unit=None, by=None, fmt="pdf", progress=None):
         calls.append((survey.slug, lang, unit))
         if unit == "tiny":
             raise ValueError("unit 'tiny' has fewer than 5 responses")
@@ -271,7 +271,7 @@ def slow_render(monkeypatch):
     gate = threading.Event()
     calls: list[str] = []
 
-    def render(survey, *, lang, unit=None, fmt="pdf", progress=None):
+    def render(survey, *, lang, unit=None, by=None, fmt="pdf", progress=None):
         calls.append(lang)
         gate.wait(10)
         return FAKE_PDF
@@ -312,7 +312,7 @@ def test_the_heartbeat_advances_during_a_long_step(app, demo, monkeypatch):
         with db.engine.connect() as connection:  # another connection: what a polling process would see
             return as_utc(connection.scalar(sa.select(ReportJob.heartbeat_at).where(ReportJob.id == job_id)))
 
-    def render(survey, *, lang, unit=None, fmt="pdf", progress=None):
+    def render(survey, *, lang, unit=None, by=None, fmt="pdf", progress=None):
         stamps.append(read_stamp(job_id))
         time.sleep(0.5)
         stamps.append(read_stamp(job_id))
