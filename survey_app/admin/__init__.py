@@ -15,4 +15,5 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register themselves o
     reach,
     reminder_plan,
     routes,
+    webhooks,
 )

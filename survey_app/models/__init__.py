@@ -8,9 +8,10 @@ from survey_app.models.report_job import ReportJob
 from survey_app.models.response import Response
 from survey_app.models.survey import Invitation, Survey, SurveyRelease, SurveyVersion, Unit
 from survey_app.models.user import AccountLink, ApiToken, SurveyAccess, User, UserSession
+from survey_app.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccountLink", "AlertCase", "AlertRule", "ApiToken", "CaseEvent", "InstrumentRecord", "Invitation", "MailMessage",
     "ReportJob", "Response", "Survey", "SurveyAccess", "SurveyChannels", "SurveyRelease", "SurveyVersion", "Unit",
-    "User", "UserSession",
+    "User", "UserSession", "WebhookDelivery", "WebhookEndpoint",
 ]

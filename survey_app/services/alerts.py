@@ -25,11 +25,12 @@ from instruments.logic import Condition, check, evaluate
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.messages import N_, Quoted, TranslatableError
-from survey_app.models import AlertCase, AlertRule, Response, Survey
+from survey_app.models import AlertCase, AlertRule, Response, Survey, WebhookEndpoint
 from survey_app.models.alerts import PRIORITIES
 from survey_app.models.types import JSONType
 from survey_app.scheduler.jobs import dialect_insert, register
 from survey_app.scheduler.models import ScheduledJob
+from survey_app.services.events.endpoints import subscribes
 from survey_app.services.surveys import SurveyRow, instrument_of
 from survey_app.text_checks import checked_text
 
@@ -218,28 +219,36 @@ def evaluate_response(response_id: int, now: datetime) -> list[AlertCase]:
 
 @register(KIND)
 def run_alert_check(payload: dict[str, Any], now: datetime) -> None:
-    """The ``alerts`` job: evaluate the rules on one complete response."""
+    """The ``alerts`` job of a complete response: its ``response.completed`` webhooks, then its rules."""
+    from survey_app.services.events.payloads import response_completed
+
+    response_completed(int(payload["response_id"]), now)
     evaluate_response(int(payload["response_id"]), now)
 
 
 def queue_alert_check(connection: sa.Connection, survey: Survey | SurveyRow, response_id: int, *, is_test: bool,
                       now: datetime) -> bool:
-    """In the submission's own transaction: a job to evaluate the rules on the response just completed, when
-    the survey is identified, the response real and the survey has an active rule; True when queued now.
+    """In the submission's own transaction: a job to evaluate the rules on the response just completed (and to
+    send its ``response.completed`` webhooks), when the survey is identified, the response real and the survey has
+    an active rule or an active endpoint subscribed to ``response.completed``; True when queued now.
 
     The scheduler runs it (``flask scheduler run``): a failing rule or mail server never fails a submission, and
     a submission committed is never left unevaluated.
     """
     if survey.anonymous or is_test:
         return False
-    # one statement whether or not the survey has a rule: the job is made only from an active rule's row
-    rules = AlertRule.__table__
+    # one statement whether or not the survey has a rule or a subscriber: the job is made only when one exists
+    rules, endpoints = AlertRule.__table__, WebhookEndpoint.__table__
     stamp = sa.DateTime(timezone=True)
     chosen = sa.select(
         sa.literal(f"response:{response_id}:alerts"), sa.literal(KIND),
         sa.literal({"response_id": response_id}, JSONType), sa.literal(now, stamp), sa.literal("due"),
         sa.literal(0), sa.literal(5), sa.literal(now, stamp),
-    ).where(rules.c.survey_id == survey.id, rules.c.active.is_(sa.true())).limit(1)
+    ).where(sa.or_(
+        sa.exists().where(rules.c.survey_id == survey.id, rules.c.active.is_(sa.true())),
+        sa.exists().where(endpoints.c.survey_id == survey.id, endpoints.c.active.is_(sa.true()),
+                          subscribes("response.completed")),
+    ))
     insert = dialect_insert(connection.dialect.name)(ScheduledJob.__table__).from_select(
         ["key", "kind", "payload", "due_at", "state", "attempts", "max_attempts", "created_at"], chosen)
     added = connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]).returning(

@@ -48,12 +48,14 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 class WebhookError(Exception):
-    """A POST not delivered; ``permanent`` when trying again would not help (a 4xx reply, a refused address)."""
+    """A POST not delivered; ``permanent`` when trying again would not help (a 4xx reply, a refused address);
+    ``status`` the reply's HTTP status, None when there was no reply."""
 
-    def __init__(self, reply: str, *, permanent: bool) -> None:
+    def __init__(self, reply: str, *, permanent: bool, status: int | None = None) -> None:
         super().__init__(reply)
         self.reply = reply[:1000]
         self.permanent = permanent
+        self.status = status
 
 
 def new_secret() -> str:
@@ -186,7 +188,7 @@ def post(url: str, payload: Mapping[str, Any], *, secret: str, delivery_id: str,
     summary = f"{reply.status} {reply.reason} {' '.join(text.split())}".strip()
     if 300 <= reply.status < 400:
         summary += " (redirects are not followed)"
-    raise WebhookError(summary, permanent=not retryable(reply.status))
+    raise WebhookError(summary, permanent=not retryable(reply.status), status=reply.status)
 
 
 class _PinnedHTTP(http.client.HTTPConnection):

@@ -14,7 +14,18 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import AlertCase, AlertRule, CaseEvent, Invitation, Response, Survey, Unit, User
+from survey_app.models import (
+    AlertCase,
+    AlertRule,
+    CaseEvent,
+    Invitation,
+    Response,
+    Survey,
+    Unit,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from survey_app.services.accounts import share_survey
 from survey_app.services.api_tokens import create_api_token
 from survey_app.services.responses import save_page, start_response, submit, write_response
@@ -122,6 +133,11 @@ CASES: dict[str, Case] = {
                                  {"invite-email": "colleague@example.com", "invite-role": "admin",
                                   "invite-language": "en"}),
     "admin.revoke_invitation": Case("POST", "/admin/accounts/invitations/1/revoke", "admin"),
+    # webhooks carry personal data: the survey's creator and admins only (tests/survey_app/test_event_webhooks)
+    "admin.webhooks": Case("POST", f"/admin/surveys/{SLUG}/webhooks", "creator",
+                           {"url": "https://example.com/hook", "events": "alert.created"}),
+    "admin.webhook_endpoint": Case("POST", f"/admin/surveys/{SLUG}/webhooks/1", "creator", {"action": "delete"}),
+    "admin.webhook_redeliver": Case("POST", f"/admin/surveys/{SLUG}/webhooks/deliveries/1/redeliver", "creator"),
     "api.list_surveys": Case("GET", "/api/v1/surveys", "token"),
     "api.get_survey": Case("GET", f"/api/v1/surveys/{SLUG}", "token_survey"),
     "api.get_results": Case("GET", f"/api/v1/surveys/{SLUG}/results", "token_survey"),
@@ -164,6 +180,14 @@ def world(app, make_survey):
         first = db.session.scalar(sa.select(Response.id).order_by(Response.id).limit(1))
         [opened] = evaluate_response(first, datetime(2026, 12, 7, tzinfo=UTC))
         assert opened.id == 1
+        # webhook endpoint 1 (its address carries MARK) with a failed delivery 1
+        endpoint = WebhookEndpoint(survey_id=survey.id, url=f"https://example.com/{MARK}", secret="s" * 30,
+                                   events=" alert.created ", active=True, created_at=datetime(2026, 12, 7, tzinfo=UTC))
+        db.session.add(endpoint)
+        db.session.flush()
+        db.session.add(WebhookDelivery(survey_id=survey.id, endpoint_id=endpoint.id, event="alert.created",
+                                       event_id="evt_1", payload={"data": MARK}, state="failed", attempts=1,
+                                       created_at=datetime(2026, 12, 7, tzinfo=UTC)))
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}
         db.session.commit()
@@ -205,6 +229,8 @@ def state(app) -> dict:
             "owners": db.session.scalars(sa.select(Unit.owners).order_by(Unit.id)).all(),
             "case history": db.session.scalar(sa.select(sa.func.count(CaseEvent.id))),
             "case": db.session.execute(sa.select(AlertCase.status, AlertCase.assignee_id)).all(),
+            "webhooks": db.session.execute(sa.select(WebhookEndpoint.id, WebhookEndpoint.active)).all(),
+            "deliveries": db.session.execute(sa.select(WebhookDelivery.state)).all(),
         }
 
 
@@ -295,6 +321,8 @@ def test_shared_hr_account_works_on_the_survey_but_may_not_share_it_or_manage_ac
         assert reply.status_code in (200, 302), endpoint
     assert MARK in client.get(f"/admin/surveys/{SLUG}").text
     assert call(client, CASES["admin.share"], world).status_code == 403
+    for endpoint in ("admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver"):
+        assert call(client, CASES[endpoint], world).status_code == 403, endpoint
     assert call(client, CASES["admin.accounts"], world).status_code == 403
     assert call(client, CASES["admin.toggle_account"], world).status_code == 403
     with app.app_context():

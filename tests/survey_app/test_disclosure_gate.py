@@ -66,6 +66,8 @@ NO_ANSWERS = {
     # alert rules and unit owners are settings; changing a case shows nothing but the case page it redirects to
     "admin.alert_rules", "admin.alert_rule_delete", "admin.unit_owners", "admin.case_assign", "admin.case_status",
     "admin.case_note",
+    # webhooks: addresses, events and the delivery log (time, event, state, reply), never a payload's answers
+    "admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver",
 }
 
 

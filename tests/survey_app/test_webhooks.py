@@ -30,6 +30,11 @@ class Receiver:
         self.answers: dict[str, list[int]] = {}
         #: a request to /slow waits for this (the test sets it when done)
         self.release = threading.Event()
+        #: when set, the receiver checks each request's signature as a receiver would (computed here with hmac,
+        #: not with the app's code) and answers 401 to a wrong one; each request records ``verified``
+        self.secret: str | None = None
+        #: the receiver's clock for that check (unix seconds); None: any time is accepted
+        self.clock: int | None = None
 
 
 @pytest.fixture
@@ -39,7 +44,15 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            verified = state.secret is None or _signed(state.secret, body, self.headers.get("Manyi-Signature", ""),
+                                                       state.clock)
+            state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                   "verified": verified})
+            if not verified:
+                self.send_response(401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.path == "/slow":
                 state.release.wait(10)
             if self.path == "/redirect":
@@ -67,6 +80,15 @@ def receiver() -> Iterator[Receiver]:
     state.release.set()
     server.shutdown()
     server.server_close()
+
+
+def _signed(secret: str, body: bytes, header: str, clock: int | None) -> bool:
+    """The receiver's check: ``t=<time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``, within 5 minutes of ``clock``."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    if not fields.get("t", "").isdigit() or (clock is not None and abs(clock - int(fields["t"])) > 300):
+        return False
+    expected = hmac.new(secret.encode(), fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields.get("v1", ""))
 
 
 def _post(url: str, **options):
