@@ -47,11 +47,11 @@ RECOVERY: dict[str, dict[str, str]] = {
                              "interquartile range). A customer counts as recovered when, in the follow-up, their "
                              "satisfaction with the handling or their agreement that the outcome was fair is in the "
                              "top two boxes (4 or 5 of 5). Their likelihood to recommend after the recovery is "
-                             "compared with that of customers without a case who said they had no problem, and of complainants "
-                             "not recovered; means with t intervals, shares with Wilson intervals, the difference by "
-                             "Welch's t. A verdict needs at least {k} answers per group. The justice dimensions "
-                             "(Tax, Brown & Chandrashekaran 1998) are compared by a standardised regression of the "
-                             "intention to recommend on all three, from {m} answered follow-ups on."),
+                             "compared with that of customers without a case who said they had no problem, and of "
+                             "complainants not recovered; means with t intervals, shares with Wilson intervals, the "
+                             "difference by Welch's t. A verdict needs at least {k} answers per group. The justice "
+                             "dimensions (Tax, Brown & Chandrashekaran 1998) are compared by a standardised regression"
+                             " of the intention to recommend on all three, from {m} answered follow-ups on."),
     },
     "zh": {
         "sec_recovery": "投诉补救",

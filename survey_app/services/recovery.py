@@ -16,11 +16,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analysis.recovery import RecoveryResult, recovery_analysis
+from instruments.registry import get_instrument
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.messages import N_, TranslatableError
 from survey_app.models import AlertCase, Invitation, MailMessage, Response, Survey, SurveyAccess, User
 from survey_app.services.cases import record_followup
 from survey_app.services.disclosure import open_gate
+from survey_app.services.instruments import latest_instrument
 from survey_app.services.invitations import create_invitations
 from survey_app.services.surveys import create_survey, instrument_of
 
@@ -53,13 +56,21 @@ def followup_survey(parent: Survey) -> Survey:
     languages = [lang for lang in parent.languages if lang in LANGUAGES] or list(LANGUAGES)
     title = {lang: parent.title_in(lang)[:180] + TITLE_SUFFIX[lang] for lang in LANGUAGES}
     survey = create_survey(slug=_free_slug(parent.slug), instrument_keys=[FOLLOWUP_MODULE], title=title,
-                           languages=languages)
+                           languages=languages, instrument=_module())
     survey.followup_of_id = parent.id
     survey.created_by_id = parent.created_by_id
     for user_id in db.session.scalars(sa.select(SurveyAccess.user_id).filter_by(survey_id=parent.id)):
         db.session.add(SurveyAccess(survey_id=survey.id, user_id=user_id))
     db.session.flush()
     return survey
+
+
+def _module() -> Instrument:
+    """The follow-up module as stored by ``instruments load``, else as shipped (a fresh install)."""
+    try:
+        return latest_instrument(FOLLOWUP_MODULE)
+    except LookupError:
+        return get_instrument(FOLLOWUP_MODULE)
 
 
 def _free_slug(parent_slug: str) -> str:
