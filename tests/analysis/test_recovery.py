@@ -38,7 +38,8 @@ def _small():
     return cases, customers
 
 
-def _wilson(k, n, z=stats.norm.ppf(0.975)):
+def _wilson(k, n):
+    z = stats.norm.ppf(0.975)
     p = k / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)

@@ -79,7 +79,8 @@ def test_followup_made_once_mailed_answered_linked_to_the_case_and_reported(app,
         address = invitation.email
 
     mail = next(m for m in world.received if m["To"] == address)
-    assert " ".join(str(mail["Subject"]).split()) == "How did we handle your problem? Store satisfaction: complaint follow-up"  # English
+    subject = " ".join(str(mail["Subject"]).split())  # folded: it is long
+    assert subject == "How did we handle your problem? Store satisfaction: complaint follow-up"  # in English
     text = mail.get_body(("plain",)).get_content()
     assert "refund" not in text  # the follow-up carries its link, never the complaint
     link = re.search(r"http://manyi\.test(/s/alerts-followup/\S+)", text).group(1)
