@@ -743,3 +743,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "suppressed_complementary": "隐藏：显示会暴露另一个组",
     },
 }
+
+
+def _merge_sections() -> None:
+    """Add the wording of the sections kept in their own modules."""
+    from reports.messages_recovery import RECOVERY
+
+    for lang in LANGUAGES:
+        MESSAGES[lang].update(RECOVERY[lang])
+
+
+_merge_sections()

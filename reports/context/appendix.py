@@ -87,6 +87,9 @@ class AppendixSection(BuilderBase):
                 lines.append(self.t("methods_held_back", n=_int(disclosure["held_back"])))
         if (self.result.get("groups") or {}).get("rollup"):
             lines.append(self.t("methods_rollup"))
+        recovery = self.recovery_methods()
+        if recovery:
+            lines.append(recovery)
         return lines
 
     def appendix(self, pls: Mapping[str, Any] | None) -> dict[str, Any]:

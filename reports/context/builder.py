@@ -15,6 +15,7 @@ from reports.context.format import (
 )
 from reports.context.model import ModelSection
 from reports.context.nps import NpsSection
+from reports.context.recovery import RecoverySection
 from reports.context.summary import SummarySection
 from reports.context.trap import TrapSection
 from reports.context.trends import TrendsSection
@@ -22,7 +23,7 @@ from reports.context.units import UnitsSection
 
 
 class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsSection, UnitsSection,
-              EmployeeSection, TrendsSection, TrapSection, AppendixSection):
+              EmployeeSection, TrendsSection, TrapSection, RecoverySection, AppendixSection):
     """All sections; ``build`` makes the whole context."""
 
     def build(self, title: str | None) -> dict[str, Any]:
@@ -37,6 +38,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "groups": self.groups(),
             "trends": self.trends(),
             "trap": self.trap(),
+            "recovery": self.recovery(),
             "appendix": self.appendix(pls),
             "methods": self.methods(),
         }
@@ -50,6 +52,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "groups": self.t("sec_groups", by=self.label((self.result.get("groups") or {}).get("by", ""))),
             "trends": self.t("sec_trends"),
             "trap": self.t("sec_trap"),
+            "recovery": self.t("sec_recovery"),
             "appendix": self.t("sec_appendix"),
             "methods": self.t("sec_methods"),
         }

@@ -13,6 +13,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register themselves o
     mail,
     participants,
     reach,
+    recovery,
     reminder_plan,
     routes,
     webhooks,

@@ -33,7 +33,8 @@ PRIORITY_LABELS = {"urgent": _l("urgent"), "high": _l("high"), "normal": _l("nor
 CASE_STATUS_LABELS = {"new": _l("new"), "in_progress": _l("in progress"), "waiting": _l("waiting"),
                       "resolved": _l("resolved")}
 EVENT_LABELS = {"opened": _l("Opened by the rule"), "assigned": _l("Assigned"), "status": _l("Status changed"),
-                "note": _l("Note"), "overdue": _l("Overdue notice sent"), "mail_failed": _l("Mail refused")}
+                "note": _l("Note"), "overdue": _l("Overdue notice sent"), "mail_failed": _l("Mail refused"),
+                "followup": _l("Follow-up survey sent")}
 SORT_LABELS = {"priority": _l("priority"), "due": _l("due time")}
 TIER_LABELS = {"platinum": _l("platinum"), "gold": _l("gold"), "silver": _l("silver"), "bronze": _l("bronze")}
 
@@ -202,6 +203,8 @@ def cases(survey: Survey):
 @survey_view
 def case(survey: Survey, case_id: int):
     """One case: the respondent's answers, who is on it, its status, notes and history."""
+    from survey_app.admin.recovery import followup_panel  # it builds on this module
+
     found = _case(survey, case_id)
     gate = open_gate(survey)
     response = db.session.scalar(sa.select(Response).where(Response.id == found.response_id, *gate.where()))
@@ -219,7 +222,8 @@ def case(survey: Survey, case_id: int):
         respondent={"name": invitation.name, "email": invitation.email, "ref": invitation.external_ref}
         if invitation is not None else None,
         events=events, people=[(user.id, user.email) for user in people],
-        assignee_id=found.assignee_id, statuses=[(s, str(CASE_STATUS_LABELS[s])) for s in CASE_STATUSES])
+        assignee_id=found.assignee_id, statuses=[(s, str(CASE_STATUS_LABELS[s])) for s in CASE_STATUSES],
+        followup=followup_panel(survey, found, lang))
 
 
 def _event_value(kind: str, value: str | None) -> str | None:
@@ -276,9 +280,21 @@ def case_assign(survey: Survey, case_id: int):
 @bp.post(f"/surveys/<slug>/cases/<int(max={MAX_ID}):case_id>/status")
 @survey_view
 def case_status(survey: Survey, case_id: int):
-    """Move the case to another status."""
-    status = request.form.get("status", "")
-    return _changed(survey, case_id, lambda found, by, now: case_service.change_status(found, status, by, now))
+    """Move the case to another status; on resolving, send the follow-up survey when asked to."""
+    from survey_app.admin.recovery import resolve_with_followup  # it builds on this module
+
+    status, asked = request.form.get("status", ""), request.form.get("followup") == "1"
+    sent: list[str] = []
+
+    def change(found: AlertCase, by: User, now) -> None:
+        address = resolve_with_followup(found, status, by, now, asked)
+        if address:
+            sent.append(address)
+
+    answer = _changed(survey, case_id, change)
+    if sent:
+        flash(_("The follow-up survey is on its way to %(email)s.", email=sent[0]), "success")
+    return answer
 
 
 @bp.post(f"/surveys/<slug>/cases/<int(max={MAX_ID}):case_id>/note")

@@ -22,6 +22,8 @@ from survey_app.services.participants import import_participants
 
 #: what a message is (models.mail.MAIL_KINDS)
 KIND_LABELS = {"invitation": _l("Invitation"), "reminder": _l("Reminder")}
+#: what a sent message is, in the delivery list (a follow-up survey's messages: services.recovery)
+SENT_KIND_LABELS = {**KIND_LABELS, "followup": _l("Recovery follow-up")}
 #: a message's delivery status (models.mail.MAIL_STATUSES)
 STATUS_LABELS = {"queued": _l("queued"), "sent": _l("sent"), "failed": _l("failed")}
 #: the reminder steps the console offers (the scheduler names its own, e.g. "after-7-days")
@@ -44,7 +46,7 @@ def mail_page(survey: Survey, *, plan_form=None) -> str:
     if kind not in KIND_LABELS or lang not in LANG_LABELS:
         abort(404)
     shown = preview(survey, kind, lang)
-    rows = [{**row, "kind": KIND_LABELS.get(row["kind"], ""), "status": STATUS_LABELS.get(row["status"], "")}
+    rows = [{**row, "kind": SENT_KIND_LABELS.get(row["kind"], ""), "status": STATUS_LABELS.get(row["status"], "")}
             for row in delivery_rows(survey)]
     counts = delivery_counts(survey)
     return render_template(

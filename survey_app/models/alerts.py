@@ -18,7 +18,7 @@ SPECIAL_TESTS = ("satisfied_not_loyal", "keywords")
 #: a case's status, in the order of its life
 CASE_STATUSES = ("new", "in_progress", "waiting", "resolved")
 #: what a history entry records
-EVENT_KINDS = ("opened", "assigned", "status", "note", "overdue", "mail_failed")
+EVENT_KINDS = ("opened", "assigned", "status", "note", "overdue", "mail_failed", "followup")
 
 
 class AlertRule(db.Model):
@@ -94,7 +94,7 @@ class CaseEvent(db.Model):
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     #: the account; None: the system (the rule, the scheduler)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    #: opened | assigned | status | note | overdue | mail_failed
+    #: opened | assigned | status | note | overdue | mail_failed | followup (the recovery follow-up was sent)
     kind: Mapped[str] = mapped_column(sa.String(16))
     old: Mapped[str | None] = mapped_column(sa.String(320))
     new: Mapped[str | None] = mapped_column(sa.String(320))

@@ -12,8 +12,8 @@ from survey_app.models.types import utcnow
 
 #: queued (waiting, or waiting to be retried after a temporary failure) | sent | failed (given up)
 MAIL_STATUSES = ("queued", "sent", "failed")
-#: what a message is
-MAIL_KINDS = ("invitation", "reminder")
+#: what a message is (followup: the recovery follow-up of a resolved case, services.recovery)
+MAIL_KINDS = ("invitation", "reminder", "followup")
 #: how a message goes out: by email, or as a signed POST to the survey's webhook (services.channels)
 MAIL_CHANNELS = ("email", "webhook")
 

@@ -49,6 +49,10 @@ class Survey(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     #: origins (``https://intranet.example.com``) whose pages may show the survey in an iframe; None: no page may
     frame_origins: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    #: the survey whose cases this recovery follow-up survey asks about (services.recovery; one per survey); None:
+    #: not a follow-up
+    followup_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"),
+                                                        index=True, unique=True)
 
     units: Mapped[list[Unit]] = relationship(back_populates="survey", cascade="all, delete-orphan")
 
@@ -116,6 +120,10 @@ class Invitation(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: set by the unsubscribe link: no further mail for this survey
     unsubscribed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: the case a recovery follow-up invitation asks about (services.recovery); None: any other invitation
+    #: (created after the tables: invitation, response and alert_case refer to each other in a circle)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey(
+        "alert_case.id", ondelete="SET NULL", use_alter=True, name="fk_invitation_case_id_alert_case"), index=True)
 
 
 class SurveyRelease(db.Model):

@@ -124,9 +124,13 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str
     each analysis step's message and then :data:`RENDERING` before the document is drawn.
     """
     from reports.render import render_html, render_pdf
+    from survey_app.services.recovery import recovery_result  # it reads cases, built on this module's neighbours
 
     gate = gate or open_gate(survey)
     result = analyze_survey(survey, unit=unit, by=by, progress=progress, gate=gate)
+    recovery = recovery_result(survey) if unit is None else None  # cases are the whole survey's
+    if recovery is not None:
+        result = {**result, "recovery": recovery.to_dict()}
     if progress is not None:
         progress(RENDERING)
     instrument = instrument_of(survey)

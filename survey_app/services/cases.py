@@ -130,6 +130,11 @@ def add_note(case: AlertCase, text: str, by: User, now: datetime) -> CaseEvent:
     return _record(case, "note", now, user=by, note=text)
 
 
+def record_followup(case: AlertCase, by: User | None, now: datetime, address: str) -> CaseEvent:
+    """Record that the recovery follow-up survey went to ``address`` (services.recovery). Flushes only."""
+    return _record(case, "followup", now, user=by, new=address[:320])
+
+
 def is_overdue(case: AlertCase, now: datetime) -> bool:
     return case.status != "resolved" and as_utc(case.due_at) <= now
 

@@ -95,8 +95,11 @@ def _cache_key(survey: Survey, *, lang: str, unit: str | None) -> str:
     gate = open_gate(survey)
     earlier = [(wave, open_gate(wave)) for wave in series_waves(survey)[:-1]]
     if unit is None:
+        from survey_app.services.recovery import recovery_fingerprint
+
         count, last = _fingerprint(gate)
-        key = f"{survey.id}:{lang}:*:{count}:{last}:{gate.fingerprint()}"
+        # the complaint recovery section reads the cases and their follow-ups (services.recovery)
+        key = f"{survey.id}:{lang}:*:{count}:{last}:{gate.fingerprint()}:{recovery_fingerprint(survey)}"
         return key + (f":{_digest([[w.id, *_fingerprint(g)] for w, g in earlier])}" if earlier else "")
     count, last = _fingerprint(gate, _subtree(gate, unit))
     parts: list = [gate.fingerprint()]

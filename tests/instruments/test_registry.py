@@ -25,7 +25,7 @@ from instruments.schema import Instrument, Text
 from instruments.synthetic import synthetic_responses
 from tests.instruments.conftest import SMALL
 
-SHIPPED = ("customer_satisfaction", "employee_satisfaction", "kano", "servqual")
+SHIPPED = ("customer_satisfaction", "employee_satisfaction", "kano", "servqual", "recovery_followup")
 
 
 # -- the shipped instruments -------------------------------------------------------------------------------

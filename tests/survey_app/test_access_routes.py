@@ -125,6 +125,7 @@ CASES: dict[str, Case] = {
     "admin.case": Case("GET", f"/admin/surveys/{SLUG}/cases/1", "survey"),
     "admin.case_assign": Case("POST", f"/admin/surveys/{SLUG}/cases/1/assign", "survey", {"assignee": "{owner_id}"}),
     "admin.case_status": Case("POST", f"/admin/surveys/{SLUG}/cases/1/status", "survey", {"status": "resolved"}),
+    "admin.case_followup": Case("POST", f"/admin/surveys/{SLUG}/cases/1/followup", "survey"),
     "admin.case_note": Case("POST", f"/admin/surveys/{SLUG}/cases/1/note", "survey", {"note": "stolen note"}),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),

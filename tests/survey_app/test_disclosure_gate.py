@@ -65,7 +65,7 @@ NO_ANSWERS = {
     "admin.participant_status_csv",
     # alert rules and unit owners are settings; changing a case shows nothing but the case page it redirects to
     "admin.alert_rules", "admin.alert_rule_delete", "admin.unit_owners", "admin.case_assign", "admin.case_status",
-    "admin.case_note",
+    "admin.case_note", "admin.case_followup",
     # webhooks: addresses, events and the delivery log (time, event, state, reply), never a payload's answers
     "admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver",
 }

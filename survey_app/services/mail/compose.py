@@ -36,6 +36,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "您的单元：{unit}\n请在此日期前作答：{deadline}\n\n您的个人链接：\n{link}\n\n"
                "如果您已经作答，谢谢您，请忽略此邮件。"),
     },
+    # after a complaint's case was resolved (services.recovery): how did we handle it?
+    "followup": {
+        "en": ("How did we handle your problem? {survey}",
+               "Dear {name},\n\nyou recently told us about a problem, and we have dealt with it. Please tell us in "
+               "a minute how we handled it: your answers go to the people responsible.\n\n"
+               "Your personal link:\n{link}\n\nThank you!"),
+        "zh": ("我们处理得怎么样？{survey}",
+               "{name}，您好：\n\n您最近向我们反映了一个问题，我们已经处理。请花一分钟告诉我们处理得怎么样，"
+               "您的回答会交给负责的同事。\n\n您的个人链接：\n{link}\n\n谢谢！"),
+    },
 }
 #: the footer of every message
 FOOTER = {
