@@ -743,3 +743,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "suppressed_complementary": "隐藏：显示会暴露另一个组",
     },
 }
+
+
+def _merge_sections() -> None:
+    """Add the wording that sections keep in their own modules (one module per section)."""
+    from reports.messages_followup import FOLLOWUP
+
+    for lang in LANGUAGES:
+        MESSAGES[lang].update(FOLLOWUP[lang])
+
+
+_merge_sections()

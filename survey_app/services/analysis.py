@@ -125,6 +125,10 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, fmt: st
 
     gate = gate or open_gate(survey)
     result = analyze_survey(survey, unit=unit, progress=progress, gate=gate)
+    if unit is None:
+        from survey_app.services.action_followup import action_followup  # it reads this module's neighbours
+
+        result["action_followup"] = action_followup(survey, gate)
     if progress is not None:
         progress(RENDERING)
     instrument = instrument_of(survey)
