@@ -47,7 +47,7 @@ class FollowUpSection(BuilderBase):
                 "after": self._level(change, "mean_after") if shown else DASH,
                 "change": _signed(change.get("change"), digits) if shown else DASH,
                 "ci": _bracket([change.get("ci_low"), change.get("ci_high")],
-                               lambda x: _num(x, digits)) if shown else DASH,
+                               lambda x, d=digits: _num(x, d)) if shown else DASH,
                 "n": f"{_int(change.get('n_before'))} / {_int(change.get('n_after'))}" if shown else DASH,
                 "verdict": self.t(f"fu_{change.get('verdict')}") if shown and change.get("verdict")
                 else self.t(f"fu_reason_{change.get('reason') or 'not_asked'}", k=_int(block.get("min_group_size"))),
@@ -61,7 +61,7 @@ class FollowUpSection(BuilderBase):
             digits = 1 if entry.get("scale") == "index" else 2
             lines.append(self.t(
                 "fu_did_line", driver=self.label(driver), did=_signed(entry.get("did"), digits),
-                ci=_bracket([entry.get("ci_low"), entry.get("ci_high")], lambda x: _num(x, digits)),
+                ci=_bracket([entry.get("ci_low"), entry.get("ci_high")], lambda x, d=digits: _num(x, d)),
                 p=_p(entry.get("p")), treated=_int(entry.get("treated_units")),
                 control=_int(entry.get("control_units")),
                 se=self.t("fu_se_cluster" if entry.get("se_kind") == "cluster" else "fu_se_hc1",
