@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import AlertCase, AlertRule, CaseEvent, Invitation, Response, Survey, Unit, User
+from survey_app.models import Action, ActionEvent, AlertCase, AlertRule, CaseEvent, Invitation, Response, Survey, Unit, User
 from survey_app.services.accounts import share_survey
 from survey_app.services.api_tokens import create_api_token
 from survey_app.services.responses import save_page, start_response, submit, write_response
@@ -115,6 +115,12 @@ CASES: dict[str, Case] = {
     "admin.case_assign": Case("POST", f"/admin/surveys/{SLUG}/cases/1/assign", "survey", {"assignee": "{owner_id}"}),
     "admin.case_status": Case("POST", f"/admin/surveys/{SLUG}/cases/1/status", "survey", {"status": "resolved"}),
     "admin.case_note": Case("POST", f"/admin/surveys/{SLUG}/cases/1/note", "survey", {"note": "stolen note"}),
+    "admin.actions": Case("POST", f"/admin/surveys/{SLUG}/actions", "survey",
+                          {"driver": "SAT", "unit": "north", "title": "stolen action", "owner": "{owner_id}",
+                           "due": "2027-01-31", "notes": ""}),
+    "admin.action": Case("GET", f"/admin/surveys/{SLUG}/actions/1", "survey"),
+    "admin.action_status": Case("POST", f"/admin/surveys/{SLUG}/actions/1/status", "survey", {"status": "done"}),
+    "admin.action_notes": Case("POST", f"/admin/surveys/{SLUG}/actions/1/notes", "survey", {"notes": "stolen"}),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),
@@ -164,6 +170,12 @@ def world(app, make_survey):
         first = db.session.scalar(sa.select(Response.id).order_by(Response.id).limit(1))
         [opened] = evaluate_response(first, datetime(2026, 12, 7, tzinfo=UTC))
         assert opened.id == 1
+        from survey_app.services.actions import create_action
+
+        planned = create_action(survey, driver="SAT", unit_code="north", title=f"{MARK} action", owner=users["owner"],
+                                due_on=None, notes=f"{MARK} notes", by=users["owner"],
+                                now=datetime(2026, 12, 7, tzinfo=UTC))
+        assert planned.id == 1
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}
         db.session.commit()
@@ -205,6 +217,8 @@ def state(app) -> dict:
             "owners": db.session.scalars(sa.select(Unit.owners).order_by(Unit.id)).all(),
             "case history": db.session.scalar(sa.select(sa.func.count(CaseEvent.id))),
             "case": db.session.execute(sa.select(AlertCase.status, AlertCase.assignee_id)).all(),
+            "actions": db.session.execute(sa.select(Action.status, Action.notes).order_by(Action.id)).all(),
+            "action history": db.session.scalar(sa.select(sa.func.count(ActionEvent.id))),
         }
 
 

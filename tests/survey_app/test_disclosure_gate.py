@@ -66,6 +66,8 @@ NO_ANSWERS = {
     # alert rules and unit owners are settings; changing a case shows nothing but the case page it redirects to
     "admin.alert_rules", "admin.alert_rule_delete", "admin.unit_owners", "admin.case_assign", "admin.case_status",
     "admin.case_note",
+    # the action plan: what people plan about drivers, never answers (the figures are in the next wave's report)
+    "admin.actions", "admin.action", "admin.action_status", "admin.action_notes",
 }
 
 
