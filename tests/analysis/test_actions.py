@@ -76,7 +76,8 @@ def test_did_matches_statsmodels_with_hc1_below_the_cluster_threshold():
     out = _run(df)
     row = out.did.loc["Care"]
     frame = pd.DataFrame({"score": 100 * (df[["Q1", "Q2"]].mean(axis=1) - 1) / 4,
-                          "later": (df["wave"] == 2).astype(float), "acted": df["unit"].isin(["u0", "u1"]).astype(float)})
+                          "later": (df["wave"] == 2).astype(float),
+                          "acted": df["unit"].isin(["u0", "u1"]).astype(float)})
     fit = smf.ols("score ~ later * acted", data=frame).fit(cov_type="HC1", use_t=True)
     assert row["se_kind"] == "hc1" and row["clusters"] == 6 < MIN_CLUSTERS
     assert row["did"] == pytest.approx(fit.params["later:acted"], rel=1e-10)
