@@ -128,7 +128,8 @@ def action_followup(survey: Survey, gate: Gate) -> dict[str, Any] | None:
                               actions=known, scales=scales, subtrees=subtrees, min_group_size=gate.k,
                               hidden_units=hidden_units, hidden_groups=hidden[0][1] | hidden[1][1])
     out = to_jsonable(result)
-    out["actions"] = [{"id": a.id, "title": a.title, "driver": a.driver, "unit": table.loc[a.id, "unit"],
+    out["actions"] = [{"id": a.id, "title": a.title, "driver": a.driver,
+                       "unit": units[a.unit_id].code if a.unit_id in units else None,
                        "owner": owners.get(a.owner_id), "status": a.status,
                        "due_on": a.due_on.isoformat() if a.due_on else None} for a in actions]
     out["unit_names"] = {u.code: u.name for u in units.values()}
