@@ -746,11 +746,18 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def _merge_sections() -> None:
-    """Add the wording of the sections kept in their own modules."""
+    """Add the wording that sections keep in their own modules (one module per section). A section may not reuse
+    a key: its word would replace the shared one in every report (a recovery table's "Customers" once headed the
+    HR report's group columns)."""
+    from reports.messages_followup import FOLLOWUP
     from reports.messages_recovery import RECOVERY
 
     for lang in LANGUAGES:
-        MESSAGES[lang].update(RECOVERY[lang])
+        for section in (RECOVERY, FOLLOWUP):
+            clash = sorted(MESSAGES[lang].keys() & section[lang].keys())
+            if clash:
+                raise RuntimeError(f"report section wording reuses the keys {clash} ({lang}): prefix them")
+            MESSAGES[lang].update(section[lang])
 
 
 _merge_sections()

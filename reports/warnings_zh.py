@@ -260,6 +260,12 @@ TEMPLATES: dict[str, str] = {
         "{} 在第 {} 期没有完整询问；只在询问了其全部题目的各期之间比较。",
     "{}: fewer than two answers in {} or {}; no change test.":
         "{}：{} 或 {} 期的作答少于两份；不做变化检验。",
+    # analysis.recovery
+    "the survey does not ask whether the customer had a problem: every customer without a case counts as never "
+    "having had one":
+        "问卷没有询问客户是否遇到过问题：凡是没有个案的客户都算作从未遇到问题。",
+    "a justice dimension has the same answer in every follow-up: no drivers":
+        "某一公平维度在所有回访中的答案都相同：不分析驱动因素。",
 }
 
 #: Names of the parts of an analysis run that stand before a warning ("PLS: ..."), as patterns like

@@ -9,6 +9,7 @@ from reports.context.actions import ActionsSection
 from reports.context.appendix import AppendixSection
 from reports.context.drivers import DriversSection
 from reports.context.employee import EmployeeSection
+from reports.context.followup import FollowUpSection
 from reports.context.format import (
     _int,
     _ok,
@@ -23,7 +24,7 @@ from reports.context.units import UnitsSection
 
 
 class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsSection, UnitsSection,
-              EmployeeSection, TrendsSection, TrapSection, RecoverySection, AppendixSection):
+              EmployeeSection, TrendsSection, TrapSection, RecoverySection, AppendixSection, FollowUpSection):
     """All sections; ``build`` makes the whole context."""
 
     def build(self, title: str | None) -> dict[str, Any]:
@@ -31,6 +32,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
         sections = {
             "summary": self.summary(pls),
             "actions": self.actions(),
+            "followup": self.followup(),
             "employee": self.employee_section() if self.employee else None,
             "drivers": self.drivers(),
             "model": self.model(pls),
@@ -40,11 +42,13 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "trap": self.trap(),
             "recovery": self.recovery(),
             "appendix": self.appendix(pls),
-            "methods": self.methods(),
+            "methods": self.methods() + ([self.t("methods_followup")] if self.result.get("action_followup")
+                                         else []),
         }
         titles = {
             "summary": self.t("sec_summary"),
             "actions": self.t("sec_actions"),
+            "followup": self.t("sec_followup"),
             "employee": self.t("sec_employee"),
             "drivers": self.t("sec_drivers"),
             "model": self.t("sec_model"),

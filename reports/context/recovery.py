@@ -30,7 +30,7 @@ class RecoverySection(BuilderBase):
                 share=_pct(block.get("response_rate")), low=_pct(low), high=_pct(high))))
         else:
             facts.append((self.t("recovery_rate"), self.t("recovery_none_sent")))
-        groups = [{"key": group["group"], "label": self.t(f"group_{group['group']}"), "n": _int(group["n"]),
+        groups = [{"key": group["group"], "label": self.t(f"recovery_group_{group['group']}"), "n": _int(group["n"]),
                    "mean": _num(group.get("mean"), 1) if group["n"] else "—",
                    "mean_ci": self.ci_text(group.get("mean_ci"), 1) if group["n"] else "",
                    "promoters": _pct(group.get("promoters")) if group["n"] else "—",
@@ -52,10 +52,10 @@ class RecoverySection(BuilderBase):
         if not drivers:
             return {"rows": [], "line": self.t("recovery_drivers_not_enough", n=_int(block.get("drivers_n")),
                                                k=MIN_DRIVER_CASES)}
-        rows = [{"label": self.t(f"justice_{d['dimension']}"), "r": _num(d["r"], 2),
+        rows = [{"label": self.t(f"recovery_justice_{d['dimension']}"), "r": _num(d["r"], 2),
                  "beta": _num(d["beta"], 2), "beta_ci": self.ci_text(d["beta_ci"], 2)} for d in drivers]
         top = block.get("top_driver")
-        line = (self.t("recovery_top_driver", dimension=self.t(f"justice_{top}")) if top
+        line = (self.t("recovery_top_driver", dimension=self.t(f"recovery_justice_{top}")) if top
                 else self.t("recovery_no_top_driver"))
         return {"rows": rows, "line": line}
 

@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from survey_app.admin import (  # noqa: E402,F401  (routes register themselves on bp)
     account_links,
+    actions,
     alerts,
     channels,
     editor,

@@ -1,5 +1,6 @@
 """Database models (SQLAlchemy 2.x typed declarative)."""
 
+from survey_app.models.actions import Action, ActionEvent
 from survey_app.models.alerts import AlertCase, AlertRule, CaseEvent
 from survey_app.models.channels import SurveyChannels
 from survey_app.models.instrument import InstrumentRecord
@@ -11,7 +12,7 @@ from survey_app.models.user import AccountLink, ApiToken, SurveyAccess, User, Us
 from survey_app.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "AccountLink", "AlertCase", "AlertRule", "ApiToken", "CaseEvent", "InstrumentRecord", "Invitation", "MailMessage",
-    "ReportJob", "Response", "Survey", "SurveyAccess", "SurveyChannels", "SurveyRelease", "SurveyVersion", "Unit",
-    "User", "UserSession", "WebhookDelivery", "WebhookEndpoint",
+    "AccountLink", "Action", "ActionEvent", "AlertCase", "AlertRule", "ApiToken", "CaseEvent", "InstrumentRecord",
+    "Invitation", "MailMessage", "ReportJob", "Response", "Survey", "SurveyAccess", "SurveyChannels", "SurveyRelease",
+    "SurveyVersion", "Unit", "User", "UserSession", "WebhookDelivery", "WebhookEndpoint",
 ]

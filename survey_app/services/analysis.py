@@ -131,6 +131,10 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str
     recovery = recovery_result(survey) if unit is None else None  # cases are the whole survey's
     if recovery is not None:
         result = {**result, "recovery": recovery.to_dict()}
+    if unit is None:
+        from survey_app.services.action_followup import action_followup  # it reads this module's neighbours
+
+        result["action_followup"] = action_followup(survey, gate)
     if progress is not None:
         progress(RENDERING)
     instrument = instrument_of(survey)

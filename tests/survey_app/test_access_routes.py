@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import (
+    Action,
+    ActionEvent,
     AlertCase,
     AlertRule,
     CaseEvent,
@@ -127,6 +129,12 @@ CASES: dict[str, Case] = {
     "admin.case_status": Case("POST", f"/admin/surveys/{SLUG}/cases/1/status", "survey", {"status": "resolved"}),
     "admin.case_followup": Case("POST", f"/admin/surveys/{SLUG}/cases/1/followup", "survey"),
     "admin.case_note": Case("POST", f"/admin/surveys/{SLUG}/cases/1/note", "survey", {"note": "stolen note"}),
+    "admin.actions": Case("POST", f"/admin/surveys/{SLUG}/actions", "survey",
+                          {"driver": "SAT", "unit": "north", "title": "stolen action", "owner": "{owner_id}",
+                           "due": "2027-01-31", "notes": ""}),
+    "admin.action": Case("GET", f"/admin/surveys/{SLUG}/actions/1", "survey"),
+    "admin.action_status": Case("POST", f"/admin/surveys/{SLUG}/actions/1/status", "survey", {"status": "done"}),
+    "admin.action_notes": Case("POST", f"/admin/surveys/{SLUG}/actions/1/notes", "survey", {"notes": "stolen"}),
     "admin.share": Case("POST", f"/admin/surveys/{SLUG}/share", "creator", {"email": "stranger@example.com"}),
     "admin.accounts": Case("GET", "/admin/accounts", "admin"),
     "admin.toggle_account": Case("POST", "/admin/accounts/{owner_id}/active", "admin"),
@@ -189,6 +197,12 @@ def world(app, make_survey):
         db.session.add(WebhookDelivery(survey_id=survey.id, endpoint_id=endpoint.id, event="alert.created",
                                        event_id="evt_1", payload={"data": MARK}, state="failed", attempts=1,
                                        created_at=datetime(2026, 12, 7, tzinfo=UTC)))
+        from survey_app.services.actions import create_action
+
+        planned = create_action(survey, driver="SAT", unit_code="north", title=f"{MARK} action", owner=users["owner"],
+                                due_on=None, notes=f"{MARK} notes", by=users["owner"],
+                                now=datetime(2026, 12, 7, tzinfo=UTC))
+        assert planned.id == 1
         tokens = {role: create_api_token(user, f"{role} token")[1] for role, user in users.items()}
         ids = {role: user.id for role, user in users.items()}
         db.session.commit()
@@ -232,6 +246,8 @@ def state(app) -> dict:
             "case": db.session.execute(sa.select(AlertCase.status, AlertCase.assignee_id)).all(),
             "webhooks": db.session.execute(sa.select(WebhookEndpoint.id, WebhookEndpoint.active)).all(),
             "deliveries": db.session.execute(sa.select(WebhookDelivery.state)).all(),
+            "actions": db.session.execute(sa.select(Action.status, Action.notes).order_by(Action.id)).all(),
+            "action history": db.session.scalar(sa.select(sa.func.count(ActionEvent.id))),
         }
 
 

@@ -45,6 +45,7 @@ ALLOWED = frozenset({
     "CSV", "Excel", "SPSS", "PDF", "HTML", "API", "UTF", "GBK", "PNG", "SVG",  # file formats and encodings
     "YAML", "JSON", "LimeSurvey", "SurveyJS", "lss",  # the questionnaire files the editor reads and writes
     "UTC",  # the time zone of the opening and closing times
+    "Webhook",  # the integration's own name, as WeCom and DingTalk write it in their Chinese consoles
     "Manyi",  # the product (满意 Manyi)
 })
 #: Chinese an English page may show: the product's name beside its Latin spelling

@@ -68,6 +68,8 @@ NO_ANSWERS = {
     "admin.case_note", "admin.case_followup",
     # webhooks: addresses, events and the delivery log (time, event, state, reply), never a payload's answers
     "admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver",
+    # the action plan: what people plan about drivers, never answers (the figures are in the next wave's report)
+    "admin.actions", "admin.action", "admin.action_status", "admin.action_notes",
 }
 
 

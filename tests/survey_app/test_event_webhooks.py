@@ -321,3 +321,29 @@ def test_an_anonymous_survey_sends_no_event_about_a_response(app, client, make_s
         db.session.commit()
         run_due(T0 + timedelta(days=1), "worker")
     assert [r["path"] for r in receiver.requests] == ["/actions"]
+
+
+def test_an_action_created_and_changed_is_posted_as_action_updated(app, client, world):
+    """The action plan's hook reaches the webhooks: creating an action and changing its status each post a signed
+    ``action.updated`` with the action and its link, never its notes."""
+    from survey_app.services import actions
+
+    server = world
+    server.secret = secret_of(add(client, f"{server.base}/plans", ["action.updated"]))
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="alerts"))
+        owner = db.session.scalar(sa.select(User).filter_by(email="owner@example.com"))
+        planned = actions.create_action(survey, driver="SAT", unit_code="north", title="Shorter queues",
+                                        owner=owner, due_on=None, notes="ask Mr Li first", by=owner, now=T0)
+        actions.change_status(planned, "in_progress", owner, T0 + timedelta(minutes=1))
+        db.session.commit()
+        run_due(T0 + timedelta(minutes=2), "worker")
+    posted = bodies(server, "/plans")
+    assert [body["event"] for body in posted] == ["action.updated", "action.updated"]
+    assert [body["data"]["action"]["status"] for body in posted] == ["planned", "in_progress"]
+    first = posted[0]["data"]["action"]
+    assert (first["driver"], first["title"], first["unit"], first["owner"]) == (
+        "SAT", "Shorter queues", "north", "owner@example.com")
+    assert first["link"].endswith(f"/admin/surveys/alerts/actions/{first['id']}")
+    assert all(r["verified"] for r in server.requests)
+    assert "Mr Li" not in json.dumps(posted)

@@ -1,5 +1,6 @@
-"""What the events say: ``response.completed`` (identified surveys only) and the case events, which arrive through
-the case hook (services.case_events). The case events carry the case and a link to it, never the answers.
+"""What the events say: ``response.completed`` (identified surveys only), the case events, which arrive through
+the case hook (services.case_events), and ``action.updated`` through the action plan's hook (services.action_events).
+The case and action events carry the case or action and a link to it, never answers or the text of notes.
 """
 
 from __future__ import annotations
@@ -7,9 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+
 from survey_app.extensions import db
-from survey_app.models import AlertCase, CaseEvent, Invitation, Response, Survey, Unit, User
+from survey_app.models import Action, AlertCase, CaseEvent, Invitation, Response, Survey, Unit, User
 from survey_app.models.types import as_utc
+from survey_app.services.action_events import EVENT as ACTION_EVENT
+from survey_app.services.action_events import on_action_changed
 from survey_app.services.case_events import on_case_event
 from survey_app.services.events.delivery import emit_event
 from survey_app.services.events.endpoints import subscribers
@@ -74,3 +79,24 @@ def case_event(event: str, case: AlertCase, entry: CaseEvent, now: datetime) -> 
     if survey is None or survey.anonymous or not subscribers(survey.id, event):
         return
     emit_event(survey, event, case_data(case, entry, survey), now)
+
+
+def action_data(action: Action, survey: Survey) -> dict[str, Any]:
+    """``action.updated``'s data: the action (driver, title, unit, owner, due date, status, times, link)."""
+    owner = db.session.get(User, action.owner_id) if action.owner_id else None
+    return {"action": {
+        "id": action.id, "driver": action.driver, "title": action.title, "unit": _unit_code(action.unit_id),
+        "owner": owner.email if owner else None, "due": action.due_on.isoformat() if action.due_on else None,
+        "status": action.status, "created": _time(action.created_at), "updated": _time(action.updated_at),
+        "link": f"{current_app.config['PUBLIC_BASE_URL']}/admin/surveys/{survey.slug}/actions/{action.id}",
+    }}
+
+
+@on_action_changed
+def action_event(action: Action, now: datetime) -> None:
+    """The action plan's hook: emit ``action.updated`` (anonymous surveys too: an action is about a driver and a
+    unit, never about a respondent)."""
+    survey = db.session.get(Survey, action.survey_id)
+    if survey is None or not subscribers(survey.id, ACTION_EVENT):
+        return
+    emit_event(survey, ACTION_EVENT, action_data(action, survey), now)
