@@ -103,7 +103,9 @@ def test_alert_mail_case_assigned_noted_resolved(app, live_server, browser, make
     manager.locator("#change-status").click()
     manager.wait_for_load_state()
     assert manager.locator("#case-status").inner_text() == ("已解决" if lang == "zh" else "resolved")
-    assert manager.locator("#history li").count() == 4
+    # opened, assigned, noted, resolved - and, the customer having an address, the follow-up survey sent on resolving
+    assert manager.locator("#history li").count() == 5
+    assert ("已发送回访问卷" if lang == "zh" else "Follow-up survey sent") in manager.locator("#history").inner_text()
     manager.wait_for_load_state("load")
     assert manager.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     manager.screenshot(path=str(shots / f"case-{lang}-{viewport['width']}.png"), full_page=True)
@@ -119,7 +121,7 @@ def test_alert_mail_case_assigned_noted_resolved(app, live_server, browser, make
     with app.app_context():
         case = db.session.get(AlertCase, int(case_link.rsplit("/", 1)[1]))
         assert case.status == "resolved" and case.tier == "gold"
-        assert [e.kind for e in history(case)] == ["opened", "assigned", "note", "status"]
+        assert [e.kind for e in history(case)] == ["opened", "assigned", "note", "status", "followup"]
     assigned = [m for m in smtp_server.received if m["To"] == "owner@example.com"]
     assert assigned == []  # sent by the scheduler's next pass
     with app.app_context():

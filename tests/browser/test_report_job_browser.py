@@ -15,7 +15,7 @@ SLOW_PDF = b"%PDF-1.7 rendered in the background"
 
 
 def test_report_download_follows_a_background_job(app, live_server, browser, monkeypatch):
-    def slow_report(survey, *, lang, unit=None, fmt="pdf", progress=None):
+    def slow_report(survey, *, lang, unit=None, by=None, fmt="pdf", progress=None):
         for step in ("Reliability", "Key drivers", "Rendering the report"):
             if progress is not None:
                 progress(step)
