@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app.admin import bp
-from survey_app.admin.alerts import _people, _unit_labels, _when
+from survey_app.admin.followup_views import apply_change, assignable_accounts, unit_labels, when
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import MAX_ID, _lang, _survey_row, survey_view
 from survey_app.extensions import db
@@ -90,11 +90,11 @@ def actions(survey: Survey):
     chosen = action_service.ActionFilter(
         unit=args.get("unit") or None, status=args.get("status") if args.get("status") in ACTION_STATUSES else None,
         owner_id=int(owner) if owner.isdigit() and len(owner) < 10 else None, overdue=args.get("overdue") == "1")
-    people = _people(survey)
+    people = assignable_accounts(survey)
     found = action_service.list_actions(survey, chosen, today)
     emails = {user.id: user.email for user in db.session.scalars(sa.select(User).where(
         User.id.in_({a.owner_id for a in found if a.owner_id} | {u.id for u in people})))}
-    names, drivers = _unit_labels(survey), _drivers(survey)
+    names, drivers = unit_labels(survey), _drivers(survey)
     labels = dict(drivers)
     draft = {"driver": form.get("driver") or args.get("driver", ""),
              "unit": form.get("unit") or args.get("plan_unit", ""),
@@ -122,28 +122,20 @@ def action(survey: Survey, action_id: int):
     """One action: what, where, who, by when, its status and notes, and its history."""
     found = _action(survey, action_id)
     emails = {user.id: user.email for user in db.session.scalars(sa.select(User))}
-    events = [{"at": _when(e.at), "who": emails.get(e.user_id, _("system")) if e.user_id else _("system"),
+    events = [{"at": when(e.at), "who": emails.get(e.user_id, _("system")) if e.user_id else _("system"),
                "what": str(EVENT_LABELS.get(e.kind, e.kind)),
                "old": str(STATUS_LABELS.get(e.old, e.old)) if e.kind == "status" and e.old else e.old,
                "new": str(STATUS_LABELS.get(e.new, e.new)) if e.kind == "status" and e.new else e.new,
                "note": e.note, "kind": e.kind} for e in action_service.history(found)]
     return render_template(
         "admin/action.html", survey=_survey_row(survey),
-        action=_row(found, _unit_labels(survey), emails, dict(_drivers(survey)), utcnow().date()), events=events,
+        action=_row(found, unit_labels(survey), emails, dict(_drivers(survey)), utcnow().date()), events=events,
         statuses=[(s, str(STATUS_LABELS[s])) for s in ACTION_STATUSES])
 
 
 def _changed(survey: Survey, action_id: int, change) -> Any:
-    found = _action(survey, action_id)
-    try:
-        change(found, current_user._get_current_object(), utcnow())
-    except ValueError as exc:
-        db.session.rollback()
-        flash(explain(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Action updated."), "success")
-    return redirect(url_for("admin.action", slug=survey.slug, action_id=action_id))
+    return apply_change(_action(survey, action_id), change, done=_("Action updated."),
+                        back=url_for("admin.action", slug=survey.slug, action_id=action_id))
 
 
 @bp.post(f"/surveys/<slug>/actions/<int(max={MAX_ID}):action_id>/status")

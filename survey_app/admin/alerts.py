@@ -14,18 +14,19 @@ from werkzeug.datastructures import MultiDict
 from instruments.schema import CHOICE_KINDS, Instrument
 from survey_app.admin import bp
 from survey_app.admin import conditions as builder_rows
+from survey_app.admin.followup_views import apply_change, assignable_accounts, unit_labels, when
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import MAX_ID, _lang, _survey_row, survey_view
 from survey_app.extensions import db
-from survey_app.models import AlertCase, AlertRule, Invitation, Response, Survey, SurveyAccess, User
+from survey_app.models import AlertCase, AlertRule, Invitation, Response, Survey, User
 from survey_app.models.alerts import CASE_STATUSES, PRIORITIES
-from survey_app.models.types import as_utc, utcnow
+from survey_app.models.types import utcnow
 from survey_app.services import cases as case_service
 from survey_app.services.alerts import parse_keywords, remove_rule, rules_of, save_rule, trap_rule
 from survey_app.services.disclosure import open_gate
 from survey_app.services.owners import set_unit_owners
 from survey_app.services.surveys import instrument_of
-from survey_app.services.units import unit_names, unit_tree
+from survey_app.services.units import unit_tree
 
 #: the prefix of the rule form's condition builder fields
 PREFIX = "a_"
@@ -39,8 +40,6 @@ SORT_LABELS = {"priority": _l("priority"), "due": _l("due time")}
 TIER_LABELS = {"platinum": _l("platinum"), "gold": _l("gold"), "silver": _l("silver"), "bronze": _l("bronze")}
 
 
-def _when(moment) -> str:
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
 # -- rules ----------------------------------------------------------------------------------------------------
@@ -151,11 +150,6 @@ def _case(survey: Survey, case_id: int) -> AlertCase:
     return case
 
 
-def _people(survey: Survey) -> list[User]:
-    """The active accounts allowed to see the survey (a case may be assigned to them)."""
-    shared = sa.select(SurveyAccess.user_id).filter_by(survey_id=survey.id)
-    return list(db.session.scalars(sa.select(User).where(User.active.is_(True), sa.or_(
-        User.role == "admin", User.id == survey.created_by_id, User.id.in_(shared))).order_by(User.email)))
 
 
 def _case_row(case: AlertCase, names: dict[int, str], emails: dict[int, str], now) -> dict[str, Any]:
@@ -164,13 +158,10 @@ def _case_row(case: AlertCase, names: dict[int, str], emails: dict[int, str], no
             "status_label": str(CASE_STATUS_LABELS[case.status]), "priority": case.priority,
             "priority_label": str(PRIORITY_LABELS.get(case.priority, case.priority)),
             "tier": str(TIER_LABELS.get(case.tier, case.tier or "")), "value": case.value,
-            "created": _when(case.created_at), "due": _when(case.due_at),
+            "created": when(case.created_at), "due": when(case.due_at),
             "overdue": case_service.is_overdue(case, now)}
 
 
-def _unit_labels(survey: Survey) -> dict[int, str]:
-    names = unit_names(survey, _lang())
-    return {unit.id: names.get(unit.code, unit.code) for unit in survey.units}
 
 
 @bp.get("/surveys/<slug>/cases")
@@ -186,9 +177,9 @@ def cases(survey: Survey):
         unit=args.get("unit") or None, assignee_id=int(assignee) if assignee.isdigit() and len(assignee) < 10
         else None, overdue=args.get("overdue") == "1",
         sort=args.get("sort") if args.get("sort") in case_service.SORTS else "priority")
-    people = _people(survey)
+    people = assignable_accounts(survey)
     emails = {user.id: user.email for user in people}
-    names = _unit_labels(survey)
+    names = unit_labels(survey)
     found = case_service.list_cases(survey, chosen, now) if not survey.anonymous else []
     emails.update({u.id: u.email for u in db.session.scalars(sa.select(User).where(
         User.id.in_({c.assignee_id for c in found if c.assignee_id})))})
@@ -209,15 +200,15 @@ def case(survey: Survey, case_id: int):
     gate = open_gate(survey)
     response = db.session.scalar(sa.select(Response).where(Response.id == found.response_id, *gate.where()))
     instrument, lang, now = instrument_of(survey), _lang(), utcnow()
-    people = _people(survey)
+    people = assignable_accounts(survey)
     emails = {user.id: user.email for user in db.session.scalars(sa.select(User))}
     invitation = db.session.get(Invitation, response.invitation_id) if response and response.invitation_id else None
-    events = [{"at": _when(e.at), "who": emails.get(e.user_id, _("system")) if e.user_id else _("system"),
+    events = [{"at": when(e.at), "who": emails.get(e.user_id, _("system")) if e.user_id else _("system"),
                "what": str(EVENT_LABELS.get(e.kind, e.kind)), "old": _event_value(e.kind, e.old),
                "new": _event_value(e.kind, e.new), "note": e.note, "kind": e.kind}
               for e in case_service.history(found)]
     return render_template(
-        "admin/case.html", survey=_survey_row(survey), case=_case_row(found, _unit_labels(survey), emails, now),
+        "admin/case.html", survey=_survey_row(survey), case=_case_row(found, unit_labels(survey), emails, now),
         answers=answer_rows(instrument, response.answers, lang) if response is not None else None,
         respondent={"name": invitation.name, "email": invitation.email, "ref": invitation.external_ref}
         if invitation is not None else None,
@@ -253,16 +244,8 @@ def answer_rows(instrument: Instrument, answers: dict[str, Any], lang: str) -> l
 
 
 def _changed(survey: Survey, case_id: int, change) -> Any:
-    found = _case(survey, case_id)
-    try:
-        change(found, current_user._get_current_object(), utcnow())
-    except ValueError as exc:
-        db.session.rollback()
-        flash(explain(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Case updated."), "success")
-    return redirect(url_for("admin.case", slug=survey.slug, case_id=case_id))
+    return apply_change(_case(survey, case_id), change, done=_("Case updated."),
+                        back=url_for("admin.case", slug=survey.slug, case_id=case_id))
 
 
 @bp.post(f"/surveys/<slug>/cases/<int(max={MAX_ID}):case_id>/assign")

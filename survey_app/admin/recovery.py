@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app.admin import bp
-from survey_app.admin.alerts import _case, _when, answer_rows
+from survey_app.admin.alerts import _case, answer_rows
+from survey_app.admin.followup_views import when
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import MAX_ID, survey_view
 from survey_app.extensions import db
@@ -32,7 +33,7 @@ def followup_panel(survey: Survey, case: AlertCase, lang: str) -> dict[str, Any]
                              "reason": _(reason) if reason is not None and state is None else None, "state": None}
     if state is not None:
         panel.update(state=state.state, state_label=str(STATE_LABELS[state.state]), email=state.email,
-                     sent_at=_when(state.sent_at), answered_at=_when(state.answered_at),
+                     sent_at=when(state.sent_at), answered_at=when(state.answered_at),
                      answers=answer_rows(instrument_of(state.survey), state.answers, lang)
                      if state.answers is not None else None)
     return panel
