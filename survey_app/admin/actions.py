@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,7 @@ from flask_login import current_user
 from survey_app.admin import bp
 from survey_app.admin.followup_views import apply_change, assignable_accounts, unit_labels, when
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import MAX_ID, _lang, _survey_row, survey_view
+from survey_app.admin.routes import MAX_ID, _lang, _survey_row, of_survey_or_404, survey_view
 from survey_app.extensions import db
 from survey_app.messages import N_, TranslatableError
 from survey_app.models import Action, Survey, User
@@ -110,10 +110,7 @@ def actions(survey: Survey):
 
 
 def _action(survey: Survey, action_id: int) -> Action:
-    found = db.session.get(Action, action_id)
-    if found is None or found.survey_id != survey.id:
-        abort(404)
-    return found
+    return of_survey_or_404(Action, action_id, survey)
 
 
 @bp.get(f"/surveys/<slug>/actions/<int(max={MAX_ID}):action_id>")

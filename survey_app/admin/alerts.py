@@ -16,7 +16,7 @@ from survey_app.admin import bp
 from survey_app.admin import conditions as builder_rows
 from survey_app.admin.followup_views import apply_change, assignable_accounts, unit_labels, when
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import MAX_ID, _lang, _survey_row, survey_view
+from survey_app.admin.routes import MAX_ID, _lang, _survey_row, of_survey_or_404, survey_view
 from survey_app.extensions import db
 from survey_app.models import AlertCase, AlertRule, Invitation, Response, Survey, User
 from survey_app.models.alerts import CASE_STATUSES, PRIORITIES
@@ -107,9 +107,7 @@ def _rule_row(rule: AlertRule, instrument: Instrument, lang: str) -> dict[str, A
 @survey_view
 def alert_rule_delete(survey: Survey, rule_id: int):
     """Delete a rule (switched off instead when it opened cases)."""
-    rule = db.session.get(AlertRule, rule_id)
-    if rule is None or rule.survey_id != survey.id:
-        abort(404)
+    rule = of_survey_or_404(AlertRule, rule_id, survey)
     deleted = remove_rule(rule)
     db.session.commit()
     flash(_("Rule deleted.") if deleted else _("The rule opened cases: it is switched off and kept."), "success")
@@ -144,10 +142,9 @@ def unit_owners(survey: Survey):
 
 # -- cases ------------------------------------------------------------------------------------------------------
 def _case(survey: Survey, case_id: int) -> AlertCase:
-    case = db.session.get(AlertCase, case_id)
-    if case is None or case.survey_id != survey.id or survey.anonymous:
+    if survey.anonymous:  # an anonymous survey has no cases: never tell whether an id exists
         abort(404)
-    return case
+    return of_survey_or_404(AlertCase, case_id, survey)
 
 
 

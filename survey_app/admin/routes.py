@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC
 from functools import wraps
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, session, url_for
@@ -85,6 +86,8 @@ KPI_LABELS = {
 NO_UNIT_ROW = "(none)"
 #: the largest id a URL may name (the databases' integer keys): a larger one is 404, never an overflow
 MAX_ID = 2**31 - 1
+#: a model whose rows belong to a survey (``survey_id``)
+T = TypeVar("T")
 #: why the dashboard hides a unit (the reasons of analysis.confidentiality.HierarchyVerdict, and "own" for the
 #: responses without a unit), in the console's language
 HIDDEN_REASONS = {
@@ -495,11 +498,16 @@ def _report_name(survey: Survey, lang: str, unit: str | None, by: str | None) ->
     return f"{survey.slug}{suffix}-report-{lang}.pdf"
 
 
-def _report_job(survey: Survey, job_id: int) -> ReportJob:
-    job = db.session.get(ReportJob, job_id)
-    if job is None or job.survey_id != survey.id:
+def of_survey_or_404(model: type[T], row_id: int, survey: Survey) -> T:
+    """The ``model`` row ``row_id`` when it belongs to ``survey``; 404 otherwise (another survey's id tells nothing)."""
+    row = db.session.get(model, row_id)
+    if row is None or row.survey_id != survey.id:
         abort(404)
-    return job
+    return row
+
+
+def _report_job(survey: Survey, job_id: int) -> ReportJob:
+    return of_survey_or_404(ReportJob, job_id, survey)
 
 
 def _report_pdf(survey: Survey, job: ReportJob):

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from survey_app.admin import bp
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import MAX_ID, _survey_row, survey_view
+from survey_app.admin.routes import MAX_ID, _survey_row, of_survey_or_404, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey, WebhookDelivery, WebhookEndpoint
 from survey_app.models.types import as_utc, utcnow
@@ -100,10 +100,7 @@ def webhooks(survey: Survey):
 
 
 def _endpoint(survey: Survey, endpoint_id: int) -> WebhookEndpoint:
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.survey_id != survey.id:
-        abort(404)
-    return endpoint
+    return of_survey_or_404(WebhookEndpoint, endpoint_id, survey)
 
 
 @bp.post(f"/surveys/<slug>/webhooks/<int(max={MAX_ID}):endpoint_id>")
@@ -135,9 +132,7 @@ def webhook_endpoint(survey: Survey, endpoint_id: int):
 @creator_view
 def webhook_redeliver(survey: Survey, delivery_id: int):
     """Send a failed delivery once more."""
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.survey_id != survey.id:
-        abort(404)
+    delivery = of_survey_or_404(WebhookDelivery, delivery_id, survey)
     try:
         redeliver(delivery, utcnow())
     except ValueError:
