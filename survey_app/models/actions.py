@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.extensions import db
-from survey_app.models.types import utcnow
+from survey_app.models.types import append_only, utcnow
 
 #: an action's status, in the order of its life
 ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -58,7 +58,4 @@ class ActionEvent(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
 
-@sa.event.listens_for(ActionEvent, "before_update")
-@sa.event.listens_for(ActionEvent, "before_delete")
-def _append_only(_mapper, _connection, target: ActionEvent) -> None:
-    raise ValueError(f"action history is append-only: entry {target.id} cannot be changed or deleted")
+append_only(ActionEvent, "action history")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.extensions import db
-from survey_app.models.types import JSONType, utcnow
+from survey_app.models.types import JSONType, append_only, utcnow
 
 #: a rule's priority, most urgent first (the case list sorts by this order)
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -101,7 +101,4 @@ class CaseEvent(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
 
-@sa.event.listens_for(CaseEvent, "before_update")
-@sa.event.listens_for(CaseEvent, "before_delete")
-def _append_only(_mapper, _connection, target: CaseEvent) -> None:
-    raise ValueError(f"case history is append-only: entry {target.id} cannot be changed or deleted")
+append_only(CaseEvent, "case history")
