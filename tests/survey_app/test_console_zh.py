@@ -246,6 +246,8 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
 
     # the anonymous employee survey
     yield "employee survey", client.get("/admin/surveys/demo-employee").text
+    yield "customer comments", client.get("/admin/surveys/demo-customer/comments").text
+    yield "employee comments, redacted in groups", client.get("/admin/surveys/demo-employee/comments").text
     yield "no reminders for an anonymous survey", refused(client.get("/admin/surveys/demo-employee/reminders.csv",
                                                                      follow_redirects=True))
 
