@@ -47,6 +47,9 @@ def _listing(survey: Survey) -> dict[str, Any]:
         listing.update(groups=[{"question": questions[g.item], "item": g.item, "texts": g.texts,
                                 "unit": by_code.get(g.unit, g.unit) if g.unit else _("Whole survey")}
                                for g in groups], withheld=withheld)
+        listing["by_question"] = [
+            {"item": code, "question": text, "groups": [g for g in listing["groups"] if g["item"] == code]}
+            for code, text in questions.items() if any(g["item"] == code for g in listing["groups"])]
     else:
         listing["comments"] = [
             {"question": questions[c.item], "item": c.item, "text": c.text, "when": when(c.submitted_at),
@@ -70,7 +73,8 @@ def comments(survey: Survey):
         "admin/comments.html", survey=_survey_row(survey), chosen=chosen, query=query,
         questions=list(listing["questions"].items()), units=sorted(listing["units"].items()),
         comments=shown, total=len(listing.get("comments", [])), page=page, pages=pages,
-        groups=listing.get("groups"), withheld=listing.get("withheld", 0), k=listing["gate"].k)
+        by_question=listing.get("by_question"), withheld=listing.get("withheld", 0), k=listing["gate"].k,
+        one_question=len(listing["questions"]) == 1 or chosen.item is not None)
 
 
 @bp.get("/surveys/<slug>/comments.csv")

@@ -42,7 +42,7 @@ def _listed(client, query: str = "") -> list[str]:
     page = client.get(f"/admin/surveys/{SLUG}/comments{query}")
     assert page.status_code == 200
     return [re.sub(r"<[^>]+>", "", cell).replace("&#34;", '"') for cell in
-            re.findall(r'<tr data-item="[A-Z_]+"><td>(.*?)</td>', page.text)]
+            re.findall(r'<tr data-item="[A-Z_]+"><td[^>]*>(.*?)</td>', page.text)]
 
 
 def test_words_are_found_as_chinese_substrings_and_english_in_any_case_by_question_and_unit(app, identified):
@@ -58,7 +58,7 @@ def test_words_are_found_as_chinese_substrings_and_english_in_any_case_by_questi
     assert _listed(identified, "?item=PROBLEM_TEXT") == ["问题：等太久"]
     page = identified.get(f"/admin/surveys/{SLUG}/comments?q=热情&lang=en").text
     row = re.search(r'<tr data-item="COMMENT">(.*?)</tr>', page).group(1)
-    cells = re.findall(r"<td>(.*?)</td>", row)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[2] == "North" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[3])
     assert cells[4:] == ["9", "9"]  # satisfaction (SAT) and loyalty (the recommendation, NPS) of that respondent
 
@@ -100,13 +100,12 @@ def test_an_anonymous_surveys_comments_are_redacted_undated_and_in_groups_of_k_w
     assert "[电话]" in page and "[姓名]经理" in page
     assert not re.search(r"\d{4}-\d\d-\d\d", page) and 'id="comments"' not in page  # no times, no rows
     groups = re.findall(r'<ul class="comments">(.*?)</ul>', page)
-    assert groups and all(len(re.findall("<li>", g)) >= 3 for g in groups)
+    assert groups and all(g.count("<li") >= 3 for g in groups)
     # east has 3 comments in all but 1 about "slow"; north 2: each too few alone, together one group of 3
     page = anonymous.get(f"/admin/surveys/{SLUG}/comments?q=slow&lang=en").text
-    sections = re.findall(r'<section class="comment-group".*?<h2>(.*?)</h2>\s*<ul class="comments">(.*?)</ul>',
+    sections = re.findall(r'<section class="comment-group">\s*<h3>(.*?)</h3>\s*<ul class="comments">(.*?)</ul>',
                           page, re.S)
-    assert [(re.sub(r"\s*<span.*", "", h).split(" · ")[-1], g.count("<li>")) for h, g in sections] == [
-        ("Whole survey", 3)]
+    assert [(re.sub(r"\s*<span.*", "", h), g.count("<li")) for h, g in sections] == [("Whole survey", 3)]
     alone = anonymous.get(f"/admin/surveys/{SLUG}/comments?q=canteen&lang=en").text
     assert "canteen" not in alone.split('id="comment-filters"')[1].split("</form>")[1]
     assert 'id="withheld"' in alone
