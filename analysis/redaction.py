@@ -9,7 +9,8 @@ What is screened, in order of precedence when two findings overlap:
 - ``passport``, ``staff_number``, ``wechat``, ``qq``: the value after a label ("护照号 E12345678", "工号12345",
   "staff no. A1234", "微信号 abc_123", "QQ 12345678"); unlabelled they look like any code and are left.
 - ``phone``: any number Google's libphonenumber (the ``phonenumbers`` package, metadata shipped in the package)
-  finds valid in China or, with a leading +, anywhere: mobiles, landlines with area codes, +86, international.
+  finds valid in China or, with a leading +, anywhere: mobiles, landlines with area codes, +86, international;
+  and 11 digits of the shape of a mainland mobile (1[3-9] and 9 digits), assigned or not.
 - ``name``: names the survey knows (invitees, unit owners, accounts: passed in), Chinese names before a title
   ("王经理", "李明老师", "陈先生") or after a role ("经理张伟"), 小X/老X with a common surname, English names after
   Mr/Ms/Mrs/Dr and after "my manager" / "our supervisor" ..., and after "我叫" / "name:".
@@ -121,6 +122,7 @@ _LABELLED = {
     "qq": re.compile(_LATIN_START + r"(?i:qq)" + _LABEL_END + r"(?P<v>[1-9]\d{4,11})(?!\d)"),
 }
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){12,18}(?:" + _SEP + r"[Xx])?(?![0-9A-Za-z])")
+_MOBILE_SHAPE = re.compile(r"(?<![0-9A-Za-z+])1[3-9]\d(?:[ \-]?\d){8}(?![0-9A-Za-z])")
 _ORDER_LABEL = re.compile(r"(?i:订单|单号|发票|快递|运单|物流|流水|order|invoice|tracking|ref(?:erence)?)\D{0,6}$")
 
 
@@ -159,7 +161,10 @@ def _number_findings(text: str) -> list[Finding]:
 
 
 def _phone_findings(text: str, region: str) -> list[Finding]:
-    out = []
+    # the shape of a mainland mobile number too: libphonenumber leaves out prefixes not (yet) assigned, but a
+    # number in an unassigned range (or mistyped) identifies its writer just the same
+    out = [Finding("phone", m.start(), m.end(), m.group()) for m in _MOBILE_SHAPE.finditer(text)
+           if not _ORDER_LABEL.search(text, max(0, m.start() - 16), m.start())]
     for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
         before = text[max(0, m.start - 16):m.start]
         if _ORDER_LABEL.search(before):
