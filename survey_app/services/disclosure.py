@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from analysis.confidentiality import NO_UNIT, HierarchyVerdict, hierarchy_verdict
-from analysis.redaction import redact
+from analysis.redaction import NameIndex, index_names, redact
 from analysis.releases import plan_release, release_verdict
 from instruments.schema import Instrument
 from survey_app.extensions import db
@@ -157,9 +157,9 @@ class Gate:
         return ids
 
     @cached_property
-    def known_names(self) -> tuple[str, ...]:
+    def known_names(self) -> NameIndex | None:
         """Names the survey knows (invitees, unit owners, accounts): redacted wherever a comment writes them."""
-        return known_names(self.survey_id)
+        return index_names(known_names(self.survey_id))
 
     def comment(self, text: Any) -> Any:
         """A free-text answer as any output may show it: an anonymous survey's with its identifying content
