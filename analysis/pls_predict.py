@@ -94,6 +94,11 @@ def pls_predict(
     exogenous = [names[j] for j, pred in enumerate(spec.predecessors) if not len(pred)]
     targets = [names[j] for j, pred in enumerate(spec.predecessors) if len(pred)]
     assignments = _assignments(n, folds, repeats, seed, fold_ids)
+    smallest = n - max(int(np.bincount(a).max()) for a in assignments)
+    n_params = len(spec.items) + len(spec.edges)
+    if smallest < n_params:
+        raise AnalysisError(f"PLSpredict estimates the model on all folds but one, {smallest} rows here; it needs at "
+                            f"least {n_params} (one per outer weight and path coefficient). Use fewer folds.")
     exo_cols = np.flatnonzero(np.isin(spec.member, [names.index(c) for c in exogenous]))
     target_cols = np.flatnonzero(np.isin(spec.member, [names.index(c) for c in targets]))
     frame = pd.DataFrame(x, columns=list(spec.items))
