@@ -205,7 +205,8 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
         else:
             rows[label] = part
     if left_out:
-        notes.append(f"Groups left out: {', '.join(left_out)} (too few respondents).")
+        notes.append(f"Groups left out of the PLS group comparison (too few respondents): "
+                     f"{', '.join(repr(g) for g in left_out)}.")
     if len(rows) < 2:
         raise AnalysisError(f"comparing groups of '{by}' needs at least two groups with {min_group_size} or more "
                             f"respondents (and at least {max(n_params, 3)}); there are {len(rows)}.")

@@ -34,6 +34,8 @@ class MGAResult:
     #: pairs not tested, with the reason: {"a", "b", "reason"}
     not_tested: list[dict[str, str]]
     micom: MICOMResult
+    #: k: groups with fewer respondents were neither estimated nor compared
+    min_group_size: int
     permutations: int
     seed: int
     alpha: float
@@ -114,7 +116,8 @@ def pls_mga(
         notes.append(f"{len(not_tested)} pair(s) of groups were not compared because their composites are not "
                      "invariant (MICOM steps 1-2); path coefficients of such groups do not measure the same thing.")
     return MGAResult(by=by, groups=invariance.groups, tests=tests, not_tested=not_tested, micom=invariance,
-                     permutations=invariance.permutations, seed=invariance.seed, alpha=float(alpha),
+                     min_group_size=int(min_group_size), permutations=invariance.permutations, seed=invariance.seed,
+                     alpha=float(alpha),
                      warnings=notes)
 
 
