@@ -187,7 +187,7 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
     frame = df[[*items, by]].dropna()
     notes = []
     if len(frame) < len(df):
-        notes.append(f"{len(df) - len(frame)} rows without the group or with a missing item were left out.")
+        notes.append(f"Rows left out for want of the group or of an item: {len(df) - len(frame)}.")
     x = item_matrix(frame, spec)
     labels = frame[by].map(str).to_numpy()
     try:

@@ -113,8 +113,8 @@ def pls_mga(
             t["significant"] = bool(q < alpha)
     notes = []
     if not_tested:
-        notes.append(f"{len(not_tested)} pair(s) of groups were not compared because their composites are not "
-                     "invariant (MICOM steps 1-2); path coefficients of such groups do not measure the same thing.")
+        notes.append(f"Pairs of groups not compared because their composites are not invariant (MICOM steps 1-2): "
+                     f"{len(not_tested)}; path coefficients of such groups do not measure the same thing.")
     return MGAResult(by=by, groups=invariance.groups, tests=tests, not_tested=not_tested, micom=invariance,
                      min_group_size=int(min_group_size), permutations=invariance.permutations, seed=invariance.seed,
                      alpha=float(alpha),

@@ -6,7 +6,7 @@ from __future__ import annotations
 MODEL_GROUPS: dict[str, dict[str, str]] = {
     "en": {
         "sec_model_groups": "The model across groups",
-        "mg_intro": ("The satisfaction model was estimated separately in each group of {by} with at least {k} "
+        "mg_intro": ("The satisfaction model was estimated separately in each group by '{by}' with at least {k} "
                      "respondents, and each pair of groups compared. Only differences in the strength of a path "
                      "that hold after allowing for the {tests} comparisons made are listed."),
         "mg_col_path": "Path",

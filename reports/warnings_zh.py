@@ -32,13 +32,13 @@ TEMPLATES: dict[str, str] = {
         "分组“{}”与“{}”：模型无法在两组中以相同方式估计（MICOM 第 1 步不成立），因此不作比较。",
     "Groups '{}' and '{}': {} of {} permutations could not be estimated and were left out.":
         "分组“{}”与“{}”：{} 次置换（共 {} 次）无法估计，已剔除。",
-    "{} rows without the group or with a missing item were left out.":
-        "{} 行缺少分组或有题目缺失，未纳入。",
+    "Rows left out for want of the group or of an item: {}.":
+        "因缺少分组或题目作答而未纳入的行数：{}。",
     "Groups left out of the PLS group comparison (too few respondents): {}.":
         "以下分组人数过少，未纳入 PLS 分组比较：{}。",
-    "{} pair(s) of groups were not compared because their composites are not invariant (MICOM steps 1-2); path "
+    "Pairs of groups not compared because their composites are not invariant (MICOM steps 1-2): {}; path "
     "coefficients of such groups do not measure the same thing.":
-        "{} 对分组未作比较：其构念合成分数不具测量不变性（MICOM 第 1-2 步），这些分组的路径系数含义不同。",
+        "因构念合成分数不具测量不变性（MICOM 第 1-2 步）而未作比较的分组对：{} 对；这些分组的路径系数含义不同。",
     "Only {} respondents for a linear benchmark on {} exogenous items; its out-of-sample errors are unstable.":
         "以 {1} 个外生题目建立线性基准模型，却只有 {0} 名受访者；其样本外误差不稳定。",
     "PLSpredict estimates the model on all folds but one, {} rows here; it needs at least {} (one per outer "
