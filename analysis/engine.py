@@ -61,6 +61,10 @@ MIN_EFA_ITEMS = 3
 TREND_DRIVER_BOOTSTRAP = 100
 #: Folds of PLSpredict (Shmueli et al. 2019); one random assignment, seeded by ``pls.seed``.
 PREDICT_FOLDS = 10
+#: At most this many groups (of k or more respondents) get the PLS multi-group analysis: every pair is estimated
+#: under 1,000 permutations, so 10 groups (45 pairs) keep a report's run within minutes; with more, compare a
+#: coarser grouping (regions rather than stores).
+MGA_MAX_GROUPS = 10
 Progress = Callable[[str], None]
 #: Failures that end one part of the run but not the others: unusable input for that part, and numerical
 #: breakdowns of the linear algebra on degenerate data (which the part's own checks did not anticipate).
@@ -431,6 +435,13 @@ class _Run:
             except PART_ERRORS as error:
                 return {"mga": self._soft_fail("PLS groups", error)}
             frame = prepared[items].assign(**{by: history.loc[prepared.index, by]})
+        counts = frame.dropna()[by].value_counts()
+        large = int((counts >= self.k).sum())
+        if large > MGA_MAX_GROUPS:
+            return {"mga": self._soft_fail("PLS groups", AnalysisError(
+                f"Groups of '{by}' with {self.k} or more respondents: {large}; the PLS multi-group analysis "
+                f"compares at most {MGA_MAX_GROUPS} (every pair under {PERMUTATIONS} permutations), so compare a "
+                "coarser grouping."))}
         self.say(f"PLS multi-group analysis by '{by}': MICOM and path differences, {PERMUTATIONS} permutations")
         try:
             result = pls_mga(frame, blocks, arrows, by=by, permutations=PERMUTATIONS, seed=self._seed(),

@@ -45,6 +45,10 @@ TEMPLATES: dict[str, str] = {
     "weight and path coefficient). Use fewer folds.":
         "PLS 预测在除一折外的所有折上估计模型，此处只有 {} 行；至少需要 {} 行（每个外部权重和路径系数各一行）。"
         "请减少折数。",
+    "Groups of '{}' with {} or more respondents: {}; the PLS multi-group analysis compares at most {} (every "
+    "pair under {} permutations), so compare a coarser grouping.":
+        "“{0}”中有 {2} 个分组至少有 {1} 名受访者；PLS 多组分析最多比较 {3} 个分组（每对分组各置换 {4} 次），"
+        "请改用更粗的分组。",
     # analysis.data
     "'scales' names {}, which are neither constructs nor columns of the data; ignored.":
         "“scales”中的 {} 既不是构念，也不是数据中的列，已忽略。",

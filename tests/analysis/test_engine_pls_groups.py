@@ -14,6 +14,7 @@ from analysis.jsonable import to_jsonable
 from analysis.model import ModelSpec
 from analysis.pls_mga import pls_mga
 from analysis.pls_predict import pls_predict
+from reports.warnings_zh import UNTRANSLATED, translate
 from tests.analysis.conftest import ECSI_CONSTRUCTS
 
 SMALL = {"Image": ECSI_CONSTRUCTS["Image"], "Value": ECSI_CONSTRUCTS["Value"],
@@ -54,3 +55,14 @@ def test_without_groups_there_is_no_mga_and_a_failing_predict_is_soft(mobi: pd.D
     assert "mga" not in result["pls"] and "micom" not in result["pls"]
     assert "PLSpredict estimates the model on all folds but one" in result["pls"]["predict"]["error"]
     assert any(w.startswith("PLSpredict: ") for w in result["warnings"]) and "error" not in result["pls"]
+
+
+def test_too_many_groups_are_not_compared_pair_by_pair(mobi: pd.DataFrame, ecsi_model: dict,
+                                                       monkeypatch) -> None:
+    monkeypatch.setattr("analysis.engine.MGA_MAX_GROUPS", 2)
+    frame = mobi.assign(region=np.repeat(["east", "north", "west"], [80, 90, 80]))
+    result = run_analysis(frame, _model(ecsi_model), by="region")
+    assert "Groups of 'region' with 5 or more respondents: 3;" in result["pls"]["mga"]["error"]
+    assert "micom" not in result["pls"] and result["pls"]["paths"]
+    assert translate(f"PLS groups: {result['pls']['mga']['error']}").startswith("PLS 分组比较：")
+    assert UNTRANSLATED not in translate(f"PLS groups: {result['pls']['mga']['error']}")
