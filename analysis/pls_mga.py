@@ -87,7 +87,7 @@ def pls_mga(
 
     Examples
     --------
-    The permutation test of SmartPLS ("Permutation MGA") and R cSEM ``testMGD(.approach_mgd = "Chin")``:
+    The procedure of SmartPLS's permutation MGA and R ``cSEM::testMGD(.approach_mgd = "Chin")``:
 
     >>> result = pls_mga(mobi.assign(half=...), blocks, paths, by="half")  # doctest: +SKIP
     >>> [t["path"] for t in result.significant]  # doctest: +SKIP

@@ -171,6 +171,7 @@ def item_matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
 
 
 def fits_slice(fit: StackFit, lo: int, hi: int) -> StackFit:
+    """Rows lo..hi-1 of a stack's estimates."""
     return StackFit(fit.weights[lo:hi], fit.paths[lo:hi], fit.ok[lo:hi])
 
 
