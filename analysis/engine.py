@@ -426,7 +426,10 @@ class _Run:
         items = list(dict.fromkeys(item for block in blocks.values() for item in block))
         by = self.prepared.by
         if by is not None:
-            frame = self.data[items].assign(**{by: self.data[by]})
+            # only the groups the group suppression shows: a group hidden to protect another is not estimated
+            labels = self.data[by].map(lambda v: None if pd.isna(v) else str(v))
+            shown = labels.isin(self._group_suppression(labels)["shown"])
+            frame = self.data.loc[shown, items].assign(**{by: labels[shown]})
         else:
             by = self.wave
             history = self.history if self.history is not None else self.raw

@@ -28,16 +28,20 @@ def _model(ecsi_model: dict) -> ModelSpec:
 
 
 def test_by_groups_add_micom_and_mga_equal_to_a_direct_call(mobi: pd.DataFrame, ecsi_model: dict) -> None:
-    frame = mobi.assign(region=np.repeat(["east", "north", "west"], [120, 127, 3]))
+    frame = mobi.assign(region=np.repeat(["east", "north", "south", "west"], [120, 100, 27, 3]))
     result = run_analysis(frame, _model(ecsi_model), by="region", min_group_size=5)
     pls = result["pls"]
 
+    # west (3) is hidden as small and south as its complement (else west = total - the others): neither is
+    # estimated or compared, exactly as the group comparison hides them
+    assert result["groups"]["suppression"]["hidden"] == {"west": "small", "south": "complementary"}
     blocks, arrows = SMALL, {"Image": ["Satisfaction"], "Value": ["Satisfaction"]}
-    direct = pls_mga(frame, blocks, arrows, by="region", seed=4, min_group_size=5)
+    shown = frame[frame["region"].isin(["east", "north"])]
+    direct = pls_mga(shown, blocks, arrows, by="region", seed=4, min_group_size=5)
     assert pls["mga"]["tests"] == to_jsonable(direct.tests)
     assert pls["mga"]["significant"] == [t for t in pls["mga"]["tests"] if t["significant"]]
-    assert pls["micom"]["groups"] == {"east": 120, "north": 127}
-    assert pls["micom"]["left_out"] == {"west": "fewer than 5 respondents"}
+    assert pls["micom"]["groups"] == {"east": 120, "north": 100}
+    assert "south" not in repr(pls["mga"]) + repr(pls["micom"]) and "west" not in repr(pls["micom"])
     assert pls["predict"]["items"] == to_jsonable(pls_predict(mobi, blocks, arrows, seed=4).items)
 
 
