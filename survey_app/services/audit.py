@@ -44,7 +44,7 @@ ACTIONS = (
 #: the clock of the audit log; tests replace it (``monkeypatch.setattr(audit, "clock", ...)``)
 clock: Callable[[], datetime] = utcnow
 #: what an anonymous survey's entries may hold as text: a short code (a format, a status, a kind), never free text
-CODE = re.compile(r"[a-z0-9_.:+-]{1,40}")
+CODE = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
 #: detail keys that would describe a respondent; refused on anonymous surveys whatever their value
 RESPONDENT_KEYS = frozenset({"response", "response_id", "token", "invitation", "ref", "email", "answer", "comment",
                              "text", "unit_of_response"})
@@ -71,8 +71,9 @@ def record(action: str, *, account: User | None, survey: Survey | None = None, t
 
 def _check_anonymous(target: str | None, detail: dict[str, Any]) -> None:
     """Refuse anything of an anonymous survey's entry that could describe one respondent."""
-    if target is not None and not CODE.fullmatch(target):
-        raise ValueError("an anonymous survey's audit entry names its target by a short code only")
+    if target is not None and (not CODE.fullmatch(target) or target.partition(":")[0] in RESPONDENT_KEYS):
+        raise ValueError("an anonymous survey's audit entry names its target by a short code, never a respondent")
+
     for key, value in detail.items():
         if key in RESPONDENT_KEYS:
             raise ValueError(f"an anonymous survey's audit entry holds nothing about respondents ({key!r})")
