@@ -3,14 +3,16 @@ says whether it is audited (:data:`AUDITED` or :data:`NOT_AUDITED`), as every ro
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ReportJob, Survey
 from tests.survey_app.test_access_routes import CASES, PUBLIC, SLUG, Case, call, sign_in, world  # noqa: F401
+
+# ``world`` is the access tests' fixture: a survey with answers, case 1, rule 1, endpoint 1, an account per role
 
 #: audited endpoints, in the order the test calls them (a later one may need an earlier one's result), with the
 #: action each records; ``world`` (tests/survey_app/test_access_routes.py) holds case 1, rule 1, endpoint 1
@@ -103,7 +105,7 @@ def entries(app) -> list[tuple[str, str | None]]:
         return db.session.execute(sa.select(AuditEntry.action, AuditEntry.target).order_by(AuditEntry.id)).all()
 
 
-def test_each_audited_action_leaves_exactly_one_entry(app, client, world, runner, tmp_path):
+def test_each_audited_action_leaves_exactly_one_entry(app, client, world, runner, tmp_path):  # noqa: F811
     app.config.update(SMTP_URL=None, MAIL_OUTBOX=str(tmp_path / "outbox"))
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG))
@@ -115,8 +117,6 @@ def test_each_audited_action_leaves_exactly_one_entry(app, client, world, runner
     for endpoint, case, action in AUDITED:
         before = entries(app)
         if case.upload == "IMPORT":
-            import io
-
             reply = client.post(case.path, data={"file": (io.BytesIO(IMPORT.encode()), "q.yaml"), "revision": "1"},
                                 content_type="multipart/form-data")
         else:
