@@ -61,7 +61,9 @@ def _rows(found: list[AuditEntry]) -> list[dict]:
 
              "action_label": str(ACTION_LABELS.get(e.action, e.action)), "survey": e.survey_slug or "",
              "target": e.target or "", "detail": json.dumps(e.detail, ensure_ascii=False, sort_keys=True)
-             if e.detail else ""} for e in found]
+             if e.detail else "", "detail_text": ", ".join(f"{key}: {value}" for key, value in
+                                                           sorted((e.detail or {}).items()))} for e in found]
+
 
 
 @bp.get("/audit")
