@@ -10,6 +10,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register themselves o
     alerts,
     audit_log,
     channels,
+    comments,
     editor,
     editor_logic,
     mail,

@@ -286,8 +286,7 @@ def survey(survey: Survey):
     names = {**unit_names(survey, _lang()), NO_UNIT_ROW: _("Without a unit")}
     units = [{**unit, "name": names.get(unit["unit"], unit["name"])} for unit in board["units"]]
     population = instrument_of(survey).model_spec().get("trap", {}).get("population", "customers")
-    audit.record("dashboard.viewed", account=current_user, survey=survey)
-    db.session.commit()
+    audit_view(survey)
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
         f"{survey.slug}", dashboard=board, units=units, reasons=reasons, upload=UploadForm(),
@@ -445,7 +444,15 @@ def upload_invitations(survey: Survey):
     return _csv_download(rows, ["ref", "unit", "link"], f"{survey.slug}-links.csv")
 
 
-def audit_change(survey: Survey, target: str, detail: dict | None = None) -> None:
+def audit_view(survey: Survey, target: str | None = None) -> None:
+    """Audit a view of ``survey``'s answers (its dashboard, its comments) by the signed-in account (a GET:
+    committed here)."""
+    audit.record("dashboard.viewed", account=current_user, survey=survey, target=target)
+    db.session.commit()
+
+
+def audit_change(
+survey: Survey, target: str, detail: dict | None = None) -> None:
     """Audit a change of ``survey`` by the signed-in account (committed with the change, rolled back with it)."""
     audit.record("survey.changed", account=current_user, survey=survey, target=target, detail=detail)
 

@@ -19,6 +19,9 @@ from tests.survey_app.test_access_routes import CASES, PUBLIC, SLUG, Case, call,
 #: action each records; ``world`` (tests/survey_app/test_access_routes.py) holds case 1, rule 1, endpoint 1
 AUDITED: list[tuple[str, Case, str]] = [
     ("admin.survey", CASES["admin.survey"], "dashboard.viewed"),
+    ("admin.comments", CASES["admin.comments"], "dashboard.viewed"),
+    ("admin.comments_csv", CASES["admin.comments_csv"], "export.downloaded"),
+
     ("admin.export", CASES["admin.export"], "export.downloaded"),
     ("admin.report", CASES["admin.report"], "report.downloaded"),
     ("admin.report_job_pdf", CASES["admin.report_job_pdf"], "report.downloaded"),
