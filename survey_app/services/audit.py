@@ -78,7 +78,6 @@ def _check_anonymous(target: str | None, detail: dict[str, Any]) -> None:
     """Refuse anything of an anonymous survey's entry that could describe one respondent."""
     if target is not None and (not CODE.fullmatch(target) or target.partition(":")[0] in RESPONDENT_KEYS):
         raise ValueError("an anonymous survey's audit entry names its target by a short code, never a respondent")
-
     for key, value in detail.items():
         if key in RESPONDENT_KEYS:
             raise ValueError(f"an anonymous survey's audit entry holds nothing about respondents ({key!r})")
