@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from survey_app.admin import bp
 from survey_app.admin.followup_views import unit_labels, when
-from survey_app.admin.routes import _csv_download, _lang, _survey_row, survey_view
+from survey_app.admin.routes import _csv_download, _lang, _survey_row, audit_download, audit_view, survey_view
 from survey_app.models import Survey
 from survey_app.services import comments as comment_service
 from survey_app.services.disclosure import open_gate
@@ -69,6 +69,7 @@ def comments(survey: Survey):
                                                  and len(page) < 7 else 1)
     chosen = listing["chosen"]
     query = {"q": chosen.words, "item": chosen.item or "", "unit": chosen.unit or ""}
+    audit_view(survey, "comments")  # never the words searched for: they may be a name
     return render_template(
         "admin/comments.html", survey=_survey_row(survey), chosen=chosen, query=query,
         questions=list(listing["questions"].items()), units=sorted(listing["units"].items()),
@@ -85,8 +86,11 @@ def comments_csv(survey: Survey):
     if survey.anonymous:
         rows = [{"question": g["item"], "unit": g["unit"], "comment": text}
                 for g in listing["groups"] for text in g["texts"]]
+        audit_download(survey, "comments.csv", len(rows))
         return _csv_download(rows, ["question", "unit", "comment"], f"{survey.slug}-comments.csv")
     rows = [{"question": c["item"], "comment": c["text"], "unit": c["unit"], "submitted_at": c["when"],
              "satisfaction": c["satisfaction"], "loyalty": c["loyalty"]} for c in listing["comments"]]
+    audit_download(survey, "comments.csv", len(rows))
+
     return _csv_download(rows, ["question", "comment", "unit", "submitted_at", "satisfaction", "loyalty"],
                          f"{survey.slug}-comments.csv")

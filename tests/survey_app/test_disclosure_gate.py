@@ -80,7 +80,13 @@ NO_ANSWERS = {
     "admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver",
     # the action plan: what people plan about drivers, never answers (the figures are in the next wave's report)
     "admin.actions", "admin.action", "admin.action_status", "admin.action_notes",
+    # the audit log holds counts and codes, never answers (services.audit refuses more on anonymous surveys)
+    "admin.audit_log", "admin.audit_export",
+    # a person's request: that one person's own records (identified surveys' responses only) to an administrator;
+    # an anonymous survey's responses are never searched (tests/survey_app/test_person_requests.py)
+    "admin.person_request", "admin.person_request_export", "admin.person_request_erase",
 }
+
 
 
 def test_every_route_is_classified(app):
