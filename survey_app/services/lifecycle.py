@@ -59,6 +59,10 @@ def change_status(survey: Survey, action: str, now: datetime | None = None) -> S
         raise TranslatableError(N_("a survey that is %(status)s cannot be changed that way"),
                                 status=Term(survey.status))
     survey.status = target
+    if target == "open":
+        survey.closed_at = None
+    elif survey.closed_at is None:  # closed, or archived while open: retention counts from here
+        survey.closed_at = now or datetime.now(UTC)
     db.session.flush()
     if target == "open":
         from survey_app.scheduler.reminders import schedule_reminders
