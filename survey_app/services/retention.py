@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from survey_app.models import (
 )
 from survey_app.models.types import as_utc
 from survey_app.scheduler.jobs import register, schedule
+from survey_app.services.audit import record
 from survey_app.services.derived import purge_derived, remove_outbox
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def run_retention(now: datetime) -> RetentionCounts:
         counts = apply_retention(survey, now)
         if counts.total():
             logger.info("retention: survey %s: %s", survey.id, counts.as_text())
+            record("data.deleted", account=None, survey=survey, target="retention", detail=asdict(counts))
         total.add(counts)
     logger.info("retention run: %s", total.as_text())
     return total

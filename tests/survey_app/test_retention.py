@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import (
     AlertCase,
+    AuditEntry,
     CaseEvent,
     Invitation,
     MailMessage,
@@ -33,7 +34,7 @@ from tests.survey_app.alert_fixtures import HAPPY, T0, add_response, setup_world
 
 #: tables that may keep rows of a survey whose every period has passed: its settings, not anybody's data
 SETTINGS_TABLES = {"survey", "unit", "survey_access", "survey_version", "alert_rule", "webhook_endpoint",
-                   "reminder_plan", "survey_channels", "action_plan", "api_token", "scheduled_job"}
+                   "reminder_plan", "survey_channels", "action_plan", "api_token", "scheduled_job", "audit_log"}
 CLOSED = T0 + timedelta(days=1)
 
 
@@ -140,6 +141,9 @@ def test_after_expiry_nothing_is_left_and_a_second_run_changes_nothing(app, worl
         again = retention.run_retention(at + timedelta(days=1))
         db.session.commit()
         assert again.total() == 0
+        entries = db.session.scalars(sa.select(AuditEntry).filter_by(action="data.deleted")).all()
+        assert [(e.survey_id, e.target, e.detail["responses_deleted"]) for e in entries] == [
+            (world["survey_id"], "retention", 2)]
     assert _files(app) == 0
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "responses_deleted=2" in logged
