@@ -14,16 +14,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.messages import N_, Term, TranslatableError
-from survey_app.models import (
-    Invitation,
-    ReportJob,
-    Response,
-    Survey,
-    SurveyAccess,
-    SurveyRelease,
-    SurveyVersion,
-    Unit,
-)
+from survey_app.models import Response, Survey
 from survey_app.models.types import as_utc
 
 #: action -> (the statuses it may start from, the status it leads to)
@@ -85,14 +76,6 @@ def delete_draft(survey: Survey) -> None:
     real = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False).limit(1))
     if real is not None:
         raise TranslatableError(N_("the survey has responses: it cannot be deleted"))
-    # explicitly, child tables first: the database's own cascades are not relied upon
-    from survey_app.scheduler.models import ReminderDue, ReminderPlan
+    from survey_app.services.deletion import delete_survey
 
-    for model in (Response, ReminderDue, Invitation, SurveyAccess, SurveyRelease, SurveyVersion, ReportJob,
-                  ReminderPlan):
-        db.session.execute(sa.delete(model).where(model.survey_id == survey.id))
-    db.session.execute(sa.update(Unit).where(Unit.survey_id == survey.id).values(parent_id=None))
-    db.session.execute(sa.delete(Unit).where(Unit.survey_id == survey.id))
-    db.session.expire(survey)
-    db.session.execute(sa.delete(Survey).where(Survey.id == survey.id))
-    db.session.flush()
+    delete_survey(survey)

@@ -27,7 +27,6 @@ from survey_app.models import (
 from survey_app.scheduler.jobs import run_due
 from survey_app.scheduler.models import ReminderDue
 from survey_app.services import retention
-from survey_app.services.derived import outbox_folders
 from survey_app.services.lifecycle import change_status
 from survey_app.services.mail.transport import outbox_folder
 from tests.survey_app.alert_fixtures import HAPPY, T0, add_response, setup_world
@@ -96,10 +95,10 @@ def _dump(survey_id: int) -> list[tuple]:
 
 
 def _files(app) -> int:
-    with app.test_request_context():
-        survey = db.session.scalar(sa.select(Survey).filter_by(slug="kept"))
-        return sum(1 for folder in outbox_folders(survey) if folder.is_dir() for path in folder.rglob("*")
-                   if path.is_file() and path.name != "maildirfolder")
+    """Files left in the survey's folders of the mail outbox."""
+    root = Path(app.config["MAIL_OUTBOX"])
+    return sum(1 for folder in (root / ".kept", root / ".cases-kept") if folder.is_dir()
+               for path in folder.rglob("*") if path.is_file() and path.name != "maildirfolder")
 
 
 def test_nothing_is_touched_before_a_period_ends(app, world):
