@@ -13,6 +13,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register themselves o
     editor_logic,
     mail,
     participants,
+    privacy,
     reach,
     recovery,
     reminder_plan,

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.messages import N_, TranslatableError
+from survey_app.messages import N_, Term, TranslatableError
 from survey_app.models import Survey
 from survey_app.services.surveys import SurveyRow
 
@@ -23,6 +23,8 @@ from survey_app.services.surveys import SurveyRow
 FIELDS = ("purpose", "controller", "retention", "contact", "consent")
 #: the parts every notice must have in each of the survey's languages
 REQUIRED = ("purpose", "controller", "contact")
+#: the survey languages as words of the console's vocabulary (for its messages)
+LANGUAGE_WORDS = {"zh": N_("Chinese"), "en": N_("English")}
 #: the longest text of a part (characters)
 MAX_LENGTH = 2000
 
@@ -61,13 +63,14 @@ def set_notice(survey: Survey, notice: dict[str, dict[str, Any]] | None) -> bool
             cleaned[lang] = parts
     if cleaned:
         for lang in survey.languages:
+            word = Term(LANGUAGE_WORDS.get(lang, lang))
             missing = [name for name in REQUIRED if not cleaned.get(lang, {}).get(name)]
             if missing:
                 raise TranslatableError(N_("the privacy notice needs its purpose, controller and contact in every "
-                                           "language of the survey (%(lang)s)"), lang=lang)
+                                           "language of the survey (%(lang)s)"), lang=word)
             if not survey.anonymous and not cleaned[lang]["consent"]:
                 raise TranslatableError(N_("an identified survey's notice needs the wording of the consent in "
-                                           "every language (%(lang)s)"), lang=lang)
+                                           "every language (%(lang)s)"), lang=word)
     new = cleaned or None
     if new == survey.privacy_notice:
         return False

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from survey_app.extensions import db
+from survey_app.messages import N_, TranslatableError
 from survey_app.models import (
     AlertCase,
     CaseEvent,
@@ -241,3 +242,16 @@ def _deliveries(survey: Survey, now: datetime) -> RetentionCounts:
 
 
 _STEP_FUNCTIONS = {"answers": _answers, "invitees": _invitees, "deliveries": _deliveries}
+
+
+def set_periods(survey: Survey, *, answers_days: int | None, answers_rule: str, invitees_days: int | None,
+                deliveries_days: int | None) -> None:
+    """Set the survey's retention periods (None: kept); TranslatableError for a period out of range. Flushes only."""
+    if answers_rule not in ANSWER_RULES:
+        raise ValueError(f"answers_rule must be one of {ANSWER_RULES}")
+    for days in (answers_days, invitees_days, deliveries_days):
+        if days is not None and not 0 <= days <= MAX_DAYS:
+            raise TranslatableError(N_("a retention period is a number of days from 0 to %(n)s"), n=MAX_DAYS)
+    survey.answers_retention_days, survey.answers_retention = answers_days, answers_rule
+    survey.invitees_retention_days, survey.deliveries_retention_days = invitees_days, deliveries_days
+    db.session.flush()

@@ -70,6 +70,8 @@ NO_ANSWERS = {
     "admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver",
     # the action plan: what people plan about drivers, never answers (the figures are in the next wave's report)
     "admin.actions", "admin.action", "admin.action_status", "admin.action_notes",
+    # privacy: the notice, the retention periods and counts of what they remove, deletions (never an answer)
+    "admin.survey_privacy", "admin.delete_one_response", "admin.erase_survey", "admin.delete_user",
 }
 
 
