@@ -69,8 +69,8 @@ def check_writable(survey: Survey) -> None:
 
 
 def delete_draft(survey: Survey) -> None:
-    """Delete a draft with everything made for it (test responses, units, invitations); open, closed and archived
-    surveys are never deleted (their answers are results)."""
+    """Delete a draft with everything made for it (test responses, units, invitations); an open, closed or
+    archived survey is deleted only with all its data, from its privacy page (services.deletion.delete_survey)."""
     if survey.status != "draft":
         raise TranslatableError(N_("only a draft can be deleted; close or archive an open survey instead"))
     real = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False).limit(1))
