@@ -135,12 +135,15 @@ def apply_retention(survey: Survey, now: datetime) -> RetentionCounts:
     return counts
 
 
+def _with_periods() -> sa.ColumnElement[bool]:
+    return sa.or_(Survey.answers_retention_days.is_not(None), Survey.invitees_retention_days.is_not(None),
+                  Survey.deliveries_retention_days.is_not(None))
+
+
 def run_retention(now: datetime) -> RetentionCounts:
     """Apply the retention of every survey with a period set; logs one line per survey that lost something."""
     total = RetentionCounts()
-    with_periods = sa.or_(Survey.answers_retention_days.is_not(None), Survey.invitees_retention_days.is_not(None),
-                          Survey.deliveries_retention_days.is_not(None))
-    for survey in db.session.scalars(sa.select(Survey).where(with_periods).order_by(Survey.id)):
+    for survey in db.session.scalars(sa.select(Survey).where(_with_periods()).order_by(Survey.id)):
         counts = apply_retention(survey, now)
         if counts.total():
             logger.info("retention: survey %s: %s", survey.id, counts.as_text())
@@ -157,7 +160,10 @@ def retention_job(payload: dict[str, Any], now: datetime) -> None:
 
 
 def schedule_daily(now: datetime) -> None:
-    """Make today's retention job (one per day: its key names the day; making it again does nothing)."""
+    """Make today's retention job (one per day: its key names the day; making it again does nothing), while any
+    survey has a retention period."""
+    if db.session.scalar(sa.select(Survey.id).where(_with_periods()).limit(1)) is None:
+        return
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     schedule(f"retention:{day.date().isoformat()}", day, KIND, {})
 

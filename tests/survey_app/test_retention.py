@@ -25,7 +25,7 @@ from survey_app.models import (
     WebhookEndpoint,
 )
 from survey_app.scheduler.jobs import run_due
-from survey_app.scheduler.models import ReminderDue
+from survey_app.scheduler.models import ReminderDue, ScheduledJob
 from survey_app.services import retention
 from survey_app.services.lifecycle import change_status
 from survey_app.services.mail.transport import outbox_folder
@@ -172,6 +172,12 @@ def test_anonymising_keeps_answers_without_anything_that_identifies(app, world):
 def test_the_scheduler_runs_retention_once_a_day(app, world):
     at = CLOSED + timedelta(days=40)
     with app.app_context():
+        survey = db.session.get(Survey, world["survey_id"])
+        periods = survey.answers_retention_days, survey.invitees_retention_days, survey.deliveries_retention_days
+        survey.answers_retention_days = survey.invitees_retention_days = survey.deliveries_retention_days = None
+        retention.schedule_daily(at)  # no survey has a period: no job
+        assert db.session.scalar(sa.select(sa.func.count(ScheduledJob.id))) == 0
+        survey.answers_retention_days, survey.invitees_retention_days, survey.deliveries_retention_days = periods
         retention.schedule_daily(at)
         retention.schedule_daily(at + timedelta(hours=3))  # a later pass the same day makes no second job
         db.session.commit()

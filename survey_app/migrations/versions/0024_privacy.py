@@ -29,6 +29,8 @@ def upgrade():
                                       nullable=False))
         batch_op.add_column(sa.Column('invitees_retention_days', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('deliveries_retention_days', sa.Integer(), nullable=True))
+    # a survey closed before this migration: its retention periods count from the upgrade
+    op.execute("UPDATE survey SET closed_at = CURRENT_TIMESTAMP WHERE status IN ('closed', 'archived')")
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.add_column(sa.Column('consent_version', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('consent_text', sa.Text(), nullable=True))
