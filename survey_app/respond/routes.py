@@ -193,17 +193,18 @@ def respond(slug: str, token: str | None = None):
     elif response is None and survey.anonymous and not preview and has_invitations(connection, survey.id):
         # answered through personal links only: an open link would let anybody (the owner too) add group members
         return _unavailable("invitation_only", survey)
-    if response is None and survey.privacy_notice and not _agreed(survey):
-        # the privacy notice (and on an identified survey the consent) comes first; a page posted without it is
-        # not stored (a session that forgot the agreement shows the notice again)
-        if request.method == "POST":
-            return redirect(url_for("respond.respond", slug=slug, token=token))
-        return _notice(survey, lang, token)
     invited = invitation is not None or (response is not None and response.invitation_id is not None)
     # a poster's unit counts for a response started after the poster's link was followed (or continued with it)
     poster = _poster_unit(connection, survey) if not invited else None
     if poster is not None and response is not None and response.unit_id != poster:
         poster = None
+    if response is None and survey.privacy_notice and not _agreed(survey):
+        # the privacy notice (and on an identified survey the consent) comes first, once a poster's unit is kept
+        # in the session; a page posted without it is not stored (a session that forgot the agreement sees the
+        # notice again)
+        if request.method == "POST":
+            return redirect(url_for("respond.respond", slug=slug, token=token))
+        return _notice(survey, lang, token)
     unit_given = (invitation.unit_id if invitation is not None
                   else response.unit_id if response is not None and response.invitation_id is not None else poster)
     omit = _omitted(survey, instrument, invited, unit_given is not None)
