@@ -92,3 +92,22 @@ def test_an_identified_notice_needs_every_part(app, make_survey):
         with pytest.raises(TranslatableError):
             set_notice(survey, {**NOTICE, "en": {**NOTICE["en"], "consent": ""}})
         assert not set_notice(survey, None) and survey.privacy_version == 0
+
+
+def test_a_poster_s_unit_survives_the_notice(app, client, make_survey):
+    from survey_app.models import Unit
+    from survey_app.services.unit_links import unit_link
+
+    _survey(app, make_survey)
+    with app.test_request_context():
+        link = unit_link("http://localhost", "flow", "south")
+    notice = client.get(link.removeprefix("http://localhost") + "&lang=en")
+    assert "purpose-en" in notice.text
+    agreed = client.post("/s/flow/privacy", data={"csrf_token": csrf_token(notice.text), "choice": "agree",
+                                                   "consent": "yes"})
+    page = client.get(agreed.headers["Location"])
+    assert "You are answering for South" in page.text
+    assert _post_page(client, "/s/flow?page=1", page.text, PAGE1).status_code == 302
+    with app.app_context():
+        [response] = db.session.scalars(sa.select(Response)).all()
+        assert db.session.get(Unit, response.unit_id).code == "south"
