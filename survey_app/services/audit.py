@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Survey, User
@@ -41,10 +44,12 @@ ACTIONS = (
     "request.exported",    # a person's request: their records exported
     "request.erased",      # a person's request: their records erased
 )
+#: entries on one page of the console's audit log; an export holds at most EXPORT_MAX
+PAGE_SIZE, EXPORT_MAX = 50, 100_000
 #: the clock of the audit log; tests replace it (``monkeypatch.setattr(audit, "clock", ...)``)
 clock: Callable[[], datetime] = utcnow
 #: what an anonymous survey's entries may hold as text: a short code (a format, a status, a kind), never free text
-CODE = re.compile(r"[a-z0-9_.:+-]{1,40}")
+CODE = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
 #: detail keys that would describe a respondent; refused on anonymous surveys whatever their value
 RESPONDENT_KEYS = frozenset({"response", "response_id", "token", "invitation", "ref", "email", "answer", "comment",
                              "text", "unit_of_response"})
@@ -71,10 +76,49 @@ def record(action: str, *, account: User | None, survey: Survey | None = None, t
 
 def _check_anonymous(target: str | None, detail: dict[str, Any]) -> None:
     """Refuse anything of an anonymous survey's entry that could describe one respondent."""
-    if target is not None and not CODE.fullmatch(target):
-        raise ValueError("an anonymous survey's audit entry names its target by a short code only")
+    if target is not None and (not CODE.fullmatch(target) or target.partition(":")[0] in RESPONDENT_KEYS):
+        raise ValueError("an anonymous survey's audit entry names its target by a short code, never a respondent")
+
     for key, value in detail.items():
         if key in RESPONDENT_KEYS:
             raise ValueError(f"an anonymous survey's audit entry holds nothing about respondents ({key!r})")
         if isinstance(value, str) and not CODE.fullmatch(value):
             raise ValueError(f"an anonymous survey's audit detail {key!r} holds counts and short codes only")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries the audit page shows: by account, survey (link name), action and days (UTC, inclusive)."""
+
+    account_id: int | None = None
+    survey: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        """The filter as SQL conditions on :class:`AuditEntry`."""
+        conditions = []
+        if self.account_id is not None:
+            conditions.append(AuditEntry.account_id == self.account_id)
+        if self.survey:
+            conditions.append(AuditEntry.survey_slug == self.survey)
+        if self.action:
+            conditions.append(AuditEntry.action == self.action)
+        if self.since is not None:
+            conditions.append(AuditEntry.at >= datetime.combine(self.since, time.min, UTC))
+        if self.until is not None:
+            conditions.append(AuditEntry.at < datetime.combine(self.until + timedelta(days=1), time.min, UTC))
+        return conditions
+
+
+def entries(chosen: AuditFilter, *, page: int = 1, per_page: int | None = None) -> tuple[list[AuditEntry], int]:
+    """One page (``per_page``, default PAGE_SIZE) of the entries ``chosen`` picks, newest first, and how many there
+    are in all."""
+    per_page = per_page or PAGE_SIZE
+
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*chosen.where())) or 0
+    rows = db.session.scalars(sa.select(AuditEntry).where(*chosen.where())
+                              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+    return list(rows), total
