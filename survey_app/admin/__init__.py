@@ -16,6 +16,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register themselves o
     mail,
     participants,
     person_requests,
+    privacy,
     reach,
     recovery,
     reminder_plan,

@@ -45,6 +45,7 @@ from survey_app.services.console_sessions import (
     start_session,
 )
 from survey_app.services.dashboard import dashboard_data
+from survey_app.services.deletion import owned_counts
 from survey_app.services.editor import blank_questionnaire
 from survey_app.services.exports import FORMATS, MIME, attribute_column, export_bytes, neutralise
 from survey_app.services.invitations import invitations_from_csv, personal_links, reminder_list
@@ -683,8 +684,9 @@ def accounts():
 def accounts_page(*, form: AccountForm | None = None, invite: InviteForm | None = None, created: dict | None = None):
     """The accounts page: the accounts, the invitations not accepted yet, the invitation and the account forms."""
     users = db.session.scalars(sa.select(User).order_by(User.email)).all()
+    owned = owned_counts()
     rows = [{"id": u.id, "email": u.email, "role": str(ROLE_LABELS.get(u.role, u.role)), "active": u.active,
-             "me": u.id == current_user.id} for u in users]
+             "me": u.id == current_user.id, "owns": owned.get(u.id, 0)} for u in users]
     invitations = [{**row, "role": str(ROLE_LABELS.get(row["role"], row["role"])),
                     "expires": row["expires_at"].strftime("%Y-%m-%d %H:%M")} for row in pending_invitations()]
     invite = invite or InviteForm(prefix="invite", formdata=None, language=_lang())

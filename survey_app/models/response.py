@@ -63,3 +63,9 @@ class Response(db.Model):
     is_test: Mapped[bool] = mapped_column(default=False)
     #: the questionnaire version (survey_version.number) it was started with; NULL: the survey's current one
     version: Mapped[int | None] = mapped_column()
+    #: the privacy notice's version (survey.privacy_version) and the consent wording its respondent agreed to;
+    #: identified surveys with a notice only (an anonymous survey stores no consent)
+    consent_version: Mapped[int | None] = mapped_column()
+    consent_text: Mapped[str | None] = mapped_column(sa.Text)
+    #: when the retention run removed its identifiers, free text and exact times (services.retention)
+    anonymised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

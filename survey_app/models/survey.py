@@ -53,6 +53,22 @@ class Survey(db.Model):
     #: not a follow-up
     followup_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"),
                                                         index=True, unique=True)
+    #: when the survey was last closed or archived (None while open or a draft); retention counts from here, or
+    #: from ``closes_at`` once that has passed (services.retention)
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: the privacy notice on the first page, per language: {"zh": {"purpose", "controller", "retention",
+    #: "contact", "consent"}, "en": {...}}; None: no notice (services.privacy)
+    privacy_notice: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONType, nullable=True)
+    #: counts the changes of the notice; a response stores the version its respondent agreed to
+    privacy_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: days after the closing when the answers are deleted or anonymised (``answers_retention``); None: kept
+    answers_retention_days: Mapped[int | None] = mapped_column()
+    #: delete | anonymise
+    answers_retention: Mapped[str] = mapped_column(sa.String(16), default="delete", server_default="delete")
+    #: days after the closing when the invitations (names, addresses, links, attributes) are deleted; None: kept
+    invitees_retention_days: Mapped[int | None] = mapped_column()
+    #: days after the closing when the delivery logs (mail messages, webhook deliveries) are deleted; None: kept
+    deliveries_retention_days: Mapped[int | None] = mapped_column()
 
     units: Mapped[list[Unit]] = relationship(back_populates="survey", cascade="all, delete-orphan")
 

@@ -34,6 +34,7 @@ from survey_app.services.invitations import (
     mark_opened,
 )
 from survey_app.services.ordering import page_order
+from survey_app.services.privacy import consent_wording, decline, needs_consent, notice_in
 from survey_app.services.responses import (
     ResponseState,
     discard_response,
@@ -64,6 +65,8 @@ SESSION_KEY = "responses"
 POSTER_KEY = "poster_units"
 #: the session's surveys in preview (set by the console's preview link, for its signed-in session only)
 PREVIEW_KEY = "preview"
+#: the privacy notices this browser accepted: slug -> [notice version, language of the consent agreed to]
+PRIVACY_KEY = "privacy"
 
 
 def previewing(slug: str) -> bool:
@@ -195,6 +198,13 @@ def respond(slug: str, token: str | None = None):
     poster = _poster_unit(connection, survey) if not invited else None
     if poster is not None and response is not None and response.unit_id != poster:
         poster = None
+    if response is None and survey.privacy_notice and not _agreed(survey):
+        # the privacy notice (and on an identified survey the consent) comes first, once a poster's unit is kept
+        # in the session; a page posted without it is not stored (a session that forgot the agreement sees the
+        # notice again)
+        if request.method == "POST":
+            return redirect(url_for("respond.respond", slug=slug, token=token))
+        return _notice(survey, lang, token)
     unit_given = (invitation.unit_id if invitation is not None
                   else response.unit_id if response is not None and response.invitation_id is not None else poster)
     omit = _omitted(survey, instrument, invited, unit_given is not None)
@@ -234,7 +244,8 @@ def respond(slug: str, token: str | None = None):
             resume_token = None
             if response is None:
                 response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
-                                                        invitation=invitation, unit_id=poster, is_test=preview)
+                                                        invitation=invitation, unit_id=poster, is_test=preview,
+                                                        consent=_consent(survey))
             try:
                 following = _store_page(connection, response, survey, instrument, page_index, form, lang, omit)
             except IntegrityError:
@@ -314,6 +325,65 @@ def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, star
         poster_unit=poster_unit, preview=_preview_banner(survey.slug))
 
 
+def _agreed(survey: SurveyRow) -> bool:
+    """Whether this browser accepted the survey's current privacy notice (and consent)."""
+    agreed = session.get(PRIVACY_KEY, {}).get(survey.slug)
+    return bool(agreed) and agreed[0] == survey.privacy_version
+
+
+def _consent(survey: SurveyRow) -> tuple[int, str] | None:
+    """The notice's version and the consent wording this browser agreed to, for a new response of an identified
+    survey; None on an anonymous survey (which stores no consent) or one without a notice."""
+    agreed = session.get(PRIVACY_KEY, {}).get(survey.slug)
+    wording = consent_wording(survey, agreed[1]) if agreed else None
+    return None if wording is None else (survey.privacy_version, wording)
+
+
+def _notice(survey: SurveyRow, lang: str, token: str | None, *, missing: bool = False):
+    """The survey's first page when it has a privacy notice: the notice, and the consent box on identified
+    surveys."""
+    return render_template(
+        "respond/privacy.html", survey_languages=survey.languages, survey_title=survey.title_in(lang), lang=lang,
+        notice=notice_in(survey, lang), consent=consent_wording(survey, lang), missing=missing,
+        anonymity=(survey.min_group_size, token is not None) if survey.anonymous else None,
+        action=url_for("respond.privacy", slug=survey.slug, token=token), page_token=page_token(),
+        preview=_preview_banner(survey.slug)), 400 if missing else 200
+
+
+@bp.post("/s/<slug>/privacy")
+@bp.post("/s/<slug>/privacy/<token>")
+def privacy(slug: str, token: str | None = None):
+    """Accept the privacy notice (with the consent on an identified survey), or refuse the consent: then nothing
+    is stored, and a personal link gets no further mail."""
+    check_page_token(request.form.get("csrf_token"))
+    connection = request_connection()
+    survey, _ = get_survey_with_instrument(connection, slug)
+    preview = previewing(slug)
+    try:
+        check_open(survey)
+    except SurveyUnavailable as exc:
+        if not preview or exc.reason == "not_found":
+            return _unavailable(exc.reason, survey)
+    invitation = find_invitation(connection, survey, token) if token is not None else None
+    if token is not None and invitation is None:
+        return _unavailable("bad_link", survey)
+    lang = _language(survey)
+    if needs_consent(survey) and request.form.get("choice") == "decline":
+        if invitation is not None and not preview:
+            decline(connection, invitation.id, utcnow())
+            connection.commit()
+        return render_template("respond/declined.html", survey_languages=survey.languages,
+                               survey_title=survey.title_in(lang), lang=lang)
+    if needs_consent(survey) and request.form.get("consent") != "yes":
+        return _notice(survey, lang, token, missing=True)
+    session[PRIVACY_KEY] = {**session.get(PRIVACY_KEY, {}), slug: [survey.privacy_version, lang]}
+    return redirect(url_for("respond.respond", slug=slug, token=token))
+
+
+# posted from the notice with the survey pages' own token, checked first thing in the view
+csrf.exempt(privacy)
+
+
 def _pipes_unit(instrument: Instrument, page_index: int) -> bool:
     """Whether a text of the page shows the unit's name (worth a look-up)."""
     return _pipes(piping.pipes_unit, instrument, page_index)
@@ -356,7 +426,8 @@ def _store_draft(connection: sa.Connection, response: ResponseState | None, surv
         if not kept:
             return None
         response, resume_token = start_response(survey, submission_key=_form_key(form), language=lang,
-                                                invitation=invitation, unit_id=unit_id, is_test=is_test)
+                                                invitation=invitation, unit_id=unit_id, is_test=is_test,
+                                                consent=_consent(survey))
     save_draft(connection, response, survey, instrument, page_index, kept, language=lang, omit=omit,
                shown_order=order)
     try:

@@ -36,6 +36,14 @@ def _at(value: str | None) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def _daily(now: datetime) -> None:
+    """Make the day's recurring jobs (the retention run); a day's job is made once, however many passes ask."""
+    from survey_app.services.retention import schedule_daily
+
+    schedule_daily(now)
+    db.session.commit()
+
+
 lease_option = click.option("--lease", type=click.IntRange(5, 86400), default=300, show_default=True,
                             help="seconds a claimed job is held before another worker may take it over")
 # tests run a pass as if at a given time (a lease that has passed); operators never need it
@@ -49,6 +57,7 @@ def once_command(lease: int, now_text: str | None) -> None:
     """Run every job due now and send the mail they (or the console) queued, then exit (for cron)."""
     worker = worker_name()
     at = _at(now_text)
+    _daily(at or utcnow())
     while True:
         summary = run_due(at or utcnow(), worker, lease=timedelta(seconds=lease))
         _echo(summary)
@@ -76,6 +85,7 @@ def run_command(interval: float, lease: int) -> None:
     click.echo(f"scheduler: worker {worker} started")
     while not stop.is_set():
         try:
+            _daily(utcnow())
             summary = run_due(utcnow(), worker, lease=timedelta(seconds=lease), should_stop=stop.is_set)
             send_queued(limit=DEFAULT_BATCH)  # the mail the jobs (or the console) queued
         except sa.exc.DBAPIError:  # the database is down or restarting: try again at the next pass

@@ -38,14 +38,21 @@ def _files(folder: Path) -> int:
     return sum(1 for path in folder.rglob("*") if path.is_file() and path.name != "maildirfolder")
 
 
-def purge_derived(survey: Survey) -> DerivedCounts:
-    """Remove the survey's report jobs (cached PDFs included) and its folders of the mail outbox. Flushes only;
-    the files go at once (a rolled-back transaction does not bring them back). Running it again removes nothing."""
-    jobs = db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id)).rowcount
+def remove_outbox(survey: Survey) -> int:
+    """Delete the survey's folders of the local mail outbox; returns the number of files removed."""
     files = 0
     for folder in outbox_folders(survey):
         if folder.is_dir():
             files += _files(folder)
             shutil.rmtree(folder)
+    return files
+
+
+def purge_derived(survey: Survey) -> DerivedCounts:
+    """Remove the survey's report jobs (cached PDFs included) and its folders of the mail outbox. Flushes only;
+    the files go at once (a rolled-back transaction does not bring them back). Running it again removes nothing."""
+    jobs = db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id),
+                              execution_options={"synchronize_session": False}).rowcount
+    files = remove_outbox(survey)
     db.session.flush()
     return DerivedCounts(report_jobs=jobs, outbox_files=files)

@@ -14,16 +14,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.messages import N_, Term, TranslatableError
-from survey_app.models import (
-    Invitation,
-    ReportJob,
-    Response,
-    Survey,
-    SurveyAccess,
-    SurveyRelease,
-    SurveyVersion,
-    Unit,
-)
+from survey_app.models import Response, Survey
 from survey_app.models.types import as_utc
 
 #: action -> (the statuses it may start from, the status it leads to)
@@ -59,6 +50,10 @@ def change_status(survey: Survey, action: str, now: datetime | None = None) -> S
         raise TranslatableError(N_("a survey that is %(status)s cannot be changed that way"),
                                 status=Term(survey.status))
     survey.status = target
+    if target == "open":
+        survey.closed_at = None
+    elif survey.closed_at is None:  # closed, or archived while open: retention counts from here
+        survey.closed_at = now or datetime.now(UTC)
     db.session.flush()
     if target == "open":
         from survey_app.scheduler.reminders import schedule_reminders
@@ -74,21 +69,13 @@ def check_writable(survey: Survey) -> None:
 
 
 def delete_draft(survey: Survey) -> None:
-    """Delete a draft with everything made for it (test responses, units, invitations); open, closed and archived
-    surveys are never deleted (their answers are results)."""
+    """Delete a draft with everything made for it (test responses, units, invitations); an open, closed or
+    archived survey is deleted only with all its data, from its privacy page (services.deletion.delete_survey)."""
     if survey.status != "draft":
         raise TranslatableError(N_("only a draft can be deleted; close or archive an open survey instead"))
     real = db.session.scalar(sa.select(Response.id).filter_by(survey_id=survey.id, is_test=False).limit(1))
     if real is not None:
         raise TranslatableError(N_("the survey has responses: it cannot be deleted"))
-    # explicitly, child tables first: the database's own cascades are not relied upon
-    from survey_app.scheduler.models import ReminderDue, ReminderPlan
+    from survey_app.services.deletion import delete_survey
 
-    for model in (Response, ReminderDue, Invitation, SurveyAccess, SurveyRelease, SurveyVersion, ReportJob,
-                  ReminderPlan):
-        db.session.execute(sa.delete(model).where(model.survey_id == survey.id))
-    db.session.execute(sa.update(Unit).where(Unit.survey_id == survey.id).values(parent_id=None))
-    db.session.execute(sa.delete(Unit).where(Unit.survey_id == survey.id))
-    db.session.expire(survey)
-    db.session.execute(sa.delete(Survey).where(Survey.id == survey.id))
-    db.session.flush()
+    delete_survey(survey)

@@ -57,6 +57,9 @@ class ResponseState:
     started_at: datetime | None = None
     updated_at: datetime | None = None
     submitted_at: datetime | None = None
+    #: written by the INSERT only: the privacy notice's version and the consent wording agreed to
+    consent_version: int | None = None
+    consent_text: str | None = None
 
 
 #: the columns a stored response is read back with (the rest are only ever written here)
@@ -133,10 +136,12 @@ def find_open_for_invitation(connection: sa.Connection, survey: Survey | SurveyR
 def start_response(
     survey: Survey | SurveyRow, *, submission_key: str, language: str, invitation: InvitationRow | None = None,
     unit_id: int | None = None, channel: str = "web", is_test: bool = False,
+    consent: tuple[int, str] | None = None,
 ) -> tuple[ResponseState, str]:
     """A new in-progress response, stored by the next ``write_response``; returns it with its resume token
     (shown to the respondent only). Its unit is the invitation's, else ``unit_id`` (a poster's signed unit link).
-    ``is_test``: made in the owner's preview."""
+    ``is_test``: made in the owner's preview. ``consent``: the notice's version and the consent wording agreed to
+    (identified surveys with a notice, services.privacy)."""
     resume_token = new_token()
     stamp = timestamp(survey)
     response = ResponseState(
@@ -151,6 +156,8 @@ def start_response(
         is_test=is_test,
         started_at=stamp,
         updated_at=stamp,
+        consent_version=None if consent is None else consent[0],
+        consent_text=None if consent is None else consent[1],
     )
     return response, resume_token
 

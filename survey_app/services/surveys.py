@@ -157,6 +157,9 @@ class SurveyRow:
     min_group_size: int
     #: the origins whose pages may frame the survey's pages (None: none may)
     frame_origins: list[str] | None = None
+    #: the privacy notice per language, and its version (services.privacy)
+    privacy_notice: dict[str, dict[str, str]] | None = None
+    privacy_version: int = 0
 
     def title_in(self, lang: str) -> str:
         """Title in ``lang``, falling back to English then any language."""

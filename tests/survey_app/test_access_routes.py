@@ -44,7 +44,7 @@ MARK = "SECRETMARK"
 #: (their token is the key: tests/survey_app/test_account_links.py), the API description, static files
 PUBLIC = {"static", "index", "healthz", "respond.respond", "respond.resume", "respond.thanks", "respond.again",
           "admin.login", "admin.forgot_password", "admin.reset_password", "admin.accept_invitation", "api.openapi",
-          "unsubscribe.confirm", "unsubscribe.confirmed"}
+          "unsubscribe.confirm", "unsubscribe.confirmed", "respond.privacy"}
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,13 @@ CASES: dict[str, Case] = {
                            {"url": "https://example.com/hook", "events": "alert.created"}),
     "admin.webhook_endpoint": Case("POST", f"/admin/surveys/{SLUG}/webhooks/1", "creator", {"action": "delete"}),
     "admin.webhook_redeliver": Case("POST", f"/admin/surveys/{SLUG}/webhooks/deliveries/1/redeliver", "creator"),
+    # privacy: what is kept about people and deleting it, the survey's creator and admins only
+    "admin.survey_privacy": Case("POST", f"/admin/surveys/{SLUG}/privacy", "creator",
+                                 {"what": "retention", "answers": "30", "rule": "delete"}),
+    "admin.delete_one_response": Case("POST", f"/admin/surveys/{SLUG}/privacy/response", "creator",
+                                      {"response": "1", "confirm": "yes"}),
+    "admin.erase_survey": Case("POST", f"/admin/surveys/{SLUG}/privacy/erase", "creator", {"confirm": SLUG}),
+    "admin.delete_user": Case("POST", "/admin/accounts/{owner_id}/delete", "admin", {"confirm": "owner@example.com"}),
     "api.list_surveys": Case("GET", "/api/v1/surveys", "token"),
     "api.get_survey": Case("GET", f"/api/v1/surveys/{SLUG}", "token_survey"),
     "api.get_results": Case("GET", f"/api/v1/surveys/{SLUG}/results", "token_survey"),
@@ -220,7 +227,8 @@ def world(app, make_survey):
 
 
 def call(client, case: Case, world, token: str | None = None):
-    path = case.path.format(owner_id=world["ids"]["owner"])
+    ids = {f"{role}_id": user_id for role, user_id in world["ids"].items()}  # "{owner_id}", "{stranger_id}", ...
+    path = case.path.format(**ids)
     if case.kind.startswith("token"):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if case.method == "POST":
@@ -232,7 +240,7 @@ def call(client, case: Case, world, token: str | None = None):
     if case.upload is not None:
         return client.post(path, data={"file": (io.BytesIO(case.upload.encode()), "upload.csv")},
                            content_type="multipart/form-data")
-    return client.post(path, data={k: v.format(owner_id=world["ids"]["owner"]) for k, v in (case.data or {}).items()})
+    return client.post(path, data={k: v.format(**ids) for k, v in (case.data or {}).items()})
 
 
 def sign_in(client, who: str):
@@ -348,7 +356,8 @@ def test_shared_hr_account_works_on_the_survey_but_may_not_share_it_or_manage_ac
         assert reply.status_code in (200, 302), endpoint
     assert MARK in client.get(f"/admin/surveys/{SLUG}").text
     assert call(client, CASES["admin.share"], world).status_code == 403
-    for endpoint in ("admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver"):
+    for endpoint in ("admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver", "admin.survey_privacy",
+                     "admin.delete_one_response", "admin.erase_survey", "admin.delete_user"):
         assert call(client, CASES[endpoint], world).status_code == 403, endpoint
     assert call(client, CASES["admin.accounts"], world).status_code == 403
     assert call(client, CASES["admin.toggle_account"], world).status_code == 403

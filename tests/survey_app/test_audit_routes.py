@@ -45,6 +45,8 @@ AUDITED: list[tuple[str, Case, str]] = [
                             {"url": "http://127.0.0.1:9/hook", "events": "alert.created"}), "survey.changed"),
     ("admin.webhook_endpoint", Case("POST", f"/admin/surveys/{SLUG}/webhooks/1", "creator", {"action": "off"}),
      "survey.changed"),
+    ("admin.survey_privacy", CASES["admin.survey_privacy"], "survey.changed"),
+    ("admin.delete_one_response", CASES["admin.delete_one_response"], "data.deleted"),
     ("admin.delete_some_responses", CASES["admin.delete_some_responses"], "data.deleted"),
     ("admin.share", CASES["admin.share"], "survey.shared"),
     ("admin.next_wave", Case("POST", f"/admin/surveys/{SLUG}/next-wave", "survey", {"slug": "second-wave"}),
@@ -72,6 +74,10 @@ AUDITED: list[tuple[str, Case, str]] = [
     ("admin.person_request", CASES["admin.person_request"], "request.found"),
     ("admin.person_request_export", CASES["admin.person_request_export"], "request.exported"),
     ("admin.person_request_erase", CASES["admin.person_request_erase"], "request.erased"),
+    ("admin.delete_user", Case("POST", "/admin/accounts/{stranger_id}/delete", "admin",
+                               {"confirm": "stranger@example.com"}), "data.deleted"),
+    # last: the survey the others act on goes with all its data
+    ("admin.erase_survey", CASES["admin.erase_survey"], "data.deleted"),
 ]
 #: endpoints that record nothing, and why (docs/audit.md says the same)
 NOT_AUDITED = {

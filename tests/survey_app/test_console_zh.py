@@ -251,6 +251,19 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
     yield "no reminders for an anonymous survey", refused(client.get("/admin/surveys/demo-employee/reminders.csv",
                                                                      follow_redirects=True))
 
+    # privacy: the notice, retention and deletion pages (the customer survey is closed: its preview has dates)
+    yield "customer privacy", client.get("/admin/surveys/demo-customer/privacy").text
+    yield "employee privacy", client.get("/admin/surveys/demo-employee/privacy").text
+    for what, data in (("retention period refused", {"what": "retention", "answers": "-1"}),
+                       ("notice incomplete", {"what": "notice", "zh-purpose": "x"})):
+        reply = client.post("/admin/surveys/demo-customer/privacy", data={"csrf_token": token, **data})
+        assert reply.status_code == 422 and "flash-error" in reply.text, what
+        yield what, reply.text
+    yield "retention saved", client.post("/admin/surveys/demo-customer/privacy", data={
+        "csrf_token": token, "what": "retention", "answers": "30", "rule": "anonymise"}, follow_redirects=True).text
+    yield "no such response", refused(client.post("/admin/surveys/demo-customer/privacy/response", data={
+        "csrf_token": token, "response": "999999", "confirm": "yes"}, follow_redirects=True))
+
     # reports made in the background: waiting, refused, the worker gone
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="demo-customer"))

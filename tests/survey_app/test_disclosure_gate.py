@@ -85,6 +85,8 @@ NO_ANSWERS = {
     # a person's request: that one person's own records (identified surveys' responses only) to an administrator;
     # an anonymous survey's responses are never searched (tests/survey_app/test_person_requests.py)
     "admin.person_request", "admin.person_request_export", "admin.person_request_erase",
+    # privacy: the notice, the retention periods and counts of what they remove, deletions (never an answer)
+    "admin.survey_privacy", "admin.delete_one_response", "admin.erase_survey", "admin.delete_user",
 }
 
 
