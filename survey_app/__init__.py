@@ -26,7 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from survey_app import cli, errors, i18n, security, sessions, static_urls
     from survey_app.extensions import csrf, db, login_manager, migrate
-    from survey_app.text_checks import printable_value
+    from survey_app.text_checks import printable_value, refuse_nul_in_request
 
     # every value a template prints can be encoded, even a name stored before the input checks (text_checks)
     app.jinja_options = {**app.jinja_options, "finalize": printable_value}
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["current_user"] = current_user
     i18n.init_app(app)
     errors.init_app(app)
+    app.before_request(refuse_nul_in_request)
     security.init_app(app)
     static_urls.init_app(app)
     cli.init_app(app)

@@ -19,6 +19,11 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return render_template("error.html", code=400, kind="csrf"), 400
 
+    @app.errorhandler(400)
+    def bad_request(error):
+        db.session.rollback()
+        return render_template("error.html", code=400, kind="bad_request"), 400
+
     @app.errorhandler(404)
     def not_found(error):
         db.session.rollback()

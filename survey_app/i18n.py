@@ -85,10 +85,16 @@ def init_app(app: Flask) -> None:
 def _switch_url(code: str) -> str:
     """The current page in language ``code``."""
     from flask import url_for
+    from werkzeug.routing import BuildError
 
-    args = {**request.view_args, **request.args.to_dict(), "lang": code} if request.view_args is not None else {
-        "lang": code}
-    return url_for(request.endpoint, **args) if request.endpoint else "?lang=" + code
+    if not request.endpoint or request.view_args is None:
+        return "?lang=" + code
+    # the path's own values first: a query parameter of the same name may not change which page this is
+    args = {**request.args.to_dict(), **request.view_args, "lang": code}
+    try:
+        return url_for(request.endpoint, **args)
+    except (BuildError, ValueError):  # a query value the page's converters refuse (an error page about it, say)
+        return "?lang=" + code
 
 
 def template_globals() -> dict:

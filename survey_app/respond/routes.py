@@ -41,6 +41,7 @@ from survey_app.services.responses import (
     find_by_submission_key,
     find_open_for_invitation,
     find_survey_and_response,
+    is_submission_key,
     save_draft,
     save_page,
     start_response,
@@ -218,7 +219,8 @@ def respond(slug: str, token: str | None = None):
         return _welcome(survey, instrument.welcome, lang, invited, _page_url(slug, token, 0), poster_name)
     # a page the answers now skip shows the last page before it that is still on the way
     page_index = way.nearest(furthest if requested is None else max(0, min(requested - 1, furthest)))
-    key = response.submission_key if response else (request.form.get("submission_key") or secrets.token_hex(16))
+    posted = request.form.get("submission_key")
+    key = response.submission_key if response else (posted if is_submission_key(posted) else secrets.token_hex(16))
     order = page_order(instrument, page_index, key, response.display_order if response else None)
     personal = {"earlier": way.answers, "order": order,
                 "unit": _unit_name(connection, response, lang) if _pipes_unit(instrument, page_index) else "",
@@ -310,7 +312,7 @@ def _page_url(slug: str, token: str | None, page_index: int, **args: str) -> str
 def _form_key(form: PageForm) -> str:
     """The first page's submission key as posted, or a new one when it is missing or not one of ours."""
     key = form.submission_key
-    return key if key and len(key) <= 64 else secrets.token_hex(16)
+    return key if is_submission_key(key) else secrets.token_hex(16)
 
 
 def _welcome(survey: SurveyRow, welcome: Welcome, lang: str, invited: bool, start_url: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -114,10 +115,19 @@ def _survey_with_response(dialect: str) -> sa.Select:
             .where(survey.c.slug == sa.bindparam("slug")))
 
 
+#: what a first page's form key looks like (``secrets.token_hex`` makes ours); anything else is not one of ours
+SUBMISSION_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def is_submission_key(key: str | None) -> bool:
+    """Whether ``key`` (as posted) can be a submission key: letters, digits, ``-`` and ``_``, at most 64."""
+    return bool(key) and SUBMISSION_KEY.fullmatch(key) is not None
+
+
 def find_by_submission_key(connection: sa.Connection, survey: Survey | SurveyRow,
                            key: str | None) -> ResponseState | None:
     """The response a first page with this form key already created (a double post)."""
-    if not key:
+    if not is_submission_key(key):
         return None
     return _find(connection, survey_id=survey.id, submission_key=key)
 
