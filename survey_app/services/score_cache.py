@@ -2,10 +2,10 @@
 
 Aggregating a million answer documents takes seconds on every view of the dashboard and every poll of it. A survey
 of at least :data:`CACHED_FROM` responses keeps its scores in the app process: a view whose disclosure gate decided
-the same as the cached one's (:meth:`Gate.fingerprint`: the same responses shown, the same units hidden) is served
-them as they are; one that differs (or shows another number of responses) gets them as they are until they are :data:`REFRESH_SECONDS` old, then new
-ones. The cached scores were shown when they were made, under an earlier verdict of the same gate, so serving
-them again reveals nothing new: an anonymous survey's gate changes only when a release is cut.
+the same as the cached one's (:meth:`Gate.fingerprint`, and the same number of responses shown) is served them as
+they are; one that differs gets them as they are until they are :data:`REFRESH_SECONDS` old, then new ones. The
+cached scores were shown when they were made, under an earlier verdict of the same gate, so serving them again
+reveals nothing new: an anonymous survey's gate changes only when a release is cut.
 """
 
 from __future__ import annotations
