@@ -1,16 +1,22 @@
 """Reading survey responses from the database into a tidy DataFrame (the only analysis module that knows the DB).
 
 It speaks SQLAlchemy Core to the ``response`` table, not the Flask app, so analysis stays importable without
-Flask. Rows are streamed in batches (a server-side cursor on PostgreSQL) and each batch's JSON documents become
-column arrays before the next batch is read.
+Flask. :func:`responses_frame_by_rows` streams rows in batches (a server-side cursor on PostgreSQL) and each
+batch's JSON documents become column arrays before the next batch is read; :func:`responses_frame` returns the
+same frame with the database doing the work it does best (PostgreSQL's COPY and JSONB operators; SQLite's stored
+text handed to a fast parser).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import sqlalchemy as sa
 
@@ -49,7 +55,145 @@ def responses_frame(
     released_through: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per response (index ``response_id``), one column per item code.
+    """One row per response (index ``response_id``), one column per item code: the frame of
+    :func:`responses_frame_by_rows` with the same arguments, read without a Python object per document where the
+    database allows.
+
+    PostgreSQL (with ``columns``): the server takes the named answers out of the documents and sends one CSV line
+    per response (``COPY ... TO STDOUT``), each answer as its JSON text; pandas' CSV parser turns the numbers into
+    int64 or float64 columns as ``DataFrame.from_records`` infers them (a number keeps the text it was stored as,
+    so it parses to the float ``json.loads`` gives), and only the other answers (text, choices, lists) are decoded
+    one by one, per column. SQLite: the documents' text straight from the driver, parsed by orjson, a batch at a
+    time, into frames as :func:`responses_frame_by_rows` builds them. Anything else is
+    :func:`responses_frame_by_rows` itself. ``progress`` hears the number of rows read after each batch (on
+    PostgreSQL once, at the end).
+    """
+    wanted = list(columns) if columns is not None else None
+    options = {"complete_only": complete_only, "unit_ids": unit_ids, "released_through": released_through}
+    dialect = connection.dialect.name
+    if dialect == "postgresql" and wanted and all(_PLAIN_KEY.fullmatch(code) for code in wanted):
+        frame = _postgresql_frame(connection, survey_id, wanted, options)
+        if frame is not None and progress is not None:
+            progress(len(frame))
+    elif dialect == "sqlite":
+        frame = _sqlite_frame(connection, survey_id, wanted, options, progress)
+    else:
+        frame = None
+    if frame is None:
+        return responses_frame_by_rows(connection, survey_id, columns=wanted, progress=progress, **options)
+    return frame
+
+
+#: keys PostgreSQL may be sent as they are, in a statement (item codes are such names)
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def _frame_of(parts: list[pd.DataFrame], wanted: list[str] | None) -> pd.DataFrame:
+    """The batches' frames as one, as :func:`responses_frame_by_rows` joins them."""
+    if not parts:
+        return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def _postgresql_frame(connection: sa.Connection, survey_id: int, wanted: list[str],
+                      options: dict[str, Any]) -> pd.DataFrame | None:
+    """The frame from ``COPY (SELECT id, answers -> code, ...) TO STDOUT (FORMAT csv)``; None without rows."""
+    answers = _RESPONSES.c.answers
+    cells = [answers.op("->")(sa.cast(sa.literal(code), sa.Text)) for code in wanted]
+    query = _sql(connection, _selected(sa.select(_RESPONSES.c.id, *cells), survey_id, **options))
+    buffer = io.BytesIO()
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
+    if not buffer.tell():
+        return None
+    buffer.seek(0)
+    # an empty field is no answer; any other text is an answer's JSON (null included), so only '' is missing
+    frame = pd.read_csv(buffer, header=None, names=["response_id", *wanted], index_col=0, na_values=[""],
+                        keep_default_na=False, encoding="utf-8")
+    del buffer
+    for code in wanted:
+        if frame[code].dtype.kind not in "iuf":  # text, choices, lists, true/false or null: decoded one by one
+            frame[code] = _decoded(frame[code])
+    return frame
+
+
+def _decoded(texts: pd.Series) -> pd.Series:
+    """A column of answers' JSON texts (NaN where there is no answer, booleans already parsed by the CSV
+    reader) as :func:`responses_frame_by_rows` builds it: batch by batch, each inferred by ``from_records``."""
+    code = str(texts.name)
+    values = texts.to_numpy(dtype=object)
+    parts = []
+    for start in range(0, len(values), BATCH_ROWS):
+        records = [{} if isinstance(text, float) else {code: _answer_json(text)}
+                   for text in values[start:start + BATCH_ROWS]]
+        parts.append(pd.DataFrame.from_records(records, index=texts.index[start:start + BATCH_ROWS],
+                                               columns=[code]))
+    return pd.concat(parts)[code] if len(parts) > 1 else parts[0][code]
+
+
+def _answer_json(text: object) -> object:
+    return text if isinstance(text, bool | np.bool_) else json.loads(text)
+
+
+def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] | None, options: dict[str, Any],
+                  progress: Callable[[int], None] | None) -> pd.DataFrame | None:
+    """The frame from the documents' text as SQLite stores it, parsed by orjson batch by batch; None when a
+    document holds what orjson does not read (NaN, a number beyond 64 bits)."""
+    query = _sql(connection, _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, **options))
+    cursor = connection.connection.driver_connection.cursor()
+    parts = []
+    try:
+        cursor.execute(query)
+        while batch := cursor.fetchmany(BATCH_ROWS):
+            ids = np.fromiter((row[0] for row in batch), dtype=np.int64, count=len(batch))
+            try:
+                documents = [orjson.loads(row[1]) if row[1] is not None else {} for row in batch]
+            except orjson.JSONDecodeError:
+                return None
+            parts.append(pd.DataFrame.from_records(documents, index=pd.Index(ids, name="response_id"),
+                                                   columns=wanted))
+            del documents, batch
+            if progress is not None:
+                progress(sum(len(part) for part in parts))
+    finally:
+        cursor.close()
+    return _frame_of(parts, wanted)
+
+
+def _selected(query: sa.Select, survey_id: int, *, complete_only: bool, unit_ids: Iterable[int] | None,
+              released_through: int | None) -> sa.Select:
+    """``query`` limited to the survey's responses that the arguments select, in the order of their ids."""
+    query = query.where(_RESPONSES.c.survey_id == survey_id, _RESPONSES.c.is_test.is_(sa.false()))
+    if complete_only:
+        query = query.where(_RESPONSES.c.status == "complete")
+    if unit_ids is not None:
+        query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
+    if released_through is not None:
+        query = query.where(_RESPONSES.c.release_no.is_not(None), _RESPONSES.c.release_no <= released_through)
+    return query.order_by(_RESPONSES.c.id)
+
+
+def _sql(connection: sa.Connection, query: sa.Select) -> str:
+    """The statement with its values written in (numbers and item codes: nothing a respondent typed)."""
+    return str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def responses_frame_by_rows(
+    connection: sa.Connection,
+    survey_id: int,
+    *,
+    columns: Iterable[str] | None = None,
+    complete_only: bool = True,
+    unit_ids: Iterable[int] | None = None,
+    released_through: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """One row per response (index ``response_id``), one column per item code, each document decoded in Python.
+
+    The general reader: it finds every code that occurs (``columns`` None) and reads any kind of answer.
+    :func:`responses_frame` returns the same frame faster when the caller names the columns.
 
     Parameters
     ----------
@@ -63,15 +207,8 @@ def responses_frame(
         answers in batches; see ``analysis.releases``).
     progress : called with the number of rows read so far after each batch.
     """
-    query = sa.select(_RESPONSES.c.id, _RESPONSES.c.answers).where(_RESPONSES.c.survey_id == survey_id,
-                                                                   _RESPONSES.c.is_test.is_(sa.false()))
-    if complete_only:
-        query = query.where(_RESPONSES.c.status == "complete")
-    if unit_ids is not None:
-        query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
-    if released_through is not None:
-        query = query.where(_RESPONSES.c.release_no.is_not(None), _RESPONSES.c.release_no <= released_through)
-    query = query.order_by(_RESPONSES.c.id)
+    query = _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, complete_only=complete_only,
+                      unit_ids=unit_ids, released_through=released_through)
     wanted = list(columns) if columns is not None else None
     # A batch at a time: its documents become a frame of column arrays (float64 for numbers) and are dropped
     # before the next batch is read, so at most BATCH_ROWS answer dicts are alive, never one per response.
@@ -87,9 +224,7 @@ def responses_frame(
         read += len(ids)
         if progress is not None:
             progress(read)
-    if not parts:
-        return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
-    return parts[0] if len(parts) == 1 else pd.concat(parts)
+    return _frame_of(parts, wanted)
 
 
 def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.DataFrame:

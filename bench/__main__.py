@@ -8,6 +8,7 @@ import sys
 from bench import (
     analysis_bench,
     invitations_bench,
+    large_bench,
     load_bench,
     pls_bench,
     redaction_bench,
@@ -17,6 +18,7 @@ from bench import (
 SUITES = {
     "analysis": analysis_bench.main,
     "invitations": invitations_bench.main,
+    "large": large_bench.main,
     "load": load_bench.main,
     "pls": pls_bench.main,
     "redaction": redaction_bench.main,

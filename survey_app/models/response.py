@@ -24,7 +24,8 @@ class Response(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("survey_id", "submission_key", name="uq_response_survey_submission_key"),
         sa.UniqueConstraint("survey_id", "idempotency_key", name="uq_response_survey_idempotency_key"),
-        sa.Index("ix_response_survey_status", "survey_id", "status"),
+        # the gates' counts by unit and a unit report's answers are read from this index alone
+        sa.Index("ix_response_survey_status_unit", "survey_id", "status", "unit_id", "is_test"),
         sa.Index("ix_response_survey_release", "survey_id", "release_no"),
     )
 

@@ -13,6 +13,7 @@ from analysis.engine import run_analysis
 from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, responses_frame
 from analysis.heatmap import NOT_STATED
 from analysis.model import ModelSpec
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.disclosure import Gate, is_closed, open_gate
@@ -44,7 +45,7 @@ def analyze_survey(
         raise ValueError("an anonymous survey is broken down by an answer only once it has closed: while answers "
                          "still arrive, a group's figure could be read before and after one person joins it")
     # with earlier waves in the series, their answers too: the result then has trends (the rest is this wave's)
-    history = _series_frame(survey, gate, unit, unit_ids)
+    history = _series_frame(survey, gate, unit, unit_ids, columns=analysed_codes(instrument, spec, by))
     if attribute:
         history = _with_attribute(history, by, survey)
     frame = history[(history[WAVE_COLUMN] == survey.wave).to_numpy()]
@@ -59,14 +60,20 @@ def analyze_survey(
         frame = history[(history[WAVE_COLUMN] == survey.wave).to_numpy()]
     if by is not None and by not in frame.columns:
         raise ValueError(f"--by {by!r} is not an item of survey {survey.slug!r}")
-    numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
-    # the relationship stage is a coded choice, read as it is by the satisfaction-trap diagnosis
-    extra = [spec.trap["stage"]] if "stage" in spec.trap else []
-    keep = [code for code in [*numeric, *extra] if code in frame.columns]
+    keep = [code for code in analysed_codes(instrument, spec, None) if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
     result = _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress, gate=gate)
     return _hide_small_groups(result) if attribute else result
+
+
+def analysed_codes(instrument: Instrument, spec: ModelSpec, by: str | None) -> list[str]:
+    """The answers the analysis reads: the numeric items, the relationship stage (a coded choice the
+    satisfaction-trap diagnosis reads as it is) and the item ``by`` names (not an attribute of the invitee)."""
+    numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
+    extra = [spec.trap["stage"]] if "stage" in spec.trap else []
+    grouped = [by] if by is not None and not by.startswith(ATTRIBUTE_PREFIX) else []
+    return list(dict.fromkeys([*numeric, *extra, *grouped]))
 
 
 #: why an anonymous survey has no breakdown by attribute (docs/analysis.md, "Breakdowns by invitee attribute")
@@ -204,10 +211,12 @@ def series_waves(survey: Survey) -> list[Survey]:
     return [*earlier, survey]
 
 
-def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[int] | None) -> pd.DataFrame:
-    """The answers the gates let out, of the survey and its earlier waves (only ``unit``'s subtree), with the wave
-    column. An earlier wave counts only where its own gate showed the group: a trend must not show a figure that
-    wave never released."""
+def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[int] | None, *,
+                  columns: list[str]) -> pd.DataFrame:
+    """The answers ``columns`` the gates let out, of the survey and its earlier waves (only ``unit``'s subtree),
+    with the wave column. An earlier wave counts only where its own gate showed the group: a trend must not show a
+    figure that wave never released. A column no response of a wave answers is left out of that wave's frame, as
+    when every answer was read."""
     frames = []
     with db.engine.connect() as connection:
         for wave in series_waves(survey):
@@ -218,7 +227,9 @@ def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[i
                 if not shown:
                     continue  # that wave's figure for this group was never shown (or the unit did not exist)
                 ids = wave_gate.subtree_ids(unit) if unit is not None else None
-            frame = responses_frame(connection, wave.id, unit_ids=ids, released_through=wave_gate.release)
+            frame = responses_frame(connection, wave.id, columns=columns, unit_ids=ids,
+                                    released_through=wave_gate.release)
+            frame = frame[[code for code in columns if frame[code].notna().any()]]
             if wave.id != survey.id and len(frame) < wave_gate.k:
                 continue
             frames.append(frame.assign(**{WAVE_COLUMN: wave.wave}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from analysis.nps import nps
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.services.disclosure import Gate, UnitNode, open_gate
+from survey_app.services.score_cache import cached_scores
 from survey_app.services.surveys import instrument_of
 
 
@@ -39,9 +41,10 @@ def _depth_first(gate: Gate) -> list[tuple[UnitNode, int]]:
     return ordered
 
 
-def dashboard_data(survey: Survey) -> dict[str, Any]:
+def dashboard_data(survey: Survey, *, now: datetime | None = None) -> dict[str, Any]:
     """Responses and response rate by unit (each unit with the units below it), CSI and NPS so far: only what
-    the disclosure gate lets out, hidden where fewer than k people stand behind a figure."""
+    the disclosure gate lets out, hidden where fewer than k people stand behind a figure. A large survey's CSI and
+    NPS are refreshed in batches (:mod:`survey_app.services.score_cache`; ``now`` is the time of the view)."""
     gate = open_gate(survey)
     invited_direct = _invited_by_unit(survey)
     parents = {unit.id: unit.parent_id for unit in gate.units.values()}
@@ -81,7 +84,7 @@ def dashboard_data(survey: Survey) -> dict[str, Any]:
         "nps": None,
     }
     if gate.total is not None and gate.total >= gate.k:
-        data.update(_scores(survey, gate))
+        data.update(cached_scores(survey, gate, _scores, now=now))
     return data
 
 

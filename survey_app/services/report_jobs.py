@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -192,7 +193,24 @@ def enqueue(job: ReportJob) -> None:
     pool.submit(_run_in_app, app, job.id)
 
 
+#: how far below the survey pages a report job runs (a nice increment): a large survey's report takes the cores
+#: only when respondents leave them free
+REPORT_NICENESS = 10
+
+
+def lower_priority() -> None:
+    """Run the calling thread, and the processes it starts (the report's chart workers), at
+    :data:`REPORT_NICENESS` below its present priority: on Linux a thread has a priority of its own, so an app
+    process's report thread yields to the threads answering respondents."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + REPORT_NICENESS))
+    except (AttributeError, OSError):  # no per-thread priority here (not Linux), or not allowed: run as it is
+        logger.info("report jobs run at the app's own priority", exc_info=True)
+
+
 def _run_in_app(app: Flask, job_id: int) -> None:
+    lower_priority()  # a thread of the app's report pool: the survey pages of this process keep theirs
     with app.app_context():
         run_job(job_id)
 
@@ -201,6 +219,7 @@ def run_job_in_new_app(job_id: int) -> None:
     """RQ entry point: a fresh app from the environment (DATABASE_URL, SECRET_KEY) runs one job."""
     from survey_app import create_app
 
+    lower_priority()
     with create_app().app_context():
         try:
             run_job(job_id)

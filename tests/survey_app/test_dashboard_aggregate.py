@@ -65,3 +65,35 @@ def test_the_poll_reads_aggregates_not_answer_documents(app, survey_id):
     assert reading_answers, "the CSI/NPS queries were not issued"
     # every query that touches the answer documents aggregates them (avg/count ... group by)
     assert all("avg(" in s.lower() or "group by" in s.lower() for s in reading_answers), reading_answers
+
+
+def test_a_large_survey_s_scores_are_the_same_and_refreshed_in_batches(app, survey_id, monkeypatch):
+    """Scores served from the cache are those the aggregates give; a new answer shows after REFRESH_SECONDS."""
+    from datetime import UTC, datetime, timedelta
+
+    from survey_app.services import score_cache
+
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        survey = db.session.get(Survey, survey_id)
+        computed = dashboard_data(survey, now=start)  # below CACHED_FROM: aggregated on each view
+        monkeypatch.setattr(score_cache, "CACHED_FROM", 1)
+        assert dashboard_data(survey, now=start) == computed
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert dashboard_data(survey, now=start + timedelta(seconds=1)) == computed
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        assert not [s for s in statements if "answers" in s]  # served without reading an answer
+        _add(survey_id, {"SAT": 1, "NPS": 0})
+        db.session.commit()
+        soon = dashboard_data(survey, now=start + timedelta(seconds=score_cache.REFRESH_SECONDS - 1))
+        assert soon["responses"] == 12 and (soon["csi"], soon["nps"]) == (computed["csi"], computed["nps"])
+        later = dashboard_data(survey, now=start + timedelta(seconds=score_cache.REFRESH_SECONDS))
+        monkeypatch.setattr(score_cache, "CACHED_FROM", 10**9)
+        assert later == dashboard_data(survey) and later["csi"]["n"] == 11

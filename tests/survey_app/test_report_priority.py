@@ -1,0 +1,42 @@
+"""Report jobs run below the survey pages' priority: the thread that renders, and the chart workers it starts."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from flask import Flask
+
+from survey_app.services import report_jobs
+
+
+def _in_thread(target) -> dict[str, int]:
+    """Priorities of a new thread before and after ``target`` runs in it, and the process's own."""
+    seen: dict[str, int] = {}
+
+    def run() -> None:
+        me = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, me)
+        target()
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, me)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    seen["process"] = os.getpriority(os.PRIO_PROCESS, 0)
+    return seen
+
+
+def test_a_report_thread_runs_lower_and_leaves_the_process_as_it_was():
+    process = os.getpriority(os.PRIO_PROCESS, 0)
+    seen = _in_thread(report_jobs.lower_priority)
+    assert seen["after"] == min(19, seen["before"] + report_jobs.REPORT_NICENESS)
+    assert seen["process"] == process  # the threads answering respondents keep theirs
+
+
+def test_the_app_s_report_pool_lowers_the_thread_before_the_job(monkeypatch):
+    priorities: list[int] = []
+    monkeypatch.setattr(report_jobs, "run_job",
+                        lambda job_id: priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    seen = _in_thread(lambda: report_jobs._run_in_app(Flask(__name__), 1))
+    assert priorities == [seen["after"]] and seen["after"] == min(19, seen["before"] + report_jobs.REPORT_NICENESS)
