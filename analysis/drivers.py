@@ -733,13 +733,13 @@ def _place_beyond_noise(rows: list[dict[str, Any]], boot_shapley: np.ndarray) ->
             continue
         low, high = (float(v) for v in np.percentile(draws, [2.5, 97.5]))
         row["importance_ci"] = [low, high]
-        important = _side(low, high, row["importance_line"])
-        performing = _side(*(row["performance_ci"] or (math.nan, math.nan)), row["performance_line"])
+        important = side_of_line(low, high, row["importance_line"])
+        performing = side_of_line(*(row["performance_ci"] or (math.nan, math.nan)), row["performance_line"])
         if important is not None and performing is not None:
             row["quadrant"] = QUADRANTS[(important, performing)]
 
 
-def _side(low: float, high: float, line: float) -> bool | None:
+def side_of_line(low: float, high: float, line: float) -> bool | None:
     """True above ``line``, False below it, None when the interval [low, high] reaches it (or is unknown)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return None
