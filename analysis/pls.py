@@ -663,7 +663,9 @@ def _htmt(corr: np.ndarray, spec: _Spec) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {name: {} for name in spec.constructs}
     for i in range(c):
         for j in range(i + 1, c):
-            value = float(a[np.ix_(blocks[i], blocks[j])].mean() / math.sqrt(mono[i] * mono[j]))
+            # Items of a block that do not correlate at all (tiny samples) leave the ratio undefined.
+            mono_ij = mono[i] * mono[j]
+            value = float(a[np.ix_(blocks[i], blocks[j])].mean() / math.sqrt(mono_ij)) if mono_ij > 0 else math.nan
             out[spec.constructs[i]][spec.constructs[j]] = value
             out[spec.constructs[j]][spec.constructs[i]] = value
     return out
