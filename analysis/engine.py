@@ -249,7 +249,7 @@ class _Run:
             out["efa"] = efa_result
         if spec.paths:
             out["pls"] = self._pls()
-            if self.pls_fit is not None:
+            if self.pls_fit is not None and self.pls_fit[2]:  # the map needs 0-100 scores: answer scales
                 out["ipma"] = self._ipma()
         if spec.drivers:
             out["drivers"] = [self._driver(i, driver) for i, driver in enumerate(spec.drivers)]
@@ -425,7 +425,7 @@ class _Run:
         """Importance-performance maps of the satisfaction and loyalty constructs of the PLS model."""
         result, blocks, scales = self.pls_fit
         targets = [name for role in ("loyalty", "satisfaction")
-                   if (name := self.spec.outcomes.get(role)) in result.constructs]
+                   if (name := self.spec.outcomes.get(role)) in result.constructs and name in scales]
         out: dict[str, Any] = {}
         for target in dict.fromkeys(targets):
             part = f"IPMA ({target})"
