@@ -188,8 +188,8 @@ class _Run:
         self.linkage: LinkageInput | None = None
         #: with ``by``: each group's parent in a hierarchy (stores in regions), for ``groups.rollup``
         self.parents: Mapping[str, str | None] = {}
-        #: the fitted PLS model with the blocks and scales it was fitted with (for the IPMA), once run
-        self.pls_fit: tuple[PLSResult, dict[str, list[str]], dict[str, tuple[float, float]]] | None = None
+        #: the fitted PLS model with the blocks it was fitted with (for the IPMA), once run
+        self.pls_fit: tuple[PLSResult, dict[str, list[str]]] | None = None
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
@@ -249,7 +249,7 @@ class _Run:
             out["efa"] = efa_result
         if spec.paths:
             out["pls"] = self._pls()
-            if self.pls_fit is not None and self.pls_fit[2]:  # the map needs 0-100 scores: answer scales
+            if self.pls_fit is not None and self.prepared.scales:  # the map needs answer scales (0-100 scores)
                 out["ipma"] = self._ipma()
         if spec.drivers:
             out["drivers"] = [self._driver(i, driver) for i, driver in enumerate(spec.drivers)]
@@ -415,7 +415,7 @@ class _Run:
         out["total_effects"] = to_jsonable(effects.total)
         out["indirect_effects"] = to_jsonable(effects.indirect)
         out["specific_indirect_effects"] = to_jsonable(effects.specific)
-        self.pls_fit = (result, blocks, scales)
+        self.pls_fit = (result, blocks)
         if not spec.pls.bootstrap:
             self._note("PLS", out, "no bootstrap was asked for (pls.bootstrap: 0), so the paths have no "
                                    "standard errors or confidence intervals.")
@@ -423,9 +423,13 @@ class _Run:
 
     def _ipma(self) -> dict[str, Any]:
         """Importance-performance maps of the satisfaction and loyalty constructs of the PLS model."""
-        result, blocks, scales = self.pls_fit
+        result, blocks = self.pls_fit
+        # Per item: a construct's items may have different scales (1-10 and a 0-10 recommend item).
+        scales = {item: self.prepared.scales[item] for items in blocks.values() for item in items
+                  if item in self.prepared.scales}
         targets = [name for role in ("loyalty", "satisfaction")
-                   if (name := self.spec.outcomes.get(role)) in result.constructs and name in scales]
+                   if (name := self.spec.outcomes.get(role)) in result.constructs
+                   and all(item in scales for item in blocks[name])]
         out: dict[str, Any] = {}
         for target in dict.fromkeys(targets):
             part = f"IPMA ({target})"

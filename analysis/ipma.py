@@ -70,8 +70,9 @@ def ipma(result: PLSResult, blocks: Mapping[str, Sequence[str]], target: str,
     target : str
         The construct whose drivers are mapped (loyalty, satisfaction).
     scales : dict of str to (float, float)
-        Construct -> (minimum, maximum) of its items' answer scale; needed for the target and every construct
-        with a route to it.
+        (minimum, maximum) of the answer scale, by item or by construct (for all its items; an item's own
+        entry wins); needed for every item of the target and of every construct with a route to it. Items
+        of one construct may have different scales (1-10 and 0-10): each is rescaled on its own.
 
     Returns
     -------
@@ -105,14 +106,17 @@ def ipma(result: PLSResult, blocks: Mapping[str, Sequence[str]], target: str,
     drivers = [j for j in range(len(names)) if reach[j, t]]
     if not drivers:
         raise AnalysisError(f"no construct has a path to '{target}', so it has no importance-performance map.")
-    missing = [names[j] for j in [*drivers, t] if names[j] not in scales]
-    if missing:
-        raise AnalysisError(f"IPMA needs the answer scale of {', '.join(missing)} (scale: or scales: in the "
-                            "model) to put every construct on 0-100.")
     used = np.isin(member, [*drivers, t])
-    low = np.array([float(scales[names[j]][0]) if used[k] else 0.0 for k, j in enumerate(member)])
-    span = np.array([float(scales[names[j]][1]) - float(scales[names[j]][0]) if used[k] else 1.0
-                     for k, j in enumerate(member)])
+    item_scales = [scales.get(item, scales.get(names[j])) if used[k] else (0.0, 1.0)
+                   for k, (item, j) in enumerate(zip(items, member, strict=True))]
+    missing = list(dict.fromkeys(names[j] for scale, j in zip(item_scales, member, strict=True) if scale is None))
+    if missing:
+        raise AnalysisError(f"IPMA needs the answer scale of every item of {', '.join(missing)} (scale: or "
+                            "scales: in the model) to put every construct on 0-100.")
+    low = np.array([float(scale[0]) for scale in item_scales])
+    span = np.array([float(scale[1]) - float(scale[0]) for scale in item_scales])
+    if not (span > 0).all():
+        raise AnalysisError("every answer scale for the IPMA needs a maximum above its minimum.")
     notes: list[str] = []
 
     sample = result.sample

@@ -1,8 +1,9 @@
 """analysis.ipma against an independent computation of Ringle & Sarstedt's (2016) IPMA on the ECSI "mobi" data.
 
 The reference rescales every item to 0-100 with pandas, weights it by its unstandardized outer weight
-(standardized weight / item SD, normalised to sum to 1 per construct: SmartPLS's IPMA), fits every structural
-equation by statsmodels OLS on those 0-100 scores, and sums the products of the coefficients along every route.
+(standardized weight / SD of the rescaled item, normalised to sum to 1 per construct: SmartPLS's IPMA), fits
+every structural equation by statsmodels OLS on those 0-100 scores, and sums the products of the coefficients
+along every route.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ def fit(mobi: pd.DataFrame) -> PLSResult:
     return pls_pm(mobi, ECSI_CONSTRUCTS, ARROWS, bootstrap=60, seed=3, scales=SCALES)
 
 
-def reference(mobi: pd.DataFrame, fit: PLSResult, target: str) -> tuple[dict[str, float], dict[str, float],
-                                                                        dict[str, float]]:
-    """Construct importances, construct performances and item importances, computed the long way."""
-    rescaled = 100 * (mobi - 1) / 9
+def reference(mobi: pd.DataFrame, fit: PLSResult, target: str, lows: pd.Series | float = 1.0
+              ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Construct importances, construct performances and item importances, computed the long way (items on
+    lows-10 scales)."""
+    rescaled = 100 * (mobi - lows) / (10 - lows)
     weights, scores = {}, {}
     for name, items in ECSI_CONSTRUCTS.items():
-        raw = pd.Series({item: fit.weights[item] / mobi[item].std(ddof=1) for item in items})
+        # the unstandardized weight of the rescaled item: standardized weight / SD of the rescaled item
+        raw = pd.Series({item: fit.weights[item] / rescaled[item].std(ddof=1) for item in items})
         weights[name] = raw / raw.sum()
         scores[name] = rescaled[items] @ weights[name]
     scores = pd.DataFrame(scores)
@@ -98,5 +101,17 @@ def test_without_a_bootstrap_nothing_is_placed(mobi: pd.DataFrame) -> None:
 def test_refuses_a_target_without_drivers_or_scales(fit: PLSResult) -> None:
     with pytest.raises(AnalysisError, match="no construct has a path"):
         ipma(fit, ECSI_CONSTRUCTS, "Image", SCALES)
-    with pytest.raises(AnalysisError, match="answer scale of"):
+    with pytest.raises(AnalysisError, match="answer scale of every item of"):
         ipma(fit, ECSI_CONSTRUCTS, "Loyalty", {"Loyalty": (1, 10)})
+
+
+def test_items_of_one_construct_may_have_different_scales(mobi: pd.DataFrame, fit: PLSResult) -> None:
+    """A 0-10 recommend item among 1-10 loyalty items: each item is rescaled on its own scale."""
+    lows = pd.Series(1.0, index=mobi.columns)
+    lows["CUSL3"] = 0.0
+    scales = {**SCALES, "CUSL3": (0.0, 10.0)}
+    result = ipma(fit, ECSI_CONSTRUCTS, "Loyalty", scales)
+    importance, performance, items = reference(mobi, fit, "Loyalty", lows)
+    assert {e.name: e.importance for e in result.constructs} == pytest.approx(importance, abs=1e-9)
+    assert result.target_performance == pytest.approx(performance["Loyalty"], abs=1e-9)
+    assert result.target_performance != pytest.approx(fit.index["Loyalty"], abs=1e-3)
