@@ -8,7 +8,7 @@ PLS_EFFECTS: dict[str, dict[str, str]] = {
     "en": {
         "ipma_title": "Where to act first: importance and performance",
         "ipma_intro": ("From the PLS path model (importance-performance map). Importance: how many points the "
-                       "0-100 index of {target} moves when a factor's index rises by one point, through every "
+                       "0-100 index of {target} moves when a factor's index rises by one point, counting every "
                        "path in between. Performance: the factor's 0-100 index. Bars are 95% intervals; the lines "
                        "cross at the averages."),
         "ipma_axis_importance": "Importance (points of {target} per point)",
@@ -25,15 +25,15 @@ PLS_EFFECTS: dict[str, dict[str, str]] = {
                       "the other labels follow the same rule. Without a label the factor's position is within "
                       "the noise of these data and no advice follows from it."),
         "effects_title": "Total effects on {target}",
-        "effects_intro": ("A factor's total effect is its direct arrow plus every route through the factors in "
+        "effects_intro": ("A factor's total effect is its direct arrow plus every route via the factors in "
                           "between. The first figure is in standard deviations; the second reads: if the factor's "
                           "0-100 index rises by one point, the index of {target} moves by this many points."),
         "effects_col_total": "Total effect (95% CI)",
         "effects_col_points": "Points per point (95% CI)",
-        "effects_lead": ("If {factor} rises by one point, {target} moves by {points} points ({ci}) through "
+        "effects_lead": ("If {factor} rises by one point, {target} moves by {points} points ({ci}), counting "
                          "everything in between."),
-        "methods_ipma": ("Total effects sum every route of the path model ((I − B)⁻¹ − I), with intervals from the "
-                         "same bootstrap resamples as the paths. The importance-performance map (Ringle & Sarstedt "
+        "methods_ipma": ("Total effects add up every route of the path model, with intervals from the same "
+                         "bootstrap resamples as the paths. The importance-performance map (Ringle & Sarstedt "
                          "2016) rescales every item to 0-100, weights it by its unstandardised outer weight and "
                          "takes importance as the unstandardised total effect on the target's 0-100 score; a "
                          "recommendation is given only where both intervals clear the average lines."),
@@ -62,9 +62,9 @@ PLS_EFFECTS: dict[str, dict[str, str]] = {
         "effects_col_total": "总效应（95% 置信区间）",
         "effects_col_points": "每 1 分带动的分数（95% 置信区间）",
         "effects_lead": "{factor}每提高 1 分，{target}经由其间所有环节变化 {points} 分（{ci}）。",
-        "methods_ipma": ("总效应把路径模型的所有路径相加（(I − B)⁻¹ − I），区间来自与路径系数相同的自助法样本。"
-                         "重要性—表现图（Ringle 与 Sarstedt，2016）把每道题换算为 0-100 分，按非标准化外部权重加权，"
+        "methods_ipma": ("总效应把路径模型的所有路径相加，区间来自与路径系数相同的自助法样本。"
+                         "重要性—表现图把每道题换算为 0-100 分，按非标准化外部权重加权，"
                          "重要性为对目标 0-100 分的非标准化总效应；只有两个区间都明确越过平均线时才给出建议。"),
-        "methods_weights": "抽样权重（{column}）用于路径模型、驱动因素和 NPS；区间使用有效样本量 {n_eff}（Kish）。",
+        "methods_weights": "抽样权重（{column}）用于路径模型、驱动因素和 NPS；区间使用有效样本量 {n_eff}。",
     },
 }
