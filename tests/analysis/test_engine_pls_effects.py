@@ -71,3 +71,11 @@ def test_a_bad_weights_column_is_refused(mobi: pd.DataFrame, ecsi_model: dict) -
         run_analysis(mobi, model(ecsi_model, weights="wieght"))
     with pytest.raises(AnalysisError, match="non-negative"):
         run_analysis(mobi.assign(w=-1.0), model(ecsi_model, weights="w"))
+
+
+def test_respondents_without_a_weight_are_left_out_with_a_warning(mobi: pd.DataFrame, ecsi_model: dict) -> None:
+    weights = np.ones(len(mobi))
+    weights[:3] = np.nan
+    result = run_analysis(mobi.assign(w=weights), model(ecsi_model, weights="w", pls={"bootstrap": 0}))
+    assert result["n_used"] == len(mobi) - 3 and result["weights"]["n_eff"] == pytest.approx(len(mobi) - 3)
+    assert any("3 respondent(s) without a sampling weight ('w')" in line for line in result["warnings"])
