@@ -93,6 +93,9 @@ class AppendixSection(BuilderBase):
         if weights:
             lines.append(self.t("methods_weights", column=self.label(weights["column"]),
                                 n_eff=_num(weights.get("n_eff"), 0)))
+        model_groups = self.model_groups_methods()
+        if model_groups:
+            lines.append(model_groups)
         recovery = self.recovery_methods()
         if recovery:
             lines.append(recovery)

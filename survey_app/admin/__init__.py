@@ -9,6 +9,7 @@ from survey_app.admin import (  # noqa: E402,F401  (routes register themselves o
     actions,
     alerts,
     channels,
+    comments,
     editor,
     editor_logic,
     mail,

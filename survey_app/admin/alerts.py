@@ -206,7 +206,8 @@ def case(survey: Survey, case_id: int):
               for e in case_service.history(found)]
     return render_template(
         "admin/case.html", survey=_survey_row(survey), case=_case_row(found, unit_labels(survey), emails, now),
-        answers=answer_rows(instrument, response.answers, lang) if response is not None else None,
+        answers=answer_rows(instrument, gate.shown_answers(instrument, response.answers), lang)
+        if response is not None else None,
         respondent={"name": invitation.name, "email": invitation.email, "ref": invitation.external_ref}
         if invitation is not None else None,
         events=events, people=[(user.id, user.email) for user in people],

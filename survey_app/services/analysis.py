@@ -257,7 +257,30 @@ def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
         _hide_levels(groups["suppression"], names)
         for tier in (groups.get("rollup") or {}).get("tiers") or []:
             _hide_levels(tier.get("suppression") or {}, gate.hidden_subtree_names())
+    pls = result.get("pls")
+    if isinstance(pls, dict) and isinstance(pls.get("mga"), dict) and pls["mga"].get("by") == UNIT_COLUMN:
+        for part in (pls["mga"], pls.get("micom")):
+            if isinstance(part, dict):
+                _hide_pairs(part, names)
+    result["warnings"] = _without_names(result.get("warnings") or [], names)
     return result
+
+
+def _without_names(warnings: list[str], names: set[str]) -> list[str]:
+    """The warnings that quote none of the units ``names`` (a hidden unit is not named, not even in a warning)."""
+    return [warning for warning in warnings if not any(f"'{name}'" in warning for name in names)]
+
+
+def _hide_pairs(part: dict[str, Any], names: set[str]) -> None:
+    """Remove the groups ``names`` (and every pair naming one) from a multi-group result (``pls.mga``,
+    ``pls.micom``): a unit the hierarchy hides is not compared with another either."""
+    for key in ("groups", "left_out"):
+        if isinstance(part.get(key), dict):
+            part[key] = {group: value for group, value in part[key].items() if group not in names}
+    for key in ("tests", "not_tested", "pairs", "significant"):
+        if isinstance(part.get(key), list):
+            part[key] = [entry for entry in part[key] if entry.get("a") not in names and entry.get("b") not in names]
+    part["warnings"] = _without_names(part.get("warnings") or [], names)
 
 
 def _hide_levels(suppression: dict[str, Any], names: set[str]) -> None:

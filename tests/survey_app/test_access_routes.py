@@ -124,6 +124,8 @@ CASES: dict[str, Case] = {
     "admin.unit_owners": Case("POST", f"/admin/surveys/{SLUG}/units/owners", "survey",
                               {"owners-north": "thief@example.com"}),
     "admin.cases": Case("GET", f"/admin/surveys/{SLUG}/cases", "survey"),
+    "admin.comments": Case("GET", f"/admin/surveys/{SLUG}/comments", "survey"),
+    "admin.comments_csv": Case("GET", f"/admin/surveys/{SLUG}/comments.csv", "survey"),
     "admin.case": Case("GET", f"/admin/surveys/{SLUG}/cases/1", "survey"),
     "admin.case_assign": Case("POST", f"/admin/surveys/{SLUG}/cases/1/assign", "survey", {"assignee": "{owner_id}"}),
     "admin.case_status": Case("POST", f"/admin/surveys/{SLUG}/cases/1/status", "survey", {"status": "resolved"}),
