@@ -61,6 +61,8 @@ class PreparedData:
     missing: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     by: str | None = None
+    #: The column of sampling weights kept in ``data`` (every used row has a finite, non-negative weight).
+    weights: str | None = None
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -212,9 +214,12 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
         items = spec.items
     else:
         # Kano answers are category codes for the Kano analysis, not ratings to correlate.
-        exclude = {*spec.kano_items, *([recommend] if recommend else [])}
+        exclude = {*spec.kano_items, *([recommend] if recommend else []), *([spec.weights] if spec.weights else [])}
         items = _numeric_columns(df, spec, by, exclude=exclude, notes=notes)
     columns = list(dict.fromkeys([*items, *_referenced_columns(spec), *([recommend] if recommend else [])]))
+    if spec.weights is not None and spec.weights in columns:
+        raise AnalysisError(f"The weights column '{spec.weights}' is also analysed by the model (an item, outcome "
+                            "or predictor); name a column that only holds the sampling weights.")
     if by is not None and by in columns:
         raise AnalysisError(f"--by '{by}' is also analysed by the model (an item, outcome or predictor); "
                             "group by a column the model does not use.")
@@ -250,6 +255,16 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
     if by is not None:
         by_values = _by_column(df[by].loc[answered], spec.missing.codes, by, notes)
 
+    if spec.weights is not None:
+        weight_values = _weights(df[spec.weights].loc[answered], spec.weights)
+        unweighted = weight_values.isna().to_numpy()
+        if unweighted.any():
+            notes.append(f"{int(unweighted.sum())} respondent(s) without a sampling weight ('{spec.weights}') "
+                         "were left out.")
+            numeric = numeric.loc[~unweighted]
+            if by_values is not None:
+                by_values = by_values.loc[~unweighted]
+
     missing_cells = numeric.isna()
     incomplete = missing_cells.any(axis=1).to_numpy()
     by_column = {c: int(v) for c, v in missing_cells.sum().items()}
@@ -280,6 +295,8 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
                          "need its variance (alpha, correlations, regressions) are undefined for it.")
 
     data = numeric if by_values is None else numeric.assign(**{by: by_values})
+    if spec.weights is not None:
+        data = data.assign(**{spec.weights: weight_values.loc[data.index]})
     missing = {
         "method": method,
         "codes": list(spec.missing.codes),
@@ -293,7 +310,21 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
         "by_column": by_column,
     }
     return PreparedData(data=data, items=items, columns=columns, scales=scales, n=n, n_used=n_used,
-                        missing=missing, warnings=notes, by=by)
+                        missing=missing, warnings=notes, by=by, weights=spec.weights)
+
+
+def _weights(values: pd.Series, column: str) -> pd.Series:
+    """Sampling weights as floats (NaN where empty); refuse text, negative or infinite weights."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values.notna() & numbers.isna()
+    bad = text | (numbers < 0) | np.isinf(numbers)
+    if bad.any():
+        example = values[bad].iloc[0]
+        raise AnalysisError(f"The weights column '{column}' must hold non-negative numbers; it has "
+                            f"{int(bad.sum())} other value(s), e.g. {example!r}.")
+    if not numbers.sum() > 0:
+        raise AnalysisError(f"The weights column '{column}' has no positive weight.")
+    return numbers.astype(float)
 
 
 def _quoted(names: Iterable[str]) -> str:
@@ -341,6 +372,8 @@ def _check_known(df: pd.DataFrame, spec: ModelSpec, by: str | None) -> None:
                 need(name, f"drivers[{i}]")
     if by is not None:
         need(by, "--by")
+    if spec.weights is not None:
+        need(spec.weights, "weights")
     if not wanted:
         return
     parts = []

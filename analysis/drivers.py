@@ -117,7 +117,8 @@ class DriverResult:
 
 def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootstrap: int = 200,
                 seed: int | None = None, bootstrap_subsample: int | None = None,
-                scales: dict[str, tuple[float, float]] | None = None) -> DriverResult:
+                scales: dict[str, tuple[float, float]] | None = None,
+                weights: pd.Series | np.ndarray | None = None) -> DriverResult:
     """Key-driver analysis of ``outcome``: OLS, Shapley/LMG, relative weights, bootstrap CIs, IPA.
 
     Parameters
@@ -142,6 +143,10 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
         Answer range (low, high) per predictor. When every predictor has one, performance in the
         importance-performance table is put on 0-100: 100 * (mean - low) / (high - low); otherwise it is
         the raw mean.
+    weights : Series or array, optional
+        Sampling weights, one per row of ``df`` (in its order). The correlations, means and SDs are then
+        weighted, the regression is weighted least squares (statsmodels ``WLS``), bootstrap resamples draw
+        respondents with their weights, and the performance intervals use Kish's effective sample size.
 
     Returns
     -------
@@ -174,27 +179,37 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
         raise AnalysisError(f"bootstrap must be a whole number of resamples (0 or more), not {bootstrap!r}.")
     subsample = _resolve_subsample(bootstrap_subsample, n, p)
 
-    mean = x.mean(axis=0)
-    sd = x.std(axis=0, ddof=1)
-    z = (x - mean) / sd
-    corr = (z.T @ z) / (n - 1)
+    case_w = _case_weights(weights, n)
+    if case_w is None:
+        n_eff = float(n)
+        mean = x.mean(axis=0)
+        sd = x.std(axis=0, ddof=1)
+        z = (x - mean) / sd
+        corr = (z.T @ z) / (n - 1)
+    else:
+        # Weighted moments; n_eff / (n_eff - 1) makes weights of 1 give the unweighted SDs.
+        n_eff = float(case_w.sum() ** 2 / (case_w**2).sum())
+        mean = case_w @ x / case_w.sum()
+        sd = np.sqrt(case_w @ (x - mean) ** 2 / case_w.sum() * n_eff / (n_eff - 1))
+        z = (x - mean) / sd
+        corr = (z * case_w[:, None]).T @ z / case_w.sum() * n_eff / (n_eff - 1)
     np.fill_diagonal(corr, 1.0)
     _check_not_singular(corr[:p, :p], predictors)
 
     warnings: list[str] = []
-    ols = _ols(x, outcome, predictors, corr, warnings)
+    ols = _ols(x, outcome, predictors, corr, warnings, case_w, sd)
     exact = p <= MAX_EXACT_PREDICTORS
     orders = None if exact else _permutation_orders(p, N_PERMUTATIONS, seed)
     shapley = _shapley(corr[None], orders)[0]
     weights = _relative_weights(corr[None])[0]
-    ipa, ipa_note = _ipa(shapley, mean[:p], predictors, scales, sd[:p] / math.sqrt(n))
+    ipa, ipa_note = _ipa(shapley, mean[:p], predictors, scales, sd[:p] / math.sqrt(n_eff))
 
     boot_info: dict[str, Any] = {"n_boot": 0, "seed": seed, "subsample": subsample}
     shapley_ci: dict[str, list[float]] = {}
     weights_ci: dict[str, list[float]] = {}
     stability: dict[str, float] = {}
     if bootstrap > 0:
-        boot_corr = _bootstrap_corrs(z, bootstrap, _rng(seed, "bootstrap"), subsample)
+        boot_corr = _bootstrap_corrs(z, bootstrap, _rng(seed, "bootstrap"), subsample, case_w)
         valid = _usable(boot_corr, p)
         boot_corr, used = boot_corr[valid], int(valid.sum())
         boot_info["n_boot"] = used
@@ -447,15 +462,25 @@ def _rng(seed: int, purpose: str) -> np.random.Generator:
 
 # -- OLS -----------------------------------------------------------------------------------------------------
 
+def _case_weights(weights: pd.Series | np.ndarray | None, n: int) -> np.ndarray | None:
+    """Sampling weights as a float array after checking one finite, non-negative weight per row."""
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float).ravel()
+    if len(w) != n or not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise AnalysisError(f"weights must be {n} finite, non-negative numbers (one per row), not all zero.")
+    return w
+
+
 def _ols(x: np.ndarray, outcome: str, predictors: list[str], corr: np.ndarray,
-         warnings: list[str]) -> OLSResult:
+         warnings: list[str], case_w: np.ndarray | None = None, sd: np.ndarray | None = None) -> OLSResult:
     n, p = x.shape[0], len(predictors)
     exog = np.column_stack([np.ones(n), x[:, :p]])
     names = [CONST, *predictors]
     # A perfect fit (R² = 1) or a respondent with leverage 1 divides by zero inside the variance formulas;
     # the resulting non-finite values are reported below instead of as floating-point warnings.
     with np.errstate(divide="ignore", invalid="ignore"):
-        fit = sm.OLS(x[:, p], exog).fit()
+        fit = (sm.OLS(x[:, p], exog) if case_w is None else sm.WLS(x[:, p], exog, weights=case_w)).fit()
         coef, se, p_classic = fit.params, fit.bse, fit.pvalues
         se_hc3 = np.asarray(fit.HC3_se)
         p_hc3 = 2 * stats.t.sf(np.abs(coef / se_hc3), fit.df_resid)
@@ -466,7 +491,8 @@ def _ols(x: np.ndarray, outcome: str, predictors: list[str], corr: np.ndarray,
     if r2 > 1 - 1e-12:
         warnings.append(f"The predictors explain {outcome} perfectly (R² = 1): it is probably computed from "
                         "them (a total or an index), so a driver analysis says nothing about it.")
-    sd = x.std(axis=0, ddof=1)
+    if sd is None:
+        sd = x.std(axis=0, ddof=1)
     std_beta = coef[1:] * sd[:p] / sd[p]
     vif = np.diag(np.linalg.inv(corr[:p, :p]))
     return OLSResult(
@@ -576,12 +602,14 @@ def _relative_weights(corrs: np.ndarray) -> np.ndarray:
 # -- bootstrap -----------------------------------------------------------------------------------------------
 
 def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator,
-                     subsample: int | None) -> np.ndarray:
-    """Correlation matrices of ``n_boot`` resamples of the rows of the standardized data ``z``."""
+                     subsample: int | None, case_w: np.ndarray | None = None) -> np.ndarray:
+    """Correlation matrices of ``n_boot`` resamples of the rows of the standardized data ``z`` (a drawn row
+    counting with its sampling weight when ``case_w`` is given)."""
     n, k = z.shape
     upper = np.triu_indices(k)
     sums = np.empty((n_boot, k))
     products = np.empty((n_boot, len(upper[0])))
+    totals = np.empty(n_boot)
     if subsample is None:
         # Each resample is a vector of multinomial counts; the weighted sums of all resamples in a group come
         # from one matrix product per block of rows with the pairwise products of the columns. Counts above
@@ -599,19 +627,25 @@ def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator,
             for first in range(0, n, rows):
                 block = z[first:first + rows]
                 weights = counts[:, first:first + rows].astype(np.float64)
+                if case_w is not None:
+                    weights *= case_w[first:first + rows]
                 sums[start:stop] += weights @ block
                 products[start:stop] += weights @ (block[:, upper[0]] * block[:, upper[1]])
+            totals[start:stop] = size if case_w is None else counts @ case_w
     else:
         # Few rows per resample: gathering them costs O(subsample), whatever n is.
         size = subsample
         ones = np.ones(subsample)
         for b in range(n_boot):
-            rows_b = z[rng.integers(0, n, subsample)]
-            sums[b] = ones @ rows_b
-            products[b] = (rows_b.T @ rows_b)[upper]
-    mean = sums / size
+            drawn = rng.integers(0, n, subsample)
+            rows_b = z[drawn]
+            w_b = ones if case_w is None else case_w[drawn]
+            sums[b] = w_b @ rows_b
+            products[b] = ((rows_b * w_b[:, None]).T @ rows_b)[upper]
+            totals[b] = w_b.sum()
+    mean = sums / totals[:, None]
     cov = np.empty((n_boot, k, k))
-    centred = products / size - mean[:, upper[0]] * mean[:, upper[1]]
+    centred = products / totals[:, None] - mean[:, upper[0]] * mean[:, upper[1]]
     cov[:, upper[0], upper[1]] = centred
     cov[:, upper[1], upper[0]] = centred
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -733,13 +767,13 @@ def _place_beyond_noise(rows: list[dict[str, Any]], boot_shapley: np.ndarray) ->
             continue
         low, high = (float(v) for v in np.percentile(draws, [2.5, 97.5]))
         row["importance_ci"] = [low, high]
-        important = _side(low, high, row["importance_line"])
-        performing = _side(*(row["performance_ci"] or (math.nan, math.nan)), row["performance_line"])
+        important = side_of_line(low, high, row["importance_line"])
+        performing = side_of_line(*(row["performance_ci"] or (math.nan, math.nan)), row["performance_line"])
         if important is not None and performing is not None:
             row["quadrant"] = QUADRANTS[(important, performing)]
 
 
-def _side(low: float, high: float, line: float) -> bool | None:
+def side_of_line(low: float, high: float, line: float) -> bool | None:
     """True above ``line``, False below it, None when the interval [low, high] reaches it (or is unknown)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return None

@@ -28,6 +28,7 @@ from analysis.efa import efa
 from analysis.errors import AnalysisError
 from analysis.groups import compare_groups
 from analysis.heatmap import NOT_STATED, heatmap
+from analysis.ipma import ipma
 from analysis.jsonable import to_jsonable
 from analysis.linkage import MIN_UNITS, link_units, pearson
 from analysis.linkage_input import (
@@ -41,7 +42,8 @@ from analysis.measurement import construct_summary
 from analysis.micom import PERMUTATIONS, SEED
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
-from analysis.pls import pls_pm
+from analysis.pls import PLSResult, pls_pm
+from analysis.pls_effects import pls_effects
 from analysis.pls_mga import pls_mga
 from analysis.pls_predict import pls_predict
 from analysis.rollup import tiers as rollup_tiers
@@ -195,6 +197,8 @@ class _Run:
         self.linkage: LinkageInput | None = None
         #: with ``by``: each group's parent in a hierarchy (stores in regions), for ``groups.rollup``
         self.parents: Mapping[str, str | None] = {}
+        #: the fitted PLS model with the blocks it was fitted with (for the IPMA), once run
+        self.pls_fit: tuple[PLSResult, dict[str, list[str]]] | None = None
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
@@ -202,6 +206,8 @@ class _Run:
                 f"{BOOTSTRAP_SUBSAMPLE:,} rows (bootstrap_subsample, an m-out-of-n bootstrap whose spread is "
                 "rescaled to the full sample); the estimates themselves use every respondent."
             )
+        #: the sampling weight of each used row (``weights:`` in the model), or None
+        self.case_weights: pd.Series | None = self.data[prepared.weights] if prepared.weights else None
         self.scores = self._construct_scores()
         if spec.constructs and not prepared.scales:
             self.warnings.append("Data: the model gives no answer scale ('scale:' or 'scales:'), so "
@@ -245,11 +251,15 @@ class _Run:
             "items": self._items(),
             "constructs": self._constructs(),
         }
+        if self.case_weights is not None:
+            out["weights"] = self._weights_summary()
         efa_result = self._efa()
         if efa_result:
             out["efa"] = efa_result
         if spec.paths:
             out["pls"] = self._pls()
+            if self.pls_fit is not None and self.prepared.scales:  # the map needs answer scales (0-100 scores)
+                out["ipma"] = self._ipma()
         if spec.drivers:
             out["drivers"] = [self._driver(i, driver) for i, driver in enumerate(spec.drivers)]
         if spec.recommend:
@@ -268,6 +278,18 @@ class _Run:
         if self.failures and not self.succeeded:
             raise AnalysisError("No analysis could be computed. " + " ".join(self.failures))
         return to_jsonable(out)
+
+    # -- sampling weights ----------------------------------------------------------------------------
+    def _weights_of(self, rows: pd.Index) -> pd.Series | None:
+        """The sampling weights of ``rows``, or None for an unweighted run."""
+        return None if self.case_weights is None else self.case_weights.loc[rows]
+
+    def _weights_summary(self) -> dict[str, Any]:
+        """RESULT.json ``weights``: the column, its range and Kish's effective sample size."""
+        w = self.case_weights.to_numpy(dtype=float)
+        return {"column": self.prepared.weights, "n": int(len(w)), "sum": float(w.sum()),
+                "min": float(w.min()), "max": float(w.max()), "n_eff": float(w.sum() ** 2 / (w**2).sum()),
+                "weighted": ["pls", "ipma", "drivers", "nps"]}
 
     # -- construct scores --------------------------------------------------------------------------
     def _construct_scores(self) -> pd.DataFrame:
@@ -390,12 +412,19 @@ class _Run:
         try:
             result = pls_pm(frame, blocks, arrows, scheme=spec.pls.scheme, scaled=spec.pls.scaled,
                             max_iter=spec.pls.max_iter, tol=spec.pls.tol, bootstrap=spec.pls.bootstrap,
-                            seed=spec.pls.seed, bootstrap_subsample=subsample, scales=scales or None)
+                            seed=spec.pls.seed, bootstrap_subsample=subsample, scales=scales or None,
+                            sample_weights=self._weights_of(frame.index))
         except PART_ERRORS as error:
             return self.fail("PLS", error, constructs=names)
-        # Construct scores are standardized composites of this sample: not exported (see docs/analysis.md).
-        out = self.collect("PLS", _without(result, "scores"))
+        # Construct scores are standardized composites of this sample: not exported (see docs/analysis.md);
+        # nor are the item moments and bootstrap draws (``sample``), which the effects and the IPMA summarise.
+        out = self.collect("PLS", _without(result, "scores", "sample"))
         out["bootstrap_subsample"] = subsample
+        effects = pls_effects(result)
+        out["total_effects"] = to_jsonable(effects.total)
+        out["indirect_effects"] = to_jsonable(effects.indirect)
+        out["specific_indirect_effects"] = to_jsonable(effects.specific)
+        self.pls_fit = (result, blocks)
         if not spec.pls.bootstrap:
             self._note("PLS", out, "no bootstrap was asked for (pls.bootstrap: 0), so the paths have no "
                                    "standard errors or confidence intervals.")
@@ -408,6 +437,24 @@ class _Run:
             out["predict"] = self._soft_fail("PLSpredict", error)
         if self.prepared.by is not None or self.wave is not None:
             out.update(self._pls_groups(blocks, arrows, settings))
+        return out
+
+    def _ipma(self) -> dict[str, Any]:
+        """Importance-performance maps of the satisfaction and loyalty constructs of the PLS model."""
+        result, blocks = self.pls_fit
+        # Per item: a construct's items may have different scales (1-10 and a 0-10 recommend item).
+        scales = {item: self.prepared.scales[item] for items in blocks.values() for item in items
+                  if item in self.prepared.scales}
+        targets = [name for role in ("loyalty", "satisfaction")
+                   if (name := self.spec.outcomes.get(role)) in result.constructs
+                   and all(item in scales for item in blocks[name])]
+        out: dict[str, Any] = {}
+        for target in dict.fromkeys(targets):
+            part = f"IPMA ({target})"
+            try:
+                out[target] = self.collect(part, ipma(result, blocks, target, scales))
+            except PART_ERRORS as error:
+                out[target] = self.fail(part, error, target=target)
         return out
 
     def _seed(self) -> int:
@@ -468,7 +515,7 @@ class _Run:
         try:
             result = key_drivers(frame, outcome=driver.outcome, predictors=list(driver.predictors),
                                  bootstrap=driver.bootstrap, seed=driver.seed, bootstrap_subsample=subsample,
-                                 scales=scales or None)
+                                 scales=scales or None, weights=self._weights_of(frame.index))
         except PART_ERRORS as error:
             return self.fail(part, error, outcome=driver.outcome, predictors=driver.predictors, kinds=kinds)
         out = self.collect(part, result)
@@ -496,7 +543,7 @@ class _Run:
             column = self._recommend_column()
             if part == "NPS":
                 self.say(f"NPS on '{column}'")
-            result = nps(self.data.loc[rows, column].dropna())
+            result = nps(self.data.loc[rows, column].dropna(), weights=self._weights_of(rows))
         except PART_ERRORS as error:
             return self.fail(part, error, column=self.spec.recommend)
         out = self.collect(part, result)

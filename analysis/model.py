@@ -20,7 +20,7 @@ from analysis.errors import AnalysisError
 #: Top-level keys of MODEL.yaml (``scales``, ``kano`` and ``servqual`` come from instruments' model specs).
 ALLOWED_KEYS = (
     "constructs", "reverse", "scale", "scales", "missing", "paths", "pls", "drivers", "outcomes",
-    "attributes", "efa", "kano", "servqual", "trap",
+    "attributes", "efa", "kano", "servqual", "trap", "weights",
 )
 #: Keys of the ``trap:`` block: which columns hold the relationship stage, bonds, complaints and recovery.
 TRAP_KEYS = ("stage", "bonds", "problem", "complained", "justice", "kano_items", "top_boxes", "high_boxes",
@@ -137,6 +137,8 @@ class ModelSpec:
     #: ({outcome, procedure, interaction}), ``kano_items`` ({Kano attribute: rating column}), ``top_boxes``,
     #: ``high_boxes``.
     trap: dict[str, Any] = field(default_factory=dict)
+    #: The column of sampling weights (``weights:``): PLS, key drivers and NPS weight each respondent by it.
+    weights: str | None = None
     #: Where the model came from (a file name), for messages.
     source: str = "model"
 
@@ -189,6 +191,8 @@ class ModelSpec:
             out["servqual"] = self.servqual
         if self.trap:
             out["trap"] = dict(self.trap)
+        if self.weights is not None:
+            out["weights"] = self.weights
         return out
 
 
@@ -401,6 +405,11 @@ class _Parser:
         spec.kano = self.passthrough(present.get("kano"), "kano")
         spec.servqual = self.servqual(present.get("servqual"))
         spec.trap = self.trap(present.get("trap", {}))
+        if "weights" in present:
+            spec.weights = self.name(present["weights"], "weights")
+            if spec.weights in spec.constructs or spec.weights in spec.items:
+                raise self.fail(f"'weights' names '{spec.weights}', which the model also analyses; name the "
+                                "column of sampling weights.")
         return spec
 
     def trap(self, value: Any) -> dict[str, Any]:

@@ -41,6 +41,8 @@ class NPSResult:
     #: Plain Wald 95 % interval, score +- 1.96 sqrt((p_P + p_D - (p_P - p_D)^2) / n), clipped likewise.
     ci_wald: list[float]
     warnings: list[str] = field(default_factory=list)
+    #: Kish's effective sample size (sum w)² / sum w² that the intervals use; ``n`` without weights
+    n_eff: float | None = None
 
 
 def _interval(p_pro: float, p_det: float, n: float) -> tuple[float, float, float]:
@@ -65,6 +67,7 @@ def nps(
     *,
     promoters: Iterable[int] = (9, 10),
     detractors: Iterable[int] = tuple(range(0, 7)),
+    weights: pd.Series | None = None,
 ) -> NPSResult:
     """Net Promoter Score of answers on the 0-10 "how likely are you to recommend" scale.
 
@@ -74,6 +77,10 @@ def nps(
         Answers 0-10; missing answers are left out.
     promoters, detractors : iterables of int
         Answers counted as promoters (default 9-10) and detractors (default 0-6); the rest are passives.
+    weights : Series, optional
+        Sampling weights aligned with ``values`` (same index): the shares are weighted shares and both
+        intervals use Kish's effective sample size n_eff = (sum w)² / sum w² in place of n (the design-effect
+        adjustment of a weighted proportion). Answers with a missing weight are left out.
 
     Returns
     -------
@@ -100,7 +107,14 @@ def nps(
     if pro & det:
         raise AnalysisError(f"Answers {sorted(pro & det)} are both promoter and detractor answers.")
     x = values.astype("float64").to_numpy(na_value=np.nan)
-    x = x[~np.isnan(x)]
+    if weights is None:
+        w = np.ones(len(x))
+    else:
+        w = pd.to_numeric(weights.reindex(values.index), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if (w[~np.isnan(w)] < 0).any() or np.isinf(w).any():
+            raise AnalysisError("NPS weights must be finite and non-negative.")
+    keep = ~np.isnan(x) & ~np.isnan(w)
+    x, w = x[keep], w[keep]
     if x.size == 0:
         raise AnalysisError(f"Column {name} has no answers, so there is no NPS.")
     bad = (x != np.round(x)) | (x < 0) | (x > 10)
@@ -110,16 +124,20 @@ def nps(
             f"Column {name} must hold whole numbers from 0 to 10; it has {int(bad.sum())} other values "
             f"(e.g. {examples})."
         )
-    counts = np.bincount(x.astype(np.int64), minlength=11)
+    if not w.sum() > 0:
+        raise AnalysisError(f"Column {name} has no answer with a positive weight, so there is no NPS.")
+    counts = np.bincount(x.astype(np.int64), weights=w, minlength=11)
     n = int(x.size)
-    n_pro = int(counts[sorted(pro)].sum())
-    n_det = int(counts[sorted(det)].sum())
-    p_pro, p_det = n_pro / n, n_det / n
+    # Kish's effective n: the number of unweighted answers that would give a proportion the same variance.
+    n_eff = float(w.sum() ** 2 / (w**2).sum())
+    p_pro = float(counts[sorted(pro)].sum() / w.sum())
+    p_det = float(counts[sorted(det)].sum() / w.sum())
+    n_pro, n_det = p_pro * n_eff, p_det * n_eff  # weighted counts on the effective-n scale
 
-    score, se_wald, half = _interval(p_pro, p_det, n)
+    score, se_wald, half = _interval(p_pro, p_det, n_eff)
     ci_wald = [max(-100.0, 100 * (score - half)), min(100.0, 100 * (score + half))]
 
-    n_adj = n + ADJUST_N
+    n_adj = n_eff + ADJUST_N
     adj, se_adj, half_adj = _interval(
         (n_pro + ADJUST_PROMOTERS) / n_adj, (n_det + ADJUST_DETRACTORS) / n_adj, n_adj
     )
@@ -138,4 +156,5 @@ def nps(
         ci=ci,
         ci_wald=ci_wald,
         warnings=notes,
+        n_eff=n_eff,
     )

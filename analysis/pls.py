@@ -57,6 +57,53 @@ class PLSResult:
     bootstrap: dict
     scores: pd.DataFrame
     warnings: list[str]
+    #: Kish's effective sample size (sum w)² / sum w²; equals ``n`` without sampling weights
+    n_eff: float | None = None
+    #: the item moments and the bootstrap resamples behind the estimates, for statistics derived from the same
+    #: resamples (``analysis.pls_effects``, ``analysis.ipma``); not part of RESULT.json
+    sample: PLSSample | None = None
+
+
+@dataclass(frozen=True)
+class PLSDraws:
+    """The bootstrap resamples that could be estimated, in the order of ``PLSResult.paths`` and ``.weights``."""
+
+    paths: np.ndarray  # (B, edges) standardized path coefficients
+    weights: np.ndarray  # (B, p) standardized outer weights
+    cov: np.ndarray  # (B, p, p) covariance of the raw items in the resample
+    #: sqrt(m / n): an m-out-of-n bootstrap's spread is rescaled by it (1 when every resample has n rows)
+    shrink: float
+
+
+@dataclass(frozen=True)
+class PLSSample:
+    """Full-sample item moments (raw metric, in the order of ``PLSResult.weights``) and the bootstrap draws."""
+
+    means: np.ndarray  # (p,)
+    cov: np.ndarray  # (p, p)
+    draws: PLSDraws | None
+
+
+def bootstrap_interval(draws: np.ndarray, estimate: np.ndarray, shrink: float = 1.0
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bootstrap SE and 95 % percentile interval (low, high) of each column of ``draws`` (B, k).
+
+    For an m-out-of-n bootstrap (``shrink`` = sqrt(m / n)) the spread is rescaled to the full sample: SE times
+    ``shrink``, interval ``estimate + shrink * (percentile - estimate)``. NaN where fewer than two draws.
+    """
+    k = draws.shape[1]
+    if len(draws) < 2:
+        nan = np.full(k, math.nan)
+        return nan, nan.copy(), nan.copy()
+    spread = draws.std(axis=0, ddof=1) * shrink
+    low, high = np.percentile(draws, [2.5, 97.5], axis=0)
+    return spread, estimate + shrink * (low - estimate), estimate + shrink * (high - estimate)
+
+
+def kish_n(weights: np.ndarray) -> float:
+    """Kish's (1965) effective sample size of weighted data: (sum w)² / sum w²."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w**2).sum())
 
 
 @dataclass(frozen=True)
@@ -100,6 +147,7 @@ def pls_pm(
     seed: int | None = None,
     bootstrap_subsample: int | None = None,
     scales: dict[str, tuple[float, float]] | None = None,
+    sample_weights: Sequence[float] | np.ndarray | pd.Series | None = None,
 ) -> PLSResult:
     """Estimate a PLS path model with reflective (Mode A) blocks, as SmartPLS and R seminr do.
 
@@ -138,6 +186,10 @@ def pls_pm(
     scales : dict of str to (float, float), optional
         Construct -> (minimum, maximum) of its items' response scale, for the 0-100 index. Constructs not
         listed get ``None``.
+    sample_weights : array-like, optional
+        A non-negative sampling weight per row of ``df`` (in its order). The estimates then use the weighted
+        means and covariances (a weight of 2 counts a respondent twice), bootstrap resamples draw respondents
+        with their weights, and the index intervals use Kish's effective sample size ``n_eff``.
 
     Returns
     -------
@@ -182,6 +234,7 @@ def pls_pm(
     spec = _spec(df, blocks, paths)
     x = _matrix(df, spec)
     n, p = x.shape
+    case_w = _sample_weights(sample_weights, n)
     n_params = p + len(spec.edges)
     if n < n_params or n < 3:
         raise AnalysisError(
@@ -190,9 +243,18 @@ def pls_pm(
         )
     notes: list[str] = []
 
-    means = x.mean(axis=0)
-    xc = x - means
-    cov = xc.T @ xc / (n - 1)
+    if case_w is None:
+        n_eff = float(n)
+        means = x.mean(axis=0)
+        xc = x - means
+        cov = xc.T @ xc / (n - 1)
+    else:
+        # Weighted moments; the n_eff / (n_eff - 1) correction makes weights of 1 give the unweighted matrix.
+        n_eff = kish_n(case_w)
+        total = case_w.sum()
+        means = case_w @ x / total
+        xc = x - means
+        cov = (xc * case_w[:, None]).T @ xc / total * n_eff / (n_eff - 1)
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)
     matrix = corr if scaled else cov
@@ -224,13 +286,14 @@ def pls_pm(
     alpha = _alpha(matrix, spec)
     rho_c, ave = _composite_reliability(loadings, spec)
     index = _index(raw_w, means, spec, scales, notes)
-    index_ci = _index_intervals(index, raw_w, cov, n, spec, scales)
+    index_ci = _index_intervals(index, raw_w, cov, n_eff, spec, scales)
     _small_sample_note(n, spec, notes)
 
     se = dict.fromkeys(spec.labels, math.nan)
     ci = {label: [math.nan, math.nan] for label in spec.labels}
     used_subsample = None
     n_ok = 0
+    draws_kept: PLSDraws | None = None
     if bootstrap:
         m = n
         if bootstrap_subsample is not None and bootstrap_subsample < n:
@@ -244,25 +307,23 @@ def pls_pm(
             # Draw a seed and record it, so that any bootstrap can be repeated exactly.
             seed = int(np.random.SeedSequence().entropy % 2**32)
         rng = np.random.default_rng(seed)
-        draws = _bootstrap_paths(xc, m, bootstrap, rng, spec, scheme, scaled, max_iter, tol, w)
+        draws, boot_w, boot_cov = _bootstrap_paths(xc, m, bootstrap, rng, spec, scheme, scaled, max_iter, tol, w,
+                                                   case_w)
         ok = np.all(np.isfinite(draws), axis=1)
         n_ok = int(ok.sum())
         draws = draws[ok]
+        shrink = math.sqrt(m / n)  # m-out-of-n: spread of size-m estimates scaled to size n
+        draws_kept = PLSDraws(draws, boot_w[ok], boot_cov[ok], shrink)
         if n_ok < bootstrap:
             notes.append(
                 f"{bootstrap - n_ok} of {bootstrap} bootstrap resamples could not be estimated (constant "
                 f"item or no convergence in the resample) and were left out."
             )
         if n_ok >= 2:
-            shrink = math.sqrt(m / n)  # m-out-of-n: spread of size-m estimates scaled to size n
-            spread = draws.std(axis=0, ddof=1) * shrink
-            low, high = np.percentile(draws, [2.5, 97.5], axis=0)
+            spread, low, high = bootstrap_interval(draws, estimates, shrink)
             for k, label in enumerate(spec.labels):
                 se[label] = float(spread[k])
-                ci[label] = [
-                    float(estimates[k] + shrink * (low[k] - estimates[k])),
-                    float(estimates[k] + shrink * (high[k] - estimates[k])),
-                ]
+                ci[label] = [float(low[k]), float(high[k])]
         else:
             notes.append("Fewer than two bootstrap resamples could be estimated; no standard errors given.")
 
@@ -289,6 +350,8 @@ def pls_pm(
         bootstrap={"n_boot": int(bootstrap), "n_ok": n_ok, "seed": seed, "subsample": used_subsample},
         scores=scores,
         warnings=notes,
+        n_eff=n_eff,
+        sample=PLSSample(means, cov, draws_kept),
     )
 
 
@@ -307,6 +370,20 @@ def _check_settings(max_iter: int, tol: float, bootstrap: int, subsample: int | 
         raise AnalysisError(f"bootstrap must be 0 or a positive number of resamples; got {bootstrap!r}.")
     if subsample is not None and (int(subsample) != subsample or subsample < 3):
         raise AnalysisError(f"bootstrap_subsample must be a whole number of at least 3; got {subsample!r}.")
+
+
+def _sample_weights(weights: Sequence[float] | np.ndarray | pd.Series | None, n: int) -> np.ndarray | None:
+    """The sampling weights as a float array, after checking there is one finite, non-negative weight per row."""
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float).ravel()
+    if len(w) != n:
+        raise AnalysisError(f"sample_weights has {len(w)} values for {n} rows; give one weight per row.")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise AnalysisError("sample_weights must be finite and non-negative; fix or drop the rows that are not.")
+    if not w.sum() > 0:
+        raise AnalysisError("sample_weights are all zero; at least one row needs a positive weight.")
+    return w
 
 
 def _spec(df: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Mapping[str, Sequence[str]]) -> _Spec:
@@ -586,7 +663,9 @@ def _htmt(corr: np.ndarray, spec: _Spec) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {name: {} for name in spec.constructs}
     for i in range(c):
         for j in range(i + 1, c):
-            value = float(a[np.ix_(blocks[i], blocks[j])].mean() / math.sqrt(mono[i] * mono[j]))
+            # Items of a block that do not correlate at all (tiny samples) leave the ratio undefined.
+            mono_ij = mono[i] * mono[j]
+            value = float(a[np.ix_(blocks[i], blocks[j])].mean() / math.sqrt(mono_ij)) if mono_ij > 0 else math.nan
             out[spec.constructs[i]][spec.constructs[j]] = value
             out[spec.constructs[j]][spec.constructs[i]] = value
     return out
@@ -629,7 +708,7 @@ def _index(
     return out
 
 
-def _index_intervals(index: Mapping[str, float | None], raw_w: np.ndarray, cov: np.ndarray, n: int, spec: _Spec,
+def _index_intervals(index: Mapping[str, float | None], raw_w: np.ndarray, cov: np.ndarray, n: float, spec: _Spec,
                      scales: Mapping[str, tuple[float, float]] | None) -> dict[str, list[float] | None]:
     """95 % interval of each 0-100 index: it is the mean over respondents of 100 sum_i v_i (x_i - min) / range
     with v the normalised raw outer weights, whose variance is v' S v / n (S the items' covariance)."""
@@ -673,11 +752,16 @@ def _bootstrap_paths(
     max_iter: int,
     tol: float,
     start: np.ndarray,
-) -> np.ndarray:
-    """Path coefficients of every resample (rows; NaN where a resample could not be estimated)."""
+    case_w: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Path coefficients (B, edges), standardized outer weights (B, p) and raw item covariances (B, p, p) of
+    every resample (NaN rows where a resample could not be estimated)."""
+    p = xc.shape[1]
     out = np.full((n_boot, len(spec.edges)), np.nan)
+    weights = np.full((n_boot, p), np.nan)
+    raw = np.full((n_boot, p, p), np.nan)
     done = 0
-    for covs in _resample_covariances(xc, m, n_boot, rng):
+    for covs in _resample_covariances(xc, m, n_boot, rng, case_w):
         # A resample can miss every non-modal answer of an item; such a resample is left out, not fatal.
         var = np.diagonal(covs, axis1=1, axis2=2)
         usable = np.flatnonzero(np.all(var > 0, axis=1))
@@ -689,30 +773,35 @@ def _bootstrap_paths(
         keep = np.flatnonzero(fit.converged)
         block = fit.weights[keep][:, :, None] * spec.assign
         coef, _, ok = _structural(block.transpose(0, 2, 1) @ mats[keep] @ block, spec)
-        out[done + usable[keep[ok]]] = coef[ok]
+        rows = done + usable[keep[ok]]
+        out[rows] = coef[ok]
+        fitted = mats[keep[ok]]
+        weights[rows] = fit.weights[keep[ok]] * np.sqrt(np.diagonal(fitted, axis1=1, axis2=2))
+        raw[rows] = covs[usable[keep[ok]]]
         done += len(covs)
-    return out
+    return out, weights, raw
 
 
 def _resample_covariances(
-    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
+    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator, case_w: np.ndarray | None = None
 ) -> Iterator[np.ndarray]:
     """Covariance matrices of bootstrap resamples of size m, in batches of shape (k, p, p).
 
     Both ways of forming a resample draw the same row indices (one ``integers`` call per resample), so a
-    seed gives the same resamples whichever way, and whatever the batch size.
+    seed gives the same resamples whichever way, and whatever the batch size. With sampling weights a drawn
+    row counts with its weight (the weighted covariance of the resample).
     """
     n = len(xc)
     # Weighting a row costs about a tenth of copying a randomly drawn one (random copies wait on memory,
     # measured on 24 items), so copying the drawn rows wins once m is below n / 10.
     if 10 * m <= n:
-        yield from _gathered_covariances(xc, m, n_boot, rng)
+        yield from _gathered_covariances(xc, m, n_boot, rng, case_w)
     else:
-        yield from _counted_covariances(xc, m, n_boot, rng)
+        yield from _counted_covariances(xc, m, n_boot, rng, case_w)
 
 
 def _gathered_covariances(
-    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
+    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator, case_w: np.ndarray | None = None
 ) -> Iterator[np.ndarray]:
     """Resample covariances by copying the m drawn rows (for subsamples much smaller than the data)."""
     n, p = xc.shape
@@ -720,14 +809,20 @@ def _gathered_covariances(
         k = min(_GATHER_BATCH, n_boot - lo)
         out = np.empty((k, p, p))
         for r in range(k):
-            rows = xc[rng.integers(0, n, size=m)]
-            rows = rows - rows.mean(axis=0)
-            out[r] = rows.T @ rows / (m - 1)
+            drawn = rng.integers(0, n, size=m)
+            rows = xc[drawn]
+            if case_w is None:
+                rows = rows - rows.mean(axis=0)
+                out[r] = rows.T @ rows / (m - 1)
+            else:
+                w = case_w[drawn]
+                rows = rows - w @ rows / w.sum()
+                out[r] = (rows * w[:, None]).T @ rows / (w.sum() - 1)
         yield out
 
 
 def _counted_covariances(
-    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator
+    xc: np.ndarray, m: int, n_boot: int, rng: np.random.Generator, case_w: np.ndarray | None = None
 ) -> Iterator[np.ndarray]:
     """Resample covariances from row counts: one large matrix product per batch of resamples.
 
@@ -747,6 +842,7 @@ def _counted_covariances(
         for r in range(k):
             counts[r] = np.bincount(rng.integers(0, n, size=m), minlength=n)
         sums = np.zeros((k, q))
+        total = np.full(k, float(m)) if case_w is None else counts @ case_w
         for lo in range(0, n, _ROW_CHUNK):
             part = rows[:, lo : lo + _ROW_CHUNK]
             design = np.empty((q, part.shape[1]))
@@ -755,10 +851,13 @@ def _counted_covariances(
             for i in range(p):
                 np.multiply(part[i], part[i:], out=design[at : at + p - i])
                 at += p - i
-            sums += counts[:, lo : lo + _ROW_CHUNK].astype(np.float64) @ design.T
-        mean = sums[:, :p] / m
+            chunk = counts[:, lo : lo + _ROW_CHUNK].astype(np.float64)
+            if case_w is not None:
+                chunk *= case_w[lo : lo + _ROW_CHUNK]
+            sums += chunk @ design.T
+        mean = sums[:, :p] / total[:, None]
         cross = np.zeros((k, p, p))
         cross[:, iu, ju] = sums[:, p:]
         cross[:, ju, iu] = sums[:, p:]
-        yield (cross - m * mean[:, :, None] * mean[:, None, :]) / (m - 1)
+        yield (cross - total[:, None, None] * mean[:, :, None] * mean[:, None, :]) / (total - 1)[:, None, None]
         done += k

@@ -751,10 +751,11 @@ def _merge_sections() -> None:
     HR report's group columns)."""
     from reports.messages_followup import FOLLOWUP
     from reports.messages_model_groups import MODEL_GROUPS
+    from reports.messages_pls import PLS_EFFECTS
     from reports.messages_recovery import RECOVERY
 
     for lang in LANGUAGES:
-        for section in (RECOVERY, FOLLOWUP, MODEL_GROUPS):
+        for section in (RECOVERY, FOLLOWUP, MODEL_GROUPS, PLS_EFFECTS):
             clash = sorted(MESSAGES[lang].keys() & section[lang].keys())
             if clash:
                 raise RuntimeError(f"report section wording reuses the keys {clash} ({lang}): prefix them")

@@ -206,6 +206,15 @@ TEMPLATES: dict[str, str] = {
     # analysis.nps
     "Only {} answers: the NPS can move a long way with a few more respondents.":
         "只有 {} 份作答：再多几位受访者，NPS 就可能大幅变动。",
+    # analysis.data (sampling weights)
+    "{} respondent(s) without a sampling weight ('{}') were left out.":
+        "{0} 名受访者没有抽样权重（“{1}”），未纳入分析。",
+    # analysis.ipma
+    "{} bootstrap resamples gave a construct weights that do not sum to a positive number and were left out of "
+    "the importance intervals.":
+        "{} 个自助法样本中某构念的权重之和不为正，未纳入重要性区间。",
+    "No bootstrap was run, so importances have no intervals and no construct is placed in a quadrant.":
+        "未进行自助法，因此重要性没有区间，也不把任何构念归入象限。",
     # analysis.pls
     "The PLS algorithm did not converge within {} iterations (last change in the outer weights {}, tolerance "
     "{}); treat the estimates with caution.":
@@ -326,6 +335,7 @@ PREFIXES: dict[str, str] = {
     "MICOM": "MICOM 测量不变性",
     "Trends (drivers of {})": "趋势（{} 的驱动因素）",
     "Stage '{}'": "阶段“{}”",
+    "IPMA ({})": "重要性—表现分析（{}）",
 }
 
 #: English words the analysis fills into a template, in Chinese (others, such as column names, stay).

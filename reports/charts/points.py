@@ -27,14 +27,24 @@ YLABEL_WIDTH = 2.6 * 72
 def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> Figure:
     """Importance-performance grid: one marked, labelled point per factor, crosshairs at the means.
 
-    ``points``: ``label``, ``importance``, ``performance``.
+    ``points``: ``label``, ``importance``, ``performance`` and, optionally, ``importance_ci`` and
+    ``performance_ci`` ([low, high]), drawn as thin interval bars through the point.
     """
     fig = figure(3.6)
     ax = fig.add_subplot()
     xs = [point["importance"] for point in points]
     ys = [point["performance"] for point in points]
+    lows_x, highs_x, lows_y, highs_y = list(xs), list(xs), list(ys), list(ys)
     texts = []
     for index, point in enumerate(points):
+        x_ci, y_ci = _interval(point.get("importance_ci")), _interval(point.get("performance_ci"))
+        if x_ci or y_ci:
+            ax.errorbar(point["importance"], point["performance"],
+                        xerr=[[point["importance"] - x_ci[0]], [x_ci[1] - point["importance"]]] if x_ci else None,
+                        yerr=[[point["performance"] - y_ci[0]], [y_ci[1] - point["performance"]]] if y_ci else None,
+                        fmt="none", ecolor="#888888", elinewidth=0.7, capsize=2, zorder=2)
+            lows_x[index], highs_x[index] = x_ci or (xs[index], xs[index])
+            lows_y[index], highs_y[index] = y_ci or (ys[index], ys[index])
         ax.scatter(point["importance"], point["performance"], marker=MARKERS[index % len(MARKERS)],
                    s=36, facecolor="white" if index % 2 else "black", edgecolor="black", zorder=3)
         texts.append(ax.text(point["importance"], point["performance"],
@@ -43,13 +53,21 @@ def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> 
     if points:
         ax.axvline(sum(xs) / len(xs), color="#555555", linestyle="--", linewidth=0.8)
         ax.axhline(sum(ys) / len(ys), color="#555555", linestyle="--", linewidth=0.8)
-        spread = max(max(ys) - min(ys), 5.0)
-        ax.set_ylim(min(ys) - 0.3 * spread, max(ys) + 0.3 * spread)
-        ax.set_xlim(0, max(xs) * 1.25 if max(xs) > 0 else 1)
+        spread = max(max(highs_y) - min(lows_y), 5.0)
+        ax.set_ylim(min(lows_y) - 0.3 * spread, max(highs_y) + 0.3 * spread)
+        top = max(highs_x)
+        ax.set_xlim(min(0.0, min(lows_x) * 1.1), top * 1.25 if top > 0 else 1)
     ax.set_xlabel(axis_label(xlabel, width=PLOT_WIDTH))
     ax.set_ylabel(wrap(ylabel, YLABEL_WIDTH, size=FONT_SIZE, max_lines=2))
     place_labels(fig, ax, texts, xs, ys)
     return fig
+
+
+def _interval(bounds: Sequence[float | None] | None) -> tuple[float, float] | None:
+    """A finite [low, high] as a tuple, else None."""
+    if not bounds or any(b is None or b != b for b in bounds):
+        return None
+    return float(bounds[0]), float(bounds[1])
 
 
 @chart

@@ -87,6 +87,12 @@ class AppendixSection(BuilderBase):
                 lines.append(self.t("methods_held_back", n=_int(disclosure["held_back"])))
         if (self.result.get("groups") or {}).get("rollup"):
             lines.append(self.t("methods_rollup"))
+        if (_ok(self.result.get("pls")) or {}).get("total_effects"):
+            lines.append(self.t("methods_ipma"))
+        weights = self.result.get("weights")
+        if weights:
+            lines.append(self.t("methods_weights", column=self.label(weights["column"]),
+                                n_eff=_num(weights.get("n_eff"), 0)))
         model_groups = self.model_groups_methods()
         if model_groups:
             lines.append(model_groups)

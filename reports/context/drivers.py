@@ -8,9 +8,11 @@ from typing import Any
 from reports.context.base import BuilderBase
 from reports.context.format import (
     _bracket,
+    _finite,
     _num,
     _ok,
     _pct,
+    with_interval,
 )
 from reports.context.rules import (
     DASH,
@@ -59,15 +61,50 @@ class DriversSection(BuilderBase):
                                "importance": 100 * entry["importance"],
                                "performance": entry["performance"]})
         r2 = (analysis.get("ols") or {}).get("r2")
+        ipa = {"ipa_title": self.t("ipa_title"), "ipa_intro": self.t("ipa_intro"),
+               "ipa_importance": self.t("axis_importance"), "ipa_class": self.t("col_quadrant"),
+               "ipa_performance": self.t("col_performance"),
+               "ipa_rows": ipa_rows, "ipa_note": self.t("ipa_rule"),
+               "ipa_chart": (self.chart("ipa_chart", points, xlabel=self.t("axis_importance"),
+                                        ylabel=self.t("axis_performance"))
+                             if self.charts and len(points) >= 2 else None)}
+        # Where the PLS model maps this outcome, its importance-performance map replaces the quadrant chart.
+        ipma = _ok((self.result.get("ipma") or {}).get(analysis["outcome"]))
+        if ipma and ipma.get("constructs"):
+            ipa = self.ipma_map(ipma)
         return {
             "title": self.t("driver_of", outcome=outcome),
             "intro": self.t("drivers_intro", outcome=outcome, r2=_pct(r2 if r2 is not None else total)),
             "rows": rows,
             "chart": self.chart("bar_chart", bars, xlabel=self.t("axis_explained")) if self.charts else None,
-            "ipa_rows": ipa_rows,
-            "ipa_note": self.t("ipa_rule"),
-            "ipa_chart": (self.chart("ipa_chart", points, xlabel=self.t("axis_importance"),
-                                           ylabel=self.t("axis_performance"))
-                          if self.charts and len(points) >= 2 else None),
+            **ipa,
             "warnings": list(analysis.get("warnings") or []),
         }
+
+    def ipma_map(self, ipma: Mapping[str, Any]) -> dict[str, Any]:
+        """The PLS importance-performance map of one target: rows, chart with intervals, the rule."""
+        target = self.label(ipma["target"])
+        rows, points = [], []
+        for entry in ipma["constructs"]:
+            quadrant = entry.get("quadrant")
+            rows.append({
+                "label": self.label(entry["name"]),
+                "importance": with_interval(entry.get("importance"), entry.get("importance_ci"), 2),
+                "performance": with_interval(entry.get("performance"), entry.get("performance_ci"), 1),
+                "quadrant": self.t(f"ipma_class_{quadrant}") if quadrant else self.t("ipma_class_none"),
+            })
+            if _finite(entry.get("importance")) and _finite(entry.get("performance")):
+                points.append({"label": self.label(entry["name"]), "importance": entry["importance"],
+                               "performance": entry["performance"],
+                               "importance_ci": entry.get("importance_ci"),
+                               "performance_ci": entry.get("performance_ci")})
+        axis = self.t("ipma_axis_importance", target=target)
+        return {
+            "ipa_title": self.t("ipma_title"), "ipa_intro": self.t("ipma_intro", target=target),
+            "ipa_importance": self.t("ipma_col_importance"), "ipa_class": self.t("ipma_col_class"),
+            "ipa_performance": self.t("ipma_col_performance"),
+            "ipa_rows": rows, "ipa_note": self.t("ipma_rule"),
+            "ipa_chart": (self.chart("ipa_chart", points, xlabel=axis, ylabel=self.t("axis_performance"))
+                          if self.charts and len(points) >= 2 else None),
+        }
+

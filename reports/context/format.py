@@ -67,6 +67,13 @@ def _bracket(interval: Sequence[Any] | None, show: Callable[[Any], str]) -> str:
     return f"[{show(interval[0])}, {show(interval[1])}]"
 
 
+def with_interval(value: Any, interval: Sequence[Any] | None, digits: int) -> str:
+    """"0.79 [0.55, 1.09]", or the estimate alone when there is no interval."""
+    shown = _num(value, digits)
+    bracket = _bracket(interval, lambda bound: _num(bound, digits))
+    return shown if bracket == DASH else f"{shown} {bracket}"
+
+
 def _natural(text: str) -> list[Any]:
     """A sort key that orders numbers inside text by value ("centre 2" before "centre 10")."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]

@@ -10,7 +10,10 @@ from reports.context.base import BuilderBase
 from reports.context.format import (
     _bracket,
     _num,
+    _ok,
+    with_interval,
 )
+from reports.context.rules import DASH
 
 
 class ModelSection(BuilderBase):
@@ -43,4 +46,29 @@ class ModelSection(BuilderBase):
             dot_program()
             diagram = self.chart("path_diagram", nodes, edges)
         return {"intro": self.t("model_intro"), "diagram": diagram,
-                "paths": path_rows, "constructs": construct_rows}
+                "paths": path_rows, "constructs": construct_rows, "effects": self.total_effects(pls)}
+
+    def total_effects(self, pls: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Total effects on loyalty, standardised and in index points (the IPMA importance), with intervals."""
+        target = self.loyalty
+        effects = {key.split("->", 1)[0]: value for key, value in (pls.get("total_effects") or {}).items()
+                   if key.split("->", 1)[1] == target}
+        if not target or not effects:
+            return None
+        ipma = _ok((self.result.get("ipma") or {}).get(target)) or {}
+        points = {entry["name"]: entry for entry in ipma.get("constructs") or []}
+        rows = []
+        for source, effect in sorted(effects.items(), key=lambda item: -abs(item[1].get("estimate") or 0.0)):
+            point = points.get(source) or {}
+            rows.append({"label": self.label(source),
+                         "total": with_interval(effect.get("estimate"), effect.get("ci"), 2),
+                         "points": (with_interval(point.get("importance"), point.get("importance_ci"), 2)
+                                    if point else DASH)})
+        lead = None
+        if points:
+            top = max(points.values(), key=lambda entry: entry.get("importance") or 0.0)
+            lead = self.t("effects_lead", factor=self.label(top["name"]), target=self.label(target),
+                          points=_num(top.get("importance"), 2),
+                          ci=self.ci_text(top.get("importance_ci"), 2))
+        return {"title": self.t("effects_title", target=self.label(target)),
+                "intro": self.t("effects_intro", target=self.label(target)), "lead": lead, "rows": rows}

@@ -206,7 +206,7 @@ def test_every_allowed_key_is_accepted() -> None:
         "scales": {"B": {"min": 0, "max": 10}}, "missing": {"codes": [9], "method": "pairwise"},
         "paths": {"B": ["A"]}, "pls": {"scheme": "centroid", "bootstrap": 0}, "drivers": [],
         "outcomes": {"loyalty": "B"}, "attributes": ["a2"], "efa": {"constructs": True},
-        "kano": [], "servqual": [], "trap": {"stage": "b1"},
+        "kano": [], "servqual": [], "trap": {"stage": "b1"}, "weights": "w",
     }
     assert set(document) == set(ALLOWED_KEYS)
     spec = ModelSpec.from_dict(document)

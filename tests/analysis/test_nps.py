@@ -115,5 +115,5 @@ def test_large_sample_is_fast_and_json_ready() -> None:
     assert r.score == pytest.approx(expected)
     out = to_jsonable(r)
     assert set(out) == {"n", "score", "promoters", "passives", "detractors", "se", "ci", "ci_wald",
-                        "warnings"}
+                        "warnings", "n_eff"}
     assert out["warnings"] == []

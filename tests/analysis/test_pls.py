@@ -526,3 +526,20 @@ def test_the_index_interval_is_the_mean_of_the_respondents_weighted_item_scores(
     assert per_person.mean() == pytest.approx(result.index["Quality"])
     half = 1.959963984540054 * per_person.std(ddof=1) / np.sqrt(500)
     assert result.index_ci["Quality"] == pytest.approx([per_person.mean() - half, per_person.mean() + half])
+
+
+def test_centroid_scheme_follows_the_sign_of_a_negatively_related_construct(mobi_data: pd.DataFrame) -> None:
+    """Expectation's items reversed (11 - x on the 1-10 scale): the centroid scheme's inner weights are the signs
+    of the construct correlations, so the block keeps positive weights equal to SmartPLS's centroid weights and
+    every path into or out of Expectation changes sign only. Without sign() (every inner weight +1) the
+    algorithm turns the block round instead: negative weights and paths of the original sign."""
+    reversed_data = mobi_data.copy()
+    cuex = ECSI_BLOCKS["Expectation"]
+    reversed_data[cuex] = 11 - reversed_data[cuex]
+    result = pls_pm(reversed_data, ECSI_BLOCKS, ECSI_PATHS, scheme="centroid")
+    expected = SMARTPLS["centroid"]
+    assert_close(result.weights, expected["weights"])
+    flipped = {key: -value if "Expectation" in key.split("->") else value
+               for key, value in expected["paths"].items()}
+    assert_close(result.paths, flipped)
+    assert result.paths["Image->Expectation"] < 0
