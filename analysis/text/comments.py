@@ -47,7 +47,7 @@ class CommentResult:
     hidden_themes: dict[str, str]
     #: comments with no word of the vocabulary (too short or only stop words)
     unthemed: int
-    #: how the number of themes was chosen: rule, candidate -> coherence, vocabulary size
+    #: how the number of themes was chosen: rule, candidate -> stability, vocabulary size
     choice: dict[str, Any]
     #: name (unit, wave, segment) -> {by, groups: {level: {n, themes: {theme: share}, sentiment: {label: share}}},
     #: hidden: {level: reason}}
@@ -119,7 +119,7 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     labels, _ = sentiment_labels(list(text), tokens, languages=langs)
     n = len(text)
     model: ThemeModel = fit_themes(words, n_themes=n_themes, max_themes=max_themes, seed=seed)
-    choice = {"rule": model.rule, "coherence": {str(c): v for c, v in model.coherence.items()},
+    choice = {"rule": model.rule, "stability": {str(c): v for c, v in model.stability.items()},
               "vocabulary": model.vocabulary, "themes_found": model.k}
     result = CommentResult(column=str(comments.name), k=k, n_comments=n,
                            languages={"zh": langs.count("zh"), "en": langs.count("en")}, sentiment=None,

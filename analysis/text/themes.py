@@ -5,12 +5,13 @@ l2-normalised rows; words in fewer than ``min_df`` comments or in more than half
 matrix factorisation splits the comment-by-word matrix into themes (word weights) and each comment's weight on
 each theme; a comment belongs to the theme it weighs most on, or to none when it has no word of the vocabulary.
 
-**How many themes.** Every candidate number from 2 to ``max_themes`` (and at most one theme per
-``MIN_COMMENTS_PER_THEME`` comments) is fitted, and the one whose themes' top words co-occur most is kept: the
-mean normalised pointwise mutual information (NPMI, Bouma 2009; the coherence measure of Röder et al. 2015 with
-comments as the context window) over the pairs of each theme's ``COHERENCE_TERMS`` top words, counted in the
-comments themselves. A smaller number wins a tie within ``COHERENCE_TIE``. The candidates are fitted on at most
-``SELECTION_SAMPLE`` comments (a seeded sample); the chosen number is then fitted on all of them.
+**How many themes.** Every candidate number from ``MIN_CANDIDATE`` (3) to ``max_themes`` (and at most one theme per
+``MIN_COMMENTS_PER_THEME`` comments) is fitted, and the most stable one is kept (Greene, O'Callaghan & Cunningham
+2014, "How many topics? Stability analysis for topic models"): the themes fitted on ``STABILITY_RUNS`` random
+subsets of ``STABILITY_SHARE`` of the comments are matched to the themes fitted on all of them (Hungarian matching
+of the Jaccard similarity of their ``STABILITY_TERMS`` top words), and the number whose themes agree best on
+average wins (the smaller one on a tie). The candidates are fitted on at most ``SELECTION_SAMPLE`` comments (a
+seeded sample); the chosen number is then fitted on all of them.
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 MIN_COMMENTS_PER_THEME = 10
+STABILITY_RUNS = 5
+#: the smallest number tried: two themes come out stable on almost any data, whatever its structure
+MIN_CANDIDATE = 3
+STABILITY_SHARE = 0.8
+STABILITY_TERMS = 10
 #: Fewer comments with words than this give no themes at all.
 MIN_COMMENTS = 20
-COHERENCE_TERMS = 10
-COHERENCE_TIE = 0.01
-SELECTION_SAMPLE = 20_000
+SELECTION_SAMPLE = 5_000
 DEFAULT_MAX_THEMES = 8
 #: NMF settings: NNDSVD with zeros filled by the mean (deterministic given the data), Frobenius loss.
 NMF_INIT = "nndsvda"
@@ -46,11 +51,11 @@ class ThemeModel:
     assignment: np.ndarray
     #: Per comment: its weight on its own theme (0 for -1).
     strength: np.ndarray
-    #: candidate number of themes -> mean NPMI coherence (empty when the number was given).
-    coherence: dict[int, float] = field(default_factory=dict)
+    #: candidate number of themes -> stability (empty when the number was given).
+    stability: dict[int, float] = field(default_factory=dict)
     vocabulary: int = 0
-    #: "coherence" (chosen by the rule above), "given" or "too few comments".
-    rule: str = "coherence"
+    #: "stability" (chosen by the rule above), "given" or "too few comments".
+    rule: str = "stability"
 
     @property
     def k(self) -> int:
@@ -72,27 +77,23 @@ def _nmf(matrix: sp.csr_matrix, k: int, seed: int) -> NMF:
     return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
 
 
-def npmi_coherence(components: np.ndarray, matrix: sp.csr_matrix, top: int = COHERENCE_TERMS) -> float:
-    """Mean NPMI over the pairs of each theme's ``top`` words, with comments as documents (-1 for pairs never seen
-    together)."""
-    present = (matrix > 0).astype(np.float64).tocsc()
-    n = present.shape[0]
+def _top_words(components: np.ndarray) -> list[set[int]]:
+    return [set(np.argsort(row)[::-1][:STABILITY_TERMS]) for row in components]
+
+
+def stability(matrix: sp.csr_matrix, k: int, seed: int) -> float:
+    """Mean agreement (matched Jaccard of top words) of ``k`` themes fitted on subsets with those fitted on all."""
+    reference = _top_words(_nmf(matrix, k, seed).components_)
+    rng = np.random.default_rng(seed)
+    size = max(k + 1, int(STABILITY_SHARE * matrix.shape[0]))
     scores = []
-    for row in components:
-        idx = np.argsort(row)[::-1][:top]
-        sub = present[:, idx]
-        both = (sub.T @ sub).toarray() / n
-        single = np.diag(both)
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                p_ab = both[a, b]
-                if p_ab <= 0:
-                    scores.append(-1.0)
-                elif p_ab >= 1:
-                    scores.append(1.0)
-                else:
-                    scores.append(math.log(p_ab / (single[a] * single[b])) / -math.log(p_ab))
-    return float(np.mean(scores)) if scores else -1.0
+    for _ in range(STABILITY_RUNS):
+        rows = np.sort(rng.choice(matrix.shape[0], size, replace=False))
+        other = _top_words(_nmf(matrix[rows], k, seed).components_)
+        jaccard = np.array([[len(a & b) / len(a | b) for b in other] for a in reference])
+        r, c = linear_sum_assignment(-jaccard)
+        scores.append(float(jaccard[r, c].mean()))
+    return float(np.mean(scores))
 
 
 def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_themes: int = DEFAULT_MAX_THEMES,
@@ -102,7 +103,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     Parameters
     ----------
     words : one list of content words per comment.
-    n_themes : a fixed number of themes; None = chosen by NPMI coherence (module docstring).
+    n_themes : a fixed number of themes; None = the most stable number (module docstring).
     max_themes : the largest number tried.
     top_terms : words kept to label each theme.
     seed : NMF's and the selection sample's random state (results are identical for the same seed and data).
@@ -110,7 +111,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     Examples
     --------
     The scikit-learn recipe "Topic extraction with NMF" (TfidfVectorizer + NMF), with the number of topics chosen
-    by coherence rather than fixed:
+    by stability rather than fixed:
 
     >>> docs = [["canteen", "food"], ["food", "price"], ["salary", "raise"], ["salary", "bonus"]] * 10
     >>> fit_themes(docs, n_themes=2).k
@@ -123,19 +124,18 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     matrix, vocabulary = _vectorise(words)
     if matrix.shape[1] < 2:
         return ThemeModel(terms=[], assignment=empty, strength=np.zeros(len(words)), rule="too few comments")
-    coherence: dict[int, float] = {}
+    scores: dict[int, float] = {}
     if n_themes is None:
         upper = min(max_themes, int(has_words.sum()) // MIN_COMMENTS_PER_THEME, matrix.shape[1] - 1)
-        candidates = list(range(2, max(2, upper) + 1))
+        candidates = list(range(MIN_CANDIDATE, max(MIN_CANDIDATE, upper) + 1))
         sample = matrix
         if matrix.shape[0] > SELECTION_SAMPLE:
             rows = np.random.default_rng(seed).choice(matrix.shape[0], SELECTION_SAMPLE, replace=False)
             sample = matrix[np.sort(rows)]
         for k in candidates:
-            coherence[k] = npmi_coherence(_nmf(sample, k, seed).components_, sample)
-        best = max(coherence.values())
-        n_themes = min(k for k, value in coherence.items() if value >= best - COHERENCE_TIE)
-        rule = "coherence"
+            scores[k] = stability(sample, k, seed)
+        n_themes = max(scores, key=lambda k: (scores[k], -k))
+        rule = "stability"
     else:
         rule = "given"
     model = _nmf(matrix, n_themes, seed)
@@ -149,7 +149,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     assignment = np.where(assignment >= 0, rank[np.maximum(assignment, 0)], -1)
     terms = [[str(vocabulary[i]) for i in np.argsort(model.components_[t])[::-1][:top_terms]
               if model.components_[t, i] > 0] for t in order]
-    return ThemeModel(terms=terms, assignment=assignment, strength=strength, coherence=coherence,
+    return ThemeModel(terms=terms, assignment=assignment, strength=strength, stability=scores,
                       vocabulary=int(matrix.shape[1]), rule=rule)
 
 
