@@ -113,8 +113,11 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     text = text[mask].astype(str)
     notes: list[str] = []
     segmenter = Segmenter(terms=terms)
-    tokens = [segmenter.tokens(t) for t in text]
-    words = [segmenter.content(t) for t in tokens]
+    # many comments repeat ("无", "很好"): each distinct text is segmented once
+    distinct = {t: segmenter.tokens(t) for t in dict.fromkeys(text)}
+    tokens = [distinct[t] for t in text]
+    content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
+    words = [content[t] for t in text]
     langs = [force_language or language(t) or "en" for t in text]
     labels, _ = sentiment_labels(list(text), tokens, languages=langs)
     n = len(text)

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 MIN_COMMENTS_PER_THEME = 10
 STABILITY_RUNS = 5
@@ -74,7 +75,9 @@ def _vectorise(words: Sequence[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
 
 
 def _nmf(matrix: sp.csr_matrix, k: int, seed: int) -> NMF:
-    return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
+    # one BLAS thread: the initialising SVDs are small, and threads spent 4x the time synchronising on 2 busy cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
 
 
 def _top_words(components: np.ndarray) -> list[set[int]]:
@@ -139,7 +142,8 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     else:
         rule = "given"
     model = _nmf(matrix, n_themes, seed)
-    weights = model.transform(matrix)
+    with threadpool_limits(limits=1, user_api="blas"):
+        weights = model.transform(matrix)
     assignment = np.where(weights.sum(axis=1) > 0, weights.argmax(axis=1), -1)
     sizes = np.bincount(assignment[assignment >= 0], minlength=n_themes)
     order = np.argsort(-sizes, kind="stable")
