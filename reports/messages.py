@@ -751,9 +751,10 @@ def _merge_sections() -> None:
     HR report's group columns)."""
     from reports.messages_followup import FOLLOWUP
     from reports.messages_recovery import RECOVERY
+    from reports.messages_text import TEXT
 
     for lang in LANGUAGES:
-        for section in (RECOVERY, FOLLOWUP):
+        for section in (RECOVERY, FOLLOWUP, TEXT):
             clash = sorted(MESSAGES[lang].keys() & section[lang].keys())
             if clash:
                 raise RuntimeError(f"report section wording reuses the keys {clash} ({lang}): prefix them")

@@ -20,7 +20,7 @@ from statsmodels.stats.weightstats import DescrStatsW
 
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 from analysis.text.sentiment import LABELS, sentiment_labels
-from analysis.text.themes import DEFAULT_MAX_THEMES, ThemeModel, fit_themes, representatives
+from analysis.text.themes import DEFAULT_MAX_THEMES, ThemeModel, fit_themes_by_language, representatives
 from analysis.text.words import Segmenter, language
 
 #: The ratings a theme is linked to (the model's ``outcomes``).
@@ -121,7 +121,7 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     langs = [force_language or language(t) or "en" for t in text]
     labels, _ = sentiment_labels(list(text), tokens, languages=langs)
     n = len(text)
-    model: ThemeModel = fit_themes(words, n_themes=n_themes, max_themes=max_themes, seed=seed)
+    model: ThemeModel = fit_themes_by_language(words, langs, n_themes=n_themes, max_themes=max_themes, seed=seed)
     choice = {"rule": model.rule, "stability": {str(c): v for c, v in model.stability.items()},
               "vocabulary": model.vocabulary, "themes_found": model.k}
     result = CommentResult(column=str(comments.name), k=k, n_comments=n,
@@ -134,7 +134,7 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     counts = pd.Series(labels).value_counts()
     result.sentiment = {label: {"n": int(counts.get(label, 0)), "share": float(counts.get(label, 0)) / n}
                         for label in LABELS}
-    if model.rule == "too few comments":
+    if not model.terms:
         notes.append(f"Too few comments with words ({n}) to find themes.")
         return result
     theme_of = pd.Series(model.assignment, index=text.index)

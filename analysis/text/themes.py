@@ -17,8 +17,10 @@ seeded sample); the chosen number is then fitted on all of them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,7 +55,7 @@ class ThemeModel:
     #: Per comment: its weight on its own theme (0 for -1).
     strength: np.ndarray
     #: candidate number of themes -> stability (empty when the number was given).
-    stability: dict[int, float] = field(default_factory=dict)
+    stability: dict[Any, float] = field(default_factory=dict)
     vocabulary: int = 0
     #: "stability" (chosen by the rule above), "given" or "too few comments".
     rule: str = "stability"
@@ -157,6 +159,37 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
                       vocabulary=int(matrix.shape[1]), rule=rule)
 
 
+def fit_themes_by_language(words: Sequence[list[str]], languages: Sequence[str], **options: Any) -> ThemeModel:
+    """:func:`fit_themes` on each language's comments apart (Chinese and English comments share no words, so one
+    factorisation would give the minority language's comments to a theme by noise), then merged: themes ordered by
+    size, ``stability`` keyed "zh:5", ``rule`` the rules of the languages that had enough comments."""
+    languages = np.asarray(languages)
+    assignment = np.full(len(words), -1)
+    strength = np.zeros(len(words))
+    parts: list[tuple[list[str], np.ndarray]] = []
+    stability: dict[str, float] = {}
+    rules, vocabulary = [], 0
+    for lang in sorted(set(languages.tolist())):
+        rows = np.flatnonzero(languages == lang)
+        model = fit_themes([words[i] for i in rows], **options)
+        rules.append(f"{lang}: {model.rule}")
+        stability.update({f"{lang}:{k}": v for k, v in model.stability.items()})
+        vocabulary += model.vocabulary
+        strength[rows] = model.strength
+        for t, terms in enumerate(model.terms):
+            parts.append((terms, rows[model.assignment == t]))
+    parts.sort(key=lambda part: -len(part[1]))
+    for number, (_, rows) in enumerate(parts):
+        assignment[rows] = number
+    rule = "too few comments" if not parts else "; ".join(rules)
+    return ThemeModel(terms=[terms for terms, _ in parts], assignment=assignment, strength=strength,
+                      stability=stability, vocabulary=vocabulary, rule=rule)
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
 def representatives(model: ThemeModel, texts: Sequence[str], theme: int, count: int) -> list[int]:
     """Indices of the ``count`` comments most typical of ``theme`` (highest weight), distinct texts only."""
     members = np.flatnonzero(model.assignment == theme)
@@ -164,7 +197,7 @@ def representatives(model: ThemeModel, texts: Sequence[str], theme: int, count: 
     chosen: list[int] = []
     seen: set[str] = set()
     for i in members:
-        text = texts[i].strip()
+        text = _normalised(texts[i])  # "工资太低！" and "工资太低。" are one quote
         if text not in seen:
             seen.add(text)
             chosen.append(int(i))

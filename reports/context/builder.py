@@ -18,13 +18,15 @@ from reports.context.model import ModelSection
 from reports.context.nps import NpsSection
 from reports.context.recovery import RecoverySection
 from reports.context.summary import SummarySection
+from reports.context.text import TextSection
 from reports.context.trap import TrapSection
 from reports.context.trends import TrendsSection
 from reports.context.units import UnitsSection
 
 
 class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsSection, UnitsSection,
-              EmployeeSection, TrendsSection, TrapSection, RecoverySection, AppendixSection, FollowUpSection):
+              EmployeeSection, TrendsSection, TrapSection, RecoverySection, TextSection, AppendixSection,
+              FollowUpSection):
     """All sections; ``build`` makes the whole context."""
 
     def build(self, title: str | None) -> dict[str, Any]:
@@ -41,9 +43,10 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "trends": self.trends(),
             "trap": self.trap(),
             "recovery": self.recovery(),
+            "text": self.text(),
             "appendix": self.appendix(pls),
             "methods": self.methods() + ([self.t("methods_followup")] if self.result.get("action_followup")
-                                         else []),
+                                         else []) + [line for line in [self.text_methods()] if line],
         }
         titles = {
             "summary": self.t("sec_summary"),
@@ -57,6 +60,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "trends": self.t("sec_trends"),
             "trap": self.t("sec_trap"),
             "recovery": self.t("sec_recovery"),
+            "text": self.t("text_section"),
             "appendix": self.t("sec_appendix"),
             "methods": self.t("sec_methods"),
         }
