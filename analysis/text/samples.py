@@ -64,8 +64,46 @@ EN_THEMES: dict[str, dict[str, list[str]]] = {
                      "The manager plays favourites, poor communication"],
     },
 }
+#: Customer comments, as the employee ones above (the demo's customer survey).
+ZH_CUSTOMER: dict[str, dict[str, list[str]]] = {
+    "staff": {
+        "positive": ["店员很热情，服务专业", "客服耐心解答问题，态度很好", "工作人员礼貌周到，服务贴心"],
+        "negative": ["店员态度冷淡，服务很差", "客服敷衍了事，态度恶劣", "工作人员不专业，服务粗鲁"],
+    },
+    "waiting": {
+        "positive": ["排队很快，办理效率高", "等待时间短，流程顺畅"],
+        "negative": ["排队时间太长，效率太低", "等了一个小时，窗口太少", "排队太久，流程混乱"],
+    },
+    "price": {
+        "positive": ["价格实惠，性价比很高", "价格合理，优惠活动多"],
+        "negative": ["价格太贵，性价比低", "收费不透明，价格偏高", "优惠太少，价格不合理"],
+    },
+    "app": {
+        "positive": ["手机应用好用，下单方便", "网站界面清晰，操作简单"],
+        "negative": ["手机应用经常闪退，很难用", "网站操作复杂，登录失败", "应用界面混乱，下单麻烦"],
+    },
+}
+EN_CUSTOMER: dict[str, dict[str, list[str]]] = {
+    "staff": {
+        "positive": ["Friendly and helpful staff", "The staff were polite and professional"],
+        "negative": ["Rude staff and poor service", "The staff were unhelpful and impolite"],
+    },
+    "waiting": {
+        "positive": ["Short queue and quick service", "No waiting, very efficient"],
+        "negative": ["Waiting times are far too long", "The queue was terrible, too few counters"],
+    },
+    "price": {
+        "positive": ["Great value, fair prices", "Good prices and nice discounts"],
+        "negative": ["Prices are too high", "Expensive and poor value"],
+    },
+    "app": {
+        "positive": ["The app is easy to use", "Great website, ordering is simple"],
+        "negative": ["The app keeps crashing", "The website is confusing and login fails"],
+    },
+}
 #: English words that people mix into Chinese comments, by theme (keeps the theme's meaning).
-MIXED_WORDS = {"canteen": "canteen", "pay": "salary", "workload": "OT", "growth": "training", "manager": "manager"}
+MIXED_WORDS = {"canteen": "canteen", "pay": "salary", "workload": "OT", "growth": "training", "manager": "manager",
+               "staff": "service", "waiting": "queue", "price": "price", "app": "app"}
 ZH_ENDINGS = ["", "。", "！", "，希望改进。", "，谢谢。"]
 EN_ENDINGS = ["", ".", "!", ". Please fix it.", ". Thanks."]
 
@@ -90,9 +128,9 @@ def _to_traditional():
 def compose(rng: np.random.Generator, theme: str, tone: str, form: str) -> str:
     """One comment of ``theme`` and ``tone`` in ``form``: "zh", "traditional", "mixed" or "en"."""
     if form == "en":
-        phrases = EN_THEMES[theme][tone]
+        phrases = {**EN_THEMES, **EN_CUSTOMER}[theme][tone]
         return str(phrases[rng.integers(len(phrases))]) + EN_ENDINGS[rng.integers(len(EN_ENDINGS))]
-    phrases = ZH_THEMES[theme][tone]
+    phrases = {**ZH_THEMES, **ZH_CUSTOMER}[theme][tone]
     text = str(phrases[rng.integers(len(phrases))]) + ZH_ENDINGS[rng.integers(len(ZH_ENDINGS))]
     if form == "traditional":
         return _to_traditional().convert(text)
@@ -118,3 +156,12 @@ def planted_comments(n: int, *, seed: int = 0, forms: dict[str, float] | None = 
         out.tones.append(tone)
         out.forms.append(form)
     return out
+
+
+def demo_comment(rng: np.random.Generator, tone: str, population: str) -> str:
+    """A plausible comment of ``tone`` ("positive" or "negative") by an employee or a customer (``population``),
+    mostly in Chinese, a fifth in English, a few traditional or mixed."""
+    themes = list(ZH_THEMES if population == "employee" else ZH_CUSTOMER)
+    forms = ("zh", "traditional", "mixed", "en")
+    form = forms[rng.choice(len(forms), p=[0.7, 0.05, 0.05, 0.2])]
+    return compose(rng, themes[rng.integers(len(themes))], tone, form)
