@@ -114,7 +114,8 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     notes: list[str] = []
     segmenter = Segmenter(terms=terms)
     # many comments repeat ("无", "很好"): each distinct text is segmented once
-    distinct = {t: segmenter.tokens(t) for t in dict.fromkeys(text)}
+    unique = list(dict.fromkeys(text))
+    distinct = dict(zip(unique, segmenter.all_tokens(unique), strict=True))
     tokens = [distinct[t] for t in text]
     content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
     words = [content[t] for t in text]

