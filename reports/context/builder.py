@@ -46,7 +46,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "text": self.text(),
             "appendix": self.appendix(pls),
             "methods": self.methods() + ([self.t("methods_followup")] if self.result.get("action_followup")
-                                         else []) + [line for line in [self.text_methods()] if line],
+                                         else []),
         }
         titles = {
             "summary": self.t("sec_summary"),
