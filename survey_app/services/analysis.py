@@ -12,7 +12,8 @@ from analysis.confidentiality import suppress_groups
 from analysis.engine import run_analysis
 from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, responses_frame
 from analysis.heatmap import NOT_STATED
-from analysis.model import ModelSpec
+from analysis.model import ModelSpec, TextSpec
+from analysis.redaction import redact
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.disclosure import Gate, is_closed, open_gate
@@ -62,7 +63,9 @@ def analyze_survey(
     numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
     # the relationship stage is a coded choice, read as it is by the satisfaction-trap diagnosis
     extra = [spec.trap["stage"]] if "stage" in spec.trap else []
-    keep = [code for code in [*numeric, *extra] if code in frame.columns]
+    spec.text = _comment_spec(instrument, frame, gate)
+    texts = spec.text.columns if spec.text else []
+    keep = [code for code in [*numeric, *extra, *texts] if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
     result = _run_with_waves_and_units(survey, spec, history, keep, by=by, progress=progress, gate=gate)
@@ -104,6 +107,29 @@ def _hide_small_groups(result: dict[str, Any]) -> dict[str, Any]:
         if level in summary:
             summary[level] = _blank(summary[level])
     return result
+
+
+def _comment_spec(instrument: Any, frame: pd.DataFrame, gate: Gate) -> TextSpec | None:
+    """The open questions the report themes (``text:``), with the questionnaire's words kept whole by the
+    segmenter: item texts in every language, construct names, unit names."""
+    columns = [item.code for item in instrument.items
+               if instrument.scale_of(item).kind == "text" and item.role == "open_text" and item.code in frame.columns]
+    if not columns:
+        return None
+    terms = [text for item in instrument.items for text in item.text.model_dump().values() if isinstance(text, str)]
+    terms += [label for construct in instrument.constructs.values()
+              for label in construct.label.model_dump().values() if isinstance(label, str)]
+    terms += [unit.name for unit in gate.units.values()]
+    return TextSpec(columns=columns, terms=list(dict.fromkeys(terms)))
+
+
+def comment_redaction(survey: Survey) -> Callable[[str], str] | None:
+    """What every quoted comment of the survey passes through: identifying content removed for anonymous surveys
+    (:func:`analysis.redaction.redact`), nothing for identified ones."""
+    if not survey.anonymous:
+        return None
+    language = survey.languages[0] if survey.languages else "zh"
+    return lambda text: redact(text, language=language)
 
 
 def _blank(value: Any) -> Any:
@@ -150,9 +176,10 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str
             "invited": None if unit else invited,
             "disclosure": {"anonymous": gate.anonymous, "k": gate.k, "release": gate.release,
                            "held_back": gate.held_back}}
+    redaction = comment_redaction(survey)
     if fmt == "html":
-        return render_html(result, lang=lang, title=title, meta=meta)
-    return render_pdf(result, lang=lang, title=title, meta=meta)
+        return render_html(result, lang=lang, title=title, meta=meta, redact=redaction)
+    return render_pdf(result, lang=lang, title=title, meta=meta, redact=redaction)
 
 
 #: What a report calls the survey's units, by the kind most of them are (Unit.kind), per language.
@@ -236,8 +263,8 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
 
 
 def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
-    """Hide the unit-name groups a unit report may not show from the heatmap and the group comparison, and the
-    rolled-up units whose subtree it may not show.
+    """Hide the unit-name groups a unit report may not show from the heatmap, the group comparison and the comment
+    themes by unit, and the rolled-up units whose subtree it may not show.
 
     The engine suppresses groups among themselves; a report of the parent unit could still be subtracted from a
     shown sibling (region minus Operations = Finance), so the hierarchy's verdict is applied on top.
@@ -252,6 +279,12 @@ def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
                             and not isinstance(value, bool):
                         cell[key] = None
                 cell.update(shown=False, significant=False, reason="complementary")  # would reveal another group
+    for question in ((result.get("text") or {}).get("questions") or {}).values():
+        units = (question.get("breakdowns") or {}).get("unit") if isinstance(question, dict) else None
+        if isinstance(units, dict) and units.get("by") == UNIT_COLUMN:
+            for name in [level for level in units.get("groups", {}) if level in names]:
+                del units["groups"][name]
+                units.setdefault("hidden", {})[name] = "complementary"
     groups = result.get("groups")
     if isinstance(groups, dict) and groups.get("by") == UNIT_COLUMN and isinstance(groups.get("suppression"), dict):
         _hide_levels(groups["suppression"], names)
@@ -280,7 +313,8 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
             by = UNIT_COLUMN
             columns.append(by)
     # an anonymous survey's report shows no cell of fewer than k people (one rule, the gate's)
-    options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous}
+    options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous,
+               "redact": comment_redaction(survey)}
     parents = gate.parent_names()
     if by == UNIT_COLUMN and any(parent is not None for parent in parents.values()):
         options["parents"] = parents  # stores rolled up into regions
