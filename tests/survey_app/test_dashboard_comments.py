@@ -58,3 +58,15 @@ def test_anonymous_survey_before_any_release_shows_nothing(app):
         add_synthetic_responses(survey, 3, seed=7)  # fewer than k: nothing can be released
         db.session.flush()
         assert comment_themes(survey, "en") == []
+
+
+def test_report_quotes_of_anonymous_surveys_are_redacted(app):
+    from survey_app.services.analysis import comment_redaction
+
+    with app.app_context():
+        sync_instruments()
+        anonymous = create_survey(slug="anon2", instrument_keys=["employee_satisfaction"], anonymous=True)
+        identified = create_survey(slug="named", instrument_keys=["employee_satisfaction"])
+        redact = comment_redaction(anonymous)
+        assert "13812345678" not in redact("食堂太差，请打电话 13812345678")
+        assert comment_redaction(identified) is None
