@@ -147,9 +147,12 @@ def population(instrument: Instrument) -> str:
 
 
 def comment_tone(text: str, kind: str) -> str | None:
-    """The tone ("positive", "neutral", "negative") of one of the synthetic comments of ``kind``, else None."""
-    return next((tone for tone, comments in _COMMENTS[kind].items() if any(text == c[:len(text)] for c in comments)
-                 and text), None)
+    """The tone ("positive", "neutral", "negative") of one of the synthetic comments of ``kind`` (perhaps cut to
+    the item's length), else None."""
+    if not text:
+        return None
+    return next((tone for tone, comments in _COMMENTS[kind].items()
+                 if any(comment.startswith(text) for comment in comments)), None)
 
 
 def planted_items(instrument: Instrument) -> dict[str, str]:
