@@ -38,9 +38,12 @@ from analysis.linkage_input import (
     measure_columns,
 )
 from analysis.measurement import construct_summary
+from analysis.micom import PERMUTATIONS, SEED
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import pls_pm
+from analysis.pls_mga import pls_mga
+from analysis.pls_predict import pls_predict
 from analysis.rollup import tiers as rollup_tiers
 from analysis.servqual import servqual_gaps
 from analysis.text import comment_analysis
@@ -58,6 +61,12 @@ MIN_EFA_ITEMS = 3
 #: Bootstrap resamples of each wave's key-driver analysis in ``trends.drivers_by_wave`` (at most): the per-wave
 #: intervals only need to show whether a driver's importance moved, and there is one analysis per wave.
 TREND_DRIVER_BOOTSTRAP = 100
+#: Folds of PLSpredict (Shmueli et al. 2019); one random assignment, seeded by ``pls.seed``.
+PREDICT_FOLDS = 10
+#: At most this many groups (of k or more respondents) get the PLS multi-group analysis: every pair is estimated
+#: under 1,000 permutations, so 10 groups (45 pairs) keep a report's run within minutes; with more, compare a
+#: coarser grouping (regions rather than stores).
+MGA_MAX_GROUPS = 10
 Progress = Callable[[str], None]
 #: Failures that end one part of the run but not the others: unusable input for that part, and numerical
 #: breakdowns of the linear algebra on degenerate data (which the part's own checks did not anticipate).
@@ -399,7 +408,61 @@ class _Run:
         if not spec.pls.bootstrap:
             self._note("PLS", out, "no bootstrap was asked for (pls.bootstrap: 0), so the paths have no "
                                    "standard errors or confidence intervals.")
+        settings = {"scheme": spec.pls.scheme, "max_iter": spec.pls.max_iter, "tol": spec.pls.tol}
+        self.say(f"PLSpredict: {PREDICT_FOLDS} folds")
+        try:
+            predicted = pls_predict(frame, blocks, arrows, folds=PREDICT_FOLDS, seed=self._seed(), **settings)
+            out["predict"] = self.collect("PLSpredict", predicted)
+        except PART_ERRORS as error:
+            out["predict"] = self._soft_fail("PLSpredict", error)
+        if self.prepared.by is not None or self.wave is not None:
+            out.update(self._pls_groups(blocks, arrows, settings))
         return out
+
+    def _seed(self) -> int:
+        """The seed of the PLS permutations and folds: the model's ``pls.seed``, else a fixed default."""
+        return SEED if self.spec.pls.seed is None else int(self.spec.pls.seed)
+
+    def _soft_fail(self, part: str, error: Exception) -> dict[str, Any]:
+        """An optional addition to a part that could not be computed: an error entry and a warning, no failure."""
+        message = str(error) if isinstance(error, AnalysisError) else f"the computation broke down ({error})."
+        self.warnings.append(f"{part}: {message}")
+        return {"error": message}
+
+    def _pls_groups(self, blocks: dict[str, list[str]], arrows: dict[str, list[str]],
+                    settings: dict[str, Any]) -> dict[str, Any]:
+        """MICOM and the permutation tests of path differences across the ``by`` groups, else across the waves."""
+        items = list(dict.fromkeys(item for block in blocks.values() for item in block))
+        by = self.prepared.by
+        if by is not None:
+            # only the groups the group suppression shows: a group hidden to protect another is not estimated
+            labels = self.data[by].map(lambda v: None if pd.isna(v) else str(v))
+            shown = labels.isin(self._group_suppression(labels)["shown"])
+            frame = self.data.loc[shown, items].assign(**{by: labels[shown]})
+        else:
+            by = self.wave
+            history = self.history if self.history is not None else self.raw
+            try:
+                prepared = prepare(_without_wave(history, by, None), self.spec).data
+            except PART_ERRORS as error:
+                return {"mga": self._soft_fail("PLS groups", error)}
+            frame = prepared[items].assign(**{by: history.loc[prepared.index, by]})
+        counts = frame.dropna()[by].value_counts()
+        large = int((counts >= self.k).sum())
+        if large > MGA_MAX_GROUPS:
+            return {"mga": self._soft_fail("PLS groups", AnalysisError(
+                f"Groups of '{by}' with {self.k} or more respondents: {large}; the PLS multi-group analysis "
+                f"compares at most {MGA_MAX_GROUPS} (every pair under {PERMUTATIONS} permutations), so compare a "
+                "coarser grouping."))}
+        self.say(f"PLS multi-group analysis by '{by}': MICOM and path differences, {PERMUTATIONS} permutations")
+        try:
+            result = pls_mga(frame, blocks, arrows, by=by, permutations=PERMUTATIONS, seed=self._seed(),
+                             min_group_size=self.k, **settings)
+        except PART_ERRORS as error:
+            return {"mga": self._soft_fail("PLS groups", error)}
+        mga = self.collect("PLS groups", _without(result, "micom"))
+        mga["significant"] = [t for t in mga["tests"] if t["significant"]]
+        return {"mga": mga, "micom": self.collect("MICOM", result.micom)}
 
     # -- key drivers -------------------------------------------------------------------------------
     def _driver(self, index: int, driver: DriverSpec) -> dict[str, Any]:

@@ -9,7 +9,8 @@ What is screened, in order of precedence when two findings overlap:
 - ``passport``, ``staff_number``, ``wechat``, ``qq``: the value after a label ("护照号 E12345678", "工号12345",
   "staff no. A1234", "微信号 abc_123", "QQ 12345678"); unlabelled they look like any code and are left.
 - ``phone``: any number Google's libphonenumber (the ``phonenumbers`` package, metadata shipped in the package)
-  finds valid in China or, with a leading +, anywhere: mobiles, landlines with area codes, +86, international.
+  finds valid in China or, with a leading +, anywhere: mobiles, landlines with area codes, +86, international;
+  and 11 digits of the shape of a mainland mobile (1[3-9] and 9 digits), assigned or not.
 - ``name``: names the survey knows (invitees, unit owners, accounts: passed in), Chinese names before a title
   ("王经理", "李明老师", "陈先生") or after a role ("经理张伟"), 小X/老X with a common surname, English names after
   Mr/Ms/Mrs/Dr and after "my manager" / "our supervisor" ..., and after "我叫" / "name:".
@@ -121,6 +122,7 @@ _LABELLED = {
     "qq": re.compile(_LATIN_START + r"(?i:qq)" + _LABEL_END + r"(?P<v>[1-9]\d{4,11})(?!\d)"),
 }
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){12,18}(?:" + _SEP + r"[Xx])?(?![0-9A-Za-z])")
+_MOBILE_SHAPE = re.compile(r"(?<![0-9A-Za-z+])1[3-9]\d(?:[ \-]?\d){8}(?![0-9A-Za-z])")
 _ORDER_LABEL = re.compile(r"(?i:订单|单号|发票|快递|运单|物流|流水|order|invoice|tracking|ref(?:erence)?)\D{0,6}$")
 
 
@@ -159,7 +161,10 @@ def _number_findings(text: str) -> list[Finding]:
 
 
 def _phone_findings(text: str, region: str) -> list[Finding]:
-    out = []
+    # the shape of a mainland mobile number too: libphonenumber leaves out prefixes not (yet) assigned, but a
+    # number in an unassigned range (or mistyped) identifies its writer just the same
+    out = [Finding("phone", m.start(), m.end(), m.group()) for m in _MOBILE_SHAPE.finditer(text)
+           if not _ORDER_LABEL.search(text, max(0, m.start() - 16), m.start())]
     for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
         before = text[max(0, m.start - 16):m.start]
         if _ORDER_LABEL.search(before):
@@ -168,10 +173,8 @@ def _phone_findings(text: str, region: str) -> list[Finding]:
     return out
 
 
-def _name_findings(text: str, known: re.Pattern[str] | None) -> list[Finding]:
-    out = []
-    if known is not None:
-        out += [Finding("name", m.start(), m.end(), m.group()) for m in known.finditer(text)]
+def _name_findings(text: str, known: NameIndex | None) -> list[Finding]:
+    out = _known_findings(text, known) if known is not None else []
     for m in _ZH_NAME_BEFORE_TITLE.finditer(text):
         s = m.start("v")
         if text[max(0, s - 1):s + 1] in _BLOCK_BIGRAMS or text[s:s + 2] in _NOT_NAMES:
@@ -194,19 +197,64 @@ def _name_findings(text: str, known: re.Pattern[str] | None) -> list[Finding]:
     return out
 
 
-def _known_names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern for the names the survey knows: Han names as written, Latin names as whole words, any case."""
-    cleaned = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
-    if not cleaned:
+@dataclass(frozen=True)
+class NameIndex:
+    """Names the survey knows, as sets for lookups in time linear in the comment (a survey may know 100,000);
+    made once by :func:`index_names` and passed as ``names`` to redact many comments."""
+
+    #: Han names as written
+    han: frozenset[str]
+    #: Latin names as their case-folded words joined by one space ("li.na" and "Li  Na" are both "li na")
+    latin: frozenset[str]
+    han_lengths: tuple[int, ...]
+    most_words: int
+
+
+_LATIN_WORDS = re.compile(r"[A-Za-z]+")
+_WORD_GAP = re.compile(r"[\s._-]+")
+
+
+def index_names(names: Iterable[str]) -> NameIndex | None:
+    """The index of ``names`` (None when none can be found: fewer than 2 characters, or not a name's letters)."""
+    han, latin = set(), set()
+    for name in names:
+        name = name.strip().translate(_WIDTH)
+        if len(name) < 2:
+            continue
+        if re.search(f"[{_HAN}]", name):
+            han.add(name)
+        elif _LATIN_WORDS.fullmatch(_WORD_GAP.sub("", name) or "-"):
+            latin.add(" ".join(_WORD_GAP.split(name.casefold())).strip())
+    if not han and not latin:
         return None
-    parts = [re.escape(n) if re.search(f"[{_HAN}]", n) else rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])"
-             for n in cleaned]
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return NameIndex(frozenset(han), frozenset(latin), tuple(sorted({len(n) for n in han}, reverse=True)),
+                       max((n.count(" ") + 1 for n in latin), default=0))
 
 
-@lru_cache(maxsize=64)
-def _known_cached(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    return _known_names_pattern(names)
+def _known_findings(text: str, known: NameIndex) -> list[Finding]:
+    """Where ``text`` writes a known name: Han names as substrings, Latin names as whole words in any case."""
+    out = []
+    if known.han:
+        for i, char in enumerate(text):
+            if "\u3400" <= char <= "\u9fff":
+                length = next((n for n in known.han_lengths if text[i:i + n] in known.han), 0)
+                if length:
+                    out.append(Finding("name", i, i + length, text[i:i + length]))
+    if known.latin:
+        words = list(_LATIN_WORDS.finditer(text))
+        for i in range(len(words)):
+            for n in range(min(known.most_words, len(words) - i), 0, -1):
+                run = words[i:i + n]
+                if all(_WORD_GAP.fullmatch(text[a.end():b.start()]) for a, b in zip(run, run[1:], strict=False)) \
+                        and " ".join(w.group().casefold() for w in run) in known.latin:
+                    out.append(Finding("name", run[0].start(), run[-1].end(), text[run[0].start():run[-1].end()]))
+                    break
+    return out
+
+
+@lru_cache(maxsize=16)
+def _cached_index(names: tuple[str, ...]) -> NameIndex | None:
+    return index_names(names)
 
 
 def _resolve(findings: list[Finding]) -> list[Finding]:
@@ -219,11 +267,13 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
     return sorted(kept, key=lambda f: f.start)
 
 
-def find_identifying(text: str, *, names: Iterable[str] = (), region: str = "CN") -> list[Finding]:
+def find_identifying(text: str, *, names: Iterable[str] | NameIndex | None = (),
+                     region: str = "CN") -> list[Finding]:
     """The identifying content of ``text``: non-overlapping findings in order of position.
 
-    ``names`` are names the survey knows (invitees, unit owners, accounts); ``region`` is the country whose
-    numbering plan applies to phone numbers written without +.
+    ``names`` are names the survey knows (invitees, unit owners, accounts), or their :func:`index_names` when many
+    comments are screened; ``region`` is the country whose numbering plan applies to phone numbers written
+    without +.
     """
     if not text:
         return []
@@ -235,7 +285,8 @@ def find_identifying(text: str, *, names: Iterable[str] = (), region: str = "CN"
             findings += [Finding(kind, m.start("v"), m.end("v"), "") for m in pattern.finditer(norm)]
     if digits >= 7:  # the shortest number screened (a local landline) has 7 digits
         findings += _number_findings(norm) + _phone_findings(norm, region)
-    findings += _name_findings(norm, _known_cached(tuple(names)))
+    index = names if isinstance(names, NameIndex) or names is None else _cached_index(tuple(names))
+    findings += _name_findings(norm, index)
     return [Finding(f.kind, f.start, f.end, text[f.start:f.end]) for f in _resolve(findings)]
 
 
@@ -246,7 +297,8 @@ def token(kind: str, language: str = "zh") -> str:
     return TOKENS.get((language or "").split("-")[0].split("_")[0].lower(), {}).get(kind, NEUTRAL_TOKEN)
 
 
-def redact(text: str, *, names: Iterable[str] = (), language: str = "zh", region: str = "CN") -> str:
+def redact(text: str, *, names: Iterable[str] | NameIndex | None = (), language: str = "zh",
+           region: str = "CN") -> str:
     """``text`` with each identifying stretch (``find_identifying``) replaced by the token of its kind."""
     if not isinstance(text, str) or not text:
         return text

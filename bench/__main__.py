@@ -1,14 +1,29 @@
-"""``python -m bench [analysis|report|load|invitations|text] [--large]``: run the benchmarks and print a table."""
+"""``python -m bench NAME [--large]``: run the benchmarks and print a table (names: ``SUITES`` below)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import analysis_bench, invitations_bench, load_bench, report_bench, text_bench
+from bench import (
+    analysis_bench,
+    invitations_bench,
+    load_bench,
+    pls_bench,
+    redaction_bench,
+    report_bench,
+    text_bench,
+)
 
-SUITES = {"analysis": analysis_bench.main, "report": report_bench.main, "load": load_bench.main,
-          "invitations": invitations_bench.main, "text": text_bench.main}
+SUITES = {
+    "analysis": analysis_bench.main,
+    "invitations": invitations_bench.main,
+    "load": load_bench.main,
+    "pls": pls_bench.main,
+    "redaction": redaction_bench.main,
+    "report": report_bench.main,
+    "text": text_bench.main,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

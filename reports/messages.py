@@ -750,11 +750,12 @@ def _merge_sections() -> None:
     a key: its word would replace the shared one in every report (a recovery table's "Customers" once headed the
     HR report's group columns)."""
     from reports.messages_followup import FOLLOWUP
+    from reports.messages_model_groups import MODEL_GROUPS
     from reports.messages_recovery import RECOVERY
     from reports.messages_text import TEXT
 
     for lang in LANGUAGES:
-        for section in (RECOVERY, FOLLOWUP, TEXT):
+        for section in (RECOVERY, FOLLOWUP, MODEL_GROUPS, TEXT):
             clash = sorted(MESSAGES[lang].keys() & section[lang].keys())
             if clash:
                 raise RuntimeError(f"report section wording reuses the keys {clash} ({lang}): prefix them")

@@ -26,6 +26,29 @@ TEMPLATES: dict[str, str] = {
         "{} 位客户缺少留存、收入或成本数据，未纳入分析。",
     "No customer churned, so the expected lifetime is unbounded; lifetime profit is not given.":
         "没有客户流失，预期生命周期无上限，因此不给出生命周期利润。",
+    # analysis.micom, analysis.pls_mga, analysis.pls_predict
+    "Groups '{}' and '{}': the model cannot be estimated the same way in both (MICOM step 1 fails), so they are "
+    "not compared.":
+        "分组“{}”与“{}”：模型无法在两组中以相同方式估计（MICOM 第 1 步不成立），因此不作比较。",
+    "Groups '{}' and '{}': {} of {} permutations could not be estimated and were left out.":
+        "分组“{}”与“{}”：{} 次置换（共 {} 次）无法估计，已剔除。",
+    "Rows left out for want of the group or of an item: {}.":
+        "因缺少分组或题目作答而未纳入的行数：{}。",
+    "Groups left out of the PLS group comparison (too few respondents): {}.":
+        "以下分组人数过少，未纳入 PLS 分组比较：{}。",
+    "Pairs of groups not compared because their composites are not invariant (MICOM steps 1-2): {}; path "
+    "coefficients of such groups do not measure the same thing.":
+        "因构念合成分数不具测量不变性（MICOM 第 1-2 步）而未作比较的分组对：{} 对；这些分组的路径系数含义不同。",
+    "Only {} respondents for a linear benchmark on {} exogenous items; its out-of-sample errors are unstable.":
+        "以 {1} 个外生题目建立线性基准模型，却只有 {0} 名受访者；其样本外误差不稳定。",
+    "PLSpredict estimates the model on all folds but one, {} rows here; it needs at least {} (one per outer "
+    "weight and path coefficient). Use fewer folds.":
+        "PLS 预测在除一折外的所有折上估计模型，此处只有 {} 行；至少需要 {} 行（每个外部权重和路径系数各一行）。"
+        "请减少折数。",
+    "Groups of '{}' with {} or more respondents: {}; the PLS multi-group analysis compares at most {} (every "
+    "pair under {} permutations), so compare a coarser grouping.":
+        "“{0}”中有 {2} 个分组至少有 {1} 名受访者；PLS 多组分析最多比较 {3} 个分组（每对分组各置换 {4} 次），"
+        "请改用更粗的分组。",
     # analysis.data
     "'scales' names {}, which are neither constructs nor columns of the data; ignored.":
         "“scales”中的 {} 既不是构念，也不是数据中的列，已忽略。",
@@ -298,6 +321,9 @@ PREFIXES: dict[str, str] = {
     "Groups (NPS, {})": "分组比较（NPS，{}）",
     "EFA (all items)": "探索性因子分析（全部题目）",
     "EFA ({})": "探索性因子分析（{}）",
+    "PLSpredict": "PLS 预测",
+    "PLS groups": "PLS 分组比较",
+    "MICOM": "MICOM 测量不变性",
     "Trends (drivers of {})": "趋势（{} 的驱动因素）",
     "Stage '{}'": "阶段“{}”",
 }

@@ -87,6 +87,9 @@ class AppendixSection(BuilderBase):
                 lines.append(self.t("methods_held_back", n=_int(disclosure["held_back"])))
         if (self.result.get("groups") or {}).get("rollup"):
             lines.append(self.t("methods_rollup"))
+        model_groups = self.model_groups_methods()
+        if model_groups:
+            lines.append(model_groups)
         recovery = self.recovery_methods()
         if recovery:
             lines.append(recovery)

@@ -15,6 +15,7 @@ from reports.context.format import (
     _ok,
 )
 from reports.context.model import ModelSection
+from reports.context.model_groups import ModelGroupsSection
 from reports.context.nps import NpsSection
 from reports.context.recovery import RecoverySection
 from reports.context.summary import SummarySection
@@ -24,8 +25,8 @@ from reports.context.trends import TrendsSection
 from reports.context.units import UnitsSection
 
 
-class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsSection, UnitsSection,
-              EmployeeSection, TrendsSection, TrapSection, RecoverySection, TextSection, AppendixSection,
+class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, ModelGroupsSection, NpsSection,
+              UnitsSection, EmployeeSection, TrendsSection, TrapSection, RecoverySection, TextSection, AppendixSection,
               FollowUpSection):
     """All sections; ``build`` makes the whole context."""
 
@@ -38,6 +39,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "employee": self.employee_section() if self.employee else None,
             "drivers": self.drivers(),
             "model": self.model(pls),
+            "model_groups": self.model_groups(pls),
             "nps": self.nps(),
             "groups": self.groups(),
             "trends": self.trends(),
@@ -55,6 +57,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, NpsS
             "employee": self.t("sec_employee"),
             "drivers": self.t("sec_drivers"),
             "model": self.t("sec_model"),
+            "model_groups": self.t("sec_model_groups"),
             "nps": self.t("sec_nps"),
             "groups": self.t("sec_groups", by=self.label((self.result.get("groups") or {}).get("by", ""))),
             "trends": self.t("sec_trends"),

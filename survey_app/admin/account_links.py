@@ -12,7 +12,7 @@ from survey_app.admin.forms import ROLE_LABELS, ForgotPasswordForm, InviteForm, 
 from survey_app.admin.messages import explain
 from survey_app.admin.routes import MAX_ID, _lang, _sign_in, accounts_page, admin_only
 from survey_app.extensions import db
-from survey_app.services import account_invitations
+from survey_app.services import account_invitations, audit
 from survey_app.services.account_links import EXPIRED, INVALID, USED, LinkRefused
 from survey_app.services.mail.account_mail import console_url, invitation_message, send_now
 from survey_app.services.mail.transport import DeliveryError
@@ -101,6 +101,8 @@ def accept_invitation(token: str):
             form.new.errors = [*form.new.errors, explain(exc)]
         else:
             _sign_in(user)
+            audit.record("account.changed", account=user, target=f"account:{user.id}",
+                         detail={"change": "invitation_accepted", "role": user.role})
             db.session.commit()
             flash(_("Welcome: your account %(email)s is ready.", email=user.email), "success")
             return redirect(url_for("admin.surveys"))
@@ -134,6 +136,8 @@ def invite_account():
                 reason=explain(exc)), "error")
         return redirect(url_for("admin.accounts"))
     account_invitations.replace_earlier(link)
+    audit.record("account.changed", account=current_user, target=f"invitation:{link.id}",
+                 detail={"change": "invited", "role": link.role})
     db.session.commit()
     flash(_("Invitation sent to %(email)s; its link works for %(days)s days.", email=link.email,
             days=INVITATION_DAYS), "success")
@@ -146,7 +150,10 @@ def revoke_invitation(link_id: int):
     """Withdraw an invitation not accepted yet: its link stops working."""
     if not account_invitations.revoke_invitation(link_id):
         abort(404)
+    audit.record("account.changed", account=current_user, target=f"invitation:{link_id}",
+                 detail={"change": "invitation_revoked"})
     db.session.commit()
+
     flash(_("Invitation withdrawn: its link no longer works."), "success")
     return redirect(url_for("admin.accounts"))
 

@@ -16,7 +16,7 @@ from survey_app.admin import bp
 from survey_app.admin import conditions as builder_rows
 from survey_app.admin.followup_views import apply_change, assignable_accounts, unit_labels, when
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import MAX_ID, _lang, _survey_row, of_survey_or_404, survey_view
+from survey_app.admin.routes import MAX_ID, _lang, _survey_row, audit_change, of_survey_or_404, survey_view
 from survey_app.extensions import db
 from survey_app.models import AlertCase, AlertRule, Invitation, Response, Survey, User
 from survey_app.models.alerts import CASE_STATUSES, PRIORITIES
@@ -70,6 +70,7 @@ def alert_rules(survey: Survey):
                     db.session.rollback()
                     errors = {"_general": explain(exc)}
                 else:
+                    audit_change(survey, "alert_rules")
                     db.session.commit()
                     flash(_("Alert rule saved."), "success")
                     return redirect(url_for("admin.alert_rules", slug=survey.slug))
@@ -109,6 +110,7 @@ def alert_rule_delete(survey: Survey, rule_id: int):
     """Delete a rule (switched off instead when it opened cases)."""
     rule = of_survey_or_404(AlertRule, rule_id, survey)
     deleted = remove_rule(rule)
+    audit_change(survey, "alert_rules", {"change": "deleted" if deleted else "switched_off"})
     db.session.commit()
     flash(_("Rule deleted.") if deleted else _("The rule opened cases: it is switched off and kept."), "success")
     return redirect(url_for("admin.alert_rules", slug=survey.slug))
@@ -131,8 +133,10 @@ def unit_owners(survey: Survey):
         if errors:
             db.session.rollback()
         else:
+            audit_change(survey, "unit_owners")
             db.session.commit()
             flash(_("Owners saved."), "success")
+
             return redirect(url_for("admin.survey", slug=survey.slug) + "#units-heading")
     rows = [{"code": row.code, "name": row.names.get(_lang()) or row.code, "depth": row.depth,
              "owners": request.form.get(f"owners-{row.code}", row.owners), "error": errors.get(row.code)}
@@ -206,7 +210,8 @@ def case(survey: Survey, case_id: int):
               for e in case_service.history(found)]
     return render_template(
         "admin/case.html", survey=_survey_row(survey), case=_case_row(found, unit_labels(survey), emails, now),
-        answers=answer_rows(instrument, response.answers, lang) if response is not None else None,
+        answers=answer_rows(instrument, gate.shown_answers(instrument, response.answers), lang)
+        if response is not None else None,
         respondent={"name": invitation.name, "email": invitation.email, "ref": invitation.external_ref}
         if invitation is not None else None,
         events=events, people=[(user.id, user.email) for user in people],

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from survey_app.admin import bp
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import _survey_row, survey_view
+from survey_app.admin.routes import _survey_row, audit_change, audit_download, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.services.accounts import may_manage
@@ -36,6 +36,7 @@ def save_channel_settings(survey: Survey):
         db.session.rollback()
         flash(_("Channels not saved: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("admin.mail", slug=survey.slug, _anchor="channels"))
+    audit_change(survey, "channels")
     db.session.commit()
     if made is None:
         flash(_("Channels saved."), "success")
@@ -58,6 +59,8 @@ def channel_export(survey: Survey, fmt: str):
     except ValueError as exc:
         flash(_("Nothing exported: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("admin.mail", slug=survey.slug, _anchor="channels"))
+    audit_download(survey, f"messages.{fmt}", len(rows))
     name = f"{survey.slug}-{kind}{'-' + step if step else ''}-messages.{fmt}"
+
     return send_file(io.BytesIO(file_bytes(columns, rows, fmt)), mimetype=FORMATS[fmt], as_attachment=True,
                      download_name=name)

@@ -22,7 +22,7 @@ from instruments.schema import BUILTIN_SCALES, CODE_PATTERN, END, POINT_KINDS, I
 from survey_app.admin import bp
 from survey_app.admin.conditions import in_words
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import _lang, survey_view
+from survey_app.admin.routes import _lang, audit_change, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.services import editor
@@ -85,8 +85,10 @@ def _revision() -> int:
 
 
 def _store(survey: Survey, data: dict[str, Any]) -> None:
-    """Validate and store ``data``; QuestionnaireInvalid or a refusal (conflict, answers) propagates."""
+    """Validate and store ``data`` (an audited change); QuestionnaireInvalid or a refusal (conflict, answers)
+    propagates."""
     editor.store_questionnaire(survey, editor.validated(data), revision=_revision())
+    audit_change(survey, "questionnaire")
 
 
 # -- piping --------------------------------------------------------------------------------------------------------
@@ -675,7 +677,9 @@ def questionnaire_import(survey: Survey):
         imported = import_questionnaire(upload.filename, upload.read())
         instrument: Instrument = imported.instrument
         editor.store_questionnaire(survey, instrument, revision=_revision())
+        audit_change(survey, "questionnaire:import")
     except editor.TranslatableError as exc:
+
         return _refused(survey, exc)
     except ValueError as exc:  # the file is not a questionnaire: InstrumentError names file, key path, problem
         db.session.rollback()

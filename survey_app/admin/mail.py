@@ -11,7 +11,7 @@ from survey_app.admin.channels_panel import channel_panel
 from survey_app.admin.forms import UploadForm
 from survey_app.admin.messages import explain
 from survey_app.admin.reminder_plan import plan_section
-from survey_app.admin.routes import _survey_row, survey_view
+from survey_app.admin.routes import _survey_row, audit_change, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.services.lifecycle import check_writable
@@ -71,6 +71,7 @@ def upload_participants(survey: Survey):
             db.session.rollback()
             flash(_("No participants imported: %(reason)s", reason=explain(exc)), "error")
         else:
+            audit_change(survey, "participants", {"count": len(created)})
             db.session.commit()
             flash(_("%(n)s participants imported.", n=len(created)), "success")
     else:
@@ -82,7 +83,7 @@ def upload_participants(survey: Survey):
 @survey_view
 def send_invitations(survey: Survey):
     """Queue the invitation for every participant not yet invited (sent by ``flask mail send``)."""
-    return _queued(survey, lambda: queue_invitations(survey))
+    return _queued(survey, "mail:invitation", lambda: queue_invitations(survey))
 
 
 @bp.post("/surveys/<slug>/mail/reminders")
@@ -92,17 +93,19 @@ def send_reminders(survey: Survey):
     step = request.form.get("step", "")
     if step not in STEP_LABELS:
         abort(400)
-    return _queued(survey, lambda: queue_reminders(survey, step))
+    return _queued(survey, f"mail:{step}", lambda: queue_reminders(survey, step))
 
 
-def _queued(survey: Survey, queue):
+def _queued(survey: Survey, target: str, queue):
     try:
         count = queue()
     except ValueError as exc:
         db.session.rollback()
         flash(_("Nothing queued: %(reason)s", reason=explain(exc)), "error")
     else:
+        audit_change(survey, target, {"count": count})
         db.session.commit()
+
         send_in_background(current_app._get_current_object())
         flash(_("%(n)s messages queued; they are sent in the background.", n=count), "success")
     return redirect(url_for("admin.mail", slug=survey.slug))

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from survey_app.admin import bp
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import _csv_download, _lang, _survey_row, survey_view
+from survey_app.admin.routes import _csv_download, _lang, _survey_row, audit_download, survey_view
 from survey_app.models import Survey
 from survey_app.models.types import as_utc
 from survey_app.services.tracking import STATUSES, invitee_counts, invitee_statuses
@@ -77,5 +77,7 @@ def participant_status_csv(survey: Survey):
     rows = [{"email": i.email, "name": i.name, "ref": i.ref, "unit": i.unit, "status": i.status,
              "sent_at": _when(i.sent_at), "opened_at": _when(i.opened_at), "started_at": _when(i.started_at),
              "completed_at": _when(i.completed_at)} for i in shown]
+    audit_download(survey, "participants.csv", len(rows))
     return _csv_download(rows, CSV_COLUMNS, f"{survey.slug}-participants.csv")
+
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from survey_app.admin import bp
 from survey_app.admin.forms import UploadForm
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import survey_view
+from survey_app.admin.routes import audit_change, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.services.embedding import set_frame_origins
@@ -81,7 +81,9 @@ def embedding(survey: Survey):
         db.session.rollback()
         flash(_("Embedding not changed: %(reason)s", reason=explain(exc)), "error")
     else:
+        audit_change(survey, "embedding", {"origins": len(origins)})
         db.session.commit()
         flash(_("These sites may now show the survey: %(origins)s", origins=", ".join(origins)) if origins
+
               else _("No site may show the survey in a frame."), "success")
     return redirect(url_for("admin.survey", slug=survey.slug) + "#reach-heading")

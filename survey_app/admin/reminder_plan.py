@@ -18,7 +18,7 @@ from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
 from survey_app.admin import bp
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import survey_view
+from survey_app.admin.routes import audit_change, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey
 from survey_app.models.types import as_utc, utcnow
@@ -154,7 +154,9 @@ def reminder_plan(survey: Survey):
         db.session.rollback()
         flash(_("The plan was not saved: %(reason)s", reason=explain(exc)), "error")
     else:
+        audit_change(survey, "reminder_plan")
         db.session.commit()
-        flash(_("Plan saved.") + (" " + _("Its steps are scheduled.") if survey.status == "open" else " " + _(
+        flash(_("Plan saved.")
+ + (" " + _("Its steps are scheduled.") if survey.status == "open" else " " + _(
             "Its steps are scheduled when the survey opens.")), "success")
     return redirect(url_for("admin.mail", slug=survey.slug, _anchor="reminder-plan"))

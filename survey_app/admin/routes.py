@@ -32,7 +32,7 @@ from survey_app.extensions import db
 from survey_app.messages import Listing, Term
 from survey_app.models import InstrumentRecord, ReportJob, Survey, User
 from survey_app.respond.routes import PREVIEW_KEY, SESSION_KEY
-from survey_app.services import report_jobs
+from survey_app.services import audit, report_jobs
 from survey_app.services.account_invitations import INVITATION_LIFETIME, pending_invitations
 from survey_app.services.accounts import authenticate, may_manage, may_see, share_survey, visible_surveys_query
 from survey_app.services.analysis import survey_report
@@ -123,6 +123,7 @@ def login():
         db.session.commit()
         if user is not None:
             _sign_in(user)
+            audit.record("account.signed_in", account=user)
             db.session.commit()
             return redirect(_next_page() or url_for("admin.surveys"))
         flash(_("Wrong email or password, or the account is locked for 15 minutes after 5 failed attempts."),
@@ -247,6 +248,7 @@ def new_survey():
         else:
             survey.created_by_id = current_user.id
             share_survey(survey, current_user)
+            audit.record("survey.created", account=current_user, survey=survey, target=f"start:{form.start.data}")
             db.session.commit()
             return redirect(url_for("admin.questionnaire", slug=survey.slug))
     return render_template("admin/new_survey.html", form=form)
@@ -284,6 +286,7 @@ def survey(survey: Survey):
     names = {**unit_names(survey, _lang()), NO_UNIT_ROW: _("Without a unit")}
     units = [{**unit, "name": names.get(unit["unit"], unit["name"])} for unit in board["units"]]
     population = instrument_of(survey).model_spec().get("trap", {}).get("population", "customers")
+    audit_view(survey)
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
         f"{survey.slug}", dashboard=board, units=units, comments=comment_themes(survey, _lang()), reasons=reasons,
@@ -328,6 +331,7 @@ def change_status(survey: Survey, action: str):
         db.session.rollback()
         flash(explain(exc), "error")
     else:
+        audit_change(survey, f"status:{action}")
         db.session.commit()
     return redirect(url_for("admin.survey", slug=survey.slug))
 
@@ -340,6 +344,7 @@ def delete_survey(survey: Survey):
         flash(_("Type the link name of the survey to confirm its deletion."), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     try:
+        audit.record("data.deleted", account=current_user, survey=survey, target="survey:draft")
         delete_draft(survey)
     except ValueError as exc:
         db.session.rollback()
@@ -381,6 +386,8 @@ def delete_some_responses(survey: Survey, kind: str):
         db.session.rollback()
         flash(explain(exc), "error")
     else:
+        audit.record("data.deleted", account=current_user, survey=survey, target=f"responses:{kind}",
+                     detail={"count": deleted})
         db.session.commit()
         flash(_("%(n)s responses deleted.", n=deleted), "success")
     return redirect(url_for("admin.survey", slug=survey.slug))
@@ -395,6 +402,7 @@ def links(survey: Survey):
     except ValueError as exc:
         flash(explain(exc), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
+    audit_download(survey, "links.csv", len(rows))
     return _csv_download(rows, ["ref", "unit", "link"], f"{survey.slug}-links.csv")
 
 
@@ -411,6 +419,7 @@ def upload_units(survey: Survey):
             db.session.rollback()
             flash(_("Units not imported: %(reason)s", reason=explain(exc)), "error")
         else:
+            audit_change(survey, "units", {"count": len(units)})
             db.session.commit()
             flash(_("%(n)s units imported.", n=len(units)), "success")
     return redirect(url_for("admin.survey", slug=survey.slug))
@@ -431,8 +440,30 @@ def upload_invitations(survey: Survey):
         db.session.rollback()
         flash(_("No invitations created: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
+    audit_change(survey, "invitations", {"count": len(rows)})
     db.session.commit()
     return _csv_download(rows, ["ref", "unit", "link"], f"{survey.slug}-links.csv")
+
+
+def audit_view(survey: Survey, target: str | None = None) -> None:
+    """Audit a view of ``survey``'s answers (its dashboard, its comments) by the signed-in account (a GET:
+    committed here)."""
+    audit.record("dashboard.viewed", account=current_user, survey=survey, target=target)
+    db.session.commit()
+
+
+def audit_change(
+survey: Survey, target: str, detail: dict | None = None) -> None:
+    """Audit a change of ``survey`` by the signed-in account (committed with the change, rolled back with it)."""
+    audit.record("survey.changed", account=current_user, survey=survey, target=target, detail=detail)
+
+
+def audit_download(survey: Survey, target: str, rows: int | None = None) -> None:
+
+    """Audit a download of ``survey``'s data by the signed-in account (a GET: committed here)."""
+    audit.record("export.downloaded", account=current_user, survey=survey, target=target,
+                 detail={} if rows is None else {"rows": rows})
+    db.session.commit()
 
 
 def _csv_download(rows: list[dict], fieldnames: list[str], filename: str):
@@ -452,6 +483,7 @@ def export(survey: Survey, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     data = export_bytes(survey, fmt, lang=_lang())
+    audit_download(survey, f"export.{fmt}")
     return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
                      download_name=f"{survey.slug}-responses.{fmt}")
 
@@ -474,6 +506,7 @@ def report(survey: Survey, fmt: str):
         # the PDF of these very responses was rendered before: serve it; a large survey renders in the background
         cached = report_jobs.cached_pdf(survey, lang=lang, unit=unit, by=by)
         if cached is not None:
+            _report_downloaded(survey, "pdf", lang, unit, by)
             return _report_pdf(survey, cached)
         if report_jobs.complete_responses(survey)[0] > report_jobs.inline_max():
             job, new = report_jobs.find_or_create(survey, lang=lang, unit=unit, by=by)
@@ -486,10 +519,18 @@ def report(survey: Survey, fmt: str):
     except ValueError as exc:  # too few responses, unknown unit, data the analysis cannot use
         flash(_("No report: %(reason)s", reason=explain(exc, _labels(survey))), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
+    _report_downloaded(survey, fmt, lang, unit, by)
     if fmt == "html":
         return body
     return send_file(io.BytesIO(body), mimetype="application/pdf", as_attachment=True,
                      download_name=_report_name(survey, lang, unit, by))
+
+
+def _report_downloaded(survey: Survey, fmt: str, lang: str, unit: str | None, by: str | None) -> None:
+    """Audit a report served to the signed-in account: its format, language, unit and comparison (codes)."""
+    detail = {"lang": lang, **({"unit": unit} if unit else {}), **({"by": by} if by else {})}
+    audit.record("report.downloaded", account=current_user, survey=survey, target=f"report.{fmt}", detail=detail)
+    db.session.commit()
 
 
 def _report_name(survey: Survey, lang: str, unit: str | None, by: str | None) -> str:
@@ -549,6 +590,7 @@ def report_job_pdf(survey: Survey, job_id: int):
     job = _report_job(survey, job_id)
     if job.state != "done":
         return redirect(url_for("admin.report_job", slug=survey.slug, job_id=job.id))
+    _report_downloaded(survey, "pdf", job.language, job.unit, job.breakdown)
     return _report_pdf(survey, job)
 
 
@@ -567,6 +609,8 @@ def next_wave(survey: Survey):
         flash(explain(exc), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
     share_survey(following, current_user)
+    audit.record("survey.created", account=current_user, survey=following, target="start:wave",
+                 detail={"from": survey.slug})
     db.session.commit()
     flash(_("Wave %(n)s created.", n=following.wave), "success")
     return redirect(url_for("admin.survey", slug=following.slug))
@@ -581,6 +625,7 @@ def reminders(survey: Survey):
     except ValueError as exc:
         flash(explain(exc), "error")
         return redirect(url_for("admin.survey", slug=survey.slug))
+    audit_download(survey, "reminders.csv", len(rows))
     return _csv_download(rows, ["ref", "unit", "invited_on"], f"{survey.slug}-not-answered.csv")
 
 
@@ -596,6 +641,7 @@ def share(survey: Survey):
         flash(_("No active account with that email."), "error")
     else:
         share_survey(survey, user)
+        audit.record("survey.shared", account=current_user, survey=survey, target=f"account:{user.id}")
         db.session.commit()
         flash(_("Shared with %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.survey", slug=survey.slug))
@@ -627,6 +673,8 @@ def accounts():
             db.session.rollback()
             form.email.errors = [*form.email.errors, explain(exc)]
         else:
+            audit.record("account.changed", account=current_user, target=f"account:{user.id}",
+                         detail={"change": "created", "role": user.role})
             db.session.commit()
             created = {"email": user.email, "password": password, "role": user.role}
             form = AccountForm(formdata=None)
@@ -658,5 +706,8 @@ def toggle_account(user_id: int):
     user.active = not user.active
     if not user.active:
         end_all_sessions(user)
+    audit.record("account.changed", account=current_user, target=f"account:{user.id}",
+                 detail={"change": "reactivated" if user.active else "deactivated"})
     db.session.commit()
+
     return redirect(url_for("admin.accounts"))

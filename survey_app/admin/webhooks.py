@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from survey_app.admin import bp
 from survey_app.admin.messages import explain
-from survey_app.admin.routes import MAX_ID, _survey_row, of_survey_or_404, survey_view
+from survey_app.admin.routes import MAX_ID, _survey_row, audit_change, of_survey_or_404, survey_view
 from survey_app.extensions import db
 from survey_app.models import Survey, WebhookDelivery, WebhookEndpoint
 from survey_app.models.types import as_utc, utcnow
@@ -81,6 +81,7 @@ def webhooks(survey: Survey):
             db.session.rollback()
             error = explain(exc)
         else:
+            audit_change(survey, "webhooks", {"change": "added"})
             db.session.commit()
             page = make_response(render_template("admin/webhook_endpoint_secret.html",
                                                  survey=_survey_row(survey), secret=secret))
@@ -111,10 +112,13 @@ def webhook_endpoint(survey: Survey, endpoint_id: int):
     action = request.form.get("action", "")
     if action in ("on", "off"):
         set_active(endpoint, action == "on")
+        audit_change(survey, "webhooks", {"change": f"switched_{action}"})
         message = _("Endpoint switched on.") if action == "on" else _("Endpoint switched off.")
     elif action == "delete":
         remove_endpoint(endpoint)
+        audit_change(survey, "webhooks", {"change": "deleted"})
         message = _("Endpoint deleted, with its delivery log.")
+
     elif action == "test":
         if not endpoint.active:
             flash(_("Switch the endpoint on before sending it a test event."), "error")

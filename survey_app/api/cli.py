@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from survey_app.extensions import db
 from survey_app.models import ApiToken, Survey, User
+from survey_app.services import audit
 from survey_app.services.api_tokens import create_api_token, revoke
 from survey_app.services.submissions import API_CHANNELS
 
@@ -37,6 +38,8 @@ def api_token_command(email: str, name: str, slug: str | None, channel: str | No
     except ValueError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    audit.record("token.created", account=None, survey=survey, target=f"token:{api_token.id}",
+                 detail={"for_account": user.id, **({"channel": channel} if channel else {})})
     db.session.commit()
     scope = f", channel token for {survey.slug} ({channel})" if survey is not None else ""
     click.echo(f"API token {api_token.name!r} (id {api_token.id}) for {user.email}{scope}, shown only now:")
@@ -52,5 +55,8 @@ def api_token_revoke_command(token_id: int) -> None:
     if api_token is None:
         raise click.ClickException(f"no API token with id {token_id}")
     revoke(api_token)
+    audit.record("token.revoked", account=None, target=f"token:{api_token.id}",
+                 detail={"for_account": api_token.user_id})
     db.session.commit()
+
     click.echo(f"API token {api_token.name!r} (id {api_token.id}) revoked")

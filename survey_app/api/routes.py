@@ -13,6 +13,7 @@ from survey_app.api.errors import ApiError
 from survey_app.api.results import iso_time, survey_detail, survey_results, survey_summary
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, Unit
+from survey_app.services import audit
 from survey_app.services.accounts import visible_surveys_query
 from survey_app.services.invitations import has_invitations
 from survey_app.services.submissions import (
@@ -122,8 +123,15 @@ def _submission(survey: Survey, response: Response, *, replayed: bool) -> dict:
 @bp.get("/surveys/<slug>/results")
 @token_required
 def get_results(slug: str):
-    """Complete responses by unit and numeric item means, under the survey's minimum group size."""
-    return survey_results(visible_survey(slug))
+    """Complete responses by unit and numeric item means, under the survey's minimum group size (an audited
+    download)."""
+    survey = visible_survey(slug)
+    results = survey_results(survey)
+    audit.record("export.downloaded", account=current_user(), survey=survey, target="api:results",
+                 detail={"api_token": current_token().id})
+    db.session.commit()
+    return results
+
 
 
 @bp.get("/openapi.yaml")

@@ -13,7 +13,6 @@ from analysis.engine import run_analysis
 from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, responses_frame
 from analysis.heatmap import NOT_STATED
 from analysis.model import ModelSpec, TextSpec
-from analysis.redaction import redact
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
 from survey_app.services.disclosure import Gate, is_closed, open_gate
@@ -123,15 +122,6 @@ def _comment_spec(instrument: Any, frame: pd.DataFrame, gate: Gate) -> TextSpec 
     return TextSpec(columns=columns, terms=list(dict.fromkeys(terms)))
 
 
-def comment_redaction(survey: Survey) -> Callable[[str], str] | None:
-    """What every quoted comment of the survey passes through: identifying content removed for anonymous surveys
-    (:func:`analysis.redaction.redact`), nothing for identified ones."""
-    if not survey.anonymous:
-        return None
-    language = survey.languages[0] if survey.languages else "zh"
-    return lambda text: redact(text, language=language)
-
-
 def _blank(value: Any) -> Any:
     """``value`` with every number replaced by None (the keys kept, so readers find what they expect)."""
     if isinstance(value, dict):
@@ -176,10 +166,9 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str
             "invited": None if unit else invited,
             "disclosure": {"anonymous": gate.anonymous, "k": gate.k, "release": gate.release,
                            "held_back": gate.held_back}}
-    redaction = comment_redaction(survey)
     if fmt == "html":
-        return render_html(result, lang=lang, title=title, meta=meta, redact=redaction)
-    return render_pdf(result, lang=lang, title=title, meta=meta, redact=redaction)
+        return render_html(result, lang=lang, title=title, meta=meta, redact=gate.comment)
+    return render_pdf(result, lang=lang, title=title, meta=meta, redact=gate.comment)
 
 
 #: What a report calls the survey's units, by the kind most of them are (Unit.kind), per language.
@@ -290,7 +279,30 @@ def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
         _hide_levels(groups["suppression"], names)
         for tier in (groups.get("rollup") or {}).get("tiers") or []:
             _hide_levels(tier.get("suppression") or {}, gate.hidden_subtree_names())
+    pls = result.get("pls")
+    if isinstance(pls, dict) and isinstance(pls.get("mga"), dict) and pls["mga"].get("by") == UNIT_COLUMN:
+        for part in (pls["mga"], pls.get("micom")):
+            if isinstance(part, dict):
+                _hide_pairs(part, names)
+    result["warnings"] = _without_names(result.get("warnings") or [], names)
     return result
+
+
+def _without_names(warnings: list[str], names: set[str]) -> list[str]:
+    """The warnings that quote none of the units ``names`` (a hidden unit is not named, not even in a warning)."""
+    return [warning for warning in warnings if not any(f"'{name}'" in warning for name in names)]
+
+
+def _hide_pairs(part: dict[str, Any], names: set[str]) -> None:
+    """Remove the groups ``names`` (and every pair naming one) from a multi-group result (``pls.mga``,
+    ``pls.micom``): a unit the hierarchy hides is not compared with another either."""
+    for key in ("groups", "left_out"):
+        if isinstance(part.get(key), dict):
+            part[key] = {group: value for group, value in part[key].items() if group not in names}
+    for key in ("tests", "not_tested", "pairs", "significant"):
+        if isinstance(part.get(key), list):
+            part[key] = [entry for entry in part[key] if entry.get("a") not in names and entry.get("b") not in names]
+    part["warnings"] = _without_names(part.get("warnings") or [], names)
 
 
 def _hide_levels(suppression: dict[str, Any], names: set[str]) -> None:
@@ -314,7 +326,7 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
             columns.append(by)
     # an anonymous survey's report shows no cell of fewer than k people (one rule, the gate's)
     options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous,
-               "redact": comment_redaction(survey)}
+               "redact": gate.comment}
     parents = gate.parent_names()
     if by == UNIT_COLUMN and any(parent is not None for parent in parents.values()):
         options["parents"] = parents  # stores rolled up into regions

@@ -11,6 +11,9 @@ and unit reports, report jobs and trends - opens the gate first and reads only t
   (identified surveys, :func:`analysis.confidentiality.hierarchy_verdict`), or the releases' verdict (anonymous
   surveys, :func:`analysis.releases.release_verdict`); :meth:`Gate.label` is the unit a single response may be
   shown with, and :meth:`Gate.unit_report` refuses a report an output may not make.
+* **which words**: :meth:`Gate.comment` (and :meth:`Gate.shown_answers` for a response's answers) - every free-text
+  answer of an anonymous survey with its identifying content (names, phone numbers, addresses, ID, staff and card
+  numbers) replaced by a token (:mod:`analysis.redaction`); an identified survey's as written.
 
 ``tests/survey_app/test_disclosure_gate.py`` enumerates the outputs and fails when one bypasses the gate.
 """
@@ -21,15 +24,19 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from analysis.confidentiality import NO_UNIT, HierarchyVerdict, hierarchy_verdict
+from analysis.redaction import NameIndex, index_names, redact
 from analysis.releases import plan_release, release_verdict
+from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, SurveyRelease, Unit
+from survey_app.services.known_names import known_names
 from survey_app.services.surveys import SurveyUnavailable, check_open
 
 
@@ -57,6 +64,8 @@ class Gate:
     verdict: HierarchyVerdict
     #: anonymous surveys after close: complete answers that can never be released (else None)
     held_back: int | None = None
+    #: the survey's first language: the language of the tokens that replace identifying content in comments
+    language: str = "zh"
     _by_code: dict[str, UnitNode] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +125,12 @@ class Gate:
             current = self.units.get(current.parent_id) if current.parent_id is not None else None
         return None if current is None else current.code
 
+    def label_above(self, code: str) -> str | None:
+        """Where a group of unit ``code``'s rows goes when too small on its own: the deepest shown unit above it
+        (None: the whole survey)."""
+        unit = self._by_code[code]
+        return self.label(unit.parent_id) if unit.parent_id is not None else None
+
     def subtree_ids(self, code: str) -> list[int]:
         """Ids of unit ``code`` and every unit below it."""
         if code not in self._by_code:
@@ -140,6 +155,25 @@ class Gate:
                              f"(or the whole survey) to single out fewer than {self.k} people; no report is made "
                              "for it")
         return ids
+
+    @cached_property
+    def known_names(self) -> NameIndex | None:
+        """Names the survey knows (invitees, unit owners, accounts): redacted wherever a comment writes them."""
+        return index_names(known_names(self.survey_id))
+
+    def comment(self, text: Any) -> Any:
+        """A free-text answer as any output may show it: an anonymous survey's with its identifying content
+        replaced by tokens naming what was removed ("[姓名]", "[电话]"...); an identified survey's as written."""
+        if not self.anonymous or not isinstance(text, str):
+            return text
+        return redact(text, names=self.known_names, language=self.language)
+
+    def shown_answers(self, instrument: Instrument, answers: dict[str, Any]) -> dict[str, Any]:
+        """A response's answers with every free-text answer passed through :meth:`comment`."""
+        if not self.anonymous:
+            return answers
+        text_items = {item.code for item in instrument.items if instrument.scale_of(item).kind == "text"}
+        return {code: self.comment(value) if code in text_items else value for code, value in answers.items()}
 
     def fingerprint(self) -> str:
         """A digest of everything the gate decided, for caches of what the outputs made from it."""
@@ -182,7 +216,7 @@ def open_gate(survey: Survey, *, release: int | None = None) -> Gate:
     k = survey.min_group_size
     if not survey.anonymous:
         verdict = hierarchy_verdict(parents, _counts(survey), k=k)
-        return Gate(survey.id, survey.slug, k, False, None, units, verdict)
+        return Gate(survey.id, survey.slug, k, False, None, units, verdict, language=_language(survey))
     if release is None:
         _cut_release(survey, parents)
     releases = db.session.execute(sa.select(SurveyRelease.number, SurveyRelease.born)
@@ -198,7 +232,11 @@ def open_gate(survey: Survey, *, release: int | None = None) -> Gate:
     held_back = None
     if is_closed(survey):
         held_back = sum(_counts(survey).values()) - verdict.total
-    return Gate(survey.id, survey.slug, k, True, number, units, verdict, held_back)
+    return Gate(survey.id, survey.slug, k, True, number, units, verdict, held_back, language=_language(survey))
+
+
+def _language(survey: Survey) -> str:
+    return (survey.languages or ["zh"])[0]
 
 
 def _cut_release(survey: Survey, parents: dict[int, int | None]) -> None:

@@ -5,8 +5,9 @@ Anonymous surveys export no identifiers (no response id, no invitation reference
 question) and no time at all, in shuffled order, so that nothing in a row tells when it was submitted; each row
 carries the deepest unit the gate shows for it (never a unit too small to show), also as the answer to the unit
 question; and the facts a colleague may know (language, channel, demographic answers) are blanked where they would
-single people out (see :func:`_generalise_known_facts`). Text cells that a spreadsheet
-would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
+single people out (see :func:`_generalise_known_facts`); its free-text answers are redacted by the gate
+(:meth:`survey_app.services.disclosure.Gate.comment`: names, phone numbers, ... replaced by tokens). Text cells
+that a spreadsheet would run as a formula (= + - @, tab, carriage return) are neutralised with a leading apostrophe.
 
 An identified survey's export has one column per further column of the participants list (the invitee's attributes,
 ``Invitation.attributes``), after the service's columns: ``attr_<name>`` with the name lower-case and every character
@@ -91,6 +92,7 @@ def responses_table(survey: Survey) -> pd.DataFrame:
     attributes: dict[str, str] = {}  # attribute name -> its column, in the order the rows name them
     taken = {column.upper() for column in [*SERVICE_LABELS, *(item.code for item in instrument.items)]}
     for row in db.session.execute(query):
+        answers = gate.shown_answers(instrument, row.answers)  # an anonymous survey's comments redacted
         record: dict[str, Any] = {}
         if not survey.anonymous:
             record["response_id"] = row.id
@@ -111,11 +113,11 @@ def responses_table(survey: Survey) -> pd.DataFrame:
         record["channel"] = row.channel
         for item in instrument.items:
             if not survey.anonymous:
-                record[item.code] = _answer(row.answers.get(item.code))
+                record[item.code] = _answer(answers.get(item.code))
             elif item.code in unit_items:
                 record[item.code] = record["unit"]
             else:  # an identifier never leaves an anonymous survey
-                record[item.code] = None if item.role == "customer_id" else _answer(row.answers.get(item.code))
+                record[item.code] = None if item.role == "customer_id" else _answer(answers.get(item.code))
         records.append(record)
     if survey.anonymous:
         _generalise_known_facts(records, survey.min_group_size,

@@ -22,7 +22,7 @@ from survey_app.services.synthetic import add_synthetic_responses
 #: Latin-script words a Chinese report may contain: abbreviations and the names of methods and their authors
 ALLOWED = {"NPS", "eNPS", "CSI", "PLS", "ACSI", "ECSI", "AVE", "HTMT", "KMO", "IA", "LMG", "Shapley", "Cronbach",
            "McDonald", "alpha", "omega", "Alpha", "Omega", "Welch", "Holm", "Wald", "Wilson", "Martilla", "James",
-           "minres", "oblimin"}
+           "minres", "oblimin", "MICOM", "Henseler", "Ringle", "Sarstedt"}
 #: the customer words that must not describe employees, and the pejorative segment names
 NOT_FOR_EMPLOYEES = {"en": ("customer", "Customer", "Mercenar", "Hostage", "Terrorist", "Apostle", "Defector"),
                      "zh": ("客户", "唯利是图", "人质", "恐怖分子", "传道者", "背离者")}

@@ -124,6 +124,8 @@ CASES: dict[str, Case] = {
     "admin.unit_owners": Case("POST", f"/admin/surveys/{SLUG}/units/owners", "survey",
                               {"owners-north": "thief@example.com"}),
     "admin.cases": Case("GET", f"/admin/surveys/{SLUG}/cases", "survey"),
+    "admin.comments": Case("GET", f"/admin/surveys/{SLUG}/comments", "survey"),
+    "admin.comments_csv": Case("GET", f"/admin/surveys/{SLUG}/comments.csv", "survey"),
     "admin.case": Case("GET", f"/admin/surveys/{SLUG}/cases/1", "survey"),
     "admin.case_assign": Case("POST", f"/admin/surveys/{SLUG}/cases/1/assign", "survey", {"assignee": "{owner_id}"}),
     "admin.case_status": Case("POST", f"/admin/surveys/{SLUG}/cases/1/status", "survey", {"status": "resolved"}),
@@ -142,6 +144,14 @@ CASES: dict[str, Case] = {
                                  {"invite-email": "colleague@example.com", "invite-role": "admin",
                                   "invite-language": "en"}),
     "admin.revoke_invitation": Case("POST", "/admin/accounts/invitations/1/revoke", "admin"),
+    "admin.audit_log": Case("GET", "/admin/audit?action=dashboard.viewed", "admin"),
+    "admin.audit_export": Case("GET", "/admin/audit.json", "admin"),
+    "admin.person_request": Case("POST", "/admin/requests", "admin", {"identifier": "person@example.com"}),
+    "admin.person_request_export": Case("POST", "/admin/requests/export.csv", "admin",
+                                        {"identifier": "person@example.com"}),
+    "admin.person_request_erase": Case("POST", "/admin/requests/erase", "admin",
+                                       {"identifier": "person@example.com", "confirm": "yes"}),
+
     # webhooks carry personal data: the survey's creator and admins only (tests/survey_app/test_event_webhooks)
     "admin.webhooks": Case("POST", f"/admin/surveys/{SLUG}/webhooks", "creator",
                            {"url": "https://example.com/hook", "events": "alert.created"}),

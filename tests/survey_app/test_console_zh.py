@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from survey_app.admin.messages import READ_BACK, explain
 from survey_app.extensions import db
 from survey_app.messages import TranslatableError
-from survey_app.models import ReportJob, Survey, Unit
+from survey_app.models import ReportJob, Response, Survey, Unit
 from survey_app.services import report_jobs
 from survey_app.services.disclosure import open_gate
 from survey_app.services.mail.account_mail import last_console_message
@@ -246,6 +246,8 @@ def walk(app: Flask, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]
 
     # the anonymous employee survey
     yield "employee survey", client.get("/admin/surveys/demo-employee").text
+    yield "customer comments", client.get("/admin/surveys/demo-customer/comments").text
+    yield "employee comments, redacted in groups", client.get("/admin/surveys/demo-employee/comments").text
     yield "no reminders for an anonymous survey", refused(client.get("/admin/surveys/demo-employee/reminders.csv",
                                                                      follow_redirects=True))
 
@@ -399,6 +401,15 @@ def questionnaire_codes(app: Flask, slug: str = "fresh-survey") -> list[str]:
     return [value for value in found if value] + [t for text in texts if text for t in (text.zh, text.en)]
 
 
+def written_comments(app: Flask) -> list[str]:
+    """What the demo's respondents wrote (their data, in whichever language they wrote it): whole comments, and
+    the words around a redaction token of an anonymous survey's comment."""
+    with app.app_context():
+        answers = db.session.scalars(sa.select(Response.answers)).all()
+    texts = [value for document in answers for value in document.values() if isinstance(value, str)]
+    return texts + [part.strip() for text in texts for part in re.split(r"\[[^\]]*\]", text) if part.strip()]
+
+
 def generated_passwords(pages: list[tuple[str, str]]) -> list[str]:
     """The passwords the accounts page showed once (random letters: the user's data, not the interface's)."""
     return [match for _, html in pages for match in re.findall(r"(?:password|密码) ([\w-]{12,})", html)]
@@ -406,7 +417,7 @@ def generated_passwords(pages: list[tuple[str, str]]) -> list[str]:
 
 def test_the_chinese_console_shows_no_english(console, client) -> None:
     pages = list(walk(console, client, "zh"))
-    check(pages, "zh", [*generated_passwords(pages), *questionnaire_codes(console)])
+    check(pages, "zh", [*generated_passwords(pages), *questionnaire_codes(console), *written_comments(console)])
     text = {name: visible_text(html) for name, html in pages}
     # the messages the issue named, in Chinese
     assert UNKNOWN_KIND_ZH in text["unit of an unknown kind"]
@@ -424,7 +435,8 @@ def test_the_chinese_console_shows_no_english(console, client) -> None:
 
 def test_the_english_console_shows_no_chinese(console, client) -> None:
     pages = list(walk(console, client, "en"))
-    check(pages, "en", [*generated_passwords(pages), *UPLOADED_NAMES, *questionnaire_codes(console)])
+    check(pages, "en", [*generated_passwords(pages), *UPLOADED_NAMES, *questionnaire_codes(console),
+                        *written_comments(console)])
     text = {name: visible_text(html) for name, html in pages}
     assert "line 3: kind 'shop' is not one of unit, department, store, branch, region, team, division, company" \
         in text["unit of an unknown kind"]

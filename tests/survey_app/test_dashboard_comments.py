@@ -7,6 +7,7 @@ import pytest
 from analysis.text.samples import EN_CUSTOMER, EN_THEMES, ZH_CUSTOMER, ZH_THEMES
 from survey_app.extensions import db
 from survey_app.services.dashboard import comment_themes
+from survey_app.services.disclosure import Gate
 from survey_app.services.instruments import sync_instruments
 from survey_app.services.surveys import create_survey
 from survey_app.services.synthetic import add_synthetic_responses
@@ -60,13 +61,22 @@ def test_anonymous_survey_before_any_release_shows_nothing(app):
         assert comment_themes(survey, "en") == []
 
 
-def test_report_quotes_of_anonymous_surveys_are_redacted(app):
-    from survey_app.services.analysis import comment_redaction
+def test_report_quotes_pass_through_the_gate(app, monkeypatch):
+    from survey_app.services import analysis
 
+    seen = {}
+    real = analysis.run_analysis
+
+    def spy(*args, **kwargs):
+        seen["redact"] = kwargs.get("redact")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "run_analysis", spy)
     with app.app_context():
         sync_instruments()
-        anonymous = create_survey(slug="anon2", instrument_keys=["employee_satisfaction"], anonymous=True)
-        identified = create_survey(slug="named", instrument_keys=["employee_satisfaction"])
-        redact = comment_redaction(anonymous)
-        assert "13812345678" not in redact("食堂太差，请打电话 13812345678")
-        assert comment_redaction(identified) is None
+        survey = create_survey(slug="named", instrument_keys=["employee_satisfaction"])
+        add_synthetic_responses(survey, 60, seed=8)
+        db.session.flush()
+        result = analysis.analyze_survey(survey)
+    assert seen["redact"].__func__ is Gate.comment  # the gate's one rule: redacted when anonymous, as written else
+    assert result["text"]["columns"] == ["COMMENT"]

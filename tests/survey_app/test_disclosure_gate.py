@@ -7,8 +7,15 @@ as one that shows none, else :func:`test_every_route_is_classified` fails.
 
 from __future__ import annotations
 
+import io
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pyreadstat
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from survey_app.extensions import db
 from survey_app.models import ReportJob, Response, Survey
@@ -35,6 +42,9 @@ OUTPUTS = {
     # cases are opened by answers and show a respondent's answers (identified surveys only: tests/survey_app/test_cases)
     "admin.cases": f"/admin/surveys/{SLUG}/cases",
     "admin.case": f"/admin/surveys/{SLUG}/cases/{{case}}",
+    # what people wrote: an identified survey's comments by respondent, an anonymous one's redacted in groups
+    "admin.comments": f"/admin/surveys/{SLUG}/comments",
+    "admin.comments_csv": f"/admin/surveys/{SLUG}/comments.csv",
 }
 #: outputs whose path names a stored row (tested on their own)
 TEMPLATED = {"admin.report_job_pdf", "admin.case"}
@@ -70,7 +80,13 @@ NO_ANSWERS = {
     "admin.webhooks", "admin.webhook_endpoint", "admin.webhook_redeliver",
     # the action plan: what people plan about drivers, never answers (the figures are in the next wave's report)
     "admin.actions", "admin.action", "admin.action_status", "admin.action_notes",
+    # the audit log holds counts and codes, never answers (services.audit refuses more on anonymous surveys)
+    "admin.audit_log", "admin.audit_export",
+    # a person's request: that one person's own records (identified surveys' responses only) to an administrator;
+    # an anonymous survey's responses are never searched (tests/survey_app/test_person_requests.py)
+    "admin.person_request", "admin.person_request_export", "admin.person_request_erase",
 }
+
 
 
 def test_every_route_is_classified(app):
@@ -256,3 +272,43 @@ def test_the_case_page_reads_the_answers_through_the_gate(app, client, gated, mo
     monkeypatch.setattr(disclosure.Gate, "where", lambda self, table=Response: (sa.false(),))
     sealed = client.get(path)
     assert sealed.status_code == 200 and MARK not in sealed.text and 'id="no-answers"' in sealed.text
+
+
+#: a comment naming a manager, a phone number and an email address; RAW: what no output of an anonymous survey shows
+IDENTIFYING = "请联系王经理，电话 138-1234-5678，邮箱 wang.wei@example.com"
+RAW = ("王经理", "138-1234-5678", "wang.wei@example.com")
+
+
+def _visible(path: str, data: bytes) -> str:
+    """What a reader of an output sees: a workbook's and an SPSS file's cells, a PDF's text, a page's characters."""
+    if ".xlsx" in path:
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return "\n".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
+    if ".sav" in path:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "x.sav").write_bytes(data)
+            frame, _ = pyreadstat.read_sav(str(Path(tmp) / "x.sav"))
+        return frame.to_csv()
+    if ".pdf" in path and data.startswith(b"%PDF"):
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return data.decode("utf-8", "replace")
+
+
+def test_no_output_shows_an_anonymous_surveys_comment_as_written(app, client, gated):
+    with app.app_context():
+        for response in db.session.scalars(sa.select(Response)):
+            response.answers = {**response.answers, "COMMENT": IDENTIFYING}
+        db.session.execute(sa.delete(ReportJob))
+        db.session.commit()
+        anonymous = db.session.scalar(sa.select(Survey).filter_by(slug=SLUG)).anonymous
+    shown = {path: _visible(path, _read(client, path, gated["token"]).data)
+             for path in [*[p for e, p in OUTPUTS.items() if e not in TEMPLATED], *MORE]}
+    export, comments = shown[OUTPUTS["admin.export"]], shown[OUTPUTS["admin.comments"]]
+    if not anonymous:  # an identified survey's comments as written
+        assert IDENTIFYING in export and IDENTIFYING in comments
+        return
+    for path, text in shown.items():
+        assert not [raw for raw in RAW if raw in text], path
+    redacted = "请联系[姓名]经理，电话 [电话]，邮箱 [邮箱]"
+    for path in (OUTPUTS["admin.export"], *MORE[:2], OUTPUTS["admin.comments"], OUTPUTS["admin.comments_csv"]):
+        assert redacted in shown[path], path  # the comments are there, redacted

