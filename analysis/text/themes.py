@@ -71,14 +71,16 @@ def _identity(words: list[str]) -> list[str]:
 
 def _vectorise(words: Sequence[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
     min_df = max(2, math.ceil(0.0005 * len(words)))
-    vectoriser = TfidfVectorizer(analyzer=_identity, min_df=min_df, max_df=0.5, sublinear_tf=True, dtype=np.float32)
+    vectoriser = TfidfVectorizer(analyzer=_identity, min_df=min_df, max_df=0.5, sublinear_tf=True)
     matrix = vectoriser.fit_transform(words)
     return matrix.tocsr(), vectoriser.get_feature_names_out()
 
 
 def _nmf(matrix: sp.csr_matrix, k: int, seed: int) -> NMF:
     # one BLAS thread: the initialising SVDs are small, and threads spent 4x the time synchronising on 2 busy cores
-    with threadpool_limits(limits=1, user_api="blas"):
+    # errstate: a near-perfect fit leaves a residual of about -1e-9 by rounding, whose square root scikit-learn
+    # takes for its convergence message only
+    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore"):
         return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
 
 
