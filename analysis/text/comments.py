@@ -129,6 +129,7 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
                            languages={"zh": langs.count("zh"), "en": langs.count("en")}, sentiment=None,
                            themes=[], hidden_themes={}, unthemed=int((model.assignment < 0).sum()), choice=choice,
                            warnings=notes)
+    notes += model.warnings
     if n < k:
         notes.append(f"Only {n} comments (fewer than k = {k}): nothing about them is shown.")
         return result

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
@@ -59,6 +61,7 @@ class ThemeModel:
     vocabulary: int = 0
     #: "stability" (chosen by the rule above), "given" or "too few comments".
     rule: str = "stability"
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -80,7 +83,9 @@ def _nmf(matrix: sp.csr_matrix, k: int, seed: int) -> NMF:
     # one BLAS thread: the initialising SVDs are small, and threads spent 4x the time synchronising on 2 busy cores
     # errstate: a near-perfect fit leaves a residual of about -1e-9 by rounding, whose square root scikit-learn
     # takes for its convergence message only
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore"):
+    # (and non-convergence is checked by the caller that keeps the fit: fit_themes notes it in the result)
+    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
 
 
@@ -146,7 +151,11 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     else:
         rule = "given"
     model = _nmf(matrix, n_themes, seed)
-    with threadpool_limits(limits=1, user_api="blas"):
+    notes = []
+    if model.n_iter_ >= NMF_MAX_ITER:
+        notes.append(f"The theme model did not converge in {NMF_MAX_ITER} iterations; the themes are approximate.")
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the fit's convergence is noted above
         weights = model.transform(matrix)
     assignment = np.where(weights.sum(axis=1) > 0, weights.argmax(axis=1), -1)
     sizes = np.bincount(assignment[assignment >= 0], minlength=n_themes)
@@ -158,7 +167,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     terms = [[str(vocabulary[i]) for i in np.argsort(model.components_[t])[::-1][:top_terms]
               if model.components_[t, i] > 0] for t in order]
     return ThemeModel(terms=terms, assignment=assignment, strength=strength, stability=scores,
-                      vocabulary=int(matrix.shape[1]), rule=rule)
+                      vocabulary=int(matrix.shape[1]), rule=rule, warnings=notes)
 
 
 def fit_themes_by_language(words: Sequence[list[str]], languages: Sequence[str], **options: Any) -> ThemeModel:
@@ -170,13 +179,14 @@ def fit_themes_by_language(words: Sequence[list[str]], languages: Sequence[str],
     strength = np.zeros(len(words))
     parts: list[tuple[list[str], np.ndarray]] = []
     stability: dict[str, float] = {}
-    rules, vocabulary = [], 0
+    rules, vocabulary, notes = [], 0, []
     for lang in sorted(set(languages.tolist())):
         rows = np.flatnonzero(languages == lang)
         model = fit_themes([words[i] for i in rows], **options)
         rules.append(f"{lang}: {model.rule}")
         stability.update({f"{lang}:{k}": v for k, v in model.stability.items()})
         vocabulary += model.vocabulary
+        notes += model.warnings
         strength[rows] = model.strength
         for t, terms in enumerate(model.terms):
             parts.append((terms, rows[model.assignment == t]))
@@ -185,7 +195,7 @@ def fit_themes_by_language(words: Sequence[list[str]], languages: Sequence[str],
         assignment[rows] = number
     rule = "too few comments" if not parts else "; ".join(rules)
     return ThemeModel(terms=[terms for terms, _ in parts], assignment=assignment, strength=strength,
-                      stability=stability, vocabulary=vocabulary, rule=rule)
+                      stability=stability, vocabulary=vocabulary, rule=rule, warnings=notes)
 
 
 def _normalised(text: str) -> str:
