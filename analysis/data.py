@@ -214,7 +214,8 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None) -> Prep
         items = spec.items
     else:
         # Kano answers are category codes for the Kano analysis, not ratings to correlate.
-        exclude = {*spec.kano_items, *([recommend] if recommend else []), *([spec.weights] if spec.weights else [])}
+        exclude = {*spec.kano_items, *([recommend] if recommend else []), *([spec.weights] if spec.weights else []),
+                   *(spec.text.columns if spec.text else [])}
         items = _numeric_columns(df, spec, by, exclude=exclude, notes=notes)
     columns = list(dict.fromkeys([*items, *_referenced_columns(spec), *([recommend] if recommend else [])]))
     if spec.weights is not None and spec.weights in columns:

@@ -48,7 +48,9 @@ from analysis.pls_mga import pls_mga
 from analysis.pls_predict import pls_predict
 from analysis.rollup import tiers as rollup_tiers
 from analysis.servqual import servqual_gaps
-from analysis.trap_analysis import trap_from_model
+from analysis.text import comment_analysis
+from analysis.trap_analysis import outcome_column, trap_from_model
+from analysis.trap_segments import segments
 from analysis.trends import wave_trends
 
 #: Above this many respondents each bootstrap resample draws ``BOOTSTRAP_SUBSAMPLE`` rows instead of all of
@@ -78,7 +80,8 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
                  customer_id: str = "customer_id", wave: str | None = None, current_wave: Any = None,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, small_cells: bool = False,
                  linkage: LinkageInput | None = None,
-                 parents: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+                 parents: Mapping[str, str | None] | None = None,
+                 redact: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Run every analysis ``spec`` asks for on ``df`` and return the RESULT dict (JSON-ready).
 
     Parameters
@@ -97,6 +100,7 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     small_cells : hide every cell of the satisfaction-trap diagnosis under ``min_group_size`` people too
         (:mod:`analysis.small_cells`), as an anonymous survey's outputs must.
     linkage : an employee file and a customers-by-unit file: adds ``linkage`` (the service-profit chain).
+    redact : applied to every comment quoted in ``text`` (the service passes the redaction of anonymous surveys).
     parents : with ``by``, each group's parent (store -> region, region -> division): adds ``groups.rollup``, the
         parents' figures tier by tier, compared and suppressed as the groups are (:mod:`analysis.rollup`).
 
@@ -146,6 +150,7 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
         run.raw, run.customers, run.customer_id = df, customers, customer_id
         run.wave, run.k, run.linkage, run.history = wave, min_group_size, linkage, history
         run.small_cells = small_cells
+        run.redact = redact or _unchanged
         run.parents = {str(node): None if parent is None else str(parent)
                        for node, parent in (parents or {}).items()}
         return run.result()
@@ -199,6 +204,8 @@ class _Run:
         self.parents: Mapping[str, str | None] = {}
         #: the fitted PLS model with the blocks it was fitted with (for the IPMA), once run
         self.pls_fit: tuple[PLSResult, dict[str, list[str]]] | None = None
+        #: applied to every quoted comment (the service hides identifying content of anonymous surveys)
+        self.redact: Callable[[str], str] = _unchanged
         if prepared.n_used > LARGE_N:
             self.subsample = BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
@@ -275,6 +282,8 @@ class _Run:
             out["trends"] = self._trends()
         if self.linkage is not None:
             out["linkage"] = self._linkage()
+        if spec.text is not None:
+            out["text"] = self._text()
         if self.failures and not self.succeeded:
             raise AnalysisError("No analysis could be computed. " + " ".join(self.failures))
         return to_jsonable(out)
@@ -560,6 +569,74 @@ class _Run:
         except PART_ERRORS as error:
             return self.fail("Trap", error)
         return self.collect("Trap", result)
+
+    # -- open text ---------------------------------------------------------------------------------
+    def _text(self) -> dict[str, Any]:
+        """Themes and sentiment of each open question (:mod:`analysis.text`), over every wave when there are
+        several (so that the themes of the waves are the same ones), groups of fewer than k commenters hidden."""
+        text = self.spec.text
+        frame = self.history if self.wave is not None and self.history is not None else self.raw
+        questions: dict[str, Any] = {}
+        ratings = self._text_ratings(frame)
+        groups = self._text_groups(frame, ratings)
+        terms = [*text.terms, *self.spec.constructs, *(str(v) for name, series in groups.items()
+                                                      if name != "segment" for v in series.dropna().unique())]
+        for column in text.columns:
+            self.say(f"Comments: themes and sentiment of '{column}'")
+            if column not in frame.columns:
+                questions[column] = self.fail("Text", AnalysisError(f"the open-text column '{column}' is not in "
+                                                                    "the data."))
+                continue
+            try:
+                result = comment_analysis(frame[column], ratings=ratings, groups=groups, k=self.k, terms=terms,
+                                          n_themes=text.themes, max_themes=text.max_themes, quotes=text.quotes,
+                                          seed=text.seed, redact=self.redact,
+                                          force_language=None if text.language == "auto" else text.language)
+            except PART_ERRORS as error:
+                questions[column] = self.fail("Text", error, column=column)
+                continue
+            questions[column] = self.collect(f"Text '{column}'", result)
+        return {"k": self.k, "columns": list(text.columns), "questions": questions}
+
+    def _text_ratings(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """Satisfaction and loyalty answers of every row of ``frame`` (missing codes and out-of-scale answers
+        are NaN), from the outcome columns the trap reads."""
+        columns = {}
+        for role in ("satisfaction", "loyalty"):
+            if role not in self.spec.outcomes:
+                continue
+            name = outcome_column(self.spec, role)
+            if name not in frame.columns:
+                continue
+            values = pd.to_numeric(frame[name], errors="coerce")
+            codes = [c for c in self.spec.missing.codes if not isinstance(c, str)]
+            values = values.mask(values.isin(codes)) if codes else values
+            scale = self._scale_of(name)
+            if scale is not None:
+                values = values.where(values.between(*scale))
+            columns[role] = values
+        return pd.DataFrame(columns) if columns else None
+
+    def _text_groups(self, frame: pd.DataFrame, ratings: pd.DataFrame | None) -> dict[str, pd.Series]:
+        """The group columns comments are broken down by: the run's ``by``, its waves and the trap segments."""
+        groups: dict[str, pd.Series] = {}
+        if self.prepared.by is not None and self.prepared.by in frame.columns:
+            groups["unit"] = frame[self.prepared.by].rename(self.prepared.by)
+        if self.wave is not None:
+            groups["wave"] = frame[self.wave].rename(self.wave)
+        if ratings is not None and {"satisfaction", "loyalty"} <= set(ratings.columns):
+            both = ratings.dropna()
+            trap = self.spec.trap or {}
+            try:
+                result = segments(both, satisfaction="satisfaction", loyalty="loyalty",
+                                  satisfaction_scale=self._scale_of(outcome_column(self.spec, "satisfaction")),
+                                  loyalty_scale=self._scale_of(outcome_column(self.spec, "loyalty")),
+                                  high_boxes=trap.get("high_boxes", 2), top_boxes=trap.get("top_boxes", 2))
+            except PART_ERRORS as error:
+                self.warnings.append(f"Text: no trap segments ({error})")
+            else:
+                groups["segment"] = result.labels.reindex(frame.index).rename("segment")
+        return groups
 
     # -- groups ------------------------------------------------------------------------------------
     def _groups(self) -> dict[str, Any]:
@@ -905,6 +982,10 @@ class _Run:
             return None
         low, high = scales.pop()
         return int(high - low) + 1 if float(low).is_integer() and float(high).is_integer() else None
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _without(result: Any, *names: str) -> dict[str, Any]:

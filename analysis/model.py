@@ -20,7 +20,7 @@ from analysis.errors import AnalysisError
 #: Top-level keys of MODEL.yaml (``scales``, ``kano`` and ``servqual`` come from instruments' model specs).
 ALLOWED_KEYS = (
     "constructs", "reverse", "scale", "scales", "missing", "paths", "pls", "drivers", "outcomes",
-    "attributes", "efa", "kano", "servqual", "trap", "weights",
+    "attributes", "efa", "kano", "servqual", "trap", "weights", "text",
 )
 #: Keys of the ``trap:`` block: which columns hold the relationship stage, bonds, complaints and recovery.
 TRAP_KEYS = ("stage", "bonds", "problem", "complained", "justice", "kano_items", "top_boxes", "high_boxes",
@@ -30,6 +30,9 @@ JUSTICE_KEYS = ("outcome", "procedure", "interaction")
 #: Keys of the ``servqual:`` block (when it is a mapping) and of each of its pairs.
 SERVQUAL_KEYS = ("pairs", "weights")
 SERVQUAL_PAIR_KEYS = ("attribute", "dimension", "expectation", "perception", "adequate", "desired")
+#: Keys of the ``text:`` block (open questions: :mod:`analysis.text`) and its languages.
+TEXT_KEYS = ("columns", "language", "themes", "max_themes", "quotes", "terms", "seed")
+TEXT_LANGUAGES = ("auto", "zh", "en")
 MISSING_METHODS = ("listwise", "pairwise", "mean")
 PLS_SCHEMES = ("path", "centroid", "factorial")
 #: The rotations and extraction methods of :func:`analysis.efa.efa` (kept in step by a test).
@@ -103,6 +106,22 @@ class EFASpec:
 
 
 @dataclass
+class TextSpec:
+    """Open-text columns and how their comments are analysed (``text:``)."""
+
+    columns: list[str] = field(default_factory=list)
+    #: "auto" decides per comment from its script; "zh" or "en" scores every comment in that language.
+    language: str = "auto"
+    #: a fixed number of themes per question; None = chosen by coherence (:mod:`analysis.text.themes`).
+    themes: int | None = None
+    max_themes: int = 8
+    quotes: int = 3
+    #: words the Chinese segmenter keeps whole, beyond construct and group names.
+    terms: list[str] = field(default_factory=list)
+    seed: int = DEFAULT_SEED
+
+
+@dataclass
 class ModelSpec:
     """A parsed and validated analysis model.
 
@@ -139,6 +158,8 @@ class ModelSpec:
     trap: dict[str, Any] = field(default_factory=dict)
     #: The column of sampling weights (``weights:``): PLS, key drivers and NPS weight each respondent by it.
     weights: str | None = None
+    #: Open-text questions (``text:``); None when the model names none.
+    text: TextSpec | None = None
     #: Where the model came from (a file name), for messages.
     source: str = "model"
 
@@ -193,6 +214,8 @@ class ModelSpec:
             out["trap"] = dict(self.trap)
         if self.weights is not None:
             out["weights"] = self.weights
+        if self.text is not None:
+            out["text"] = asdict(self.text)
         return out
 
 
@@ -410,7 +433,28 @@ class _Parser:
             if spec.weights in spec.constructs or spec.weights in spec.items:
                 raise self.fail(f"'weights' names '{spec.weights}', which the model also analyses; name the "
                                 "column of sampling weights.")
+        if present.get("text") is not None:
+            spec.text = self.text(present["text"])
         return spec
+
+    def text(self, value: Any) -> TextSpec:
+        """``text:`` is a list of columns or a mapping with ``columns`` and options."""
+        if isinstance(value, (list, str)):
+            value = {"columns": value}
+        value = self.mapping(value, "text")
+        self.keys(value, "text", TEXT_KEYS)
+        out = TextSpec(columns=self.names(value.get("columns", []), "text.columns", allow_empty=False))
+        if value.get("language") is not None:
+            out.language = self.choice(value["language"], "text.language", TEXT_LANGUAGES)
+        out.themes = self.integer(value.get("themes"), "text.themes", minimum=1, allow_none=True)
+        if value.get("max_themes") is not None:
+            out.max_themes = self.integer(value["max_themes"], "text.max_themes", minimum=2)
+        if value.get("quotes") is not None:
+            out.quotes = self.integer(value["quotes"], "text.quotes", minimum=0)
+        out.terms = self.names(value.get("terms", []), "text.terms")
+        if value.get("seed") is not None:
+            out.seed = self.integer(value["seed"], "text.seed", minimum=0)
+        return out
 
     def trap(self, value: Any) -> dict[str, Any]:
         value = self.mapping(value, "trap")

@@ -13,6 +13,7 @@ from bench import (
     pls_bench,
     redaction_bench,
     report_bench,
+    text_bench,
 )
 
 SUITES = {
@@ -23,6 +24,7 @@ SUITES = {
     "pls": pls_bench.main,
     "redaction": redaction_bench.main,
     "report": report_bench.main,
+    "text": text_bench.main,
 }
 
 

@@ -141,6 +141,20 @@ _STAGE_ORDER = ("decline", "exploration", "formation", "stability")
 _STAGE_SHARES = (0.12, 0.25, 0.30, 0.33)
 
 
+def population(instrument: Instrument) -> str:
+    """"employee" when the questionnaire asks employees (eNPS, intent to stay, internal service), else "customer"."""
+    return "employee" if any(i.role in _EMPLOYEE_ROLES for i in instrument.items) else "customer"
+
+
+def comment_tone(text: str, kind: str) -> str | None:
+    """The tone ("positive", "neutral", "negative") of one of the synthetic comments of ``kind`` (perhaps cut to
+    the item's length), else None."""
+    if not text:
+        return None
+    return next((tone for tone, comments in _COMMENTS[kind].items()
+                 if any(comment.startswith(text) for comment in comments)), None)
+
+
 def planted_items(instrument: Instrument) -> dict[str, str]:
     """Which items of ``instrument`` carry the planted structure (keys: satisfaction, loyalty, basic, ...)."""
     out: dict[str, str] = {}
@@ -237,7 +251,7 @@ class _Generator:
         self.continuous: dict[str, np.ndarray] = {}
         self.values: dict[str, np.ndarray] = {}
         self.busy: set[str] = set()
-        self.kind = "employee" if any(i.role in _EMPLOYEE_ROLES for i in self.items) else "customer"
+        self.kind = population(instrument)
         self.measured = {name for name, codes in instrument.construct_items().items() if codes}
 
     # -- helpers ---------------------------------------------------------------------------------------

@@ -753,9 +753,10 @@ def _merge_sections() -> None:
     from reports.messages_model_groups import MODEL_GROUPS
     from reports.messages_pls import PLS_EFFECTS
     from reports.messages_recovery import RECOVERY
+    from reports.messages_text import TEXT
 
     for lang in LANGUAGES:
-        for section in (RECOVERY, FOLLOWUP, MODEL_GROUPS, PLS_EFFECTS):
+        for section in (RECOVERY, FOLLOWUP, MODEL_GROUPS, PLS_EFFECTS, TEXT):
             clash = sorted(MESSAGES[lang].keys() & section[lang].keys())
             if clash:
                 raise RuntimeError(f"report section wording reuses the keys {clash} ({lang}): prefix them")

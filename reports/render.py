@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +109,12 @@ def stylesheet() -> str:
 
 
 def render_html(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
-                meta: Mapping[str, Any] | None = None, charts: bool = True) -> str:
+                meta: Mapping[str, Any] | None = None, charts: bool = True,
+                redact: Callable[[str], str] | None = None) -> str:
     """The report as one self-contained HTML page, charts inline (the in-browser report); ``charts=False``
     leaves the charts out (a quick preview of the text)."""
-    return _render(build_context(result, lang=lang, title=title, meta=meta, charts=charts), _Figures(inline=True))
+    return _render(build_context(result, lang=lang, title=title, meta=meta, charts=charts, redact=redact),
+                   _Figures(inline=True))
 
 
 def _render(context: dict[str, Any], figures: _Figures) -> str:
@@ -120,10 +122,10 @@ def _render(context: dict[str, Any], figures: _Figures) -> str:
 
 
 def render_pdf(result: Mapping[str, Any], *, lang: str = "en", title: str | None = None,
-               meta: Mapping[str, Any] | None = None) -> bytes:
+               meta: Mapping[str, Any] | None = None, redact: Callable[[str], str] | None = None) -> bytes:
     """The report as PDF bytes (A4, table of contents, page numbers, running headers)."""
     cjk_font_path()  # fail with an install hint, not with boxes in place of every Chinese character
-    context, pending = build_deferred(result, lang=lang, title=title, meta=meta)
+    context, pending = build_deferred(result, lang=lang, title=title, meta=meta, redact=redact)
     # The charts are drawn in other processes while WeasyPrint parses the page and its stylesheet.
     with ChartPool([chart.request for chart in pending]) as charts:
         html = _render(context, _Figures(inline=False))

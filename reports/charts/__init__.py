@@ -17,12 +17,11 @@ by Graphviz).
 from __future__ import annotations
 
 import multiprocessing
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from analysis.parallel import fork_workers
 from reports.charts.bars import bar_chart, interval_dots, stacked_shares
 from reports.charts.diagram import dot_program, path_diagram
 from reports.charts.lines import loyalty_curve, trend_chart
@@ -52,13 +51,9 @@ def _draw(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> str:
 
 
 def workers() -> int:
-    """How many processes :func:`draw_all` uses: the cores this process may run on, at most
-    :data:`MAX_WORKERS`; 1 (draw here) when other threads run, because forking a threaded process can copy
-    a lock another thread holds (a web server's threads, say)."""
-    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, MAX_WORKERS))
+    """How many processes :func:`draw_all` uses (:func:`analysis.parallel.fork_workers`, at most
+    :data:`MAX_WORKERS`)."""
+    return fork_workers(MAX_WORKERS)
 
 
 class ChartPool:

@@ -26,7 +26,7 @@ strings, so it can be inspected, serialised and tested without rendering anythin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reports import charts as chart_module
@@ -40,7 +40,8 @@ __all__ = ["FINDING_PARTS", "PendingChart", "build_context", "build_deferred"]
 
 
 def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = None,
-                  meta: Mapping[str, Any] | None = None, charts: bool = True) -> dict[str, Any]:
+                  meta: Mapping[str, Any] | None = None, charts: bool = True,
+                  redact: Callable[[str], str] | None = None) -> dict[str, Any]:
     """The template context of the customer report for one analysis RESULT.
 
     Parameters
@@ -51,6 +52,7 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
     meta : labels and cover details, see the module docstring.
     charts : draw the charts (SVG strings); without them every chart entry is ``None`` (for callers that
         only need the numbers and sentences, and a second faster).
+    redact : applied to every quoted comment (the service passes the redaction of anonymous surveys).
 
     Returns
     -------
@@ -60,7 +62,7 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
         ``employee``, ``drivers``, ``model``, ``nps``, ``groups``, ``trends``, ``trap``, ``appendix``,
         ``methods``); a section the RESULT has nothing for is ``None`` or empty and left out of ``toc``.
     """
-    context, pending = build_deferred(result, lang=lang, title=title, meta=meta, charts=charts)
+    context, pending = build_deferred(result, lang=lang, title=title, meta=meta, charts=charts, redact=redact)
     if not pending:
         return context
     # The charts are drawn together at the end, on several cores when there are (reports.charts.draw_all).
@@ -69,13 +71,15 @@ def build_context(result: Mapping[str, Any], *, lang: str, title: str | None = N
 
 
 def build_deferred(result: Mapping[str, Any], *, lang: str, title: str | None = None,
-                   meta: Mapping[str, Any] | None = None,
-                   charts: bool = True) -> tuple[dict[str, Any], list[PendingChart]]:
+                   meta: Mapping[str, Any] | None = None, charts: bool = True,
+                   redact: Callable[[str], str] | None = None) -> tuple[dict[str, Any], list[PendingChart]]:
     """The context with a :class:`PendingChart` in place of each chart, and those charts in the order asked
     for (the PDF renderer draws them while WeasyPrint reads the page)."""
     if lang not in LANGUAGES:
         raise ReportError(f"Unknown report language '{lang}'; use one of {', '.join(LANGUAGES)}.")
     builder = Builder(result, lang, dict(meta or {}), charts)
+    if redact is not None:
+        builder.redact = redact
     return builder.build(title), builder.pending
 
 

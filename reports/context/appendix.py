@@ -99,6 +99,9 @@ class AppendixSection(BuilderBase):
         recovery = self.recovery_methods()
         if recovery:
             lines.append(recovery)
+        comments = self.text_methods()
+        if comments:
+            lines.append(comments)
         return lines
 
     def appendix(self, pls: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -19,13 +19,14 @@ from reports.context.model_groups import ModelGroupsSection
 from reports.context.nps import NpsSection
 from reports.context.recovery import RecoverySection
 from reports.context.summary import SummarySection
+from reports.context.text import TextSection
 from reports.context.trap import TrapSection
 from reports.context.trends import TrendsSection
 from reports.context.units import UnitsSection
 
 
 class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, ModelGroupsSection, NpsSection,
-              UnitsSection, EmployeeSection, TrendsSection, TrapSection, RecoverySection, AppendixSection,
+              UnitsSection, EmployeeSection, TrendsSection, TrapSection, RecoverySection, TextSection, AppendixSection,
               FollowUpSection):
     """All sections; ``build`` makes the whole context."""
 
@@ -44,6 +45,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, Mode
             "trends": self.trends(),
             "trap": self.trap(),
             "recovery": self.recovery(),
+            "text": self.text(),
             "appendix": self.appendix(pls),
             "methods": self.methods() + ([self.t("methods_followup")] if self.result.get("action_followup")
                                          else []),
@@ -61,6 +63,7 @@ class Builder(SummarySection, ActionsSection, DriversSection, ModelSection, Mode
             "trends": self.t("sec_trends"),
             "trap": self.t("sec_trap"),
             "recovery": self.t("sec_recovery"),
+            "text": self.t("text_section"),
             "appendix": self.t("sec_appendix"),
             "methods": self.t("sec_methods"),
         }

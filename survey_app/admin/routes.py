@@ -44,7 +44,7 @@ from survey_app.services.console_sessions import (
     end_session,
     start_session,
 )
-from survey_app.services.dashboard import dashboard_data
+from survey_app.services.dashboard import comment_themes, dashboard_data
 from survey_app.services.deletion import owned_counts
 from survey_app.services.editor import blank_questionnaire
 from survey_app.services.exports import FORMATS, MIME, attribute_column, export_bytes, neutralise
@@ -290,7 +290,8 @@ def survey(survey: Survey):
     audit_view(survey)
     return render_template(
         "admin/survey.html", survey=_survey_row(survey), link=f"{current_app.config['PUBLIC_BASE_URL']}/s/"
-        f"{survey.slug}", dashboard=board, units=units, reasons=reasons, upload=UploadForm(),
+        f"{survey.slug}", dashboard=board, units=units, comments=comment_themes(survey, _lang()), reasons=reasons,
+        upload=UploadForm(),
         downloads=[(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS], breakdowns=_breakdowns(survey),
         kpis=KPI_LABELS.get(population, KPI_LABELS["customers"]),
         kinds=Listing.of(map(Term, UNIT_KINDS)).shown(_, _lang()), identified=not survey.anonymous,

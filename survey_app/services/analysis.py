@@ -12,7 +12,7 @@ from analysis.confidentiality import suppress_groups
 from analysis.engine import run_analysis
 from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, responses_frame
 from analysis.heatmap import NOT_STATED
-from analysis.model import ModelSpec
+from analysis.model import ModelSpec, TextSpec
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey, Unit
@@ -60,6 +60,7 @@ def analyze_survey(
         frame = history[(history[WAVE_COLUMN] == survey.wave).to_numpy()]
     if by is not None and by not in frame.columns:
         raise ValueError(f"--by {by!r} is not an item of survey {survey.slug!r}")
+    spec.text = _comment_spec(instrument, frame, gate)
     keep = [code for code in analysed_codes(instrument, spec, None) if code in frame.columns]
     if by is not None and by not in keep:
         keep.append(by)
@@ -69,11 +70,18 @@ def analyze_survey(
 
 def analysed_codes(instrument: Instrument, spec: ModelSpec, by: str | None) -> list[str]:
     """The answers the analysis reads: the numeric items, the relationship stage (a coded choice the
-    satisfaction-trap diagnosis reads as it is) and the item ``by`` names (not an attribute of the invitee)."""
+    satisfaction-trap diagnosis reads as it is), the open questions the report themes and the item ``by`` names
+    (not an attribute of the invitee)."""
     numeric = [item.code for item in instrument.items if instrument.scale_of(item).is_numeric()]
     extra = [spec.trap["stage"]] if "stage" in spec.trap else []
     grouped = [by] if by is not None and not by.startswith(ATTRIBUTE_PREFIX) else []
-    return list(dict.fromkeys([*numeric, *extra, *grouped]))
+    return list(dict.fromkeys([*numeric, *extra, *open_questions(instrument), *grouped]))
+
+
+def open_questions(instrument: Instrument) -> list[str]:
+    """The codes of the open questions whose comments are themed (text answers in the ``open_text`` role)."""
+    return [item.code for item in instrument.items
+            if instrument.scale_of(item).kind == "text" and item.role == "open_text"]
 
 
 #: why an anonymous survey has no breakdown by attribute (docs/analysis.md, "Breakdowns by invitee attribute")
@@ -111,6 +119,19 @@ def _hide_small_groups(result: dict[str, Any]) -> dict[str, Any]:
         if level in summary:
             summary[level] = _blank(summary[level])
     return result
+
+
+def _comment_spec(instrument: Instrument, frame: pd.DataFrame, gate: Gate) -> TextSpec | None:
+    """The open questions the report themes (``text:``), with the questionnaire's words kept whole by the
+    segmenter: item texts in every language, construct names, unit names."""
+    columns = [code for code in open_questions(instrument) if code in frame.columns]
+    if not columns:
+        return None
+    terms = [text for item in instrument.items for text in item.text.model_dump().values() if isinstance(text, str)]
+    terms += [label for construct in instrument.constructs.values()
+              for label in construct.label.model_dump().values() if isinstance(label, str)]
+    terms += [unit.name for unit in gate.units.values()]
+    return TextSpec(columns=columns, terms=list(dict.fromkeys(terms)))
 
 
 def _blank(value: Any) -> Any:
@@ -158,8 +179,8 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str
             "disclosure": {"anonymous": gate.anonymous, "k": gate.k, "release": gate.release,
                            "held_back": gate.held_back}}
     if fmt == "html":
-        return render_html(result, lang=lang, title=title, meta=meta)
-    return render_pdf(result, lang=lang, title=title, meta=meta)
+        return render_html(result, lang=lang, title=title, meta=meta, redact=gate.comment)
+    return render_pdf(result, lang=lang, title=title, meta=meta, redact=gate.comment)
 
 
 #: What a report calls the survey's units, by the kind most of them are (Unit.kind), per language.
@@ -247,8 +268,8 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
 
 
 def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
-    """Hide the unit-name groups a unit report may not show from the heatmap and the group comparison, and the
-    rolled-up units whose subtree it may not show.
+    """Hide the unit-name groups a unit report may not show from the heatmap, the group comparison and the comment
+    themes by unit, and the rolled-up units whose subtree it may not show.
 
     The engine suppresses groups among themselves; a report of the parent unit could still be subtracted from a
     shown sibling (region minus Operations = Finance), so the hierarchy's verdict is applied on top.
@@ -263,6 +284,12 @@ def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:
                             and not isinstance(value, bool):
                         cell[key] = None
                 cell.update(shown=False, significant=False, reason="complementary")  # would reveal another group
+    for question in ((result.get("text") or {}).get("questions") or {}).values():
+        units = (question.get("breakdowns") or {}).get("unit") if isinstance(question, dict) else None
+        if isinstance(units, dict) and units.get("by") == UNIT_COLUMN:
+            for name in [level for level in units.get("groups", {}) if level in names]:
+                del units["groups"][name]
+                units.setdefault("hidden", {})[name] = "complementary"
     groups = result.get("groups")
     if isinstance(groups, dict) and groups.get("by") == UNIT_COLUMN and isinstance(groups.get("suppression"), dict):
         _hide_levels(groups["suppression"], names)
@@ -314,7 +341,8 @@ def _run_with_waves_and_units(survey: Survey, spec: ModelSpec, history: pd.DataF
             by = UNIT_COLUMN
             columns.append(by)
     # an anonymous survey's report shows no cell of fewer than k people (one rule, the gate's)
-    options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous}
+    options = {"by": by, "progress": progress, "min_group_size": gate.k, "small_cells": gate.anonymous,
+               "redact": gate.comment}
     parents = gate.parent_names()
     if by == UNIT_COLUMN and any(parent is not None for parent in parents.values()):
         options["parents"] = parents  # stores rolled up into regions

