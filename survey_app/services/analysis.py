@@ -127,11 +127,17 @@ def _comment_spec(instrument: Instrument, frame: pd.DataFrame, gate: Gate) -> Te
     columns = [code for code in open_questions(instrument) if code in frame.columns]
     if not columns:
         return None
+    return TextSpec(columns=columns, terms=comment_terms(instrument, gate))
+
+
+def comment_terms(instrument: Instrument, gate: Gate) -> list[str]:
+    """The questionnaire's own words, which the segmenter keeps whole in comments: item texts in every language,
+    construct names, unit names."""
     terms = [text for item in instrument.items for text in item.text.model_dump().values() if isinstance(text, str)]
     terms += [label for construct in instrument.constructs.values()
               for label in construct.label.model_dump().values() if isinstance(label, str)]
     terms += [unit.name for unit in gate.units.values()]
-    return TextSpec(columns=columns, terms=list(dict.fromkeys(terms)))
+    return list(dict.fromkeys(terms))
 
 
 def _blank(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -12,9 +13,10 @@ import sqlalchemy as sa
 from analysis.confidentiality import NO_UNIT, subtree_counts
 from analysis.errors import AnalysisError
 from analysis.nps import nps
-from analysis.text import comment_analysis
+from analysis.text import CommentResult, comment_analysis
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
+from survey_app.services.analysis import comment_terms, open_questions
 from survey_app.services.disclosure import Gate, UnitNode, open_gate
 from survey_app.services.score_cache import cached_scores
 from survey_app.services.surveys import instrument_of
@@ -156,19 +158,16 @@ def comment_themes(survey: Survey, lang: str) -> list[dict[str, Any]]:
     if gate.total is None or gate.total < gate.k:
         return []
     instrument = instrument_of(survey)
-    terms = [text for item in instrument.items for text in (item.text.get("zh"), item.text.get("en")) if text]
-    terms += [*instrument.model_spec().get("constructs", {}), *(unit.name for unit in gate.units.values())]
+    terms = tuple(comment_terms(instrument, gate))
     panels = []
-    for item in instrument.items:
-        if item.role != "open_text" and instrument.scale_of(item).kind != "text":
-            continue
+    for item in (instrument.item(code) for code in open_questions(instrument)):
         value = Response.answers[item.code].as_string()
         answers = db.session.scalars(sa.select(value).where(*gate.where(), value.is_not(None))).all()
         comments = pd.Series([text for text in answers if text and text.strip()], dtype=object, name=item.code)
         n = len(comments)
         if n > DASHBOARD_COMMENTS:
             comments = comments.sample(DASHBOARD_COMMENTS, random_state=1).reset_index(drop=True)
-        result = comment_analysis(comments, k=gate.k, terms=terms, quotes=0)
+        result = _themes(item.code, tuple(comments), gate.k, terms)
         panels.append({
             "code": item.code, "question": item.text.get(lang), "n": n if n >= gate.k else None,
             "sampled": len(comments) if n > DASHBOARD_COMMENTS else None,
@@ -180,3 +179,11 @@ def comment_themes(survey: Survey, lang: str) -> list[dict[str, Any]]:
             "hidden_themes": len(result.hidden_themes),
         })
     return panels
+
+
+@lru_cache(maxsize=32)
+def _themes(code: str, comments: tuple[str, ...], k: int, terms: tuple[str, ...]) -> CommentResult:
+    """The themes of these comments, computed once per process for the same comments (a page load refits
+    nothing until a comment is added or released)."""
+    return comment_analysis(pd.Series(comments, dtype=object, name=code), k=k, terms=list(terms), quotes=0)
+

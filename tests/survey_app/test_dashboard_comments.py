@@ -38,6 +38,26 @@ def test_identified_survey_shows_themes_and_tone(app):
     assert "quotes" not in panel["themes"][0]  # the dashboard shows what people write about, not what they wrote
 
 
+def test_the_same_comments_are_themed_once_per_process(app, monkeypatch):
+    from survey_app.services import dashboard
+
+    calls = []
+    fit = dashboard.comment_analysis
+    monkeypatch.setattr(dashboard, "comment_analysis", lambda *args, **kwargs: calls.append(1) or fit(*args, **kwargs))
+    dashboard._themes.cache_clear()
+    with app.app_context():
+        sync_instruments()
+        survey = create_survey(slug="staff", instrument_keys=["employee_satisfaction"])
+        add_synthetic_responses(survey, 40, seed=5)
+        db.session.flush()
+        first = comment_themes(survey, "zh")
+        assert comment_themes(survey, "en")[0]["themes"] == first[0]["themes"] and len(calls) == 1
+        add_synthetic_responses(survey, 10, seed=8)  # a new comment: themed anew
+        db.session.flush()
+        comment_themes(survey, "zh")
+    assert len(calls) == 2
+
+
 def test_demo_comments_are_varied_with_their_tone(app):
     with app.app_context():
         sync_instruments()
