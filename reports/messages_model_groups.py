@@ -21,7 +21,8 @@ MODEL_GROUPS: dict[str, dict[str, str]] = {
         "methods_model_groups": (
             "The model across groups: the model is estimated in each group of at least {k} respondents "
             "(smaller groups are not estimated). Two groups are compared only when their constructs are "
-            "formed alike (MICOM steps 1-2, Henseler, Ringle and Sarstedt 2016). Each path difference is tested "
+            "formed alike (MICOM steps 1-2, Henseler, Ringle and Sarstedt 2016; each construct tested at 0.05 "
+            "divided by the number of constructs, since the pair needs all of them). Each path difference is tested "
             "against {permutations} random reassignments of the two groups' respondents (permutation test), "
             "and the p-values of all paths and pairs are corrected together (Holm); only differences with a "
             "corrected p below 0.05 are reported."),
@@ -40,7 +41,8 @@ MODEL_GROUPS: dict[str, dict[str, str]] = {
         "mg_not_compared": "{n} 对分组未作比较：其作答构成模型构念的方式不同，路径的含义因此不同。",
         "methods_model_groups": (
             "各组之间的模型比较：模型在每个至少有 {k} 名受访者的分组内分别估计（更小的分组不估计）。"
-            "只有构念构成方式一致的两组才作比较（MICOM 第 1-2 步，Henseler、Ringle 与 Sarstedt 2016）。"
+            "只有构念构成方式一致的两组才作比较（MICOM 第 1-2 步，Henseler、Ringle 与 Sarstedt 2016；"
+            "由于两组须在全部构念上一致，每个构念的检验水平为 0.05 除以构念数）。"
             "每条路径的差异与两组受访者随机重新分组 {permutations} 次的结果比较（置换检验），"
             "所有路径和分组对的 p 值一并校正（Holm 法）；只报告校正后 p 小于 0.05 的差异。"),
     },

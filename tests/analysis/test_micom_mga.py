@@ -159,3 +159,14 @@ def test_rejects_a_grouping_without_two_large_enough_groups(halves: pd.DataFrame
         micom(halves, BLOCKS, PATHS, by="nope")
     with pytest.raises(AnalysisError, match="permutations must be"):
         micom(halves, BLOCKS, PATHS, by="group", permutations=5)
+
+
+def test_step_2_tests_each_construct_at_alpha_over_the_number_of_constructs(halves: pd.DataFrame) -> None:
+    """The pair is invariant only when every construct is, so each is tested at alpha / K (Bonferroni, as
+    cSEM::testMICOM offers): the decision quantile is the alpha / K quantile of the permutation distribution."""
+    result = micom(halves, BLOCKS, PATHS, by="group", permutations=200)
+    compositional = result.pairs[0]["compositional"]
+    level = 0.05 / len(BLOCKS)
+    for entry in compositional.values():
+        assert entry["level"] == pytest.approx(level)
+        assert entry["invariant"] == (entry["c"] >= entry["quantile"] - 1e-9)
