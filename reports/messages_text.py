@@ -27,7 +27,9 @@ TEXT: dict[str, dict[str, str]] = {
         "text_methods": ("Comments: Chinese is segmented by jieba with the questionnaire's words kept whole, "
                          "traditional characters read as simplified ones; themes are TF-IDF weighted words split by "
                          "non-negative matrix factorisation, their number the most stable one on random subsets; "
-                         "tone from shipped lexicons (pysenti for Chinese, VADER for English). A theme, unit or "
+                         "tone from shipped lexicons (pysenti and HowNet for Chinese, with the nouns of what is rated "
+                         "counting as neutral and complaints such as 'too few' as negative; VADER for English). "
+                         "A theme, unit or "
                          "group is shown only when at least {k} people wrote in it, and the next-smallest are hidden "
                          "with a small one; quotes are shown with names, numbers and addresses removed."),
     },
@@ -51,7 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
         "text_theme_share": "主题 {theme}（{share}）",
         "text_methods": ("评论：中文以 jieba 分词，问卷自身的用词保持完整，繁体字按简体处理；"
                          "主题为 TF-IDF 加权词语的非负矩阵分解，主题数取在随机子样本上最稳定者；"
-                         "情感来自随附的词典（中文 pysenti，英文 VADER）。主题、单位或群体仅在至少 {k} 人"
+                         "情感来自随附的词典（中文 pysenti 与知网词表，价格、服务等评价对象不计褒贬，"
+                         "“太少”“偏高”等抱怨计为负面；英文 VADER）。主题、单位或群体仅在至少 {k} 人"
                          "写了评论时显示，并连同最小的其他组一起隐藏较小的组；引用的评论已去除姓名、号码与地址。"),
     },
 }
