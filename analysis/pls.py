@@ -741,6 +741,19 @@ def _small_sample_note(n: int, spec: _Spec, notes: list[str]) -> None:
 # ----------------------------------------------------------------------------------------------------
 
 
+def cross_products(part: np.ndarray) -> np.ndarray:
+    """The rows of a chunk of centred items (items x respondents) followed by every product of two items
+    (upper triangle, row by row): summed over respondents, these give every mean and covariance at once."""
+    p = part.shape[0]
+    design = np.empty((p + p * (p + 1) // 2, part.shape[1]))
+    design[:p] = part
+    at = p
+    for i in range(p):
+        np.multiply(part[i], part[i:], out=design[at : at + p - i])
+        at += p - i
+    return design
+
+
 def _bootstrap_paths(
     xc: np.ndarray,
     m: int,
@@ -844,13 +857,7 @@ def _counted_covariances(
         sums = np.zeros((k, q))
         total = np.full(k, float(m)) if case_w is None else counts @ case_w
         for lo in range(0, n, _ROW_CHUNK):
-            part = rows[:, lo : lo + _ROW_CHUNK]
-            design = np.empty((q, part.shape[1]))
-            design[:p] = part
-            at = p
-            for i in range(p):
-                np.multiply(part[i], part[i:], out=design[at : at + p - i])
-                at += p - i
+            design = cross_products(rows[:, lo : lo + _ROW_CHUNK])
             chunk = counts[:, lo : lo + _ROW_CHUNK].astype(np.float64)
             if case_w is not None:
                 chunk *= case_w[lo : lo + _ROW_CHUNK]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError
-from analysis.pls import ALLOWED, _block, _fit, _matrix, _Spec, _spec, _structural
+from analysis.pls import ALLOWED, _block, _fit, _matrix, _Spec, _spec, _structural, cross_products
 
 #: Membership cells (permutations x rows) per batch; bounds the memory of the permutation step (as pls.py).
 _BATCH_CELLS = 1 << 24
@@ -218,13 +218,7 @@ def _moments(xc: np.ndarray, member: np.ndarray, dtype: type = np.float64) -> np
     rows = np.ascontiguousarray(xc.T)
     sums = np.zeros((len(member), q))
     for lo in range(0, n, _ROW_CHUNK):
-        part = rows[:, lo : lo + _ROW_CHUNK]
-        design = np.empty((q, part.shape[1]))
-        design[:p] = part
-        at = p
-        for i in range(p):
-            np.multiply(part[i], part[i:], out=design[at : at + p - i])
-            at += p - i
+        design = cross_products(rows[:, lo : lo + _ROW_CHUNK])
         sums += member[:, lo : lo + _ROW_CHUNK].astype(dtype) @ design.T.astype(dtype)
     return sums
 
