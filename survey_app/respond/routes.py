@@ -157,11 +157,8 @@ def respond(slug: str, token: str | None = None):
     connection = request_connection()
     survey, instrument, response = find_survey_and_response(connection, slug, _remembered(slug))
     preview = previewing(slug)
-    try:
-        check_open(survey)
-    except SurveyUnavailable as exc:
-        if not preview or exc.reason == "not_found":
-            return _unavailable(exc.reason, survey)
+    if (refused := _refused_unless_preview(survey, preview)) is not None:
+        return refused
     if response is not None and response.is_test and not preview:
         response = None  # a test response left behind by a preview is not continued as a real one
     if survey is None or instrument is None:  # a survey deleted between its row and its snapshot (PostgreSQL)
@@ -309,6 +306,17 @@ def _page_url(slug: str, token: str | None, page_index: int, **args: str) -> str
     return url_for("respond.respond", slug=slug, token=token, page=page_index + 1, **args)
 
 
+def _refused_unless_preview(survey: SurveyRow | None, preview: bool):
+    """The page saying why the survey takes no answers (not open, closed, unknown), or None when it does; the
+    owner's preview reaches a survey that is not open yet (never an unknown one)."""
+    try:
+        check_open(survey)
+    except SurveyUnavailable as exc:
+        if not preview or exc.reason == "not_found":
+            return _unavailable(exc.reason, survey)
+    return None
+
+
 def _form_key(form: PageForm) -> str:
     """The first page's submission key as posted, or a new one when it is missing or not one of ours."""
     key = form.submission_key
@@ -361,11 +369,8 @@ def privacy(slug: str, token: str | None = None):
     connection = request_connection()
     survey, _ = get_survey_with_instrument(connection, slug)
     preview = previewing(slug)
-    try:
-        check_open(survey)
-    except SurveyUnavailable as exc:
-        if not preview or exc.reason == "not_found":
-            return _unavailable(exc.reason, survey)
+    if (refused := _refused_unless_preview(survey, preview)) is not None:
+        return refused
     invitation = find_invitation(connection, survey, token) if token is not None else None
     if token is not None and invitation is None:
         return _unavailable("bad_link", survey)
