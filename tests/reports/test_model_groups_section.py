@@ -59,3 +59,12 @@ def test_no_section_without_group_comparisons(groups_result: dict) -> None:
     assert context["model_groups"] is None
     assert not any("corrected p below" in line for line in context["methods"])
     assert np.isfinite(groups_result["pls"]["paths"]["Image->Satisfaction"])
+
+
+def test_the_methods_say_when_large_groups_were_compared_on_a_sample(groups_result: dict) -> None:
+    mga = {**groups_result["pls"]["mga"], "sampled": {"east": 5000, "west": 5000}}
+    sampled = {**groups_result, "pls": {**groups_result["pls"], "mga": mga}}
+    assert any("random sample of 5,000 of them" in line
+               for line in build_context(sampled, lang="en", charts=False)["methods"])
+    assert any("随机抽取的 5,000 名" in line for line in build_context(sampled, lang="zh", charts=False)["methods"])
+    assert not any("random sample" in line for line in build_context(groups_result, lang="en", charts=False)["methods"])
