@@ -63,8 +63,8 @@ def responses_frame(
     per response (``COPY ... TO STDOUT``), each answer as its JSON text; pandas' CSV parser turns the numbers into
     int64 or float64 columns as ``DataFrame.from_records`` infers them (a number keeps the text it was stored as,
     so it parses to the float ``json.loads`` gives), and only the other answers (text, choices, lists) are decoded
-    one by one, per column. SQLite: the documents' text straight from the driver, parsed by orjson, a batch at a
-    time, into frames as :func:`responses_frame_by_rows` builds them. Anything else is
+    one by one (by orjson), per column. SQLite: the documents' text straight from the driver, parsed by orjson, a
+    batch at a time, into frames as :func:`responses_frame_by_rows` builds them. Anything else is
     :func:`responses_frame_by_rows` itself. ``progress`` hears the number of rows read after each batch (on
     PostgreSQL once, at the end).
     """
@@ -134,7 +134,12 @@ def _decoded(texts: pd.Series) -> pd.Series:
 
 
 def _answer_json(text: object) -> object:
-    return text if isinstance(text, bool | np.bool_) else json.loads(text)
+    if isinstance(text, bool | np.bool_):
+        return text
+    try:
+        return orjson.loads(text)  # the value json.loads gives, several times faster
+    except orjson.JSONDecodeError:  # what orjson does not read (a number beyond 64 bits)
+        return json.loads(text)
 
 
 def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] | None, options: dict[str, Any],
