@@ -232,6 +232,20 @@ def responses_frame_by_rows(
     return _frame_of(parts, wanted)
 
 
+def response_units(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.Series:
+    """The unit id of each response of the surveys that has a unit (index ``response_id``, int64), fetched as
+    plain tuples by the driver: a survey of a million responses is a million pairs of numbers."""
+    query = (sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id)
+             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.unit_id.is_not(None)))
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(_sql(connection, query))
+        pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+    finally:
+        cursor.close()
+    return pd.Series(pairs[:, 1], index=pd.Index(pairs[:, 0], name="response_id"), name="unit_id")
+
+
 def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.DataFrame:
     """The attributes of the invitee behind each response made through a personal link (index ``response_id``),
     one column per attribute named ``attribute:<name>`` (names lower-case, as the participants list keys them).
