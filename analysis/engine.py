@@ -39,7 +39,7 @@ from analysis.linkage_input import (
     measure_columns,
 )
 from analysis.measurement import construct_summary
-from analysis.micom import PERMUTATIONS, SEED
+from analysis.micom import MAX_GROUP_ROWS, PERMUTATIONS, SEED
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import PLSResult, pls_pm
@@ -504,7 +504,7 @@ class _Run:
         self.say(f"PLS multi-group analysis by '{by}': MICOM and path differences, {PERMUTATIONS} permutations")
         try:
             result = pls_mga(frame, blocks, arrows, by=by, permutations=PERMUTATIONS, seed=self._seed(),
-                             min_group_size=self.k, **settings)
+                             min_group_size=self.k, max_group_rows=MAX_GROUP_ROWS, **settings)
         except PART_ERRORS as error:
             return {"mga": self._soft_fail("PLS groups", error)}
         mga = self.collect("PLS groups", _without(result, "micom"))

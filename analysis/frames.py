@@ -63,8 +63,8 @@ def responses_frame(
     per response (``COPY ... TO STDOUT``), each answer as its JSON text; pandas' CSV parser turns the numbers into
     int64 or float64 columns as ``DataFrame.from_records`` infers them (a number keeps the text it was stored as,
     so it parses to the float ``json.loads`` gives), and only the other answers (text, choices, lists) are decoded
-    one by one, per column. SQLite: the documents' text straight from the driver, parsed by orjson, a batch at a
-    time, into frames as :func:`responses_frame_by_rows` builds them. Anything else is
+    one by one (by orjson), per column. SQLite: the documents' text straight from the driver, parsed by orjson, a
+    batch at a time, into frames as :func:`responses_frame_by_rows` builds them. Anything else is
     :func:`responses_frame_by_rows` itself. ``progress`` hears the number of rows read after each batch (on
     PostgreSQL once, at the end).
     """
@@ -134,7 +134,12 @@ def _decoded(texts: pd.Series) -> pd.Series:
 
 
 def _answer_json(text: object) -> object:
-    return text if isinstance(text, bool | np.bool_) else json.loads(text)
+    if isinstance(text, bool | np.bool_):
+        return text
+    try:
+        return orjson.loads(text)  # the value json.loads gives, several times faster
+    except orjson.JSONDecodeError:  # what orjson does not read (a number beyond 64 bits)
+        return json.loads(text)
 
 
 def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] | None, options: dict[str, Any],
@@ -225,6 +230,20 @@ def responses_frame_by_rows(
         if progress is not None:
             progress(read)
     return _frame_of(parts, wanted)
+
+
+def response_units(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.Series:
+    """The unit id of each response of the surveys that has a unit (index ``response_id``, int64), fetched as
+    plain tuples by the driver: a survey of a million responses is a million pairs of numbers."""
+    query = (sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id)
+             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.unit_id.is_not(None)))
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(_sql(connection, query))
+        pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+    finally:
+        cursor.close()
+    return pd.Series(pairs[:, 1], index=pd.Index(pairs[:, 0], name="response_id"), name="unit_id")
 
 
 def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.DataFrame:

@@ -40,6 +40,8 @@ class MGAResult:
     seed: int
     alpha: float
     warnings: list[str] = field(default_factory=list)
+    #: group -> respondents the comparison used, for the groups larger than ``max_group_rows`` (a random sample)
+    sampled: dict[str, int] = field(default_factory=dict)
 
     @property
     def significant(self) -> list[dict[str, Any]]:
@@ -60,6 +62,7 @@ def pls_mga(
     max_iter: int = 300,
     tol: float = 1e-7,
     alpha: float = ALPHA,
+    max_group_rows: int | None = None,
 ) -> MGAResult:
     """Permutation tests of the path differences between every pair of the groups of ``by``.
 
@@ -79,6 +82,9 @@ def pls_mga(
         PLS algorithm settings, identical in every group.
     alpha : float
         Family-wise level of the Holm-adjusted tests.
+    max_group_rows : int, optional
+        Compare a group of more respondents on a random sample of this many (:data:`analysis.micom.MAX_GROUP_ROWS`
+        says why the tests stay exact); None (default) uses every row.
 
     Returns
     -------
@@ -95,7 +101,8 @@ def pls_mga(
     """
     settings = Settings(scheme, max_iter, tol)
     invariance, draws = micom_with_draws(df, blocks, paths, by=by, permutations=permutations, seed=seed,
-                                         min_group_size=min_group_size, settings=settings, alpha=alpha)
+                                         min_group_size=min_group_size, settings=settings, alpha=alpha,
+                                         max_group_rows=max_group_rows)
     tests: list[dict[str, Any]] = []
     not_tested = []
     for pair in invariance.pairs:
@@ -118,7 +125,7 @@ def pls_mga(
     return MGAResult(by=by, groups=invariance.groups, tests=tests, not_tested=not_tested, micom=invariance,
                      min_group_size=int(min_group_size), permutations=invariance.permutations, seed=invariance.seed,
                      alpha=float(alpha),
-                     warnings=notes)
+                     warnings=notes, sampled=dict(invariance.sampled))
 
 
 def path_differences(draws: PairDraws, a: str, b: str) -> list[dict[str, Any]]:

@@ -26,6 +26,10 @@ MODEL_GROUPS: dict[str, dict[str, str]] = {
             "against {permutations} random reassignments of the two groups' respondents (permutation test), "
             "and the p-values of all paths and pairs are corrected together (Holm); only differences with a "
             "corrected p below 0.05 are reported."),
+        "methods_model_groups_sample": (
+            "A group of more than {rows} respondents is compared on a random sample of {rows} of them, the same "
+            "in each of its comparisons; observed and reassigned differences come from the same sample, so the "
+            "test keeps its error rate."),
     },
     "zh": {
         "sec_model_groups": "各组之间的模型比较",
@@ -45,5 +49,8 @@ MODEL_GROUPS: dict[str, dict[str, str]] = {
             "由于两组须在全部构念上一致，每个构念的检验水平为 0.05 除以构念数）。"
             "每条路径的差异与两组受访者随机重新分组 {permutations} 次的结果比较（置换检验），"
             "所有路径和分组对的 p 值一并校正（Holm 法）；只报告校正后 p 小于 0.05 的差异。"),
+        "methods_model_groups_sample": (
+            "受访者超过 {rows} 名的分组，以其中随机抽取的 {rows} 名参与比较，该组的每次比较使用同一样本；"
+            "观测差异与重新分组后的差异来自同一样本，因此检验的错误率不变。"),
     },
 }

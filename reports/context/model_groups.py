@@ -38,5 +38,9 @@ class ModelGroupsSection(BuilderBase):
         mga = _ok((_ok(self.result.get("pls")) or {}).get("mga"))
         if not mga or not mga.get("tests"):
             return None
-        return self.t("methods_model_groups", k=_int(mga.get("min_group_size")),
+        text = self.t("methods_model_groups", k=_int(mga.get("min_group_size")),
                       permutations=_int(mga.get("permutations")))
+        sampled = mga.get("sampled") or {}
+        if sampled:
+            text += " " + self.t("methods_model_groups_sample", rows=_int(max(sampled.values())))
+        return text

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from analysis.confidentiality import suppress_groups
 from analysis.engine import run_analysis
-from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, responses_frame
+from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, response_units, responses_frame
 from analysis.heatmap import NOT_STATED
 from analysis.model import ModelSpec, TextSpec
 from instruments.schema import Instrument
 from survey_app.extensions import db
-from survey_app.models import Invitation, Response, Survey, Unit
+from survey_app.models import Invitation, Survey, Unit
 from survey_app.services.disclosure import Gate, is_closed, open_gate
 from survey_app.services.surveys import instrument_of
 from survey_app.services.units import unit_names
@@ -265,12 +265,13 @@ def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[i
 
 def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
     """The name of each response's unit (None without one), by response id."""
-    # by survey, not by a list of response ids (SQLite limits the number of bound parameters)
-    names = dict(db.session.execute(
-        sa.select(Response.id, Unit.name).join(Unit, Response.unit_id == Unit.id)
-        .where(Response.survey_id.in_([s.id for s in surveys]))
-    ).all())
-    return pd.Series([names.get(i) for i in response_ids], index=response_ids, dtype=object)
+    # by survey, not by a list of response ids (SQLite limits the number of bound parameters); the pairs of
+    # numbers without ORM rows, then the few units' names
+    with db.engine.connect() as connection:
+        units = response_units(connection, [s.id for s in surveys])
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(units.unique().tolist()))).all())
+    by_response = units.reindex(response_ids).tolist()
+    return pd.Series([names.get(unit) for unit in by_response], index=response_ids, dtype=object)
 
 
 def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:

@@ -135,3 +135,16 @@ def test_an_empty_selection_gives_the_same_empty_frame(kinds_connection):
     for columns in (None, ["SAT", "TXT"]):
         pd.testing.assert_frame_equal(frames.responses_frame(kinds_connection, 2, columns=columns),
                                       frames.responses_frame_by_rows(kinds_connection, 2, columns=columns))
+
+
+def test_an_answer_orjson_does_not_read_is_decoded_as_json_loads_decodes_it():
+    assert frames._answer_json("1180591620717411303424") == 2**70  # beyond 64 bits
+    assert frames._answer_json('["web", "app"]') == ["web", "app"] and frames._answer_json("0.1") == 0.1
+    assert frames._answer_json(True) is True
+
+
+def test_response_units_are_each_responses_unit_id(kinds_connection):
+    units = frames.response_units(kinds_connection, [1])
+    expected = dict(kinds_connection.execute(sa.text("SELECT id, unit_id FROM response WHERE survey_id = 1")).all())
+    assert units.to_dict() == expected and units.dtype == np.int64 and units.index.name == "response_id"
+    assert frames.response_units(kinds_connection, [2]).empty

