@@ -21,6 +21,8 @@ UNTRANSLATED = "（原文为英文，暂无中文翻译）"
 #: English warning template (``{}`` where a value is filled in) -> Chinese template (``{}`` in the same order,
 #: or ``{0}``, ``{1}``, ... where Chinese wants another order).
 TEMPLATES: dict[str, str] = {
+    # analysis.engine (comments)
+    "Text: no trap segments ({})": "评论：无法按满意陷阱细分（{}）",
     # analysis.clv
     "{} customer(s) lack retained, revenue or cost and are left out.":
         "{} 位客户缺少留存、收入或成本数据，未纳入分析。",
@@ -336,6 +338,8 @@ PREFIXES: dict[str, str] = {
     "Trends (drivers of {})": "趋势（{} 的驱动因素）",
     "Stage '{}'": "阶段“{}”",
     "IPMA ({})": "重要性—表现分析（{}）",
+    "Text": "评论",
+    "Text '{}'": "评论“{}”",
 }
 
 #: English words the analysis fills into a template, in Chinese (others, such as column names, stay).

@@ -66,7 +66,7 @@ class TextSection(BuilderBase):
                 "satisfaction": self._rating(ratings.get("satisfaction")),
                 "loyalty": self._rating(ratings.get("loyalty")),
                 "quotes": [self.redact(quote) for quote in theme.get("quotes") or []],
-                "quotes_title": self.t("text_quotes", theme=f"{theme['theme']} ({terms})"),
+                "quotes_title": self.t("text_quotes", theme=theme["theme"]),
             })
         if q.get("hidden_themes"):
             out["notes"].append(self.t("text_hidden", n=len(q["hidden_themes"]), k=k))

@@ -22,15 +22,20 @@ from survey_app.services.synthetic import add_synthetic_responses
 #: Latin-script words a Chinese report may contain: abbreviations and the names of methods and their authors
 ALLOWED = {"NPS", "eNPS", "CSI", "PLS", "ACSI", "ECSI", "AVE", "HTMT", "KMO", "IA", "LMG", "Shapley", "Cronbach",
            "McDonald", "alpha", "omega", "Alpha", "Omega", "Welch", "Holm", "Wald", "Wilson", "Martilla", "James",
-           "minres", "oblimin", "MICOM", "Henseler", "Ringle", "Sarstedt"}
+           "minres", "oblimin", "MICOM", "Henseler", "Ringle", "Sarstedt",
+           # the comments' methods line names its tools: the segmenter, the weighting and the two lexicons
+           "jieba", "TF", "IDF", "pysenti", "VADER"}
 #: the customer words that must not describe employees, and the pejorative segment names
 NOT_FOR_EMPLOYEES = {"en": ("customer", "Customer", "Mercenar", "Hostage", "Terrorist", "Apostle", "Defector"),
                      "zh": ("客户", "唯利是图", "人质", "恐怖分子", "传道者", "背离者")}
 
 
 def _text(document: str) -> list[str]:
-    """The report's visible lines: no styles, no charts (their labels are checked with the charts), no tags."""
+    """The report's visible lines: no styles, no charts (their labels are checked with the charts), no tags, and
+    not the respondents' own words (comment themes and quotes, marked translate="no"): they are in the language
+    each respondent wrote in."""
     document = re.sub(r"<style.*?</style>|<svg.*?</svg>", "", document, flags=re.S)
+    document = re.sub(r'<(span|li)[^>]*translate="no"[^>]*>.*?</\1>', "", document, flags=re.S)
     return [line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "\n", document)).split("\n") if line.strip()]
 
 
