@@ -178,7 +178,19 @@ def _step(name: str, url: str) -> dict[str, Any]:
         from survey_app.services.surveys import get_survey
 
         survey = get_survey(SLUG)
-        return STEP_FUNCTIONS[name](survey)
+        start = _memory_mb("VmRSS")
+        figures = STEP_FUNCTIONS[name](survey)
+        figures["own_mb"] = round(_memory_mb("VmHWM") - start)  # the step's own increase, past imports and setup
+        return figures
+
+
+def _memory_mb(field: str) -> float:
+    """This process's resident memory (``VmRSS``) or its peak (``VmHWM``) in MB, from /proc (Linux). Unlike
+    ``ru_maxrss``, which keeps the parent's size at the fork when the child execs, ``VmHWM`` is this program's own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _read_dump(url: str) -> dict[str, Any]:
@@ -417,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.step:
         result = _report_worker(args.url) if args.step == "report_worker" else _step(args.step, args.url)
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_mb"] = _memory_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return 0
     n = args.size or (LARGE if args.large else SMALL)
