@@ -95,7 +95,7 @@ def neutralise(value: Any) -> Any:
 
 
 def _answer(value: Any) -> Any:
-    if isinstance(value, list):  # multiple choice: one cell, values separated by ";"
+    if value.__class__ is list:  # multiple choice: one cell, values separated by ";"
         return ";".join(str(v) for v in value)
     return value
 
@@ -166,7 +166,9 @@ def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Ite
     but formula neutralising. Read on ``connection``, by default the request's session's."""
     gate, instrument = plan.gate, plan.instrument
     units = {unit.id: unit.code for unit in gate.units.values()}
-    unit_items = {item.code for item in instrument.items_by_role("unit")}
+    codes = [item.code for item in instrument.items]
+    unit_items = [item.code for item in instrument.items_by_role("unit")]
+    identifiers = [item.code for item in instrument.items_by_role("customer_id")]
     connection = connection or db.session.connection()
     result = connection.execute(_rows_query(plan), execution_options={"yield_per": BATCH_ROWS})
     for batch in result.partitions():
@@ -187,13 +189,13 @@ def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Ite
                 record["unit"] = gate.label(row.unit_id)
             record["language"] = row.language
             record["channel"] = row.channel
-            for item in instrument.items:
-                if not gate.anonymous:
-                    record[item.code] = _answer(answers.get(item.code))
-                elif item.code in unit_items:
-                    record[item.code] = record["unit"]
-                else:  # an identifier never leaves an anonymous survey
-                    record[item.code] = None if item.role == "customer_id" else _answer(answers.get(item.code))
+            for code in codes:
+                record[code] = _answer(answers.get(code))
+            if gate.anonymous:
+                for code in unit_items:
+                    record[code] = record["unit"]
+                for code in identifiers:  # an identifier never leaves an anonymous survey
+                    record[code] = None
             for column in plan.blanked.get(record["unit"], ()):
                 record[column] = None
             records.append(record)
@@ -295,8 +297,10 @@ def _cells(plan: _Plan, record: dict[str, Any]) -> list[Any]:
     """A row's cells as a file shows them: formulas neutralised, whole-number answers as whole numbers."""
     cells = []
     for column in plan.columns:
-        value = neutralise(record.get(column))  # an attribute the row's invitee has not: empty
-        if isinstance(value, float) and value.is_integer() and column in plan.whole:
+        value = record.get(column)  # an attribute the row's invitee has not: empty
+        if value.__class__ is str:
+            value = neutralise(value)
+        elif value.__class__ is float and column in plan.whole and value.is_integer():
             value = int(value)
         cells.append(value)
     return cells
