@@ -38,10 +38,14 @@ _INVITATIONS = sa.table("invitation", sa.column("id"), sa.column("attributes"))
 ATTRIBUTE_PREFIX = "attribute:"
 
 
-def _decode(raw: object) -> dict:
-    # SQLite hands back JSON text, psycopg already-decoded dicts.
+def decode_document(raw: object) -> dict:
+    """A stored JSON document as a dict: SQLite hands back its text (parsed by orjson, or by :mod:`json` for what
+    orjson does not read: NaN, a number beyond 64 bits), psycopg an already-decoded dict."""
     if isinstance(raw, (str, bytes)):
-        return json.loads(raw)
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return json.loads(raw)
     return raw or {}
 
 
@@ -222,7 +226,7 @@ def responses_frame_by_rows(
     result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
     for batch in result.partitions(BATCH_ROWS):
         ids = np.fromiter((row[0] for row in batch), dtype=np.int64, count=len(batch))
-        documents = [_decode(row[1]) for row in batch]
+        documents = [decode_document(row[1]) for row in batch]
         parts.append(pd.DataFrame.from_records(documents, index=pd.Index(ids, name="response_id"),
                                                columns=wanted))
         del documents, batch
@@ -262,7 +266,7 @@ def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd
              .order_by(_RESPONSES.c.id))
     ids, records = [], []
     for response_id, raw in connection.execute(query):
-        attributes = _decode(raw)
+        attributes = decode_document(raw)
         if attributes:
             ids.append(response_id)
             records.append({ATTRIBUTE_PREFIX + str(name).lower(): value for name, value in attributes.items()

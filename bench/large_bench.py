@@ -16,8 +16,11 @@ baseline measured in the same run:
 * ``dashboard``: :func:`survey_app.services.dashboard.dashboard_data` (suppression applied) once (``first_view_s``,
   which computes the scores a large survey's later views take from :mod:`survey_app.services.score_cache`), then
   20 times, p95; baseline: the p95 of one ``count(*)`` of the survey's complete responses by unit;
-* ``csv`` / ``xlsx`` / ``sav``: :func:`survey_app.services.exports.export_bytes`; baseline: ``read dump``; left out
-  above :data:`WHOLE_EXPORT_LIMIT` responses;
+* ``csv`` / ``xlsx`` / ``sav``: the downloads as the console makes them: the CSV's chunks
+  (:func:`survey_app.services.exports.csv_chunks`) counted as they come, the workbook written to a temporary file
+  (:func:`~survey_app.services.exports.write_xlsx`), the .sav built whole
+  (:func:`~survey_app.services.exports.export_bytes`); baseline: ``read dump``; the .sav left out above
+  :data:`WHOLE_EXPORT_LIMIT` responses;
 * ``ingest``: 50 concurrent respondents through the real web flow (``bench.load_bench``) on the same database while
   a report of the big survey runs in a worker process, against the same load without it; p95 of page requests.
 
@@ -47,9 +50,9 @@ UNIT, UNIT_RESPONSES, UNIT_PARENT = "U5K", 5_000, "east"
 INSTRUMENT = "customer_satisfaction"
 DASHBOARD_REPEATS = 20
 STEPS = ("read_dump", "read_rows", "read", "report", "unit_report", "dashboard", "csv", "xlsx", "sav")
-#: the exports are built whole in memory (one dict per response, then pandas and openpyxl or pyreadstat): above
-#: this size the steps are left out (``--all-exports`` runs them anyway), since they would take the shared machine's
-#: memory for minutes
+#: the SPSS export is built whole in memory (one dict per response, then pandas and pyreadstat): above this size the
+#: step is left out (``--all-exports`` runs it anyway), since it would take the shared machine's memory for minutes;
+#: CSV and Excel are written a batch of rows at a time
 WHOLE_EXPORT_LIMIT = 200_000
 
 
@@ -175,7 +178,19 @@ def _step(name: str, url: str) -> dict[str, Any]:
         from survey_app.services.surveys import get_survey
 
         survey = get_survey(SLUG)
-        return STEP_FUNCTIONS[name](survey)
+        start = _memory_mb("VmRSS")
+        figures = STEP_FUNCTIONS[name](survey)
+        figures["own_mb"] = round(_memory_mb("VmHWM") - start)  # the step's own increase, past imports and setup
+        return figures
+
+
+def _memory_mb(field: str) -> float:
+    """This process's resident memory (``VmRSS``) or its peak (``VmHWM``) in MB, from /proc (Linux). Unlike
+    ``ru_maxrss``, which keeps the parent's size at the fork when the child execs, ``VmHWM`` is this program's own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _read_dump(url: str) -> dict[str, Any]:
@@ -269,7 +284,14 @@ def _export(fmt: str):
         from survey_app.services import exports
 
         started = time.perf_counter()
-        size = len(exports.export_bytes(survey, fmt))
+        if fmt == "csv":
+            size = sum(len(chunk) for chunk in exports.csv_chunks(survey, streamed=True))
+        elif fmt == "xlsx":
+            with tempfile.TemporaryFile() as workbook:
+                exports.write_xlsx(survey, workbook)
+                size = workbook.tell()
+        else:
+            size = len(exports.export_bytes(survey, fmt))
         return {"seconds": time.perf_counter() - started, "bytes": size}
     return run
 
@@ -348,7 +370,7 @@ def measure(database: str, n: int, workdir: Path, *, steps: list[str], load_resp
         figures: dict[str, Any] = {"insert": {"seconds": time.perf_counter() - started}}
         print(f"{database}: {n} responses inserted in {figures['insert']['seconds']:.1f} s", file=sys.stderr)
         for step in steps:
-            if step in ("csv", "xlsx", "sav") and n > WHOLE_EXPORT_LIMIT and not all_exports:
+            if step == "sav" and n > WHOLE_EXPORT_LIMIT and not all_exports:
                 figures[step] = {"error": f"left out above {WHOLE_EXPORT_LIMIT} responses (--all-exports)"}
                 continue
             if step == "ingest":
@@ -400,14 +422,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", help=f"comma-separated steps of {', '.join([*STEPS, 'ingest'])}")
     parser.add_argument("--respondents", type=int, default=1000, help="respondents of the ingest step")
     parser.add_argument("--all-exports", action="store_true",
-                        help=f"also the Excel and SPSS exports above {WHOLE_EXPORT_LIMIT} responses")
+                        help=f"also the SPSS export above {WHOLE_EXPORT_LIMIT} responses")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--step", help=argparse.SUPPRESS)  # child process: one step
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
         result = _report_worker(args.url) if args.step == "report_worker" else _step(args.step, args.url)
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_mb"] = _memory_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return 0
     n = args.size or (LARGE if args.large else SMALL)

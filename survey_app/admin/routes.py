@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC
 from functools import wraps
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -47,7 +61,15 @@ from survey_app.services.console_sessions import (
 from survey_app.services.dashboard import comment_themes, dashboard_data
 from survey_app.services.deletion import owned_counts
 from survey_app.services.editor import blank_questionnaire
-from survey_app.services.exports import FORMATS, MIME, attribute_column, export_bytes, neutralise
+from survey_app.services.exports import (
+    FORMATS,
+    MIME,
+    attribute_column,
+    csv_chunks,
+    export_bytes,
+    neutralise,
+    write_xlsx,
+)
 from survey_app.services.invitations import invitations_from_csv, personal_links, reminder_list
 from survey_app.services.lifecycle import actions, check_writable, delete_draft, display_status
 from survey_app.services.lifecycle import change_status as apply_action
@@ -483,10 +505,28 @@ def export(survey: Survey, fmt: str):
     """Download the responses as CSV, Excel or SPSS."""
     if fmt not in FORMATS:
         abort(404)
+    name = f"{survey.slug}-responses.{fmt}"
+    headers = {"Content-Disposition": f"attachment; filename={name}"}
+    if fmt == "csv":  # written as the rows are read: one batch of them in memory, whatever the survey's size
+        chunks = csv_chunks(survey, streamed=True)
+        audit_download(survey, f"export.{fmt}")
+        return Response(chunks, mimetype=MIME[fmt], headers=headers)
+    if fmt == "xlsx":  # a row at a time into a file on disk (a workbook is a zip, complete only at its end)
+        workbook = tempfile.TemporaryFile()
+        write_xlsx(survey, workbook, lang=_lang())
+        audit_download(survey, f"export.{fmt}")
+        return Response(_file_chunks(workbook), mimetype=MIME[fmt], headers=headers)
     data = export_bytes(survey, fmt, lang=_lang())
     audit_download(survey, f"export.{fmt}")
-    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
-                     download_name=f"{survey.slug}-responses.{fmt}")
+    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True, download_name=name)
+
+
+def _file_chunks(file: IO[bytes], size: int = 1 << 16) -> Iterator[bytes]:
+    """A file's bytes from its start, a chunk at a time; the file closed at the end (or when the client leaves)."""
+    with file:
+        file.seek(0)
+        while chunk := file.read(size):
+            yield chunk
 
 
 @bp.get("/surveys/<slug>/report.<fmt>")

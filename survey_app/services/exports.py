@@ -27,26 +27,41 @@ most 64 bytes and never one of SPSS's reserved words, and the service's own colu
 Every variable is labelled: an item with its question (after its code when renamed), a service column with what it
 holds (:data:`SERVICE_LABELS`). Each variable has the measurement level of its scale (:data:`SPSS_MEASURES`);
 ``submitted_at`` is an SPSS date-time in UTC. A text longer than SPSS's longest string (32,767 bytes) is cut there.
+
+CSV and Excel are written as the rows are read, a batch of :data:`BATCH_ROWS` responses at a time, so an export of a
+million responses holds one batch, never the whole table. What needs every row is decided first, from narrow
+reads: the columns of the participants list's attributes (in the order the responses first name them) and, for an
+anonymous survey, the counts of each combination of known facts per unit (:func:`_blanked_facts`). A cell prints as
+its answer does (``7``, ``2.5``, ``yes``), with the point and choice scales' answers whole numbers (``7``, never
+``7.0``, even where some responses did not answer). An anonymous survey's rows come in an order the database draws at
+random. Excel's sheets hold 1,048,575 rows under their header (:data:`EXCEL_ROWS`): a larger export continues on
+sheets ``responses 2``, ``responses 3``... each with the header, and a sheet ``README`` says so. SPSS's .sav is built
+whole (pyreadstat writes a table at once, with no appending), from the same rows.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import io
-import random
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
+from openpyxl import Workbook
 
+from analysis.frames import decode_document
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
-from survey_app.services.disclosure import open_gate
+from survey_app.services.disclosure import Gate, open_gate
 from survey_app.services.survey_versions import answer_instrument
 from survey_app.text_checks import printable
 
@@ -56,6 +71,17 @@ MIME = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "sav": "application/x-spss-sav",
+}
+#: responses read, made rows and written at a time: all an export of CSV or Excel holds of its answers
+BATCH_ROWS = 5_000
+#: the most rows an Excel sheet holds under its header (1,048,576 rows in all, Excel's "Specifications and limits")
+EXCEL_ROWS = 1_048_575
+#: the sheet that says where the rest went when an Excel export takes more than one sheet
+EXCEL_README = {
+    "en": ("README", "Excel holds at most {limit:,} rows under the header on a sheet: the {rows:,} responses are "
+                     "on the sheets {sheets}, in order, each with the header."),
+    "zh": ("说明", "Excel 每张工作表在表头下最多容纳 {limit:,} 行：{rows:,} 份答卷依次分布在工作表 {sheets} 中，"
+                   "每张都有表头。"),
 }
 
 
@@ -69,64 +95,121 @@ def neutralise(value: Any) -> Any:
 
 
 def _answer(value: Any) -> Any:
-    if isinstance(value, list):  # multiple choice: one cell, values separated by ";"
+    if value.__class__ is list:  # multiple choice: one cell, values separated by ";"
         return ";".join(str(v) for v in value)
     return value
 
 
-def responses_table(survey: Survey) -> pd.DataFrame:
-    """The responses the disclosure gate lets out, one row each: metadata columns, then one column per item in
-    instrument order."""
+@dataclass
+class _Plan:
+    """What an export decided before its first row: its columns and what every row's cells depend on (plain data:
+    a streamed download reads its rows after the request's session has committed)."""
+
+    gate: Gate
+    instrument: Instrument
+    columns: list[str]
+    #: attribute name -> its column, in the order the responses first name them
+    attributes: dict[str, str]
+    #: the items whose answers are whole numbers (point scales, choices with numbers): 7, never 7.0
+    whole: frozenset[str]
+    #: anonymous surveys: the facts blanked for every row of a unit ({unit label: columns})
+    blanked: dict[Any, set[str]] = field(default_factory=dict)
+
+
+def _plan(survey: Survey) -> _Plan:
     gate = open_gate(survey)
     instrument = answer_instrument(survey)  # with the answers moved aside by revisions (survey_versions)
-    units = {unit.id: unit.code for unit in gate.units.values()}
-    unit_items = {item.code for item in instrument.items_by_role("unit")}
-    query = (
-        sa.select(Response.id, Response.answers, Response.submitted_at, Response.language, Response.channel,
-                  Response.unit_id, Response.release_no, Invitation.external_ref, Invitation.attributes)
-        .outerjoin(Invitation, Invitation.id == Response.invitation_id)
-        .where(*gate.where())
-        .order_by(Response.id)
-    )
-    records = []
-    attributes: dict[str, str] = {}  # attribute name -> its column, in the order the rows name them
+    attributes = {} if survey.anonymous else _attribute_columns(gate, instrument)
+    columns = ([] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
+        "unit", "language", "channel", *attributes.values(), *[item.code for item in instrument.items]]
+    whole = frozenset(item.code for item in instrument.items
+                      if instrument.scale_of(item).is_numeric() and instrument.scale_of(item).kind != "numeric")
+    plan = _Plan(gate, instrument, columns, attributes, whole)
+    if survey.anonymous:
+        gate.known_names  # noqa: B018 - the names comments are redacted of, read now: a stream reads no session
+        plan.blanked = _blanked_facts(_fact_counts(gate, instrument), survey.min_group_size,
+                                      [item.code for item in instrument.items_by_role("demographic")])
+    return plan
+
+
+def _attribute_columns(gate: Gate, instrument: Instrument) -> dict[str, str]:
+    """Each invitee attribute's column, in the order the responses (by id) first name them."""
     taken = {column.upper() for column in [*SERVICE_LABELS, *(item.code for item in instrument.items)]}
-    for row in db.session.execute(query):
-        answers = gate.shown_answers(instrument, row.answers)  # an anonymous survey's comments redacted
-        record: dict[str, Any] = {}
-        if not survey.anonymous:
-            record["response_id"] = row.id
-            record["invitation_ref"] = row.external_ref
-            record["submitted_at"] = row.submitted_at.isoformat() if row.submitted_at else None
-            record["unit"] = units.get(row.unit_id)
-            for name, value in (row.attributes or {}).items():
+    query = (sa.select(Invitation.attributes).select_from(Response)
+             .join(Invitation, Invitation.id == Response.invitation_id)
+             .where(*gate.where()).order_by(Response.id))
+    attributes: dict[str, str] = {}
+    for batch in db.session.execute(query, execution_options={"yield_per": BATCH_ROWS}).partitions():
+        for (raw,) in batch:
+            for name in raw or {}:
                 name = str(name).lower()  # as the participants list and the analysis key them
                 if name not in attributes:
                     attributes[name] = attribute_column(name, taken)
                     taken.add(attributes[name].upper())
-                record.setdefault(attributes[name], value if value not in (None, "") else None)
-        else:
-            # the deepest unit the gate shows for this row: never a unit too small to show on its own
-            record["unit"] = gate.label(row.unit_id)
-            record[RELEASE] = row.release_no
-        record["language"] = row.language
-        record["channel"] = row.channel
-        for item in instrument.items:
-            if not survey.anonymous:
-                record[item.code] = _answer(answers.get(item.code))
-            elif item.code in unit_items:
-                record[item.code] = record["unit"]
-            else:  # an identifier never leaves an anonymous survey
-                record[item.code] = None if item.role == "customer_id" else _answer(answers.get(item.code))
-        records.append(record)
-    if survey.anonymous:
-        _generalise_known_facts(records, survey.min_group_size,
-                                [item.code for item in instrument.items_by_role("demographic")])
-        random.SystemRandom().shuffle(records)
-    columns = ([] if survey.anonymous else ["response_id", "invitation_ref", "submitted_at"]) + [
-        "unit", "language", "channel", *attributes.values(), *[item.code for item in instrument.items]]
-    table = pd.DataFrame.from_records(records, columns=columns)
-    table.attrs[ATTRIBUTES] = {column: name for name, column in attributes.items()}
+    return attributes
+
+
+def _rows_query(plan: _Plan) -> sa.Select:
+    query = (
+        sa.select(Response.id, sa.type_coerce(Response.answers, sa.Text).label("answers"), Response.submitted_at,
+                  Response.language, Response.channel, Response.unit_id, Response.release_no,
+                  Invitation.external_ref, Invitation.attributes)
+        .outerjoin(Invitation, Invitation.id == Response.invitation_id)
+        .where(*plan.gate.where())
+    )
+    # an anonymous survey's rows in an order nothing in them tells (not the order they came in)
+    return query.order_by(sa.func.random() if plan.gate.anonymous else Response.id)
+
+
+def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The export's rows, a batch of at most :data:`BATCH_ROWS` at a time: {column: cell} with every rule applied
+    but formula neutralising. Read on ``connection``, by default the request's session's."""
+    gate, instrument = plan.gate, plan.instrument
+    units = {unit.id: unit.code for unit in gate.units.values()}
+    codes = [item.code for item in instrument.items]
+    unit_items = [item.code for item in instrument.items_by_role("unit")]
+    identifiers = [item.code for item in instrument.items_by_role("customer_id")]
+    connection = connection or db.session.connection()
+    result = connection.execute(_rows_query(plan), execution_options={"yield_per": BATCH_ROWS})
+    for batch in result.partitions():
+        records = []
+        for row in batch:
+            # an anonymous survey's comments redacted
+            answers = gate.shown_answers(instrument, decode_document(row.answers))
+            record: dict[str, Any] = {}
+            if not gate.anonymous:
+                record["response_id"] = row.id
+                record["invitation_ref"] = row.external_ref
+                record["submitted_at"] = row.submitted_at.isoformat() if row.submitted_at else None
+                record["unit"] = units.get(row.unit_id)
+                for name, value in (row.attributes or {}).items():
+                    record.setdefault(plan.attributes[str(name).lower()], value if value not in (None, "") else None)
+            else:
+                # the deepest unit the gate shows for this row: never a unit too small to show on its own
+                record["unit"] = gate.label(row.unit_id)
+            record["language"] = row.language
+            record["channel"] = row.channel
+            for code in codes:
+                record[code] = _answer(answers.get(code))
+            if gate.anonymous:
+                for code in unit_items:
+                    record[code] = record["unit"]
+                for code in identifiers:  # an identifier never leaves an anonymous survey
+                    record[code] = None
+            for column in plan.blanked.get(record["unit"], ()):
+                record[column] = None
+            records.append(record)
+        del batch
+        yield records
+
+
+def responses_table(survey: Survey) -> pd.DataFrame:
+    """The responses the disclosure gate lets out, one row each: metadata columns, then one column per item in
+    instrument order (the whole table in memory: the SPSS file's source)."""
+    plan = _plan(survey)
+    records = [record for batch in _record_batches(plan) for record in batch]
+    table = pd.DataFrame.from_records(records, columns=plan.columns)
+    table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
     return table
 
 
@@ -155,9 +238,25 @@ KNOWN_FACTS = ("language", "channel")
 _GENERALISATIONS = ("channel", "language")
 
 
-def _generalise_known_facts(records: list[dict[str, Any]], k: int, demographic_items: list[str]) -> None:
+def _fact_counts(gate: Gate, instrument: Instrument) -> dict[Any, Counter[tuple]]:
+    """Per unit label, how many responses share each combination of release, language, channel and demographic
+    answers (as the export shows them): a read of these few columns only."""
+    demographic = [item.code for item in instrument.items_by_role("demographic")]
+    query = sa.select(Response.unit_id, Response.release_no, Response.language, Response.channel,
+                      *[Response.answers[code] for code in demographic]).where(*gate.where())
+    counts: dict[Any, Counter[tuple]] = {}
+    for batch in db.session.execute(query, execution_options={"yield_per": BATCH_ROWS}).partitions():
+        for unit_id, release, language, channel, *values in batch:
+            answers = gate.shown_answers(instrument, dict(zip(demographic, values, strict=True)))
+            key = (release, language, channel, *(_answer(answers[code]) for code in demographic))
+            counts.setdefault(gate.label(unit_id), Counter())[key] += 1
+    return counts
+
+
+def _blanked_facts(counts: dict[Any, Counter[tuple]], k: int, demographic_items: list[str]) -> dict[Any, set[str]]:
     """Anonymous exports: within each unit and release, every combination of language, channel and demographic
-    answers that a row shows is shared by at least k rows, else those facts are blanked for the whole unit.
+    answers that a row shows is shared by at least k rows, else those facts are blanked for the whole unit. ``counts``
+    holds, per unit, the rows of each combination of (release, language, channel, *demographic answers).
 
     "The only English answer in East" or "the only woman over 50 in East" points at one person as surely as a
     name, and so does "the only one in East's second batch". The facts are given up for every row of the unit,
@@ -166,45 +265,106 @@ def _generalise_known_facts(records: list[dict[str, Any]], k: int, demographic_i
     group under k (no coarsening of the other facts could make up for them); then the channel and the language.
     """
     if k < 2:
-        return
-    by_unit: dict[Any, list[dict[str, Any]]] = {}
-    for record in records:
-        by_unit.setdefault(record["unit"], []).append(record)
-    for rows in by_unit.values():
-        kept = sorted(demographic_items, key=lambda code: -len({row[code] for row in rows}))
-        while kept and _smallest_combination(rows, [RELEASE, *kept]) < k:
-            blanked = kept.pop(0)
-            for row in rows:
-                row[blanked] = None
-        facts = [RELEASE, *KNOWN_FACTS, *kept]
+        return {}
+    position = {column: i for i, column in enumerate([RELEASE, *KNOWN_FACTS, *demographic_items])}
+    blanked: dict[Any, set[str]] = {}
+    for unit, combinations in counts.items():
+        gone: set[str] = set()
+        kept = sorted(demographic_items, key=lambda code: -len({key[position[code]] for key in combinations}))
+        while kept and _smallest_combination(combinations, [position[c] for c in [RELEASE, *kept]]) < k:
+            gone.add(kept.pop(0))
         steps = iter(_GENERALISATIONS)
-        while _smallest_combination(rows, facts) < k:
+        # a blanked column shows one value for every row: it splits no group
+        while _smallest_combination(combinations, [position[c] for c in [RELEASE, *KNOWN_FACTS, *kept]
+                                                   if c not in gone]) < k:
             column = next(steps, None)
             if column is None:
                 break
-            for row in rows:
-                row[column] = None
-    for record in records:
-        del record[RELEASE]
+            gone.add(column)
+        blanked[unit] = gone
+    return blanked
 
 
-def _smallest_combination(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...]) -> int:
-    return min(Counter(tuple(row[column] for column in columns) for row in rows).values())
+def _smallest_combination(combinations: Counter[tuple], positions: list[int]) -> int:
+    """The fewest rows that share a combination of the facts at ``positions``."""
+    groups: Counter[tuple] = Counter()
+    for key, n in combinations.items():
+        groups[tuple(key[i] for i in positions)] += n
+    return min(groups.values())
+
+
+def _cells(plan: _Plan, record: dict[str, Any]) -> list[Any]:
+    """A row's cells as a file shows them: formulas neutralised, whole-number answers as whole numbers."""
+    cells = []
+    for column in plan.columns:
+        value = record.get(column)  # an attribute the row's invitee has not: empty
+        if value.__class__ is str:
+            value = neutralise(value)
+        elif value.__class__ is float and column in plan.whole and value.is_integer():
+            value = int(value)
+        cells.append(value)
+    return cells
+
+
+def csv_chunks(survey: Survey, *, streamed: bool = False) -> Iterator[bytes]:
+    """The survey's responses as a CSV file (UTF-8 with a BOM), a chunk per batch of rows: the header first.
+
+    What needs the database's session is read before this returns; with ``streamed`` the rows are then read on a
+    connection of their own, so that the chunks can be sent after the request's session has ended."""
+    plan = _plan(survey)
+    engine = db.engine
+
+    def chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(plan.columns)
+        yield buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel open Chinese text correctly
+        with contextlib.ExitStack() as stack:
+            connection = stack.enter_context(engine.connect()) if streamed else None
+            for records in _record_batches(plan, connection):
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerows(_cells(plan, record) for record in records)
+                yield buffer.getvalue().encode("utf-8")
+
+    return chunks()
+
+
+def write_xlsx(survey: Survey, target: IO[bytes], *, lang: str = "en") -> None:
+    """The survey's responses as an Excel workbook written to ``target``, a row at a time (openpyxl's write-only
+    mode), on as many sheets of :data:`EXCEL_ROWS` rows as it takes, each with the header."""
+    plan = _plan(survey)
+    book = Workbook(write_only=True)
+    sheets = [book.create_sheet("responses")]
+    sheets[0].append(plan.columns)
+    on_sheet = rows = 0
+    for records in _record_batches(plan):
+        for record in records:
+            if on_sheet == EXCEL_ROWS:
+                sheets.append(book.create_sheet(f"responses {len(sheets) + 1}"))
+                sheets[-1].append(plan.columns)
+                on_sheet = 0
+            sheets[-1].append(_cells(plan, record))
+            on_sheet += 1
+            rows += 1
+    if len(sheets) > 1:
+        title, text = EXCEL_README[lang if lang in EXCEL_README else "en"]
+        book.create_sheet(title).append(
+            [text.format(limit=EXCEL_ROWS, rows=rows, sheets=", ".join(sheet.title for sheet in sheets))])
+    book.save(target)
 
 
 def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
-    """The survey's responses as a CSV, XLSX or SAV file."""
+    """The survey's responses as a CSV, XLSX or SAV file, whole (the download streams CSV and Excel instead)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
-    table = responses_table(survey)
     if fmt == "csv":
-        safe = table.map(neutralise)
-        return safe.to_csv(index=False).encode("utf-8-sig")  # the BOM lets Excel open Chinese text correctly
+        return b"".join(csv_chunks(survey))
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        table.map(neutralise).to_excel(buffer, index=False, sheet_name="responses")
+        write_xlsx(survey, buffer, lang=lang)
         return buffer.getvalue()
-    return _sav_bytes(table, answer_instrument(survey), lang)
+    return _sav_bytes(responses_table(survey), answer_instrument(survey), lang)
 
 
 #: SPSS's reserved words, never a variable name (IBM SPSS Statistics, "Variable names")
