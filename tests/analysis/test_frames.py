@@ -125,7 +125,7 @@ def test_the_fast_reader_reads_numbers_without_decoding_documents(kinds_connecti
     """Numbers come from the database's own extraction (PostgreSQL) or orjson (SQLite), never json.loads of a
     whole document; only text answers are decoded one by one."""
     decoded: list[object] = []
-    monkeypatch.setattr(frames, "_decode", lambda raw: decoded.append(raw) or {})
+    monkeypatch.setattr(frames, "decode_document", lambda raw: decoded.append(raw) or {})
     fast = frames.responses_frame(kinds_connection, 1, columns=["SAT", "W", "TXT"])
     assert decoded == [] and fast["SAT"].dtype == np.float64 and fast.loc[10, "W"] == 0.1
     assert fast.loc[11, "TXT"] == 'a "quoted", comma\nand a new line'
