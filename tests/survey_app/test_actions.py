@@ -77,7 +77,7 @@ def _sign_in(app, client):
     ({"unit": "atlantis"}, "not a unit of this survey"),
     ({"owner": "99999"}, "may not see this survey"),
     ({"owner": "abc"}, "choose the action"),
-    ({"notes": "bad \x00 byte"}, ""),
+    ({"notes": "bad \x1b byte"}, "control character"),
 ])
 def test_the_plan_form_refuses_hostile_input_with_a_message(app, client, make_survey, form, message):
     with app.app_context():

@@ -227,7 +227,8 @@ def test_the_console_form_refuses_no_events_unknown_events_and_hostile_input(app
     for data in ({"url": f"{server.base}/x"}, {"url": f"{server.base}/x", "events": ["drop.table"]},
                  {"url": "https://exa mple.com/\x00", "events": ["alert.created"]}, {"events": ["alert.created"]}):
         reply = client.post("/admin/surveys/alerts/webhooks", data=data)
-        assert reply.status_code == 422, data
+        nul = any("\x00" in str(value) for value in data.values())  # refused before the view: refuse_nul_in_request
+        assert reply.status_code == (400 if nul else 422), data
     assert client.post("/admin/surveys/alerts/webhooks/99/", data={"action": "on"}).status_code == 404
     assert client.post("/admin/surveys/alerts/webhooks/99", data={"action": "on"}).status_code == 404
     secret_of(add(client, f"{server.base}/hook", ["alert.created"]))
