@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Action, Unit
 from survey_app.services.actions import history
+from tests.browser.conftest import sign_in
 from tests.survey_app.alert_fixtures import PASSWORD, setup_world
 
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -24,11 +25,7 @@ def test_plan_an_action_then_move_it_along(app, live_server, browser, make_surve
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_context(viewport=viewport, locale="zh-CN" if lang == "zh" else "en-US").new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("owner@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, live_server, "owner@example.com", PASSWORD, lang)
     page.goto(f"{live_server}/admin/surveys/alerts")
     page.locator("#action-plan-link").click()
     page.wait_for_load_state()

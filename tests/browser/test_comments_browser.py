@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 from tests.survey_app.test_anonymity_attacks import EMPLOYEE, add_answers
 
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -44,11 +45,7 @@ def test_search_the_comments_then_read_an_anonymous_surveys(app, live_server, br
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_context(viewport=viewport, locale="zh-CN" if lang == "zh" else "en-US").new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("owner@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, live_server, "owner@example.com", PASSWORD, lang)
     page.goto(f"{live_server}/admin/surveys/hotel")
     page.locator("#comments-link").click()
     page.wait_for_load_state()

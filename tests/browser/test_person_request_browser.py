@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 
 PASSWORD = "admin password 1"
 EMAIL = "li.lei@example.com"
@@ -39,10 +40,7 @@ def _seed(app, make_survey) -> None:
 
 def _signed_in(browser, live_server: str, viewport: dict, lang: str):
     page = browser.new_context(viewport=viewport, accept_downloads=True).new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("admin@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    sign_in(page, live_server, "admin@example.com", PASSWORD, lang)
     page.wait_for_url(f"{live_server}/admin/")
     return page
 
