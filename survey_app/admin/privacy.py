@@ -153,9 +153,7 @@ def erase_survey(survey: Survey):
 @admin_only
 def delete_user(user_id: int):
     """Delete an account once its email is typed; its surveys go to the account chosen to take them over."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     if request.form.get("confirm", "").strip().lower() != user.email.lower():
         flash(_("Type the account's email to confirm its deletion."), "error")
         return redirect(url_for("admin.accounts"))

@@ -740,9 +740,7 @@ def accounts_page(*, form: AccountForm | None = None, invite: InviteForm | None 
 @admin_only
 def toggle_account(user_id: int):
     """Deactivate or reactivate an account (never one's own)."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         abort(400)
     user.active = not user.active
