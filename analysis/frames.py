@@ -109,7 +109,7 @@ def _postgresql_frame(connection: sa.Connection, survey_id: int, wanted: list[st
     """The frame from ``COPY (SELECT id, answers -> code, ...) TO STDOUT (FORMAT csv)``; None without rows."""
     answers = _RESPONSES.c.answers
     cells = [answers.op("->")(sa.cast(sa.literal(code), sa.Text)) for code in wanted]
-    query = _sql(connection, _selected(sa.select(_RESPONSES.c.id, *cells), survey_id, **options))
+    query = statement_sql(connection, _selected(sa.select(_RESPONSES.c.id, *cells), survey_id, **options))
     buffer = io.BytesIO()
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
@@ -152,7 +152,8 @@ def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] |
                   progress: Callable[[int], None] | None) -> pd.DataFrame | None:
     """The frame from the documents' text as SQLite stores it, parsed by orjson batch by batch; None when a
     document holds what orjson does not read (NaN, a number beyond 64 bits)."""
-    query = _sql(connection, _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, **options))
+    query = statement_sql(connection,
+                          _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, **options))
     cursor = connection.connection.driver_connection.cursor()
     parts = []
     try:
@@ -186,7 +187,7 @@ def _selected(query: sa.Select, survey_id: int, *, complete_only: bool, unit_ids
     return query.order_by(_RESPONSES.c.id)
 
 
-def _sql(connection: sa.Connection, query: sa.Select) -> str:
+def statement_sql(connection: sa.Connection, query: sa.Select) -> str:
     """The statement with its values written in (numbers and item codes: nothing a respondent typed)."""
     return str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
 
@@ -245,7 +246,7 @@ def response_units(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.S
              .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.unit_id.is_not(None)))
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(_sql(connection, query))
+        cursor.execute(statement_sql(connection, query))
         pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
     finally:
         cursor.close()

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 import re
 import tempfile
@@ -57,7 +58,7 @@ import pyreadstat
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from analysis.frames import decode_document
+from analysis.frames import decode_document, statement_sql
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
@@ -114,6 +115,22 @@ class _Plan:
     whole: frozenset[str]
     #: anonymous surveys: the facts blanked for every row of a unit ({unit label: columns})
     blanked: dict[Any, set[str]] = field(default_factory=dict)
+    #: what every batch of rows looks up: item codes in order, free-text items, unit and identifier items
+    codes: list[str] = field(init=False)
+    texts: frozenset[str] = field(init=False)
+    unit_items: list[str] = field(init=False)
+    identifiers: list[str] = field(init=False)
+    #: unit id -> its code; anonymous surveys: unit id -> the gate's label, filled as rows name them
+    units: dict[int, str] = field(init=False)
+    labels: dict[int | None, str | None] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        items = self.instrument.items
+        self.codes = [item.code for item in items]
+        self.texts = frozenset(item.code for item in items if self.instrument.scale_of(item).kind == "text")
+        self.unit_items = [item.code for item in self.instrument.items_by_role("unit")]
+        self.identifiers = [item.code for item in self.instrument.items_by_role("customer_id")]
+        self.units = {unit.id: unit.code for unit in self.gate.units.values()}
 
 
 def _plan(survey: Survey) -> _Plan:
@@ -161,54 +178,149 @@ def _rows_query(plan: _Plan) -> sa.Select:
     return query.order_by(sa.func.random() if plan.gate.anonymous else Response.id)
 
 
-def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Iterator[list[dict[str, Any]]]:
-    """The export's rows, a batch of at most :data:`BATCH_ROWS` at a time: {column: cell} with every rule applied
-    but formula neutralising. Read on ``connection``, by default the request's session's."""
-    gate, instrument = plan.gate, plan.instrument
-    units = {unit.id: unit.code for unit in gate.units.values()}
-    codes = [item.code for item in instrument.items]
-    unit_items = [item.code for item in instrument.items_by_role("unit")]
-    identifiers = [item.code for item in instrument.items_by_role("customer_id")]
-    connection = connection or db.session.connection()
-    result = connection.execute(_rows_query(plan), execution_options={"yield_per": BATCH_ROWS})
-    for batch in result.partitions():
-        records = []
-        for row in batch:
-            # an anonymous survey's comments redacted
-            answers = gate.shown_answers(instrument, decode_document(row.answers))
-            record: dict[str, Any] = {}
-            if not gate.anonymous:
-                record["response_id"] = row.id
-                record["invitation_ref"] = row.external_ref
-                record["submitted_at"] = row.submitted_at.isoformat() if row.submitted_at else None
-                record["unit"] = units.get(row.unit_id)
-                for name, value in (row.attributes or {}).items():
-                    record.setdefault(plan.attributes[str(name).lower()], value if value not in (None, "") else None)
-            else:
-                # the deepest unit the gate shows for this row: never a unit too small to show on its own
-                record["unit"] = gate.label(row.unit_id)
-            record["language"] = row.language
-            record["channel"] = row.channel
-            for code in codes:
-                record[code] = _answer(answers.get(code))
-            if gate.anonymous:
-                for code in unit_items:
-                    record[code] = record["unit"]
-                for code in identifiers:  # an identifier never leaves an anonymous survey
-                    record[code] = None
-            for column in plan.blanked.get(record["unit"], ()):
-                record[column] = None
-            records.append(record)
+class _Rows:
+    """A batch of the export's rows, column by column: {column: cells}, every rule applied but formula neutralising
+    and whole numbers (:func:`_file_cells`). ``len()`` is the number of rows."""
+
+    def __init__(self, columns: dict[str, list[Any]], size: int, kinds: dict[str, set[type]]) -> None:
+        self.columns = columns
+        self.size = size
+        #: the types of a column's cells, where known
+        self.kinds = kinds
+
+    def __len__(self) -> int:
+        return self.size
+
+    def cells(self, column: str) -> list[Any]:
+        """The column's cells; all None for an attribute no row of the batch has."""
+        return self.columns[column] if column in self.columns else [None] * self.size
+
+
+def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Iterator[_Rows]:
+    """The export's rows, a batch of at most :data:`BATCH_ROWS` at a time, made a column at a time (no object per
+    row beyond its answers' document). Read on ``connection``, by default the request's session's."""
+    for batch in _read(plan, connection or db.session.connection()):
+        with _collector_paused():
+            rows = _columns(plan, batch)
         del batch
-        yield records
+        yield rows
+
+
+def _read(plan: _Plan, connection: sa.Connection) -> Iterator[tuple[tuple[Any, ...], ...]]:
+    """The rows of :func:`_rows_query`, a batch at a time, as columns (a tuple of cells each), with the values
+    SQLAlchemy's types give. SQLite: the driver's own tuples, typed here (no Row object per response)."""
+    query = _rows_query(plan)
+    if connection.dialect.name != "sqlite":
+        result = connection.execute(query, execution_options={"yield_per": BATCH_ROWS})
+        for batch in result.partitions():
+            yield tuple(zip(*batch, strict=True))
+        return
+    dialect = connection.dialect
+    processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                  for column in query.selected_columns]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement_sql(connection, query))
+        while batch := cursor.fetchmany(BATCH_ROWS):
+            yield tuple(cells if process is None else tuple(map(process, cells))
+                        for cells, process in zip(zip(*batch, strict=True), processors, strict=True))
+    finally:
+        cursor.close()
+
+
+def _columns(plan: _Plan, batch: tuple[tuple[Any, ...], ...]) -> _Rows:
+    """A batch of read rows (:func:`_read`'s columns) made the export's columns."""
+    gate, labels = plan.gate, plan.labels
+    ids, answers, submitted, languages, channels, unit_ids, _, refs, attributes = batch
+    size = len(ids)
+    documents = [decode_document(document) for document in answers]
+    del answers
+    # assigned in the order a row's dict once was, so a later column of the same name wins as it did
+    columns: dict[str, list[Any]] = {}
+    if not gate.anonymous:
+        columns["response_id"] = list(ids)
+        columns["invitation_ref"] = list(refs)
+        columns["submitted_at"] = [moment.isoformat() if moment else None for moment in submitted]
+        columns["unit"] = [plan.units.get(unit_id) for unit_id in unit_ids]
+        columns.update(_attribute_cells(plan, attributes, size))
+    else:
+        # the deepest unit the gate shows for each row: never a unit too small to show on its own
+        for unit_id in set(unit_ids) - labels.keys():
+            labels[unit_id] = gate.label(unit_id)
+        columns["unit"] = [labels[unit_id] for unit_id in unit_ids]
+    columns["language"] = list(languages)
+    columns["channel"] = list(channels)
+    # each document's answers in instrument order, then turned into columns (both loops run in C)
+    answered = zip(*[list(map(document.get, plan.codes)) for document in documents], strict=True)
+    del documents
+    kinds: dict[str, set[type]] = {}
+    for code, cells in zip(plan.codes, answered, strict=True):
+        if gate.anonymous and code in plan.texts:  # an anonymous survey's comments redacted
+            cells = _redacted(gate, cells)
+        kinds[code] = set(map(type, cells))
+        if list in kinds[code]:  # multiple choice: one cell, values separated by ";"
+            cells = [_answer(value) for value in cells]
+            kinds[code] = set(map(type, cells))
+        columns[code] = list(cells)
+    if gate.anonymous:
+        for code in [*plan.unit_items, *plan.identifiers]:
+            kinds.pop(code, None)
+        for code in plan.unit_items:
+            columns[code] = list(columns["unit"])
+        for code in plan.identifiers:  # an identifier never leaves an anonymous survey
+            columns[code] = [None] * size
+    if any(plan.blanked.values()):
+        for row, label in enumerate(list(columns["unit"])):
+            for column in plan.blanked.get(label, ()):
+                columns[column][row] = None
+    return _Rows(columns, size, kinds)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a batch is made: its thousands of new dicts and lists would otherwise
+    set off full collections of the whole process's objects, which took more time than the export's own work (they
+    hold no cycles and are freed as the batch goes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _attribute_cells(plan: _Plan, attributes: tuple[Any, ...], size: int) -> dict[str, list[Any]]:
+    """The attribute columns of a batch's rows; a row's first attribute of a column wins (names differing only in
+    case share one), an empty value is None."""
+    columns: dict[str, list[Any]] = {}
+    for row, raw in enumerate(attributes):
+        if not raw:
+            continue
+        seen = set()
+        for name, value in raw.items():
+            column = plan.attributes[str(name).lower()]
+            if column not in seen:
+                seen.add(column)
+                columns.setdefault(column, [None] * size)[row] = value if value not in (None, "") else None
+    return columns
+
+
+def _redacted(gate: Gate, cells: tuple[Any, ...]) -> list[Any]:
+    """Free-text answers through :meth:`Gate.comment`, each distinct text once."""
+    shown: dict[str, Any] = {}
+    return [value if value.__class__ is not str else shown[value] if value in shown
+            else shown.setdefault(value, gate.comment(value)) for value in cells]
 
 
 def responses_table(survey: Survey) -> pd.DataFrame:
     """The responses the disclosure gate lets out, one row each: metadata columns, then one column per item in
     instrument order (the whole table in memory: the SPSS file's source)."""
     plan = _plan(survey)
-    records = [record for batch in _record_batches(plan) for record in batch]
-    table = pd.DataFrame.from_records(records, columns=plan.columns)
+    parts = [pd.DataFrame(dict(enumerate(rows.cells(column) for column in plan.columns)), dtype=object)
+             for rows in _record_batches(plan)]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=range(len(plan.columns)))
+    table.columns = plan.columns
     table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
     return table
 
@@ -293,17 +405,28 @@ def _smallest_combination(combinations: Counter[tuple], positions: list[int]) ->
     return min(groups.values())
 
 
-def _cells(plan: _Plan, record: dict[str, Any]) -> list[Any]:
-    """A row's cells as a file shows them: formulas neutralised, whole-number answers as whole numbers."""
-    cells = []
-    for column in plan.columns:
-        value = record.get(column)  # an attribute the row's invitee has not: empty
-        if value.__class__ is str:
-            value = neutralise(value)
-        elif value.__class__ is float and column in plan.whole and value.is_integer():
-            value = int(value)
-        cells.append(value)
-    return cells
+def _file_rows(plan: _Plan, rows: _Rows) -> Iterator[tuple[Any, ...]]:
+    """A batch's rows as a file shows them: formulas neutralised, whole-number answers as whole numbers."""
+    return zip(*(_file_cells(rows.cells(column), column in plan.whole, rows.kinds.get(column))
+                 for column in plan.columns), strict=True)
+
+
+def _file_cells(cells: list[Any], whole: bool, kinds: set[type] | None = None) -> list[Any]:
+    """One column's cells as a file shows them (:func:`neutralise`, each distinct text once; 7.0 as 7 in a ``whole``
+    column); a column of whole numbers and gaps, as most answers are, as it is. ``kinds``: the cells' types, when
+    known."""
+    kinds = set(map(type, cells)) if kinds is None else kinds
+    if kinds <= _AS_THEY_ARE or (kinds <= _NUMBERS and not whole):
+        return cells
+    shown: dict[str, Any] = {}
+    return [(shown[value] if value in shown else shown.setdefault(value, neutralise(value)))
+            if value.__class__ is str
+            else int(value) if whole and value.__class__ is float and value.is_integer() else value
+            for value in cells]
+
+
+_AS_THEY_ARE = frozenset({int, type(None)})
+_NUMBERS = frozenset({int, float, type(None)})
 
 
 def csv_chunks(survey: Survey, *, streamed: bool = False) -> Iterator[bytes]:
@@ -324,7 +447,7 @@ def csv_chunks(survey: Survey, *, streamed: bool = False) -> Iterator[bytes]:
             for records in _record_batches(plan, connection):
                 buffer.seek(0)
                 buffer.truncate()
-                writer.writerows(_cells(plan, record) for record in records)
+                writer.writerows(_file_rows(plan, records))
                 yield buffer.getvalue().encode("utf-8")
 
     return chunks()
@@ -339,12 +462,12 @@ def write_xlsx(survey: Survey, target: IO[bytes], *, lang: str = "en") -> None:
     sheets[0].append(plan.columns)
     on_sheet = rows = 0
     for records in _record_batches(plan):
-        for record in records:
+        for cells in _file_rows(plan, records):
             if on_sheet == EXCEL_ROWS:
                 sheets.append(book.create_sheet(f"responses {len(sheets) + 1}"))
                 sheets[-1].append(plan.columns)
                 on_sheet = 0
-            sheets[-1].append(_cells(plan, record))
+            sheets[-1].append(cells)
             on_sheet += 1
             rows += 1
     if len(sheets) > 1:
