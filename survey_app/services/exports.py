@@ -168,7 +168,7 @@ def _attribute_columns(gate: Gate, instrument: Instrument) -> dict[str, str]:
 
 def _rows_query(plan: _Plan) -> sa.Select:
     query = (
-        sa.select(Response.id, sa.type_coerce(Response.answers, sa.Text).label("answers"), Response.submitted_at,
+        sa.select(Response.id, sa.cast(Response.answers, sa.Text).label("answers"), Response.submitted_at,
                   Response.language, Response.channel, Response.unit_id, Response.release_no,
                   Invitation.external_ref, Invitation.attributes)
         .outerjoin(Invitation, Invitation.id == Response.invitation_id)
@@ -207,18 +207,15 @@ def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Ite
 
 
 def _read(plan: _Plan, connection: sa.Connection) -> Iterator[tuple[tuple[Any, ...], ...]]:
-    """The rows of :func:`_rows_query`, a batch at a time, as columns (a tuple of cells each), with the values
-    SQLAlchemy's types give. SQLite: the driver's own tuples, typed here (no Row object per response)."""
+    """The rows of :func:`_rows_query`, a batch at a time, as columns (a tuple of cells each) with the values
+    SQLAlchemy's types give, from the driver's own tuples (no Row object per response); on PostgreSQL through a
+    cursor on the server, so that the rows not yet read stay there."""
     query = _rows_query(plan)
-    if connection.dialect.name != "sqlite":
-        result = connection.execute(query, execution_options={"yield_per": BATCH_ROWS})
-        for batch in result.partitions():
-            yield tuple(zip(*batch, strict=True))
-        return
     dialect = connection.dialect
     processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
                   for column in query.selected_columns]
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(name="manyi_export") if dialect.name == "postgresql" else driver.cursor()
     try:
         cursor.execute(statement_sql(connection, query))
         while batch := cursor.fetchmany(BATCH_ROWS):
