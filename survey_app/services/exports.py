@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
@@ -312,7 +313,7 @@ def _redacted(gate: Gate, cells: tuple[Any, ...]) -> list[Any]:
 
 def responses_table(survey: Survey) -> pd.DataFrame:
     """The responses the disclosure gate lets out, one row each: metadata columns, then one column per item in
-    instrument order (the whole table in memory: the SPSS file's source)."""
+    instrument order, each cell as the CSV file's row has it before neutralising (the whole table in memory)."""
     plan = _plan(survey)
     parts = [pd.DataFrame(dict(enumerate(rows.cells(column) for column in plan.columns)), dtype=object)
              for rows in _record_batches(plan)]
@@ -320,6 +321,59 @@ def responses_table(survey: Survey) -> pd.DataFrame:
     table.columns = plan.columns
     table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
     return table
+
+
+def _spss_table(plan: _Plan) -> pd.DataFrame:
+    """The table of :func:`responses_table` as the SPSS file is made from it, in as little memory as it takes: a
+    numeric item's answers as numbers (:func:`_numbers`), response ids as int64, equal texts of a column of few
+    answers held once."""
+    numeric = {item.code for item in plan.instrument.items if plan.instrument.scale_of(item).is_numeric()}
+    columns = list(dict.fromkeys(plan.columns))
+    free_text = {*plan.texts, "invitation_ref", "submitted_at", *plan.attributes.values()}
+    shared: dict[str, dict[Any, Any]] = {column: {} for column in columns if column not in free_text}
+    parts: dict[str, list[Any]] = {column: [] for column in columns}
+    for rows in _record_batches(plan):
+        for column in columns:
+            cells = rows.cells(column)
+            if column in numeric:
+                parts[column].append(_numbers(cells, whole=column in plan.whole))
+            elif column == "response_id":
+                parts[column].append(np.asarray(cells, dtype=np.int64))
+            else:  # equal texts of a column of few answers (units, languages, choices) held once
+                parts[column].append(_objects(cells, shared.get(column)))
+    table = pd.DataFrame({column: _joined(parts.pop(column)) for column in columns})
+    table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
+    return table
+
+
+def _numbers(cells: list[Any], *, whole: bool) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A numeric item's answers as numbers (anything else a gap, as ``pd.to_numeric(errors="coerce")`` reads it):
+    one byte per answer (pandas' Int8) where they are whole numbers from -128 to 127, as point scales' are, else
+    float64. A million answers to fifty questions are then 100 MB, not 400 MB."""
+    values = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=np.float64,
+                                                                                      na_value=np.nan)
+    known = ~np.isnan(values)
+    if whole and np.all(np.trunc(values[known]) == values[known]) and np.all(np.abs(values[known]) <= 127):
+        return pd.arrays.IntegerArray(np.where(known, values, 0).astype(np.int8), ~known)
+    return values
+
+
+def _objects(cells: list[Any], shared: dict[Any, Any] | None) -> np.ndarray:
+    """Cells as an object array; with ``shared``, each distinct hashable value one object across batches."""
+    array = np.empty(len(cells), dtype=object)
+    array[:] = cells if shared is None else [shared.setdefault(value, value) if value.__class__ is str else value
+                                              for value in cells]
+    return array
+
+
+def _joined(parts: list[Any]) -> Any:
+    """A column's batches as one array: Int8 where every batch is, else float64 for numbers."""
+    if not parts:
+        return np.empty(0, dtype=object)
+    if all(isinstance(part, pd.arrays.IntegerArray) for part in parts):
+        return pd.concat([pd.Series(part, copy=False) for part in parts], ignore_index=True).array
+    return np.concatenate([part.to_numpy(dtype=np.float64, na_value=np.nan)
+                           if isinstance(part, pd.arrays.IntegerArray) else part for part in parts])
 
 
 #: the prefix of the column of an invitee attribute (a further column of the participants list)
@@ -484,7 +538,8 @@ def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
         buffer = io.BytesIO()
         write_xlsx(survey, buffer, lang=lang)
         return buffer.getvalue()
-    return _sav_bytes(responses_table(survey), answer_instrument(survey), lang)
+    plan = _plan(survey)
+    return _sav_bytes(_spss_table(plan), plan.instrument, lang)
 
 
 #: SPSS's reserved words, never a variable name (IBM SPSS Statistics, "Variable names")
@@ -494,6 +549,8 @@ SPSS_NAME_BYTES = 64
 #: the longest SPSS string, in bytes: a longer answer (a text scale may allow 100,000 characters) is cut in the
 #: .sav, as SPSS itself would cut it, and kept whole in the CSV file
 SPSS_STRING_BYTES = 32767
+#: SPSS's time 0, 14 October 1582, in seconds before 1 January 1970
+SPSS_EPOCH_SECONDS = 12_219_379_200
 #: the prefix of a service column whose name an item has
 SERVICE_PREFIX = "sys_"
 #: what each of the service's own columns holds: its SPSS variable label
@@ -556,7 +613,29 @@ def _text(value: Any) -> str:
     longest string SPSS holds, never inside a character."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return printable(str(value)).encode()[:SPSS_STRING_BYTES].decode(errors="ignore")
+    value = printable(str(value))
+    if len(value) <= SPSS_STRING_BYTES // 4:  # at most 4 bytes a character: nothing to cut
+        return value
+    return value.encode()[:SPSS_STRING_BYTES].decode(errors="ignore")
+
+
+def _texts(cells: pd.Series) -> pd.Series:
+    """A column's SAV string cells (:func:`_text`), each distinct text made once."""
+    made: dict[str, str] = {}
+    return cells.map(lambda value: (made[value] if value in made else made.setdefault(value, _text(value)))
+                     if value.__class__ is str else _text(value))
+
+
+def _spss_seconds(moments: pd.Series) -> np.ndarray:
+    """Times (datetime64, naive UTC) as SPSS holds them: seconds since 14 October 1582, reckoned as pyreadstat
+    reckons a datetime column (whole seconds, then the fraction), NaN where there is none. Handed to pyreadstat as
+    numbers, they spare it a copy of the whole table, which it makes to convert a datetime column."""
+    stamps = moments.to_numpy(dtype="datetime64[us]")
+    ticks = stamps.astype(np.int64)
+    seconds = ((ticks // 1_000_000 + SPSS_EPOCH_SECONDS).astype(np.float64)
+               + (ticks % 1_000_000).astype(np.float64) / 1e6)
+    seconds[np.isnat(stamps)] = np.nan
+    return seconds
 
 
 def _digits(values: list[int | str]) -> int:
@@ -569,6 +648,7 @@ def _display_width(cells: pd.Series) -> int:
 
 
 def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
+    """The .sav file of ``table`` (:func:`responses_table` or :func:`_spss_table`, changed in place)."""
     names = spss_names(list(table.columns), [item.code for item in instrument.items])
     labels = {column: SERVICE_LABELS[column][lang] for column in table.columns if column in SERVICE_LABELS}
     measures = {column: SERVICE_MEASURES[column] for column in table.columns if column in SERVICE_MEASURES}
@@ -579,7 +659,7 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
         labels[column] = (ATTRIBUTE_LABEL[lang if lang in ATTRIBUTE_LABEL else "en"] % name)[:250]
         measures[column] = "nominal"
         texts.append(column)
-    frame = table.copy()
+    frame = table  # made for this file: changed in place, a million rows are not copied
     for item in instrument.items:
         code, scale = item.code, instrument.scale_of(item)
         text = item.text.get(lang)
@@ -598,12 +678,13 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
             value_labels[code] = {p: a.get(lang) for p, a in scale.anchors.items()}
     widths = {}
     for column in texts:
-        frame[column] = frame[column].map(_text)
+        frame[column] = _texts(frame[column])
         widths[column] = _display_width(frame[column])
     if "response_id" in frame:  # a number even in an empty export, where pandas cannot tell
         frame["response_id"] = pd.to_numeric(frame["response_id"])
     if "submitted_at" in frame:  # ISO text, naive on SQLite (stored in UTC) and with an offset on PostgreSQL
-        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601").dt.tz_localize(None)
+        frame["submitted_at"] = _spss_seconds(
+            pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601").dt.tz_localize(None))
         formats["submitted_at"] = "DATETIME20"
         widths["submitted_at"] = 20
     with tempfile.TemporaryDirectory() as tmp:

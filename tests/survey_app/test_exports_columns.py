@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
+import pyreadstat
 import sqlalchemy as sa
 
 from analysis.frames import decode_document
@@ -76,6 +78,10 @@ def _survey_with_odd_rows(app, make_survey, slug: str, *, anonymous: bool) -> No
         ids = db.session.scalars(sa.select(Response.id).filter_by(survey_id=survey_id).order_by(Response.id)).all()
         for response_id, answers in zip(ids[-len(ODD_ANSWERS):], ODD_ANSWERS, strict=True):
             db.session.execute(sa.update(Response).filter_by(id=response_id).values(answers=answers))
+        if not anonymous:  # times with and without a fraction of a second, and one without a time
+            for i, response_id in enumerate(ids[1:]):
+                db.session.execute(sa.update(Response).filter_by(id=response_id).values(
+                    submitted_at=datetime(2026, 3, 14, 9, 26, 53, 123457 * i % 1_000_000, tzinfo=UTC)))
         db.session.commit()
 
 
@@ -108,3 +114,29 @@ def test_an_anonymous_surveys_csv_is_the_row_by_row_exports_bytes(app, make_surv
     got, expected = _exported(app, "columns-anon", monkeypatch, batch_rows=4)  # batches of 4 rows: 4 + 2
     assert got == expected
     assert "13812345678" not in got.decode("utf-8-sig")  # the comment's phone number redacted
+
+
+def test_the_spss_file_from_the_compact_table_is_the_file_from_the_whole_table(app, make_survey, monkeypatch,
+                                                                               tmp_path):
+    _survey_with_odd_rows(app, make_survey, "columns-sav", anonymous=False)
+    monkeypatch.setattr(exports, "BATCH_ROWS", 4)  # the odd rows in their own batch: Int8 answers beside float64
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).filter_by(slug="columns-sav"))
+        plan = exports._plan(survey)
+        compact = exports._spss_table(plan)
+        assert str(compact["NPS"].dtype) == "Int8" and str(compact["SAT"].dtype) == "float64"
+        files = {"whole": exports._sav_bytes(exports.responses_table(survey), plan.instrument, "en"),
+                 "compact": exports._sav_bytes(compact, plan.instrument, "en")}
+    read = {}
+    for name, sav in files.items():
+        (tmp_path / f"{name}.sav").write_bytes(sav)
+        read[name] = pyreadstat.read_sav(str(tmp_path / f"{name}.sav"))
+    (whole, whole_meta), (got, got_meta) = read["whole"], read["compact"]
+    assert got.equals(whole) and len(got) == 6
+    assert got["submitted_at"].isna().tolist() == [True, False, False, False, False, False]
+    assert got["submitted_at"][2] == datetime(2026, 3, 14, 9, 26, 53, 123457)
+    for key in ("column_names", "column_labels", "variable_value_labels", "variable_measure",
+                "variable_display_width", "original_variable_types", "readstat_variable_types"):
+        assert getattr(got_meta, key) == getattr(whole_meta, key), key
+    # the same bytes but for the time the file was written, in its header
+    assert len(files["compact"]) == len(files["whole"])
