@@ -291,7 +291,9 @@ def _export(fmt: str):
                 exports.write_xlsx(survey, workbook)
                 size = workbook.tell()
         else:
-            size = len(exports.export_bytes(survey, fmt))
+            with tempfile.TemporaryFile() as sav:
+                exports.write_sav(survey, sav)
+                size = sav.tell()
         return {"seconds": time.perf_counter() - started, "bytes": size}
     return run
 

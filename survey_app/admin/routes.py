@@ -66,8 +66,8 @@ from survey_app.services.exports import (
     MIME,
     attribute_column,
     csv_chunks,
-    export_bytes,
     neutralise,
+    write_sav,
     write_xlsx,
 )
 from survey_app.services.invitations import invitations_from_csv, personal_links, reminder_list
@@ -516,9 +516,11 @@ def export(survey: Survey, fmt: str):
         write_xlsx(survey, workbook, lang=_lang())
         audit_download(survey, f"export.{fmt}")
         return Response(_file_chunks(workbook), mimetype=MIME[fmt], headers=headers)
-    data = export_bytes(survey, fmt, lang=_lang())
+    # SPSS: built whole (pyreadstat writes a table at once), into a file on disk, sent from there
+    sav = tempfile.TemporaryFile()
+    write_sav(survey, sav, lang=_lang())
     audit_download(survey, f"export.{fmt}")
-    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True, download_name=name)
+    return Response(_file_chunks(sav), mimetype=MIME[fmt], headers=headers)
 
 
 def _file_chunks(file: IO[bytes], size: int = 1 << 16) -> Iterator[bytes]:

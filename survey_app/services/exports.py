@@ -46,6 +46,7 @@ import csv
 import gc
 import io
 import re
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -324,56 +325,75 @@ def responses_table(survey: Survey) -> pd.DataFrame:
 
 
 def _spss_table(plan: _Plan) -> pd.DataFrame:
-    """The table of :func:`responses_table` as the SPSS file is made from it, in as little memory as it takes: a
-    numeric item's answers as numbers (:func:`_numbers`), response ids as int64, equal texts of a column of few
-    answers held once."""
+    """The table of :func:`responses_table` as the SPSS file is made from it, in as little memory as it takes: each
+    column one array of every row, filled a batch at a time (no batch's pieces left behind); a numeric item's
+    answers as numbers, one byte each (pandas' Int8) while they are whole numbers from -128 to 127, as point scales'
+    are, else float64; response ids int64, times datetime64; equal texts of a column of few answers held once."""
     numeric = {item.code for item in plan.instrument.items if plan.instrument.scale_of(item).is_numeric()}
     columns = list(dict.fromkeys(plan.columns))
-    free_text = {*plan.texts, "invitation_ref", "submitted_at", *plan.attributes.values()}
-    shared: dict[str, dict[Any, Any]] = {column: {} for column in columns if column not in free_text}
-    parts: dict[str, list[Any]] = {column: [] for column in columns}
+    free_text = {*plan.texts, "invitation_ref", *plan.attributes.values()}
+    shared: dict[str, dict[str, str]] = {column: {} for column in columns if column not in free_text}
+    small = {column for column in columns if column in plan.whole}  # answers held as int8 (+ a mask of gaps)
+    size = db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(*plan.gate.where())) or 0
+    arrays = {column: _empty(column, size, numeric, small) for column in columns}
+    gaps = {column: np.ones(size, dtype=bool) for column in small}
+    start = 0
     for rows in _record_batches(plan):
+        stop = start + len(rows)
+        if stop > len(next(iter(arrays.values()))):  # answers that came in after the count: room for more
+            for table in (arrays, gaps):
+                for column, array in table.items():
+                    table[column] = np.concatenate([array, _empty(column, max(stop, 2 * len(array)) - len(array),
+                                                                  numeric, small, like=array)])
         for column in columns:
             cells = rows.cells(column)
             if column in numeric:
-                parts[column].append(_numbers(cells, whole=column in plan.whole))
-            elif column == "response_id":
-                parts[column].append(np.asarray(cells, dtype=np.int64))
-            else:  # equal texts of a column of few answers (units, languages, choices) held once
-                parts[column].append(_objects(cells, shared.get(column)))
-    table = pd.DataFrame({column: _joined(parts.pop(column)) for column in columns})
+                values = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan)
+                if column in small and not _small_whole(values):  # from now on float64, as pandas would read it
+                    small.discard(column)
+                    arrays[column] = np.where(gaps.pop(column), np.nan, arrays[column].astype(np.float64))
+                if column in small:
+                    gaps[column][start:stop] = np.isnan(values)
+                    values = np.nan_to_num(values)
+                arrays[column][start:stop] = values
+            elif column == "submitted_at":  # ISO text, naive on SQLite (in UTC) and with an offset on PostgreSQL
+                arrays[column][start:stop] = pd.to_datetime(pd.Series(cells, dtype=object), utc=True,
+                                                            format="ISO8601").dt.tz_localize(None).to_numpy()
+            elif column in shared:
+                known = shared[column]
+                arrays[column][start:stop] = [known.setdefault(value, value) if value.__class__ is str else value
+                                              for value in cells]
+            else:
+                arrays[column][start:stop] = cells
+        start = stop
+    table = pd.DataFrame({column: pd.Series(pd.arrays.IntegerArray(array[:start], gaps[column][:start])
+                                            if column in small else array[:start],
+                                            dtype=object if array.dtype == object else None, copy=False)
+                          for column, array in arrays.items()}, copy=False)
     table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
     return table
 
 
-def _numbers(cells: list[Any], *, whole: bool) -> np.ndarray | pd.api.extensions.ExtensionArray:
-    """A numeric item's answers as numbers (anything else a gap, as ``pd.to_numeric(errors="coerce")`` reads it):
-    one byte per answer (pandas' Int8) where they are whole numbers from -128 to 127, as point scales' are, else
-    float64. A million answers to fifty questions are then 100 MB, not 400 MB."""
-    values = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=np.float64,
-                                                                                      na_value=np.nan)
-    known = ~np.isnan(values)
-    if whole and np.all(np.trunc(values[known]) == values[known]) and np.all(np.abs(values[known]) <= 127):
-        return pd.arrays.IntegerArray(np.where(known, values, 0).astype(np.int8), ~known)
-    return values
+def _empty(column: str, size: int, numeric: set[str], small: set[str], like: np.ndarray | None = None) -> np.ndarray:
+    """The array of a column of :func:`_spss_table` before its cells are filled in."""
+    if like is not None:
+        return np.zeros(size, dtype=like.dtype) if like.dtype != object else np.full(size, None, dtype=object)
+    if column in small:
+        return np.zeros(size, dtype=np.int8)
+    if column in numeric:
+        return np.full(size, np.nan)
+    if column == "response_id":
+        return np.zeros(size, dtype=np.int64)
+    if column == "submitted_at":
+        return np.full(size, np.datetime64("NaT"), dtype="datetime64[us]")
+    return np.full(size, None, dtype=object)
 
 
-def _objects(cells: list[Any], shared: dict[Any, Any] | None) -> np.ndarray:
-    """Cells as an object array; with ``shared``, each distinct hashable value one object across batches."""
-    array = np.empty(len(cells), dtype=object)
-    array[:] = cells if shared is None else [shared.setdefault(value, value) if value.__class__ is str else value
-                                              for value in cells]
-    return array
-
-
-def _joined(parts: list[Any]) -> Any:
-    """A column's batches as one array: Int8 where every batch is, else float64 for numbers."""
-    if not parts:
-        return np.empty(0, dtype=object)
-    if all(isinstance(part, pd.arrays.IntegerArray) for part in parts):
-        return pd.concat([pd.Series(part, copy=False) for part in parts], ignore_index=True).array
-    return np.concatenate([part.to_numpy(dtype=np.float64, na_value=np.nan)
-                           if isinstance(part, pd.arrays.IntegerArray) else part for part in parts])
+def _small_whole(values: np.ndarray) -> bool:
+    """Whether every number of ``values`` (NaN: none) is whole and from -128 to 127: an int8."""
+    known = values[~np.isnan(values)]
+    return bool(np.all((np.trunc(known) == known) & (np.abs(known) <= 127)))
 
 
 #: the prefix of the column of an invitee attribute (a further column of the participants list)
@@ -538,8 +558,16 @@ def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
         buffer = io.BytesIO()
         write_xlsx(survey, buffer, lang=lang)
         return buffer.getvalue()
+    buffer = io.BytesIO()
+    write_sav(survey, buffer, lang=lang)
+    return buffer.getvalue()
+
+
+def write_sav(survey: Survey, target: IO[bytes], *, lang: str = "en") -> None:
+    """The survey's responses as an SPSS .sav file written to ``target`` (from :func:`_spss_table`: the whole table
+    in memory, compact, since pyreadstat writes a table at once)."""
     plan = _plan(survey)
-    return _sav_bytes(_spss_table(plan), plan.instrument, lang)
+    _write_sav(_spss_table(plan), plan.instrument, lang, target)
 
 
 #: SPSS's reserved words, never a variable name (IBM SPSS Statistics, "Variable names")
@@ -649,6 +677,13 @@ def _display_width(cells: pd.Series) -> int:
 
 def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
     """The .sav file of ``table`` (:func:`responses_table` or :func:`_spss_table`, changed in place)."""
+    buffer = io.BytesIO()
+    _write_sav(table, instrument, lang, buffer)
+    return buffer.getvalue()
+
+
+def _write_sav(table: pd.DataFrame, instrument: Instrument, lang: str, target: IO[bytes]) -> None:
+    """The .sav file of ``table`` (changed in place) written to ``target``."""
     names = spss_names(list(table.columns), [item.code for item in instrument.items])
     labels = {column: SERVICE_LABELS[column][lang] for column in table.columns if column in SERVICE_LABELS}
     measures = {column: SERVICE_MEASURES[column] for column in table.columns if column in SERVICE_MEASURES}
@@ -666,7 +701,8 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
         labels[code] = (text if names[code] == code else f"{code}: {text}")[:250]
         measures[code] = SPSS_MEASURES[scale.kind]
         if scale.is_numeric():
-            frame[code] = pd.to_numeric(frame[code], errors="coerce")
+            if frame[code].dtype == object:  # the compact table's answers are numbers already
+                frame[code] = pd.to_numeric(frame[code], errors="coerce")
             if scale.kind != "numeric":  # whole answer points: as wide as the widest, no decimals
                 formats[code] = f"F{_digits(scale.values())}.0"
         else:
@@ -695,4 +731,6 @@ def _sav_bytes(table: pd.DataFrame, instrument: Instrument, lang: str) -> bytes:
             variable_measure={names[c]: v for c, v in measures.items()},
             variable_format={names[c]: v for c, v in formats.items()},
             variable_display_width={names[c]: v for c, v in widths.items()})
-        return path.read_bytes()
+        del frame, table
+        with path.open("rb") as written:
+            shutil.copyfileobj(written, target, 1 << 20)
