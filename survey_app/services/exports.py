@@ -328,15 +328,15 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
     """The table of :func:`responses_table` as the SPSS file is made from it, in as little memory as it takes: each
     column one array of every row, filled a batch at a time (no batch's pieces left behind); a numeric item's
     answers as numbers, one byte each (pandas' Int8) while they are whole numbers from -128 to 127, as point scales'
-    are, else float64; response ids int64, times datetime64; equal texts of a column of few answers held once."""
+    are (int8 where no row lacks one), else float64; response ids int64, times datetime64; equal texts of a column
+    of few answers held once."""
     numeric = {item.code for item in plan.instrument.items if plan.instrument.scale_of(item).is_numeric()}
     columns = list(dict.fromkeys(plan.columns))
     free_text = {*plan.texts, "invitation_ref", *plan.attributes.values()}
     shared: dict[str, dict[str, str]] = {column: {} for column in columns if column not in free_text}
     small = {column for column in columns if column in plan.whole}  # answers held as int8 (+ a mask of gaps)
-    size = db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(*plan.gate.where())) or 0
-    arrays = {column: _empty(column, size, numeric, small) for column in columns}
-    gaps = {column: np.ones(size, dtype=bool) for column in small}
+    arrays = {column: _empty(column, _count(plan), numeric, small) for column in columns}
+    gaps: dict[str, np.ndarray] = {}  # where a column of ``small`` has no answer, from its first gap on
     start = 0
     for rows in _record_batches(plan):
         stop = start + len(rows)
@@ -352,9 +352,13 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
                     dtype=np.float64, na_value=np.nan)
                 if column in small and not _small_whole(values):  # from now on float64, as pandas would read it
                     small.discard(column)
-                    arrays[column] = np.where(gaps.pop(column), np.nan, arrays[column].astype(np.float64))
+                    arrays[column] = np.where(gaps.pop(column, False), np.nan, arrays[column].astype(np.float64))
                 if column in small:
-                    gaps[column][start:stop] = np.isnan(values)
+                    missing = np.isnan(values)
+                    if column not in gaps and missing.any():
+                        gaps[column] = np.zeros(len(arrays[column]), dtype=bool)
+                    if column in gaps:
+                        gaps[column][start:stop] = missing
                     values = np.nan_to_num(values)
                 arrays[column][start:stop] = values
             elif column == "submitted_at":  # ISO text, naive on SQLite (in UTC) and with an offset on PostgreSQL
@@ -367,12 +371,18 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
             else:
                 arrays[column][start:stop] = cells
         start = stop
-    table = pd.DataFrame({column: pd.Series(pd.arrays.IntegerArray(array[:start], gaps[column][:start])
-                                            if column in small else array[:start],
-                                            dtype=object if array.dtype == object else None, copy=False)
-                          for column, array in arrays.items()}, copy=False)
+    table = pd.DataFrame(index=pd.RangeIndex(start))
+    for column in columns:  # one at a time: pandas would copy same-typed columns into one block
+        array = arrays.pop(column)[:start]
+        table[column] = pd.Series(pd.arrays.IntegerArray(array, gaps[column][:start]) if column in gaps else array,
+                                  dtype=object if array.dtype == object else None, copy=False)
     table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
     return table
+
+
+def _count(plan: _Plan) -> int:
+    """How many responses the export holds, as of now (more may come in while it is read)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(*plan.gate.where())) or 0
 
 
 def _empty(column: str, size: int, numeric: set[str], small: set[str], like: np.ndarray | None = None) -> np.ndarray:

@@ -9,6 +9,7 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
 
@@ -21,10 +22,10 @@ from tests.survey_app.test_exports_streamed import _survey
 #: documents as rows stored before the input checks may hold them: whole numbers written as decimals, a bell and a
 #: carriage return, a formula in a choice, a list where one answer belongs, a true/false
 ODD_ANSWERS = [
-    {"SAT": 7.0, "VISITS": 3.0, "NPS": 10, "COMMENT": "\x07bell\r\nline", "BRANCH": "=north", "AGE": "young",
-     "UNIT": "front"},
-    {"SAT": 2.5, "VISITS": 1e20, "EASE": True, "COMMENT": ["a", 1, "-b"], "BRANCH": "north", "CHANNELS": [],
-     "UNIT": "front", "AGE": "young"},
+    {"SAT": 7.0, "PROBLEM": 0, "VISITS": 3.0, "NPS": 10, "COMMENT": "\x07bell\r\nline", "BRANCH": "=north",
+     "AGE": "young", "UNIT": "front"},
+    {"SAT": 2.5, "PROBLEM": 1, "VISITS": 1e20, "EASE": True, "COMMENT": ["a", 1, "-b"], "BRANCH": "north",
+     "CHANNELS": [], "UNIT": "front", "AGE": "young"},
 ]
 
 
@@ -106,7 +107,7 @@ def test_an_identified_surveys_csv_is_the_row_by_row_exports_bytes(app, make_sur
     assert got == expected
     text = got.decode("utf-8-sig")
     assert "空调太冷" in text and "'=cmd|' /C calc'!A0" in text and "CC 12" in text  # Chinese text, attributes
-    assert '"bell\nline"' in text and ",7,,,'=north,,3.0," in text and "a;1;-b" in text and "'-2 and a tab" in text
+    assert '"bell\nline"' in text and ",7,0,,'=north,,3.0," in text and "a;1;-b" in text and "'-2 and a tab" in text
 
 
 def test_an_anonymous_surveys_csv_is_the_row_by_row_exports_bytes(app, make_survey, monkeypatch):
@@ -124,7 +125,9 @@ def test_the_spss_file_from_the_compact_table_is_the_file_from_the_whole_table(a
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="columns-sav"))
         plan = exports._plan(survey)
         compact = exports._spss_table(plan)
-        assert str(compact["NPS"].dtype) == "Int8" and str(compact["SAT"].dtype) == "float64"
+        assert [str(compact[code].dtype) for code in ("NPS", "PROBLEM", "SAT")] == ["Int8", "int8", "float64"]
+        monkeypatch.setattr(exports, "_count", lambda plan: 1)  # as if 5 answers came in after the count
+        pd.testing.assert_frame_equal(exports._spss_table(plan), compact)
         files = {"whole": exports._sav_bytes(exports.responses_table(survey), plan.instrument, "en"),
                  "compact": exports._sav_bytes(compact, plan.instrument, "en")}
     read = {}
