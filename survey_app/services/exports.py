@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
-from openpyxl import Workbook
+import xlsxwriter
 
 from analysis.frames import decode_document, statement_sql
 from instruments.schema import Instrument
@@ -79,6 +79,9 @@ MIME = {
 BATCH_ROWS = 5_000
 #: the most rows an Excel sheet holds under its header (1,048,576 rows in all, Excel's "Specifications and limits")
 EXCEL_ROWS = 1_048_575
+#: XlsxWriter's options: a row at a time to disk; texts stay texts (a formula or a link only where we mean one)
+XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                "strings_to_numbers": False, "nan_inf_to_errors": True}
 #: the sheet that says where the rest went when an Excel export takes more than one sheet
 EXCEL_README = {
     "en": ("README", "Excel holds at most {limit:,} rows under the header on a sheet: the {rows:,} responses are "
@@ -535,27 +538,32 @@ def csv_chunks(survey: Survey, *, streamed: bool = False) -> Iterator[bytes]:
 
 
 def write_xlsx(survey: Survey, target: IO[bytes], *, lang: str = "en") -> None:
-    """The survey's responses as an Excel workbook written to ``target``, a row at a time (openpyxl's write-only
-    mode), on as many sheets of :data:`EXCEL_ROWS` rows as it takes, each with the header."""
+    """The survey's responses as an Excel workbook written to ``target``, a row at a time (XlsxWriter's
+    ``constant_memory`` mode: each row goes to disk as it is written), on as many sheets of :data:`EXCEL_ROWS` rows
+    as it takes, each with the header. Every text is written as text (never read as a formula or a link); a text
+    longer than a cell holds (32,767 characters, Excel's "Specifications and limits") is cut there, as Excel itself
+    would cut it; numbers are written with 16 significant digits."""
     plan = _plan(survey)
-    book = Workbook(write_only=True)
-    sheets = [book.create_sheet("responses")]
-    sheets[0].append(plan.columns)
+    book = xlsxwriter.Workbook(target, XLSX_OPTIONS)
+    sheets = [book.add_worksheet("responses")]
+    sheets[0].write_row(0, 0, plan.columns)
     on_sheet = rows = 0
     for records in _record_batches(plan):
+        write_row = sheets[-1].write_row
         for cells in _file_rows(plan, records):
             if on_sheet == EXCEL_ROWS:
-                sheets.append(book.create_sheet(f"responses {len(sheets) + 1}"))
-                sheets[-1].append(plan.columns)
+                sheets.append(book.add_worksheet(f"responses {len(sheets) + 1}"))
+                sheets[-1].write_row(0, 0, plan.columns)
+                write_row = sheets[-1].write_row
                 on_sheet = 0
-            sheets[-1].append(cells)
             on_sheet += 1
+            write_row(on_sheet, 0, cells)
             rows += 1
     if len(sheets) > 1:
         title, text = EXCEL_README[lang if lang in EXCEL_README else "en"]
-        book.create_sheet(title).append(
-            [text.format(limit=EXCEL_ROWS, rows=rows, sheets=", ".join(sheet.title for sheet in sheets))])
-    book.save(target)
+        book.add_worksheet(title).write_string(
+            0, 0, text.format(limit=EXCEL_ROWS, rows=rows, sheets=", ".join(sheet.name for sheet in sheets)))
+    book.close()
 
 
 def export_bytes(survey: Survey, fmt: str, *, lang: str = "en") -> bytes:
