@@ -17,10 +17,9 @@ baseline measured in the same run:
   which computes the scores a large survey's later views take from :mod:`survey_app.services.score_cache`), then
   20 times, p95; baseline: the p95 of one ``count(*)`` of the survey's complete responses by unit;
 * ``csv`` / ``xlsx`` / ``sav``: the downloads as the console makes them: the CSV's chunks
-  (:func:`survey_app.services.exports.csv_chunks`) counted as they come, the workbook written to a temporary file
-  (:func:`~survey_app.services.exports.write_xlsx`), the .sav built whole
-  (:func:`~survey_app.services.exports.export_bytes`); baseline: ``read dump``; the .sav left out above
-  :data:`WHOLE_EXPORT_LIMIT` responses;
+  (:func:`survey_app.services.exports.csv_chunks`) counted as they come, the workbook and the .sav written to a
+  temporary file (:func:`~survey_app.services.exports.write_xlsx`, :func:`~survey_app.services.exports.write_sav`);
+  baseline: ``read dump``; the .sav left out above :data:`WHOLE_EXPORT_LIMIT` responses;
 * ``ingest``: 50 concurrent respondents through the real web flow (``bench.load_bench``) on the same database while
   a report of the big survey runs in a worker process, against the same load without it; p95 of page requests.
 
@@ -50,9 +49,9 @@ UNIT, UNIT_RESPONSES, UNIT_PARENT = "U5K", 5_000, "east"
 INSTRUMENT = "customer_satisfaction"
 DASHBOARD_REPEATS = 20
 STEPS = ("read_dump", "read_rows", "read", "report", "unit_report", "dashboard", "csv", "xlsx", "sav")
-#: the SPSS export is built whole in memory (one dict per response, then pandas and pyreadstat): above this size the
-#: step is left out (``--all-exports`` runs it anyway), since it would take the shared machine's memory for minutes;
-#: CSV and Excel are written a batch of rows at a time
+#: the SPSS export holds its whole table in memory (compact: about 200 MB for a million responses, since pyreadstat
+#: writes a table at once) and takes about a minute there: above this size the step is left out (``--all-exports``
+#: runs it anyway); CSV and Excel are written a batch of rows at a time
 WHOLE_EXPORT_LIMIT = 200_000
 
 
