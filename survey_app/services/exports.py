@@ -32,15 +32,15 @@ CSV and Excel are written as the rows are read, a batch of :data:`BATCH_ROWS` re
 million responses holds one batch, never the whole table. A batch is made a column at a time (:func:`_columns`): the
 driver's tuples, each document parsed by orjson, its answers taken in instrument order, then per column only what
 that column needs (a column of whole numbers and gaps is written as it is; each distinct text neutralised once).
-What needs every row is decided first, from narrow
-reads: the columns of the participants list's attributes (in the order the responses first name them) and, for an
-anonymous survey, the counts of each combination of known facts per unit (:func:`_blanked_facts`). A cell prints as
-its answer does (``7``, ``2.5``, ``yes``), with the point and choice scales' answers whole numbers (``7``, never
-``7.0``, even where some responses did not answer). An anonymous survey's rows come in an order the database draws at
-random. Excel's sheets hold 1,048,575 rows under their header (:data:`EXCEL_ROWS`): a larger export continues on
-sheets ``responses 2``, ``responses 3``... each with the header, and a sheet ``README`` says so. SPSS's .sav is built
-whole (pyreadstat writes a table at once, with no appending), from the same rows, in a compact table
-(:func:`_spss_table`: point-scale answers one byte each), written to a temporary file and sent from there.
+What needs every row is decided first, from narrow reads: the columns of the participants list's attributes (in the
+order the responses first name them) and, for an anonymous survey, the counts of each combination of known facts per
+unit (:func:`_blanked_facts`). A cell prints as its answer does (``7``, ``2.5``, ``yes``), with the point and choice
+scales' answers whole numbers (``7``, never ``7.0``, even where some responses did not answer). An anonymous
+survey's rows come in an order the database draws at random. Excel's sheets hold 1,048,575 rows under their header
+(:data:`EXCEL_ROWS`): a larger export continues on sheets ``responses 2``, ``responses 3``... each with the header,
+and a sheet ``README`` says so. SPSS's .sav is built whole (pyreadstat writes a table at once, with no appending),
+from the same rows, in a compact table (:func:`_spss_table`: point-scale answers one byte each), written to a
+temporary file and sent from there.
 """
 
 from __future__ import annotations
