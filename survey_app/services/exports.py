@@ -442,14 +442,17 @@ def _fact_counts(gate: Gate, instrument: Instrument) -> dict[Any, Counter[tuple]
     """Per unit label, how many responses share each combination of release, language, channel and demographic
     answers (as the export shows them): a read of these few columns only."""
     demographic = [item.code for item in instrument.items_by_role("demographic")]
-    query = sa.select(Response.unit_id, Response.release_no, Response.language, Response.channel,
-                      *[Response.answers[code] for code in demographic]).where(*gate.where())
+    facts = [Response.unit_id, Response.release_no, Response.language, Response.channel,
+             *[Response.answers[code] for code in demographic]]
+    # counted by the database, then each distinct combination made as the export shows it (equal shown facts of
+    # combinations the database tells apart, 1 and 1.0 say, add up)
+    query = sa.select(*facts, sa.func.count()).where(*gate.where()).group_by(*facts)
     counts: dict[Any, Counter[tuple]] = {}
     for batch in db.session.execute(query, execution_options={"yield_per": BATCH_ROWS}).partitions():
-        for unit_id, release, language, channel, *values in batch:
+        for unit_id, release, language, channel, *values, n in batch:
             answers = gate.shown_answers(instrument, dict(zip(demographic, values, strict=True)))
             key = (release, language, channel, *(_answer(answers[code]) for code in demographic))
-            counts.setdefault(gate.label(unit_id), Counter())[key] += 1
+            counts.setdefault(gate.label(unit_id), Counter())[key] += n
     return counts
 
 
