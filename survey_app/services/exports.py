@@ -335,7 +335,7 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
     """The table of :func:`responses_table` as the SPSS file is made from it, in as little memory as it takes: each
     column one array of every row, filled a batch at a time (no batch's pieces left behind); a numeric item's
     answers as numbers, one byte each (pandas' Int8) while they are whole numbers from -128 to 127, as point scales'
-    are (int8 where no row lacks one), else float64; response ids int64, times datetime64; equal texts of a column
+    are (int8 where no row lacks one), else float64; response ids int64, times SPSS seconds; equal texts of a column
     of few answers held once."""
     numeric = {item.code for item in plan.instrument.items if plan.instrument.scale_of(item).is_numeric()}
     columns = list(dict.fromkeys(plan.columns))
@@ -368,9 +368,8 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
                         gaps[column][start:stop] = missing
                     values = np.nan_to_num(values)
                 arrays[column][start:stop] = values
-            elif column == "submitted_at":  # ISO text, naive on SQLite (in UTC) and with an offset on PostgreSQL
-                arrays[column][start:stop] = pd.to_datetime(pd.Series(cells, dtype=object), utc=True,
-                                                            format="ISO8601").dt.tz_localize(None).to_numpy()
+            elif column == "submitted_at":
+                arrays[column][start:stop] = _spss_seconds(pd.Series(cells, dtype=object))
             elif column in shared:
                 known = shared[column]
                 arrays[column][start:stop] = [known.setdefault(value, value) if value.__class__ is str else value
@@ -403,7 +402,7 @@ def _empty(column: str, size: int, numeric: set[str], small: set[str], like: np.
     if column == "response_id":
         return np.zeros(size, dtype=np.int64)
     if column == "submitted_at":
-        return np.full(size, np.datetime64("NaT"), dtype="datetime64[us]")
+        return np.full(size, np.nan)
     return np.full(size, None, dtype=object)
 
 
@@ -680,10 +679,12 @@ def _texts(cells: pd.Series) -> pd.Series:
 
 
 def _spss_seconds(moments: pd.Series) -> np.ndarray:
-    """Times (datetime64, naive UTC) as SPSS holds them: seconds since 14 October 1582, reckoned as pyreadstat
-    reckons a datetime column (whole seconds, then the fraction), NaN where there is none. Handed to pyreadstat as
-    numbers, they spare it a copy of the whole table, which it makes to convert a datetime column."""
-    stamps = moments.to_numpy(dtype="datetime64[us]")
+    """Times (ISO text, naive on SQLite, stored in UTC, and with an offset on PostgreSQL) as SPSS holds them: seconds
+    since 14 October 1582, reckoned as pyreadstat reckons a datetime column (whole seconds, then the fraction), NaN
+    where there is none. Handed to pyreadstat as numbers, they spare it a copy of the whole table, which it makes to
+    convert a datetime column."""
+    stamps = pd.to_datetime(moments, utc=True, format="ISO8601").dt.tz_localize(None).to_numpy(
+        dtype="datetime64[us]")
     ticks = stamps.astype(np.int64)
     seconds = ((ticks // 1_000_000 + SPSS_EPOCH_SECONDS).astype(np.float64)
                + (ticks % 1_000_000).astype(np.float64) / 1e6)
@@ -743,9 +744,9 @@ def _write_sav(table: pd.DataFrame, instrument: Instrument, lang: str, target: I
         widths[column] = _display_width(frame[column])
     if "response_id" in frame:  # a number even in an empty export, where pandas cannot tell
         frame["response_id"] = pd.to_numeric(frame["response_id"])
-    if "submitted_at" in frame:  # ISO text, naive on SQLite (stored in UTC) and with an offset on PostgreSQL
-        frame["submitted_at"] = _spss_seconds(
-            pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601").dt.tz_localize(None))
+    if "submitted_at" in frame:
+        if frame["submitted_at"].dtype == object:  # ISO text (the compact table's are SPSS seconds already)
+            frame["submitted_at"] = _spss_seconds(frame["submitted_at"])
         formats["submitted_at"] = "DATETIME20"
         widths["submitted_at"] = 20
     with tempfile.TemporaryDirectory() as tmp:
