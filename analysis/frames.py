@@ -10,7 +10,6 @@ text handed to a fast parser).
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -19,6 +18,9 @@ import numpy as np
 import orjson
 import pandas as pd
 import sqlalchemy as sa
+
+from analysis.answer_blocks import empty_frame, read_blocks
+from analysis.documents import decode_document, loads
 
 BATCH_ROWS = 10_000
 
@@ -38,22 +40,6 @@ _INVITATIONS = sa.table("invitation", sa.column("id"), sa.column("attributes"))
 ATTRIBUTE_PREFIX = "attribute:"
 
 
-def loads(text: str | bytes) -> Any:
-    """JSON text parsed by orjson (several times faster), or by :mod:`json` for what orjson does not read (NaN, a
-    number beyond 64 bits): the value ``json.loads`` gives either way."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-def decode_document(raw: object) -> dict:
-    """A stored JSON document as a dict: SQLite hands back its text, psycopg an already-decoded dict."""
-    if isinstance(raw, (str, bytes)):
-        return loads(raw)
-    return raw or {}
-
-
 def responses_frame(
     connection: sa.Connection,
     survey_id: int,
@@ -68,7 +54,9 @@ def responses_frame(
     :func:`responses_frame_by_rows` with the same arguments, read without a Python object per document where the
     database allows.
 
-    PostgreSQL (with ``columns``): the server takes the named answers out of the documents and sends one CSV line
+    A survey with answer blocks (with ``columns``, complete responses only): the blocks' typed columns and the
+    documents of the few responses outside them (:mod:`analysis.answer_blocks`). Otherwise, PostgreSQL (with
+    ``columns``): the server takes the named answers out of the documents and sends one CSV line
     per response (``COPY ... TO STDOUT``), each answer as its JSON text; pandas' CSV parser turns the numbers into
     int64 or float64 columns as ``DataFrame.from_records`` infers them (a number keeps the text it was stored as,
     so it parses to the float ``json.loads`` gives), and only the other answers (text, choices, lists) are decoded
@@ -80,6 +68,13 @@ def responses_frame(
     wanted = list(columns) if columns is not None else None
     options = {"complete_only": complete_only, "unit_ids": unit_ids, "released_through": released_through}
     dialect = connection.dialect.name
+    if wanted and complete_only and sa.inspect(connection).has_table("answer_block"):
+        frame = read_blocks(connection, survey_id, wanted, unit_ids=unit_ids, released_through=released_through,
+                            batch_rows=BATCH_ROWS)
+        if frame is not None:
+            if progress is not None:
+                progress(len(frame))
+            return frame
     if dialect == "postgresql" and wanted and all(_PLAIN_KEY.fullmatch(code) for code in wanted):
         frame = _postgresql_frame(connection, survey_id, wanted, options)
         if frame is not None and progress is not None:
@@ -100,7 +95,7 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 def _frame_of(parts: list[pd.DataFrame], wanted: list[str] | None) -> pd.DataFrame:
     """The batches' frames as one, as :func:`responses_frame_by_rows` joins them."""
     if not parts:
-        return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
+        return empty_frame(wanted)
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
