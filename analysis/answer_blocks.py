@@ -9,9 +9,8 @@ The arrays are kept in one payload (a JSON table of contents and the arrays' byt
 no pickles) in the ``answer_block`` table.
 
 Blocks never go stale: the database deletes the block whose id range an inserted, changed or deleted response falls
-in (triggers, migration 0026), in the same transaction as the change. :func:`build_blocks` writes a block only
-while the table of responses is locked against writers (PostgreSQL) or its write lock is held (SQLite), so no
-change can slip between reading the responses and storing their block.
+in (triggers, migration 0026), in the same transaction as the change. :func:`build_blocks` claims a block's range
+before it reads the responses, so no change can slip between reading them and storing their block.
 
 :func:`read_blocks` gives the frame :func:`analysis.frames.responses_frame_by_rows` gives for the same selection:
 the rows of the blocks and the few responses outside them (the newest ones, fewer than a block) in id order, each
@@ -24,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -38,10 +38,13 @@ BLOCK_ROWS = 25_000
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 #: whole numbers kept as such in a number column; beyond, float64 would not hold every one exactly
 _EXACT_IN_FLOAT = 2**53
+#: a claimed block (see :func:`build_blocks`) not filled in after this long was left by a process that stopped
+ABANDONED_AFTER = timedelta(hours=1)
 _INT64 = (-(2**63), 2**63 - 1)
 
 _BLOCKS = sa.table("answer_block", sa.column("id"), sa.column("survey_id"), sa.column("first_id"),
-                   sa.column("last_id"), sa.column("rows"), sa.column("payload"), sa.column("built_at"))
+                   sa.column("last_id"), sa.column("rows"), sa.column("payload"),
+                   sa.column("built_at", sa.DateTime(timezone=True)))
 
 
 @dataclass(frozen=True)
@@ -229,10 +232,12 @@ def _complete(survey_id: int) -> list[sa.ColumnElement[bool]]:
             _RESPONSES.c.is_test.is_(sa.false())]
 
 
-def block_ranges(connection: sa.Connection, survey_id: int) -> list[tuple[int, int]]:
-    """The (first id, last id) of the survey's blocks, in order."""
+def block_ranges(connection: sa.Connection, survey_id: int, *, claims: bool = False) -> list[tuple[int, int]]:
+    """The (first id, last id) of the survey's blocks (and of the ranges being built, with ``claims``), in order."""
     query = (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id).where(_BLOCKS.c.survey_id == survey_id)
              .order_by(_BLOCKS.c.first_id))
+    if not claims:
+        query = query.where(_BLOCKS.c.rows > 0)
     return [tuple(row) for row in connection.execute(query)]
 
 
@@ -247,35 +252,69 @@ def _new_ranges(ids: np.ndarray, blocks: list[tuple[int, int]], size: int) -> li
     return ranges
 
 
-def build_blocks(engine: sa.Engine, survey_id: int, *, size: int | None = None) -> int:
-    """Store blocks for the survey's complete responses that are in none yet, :data:`BLOCK_ROWS` at a time (one
-    short transaction each, writers held off while its responses are read); returns how many were built.
-    Responses beyond the last full block are left to be read from their documents."""
+def build_blocks(engine: sa.Engine, survey_id: int, *, size: int | None = None, now: datetime | None = None) -> int:
+    """Store blocks for the survey's complete responses that are in none yet, :data:`BLOCK_ROWS` at a time;
+    returns how many were built. Responses beyond the last full block are left to be read from their documents.
+
+    Each block is claimed first: an empty row for its range, inserted while writers are held off (for
+    milliseconds), so every later change in the range deletes it (the triggers). The responses are then read and
+    the claim filled in, unless a change deleted it meanwhile. A claim a stopped process left behind is cleared
+    after :data:`ABANDONED_AFTER` (``now``: the clock, UTC).
+    """
     size = size or BLOCK_ROWS
+    now = now or datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(_BLOCKS).where(
+            _BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows == 0, _BLOCKS.c.built_at < now - ABANDONED_AFTER))
     with engine.connect() as connection:
-        ids = np.asarray(connection.execute(sa.select(_RESPONSES.c.id).where(*_complete(survey_id))
-                                            .order_by(_RESPONSES.c.id)).scalars().all(), dtype=np.int64)
-        ranges = _new_ranges(ids, block_ranges(connection, survey_id), size)
+        ranges = _new_ranges(_complete_ids(connection, survey_id), block_ranges(connection, survey_id, claims=True),
+                             size)
     built = 0
     for first, last in ranges:
-        with engine.begin() as connection:
-            _hold_off_writers(connection)
-            taken = connection.execute(sa.select(sa.func.count()).select_from(_BLOCKS).where(
-                _BLOCKS.c.survey_id == survey_id, _BLOCKS.c.first_id <= last, _BLOCKS.c.last_id >= first)).scalar()
-            if taken:
-                continue  # another process built it meanwhile
-            rows = connection.execute(
-                sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id, _RESPONSES.c.release_no, _RESPONSES.c.answers)
-                .where(*_complete(survey_id), _RESPONSES.c.id.between(first, last)).order_by(_RESPONSES.c.id)).all()
-            if not rows:
-                continue
+        claim = _claim(engine, survey_id, first, last, now)
+        if claim is None:
+            continue  # another process claimed it meanwhile
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id, _RESPONSES.c.release_no, _RESPONSES.c.answers)
+                    .where(*_complete(survey_id), _RESPONSES.c.id.between(first, last))
+                    .order_by(_RESPONSES.c.id)).all()
             block = Rows.of_documents([row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows],
                                       [decode_document(row[3]) for row in rows])
-            connection.execute(sa.insert(_BLOCKS).values(
-                survey_id=survey_id, first_id=first, last_id=last, rows=len(rows), payload=block.encode(),
-                built_at=sa.func.current_timestamp()))
-            built += 1
+            with engine.begin() as connection:
+                built += connection.execute(sa.update(_BLOCKS).where(_BLOCKS.c.id == claim).values(
+                    rows=len(rows), payload=block.encode())).rowcount
+        except BaseException:
+            with engine.begin() as connection:
+                connection.execute(sa.delete(_BLOCKS).where(_BLOCKS.c.id == claim))
+            raise
     return built
+
+
+def _claim(engine: sa.Engine, survey_id: int, first: int, last: int, now: datetime) -> int | None:
+    """The id of an empty block row for the range, inserted while no other transaction writes responses: any
+    change in the range from then on deletes it. None when a block or claim already overlaps the range."""
+    with engine.begin() as connection:
+        _hold_off_writers(connection)
+        taken = connection.execute(sa.select(sa.func.count()).select_from(_BLOCKS).where(
+            _BLOCKS.c.survey_id == survey_id, _BLOCKS.c.first_id <= last, _BLOCKS.c.last_id >= first)).scalar()
+        if taken:
+            return None
+        return connection.execute(sa.insert(_BLOCKS).values(
+            survey_id=survey_id, first_id=first, last_id=last, rows=0, payload=b"", built_at=now,
+        ).returning(_BLOCKS.c.id)).scalar()
+
+
+def _complete_ids(connection: sa.Connection, survey_id: int) -> np.ndarray:
+    """The ids of the survey's complete responses, in order, as plain numbers from the driver."""
+    query = sa.select(_RESPONSES.c.id).where(*_complete(survey_id)).order_by(_RESPONSES.c.id)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})))
+        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    finally:
+        cursor.close()
 
 
 def _hold_off_writers(connection: sa.Connection) -> None:
@@ -294,7 +333,7 @@ def read_blocks(connection: sa.Connection, survey_id: int, codes: list[str], *, 
     """The complete responses' frame of ``codes`` (see :mod:`analysis.frames`) from the survey's blocks and the
     documents of the responses outside them; None when the survey has no block."""
     query = (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id, _BLOCKS.c.payload)
-             .where(_BLOCKS.c.survey_id == survey_id).order_by(_BLOCKS.c.first_id))
+             .where(_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows > 0).order_by(_BLOCKS.c.first_id))
     parts = []
     ranges = []
     unit_ids = None if unit_ids is None else list(unit_ids)

@@ -3,6 +3,8 @@ PostgreSQL with the migrated schema (its triggers)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,3 +164,24 @@ def test_a_column_round_trips_through_its_payload():
         assert back.columns[code].as_objects().tolist() == rows.columns[code].as_objects().tolist()
     assert back.columns["A"].numbers.dtype == np.int16 and back.columns["E"].kind == "none"
 
+
+
+def test_a_claim_a_stopped_builder_left_is_cleared_after_an_hour(app):
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    with app.app_context():
+        sync_instruments()
+        survey_id = _survey_with_responses("claims", KINDS * 2)  # 12 complete: two blocks of 6
+        ids = db.session.scalars(sa.select(Response.id).where(Response.survey_id == survey_id,
+                                                               Response.status == "complete",
+                                                               Response.is_test.is_(False))
+                                 .order_by(Response.id)).all()
+        db.session.add(AnswerBlock(survey_id=survey_id, first_id=ids[0], last_id=ids[5], rows=0, payload=b"",
+                                   built_at=now - timedelta(minutes=59)))
+        db.session.commit()
+        # a claim being built (or whose builder stopped a moment ago) is left alone; it holds no answers
+        assert answer_blocks.build_blocks(db.engine, survey_id, size=SIZE, now=now) == 1
+        assert _blocks(survey_id) == [(ids[6], ids[11])]
+        _same_frames(survey_id, ["SAT", "TXT"])
+        assert answer_blocks.build_blocks(db.engine, survey_id, size=SIZE, now=now + timedelta(minutes=2)) == 1
+        assert _blocks(survey_id) == [(ids[0], ids[5]), (ids[6], ids[11])]
+        _same_frames(survey_id, ["SAT", "TXT"])
