@@ -132,8 +132,19 @@ class Rows:
         """The rows of decoded documents; every code that occurs, or only ``codes``."""
         if codes is None:
             codes = list(dict.fromkeys(code for document in documents for code in document))
+        # pandas' C loop infers int64 for exactly the codes every document answers with a whole number (not true or
+        # false, none beyond int64); only the other codes are looked at answer by answer
+        inferred = pd.DataFrame.from_records(documents, columns=codes) if documents else None
+        columns = {}
+        for code in codes:
+            if inferred is not None and inferred[code].dtype == np.int64:
+                numbers = inferred[code].to_numpy()
+                dtype = np.result_type(np.min_scalar_type(numbers.min()), np.min_scalar_type(numbers.max()))
+                columns[code] = Column("int", np.ones(len(numbers), dtype=bool), numbers.astype(dtype))
+            else:
+                columns[code] = column_of([document.get(code, MISSING) for document in documents])
         return cls(np.asarray(ids, dtype=np.int64), _numbers_or_minus_one(units), _numbers_or_minus_one(releases),
-                   {code: column_of([document.get(code, MISSING) for document in documents]) for code in codes})
+                   columns)
 
     def encode(self) -> bytes:
         """The rows as one payload: a JSON table of contents, then the arrays' bytes (see :func:`_pack`)."""
