@@ -411,20 +411,20 @@ def print_table(database: str, n: int, figures: dict[str, Any]) -> None:
     """One line per step: seconds, peak MB, the baseline and the ratio."""
     dump = figures.get("read_dump", {}).get("seconds")
     print(f"\n{database}, {n} responses")
-    print(f"{'step':<12} {'seconds':>9} {'peak MB':>8} {'baseline':>18} {'base s':>8} {'ratio':>6}  note")
+    print(f"{'step':<14} {'seconds':>9} {'peak MB':>8} {'baseline':>18} {'base s':>8} {'ratio':>6}  note")
     for step, row in figures.items():
         if step == "ingest":
             for name in ("alone", "during"):
                 part = row[name]
-                print(f"{'ingest ' + name:<12} {'':>9} {'':>8} {'':>18} {'':>8} {'':>6}  p95 {part['p95_ms']} ms, "
+                print(f"{'ingest ' + name:<14} {'':>9} {'':>8} {'':>18} {'':>8} {'':>6}  p95 {part['p95_ms']} ms, "
                       f"{part['requests_per_s']} req/s, errors {part['errors']}, lost {part['lost']}, "
                       f"duplicated {part['duplicated']}")
             report = row.get("report") or {}
-            print(f"{'':<12} report during the load: {report.get('seconds', 0):.1f} s; "
+            print(f"{'':<14} report during the load: {report.get('seconds', 0):.1f} s; "
                   f"ingest p95 ratio during / alone {_ratio(row['during']['p95_ms'], row['alone']['p95_ms'])}")
             continue
         if "error" in row:
-            print(f"{step:<12} {'-':>9} {'-':>8} {'':>18} {'':>8} {'':>6}  {row['error']}")
+            print(f"{step:<14} {'-':>9} {'-':>8} {'':>18} {'':>8} {'':>6}  {row['error']}")
             continue
         seconds = row["seconds"]
         base_name, base = ("count by unit", row.get("baseline_s")) if step == "dashboard" else \
@@ -432,7 +432,7 @@ def print_table(database: str, n: int, figures: dict[str, Any]) -> None:
         peak = f"{row['peak_mb']:.0f}" if "peak_mb" in row else ""
         note = ", ".join(f"{key} {value}" for key, value in row.items()
                          if key not in ("seconds", "peak_mb", "baseline_s") and value is not None)
-        print(f"{step:<12} {seconds:>9.3f} {peak:>8} {base_name:>18} "
+        print(f"{step:<14} {seconds:>9.3f} {peak:>8} {base_name:>18} "
               f"{(f'{base:.3f}' if base else ''):>8} {_ratio(seconds, base):>6}  {note}")
 
 
