@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 import sqlalchemy as sa
 
-from analysis.answer_blocks import empty_frame, read_blocks
+from analysis.answer_blocks import BLOCK_ROWS, empty_frame, read_blocks
 from analysis.documents import decode_document, loads
 
 BATCH_ROWS = 10_000
@@ -54,8 +54,9 @@ def responses_frame(
     :func:`responses_frame_by_rows` with the same arguments, read without a Python object per document where the
     database allows.
 
-    A survey with answer blocks (with ``columns``, complete responses only): the blocks' typed columns and the
-    documents of the few responses outside them (:mod:`analysis.answer_blocks`). Otherwise, PostgreSQL (with
+    A survey with answer blocks (with ``columns``, complete responses only, and not just a few units' responses,
+    fewer than a block): the blocks' typed columns and the documents of the few responses outside them
+    (:mod:`analysis.answer_blocks`). Otherwise, PostgreSQL (with
     ``columns``): the server takes the named answers out of the documents and sends one CSV line
     per response (``COPY ... TO STDOUT``), each answer as its JSON text; pandas' CSV parser turns the numbers into
     int64 or float64 columns as ``DataFrame.from_records`` infers them (a number keeps the text it was stored as,
@@ -66,9 +67,12 @@ def responses_frame(
     PostgreSQL once, at the end).
     """
     wanted = list(columns) if columns is not None else None
+    unit_ids = list(unit_ids) if unit_ids is not None else None
     options = {"complete_only": complete_only, "unit_ids": unit_ids, "released_through": released_through}
     dialect = connection.dialect.name
-    if wanted and complete_only and sa.inspect(connection).has_table("answer_block"):
+    if wanted and complete_only and sa.inspect(connection).has_table("answer_block") \
+            and (unit_ids is None or _count(connection, survey_id, unit_ids) >= BLOCK_ROWS):
+        # a few units' responses (a unit report) are fewer documents to parse than blocks to go through
         frame = read_blocks(connection, survey_id, wanted, unit_ids=unit_ids, released_through=released_through,
                             batch_rows=BATCH_ROWS)
         if frame is not None:
@@ -90,6 +94,13 @@ def responses_frame(
 
 #: keys PostgreSQL may be sent as they are, in a statement (item codes are such names)
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def _count(connection: sa.Connection, survey_id: int, unit_ids: list[int]) -> int:
+    """How many complete responses these units have (from the index on survey, status and unit)."""
+    return connection.execute(sa.select(sa.func.count()).select_from(_RESPONSES).where(
+        _RESPONSES.c.survey_id == survey_id, _RESPONSES.c.status == "complete", _RESPONSES.c.is_test.is_(sa.false()),
+        _RESPONSES.c.unit_id.in_(unit_ids))).scalar()
 
 
 def _frame_of(parts: list[pd.DataFrame], wanted: list[str] | None) -> pd.DataFrame:
@@ -138,7 +149,9 @@ def _decoded(texts: pd.Series) -> pd.Series:
 
 
 def _answer_json(text: object) -> object:
-    if isinstance(text, bool | np.bool_):
+    """An answer's JSON text as its value; what the CSV reader already parsed (true or false, a column of whole
+    numbers beyond 64 bits, which it reads exactly) as it is."""
+    if isinstance(text, bool | np.bool_ | int):
         return text
     return loads(text)
 

@@ -52,6 +52,7 @@ def _same_frames(survey_id: int, columns: list[str], **options) -> pd.DataFrame:
 @pytest.mark.parametrize("batch", [4, frames.BATCH_ROWS])
 def test_blocks_give_exactly_the_frame_of_the_row_by_row_reader(app, monkeypatch, batch):
     monkeypatch.setattr(frames, "BATCH_ROWS", batch)
+    monkeypatch.setattr(frames, "BLOCK_ROWS", SIZE)  # units with fewer responses are read from their documents
     with app.app_context():
         sync_instruments()
         survey_id = _survey_with_responses("kinds", KINDS * 5)
@@ -66,6 +67,11 @@ def test_blocks_give_exactly_the_frame_of_the_row_by_row_reader(app, monkeypatch
                 frame = _same_frames(survey_id, columns, **options)
                 assert len(read) <= 4  # only the responses beyond the last block were decoded
                 assert len(frame) == (28 if not options else 14)
+        # a unit with fewer responses than a block: its documents, not every block
+        monkeypatch.setattr(frames, "BLOCK_ROWS", 15)
+        read.clear()
+        _same_frames(survey_id, ["SAT", "TXT"], unit_ids=[_unit_ids(survey_id)[0]])
+        assert read == []  # the blocks' reader was not used
 
 
 def _unit_ids(survey_id: int) -> list[int]:
