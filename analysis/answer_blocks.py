@@ -31,6 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analysis.documents import decode_document, loads
+from analysis.response_rows import RESPONSES, selected, sql
 
 #: complete responses per block; the responses beyond the last full block are read from their documents
 BLOCK_ROWS = 25_000
@@ -234,15 +235,6 @@ def _numbers_or_minus_one(values: Sequence[int | None]) -> np.ndarray:
 
 # -- building ---------------------------------------------------------------------------------------------------
 
-_RESPONSES = sa.table("response", sa.column("id"), sa.column("survey_id"), sa.column("status"),
-                      sa.column("unit_id"), sa.column("release_no"), sa.column("is_test"), sa.column("answers"))
-
-
-def _complete(survey_id: int) -> list[sa.ColumnElement[bool]]:
-    return [_RESPONSES.c.survey_id == survey_id, _RESPONSES.c.status == "complete",
-            _RESPONSES.c.is_test.is_(sa.false())]
-
-
 def block_ranges(connection: sa.Connection, survey_id: int, *, claims: bool = False) -> list[tuple[int, int]]:
     """The (first id, last id) of the survey's blocks (and of the ranges being built, with ``claims``), in order."""
     query = (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id).where(_BLOCKS.c.survey_id == survey_id)
@@ -287,10 +279,7 @@ def build_blocks(engine: sa.Engine, survey_id: int, *, size: int | None = None, 
             continue  # another process claimed it meanwhile
         try:
             with engine.connect() as connection:
-                rows = connection.execute(
-                    sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id, _RESPONSES.c.release_no, _RESPONSES.c.answers)
-                    .where(*_complete(survey_id), _RESPONSES.c.id.between(first, last))
-                    .order_by(_RESPONSES.c.id)).all()
+                rows = connection.execute(_block_rows(survey_id).where(RESPONSES.c.id.between(first, last))).all()
             block = Rows.of_documents([row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows],
                                       [decode_document(row[3]) for row in rows])
             with engine.begin() as connection:
@@ -319,13 +308,20 @@ def _claim(engine: sa.Engine, survey_id: int, first: int, last: int, now: dateti
 
 def _complete_ids(connection: sa.Connection, survey_id: int) -> np.ndarray:
     """The ids of the survey's complete responses, in order, as plain numbers from the driver."""
-    query = sa.select(_RESPONSES.c.id).where(*_complete(survey_id)).order_by(_RESPONSES.c.id)
+    query = selected(sa.select(RESPONSES.c.id), survey_id, complete_only=True, unit_ids=None, released_through=None)
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})))
+        cursor.execute(sql(connection, query))
         return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
     finally:
         cursor.close()
+
+
+def _block_rows(survey_id: int, *, unit_ids: list[int] | None = None, released_through: int | None = None
+                ) -> sa.Select:
+    """What a block holds of the selected complete responses, in id order."""
+    return selected(sa.select(RESPONSES.c.id, RESPONSES.c.unit_id, RESPONSES.c.release_no, RESPONSES.c.answers),
+                    survey_id, complete_only=True, unit_ids=unit_ids, released_through=released_through)
 
 
 def _hold_off_writers(connection: sa.Connection) -> None:
@@ -369,17 +365,12 @@ def read_blocks(connection: sa.Connection, survey_id: int, codes: list[str], *, 
 def _outside(survey_id: int, after: int | None, before: int | None, unit_ids: list[int] | None,
              released_through: int | None) -> sa.Select:
     """The selected complete responses with ids between ``after`` and ``before`` (both excluded; None: no bound)."""
-    query = sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id, _RESPONSES.c.release_no, _RESPONSES.c.answers).where(
-        *_complete(survey_id))
+    query = _block_rows(survey_id, unit_ids=unit_ids, released_through=released_through)
     if after is not None:
-        query = query.where(_RESPONSES.c.id > after)
+        query = query.where(RESPONSES.c.id > after)
     if before is not None:
-        query = query.where(_RESPONSES.c.id < before)
-    if unit_ids is not None:
-        query = query.where(_RESPONSES.c.unit_id.in_(unit_ids))
-    if released_through is not None:
-        query = query.where(_RESPONSES.c.release_no.is_not(None), _RESPONSES.c.release_no <= released_through)
-    return query.order_by(_RESPONSES.c.id)
+        query = query.where(RESPONSES.c.id < before)
+    return query
 
 
 def _frame(parts: list[Rows], codes: list[str], batch_rows: int) -> pd.DataFrame:

@@ -21,21 +21,10 @@ import sqlalchemy as sa
 
 from analysis.answer_blocks import BLOCK_ROWS, empty_frame, read_blocks
 from analysis.documents import decode_document, loads
+from analysis.response_rows import INVITATIONS, RESPONSES, selected, sql
 
 BATCH_ROWS = 10_000
 
-_RESPONSES = sa.table(
-    "response",
-    sa.column("id"),
-    sa.column("survey_id"),
-    sa.column("status"),
-    sa.column("unit_id"),
-    sa.column("answers"),
-    sa.column("release_no"),
-    sa.column("is_test"),
-    sa.column("invitation_id"),
-)
-_INVITATIONS = sa.table("invitation", sa.column("id"), sa.column("attributes"))
 #: the column name of an invitee attribute in :func:`attributes_frame` (and the ``by`` that groups by it)
 ATTRIBUTE_PREFIX = "attribute:"
 
@@ -98,9 +87,9 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
 def _count(connection: sa.Connection, survey_id: int, unit_ids: list[int]) -> int:
     """How many complete responses these units have (from the index on survey, status and unit)."""
-    return connection.execute(sa.select(sa.func.count()).select_from(_RESPONSES).where(
-        _RESPONSES.c.survey_id == survey_id, _RESPONSES.c.status == "complete", _RESPONSES.c.is_test.is_(sa.false()),
-        _RESPONSES.c.unit_id.in_(unit_ids))).scalar()
+    query = selected(sa.select(sa.func.count()).select_from(RESPONSES), survey_id, complete_only=True,
+                     unit_ids=unit_ids, released_through=None)
+    return connection.execute(query.order_by(None)).scalar()
 
 
 def _frame_of(parts: list[pd.DataFrame], wanted: list[str] | None) -> pd.DataFrame:
@@ -113,9 +102,9 @@ def _frame_of(parts: list[pd.DataFrame], wanted: list[str] | None) -> pd.DataFra
 def _postgresql_frame(connection: sa.Connection, survey_id: int, wanted: list[str],
                       options: dict[str, Any]) -> pd.DataFrame | None:
     """The frame from ``COPY (SELECT id, answers -> code, ...) TO STDOUT (FORMAT csv)``; None without rows."""
-    answers = _RESPONSES.c.answers
+    answers = RESPONSES.c.answers
     cells = [answers.op("->")(sa.cast(sa.literal(code), sa.Text)) for code in wanted]
-    query = _sql(connection, _selected(sa.select(_RESPONSES.c.id, *cells), survey_id, **options))
+    query = sql(connection, selected(sa.select(RESPONSES.c.id, *cells), survey_id, **options))
     buffer = io.BytesIO()
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
@@ -160,7 +149,7 @@ def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] |
                   progress: Callable[[int], None] | None) -> pd.DataFrame | None:
     """The frame from the documents' text as SQLite stores it, parsed by orjson batch by batch; None when a
     document holds what orjson does not read (NaN, a number beyond 64 bits)."""
-    query = _sql(connection, _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, **options))
+    query = sql(connection, selected(sa.select(RESPONSES.c.id, RESPONSES.c.answers), survey_id, **options))
     cursor = connection.connection.driver_connection.cursor()
     parts = []
     try:
@@ -179,24 +168,6 @@ def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] |
     finally:
         cursor.close()
     return _frame_of(parts, wanted)
-
-
-def _selected(query: sa.Select, survey_id: int, *, complete_only: bool, unit_ids: Iterable[int] | None,
-              released_through: int | None) -> sa.Select:
-    """``query`` limited to the survey's responses that the arguments select, in the order of their ids."""
-    query = query.where(_RESPONSES.c.survey_id == survey_id, _RESPONSES.c.is_test.is_(sa.false()))
-    if complete_only:
-        query = query.where(_RESPONSES.c.status == "complete")
-    if unit_ids is not None:
-        query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
-    if released_through is not None:
-        query = query.where(_RESPONSES.c.release_no.is_not(None), _RESPONSES.c.release_no <= released_through)
-    return query.order_by(_RESPONSES.c.id)
-
-
-def _sql(connection: sa.Connection, query: sa.Select) -> str:
-    """The statement with its values written in (numbers and item codes: nothing a respondent typed)."""
-    return str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
 
 
 def responses_frame_by_rows(
@@ -226,7 +197,7 @@ def responses_frame_by_rows(
         answers in batches; see ``analysis.releases``).
     progress : called with the number of rows read so far after each batch.
     """
-    query = _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, complete_only=complete_only,
+    query = selected(sa.select(RESPONSES.c.id, RESPONSES.c.answers), survey_id, complete_only=complete_only,
                       unit_ids=unit_ids, released_through=released_through)
     wanted = list(columns) if columns is not None else None
     # A batch at a time: its documents become a frame of column arrays (float64 for numbers) and are dropped
@@ -249,11 +220,11 @@ def responses_frame_by_rows(
 def response_units(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.Series:
     """The unit id of each response of the surveys that has a unit (index ``response_id``, int64), fetched as
     plain tuples by the driver: a survey of a million responses is a million pairs of numbers."""
-    query = (sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id)
-             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.unit_id.is_not(None)))
+    query = (sa.select(RESPONSES.c.id, RESPONSES.c.unit_id)
+             .where(RESPONSES.c.survey_id.in_(list(survey_ids)), RESPONSES.c.unit_id.is_not(None)))
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(_sql(connection, query))
+        cursor.execute(sql(connection, query))
         pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
     finally:
         cursor.close()
@@ -270,10 +241,10 @@ def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd
 
     Example: ``attributes_frame(connection, [survey_id])["attribute:team"]``.
     """
-    query = (sa.select(_RESPONSES.c.id, _INVITATIONS.c.attributes)
-             .join(_INVITATIONS, _INVITATIONS.c.id == _RESPONSES.c.invitation_id)
-             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.is_test.is_(sa.false()))
-             .order_by(_RESPONSES.c.id))
+    query = (sa.select(RESPONSES.c.id, INVITATIONS.c.attributes)
+             .join(INVITATIONS, INVITATIONS.c.id == RESPONSES.c.invitation_id)
+             .where(RESPONSES.c.survey_id.in_(list(survey_ids)), RESPONSES.c.is_test.is_(sa.false()))
+             .order_by(RESPONSES.c.id))
     ids, records = [], []
     for response_id, raw in connection.execute(query):
         attributes = decode_document(raw)
