@@ -10,7 +10,6 @@ text handed to a fast parser).
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,38 +19,14 @@ import orjson
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis.answer_blocks import BLOCK_ROWS, empty_frame, read_blocks
+from analysis.documents import decode_document, loads
+from analysis.response_rows import INVITATIONS, RESPONSES, selected, sql
+
 BATCH_ROWS = 10_000
 
-_RESPONSES = sa.table(
-    "response",
-    sa.column("id"),
-    sa.column("survey_id"),
-    sa.column("status"),
-    sa.column("unit_id"),
-    sa.column("answers"),
-    sa.column("release_no"),
-    sa.column("is_test"),
-    sa.column("invitation_id"),
-)
-_INVITATIONS = sa.table("invitation", sa.column("id"), sa.column("attributes"))
 #: the column name of an invitee attribute in :func:`attributes_frame` (and the ``by`` that groups by it)
 ATTRIBUTE_PREFIX = "attribute:"
-
-
-def loads(text: str | bytes) -> Any:
-    """JSON text parsed by orjson (several times faster), or by :mod:`json` for what orjson does not read (NaN, a
-    number beyond 64 bits): the value ``json.loads`` gives either way."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-def decode_document(raw: object) -> dict:
-    """A stored JSON document as a dict: SQLite hands back its text, psycopg an already-decoded dict."""
-    if isinstance(raw, (str, bytes)):
-        return loads(raw)
-    return raw or {}
 
 
 def responses_frame(
@@ -68,7 +43,10 @@ def responses_frame(
     :func:`responses_frame_by_rows` with the same arguments, read without a Python object per document where the
     database allows.
 
-    PostgreSQL (with ``columns``): the server takes the named answers out of the documents and sends one CSV line
+    A survey with answer blocks (with ``columns``, complete responses only, and not just a few units' responses,
+    fewer than a block): the blocks' typed columns and the documents of the few responses outside them
+    (:mod:`analysis.answer_blocks`). Otherwise, PostgreSQL (with
+    ``columns``): the server takes the named answers out of the documents and sends one CSV line
     per response (``COPY ... TO STDOUT``), each answer as its JSON text; pandas' CSV parser turns the numbers into
     int64 or float64 columns as ``DataFrame.from_records`` infers them (a number keeps the text it was stored as,
     so it parses to the float ``json.loads`` gives), and only the other answers (text, choices, lists) are decoded
@@ -78,8 +56,18 @@ def responses_frame(
     PostgreSQL once, at the end).
     """
     wanted = list(columns) if columns is not None else None
+    unit_ids = list(unit_ids) if unit_ids is not None else None
     options = {"complete_only": complete_only, "unit_ids": unit_ids, "released_through": released_through}
     dialect = connection.dialect.name
+    if wanted and complete_only and sa.inspect(connection).has_table("answer_block") \
+            and (unit_ids is None or _count(connection, survey_id, unit_ids) >= BLOCK_ROWS):
+        # a few units' responses (a unit report) are fewer documents to parse than blocks to go through
+        frame = read_blocks(connection, survey_id, wanted, unit_ids=unit_ids, released_through=released_through,
+                            batch_rows=BATCH_ROWS)
+        if frame is not None:
+            if progress is not None:
+                progress(len(frame))
+            return frame
     if dialect == "postgresql" and wanted and all(_PLAIN_KEY.fullmatch(code) for code in wanted):
         frame = _postgresql_frame(connection, survey_id, wanted, options)
         if frame is not None and progress is not None:
@@ -97,19 +85,26 @@ def responses_frame(
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
 
+def _count(connection: sa.Connection, survey_id: int, unit_ids: list[int]) -> int:
+    """How many complete responses these units have (from the index on survey, status and unit)."""
+    query = selected(sa.select(sa.func.count()).select_from(RESPONSES), survey_id, complete_only=True,
+                     unit_ids=unit_ids, released_through=None)
+    return connection.execute(query.order_by(None)).scalar()
+
+
 def _frame_of(parts: list[pd.DataFrame], wanted: list[str] | None) -> pd.DataFrame:
     """The batches' frames as one, as :func:`responses_frame_by_rows` joins them."""
     if not parts:
-        return pd.DataFrame(index=pd.Index([], name="response_id", dtype=np.int64), columns=wanted)
+        return empty_frame(wanted)
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
 def _postgresql_frame(connection: sa.Connection, survey_id: int, wanted: list[str],
                       options: dict[str, Any]) -> pd.DataFrame | None:
     """The frame from ``COPY (SELECT id, answers -> code, ...) TO STDOUT (FORMAT csv)``; None without rows."""
-    answers = _RESPONSES.c.answers
+    answers = RESPONSES.c.answers
     cells = [answers.op("->")(sa.cast(sa.literal(code), sa.Text)) for code in wanted]
-    query = statement_sql(connection, _selected(sa.select(_RESPONSES.c.id, *cells), survey_id, **options))
+    query = sql(connection, selected(sa.select(RESPONSES.c.id, *cells), survey_id, **options))
     buffer = io.BytesIO()
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
@@ -143,7 +138,9 @@ def _decoded(texts: pd.Series) -> pd.Series:
 
 
 def _answer_json(text: object) -> object:
-    if isinstance(text, bool | np.bool_):
+    """An answer's JSON text as its value; what the CSV reader already parsed (true or false, a column of whole
+    numbers beyond 64 bits, which it reads exactly) as it is."""
+    if isinstance(text, bool | np.bool_ | int):
         return text
     return loads(text)
 
@@ -152,8 +149,7 @@ def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] |
                   progress: Callable[[int], None] | None) -> pd.DataFrame | None:
     """The frame from the documents' text as SQLite stores it, parsed by orjson batch by batch; None when a
     document holds what orjson does not read (NaN, a number beyond 64 bits)."""
-    query = statement_sql(connection,
-                          _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, **options))
+    query = sql(connection, selected(sa.select(RESPONSES.c.id, RESPONSES.c.answers), survey_id, **options))
     cursor = connection.connection.driver_connection.cursor()
     parts = []
     try:
@@ -172,24 +168,6 @@ def _sqlite_frame(connection: sa.Connection, survey_id: int, wanted: list[str] |
     finally:
         cursor.close()
     return _frame_of(parts, wanted)
-
-
-def _selected(query: sa.Select, survey_id: int, *, complete_only: bool, unit_ids: Iterable[int] | None,
-              released_through: int | None) -> sa.Select:
-    """``query`` limited to the survey's responses that the arguments select, in the order of their ids."""
-    query = query.where(_RESPONSES.c.survey_id == survey_id, _RESPONSES.c.is_test.is_(sa.false()))
-    if complete_only:
-        query = query.where(_RESPONSES.c.status == "complete")
-    if unit_ids is not None:
-        query = query.where(_RESPONSES.c.unit_id.in_(list(unit_ids)))
-    if released_through is not None:
-        query = query.where(_RESPONSES.c.release_no.is_not(None), _RESPONSES.c.release_no <= released_through)
-    return query.order_by(_RESPONSES.c.id)
-
-
-def statement_sql(connection: sa.Connection, query: sa.Select) -> str:
-    """The statement with its values written in (numbers and item codes: nothing a respondent typed)."""
-    return str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
 
 
 def responses_frame_by_rows(
@@ -219,7 +197,7 @@ def responses_frame_by_rows(
         answers in batches; see ``analysis.releases``).
     progress : called with the number of rows read so far after each batch.
     """
-    query = _selected(sa.select(_RESPONSES.c.id, _RESPONSES.c.answers), survey_id, complete_only=complete_only,
+    query = selected(sa.select(RESPONSES.c.id, RESPONSES.c.answers), survey_id, complete_only=complete_only,
                       unit_ids=unit_ids, released_through=released_through)
     wanted = list(columns) if columns is not None else None
     # A batch at a time: its documents become a frame of column arrays (float64 for numbers) and are dropped
@@ -242,11 +220,11 @@ def responses_frame_by_rows(
 def response_units(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.Series:
     """The unit id of each response of the surveys that has a unit (index ``response_id``, int64), fetched as
     plain tuples by the driver: a survey of a million responses is a million pairs of numbers."""
-    query = (sa.select(_RESPONSES.c.id, _RESPONSES.c.unit_id)
-             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.unit_id.is_not(None)))
+    query = (sa.select(RESPONSES.c.id, RESPONSES.c.unit_id)
+             .where(RESPONSES.c.survey_id.in_(list(survey_ids)), RESPONSES.c.unit_id.is_not(None)))
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(statement_sql(connection, query))
+        cursor.execute(sql(connection, query))
         pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
     finally:
         cursor.close()
@@ -263,10 +241,10 @@ def attributes_frame(connection: sa.Connection, survey_ids: Iterable[int]) -> pd
 
     Example: ``attributes_frame(connection, [survey_id])["attribute:team"]``.
     """
-    query = (sa.select(_RESPONSES.c.id, _INVITATIONS.c.attributes)
-             .join(_INVITATIONS, _INVITATIONS.c.id == _RESPONSES.c.invitation_id)
-             .where(_RESPONSES.c.survey_id.in_(list(survey_ids)), _RESPONSES.c.is_test.is_(sa.false()))
-             .order_by(_RESPONSES.c.id))
+    query = (sa.select(RESPONSES.c.id, INVITATIONS.c.attributes)
+             .join(INVITATIONS, INVITATIONS.c.id == RESPONSES.c.invitation_id)
+             .where(RESPONSES.c.survey_id.in_(list(survey_ids)), RESPONSES.c.is_test.is_(sa.false()))
+             .order_by(RESPONSES.c.id))
     ids, records = [], []
     for response_id, raw in connection.execute(query):
         attributes = decode_document(raw)

@@ -10,7 +10,11 @@ baseline measured in the same run:
   ``COPY (SELECT answers ...) TO STDOUT``, SQLite's own shell (``sqlite3 file "SELECT answers ..."``);
 * ``read rows``: the complete responses into the analysis DataFrame the way it was read before issue 23 (the
   documents decoded row by row in Python, :func:`analysis.frames.responses_frame_by_rows`);
-* ``read``: the same DataFrame as the service reads it now (:func:`analysis.frames.responses_frame`);
+* ``read documents``: the same DataFrame with every document parsed by the database's fastest route
+  (:func:`analysis.frames.responses_frame` before the survey has answer blocks);
+* ``blocks``: building the survey's answer blocks (:func:`analysis.answer_blocks.build_blocks`: once for a survey
+  bulk-inserted whole; a block per 25,000 new responses as a survey grows);
+* ``read``: the same DataFrame as the service reads it now, from the answer blocks;
 * ``report``: the survey's PDF report end to end (read, analysis, PDF), ``unit report`` the report of ``U5K``;
   baseline: ``read dump``;
 * ``dashboard``: :func:`survey_app.services.dashboard.dashboard_data` (suppression applied) once (``first_view_s``,
@@ -48,7 +52,8 @@ SLUG = "large"
 UNIT, UNIT_RESPONSES, UNIT_PARENT = "U5K", 5_000, "east"
 INSTRUMENT = "customer_satisfaction"
 DASHBOARD_REPEATS = 20
-STEPS = ("read_dump", "read_rows", "read", "report", "unit_report", "dashboard", "csv", "xlsx", "sav")
+STEPS = ("read_dump", "read_rows", "read_documents", "blocks", "read", "report", "unit_report", "dashboard", "csv",
+         "xlsx", "sav")
 #: the SPSS export holds its whole table in memory (compact: about 200 MB for a million responses, since pyreadstat
 #: writes a table at once) and takes about a minute there: above this size the step is left out (``--all-exports``
 #: runs it anyway); CSV and Excel are written a batch of rows at a time
@@ -210,8 +215,11 @@ def _read_dump(url: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "bytes": size}
 
 
-def _read(fast: bool):
+def _read(mode: str):
+    """``rows``: the reader before issue 23; ``documents``: every document parsed by the database's fastest route
+    (run before the blocks exist); ``blocks``: the service's reader once the survey's answer blocks are built."""
     def run(survey) -> dict[str, Any]:
+        from analysis.answer_blocks import block_ranges
         from analysis.frames import responses_frame, responses_frame_by_rows
         from analysis.model import ModelSpec
         from survey_app.extensions import db
@@ -220,13 +228,27 @@ def _read(fast: bool):
 
         instrument = instrument_of(survey)
         codes = analysed_codes(instrument, ModelSpec.from_dict(instrument.model_spec()), None)
+        with db.engine.connect() as connection:
+            blocks = len(block_ranges(connection, survey.id))
+        if (mode == "blocks") != bool(blocks):
+            return {"error": f"{blocks} answer blocks: run the steps in the order {', '.join(STEPS)}"}
         started = time.perf_counter()
         with db.engine.connect() as connection:
             # before issue 23 the service read every answer row by row; now it names the answers it analyses
-            frame = (responses_frame(connection, survey.id, columns=codes) if fast
-                     else responses_frame_by_rows(connection, survey.id))
-        return {"seconds": time.perf_counter() - started, "rows": len(frame), "columns": frame.shape[1]}
+            frame = (responses_frame_by_rows(connection, survey.id) if mode == "rows"
+                     else responses_frame(connection, survey.id, columns=codes))
+        return {"seconds": time.perf_counter() - started, "rows": len(frame), "columns": frame.shape[1],
+                **({"blocks": blocks} if blocks else {})}
     return run
+
+
+def _build_blocks(survey) -> dict[str, Any]:
+    from analysis.answer_blocks import build_blocks
+    from survey_app.extensions import db
+
+    started = time.perf_counter()
+    built = build_blocks(db.engine, survey.id)
+    return {"seconds": time.perf_counter() - started, "blocks": built}
 
 
 def _report(unit: str | None):
@@ -297,7 +319,8 @@ def _export(fmt: str):
     return run
 
 
-STEP_FUNCTIONS = {"read_rows": _read(fast=False), "read": _read(fast=True),
+STEP_FUNCTIONS = {"read_rows": _read("rows"), "read_documents": _read("documents"), "blocks": _build_blocks,
+                  "read": _read("blocks"),
                   "report": _report(None), "unit_report": _report(UNIT), "dashboard": _dashboard,
                   "csv": _export("csv"), "xlsx": _export("xlsx"), "sav": _export("sav")}
 
@@ -389,20 +412,20 @@ def print_table(database: str, n: int, figures: dict[str, Any]) -> None:
     """One line per step: seconds, peak MB, the baseline and the ratio."""
     dump = figures.get("read_dump", {}).get("seconds")
     print(f"\n{database}, {n} responses")
-    print(f"{'step':<12} {'seconds':>9} {'peak MB':>8} {'baseline':>18} {'base s':>8} {'ratio':>6}  note")
+    print(f"{'step':<14} {'seconds':>9} {'peak MB':>8} {'baseline':>18} {'base s':>8} {'ratio':>6}  note")
     for step, row in figures.items():
         if step == "ingest":
             for name in ("alone", "during"):
                 part = row[name]
-                print(f"{'ingest ' + name:<12} {'':>9} {'':>8} {'':>18} {'':>8} {'':>6}  p95 {part['p95_ms']} ms, "
+                print(f"{'ingest ' + name:<14} {'':>9} {'':>8} {'':>18} {'':>8} {'':>6}  p95 {part['p95_ms']} ms, "
                       f"{part['requests_per_s']} req/s, errors {part['errors']}, lost {part['lost']}, "
                       f"duplicated {part['duplicated']}")
             report = row.get("report") or {}
-            print(f"{'':<12} report during the load: {report.get('seconds', 0):.1f} s; "
+            print(f"{'':<14} report during the load: {report.get('seconds', 0):.1f} s; "
                   f"ingest p95 ratio during / alone {_ratio(row['during']['p95_ms'], row['alone']['p95_ms'])}")
             continue
         if "error" in row:
-            print(f"{step:<12} {'-':>9} {'-':>8} {'':>18} {'':>8} {'':>6}  {row['error']}")
+            print(f"{step:<14} {'-':>9} {'-':>8} {'':>18} {'':>8} {'':>6}  {row['error']}")
             continue
         seconds = row["seconds"]
         base_name, base = ("count by unit", row.get("baseline_s")) if step == "dashboard" else \
@@ -410,7 +433,7 @@ def print_table(database: str, n: int, figures: dict[str, Any]) -> None:
         peak = f"{row['peak_mb']:.0f}" if "peak_mb" in row else ""
         note = ", ".join(f"{key} {value}" for key, value in row.items()
                          if key not in ("seconds", "peak_mb", "baseline_s") and value is not None)
-        print(f"{step:<12} {seconds:>9.3f} {peak:>8} {base_name:>18} "
+        print(f"{step:<14} {seconds:>9.3f} {peak:>8} {base_name:>18} "
               f"{(f'{base:.3f}' if base else ''):>8} {_ratio(seconds, base):>6}  {note}")
 
 

@@ -2,6 +2,7 @@
 
 from survey_app.models.actions import Action, ActionEvent
 from survey_app.models.alerts import AlertCase, AlertRule, CaseEvent
+from survey_app.models.answer_block import AnswerBlock
 from survey_app.models.audit import AuditEntry
 from survey_app.models.channels import SurveyChannels
 from survey_app.models.instrument import InstrumentRecord
@@ -13,8 +14,8 @@ from survey_app.models.user import AccountLink, ApiToken, SurveyAccess, User, Us
 from survey_app.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "AccountLink", "Action", "ActionEvent", "AlertCase", "AlertRule", "ApiToken", "AuditEntry", "CaseEvent",
-    "InstrumentRecord", "Invitation", "MailMessage", "ReportJob", "Response", "Survey", "SurveyAccess",
+    "AccountLink", "Action", "ActionEvent", "AlertCase", "AlertRule", "AnswerBlock", "ApiToken", "AuditEntry",
+    "CaseEvent", "InstrumentRecord", "Invitation", "MailMessage", "ReportJob", "Response", "Survey", "SurveyAccess",
     "SurveyChannels", "SurveyRelease", "SurveyVersion", "Unit", "User", "UserSession", "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis.answer_blocks import build_blocks
 from analysis.confidentiality import suppress_groups
 from analysis.engine import run_analysis
 from analysis.frames import ATTRIBUTE_PREFIX, attributes_frame, response_units, responses_frame
@@ -254,6 +255,7 @@ def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[i
                 if not shown:
                     continue  # that wave's figure for this group was never shown (or the unit did not exist)
                 ids = wave_gate.subtree_ids(unit) if unit is not None else None
+            build_blocks(db.engine, wave.id)  # the responses not yet in a block, once there are enough of them
             frame = responses_frame(connection, wave.id, columns=columns, unit_ids=ids,
                                     released_through=wave_gate.release)
             frame = frame[[code for code in columns if frame[code].notna().any()]]

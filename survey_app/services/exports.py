@@ -64,7 +64,8 @@ import pyreadstat
 import sqlalchemy as sa
 import xlsxwriter
 
-from analysis.frames import decode_document, statement_sql
+from analysis.documents import decode_document
+from analysis.response_rows import sql
 from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
@@ -226,7 +227,7 @@ def _read(plan: _Plan, connection: sa.Connection) -> Iterator[tuple[tuple[Any, .
     driver = connection.connection.driver_connection
     cursor = driver.cursor(name="manyi_export") if dialect.name == "postgresql" else driver.cursor()
     try:
-        cursor.execute(statement_sql(connection, query))
+        cursor.execute(sql(connection, query))
         while batch := cursor.fetchmany(BATCH_ROWS):
             yield tuple(cells if process is None else tuple(map(process, cells))
                         for cells, process in zip(zip(*batch, strict=True), processors, strict=True))

@@ -13,7 +13,7 @@ import pandas as pd
 import pyreadstat
 import sqlalchemy as sa
 
-from analysis.frames import decode_document
+from analysis.documents import decode_document
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
 from survey_app.services import exports
