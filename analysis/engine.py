@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from analysis import sampling
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 from analysis.data import PreparedData, prepare
 from analysis.drivers import key_drivers
@@ -39,7 +40,7 @@ from analysis.linkage_input import (
     measure_columns,
 )
 from analysis.measurement import construct_summary
-from analysis.micom import MAX_GROUP_ROWS, PERMUTATIONS, SEED
+from analysis.micom import PERMUTATIONS, SEED
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
 from analysis.pls import PLSResult, pls_pm
@@ -53,11 +54,6 @@ from analysis.trap_analysis import outcome_column, trap_from_model
 from analysis.trap_segments import segments
 from analysis.trends import wave_trends
 
-#: Above this many respondents each bootstrap resample draws ``BOOTSTRAP_SUBSAMPLE`` rows instead of all of
-#: them: bootstrap intervals shrink like 1/sqrt(n), so at 20,000 rows they are already far narrower than any
-#: difference worth reporting, and the run stays within seconds. The point estimates always use every row.
-LARGE_N = 100_000
-BOOTSTRAP_SUBSAMPLE = 20_000
 #: EFA needs at least this many items in a set.
 MIN_EFA_ITEMS = 3
 #: Bootstrap resamples of each wave's key-driver analysis in ``trends.drivers_by_wave`` (at most): the per-wave
@@ -206,11 +202,11 @@ class _Run:
         self.pls_fit: tuple[PLSResult, dict[str, list[str]]] | None = None
         #: applied to every quoted comment (the service hides identifying content of anonymous surveys)
         self.redact: Callable[[str], str] = _unchanged
-        if prepared.n_used > LARGE_N:
-            self.subsample = BOOTSTRAP_SUBSAMPLE
+        if prepared.n_used > sampling.LARGE_N:
+            self.subsample = sampling.BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
                 f"Bootstrap: with {prepared.n_used:,} respondents each bootstrap resample draws "
-                f"{BOOTSTRAP_SUBSAMPLE:,} rows (bootstrap_subsample, an m-out-of-n bootstrap whose spread is "
+                f"{self.subsample:,} rows (bootstrap_subsample, an m-out-of-n bootstrap whose spread is "
                 "rescaled to the full sample); the estimates themselves use every respondent."
             )
         #: the sampling weight of each used row (``weights:`` in the model), or None
@@ -438,14 +434,31 @@ class _Run:
             self._note("PLS", out, "no bootstrap was asked for (pls.bootstrap: 0), so the paths have no "
                                    "standard errors or confidence intervals.")
         settings = {"scheme": spec.pls.scheme, "max_iter": spec.pls.max_iter, "tol": spec.pls.tol}
-        self.say(f"PLSpredict: {PREDICT_FOLDS} folds")
-        try:
-            predicted = pls_predict(frame, blocks, arrows, folds=PREDICT_FOLDS, seed=self._seed(), **settings)
-            out["predict"] = self.collect("PLSpredict", predicted)
-        except PART_ERRORS as error:
-            out["predict"] = self._soft_fail("PLSpredict", error)
+        out["predict"] = self._pls_predict(frame, blocks, arrows, settings)
         if self.prepared.by is not None or self.wave is not None:
             out.update(self._pls_groups(blocks, arrows, settings))
+        return out
+
+    def _pls_predict(self, frame: pd.DataFrame, blocks: dict[str, list[str]], arrows: dict[str, list[str]],
+                     settings: dict[str, Any]) -> dict[str, Any]:
+        """PLSpredict's folds over the complete rows, or over a seeded sample of them above
+        :data:`analysis.sampling.PREDICT_MAX_ROWS` (``sampled_from`` then says of how many)."""
+        cap = sampling.PREDICT_MAX_ROWS
+        sampled_from = len(frame) if len(frame) > cap else None
+        if sampled_from is not None:
+            frame = frame.iloc[sampling.sample_rows(len(frame), cap, np.random.default_rng(self._seed()))]
+        self.say(f"PLSpredict: {PREDICT_FOLDS} folds" + (f" on {cap:,} of {sampled_from:,} rows"
+                                                         if sampled_from else ""))
+        try:
+            predicted = pls_predict(frame, blocks, arrows, folds=PREDICT_FOLDS, seed=self._seed(), **settings)
+        except PART_ERRORS as error:
+            return self._soft_fail("PLSpredict", error)
+        out = self.collect("PLSpredict", predicted)
+        out["sampled_from"] = sampled_from
+        if sampled_from is not None:
+            self._note("PLSpredict", out, f"with {sampled_from:,} complete respondents the folds were formed on a "
+                                          f"random sample of {cap:,} of them (the prediction errors are averages, "
+                                          "which that many rows estimate to within about 1 %).")
         return out
 
     def _ipma(self) -> dict[str, Any]:
@@ -504,7 +517,7 @@ class _Run:
         self.say(f"PLS multi-group analysis by '{by}': MICOM and path differences, {PERMUTATIONS} permutations")
         try:
             result = pls_mga(frame, blocks, arrows, by=by, permutations=PERMUTATIONS, seed=self._seed(),
-                             min_group_size=self.k, max_group_rows=MAX_GROUP_ROWS, **settings)
+                             min_group_size=self.k, max_group_rows=sampling.MAX_GROUP_ROWS, **settings)
         except PART_ERRORS as error:
             return {"mga": self._soft_fail("PLS groups", error)}
         mga = self.collect("PLS groups", _without(result, "micom"))
@@ -848,7 +861,7 @@ class _Run:
         per_wave: dict[str, Any] = {}
         for w in waves:
             frame = table[(labels == w).to_numpy()].dropna()
-            subsample = BOOTSTRAP_SUBSAMPLE if len(frame) > LARGE_N else None
+            subsample = sampling.BOOTSTRAP_SUBSAMPLE if len(frame) > sampling.LARGE_N else None
             self.say(f"{part}: wave {w}, {len(frame):,} respondents, {boot} bootstrap resamples")
             try:
                 result = key_drivers(frame, outcome=driver.outcome, predictors=list(driver.predictors),

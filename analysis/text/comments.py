@@ -119,8 +119,12 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     tokens = [distinct[t] for t in text]
     content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
     words = [content[t] for t in text]
-    langs = [force_language or language(t) or "en" for t in text]
-    labels, _ = sentiment_labels(list(text), tokens, languages=langs)
+    # a comment's language and sentiment depend on its text alone: each distinct text is scored once
+    distinct_langs = {t: force_language or language(t) or "en" for t in unique}
+    langs = [distinct_langs[t] for t in text]
+    distinct_labels, _ = sentiment_labels(unique, list(distinct.values()), languages=list(distinct_langs.values()))
+    label_of = dict(zip(unique, distinct_labels, strict=True))
+    labels = [label_of[t] for t in text]
     n = len(text)
     model: ThemeModel = fit_themes_by_language(words, langs, n_themes=n_themes, max_themes=max_themes, seed=seed)
     choice = {"rule": model.rule, "stability": {str(c): v for c, v in model.stability.items()},
