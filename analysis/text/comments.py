@@ -116,7 +116,6 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     # many comments repeat ("无", "很好"): each distinct text is segmented once
     unique = list(dict.fromkeys(text))
     distinct = dict(zip(unique, segmenter.all_tokens(unique), strict=True))
-    tokens = [distinct[t] for t in text]
     content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
     words = [content[t] for t in text]
     # a comment's language and sentiment depend on its text alone: each distinct text is scored once

@@ -11,6 +11,7 @@ from analysis import sampling
 from analysis.engine import run_analysis
 from analysis.model import ModelSpec
 from analysis.pls_predict import pls_predict
+from reports.context import build_context
 from reports.warnings_zh import UNTRANSLATED
 from reports.warnings_zh import translate as warning_zh
 
@@ -62,3 +63,19 @@ def test_the_engine_runs_plspredict_on_a_seeded_sample_above_the_cap(monkeypatch
     note = next(w for w in first["warnings"] if w.startswith("PLSpredict: with 250 complete respondents"))
     assert "random sample of 200" in note
     assert UNTRANSLATED not in warning_zh(note) and "200" in warning_zh(note)
+
+
+def test_the_methods_appendix_states_the_bootstrap_rule(monkeypatch: pytest.MonkeyPatch, mobi: pd.DataFrame,
+                                                      ecsi_model: dict) -> None:
+    ecsi_model.update(efa=False, drivers=[], pls={"bootstrap": 10, "seed": 1})
+    spec = ModelSpec.from_dict(ecsi_model)
+    plain = run_analysis(mobi, spec)
+    methods = build_context(plain, lang="en", charts=False)["methods"]
+    assert not any("bootstrap resample draws" in line for line in methods)
+    monkeypatch.setattr(sampling, "LARGE_N", 200)
+    monkeypatch.setattr(sampling, "BOOTSTRAP_SUBSAMPLE", 150)
+    result = run_analysis(mobi, spec)
+    assert any("With 250 respondents, each bootstrap resample draws 150 of them" in line
+               for line in build_context(result, lang="en", charts=False)["methods"])
+    assert any("共有 250 名受访者，自助法每次重抽样抽取其中 150 名" in line
+               for line in build_context(result, lang="zh", charts=False)["methods"])
