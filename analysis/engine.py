@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis import sampling
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
-from analysis.data import PreparedData, prepare
+from analysis.data import PreparedData, prepare, text_labels
 from analysis.drivers import key_drivers
 from analysis.efa import efa
 from analysis.errors import AnalysisError
@@ -496,7 +496,7 @@ class _Run:
         by = self.prepared.by
         if by is not None:
             # only the groups the group suppression shows: a group hidden to protect another is not estimated
-            labels = self.data[by].map(lambda v: None if pd.isna(v) else str(v))
+            labels = text_labels(self.data[by])
             shown = labels.isin(self._group_suppression(labels)["shown"])
             frame = self.data.loc[shown, items].assign(**{by: labels[shown]})
         else:
@@ -658,7 +658,7 @@ class _Run:
         self.say(f"Group comparison by '{by}': {len(levels)} groups")
         out = {"by": by, "levels": [str(level) for level in levels],
                **self._compare(self.data[by], levels, part="Groups"),
-               "suppression": self._group_suppression(self.data[by].map(lambda v: None if pd.isna(v) else str(v))),
+               "suppression": self._group_suppression(text_labels(self.data[by])),
                # everyone's figures, computed as each group's are: the table's reference row
                "total": self._group_entry(len(self.data), self.scores.mean(), self.data[self.prepared.items].mean(),
                                           self.data.index, part="Groups (NPS, all)")}
@@ -716,7 +716,7 @@ class _Run:
     def _rollup(self) -> dict[str, Any]:
         """The groups' parents tier by tier (:mod:`analysis.rollup`), each tier compared and suppressed as the groups
         are."""
-        groups = self.data[self.prepared.by].map(lambda v: None if pd.isna(v) else str(v))
+        groups = text_labels(self.data[self.prepared.by])
         out_tiers = []
         for tier in rollup_tiers(groups, self.parents):
             self.say(f"Rolled up at depth {tier.depth}: {len(tier.levels)} groups")
@@ -746,7 +746,7 @@ class _Run:
         facets: dict[str, list[str]] | list[str] = dict(self.spec.constructs) or list(self.prepared.items)
         columns = self.spec.items if self.spec.constructs else list(self.prepared.items)
         # the same text labels as ``groups``; suppression keys on them
-        labels = self.data[by].map(lambda value: None if pd.isna(value) else str(value))
+        labels = text_labels(self.data[by])
         self.say(f"Heatmap by '{by}': {len(levels)} groups, minimum group size {self.k}")
         try:
             result = heatmap(self.data[columns].assign(**{by: labels}), by=by, columns=facets, k=self.k)
@@ -810,7 +810,7 @@ class _Run:
                 data = prepare(raw[columns], pairwise).data
             except PART_ERRORS as error:
                 return self.fail("Trends", error, wave=wave)
-        labels = raw.loc[data.index, wave].map(lambda value: None if pd.isna(value) else str(value))
+        labels = text_labels(raw.loc[data.index, wave])
         measures: dict[str, list[str]] | list[str] = dict(spec.constructs) or list(self.prepared.items)
         try:
             recommend = self._recommend_column() if spec.recommend else None
@@ -938,7 +938,7 @@ class _Run:
         unit, wave = request.unit, self.wave
 
         def unit_wave_means(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-            keys = [frame[unit], frame[wave].map(lambda value: None if pd.isna(value) else str(value))]
+            keys = [frame[unit], text_labels(frame[wave])]
             return frame[columns].mean(axis=1).groupby(keys).mean()
 
         es, cs = unit_wave_means(employees, employee), unit_wave_means(customers, customer)
