@@ -14,6 +14,10 @@ fewer rows, where the statistics stay sound:
   folds are formed on a seeded random sample of that many. The metrics are averages of out-of-sample errors, which
   a sample of 20,000 estimates to within about 1 % (the training folds of 18,000 rows estimate the model as
   precisely as the error of the held-out rows allows);
+* the satisfaction trap's penalty-reward bootstrap: resamples of at most :data:`TRAP_BOOTSTRAP_ROWS` rows, rescaled
+  the same way;
+* comment themes: the number of themes is chosen on a seeded sample of :data:`THEME_SELECTION_SAMPLE` comments
+  (stability of the themes, a choice rather than an estimate), then fitted on every comment;
 * MICOM and the multi-group analysis: a group of more than :data:`MAX_GROUP_ROWS` is represented by a seeded
   random sample of that many, in the observed and the permuted statistics alike, so the permutation test stays
   exact.
@@ -32,6 +36,12 @@ LARGE_N = 100_000
 BOOTSTRAP_SUBSAMPLE = 20_000
 #: Complete respondents PLSpredict's folds are formed on at most (a seeded random sample above it).
 PREDICT_MAX_ROWS = 20_000
+#: Rows per bootstrap resample of the satisfaction trap's penalty-reward regressions at most (the same m-out-of-n
+#: bootstrap): at 10,000 rows the intervals are already far narrower than any class boundary, and 40 attributes x
+#: 200 resamples stay within a few seconds on one core.
+TRAP_BOOTSTRAP_ROWS = 10_000
+#: Comments the number of themes is chosen on at most (a seeded sample; the chosen number is then fitted on all).
+THEME_SELECTION_SAMPLE = 3_000
 #: Respondents per group MICOM and the multi-group analysis use at most: each permutation costs time in proportion
 #: to the pair's rows, and at 5,000 per group a path difference's standard error is already about 0.02.
 MAX_GROUP_ROWS = 5_000

@@ -10,8 +10,8 @@ each theme; a comment belongs to the theme it weighs most on, or to none when it
 2014, "How many topics? Stability analysis for topic models"): the themes fitted on ``STABILITY_RUNS`` random
 subsets of ``STABILITY_SHARE`` of the comments are matched to the themes fitted on all of them (Hungarian matching
 of the Jaccard similarity of their ``STABILITY_TERMS`` top words), and the number whose themes agree best on
-average wins (the smaller one on a tie). The candidates are fitted on at most ``SELECTION_SAMPLE`` comments (a
-seeded sample); the chosen number is then fitted on all of them.
+average wins (the smaller one on a tie). The candidates are fitted on at most ``THEME_SELECTION_SAMPLE`` comments
+(a seeded sample, :mod:`analysis.sampling`); the chosen number is then fitted on all of them.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
+from analysis.sampling import THEME_SELECTION_SAMPLE, sample_rows
+
 MIN_COMMENTS_PER_THEME = 10
 STABILITY_RUNS = 5
 #: the smallest number tried: two themes come out stable on almost any data, whatever its structure
@@ -39,7 +41,6 @@ STABILITY_SHARE = 0.8
 STABILITY_TERMS = 10
 #: Fewer comments with words than this give no themes at all.
 MIN_COMMENTS = 20
-SELECTION_SAMPLE = 3_000
 DEFAULT_MAX_THEMES = 8
 #: NMF settings: NNDSVD with zeros filled by the mean (deterministic given the data), Frobenius loss.
 NMF_INIT = "nndsvda"
@@ -141,9 +142,8 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
         upper = min(max_themes, int(has_words.sum()) // MIN_COMMENTS_PER_THEME, matrix.shape[1] - 1)
         candidates = list(range(MIN_CANDIDATE, max(MIN_CANDIDATE, upper) + 1))
         sample = matrix
-        if matrix.shape[0] > SELECTION_SAMPLE:
-            rows = np.random.default_rng(seed).choice(matrix.shape[0], SELECTION_SAMPLE, replace=False)
-            sample = matrix[np.sort(rows)]
+        if matrix.shape[0] > THEME_SELECTION_SAMPLE:
+            sample = matrix[sample_rows(matrix.shape[0], THEME_SELECTION_SAMPLE, np.random.default_rng(seed))]
         for k in candidates:
             scores[k] = stability(sample, k, seed)
         n_themes = max(scores, key=lambda k: (scores[k], -k))
