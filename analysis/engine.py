@@ -723,7 +723,7 @@ class _Run:
             out_tiers.append({"depth": tier.depth, "levels": tier.levels,
                               **self._compare(tier.labels, tier.levels, part=f"Groups at depth {tier.depth}"),
                               "suppression": self._group_suppression(tier.labels)})
-        nodes = {node for tier in out_tiers for node in tier["levels"]} | set(groups.dropna())
+        nodes = {node for tier in out_tiers for node in tier["levels"]} | set(groups.dropna().unique())
         return {"parents": {node: self.parents.get(node) for node in sorted(nodes)}, "tiers": out_tiers}
 
     def _indices(self, item_means: pd.Series) -> dict[str, float | None]:

@@ -220,7 +220,8 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
     if len(frame) < len(df):
         notes.append(f"Rows left out for want of the group or of an item: {len(df) - len(frame)}.")
     x = item_matrix(frame, spec)
-    labels = frame[by].map(str).to_numpy()
+    codes, uniques = pd.factorize(frame[by])  # each distinct group named once, not each respondent
+    labels = np.array([str(value) for value in uniques], dtype=object)[codes]
     try:
         order = [str(v) for v in sorted(frame[by].unique())]
     except TypeError:
