@@ -19,6 +19,7 @@ import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
+from analysis.data import text_labels
 from analysis.text.sentiment import LABELS, sentiment_labels
 from analysis.text.themes import DEFAULT_MAX_THEMES, ThemeModel, fit_themes_by_language, representatives
 from analysis.text.words import Segmenter, language
@@ -73,7 +74,7 @@ def mean_interval(values: np.ndarray, k: int) -> dict[str, Any] | None:
 
 
 def _shares(labels: Sequence[str], order: Sequence[str]) -> dict[str, float]:
-    counts = pd.Series(list(labels), dtype=object).value_counts()
+    counts = pd.Series(labels, dtype=object).value_counts()
     total = max(len(labels), 1)
     return {label: float(counts.get(label, 0)) / total for label in order}
 
@@ -176,7 +177,7 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
 def _breakdown(levels: pd.Series, theme_of: pd.Series, labels: pd.Series, shown: list[int],
                k: int) -> dict[str, Any]:
     """Theme and sentiment shares per group level, groups of fewer than k commenters hidden (with complements)."""
-    levels = levels.map(lambda v: None if pd.isna(v) else str(v))
+    levels = text_labels(levels)
     counts = {str(level): int(n) for level, n in levels.value_counts(sort=False).items()}
     suppression = suppress_groups(counts, k=k)
     out: dict[str, Any] = {"by": str(levels.name), "groups": {}, "hidden": dict(suppression.hidden)}
@@ -186,6 +187,6 @@ def _breakdown(levels: pd.Series, theme_of: pd.Series, labels: pd.Series, shown:
         out["groups"][level] = {
             "n": int(rows.sum()),
             "themes": {str(t): float((themes == t - 1).mean()) for t in shown},
-            "sentiment": _shares(list(labels[rows]), LABELS),
+            "sentiment": _shares(labels[rows], LABELS),
         }
     return out

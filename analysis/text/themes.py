@@ -208,7 +208,11 @@ def representatives(model: ThemeModel, texts: Sequence[str], theme: int, count: 
     members = members[np.argsort(-model.strength[members], kind="stable")]
     chosen: list[int] = []
     seen: set[str] = set()
+    read: set[str] = set()
     for i in members:
+        if texts[i] in read:  # a repeated comment was already taken or already matched a quote
+            continue
+        read.add(texts[i])
         text = _normalised(texts[i])  # "工资太低！" and "工资太低。" are one quote
         if text not in seen:
             seen.add(text)
