@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from analysis import sampling
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
@@ -44,6 +43,7 @@ from analysis.measurement import construct_summary
 from analysis.micom import PERMUTATIONS, SEED
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
+from analysis.parallel import one_blas_thread
 from analysis.pls import PLSResult, pls_pm
 from analysis.pls_effects import pls_effects
 from analysis.pls_mga import pls_mga
@@ -129,7 +129,7 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     # The work is thousands of small matrix operations (bootstrap resamples, parallel-analysis draws), where
     # multi-threaded BLAS spends more time synchronising than computing: one thread was 2-3x faster end to end
     # on 100k x 40 on two cores, and far faster when the cores are shared.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         say(f"Checking {len(df):,} rows against the model")
         _check_options(df, spec, wave=wave, min_group_size=min_group_size, linkage=linkage)
         if parents and by is None:

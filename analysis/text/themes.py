@@ -29,8 +29,8 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from threadpoolctl import threadpool_limits
 
+from analysis.parallel import one_blas_thread
 from analysis.sampling import THEME_SELECTION_SAMPLE, sample_rows
 
 MIN_COMMENTS_PER_THEME = 10
@@ -85,7 +85,7 @@ def _nmf(matrix: sp.csr_matrix, k: int, seed: int) -> NMF:
     # errstate: a near-perfect fit leaves a residual of about -1e-9 by rounding, whose square root scikit-learn
     # takes for its convergence message only
     # (and non-convergence is checked by the caller that keeps the fit: fit_themes notes it in the result)
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore"), warnings.catch_warnings():
+    with one_blas_thread(), np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
 
@@ -154,7 +154,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     notes = []
     if model.n_iter_ >= NMF_MAX_ITER:
         notes.append(f"The theme model did not converge in {NMF_MAX_ITER} iterations; the themes are approximate.")
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+    with one_blas_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the fit's convergence is noted above
         weights = model.transform(matrix)
     assignment = np.where(weights.sum(axis=1) > 0, weights.argmax(axis=1), -1)

@@ -79,3 +79,4 @@ def test_the_methods_appendix_states_the_bootstrap_rule(monkeypatch: pytest.Monk
                for line in build_context(result, lang="en", charts=False)["methods"])
     assert any("共有 250 名受访者，自助法每次重抽样抽取其中 150 名" in line
                for line in build_context(result, lang="zh", charts=False)["methods"])
+
