@@ -16,8 +16,6 @@ Steps 1 and 2 give partial invariance (enough for comparing path coefficients); 
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +24,6 @@ import pandas as pd
 
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE
 from analysis.errors import AnalysisError
-from analysis.parallel import fork_workers
 from analysis.pls_permutation import PairDraws, Settings, item_matrix, model_spec, permute_pair
 from analysis.sampling import sample_rows
 
@@ -156,23 +153,18 @@ def micom_with_draws(
     draws: dict[tuple[str, str], PairDraws] = {}
     pairs = []
     notes = list(data.notes)
-    varies = {label: bool(np.ptp(part, axis=0).all()) for label, part in rows.items()}
-    # each pair's permutations are seeded by its place in the list of pairs, so they can run in any process
-    tasks = [(a, b, seed + offset) for offset, (a, b) in enumerate(itertools.combinations(data.labels, 2))]
-    permuted = _permute_pairs([task for task in tasks if varies[task[0]] and varies[task[1]]], rows, spec, settings,
-                              permutations)
-    for a, b, _ in tasks:
+    for offset, (a, b) in enumerate(itertools.combinations(data.labels, 2)):
         x_a, x_b = rows[a], rows[b]
         entry: dict[str, Any] = {"a": a, "b": b, "n_a": len(x_a), "n_b": len(x_b)}
         checks = {
             "same_model": True,  # one spec for every group
             "same_settings": True,  # one Settings for every group
             "same_data_treatment": True,  # complete rows, standardized items, in every group
-            "items_vary_in_both": varies[a] and varies[b],
+            "items_vary_in_both": bool(np.ptp(x_a, axis=0).all() and np.ptp(x_b, axis=0).all()),
         }
         pair_draws = None
         if checks["items_vary_in_both"]:
-            pair_draws = permuted[(a, b)]
+            pair_draws = permute_pair(x_a, x_b, spec, settings, permutations=permutations, seed=seed + offset)
             checks["estimable_in_both"] = bool(pair_draws.observed.ok.all())
         else:
             checks["estimable_in_both"] = False
@@ -194,36 +186,6 @@ def micom_with_draws(
                          pairs=pairs, permutations=int(permutations), seed=int(seed), alpha=float(alpha),
                          warnings=notes, sampled=sampled)
     return result, draws
-
-
-#: Pairs from which their permutations are worth spreading over forked processes (each pair takes a second or so).
-PARALLEL_PAIRS = 2
-MAX_PROCESSES = 4
-_FORKED: tuple[dict[str, np.ndarray], Any, Settings, int] | None = None
-
-
-def _permute_pairs(tasks: list[tuple[str, str, int]], rows: dict[str, np.ndarray], spec: Any, settings: Settings,
-                   permutations: int) -> dict[tuple[str, str], PairDraws]:
-    """:func:`~analysis.pls_permutation.permute_pair` of each ``(a, b, seed)``, spread over forked processes (at
-    most ``MAX_PROCESSES``, :func:`analysis.parallel.fork_workers`) when there are ``PARALLEL_PAIRS`` or more; the
-    draws are the same whichever process computes them."""
-    processes = fork_workers(MAX_PROCESSES) if len(tasks) >= PARALLEL_PAIRS else 1
-    if processes == 1:
-        return {(a, b): permute_pair(rows[a], rows[b], spec, settings, permutations=permutations, seed=pair_seed)
-                for a, b, pair_seed in tasks}
-    global _FORKED
-    _FORKED = (rows, spec, settings, permutations)  # the children inherit the groups' rows instead of a copy
-    try:
-        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
-            return dict(zip([(a, b) for a, b, _ in tasks], pool.map(_permute_in_child, tasks), strict=True))
-    finally:
-        _FORKED = None
-
-
-def _permute_in_child(task: tuple[str, str, int]) -> PairDraws:
-    rows, spec, settings, permutations = _FORKED
-    a, b, pair_seed = task
-    return permute_pair(rows[a], rows[b], spec, settings, permutations=permutations, seed=pair_seed)
 
 
 def sampled_groups(data: GroupData, max_group_rows: int | None, seed: int) -> tuple[dict[str, np.ndarray],

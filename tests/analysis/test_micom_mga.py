@@ -188,15 +188,3 @@ def test_groups_above_max_group_rows_are_compared_on_a_seeded_sample_of_them(mob
     # no group above the limit: every row, the result of no limit
     assert pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7, max_group_rows=120).tests == \
         pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7).tests
-
-
-def test_pairs_permuted_in_forked_processes_equal_those_permuted_here(monkeypatch: pytest.MonkeyPatch,
-                                                                      mobi: pd.DataFrame) -> None:
-    from analysis import micom as micom_module
-
-    df = mobi.assign(unit=np.repeat(["a", "b", "c"], [80, 80, 90]))
-    monkeypatch.setattr(micom_module, "fork_workers", lambda limit: 1)
-    here = pls_mga(df, BLOCKS, PATHS, by="unit", permutations=50, seed=3)
-    monkeypatch.setattr(micom_module, "fork_workers", lambda limit: 2)
-    forked = pls_mga(df, BLOCKS, PATHS, by="unit", permutations=50, seed=3)
-    assert forked.tests == here.tests and forked.micom.pairs == here.micom.pairs
