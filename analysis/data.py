@@ -545,3 +545,18 @@ def _too_few_message(n_used: int, method: str, by_column: dict[str, int]) -> str
         if method == "listwise":
             message += " Try 'missing: {method: pairwise}'."
     return message
+
+
+def text_labels(values: pd.Series) -> pd.Series:
+    """Each value as text, missing values missing: ``values.map(lambda v: None if pd.isna(v) else str(v))``,
+    computed once per distinct value (a group column of a million rows has a few dozen)."""
+    def label(series: pd.Series) -> pd.Series:
+        return series.map(lambda value: None if pd.isna(value) else str(value))
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return label(values)  # mapped per category already
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:
+        return label(values)
+    texts = label(pd.Series(uniques))
+    return pd.Series(texts.array.take(codes, allow_fill=True), index=values.index, name=values.name)

@@ -13,16 +13,17 @@ or not one requested analysis could be computed - does :func:`run_analysis` rais
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from analysis import sampling
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
-from analysis.data import PreparedData, prepare
+from analysis.data import PreparedData, prepare, text_labels
 from analysis.drivers import key_drivers
 from analysis.efa import efa
 from analysis.errors import AnalysisError
@@ -39,9 +40,10 @@ from analysis.linkage_input import (
     measure_columns,
 )
 from analysis.measurement import construct_summary
-from analysis.micom import MAX_GROUP_ROWS, PERMUTATIONS, SEED
+from analysis.micom import PERMUTATIONS, SEED
 from analysis.model import DEFAULT_SEED, DriverSpec, MissingSpec, ModelSpec
 from analysis.nps import nps
+from analysis.parallel import one_blas_thread
 from analysis.pls import PLSResult, pls_pm
 from analysis.pls_effects import pls_effects
 from analysis.pls_mga import pls_mga
@@ -53,11 +55,6 @@ from analysis.trap_analysis import outcome_column, trap_from_model
 from analysis.trap_segments import segments
 from analysis.trends import wave_trends
 
-#: Above this many respondents each bootstrap resample draws ``BOOTSTRAP_SUBSAMPLE`` rows instead of all of
-#: them: bootstrap intervals shrink like 1/sqrt(n), so at 20,000 rows they are already far narrower than any
-#: difference worth reporting, and the run stays within seconds. The point estimates always use every row.
-LARGE_N = 100_000
-BOOTSTRAP_SUBSAMPLE = 20_000
 #: EFA needs at least this many items in a set.
 MIN_EFA_ITEMS = 3
 #: Bootstrap resamples of each wave's key-driver analysis in ``trends.drivers_by_wave`` (at most): the per-wave
@@ -132,7 +129,7 @@ def run_analysis(df: pd.DataFrame, spec: ModelSpec, *, by: str | None = None,
     # The work is thousands of small matrix operations (bootstrap resamples, parallel-analysis draws), where
     # multi-threaded BLAS spends more time synchronising than computing: one thread was 2-3x faster end to end
     # on 100k x 40 on two cores, and far faster when the cores are shared.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         say(f"Checking {len(df):,} rows against the model")
         _check_options(df, spec, wave=wave, min_group_size=min_group_size, linkage=linkage)
         if parents and by is None:
@@ -206,11 +203,11 @@ class _Run:
         self.pls_fit: tuple[PLSResult, dict[str, list[str]]] | None = None
         #: applied to every quoted comment (the service hides identifying content of anonymous surveys)
         self.redact: Callable[[str], str] = _unchanged
-        if prepared.n_used > LARGE_N:
-            self.subsample = BOOTSTRAP_SUBSAMPLE
+        if prepared.n_used > sampling.LARGE_N:
+            self.subsample = sampling.BOOTSTRAP_SUBSAMPLE
             self.warnings.append(
                 f"Bootstrap: with {prepared.n_used:,} respondents each bootstrap resample draws "
-                f"{BOOTSTRAP_SUBSAMPLE:,} rows (bootstrap_subsample, an m-out-of-n bootstrap whose spread is "
+                f"{self.subsample:,} rows (bootstrap_subsample, an m-out-of-n bootstrap whose spread is "
                 "rescaled to the full sample); the estimates themselves use every respondent."
             )
         #: the sampling weight of each used row (``weights:`` in the model), or None
@@ -330,14 +327,7 @@ class _Run:
     # -- items and constructs ----------------------------------------------------------------------
     def _items(self) -> dict[str, Any]:
         frame = self.data[self.prepared.columns]
-        described = pd.DataFrame({
-            "n": frame.count(),
-            "mean": frame.mean(),
-            "sd": frame.std(ddof=1),
-            "min": frame.min(),
-            "max": frame.max(),
-            "missing": pd.Series(self.prepared.missing["by_column"]),
-        })
+        described = pd.DataFrame({**_describe(frame), "missing": pd.Series(self.prepared.missing["by_column"])})
         return to_jsonable(described)
 
     def _constructs(self) -> dict[str, Any]:
@@ -438,14 +428,31 @@ class _Run:
             self._note("PLS", out, "no bootstrap was asked for (pls.bootstrap: 0), so the paths have no "
                                    "standard errors or confidence intervals.")
         settings = {"scheme": spec.pls.scheme, "max_iter": spec.pls.max_iter, "tol": spec.pls.tol}
-        self.say(f"PLSpredict: {PREDICT_FOLDS} folds")
-        try:
-            predicted = pls_predict(frame, blocks, arrows, folds=PREDICT_FOLDS, seed=self._seed(), **settings)
-            out["predict"] = self.collect("PLSpredict", predicted)
-        except PART_ERRORS as error:
-            out["predict"] = self._soft_fail("PLSpredict", error)
+        out["predict"] = self._pls_predict(frame, blocks, arrows, settings)
         if self.prepared.by is not None or self.wave is not None:
             out.update(self._pls_groups(blocks, arrows, settings))
+        return out
+
+    def _pls_predict(self, frame: pd.DataFrame, blocks: dict[str, list[str]], arrows: dict[str, list[str]],
+                     settings: dict[str, Any]) -> dict[str, Any]:
+        """PLSpredict's folds over the complete rows, or over a seeded sample of them above
+        :data:`analysis.sampling.PREDICT_MAX_ROWS` (``sampled_from`` then says of how many)."""
+        cap = sampling.PREDICT_MAX_ROWS
+        sampled_from = len(frame) if len(frame) > cap else None
+        if sampled_from is not None:
+            frame = frame.iloc[sampling.sample_rows(len(frame), cap, np.random.default_rng(self._seed()))]
+        self.say(f"PLSpredict: {PREDICT_FOLDS} folds" + (f" on {cap:,} of {sampled_from:,} rows"
+                                                         if sampled_from else ""))
+        try:
+            predicted = pls_predict(frame, blocks, arrows, folds=PREDICT_FOLDS, seed=self._seed(), **settings)
+        except PART_ERRORS as error:
+            return self._soft_fail("PLSpredict", error)
+        out = self.collect("PLSpredict", predicted)
+        out["sampled_from"] = sampled_from
+        if sampled_from is not None:
+            self._note("PLSpredict", out, f"with {sampled_from:,} complete respondents the folds were formed on a "
+                                          f"random sample of {cap:,} of them (the prediction errors are averages, "
+                                          "which that many rows estimate to within about 1 %).")
         return out
 
     def _ipma(self) -> dict[str, Any]:
@@ -483,7 +490,7 @@ class _Run:
         by = self.prepared.by
         if by is not None:
             # only the groups the group suppression shows: a group hidden to protect another is not estimated
-            labels = self.data[by].map(lambda v: None if pd.isna(v) else str(v))
+            labels = text_labels(self.data[by])
             shown = labels.isin(self._group_suppression(labels)["shown"])
             frame = self.data.loc[shown, items].assign(**{by: labels[shown]})
         else:
@@ -504,7 +511,7 @@ class _Run:
         self.say(f"PLS multi-group analysis by '{by}': MICOM and path differences, {PERMUTATIONS} permutations")
         try:
             result = pls_mga(frame, blocks, arrows, by=by, permutations=PERMUTATIONS, seed=self._seed(),
-                             min_group_size=self.k, max_group_rows=MAX_GROUP_ROWS, **settings)
+                             min_group_size=self.k, max_group_rows=sampling.MAX_GROUP_ROWS, **settings)
         except PART_ERRORS as error:
             return {"mga": self._soft_fail("PLS groups", error)}
         mga = self.collect("PLS groups", _without(result, "micom"))
@@ -645,7 +652,7 @@ class _Run:
         self.say(f"Group comparison by '{by}': {len(levels)} groups")
         out = {"by": by, "levels": [str(level) for level in levels],
                **self._compare(self.data[by], levels, part="Groups"),
-               "suppression": self._group_suppression(self.data[by].map(lambda v: None if pd.isna(v) else str(v))),
+               "suppression": self._group_suppression(text_labels(self.data[by])),
                # everyone's figures, computed as each group's are: the table's reference row
                "total": self._group_entry(len(self.data), self.scores.mean(), self.data[self.prepared.items].mean(),
                                           self.data.index, part="Groups (NPS, all)")}
@@ -703,14 +710,14 @@ class _Run:
     def _rollup(self) -> dict[str, Any]:
         """The groups' parents tier by tier (:mod:`analysis.rollup`), each tier compared and suppressed as the groups
         are."""
-        groups = self.data[self.prepared.by].map(lambda v: None if pd.isna(v) else str(v))
+        groups = text_labels(self.data[self.prepared.by])
         out_tiers = []
         for tier in rollup_tiers(groups, self.parents):
             self.say(f"Rolled up at depth {tier.depth}: {len(tier.levels)} groups")
             out_tiers.append({"depth": tier.depth, "levels": tier.levels,
                               **self._compare(tier.labels, tier.levels, part=f"Groups at depth {tier.depth}"),
                               "suppression": self._group_suppression(tier.labels)})
-        nodes = {node for tier in out_tiers for node in tier["levels"]} | set(groups.dropna())
+        nodes = {node for tier in out_tiers for node in tier["levels"]} | set(groups.dropna().unique())
         return {"parents": {node: self.parents.get(node) for node in sorted(nodes)}, "tiers": out_tiers}
 
     def _indices(self, item_means: pd.Series) -> dict[str, float | None]:
@@ -733,7 +740,7 @@ class _Run:
         facets: dict[str, list[str]] | list[str] = dict(self.spec.constructs) or list(self.prepared.items)
         columns = self.spec.items if self.spec.constructs else list(self.prepared.items)
         # the same text labels as ``groups``; suppression keys on them
-        labels = self.data[by].map(lambda value: None if pd.isna(value) else str(value))
+        labels = text_labels(self.data[by])
         self.say(f"Heatmap by '{by}': {len(levels)} groups, minimum group size {self.k}")
         try:
             result = heatmap(self.data[columns].assign(**{by: labels}), by=by, columns=facets, k=self.k)
@@ -797,7 +804,7 @@ class _Run:
                 data = prepare(raw[columns], pairwise).data
             except PART_ERRORS as error:
                 return self.fail("Trends", error, wave=wave)
-        labels = raw.loc[data.index, wave].map(lambda value: None if pd.isna(value) else str(value))
+        labels = text_labels(raw.loc[data.index, wave])
         measures: dict[str, list[str]] | list[str] = dict(spec.constructs) or list(self.prepared.items)
         try:
             recommend = self._recommend_column() if spec.recommend else None
@@ -848,7 +855,7 @@ class _Run:
         per_wave: dict[str, Any] = {}
         for w in waves:
             frame = table[(labels == w).to_numpy()].dropna()
-            subsample = BOOTSTRAP_SUBSAMPLE if len(frame) > LARGE_N else None
+            subsample = sampling.BOOTSTRAP_SUBSAMPLE if len(frame) > sampling.LARGE_N else None
             self.say(f"{part}: wave {w}, {len(frame):,} respondents, {boot} bootstrap resamples")
             try:
                 result = key_drivers(frame, outcome=driver.outcome, predictors=list(driver.predictors),
@@ -925,7 +932,7 @@ class _Run:
         unit, wave = request.unit, self.wave
 
         def unit_wave_means(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-            keys = [frame[unit], frame[wave].map(lambda value: None if pd.isna(value) else str(value))]
+            keys = [frame[unit], text_labels(frame[wave])]
             return frame[columns].mean(axis=1).groupby(keys).mean()
 
         es, cs = unit_wave_means(employees, employee), unit_wave_means(customers, customer)
@@ -982,6 +989,25 @@ class _Run:
             return None
         low, high = scales.pop()
         return int(high - low) + 1 if float(low).is_integer() and float(high).is_integer() else None
+
+
+def _describe(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """n, mean, sd (n - 1), min and max of each column, missing answers left out: pandas' ``count``, ``mean``,
+    ``std``, ``min`` and ``max``, computed on one float array when every column is numeric (six times faster on a
+    million rows, the same numbers)."""
+    if not all(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+               for dtype in frame.dtypes):
+        return {"n": frame.count(), "mean": frame.mean(), "sd": frame.std(ddof=1), "min": frame.min(),
+                "max": frame.max()}
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    n = (~np.isnan(values)).sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an empty column: NaN, as pandas gives
+        figures = {"mean": np.nanmean(values, axis=0), "sd": np.nanstd(values, axis=0, ddof=1),
+                   "min": np.nanmin(values, axis=0), "max": np.nanmax(values, axis=0)}
+    figures["sd"] = np.where(n > 1, figures["sd"], np.nan)
+    return {"n": pd.Series(n, index=frame.columns),
+            **{name: pd.Series(column, index=frame.columns) for name, column in figures.items()}}
 
 
 def _unchanged(text: str) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE
 from analysis.errors import AnalysisError
 from analysis.pls_permutation import PairDraws, Settings, item_matrix, model_spec, permute_pair
+from analysis.sampling import sample_rows
 
 #: Permutations by default: Henseler, Ringle & Sarstedt (2016) use 5,000; 1,000 keep the Monte Carlo error of a
 #: p-value near 0.05 at about 0.007 (sqrt(0.05 * 0.95 / 1000)).
@@ -33,12 +34,6 @@ PERMUTATIONS = 1000
 SEED = 20160101
 #: Significance level of steps 2 and 3 (HRS 2016).
 ALPHA = 0.05
-#: Respondents per group the comparison uses at most (the engine's default): a larger group is represented by a
-#: random sample of this many, the same sample in each of its pairs. Each permutation costs time in proportion to
-#: the pair's rows, and at 5,000 per group a path difference's standard error is already about 0.02. The test stays
-#: exact: observed and permuted statistics are computed on the same sampled rows, which under the null hypothesis
-#: are as exchangeable between the groups as all the rows are.
-MAX_GROUP_ROWS = 5_000
 
 
 @dataclass
@@ -111,7 +106,7 @@ def micom(
         Level of steps 2 (one-sided) and 3 (two-sided).
     max_group_rows : int, optional
         Compare a group of more respondents on a random sample of this many (seeded by ``seed``; see
-        :data:`MAX_GROUP_ROWS`); None (default) uses every row.
+        :data:`analysis.sampling.MAX_GROUP_ROWS`); None (default) uses every row.
 
     Returns
     -------
@@ -207,7 +202,7 @@ def sampled_groups(data: GroupData, max_group_rows: int | None, seed: int) -> tu
     for label in data.labels:
         part = data.rows[label]
         if len(part) > max_group_rows:
-            part = part[np.sort(rng.choice(len(part), size=int(max_group_rows), replace=False))]
+            part = part[sample_rows(len(part), int(max_group_rows), rng)]
             sampled[label] = int(max_group_rows)
         rows[label] = part
     return rows, sampled
@@ -225,7 +220,8 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
     if len(frame) < len(df):
         notes.append(f"Rows left out for want of the group or of an item: {len(df) - len(frame)}.")
     x = item_matrix(frame, spec)
-    labels = frame[by].map(str).to_numpy()
+    codes, uniques = pd.factorize(frame[by])  # each distinct group named once, not each respondent
+    labels = np.array([str(value) for value in uniques], dtype=object)[codes]
     try:
         order = [str(v) for v in sorted(frame[by].unique())]
     except TypeError:

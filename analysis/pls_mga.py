@@ -83,7 +83,7 @@ def pls_mga(
     alpha : float
         Family-wise level of the Holm-adjusted tests.
     max_group_rows : int, optional
-        Compare a group of more respondents on a random sample of this many (:data:`analysis.micom.MAX_GROUP_ROWS`
+        Compare a group of more respondents on a random sample of this many (:data:`analysis.sampling.MAX_GROUP_ROWS`
         says why the tests stay exact); None (default) uses every row.
 
     Returns

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError
@@ -48,6 +49,7 @@ def tiers(groups: pd.Series, parents: Mapping[str, str | None]) -> list[Tier]:
     at the top. Tiers are listed only when they hold a parent.
     """
     present = [str(g) for g in pd.unique(groups.dropna())]
+    codes, uniques = pd.factorize(groups)  # missing: code -1
     paths = chains({**{g: None for g in present}, **parents})
     above = {node for g in present for node in paths[g][:-1]}
     out = []
@@ -56,8 +58,9 @@ def tiers(groups: pd.Series, parents: Mapping[str, str | None]) -> list[Tier]:
         if not at_depth:
             continue
         order = sorted(set(at_depth.values()), key=lambda node: _tree_key(paths, node))
-        labels = pd.Series([None if pd.isna(g) else at_depth.get(str(g)) for g in groups], index=groups.index,
-                           dtype=object, name=groups.name)
+        # each distinct group's parent once, then every respondent's by the group's code
+        parent_of = np.array([None, *(at_depth.get(str(g)) for g in uniques)], dtype=object)
+        labels = pd.Series(parent_of[codes + 1], index=groups.index, dtype=object, name=groups.name)
         out.append(Tier(depth=depth, levels=order, labels=labels))
     return out
 

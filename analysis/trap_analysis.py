@@ -189,7 +189,8 @@ def _stages(df: pd.DataFrame, *, stage: str, satisfaction: str, loyalty: str, at
         if attributes:
             try:
                 # Bootstrapped like the whole sample: a stage's advice names only classes its data support
-                # (resamples are capped at BOOTSTRAP_ROWS rows, so large stages cost no more than the whole).
+                # (resamples are capped at analysis.sampling.TRAP_BOOTSTRAP_ROWS rows, so large stages cost no more
+                # than the whole).
                 pr = penalty_reward(part, outcome=satisfaction, attributes=attributes, scales=attribute_scales,
                                     bootstrap=STAGE_BOOTSTRAP)
             except AnalysisError as error:

@@ -29,14 +29,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError
+from analysis.sampling import TRAP_BOOTSTRAP_ROWS
 from analysis.trap import numeric_column
 
 #: |IA| beyond this classes an attribute as basic (negative) or excitement (positive).
 IA_THRESHOLD = 0.2
-#: Bootstrap resamples draw at most this many rows (an m-out-of-n bootstrap, spread rescaled to n): at
-#: 10,000 rows the intervals are already far narrower than any class boundary, and 40 attributes x 200
-#: resamples stay within a few seconds on one core.
-BOOTSTRAP_ROWS = 10_000
 #: Fewer than this many respondents in a dummy and its coefficient is flagged as rough.
 MIN_BOX = 30
 CLASSES = ("basic", "performance", "excitement")
@@ -198,8 +195,8 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
             notes.append(f"'{code}': the {' and '.join(entry['wrong_sign'])} has the wrong sign; it does not "
                          "act on satisfaction as the method assumes, so read its class with care.")
         out[code] = entry
-    if bootstrap and draws is not None and n > BOOTSTRAP_ROWS:
-        notes.append(f"Each bootstrap resample drew {BOOTSTRAP_ROWS:,} of {n:,} rows; the spread was "
+    if bootstrap and draws is not None and n > TRAP_BOOTSTRAP_ROWS:
+        notes.append(f"Each bootstrap resample drew {TRAP_BOOTSTRAP_ROWS:,} of {n:,} rows; the spread was "
                      "rescaled to the full sample.")
     return PenaltyReward(outcome=outcome, attributes=out, definitions=definitions, r2=float(r2), n=n,
                          bootstrap=int(bootstrap), seed=seed, warnings=notes)
@@ -230,7 +227,7 @@ def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | No
         return None
     rng = np.random.default_rng(seed)
     n = design.shape[0]
-    m = min(n, BOOTSTRAP_ROWS)
+    m = min(n, TRAP_BOOTSTRAP_ROWS)
     scale = np.sqrt(m / n)
     out = np.empty((bootstrap, design.shape[1]))
     # Single precision for the cross-products: the dummies are 0/1 and ratings small whole numbers, so the

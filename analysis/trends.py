@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.data import text_labels
 from analysis.errors import AnalysisError
 from analysis.nps import nps
 from analysis.welch import welch_from_moments
@@ -98,7 +99,7 @@ def wave_trends(df: pd.DataFrame, *, wave: str, measures: Sequence[str] | Mappin
         raise AnalysisError(f"waves {', '.join(unknown)} are in the data but not in the given order")
     if len(waves) < 2:
         raise AnalysisError(f"a trend needs at least two waves in {wave!r}; found {len(present)}")
-    label = df[wave].map(lambda v: None if pd.isna(v) else str(v))
+    label = text_labels(df[wave])
     warnings: list[str] = []
 
     levels, changes, not_comparable = [], [], {}

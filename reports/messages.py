@@ -314,6 +314,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{n} answers that arrived after the last release in their group, or in groups too small to show even "
             "pooled with others, are held back for good: they are in no figure of this report."
         ),
+        "methods_bootstrap_sample": (
+            "With {n} respondents, each bootstrap resample draws {rows} of them and its spread is rescaled to the "
+            "full sample (an m-out-of-n bootstrap): the intervals are as wide as a bootstrap of every respondent "
+            "would make them; the estimates themselves use everyone."
+        ),
         # employee report (keys ending in _employee replace their customer wording in employee reports)
         "default_title_employee": "Employee satisfaction report",
         "report_kind_employee": "Employee report (for HR)",
@@ -669,6 +674,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "methods_held_back": ("有 {n} 份回答在所属群体最后一次公布之后才提交，或所属群体即使合并也太小，"
                               "因此永久不予公布：本报告的任何数字都不包含它们。"),
+        "methods_bootstrap_sample": (
+            "共有 {n} 名受访者，自助法每次重抽样抽取其中 {rows} 名，其离散程度按全样本换算（m-out-of-n 自助法）："
+            "区间宽度与对全部受访者做自助法时相同；估计值本身使用全部受访者。"
+        ),
         # 员工报告
         "default_title_employee": "员工满意度报告",
         "report_kind_employee": "员工报告（供人力资源部门使用）",

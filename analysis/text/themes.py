@@ -10,8 +10,8 @@ each theme; a comment belongs to the theme it weighs most on, or to none when it
 2014, "How many topics? Stability analysis for topic models"): the themes fitted on ``STABILITY_RUNS`` random
 subsets of ``STABILITY_SHARE`` of the comments are matched to the themes fitted on all of them (Hungarian matching
 of the Jaccard similarity of their ``STABILITY_TERMS`` top words), and the number whose themes agree best on
-average wins (the smaller one on a tie). The candidates are fitted on at most ``SELECTION_SAMPLE`` comments (a
-seeded sample); the chosen number is then fitted on all of them.
+average wins (the smaller one on a tie). The candidates are fitted on at most ``THEME_SELECTION_SAMPLE`` comments
+(a seeded sample, :mod:`analysis.sampling`); the chosen number is then fitted on all of them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from threadpoolctl import threadpool_limits
+
+from analysis.parallel import one_blas_thread
+from analysis.sampling import THEME_SELECTION_SAMPLE, sample_rows
 
 MIN_COMMENTS_PER_THEME = 10
 STABILITY_RUNS = 5
@@ -39,7 +41,6 @@ STABILITY_SHARE = 0.8
 STABILITY_TERMS = 10
 #: Fewer comments with words than this give no themes at all.
 MIN_COMMENTS = 20
-SELECTION_SAMPLE = 3_000
 DEFAULT_MAX_THEMES = 8
 #: NMF settings: NNDSVD with zeros filled by the mean (deterministic given the data), Frobenius loss.
 NMF_INIT = "nndsvda"
@@ -84,7 +85,7 @@ def _nmf(matrix: sp.csr_matrix, k: int, seed: int) -> NMF:
     # errstate: a near-perfect fit leaves a residual of about -1e-9 by rounding, whose square root scikit-learn
     # takes for its convergence message only
     # (and non-convergence is checked by the caller that keeps the fit: fit_themes notes it in the result)
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore"), warnings.catch_warnings():
+    with one_blas_thread(), np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return NMF(n_components=k, init=NMF_INIT, random_state=seed, max_iter=NMF_MAX_ITER, tol=1e-4).fit(matrix)
 
@@ -141,9 +142,8 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
         upper = min(max_themes, int(has_words.sum()) // MIN_COMMENTS_PER_THEME, matrix.shape[1] - 1)
         candidates = list(range(MIN_CANDIDATE, max(MIN_CANDIDATE, upper) + 1))
         sample = matrix
-        if matrix.shape[0] > SELECTION_SAMPLE:
-            rows = np.random.default_rng(seed).choice(matrix.shape[0], SELECTION_SAMPLE, replace=False)
-            sample = matrix[np.sort(rows)]
+        if matrix.shape[0] > THEME_SELECTION_SAMPLE:
+            sample = matrix[sample_rows(matrix.shape[0], THEME_SELECTION_SAMPLE, np.random.default_rng(seed))]
         for k in candidates:
             scores[k] = stability(sample, k, seed)
         n_themes = max(scores, key=lambda k: (scores[k], -k))
@@ -154,7 +154,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     notes = []
     if model.n_iter_ >= NMF_MAX_ITER:
         notes.append(f"The theme model did not converge in {NMF_MAX_ITER} iterations; the themes are approximate.")
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+    with one_blas_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the fit's convergence is noted above
         weights = model.transform(matrix)
     assignment = np.where(weights.sum(axis=1) > 0, weights.argmax(axis=1), -1)
@@ -208,7 +208,11 @@ def representatives(model: ThemeModel, texts: Sequence[str], theme: int, count: 
     members = members[np.argsort(-model.strength[members], kind="stable")]
     chosen: list[int] = []
     seen: set[str] = set()
+    read: set[str] = set()
     for i in members:
+        if texts[i] in read:  # a repeated comment was already taken or already matched a quote
+            continue
+        read.add(texts[i])
         text = _normalised(texts[i])  # "工资太低！" and "工资太低。" are one quote
         if text not in seen:
             seen.add(text)

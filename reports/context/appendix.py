@@ -87,6 +87,9 @@ class AppendixSection(BuilderBase):
                 lines.append(self.t("methods_held_back", n=_int(disclosure["held_back"])))
         if (self.result.get("groups") or {}).get("rollup"):
             lines.append(self.t("methods_rollup"))
+        if self.result.get("bootstrap_subsample"):
+            lines.append(self.t("methods_bootstrap_sample", n=_int(self.result.get("n_used")),
+                                rows=_int(self.result["bootstrap_subsample"])))
         if (_ok(self.result.get("pls")) or {}).get("total_effects"):
             lines.append(self.t("methods_ipma"))
         weights = self.result.get("weights")

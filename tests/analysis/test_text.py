@@ -171,3 +171,13 @@ def test_forked_segmentation_equals_serial(monkeypatch, segmenter):
     texts = planted_comments(40, seed=9).texts
     monkeypatch.setattr(words, "PARALLEL_COMMENTS", 10)
     assert segmenter.all_tokens(texts) == [segmenter.tokens(text) for text in texts]
+
+
+def test_repeated_comments_are_scored_as_each_one_alone(segmenter):
+    # each distinct text is scored once; the shares must be those of scoring every comment
+    texts = planted_comments(60, seed=4).texts
+    repeated = pd.Series([texts[i % 60] for i in range(300)] + ["很好", "无", "很好"])
+    labels, _ = sentiment_labels(list(repeated), [segmenter.tokens(t) for t in repeated])
+    result = comment_analysis(repeated, n_themes=2)
+    assert {label: entry["n"] for label, entry in result.sentiment.items()} == \
+        {label: labels.count(label) for label in result.sentiment}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import engine
+from analysis import sampling
 from analysis.engine import run_analysis
 from analysis.model import ModelSpec
 from reports.context import build_context
@@ -79,7 +79,7 @@ def test_the_methods_say_when_large_groups_were_compared_on_a_sample(groups_resu
 
 
 def test_the_engine_compares_groups_above_its_limit_on_a_sample(monkeypatch) -> None:
-    monkeypatch.setattr(engine, "MAX_GROUP_ROWS", 100)
+    monkeypatch.setattr(sampling, "MAX_GROUP_ROWS", 100)
     frame, spec = _groups_frame_and_spec()
     result = run_analysis(frame, spec, by="unit", min_group_size=5)
     assert result["pls"]["mga"]["sampled"] == result["pls"]["micom"]["sampled"] == {"east": 100, "west": 100}
