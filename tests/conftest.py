@@ -112,6 +112,10 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server.drop_database(name)
 
 
+#: werkzeug's scrypt with N = 2**10 instead of 2**15: the same algorithm, each hash and check 32 times cheaper
+TEST_PASSWORD_HASH = "scrypt:1024:8:1"
+
+
 class MigratedDatabases:
     """The schema migrated with Alembic once per kind of database in this process; each test gets a copy of it.
 
@@ -166,8 +170,10 @@ def app(database_url: str, migrated_databases: MigratedDatabases, request: pytes
     migrated_databases.copy_into(database_url, request)
     # rate limits off: tests post far faster than people; tests/survey_app/test_rate_limits.py turns them on
     # mail sent by the tests' own calls (tests/survey_app/test_mail.py), not by a thread after the console queued
+    # passwords hashed with the product's scrypt at 1/32 of its cost (tests/survey_app/test_config.py checks the
+    # product's own): a hash and each sign-in took 0.1 s, several times per test
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
-                      "MAIL_SEND_IN_BACKGROUND": False})
+                      "MAIL_SEND_IN_BACKGROUND": False, "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH})
     yield app
     with app.app_context():
         db.engine.dispose()
