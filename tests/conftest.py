@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -156,6 +157,24 @@ class MigratedDatabases:
         server.create_database(target.database, template=self.postgres_template)
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The console's templates compiled once per process and shared by every test's app (each new app would
+    compile each template it renders again); a template whose source differs is compiled anew (jinja checks)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture(scope="session")
 def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> MigratedDatabases:
     return MigratedDatabases(tmp_path_factory.mktemp("migrated"))
@@ -174,6 +193,7 @@ def app(database_url: str, migrated_databases: MigratedDatabases, request: pytes
     # product's own): a hash and each sign-in took 0.1 s, several times per test
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
                       "MAIL_SEND_IN_BACKGROUND": False, "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH})
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     yield app
     with app.app_context():
         db.engine.dispose()
