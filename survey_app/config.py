@@ -85,6 +85,9 @@ def _security_settings(production: bool) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         # how many reverse proxies in front of the app set X-Forwarded-For / -Proto (0: none, trust nothing)
         "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
+        # werkzeug's hashing of console passwords: its default, scrypt at N = 2**15 (0.1 s a hash by design);
+        # the tests pass the same scrypt at a lower cost, since what they check does not depend on it
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from survey_app.extensions import db
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 from tests.survey_app.test_attributes import PIPED, _answered
 
 PASSWORD = "manager password 1"
@@ -29,10 +30,7 @@ def test_the_report_compared_by_an_attribute_is_chosen_and_read(app, live_server
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("manager@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    sign_in(page, live_server, "manager@example.com", PASSWORD, lang)
     page.wait_for_url(f"{live_server}/admin/")
 
     page.goto(f"{live_server}/admin/surveys/{slug}")

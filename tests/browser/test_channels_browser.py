@@ -13,6 +13,7 @@ import pytest
 
 from survey_app.extensions import db
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 
 PASSWORD = "manager password 1"
 #: where the screenshots are kept for a person to look at (the test's own folder unless SCREENSHOTS is set)
@@ -55,10 +56,7 @@ def test_short_text_export_and_webhook(app, live_server, browser, make_survey, r
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_context(viewport=viewport, accept_downloads=True).new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("manager@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    sign_in(page, live_server, "manager@example.com", PASSWORD, lang)
     page.wait_for_url(f"{live_server}/admin/")
 
     page.goto(f"{live_server}/admin/surveys/{slug}/mail")

@@ -15,6 +15,7 @@ from survey_app.services.invitations import invitation_token
 from survey_app.services.mail import queue_invitations, send_queued
 from survey_app.services.units import import_units
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 from tests.survey_app.test_attributes import PIPED
 from tests.survey_app.test_tracking import HIERARCHY, PEOPLE, T0
 
@@ -62,10 +63,7 @@ def test_progress_page_and_piped_attribute(app, live_server, browser, make_surve
     respondent.screenshot(path=str(shots / f"piped-{kind}-{lang}-{viewport['width']}.png"), full_page=True)
 
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("manager@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    sign_in(page, live_server, "manager@example.com", PASSWORD, lang)
     page.wait_for_url(f"{live_server}/admin/")
     page.goto(f"{live_server}/admin/surveys/{slug}/mail")
     page.locator("#progress-link").click()

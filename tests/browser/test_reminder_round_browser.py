@@ -25,6 +25,7 @@ from survey_app.extensions import db
 from survey_app.scheduler import run_due
 from survey_app.services.mail import send_queued
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 
 PASSWORD = "manager password 1"
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -187,8 +188,5 @@ def _round(app, live_server, browser, make_survey, tmp_path, inbox: Inbox, smtp_
 
 
 def _sign_in(page, live_server: str, lang: str) -> None:
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("manager@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    sign_in(page, live_server, "manager@example.com", PASSWORD, lang)
     page.wait_for_url(f"{live_server}/admin/")

@@ -17,6 +17,7 @@ from survey_app.scheduler import run_due
 from survey_app.scheduler.models import ScheduledJob
 from survey_app.services.events import emit_event
 from survey_app.services.users import create_user
+from tests.browser.conftest import sign_in
 from tests.survey_app.test_webhooks import receiver  # noqa: F401  (the fixture: a real HTTP server)
 
 PASSWORD = "manager password 1"
@@ -35,10 +36,7 @@ def test_add_an_endpoint_and_read_the_delivery_log(app, live_server, browser, ma
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{live_server}/admin/login?lang={lang}")
-    page.locator("input[name=email]").fill("manager@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    sign_in(page, live_server, "manager@example.com", PASSWORD, lang)
     page.wait_for_url(f"{live_server}/admin/")
 
     page.goto(f"{live_server}/admin/surveys/{slug}")

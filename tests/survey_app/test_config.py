@@ -70,3 +70,20 @@ def test_secret_key_fallbacks_come_from_the_environment(monkeypatch, tmp_path, v
     else:
         monkeypatch.setenv("SECRET_KEY_FALLBACKS", value)
     assert create_app().config["SECRET_KEY_FALLBACKS"] == expected
+
+
+def test_console_passwords_are_hashed_with_werkzeugs_full_cost_scrypt(monkeypatch, tmp_path):
+    """The tests' apps hash at a lower cost (tests/conftest.py); the product keeps werkzeug's default."""
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'h.db'}")
+    app = create_app()
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        user = User(email="a@example.com", role="admin")
+        user.set_password("correct horse battery")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert user.check_password("correct horse battery") and not user.check_password("wrong")
+        db.engine.dispose()
