@@ -14,7 +14,12 @@ def init_app(app) -> None:
     """Register the job kinds and the ``scheduler`` commands."""
     from survey_app.scheduler import reminders  # noqa: F401  (registers the "reminder" kind)
     from survey_app.scheduler.cli import scheduler_group
-    from survey_app.services import alerts, cases, retention  # noqa: F401  ("alerts", "case_overdue", "retention")
+    from survey_app.services import (  # noqa: F401  ("alerts", "answer_blocks", "case_overdue", "retention")
+        alerts,
+        answer_blocks,
+        cases,
+        retention,
+    )
     from survey_app.services.events import payloads  # noqa: F401  (the "webhook" kind; the case events' hook)
     from survey_app.services.mail import case_mail, scheduled  # noqa: F401  (reminder mail; case mail, a case hook)
 

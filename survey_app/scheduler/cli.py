@@ -37,10 +37,13 @@ def _at(value: str | None) -> datetime | None:
 
 
 def _daily(now: datetime) -> None:
-    """Make the day's recurring jobs (the retention run); a day's job is made once, however many passes ask."""
+    """Make the recurring jobs: the day's retention run, the hour's answer blocks; each is made once, however many
+    passes ask."""
+    from survey_app.services.answer_blocks import schedule_hourly
     from survey_app.services.retention import schedule_daily
 
     schedule_daily(now)
+    schedule_hourly(now)
     db.session.commit()
 
 

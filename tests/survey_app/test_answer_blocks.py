@@ -191,3 +191,32 @@ def test_a_claim_a_stopped_builder_left_is_cleared_after_an_hour(app):
         assert answer_blocks.build_blocks(db.engine, survey_id, size=SIZE, now=now + timedelta(minutes=2)) == 1
         assert _blocks(survey_id) == [(ids[0], ids[5]), (ids[6], ids[11])]
         _same_frames(survey_id, ["SAT", "TXT"])
+
+
+def test_the_hourly_job_builds_the_blocks_of_surveys_that_lack_them(app, monkeypatch):
+    from survey_app.scheduler import run_due
+    from survey_app.scheduler.models import ScheduledJob
+    from survey_app.services import answer_blocks as background
+
+    monkeypatch.setattr(answer_blocks, "BLOCK_ROWS", SIZE)
+    monkeypatch.setattr(background, "_LOOKED", set())
+    at = datetime(2026, 12, 5, 10, 20, tzinfo=UTC)
+    with app.app_context():
+        sync_instruments()
+        small = _survey_with_responses("small", KINDS)  # 6 complete, one of them deleted below: less than a block
+        large = _survey_with_responses("large", KINDS * 3)  # 17 complete: two blocks, 5 left over
+        db.session.execute(sa.delete(Response).where(Response.survey_id == small, Response.status == "complete",
+                                                     Response.id == sa.select(sa.func.min(Response.id)).where(
+                                                         Response.survey_id == small).scalar_subquery()))
+        db.session.commit()
+        assert background.surveys_lacking_blocks() == [large]
+        background.schedule_hourly(at)
+        background.schedule_hourly(at + timedelta(minutes=30))  # the same hour: one job
+        db.session.commit()
+        assert db.session.scalars(sa.select(ScheduledJob.key)).all() == ["answer_blocks:2026-12-05T10:00+00:00"]
+        assert run_due(at, "w").done == ["answer_blocks:2026-12-05T10:00+00:00"]
+        assert len(_blocks(large)) == 2 and _blocks(small) == []
+        assert background.surveys_lacking_blocks() == []
+        background.schedule_hourly(at + timedelta(hours=1))  # nothing lacks blocks: no job
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ScheduledJob)) == 1
