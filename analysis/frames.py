@@ -217,17 +217,33 @@ def responses_frame_by_rows(
     return _frame_of(parts, wanted)
 
 
-def response_units(connection: sa.Connection, survey_ids: Iterable[int]) -> pd.Series:
+#: a unit's names are looked up by these response ids (a unit report); more, by the surveys' every response
+UNIT_LOOKUP_IDS = 50_000
+
+
+def response_units(connection: sa.Connection, survey_ids: Iterable[int],
+                   response_ids: Iterable[int] | None = None) -> pd.Series:
     """The unit id of each response of the surveys that has a unit (index ``response_id``, int64), fetched as
-    plain tuples by the driver: a survey of a million responses is a million pairs of numbers."""
+    plain tuples by the driver: a survey of a million responses is a million pairs of numbers. With
+    ``response_ids`` (up to :data:`UNIT_LOOKUP_IDS`), only those responses', looked up by their ids."""
     query = (sa.select(RESPONSES.c.id, RESPONSES.c.unit_id)
              .where(RESPONSES.c.survey_id.in_(list(survey_ids)), RESPONSES.c.unit_id.is_not(None)))
+    wanted = None if response_ids is None else np.unique(np.fromiter(response_ids, dtype=np.int64))
+    if wanted is not None and len(wanted) <= UNIT_LOOKUP_IDS:
+        # a few thousand ids written into the statement (numbers only), a thousand at a time
+        statements = [query.where(RESPONSES.c.id.in_(wanted[start:start + 1000].tolist()))
+                      for start in range(0, len(wanted), 1000)]
+    else:
+        statements = [query]
     cursor = connection.connection.driver_connection.cursor()
+    rows: list[tuple[int, int]] = []
     try:
-        cursor.execute(sql(connection, query))
-        pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        for statement in statements:
+            cursor.execute(sql(connection, statement))
+            rows += cursor.fetchall()
     finally:
         cursor.close()
+    pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
     return pd.Series(pairs[:, 1], index=pd.Index(pairs[:, 0], name="response_id"), name="unit_id")
 
 

@@ -268,10 +268,10 @@ def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[i
 
 def _unit_names(response_ids: pd.Index, surveys: list[Survey]) -> pd.Series:
     """The name of each response's unit (None without one), by response id."""
-    # by survey, not by a list of response ids (SQLite limits the number of bound parameters); the pairs of
-    # numbers without ORM rows, then the few units' names
+    # the pairs of numbers without ORM rows (by the responses' ids for a unit report, by survey otherwise), then
+    # the few units' names
     with db.engine.connect() as connection:
-        units = response_units(connection, [s.id for s in surveys])
+        units = response_units(connection, [s.id for s in surveys], response_ids)
     names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(units.unique().tolist()))).all())
     codes, ids = pd.factorize(units.reindex(response_ids))  # each unit's name looked up once; no unit: code -1
     by_code = np.array([None, *(names.get(unit) for unit in ids)], dtype=object)

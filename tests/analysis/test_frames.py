@@ -143,8 +143,14 @@ def test_an_answer_orjson_does_not_read_is_decoded_as_json_loads_decodes_it():
     assert frames._answer_json(True) is True
 
 
-def test_response_units_are_each_responses_unit_id(kinds_connection):
+def test_response_units_are_each_responses_unit_id(kinds_connection, monkeypatch):
     units = frames.response_units(kinds_connection, [1])
     expected = dict(kinds_connection.execute(sa.text("SELECT id, unit_id FROM response WHERE survey_id = 1")).all())
     assert units.to_dict() == expected and units.dtype == np.int64 and units.index.name == "response_id"
     assert frames.response_units(kinds_connection, [2]).empty
+    # a unit report's responses looked up by their ids: the same pairs, only theirs
+    some = [10, 13, 14, 30, 999]
+    by_ids = frames.response_units(kinds_connection, [1], some)
+    assert by_ids.to_dict() == {key: value for key, value in expected.items() if key in some}
+    monkeypatch.setattr(frames, "UNIT_LOOKUP_IDS", 3)  # more ids than that: every response of the survey
+    assert frames.response_units(kinds_connection, [1], some).to_dict() == expected
