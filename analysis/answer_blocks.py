@@ -266,12 +266,16 @@ def build_blocks(engine: sa.Engine, survey_id: int, *, size: int | None = None, 
     """
     size = size or BLOCK_ROWS
     now = now or datetime.now(UTC)
-    with engine.begin() as connection:
-        connection.execute(sa.delete(_BLOCKS).where(
-            _BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows == 0, _BLOCKS.c.built_at < now - ABANDONED_AFTER))
+    abandoned = [_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows == 0, _BLOCKS.c.built_at < now - ABANDONED_AFTER]
+    # nothing is written unless there is something to build (a report of a small survey only reads)
     with engine.connect() as connection:
-        ranges = _new_ranges(_complete_ids(connection, survey_id), block_ranges(connection, survey_id, claims=True),
-                             size)
+        ids = _complete_ids(connection, survey_id)
+        if len(ids) < size:
+            return 0
+        if connection.execute(sa.select(sa.func.count()).select_from(_BLOCKS).where(*abandoned)).scalar():
+            with engine.begin() as clearing:
+                clearing.execute(sa.delete(_BLOCKS).where(*abandoned))
+        ranges = _new_ranges(ids, block_ranges(connection, survey_id, claims=True), size)
     built = 0
     for first, last in ranges:
         claim = _claim(engine, survey_id, first, last, now)
