@@ -67,6 +67,7 @@ class Column:
 
     @classmethod
     def unanswered(cls, size: int) -> Column:
+        """The column of ``size`` rows none of which has an answer."""
         return cls("none", np.zeros(size, dtype=bool), np.zeros(size, dtype=np.int8))
 
     def take(self, rows: np.ndarray) -> Column:
@@ -269,9 +270,9 @@ def build_blocks(engine: sa.Engine, survey_id: int, *, size: int | None = None, 
     abandoned = [_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows == 0, _BLOCKS.c.built_at < now - ABANDONED_AFTER]
     # nothing is written unless there is something to build (a report of a small survey only reads)
     with engine.connect() as connection:
-        ids = _complete_ids(connection, survey_id)
-        if len(ids) < size:
+        if unblocked(connection, survey_id) < size:
             return 0
+        ids = _complete_ids(connection, survey_id)
         if connection.execute(sa.select(sa.func.count()).select_from(_BLOCKS).where(*abandoned)).scalar():
             with engine.begin() as clearing:
                 clearing.execute(sa.delete(_BLOCKS).where(*abandoned))
@@ -308,6 +309,14 @@ def _claim(engine: sa.Engine, survey_id: int, first: int, last: int, now: dateti
         return connection.execute(sa.insert(_BLOCKS).values(
             survey_id=survey_id, first_id=first, last_id=last, rows=0, payload=b"", built_at=now,
         ).returning(_BLOCKS.c.id)).scalar()
+
+
+def unblocked(connection: sa.Connection, survey_id: int) -> int:
+    """How many of the survey's complete responses no block holds (counted, not read)."""
+    complete = selected(sa.select(sa.func.count()).select_from(RESPONSES), survey_id, complete_only=True,
+                        unit_ids=None, released_through=None).order_by(None)
+    held = sa.select(sa.func.coalesce(sa.func.sum(_BLOCKS.c.rows), 0)).where(_BLOCKS.c.survey_id == survey_id)
+    return connection.execute(complete).scalar() - connection.execute(held).scalar()
 
 
 def _complete_ids(connection: sa.Connection, survey_id: int) -> np.ndarray:

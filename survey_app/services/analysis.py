@@ -256,7 +256,9 @@ def _series_frame(survey: Survey, gate: Gate, unit: str | None, unit_ids: list[i
                 if not shown:
                     continue  # that wave's figure for this group was never shown (or the unit did not exist)
                 ids = wave_gate.subtree_ids(unit) if unit is not None else None
-            build_blocks(db.engine, wave.id)  # the responses not yet in a block, once there are enough of them
+            if ids is None:  # a whole survey's read builds its missing blocks first; a unit report does not
+                # wait for them (the hourly job builds them)
+                build_blocks(db.engine, wave.id)
             frame = responses_frame(connection, wave.id, columns=columns, unit_ids=ids,
                                     released_through=wave_gate.release)
             frame = frame[[code for code in columns if frame[code].notna().any()]]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from analysis import answer_blocks
 from survey_app.extensions import db
-from survey_app.models import AnswerBlock, Response
+from survey_app.models import Survey
 from survey_app.scheduler.jobs import register, schedule
 
 logger = logging.getLogger(__name__)
@@ -25,16 +25,9 @@ KIND = "answer_blocks"
 
 def surveys_lacking_blocks() -> list[int]:
     """The surveys with at least a block's worth of complete responses that no block holds yet."""
-    complete = (sa.select(Response.survey_id, sa.func.count().label("n"))
-                .where(Response.status == "complete", Response.is_test.is_(False))
-                .group_by(Response.survey_id).subquery())
-    in_blocks = (sa.select(AnswerBlock.survey_id, sa.func.sum(AnswerBlock.rows).label("n"))
-                 .group_by(AnswerBlock.survey_id).subquery())
-    query = (sa.select(complete.c.survey_id)
-             .outerjoin(in_blocks, in_blocks.c.survey_id == complete.c.survey_id)
-             .where(complete.c.n - sa.func.coalesce(in_blocks.c.n, 0) >= answer_blocks.BLOCK_ROWS)
-             .order_by(complete.c.survey_id))
-    return list(db.session.scalars(query))
+    with db.engine.connect() as connection:
+        return [survey_id for survey_id in db.session.scalars(sa.select(Survey.id).order_by(Survey.id))
+                if answer_blocks.unblocked(connection, survey_id) >= answer_blocks.BLOCK_ROWS]
 
 
 def build_missing_blocks(now: datetime) -> int:
