@@ -403,7 +403,7 @@ def _frame(parts: list[Rows], codes: list[str], batch_rows: int) -> pd.DataFrame
             objects = _ordered([column.as_objects() for column in columns], order)
             present = _ordered([column.present for column in columns], order)
             data[code] = (_texts(code, objects, present, index, batch_rows) if kinds == {"text"}
-                          else _inferred(code, objects, index, batch_rows))
+                          else inferred_column(code, objects, index, batch_rows))
     # the columns as they are, not copied into one two-dimensional block (a second copy of every number)
     return pd.DataFrame(data, index=index, columns=codes, copy=False)
 
@@ -444,8 +444,9 @@ def _texts(code: str, objects: np.ndarray, present: np.ndarray, index: pd.Index,
     return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 
-def _inferred(code: str, objects: np.ndarray, index: pd.Index, batch_rows: int) -> pd.Series:
-    """Answers of any kind, inferred batch by batch by ``DataFrame.from_records`` as the row-by-row reader does."""
+def inferred_column(code: str, objects: np.ndarray, index: pd.Index, batch_rows: int) -> pd.Series:
+    """Answers of any kind (:data:`MISSING` where there is none), inferred batch by batch by
+    ``DataFrame.from_records`` as the row-by-row reader does."""
     parts = []
     for start in range(0, len(objects), batch_rows):
         records = [{} if answer is MISSING else {code: answer} for answer in objects[start:start + batch_rows]]

@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 import sqlalchemy as sa
 
-from analysis.answer_blocks import BLOCK_ROWS, empty_frame, read_blocks
+from analysis.answer_blocks import BLOCK_ROWS, MISSING, empty_frame, inferred_column, read_blocks
 from analysis.documents import decode_document, loads
 from analysis.response_rows import INVITATIONS, RESPONSES, selected, sql
 
@@ -126,15 +126,9 @@ def _postgresql_frame(connection: sa.Connection, survey_id: int, wanted: list[st
 def _decoded(texts: pd.Series) -> pd.Series:
     """A column of answers' JSON texts (NaN where there is no answer, booleans already parsed by the CSV
     reader) as :func:`responses_frame_by_rows` builds it: batch by batch, each inferred by ``from_records``."""
-    code = str(texts.name)
-    values = texts.to_numpy(dtype=object)
-    parts = []
-    for start in range(0, len(values), BATCH_ROWS):
-        records = [{} if isinstance(text, float) else {code: _answer_json(text)}
-                   for text in values[start:start + BATCH_ROWS]]
-        parts.append(pd.DataFrame.from_records(records, index=texts.index[start:start + BATCH_ROWS],
-                                               columns=[code]))
-    return pd.concat(parts)[code] if len(parts) > 1 else parts[0][code]
+    objects = np.fromiter((MISSING if isinstance(text, float) else _answer_json(text)
+                           for text in texts.to_numpy(dtype=object)), dtype=object, count=len(texts))
+    return inferred_column(str(texts.name), objects, texts.index, BATCH_ROWS)
 
 
 def _answer_json(text: object) -> object:
