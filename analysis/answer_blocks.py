@@ -21,7 +21,7 @@ is missing or fractional, and otherwise exactly its batch-by-batch inference).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -363,22 +363,50 @@ def read_blocks(connection: sa.Connection, survey_id: int, codes: list[str], *, 
     if not ranges:
         return None
     rest = []
-    for after, before in zip([None, *[last for _, last in ranges]], [*[first for first, _ in ranges], None],
-                             strict=True):
-        # one query per gap between blocks (a range of primary keys): the newest responses, those of a block a
-        # change deleted, and the in-progress ones between
-        query = _outside(survey_id, after, before, unit_ids, released_through)
-        rest += connection.execute(query).all()
+    for after, before in _gaps(ranges):
+        rest += connection.execute(_outside(_block_rows(survey_id, unit_ids=unit_ids,
+                                                        released_through=released_through), after, before)).all()
     if rest:
         parts.append(Rows.of_documents([row[0] for row in rest], [row[1] for row in rest], [row[2] for row in rest],
                                        [decode_document(row[3]) for row in rest], codes))
     return _frame(parts, codes, batch_rows)
 
 
-def _outside(survey_id: int, after: int | None, before: int | None, unit_ids: list[int] | None,
-             released_through: int | None) -> sa.Select:
-    """The selected complete responses with ids between ``after`` and ``before`` (both excluded; None: no bound)."""
-    query = _block_rows(survey_id, unit_ids=unit_ids, released_through=released_through)
+def read_block_units(connection: sa.Connection, survey_id: int) -> pd.Series | None:
+    """The unit id (-1: none) of the survey's responses the blocks cover (index ``response_id``, int64, in id order):
+    each complete response in a block, from its payload (no answer decoded), and every response outside the blocks'
+    ranges, from the response table. Responses inside a block's range that the block does not hold (unfinished or
+    test responses) are left out. None when the survey has no block."""
+    query = (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id, _BLOCKS.c.payload)
+             .where(_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows > 0).order_by(_BLOCKS.c.first_id))
+    ids, units, ranges = [], [], []
+    for first, last, payload in connection.execute(query):
+        ranges.append((first, last))
+        rows = Rows.decode(payload, ())
+        ids.append(rows.ids)
+        units.append(rows.units)
+    if not ranges:
+        return None
+    rest = sa.select(RESPONSES.c.id, sa.func.coalesce(RESPONSES.c.unit_id, -1)).where(
+        RESPONSES.c.survey_id == survey_id)
+    for after, before in _gaps(ranges):
+        pairs = np.array(connection.execute(_outside(rest, after, before)).all(), dtype=np.int64).reshape(-1, 2)
+        ids.append(pairs[:, 0])
+        units.append(pairs[:, 1])
+    index = np.concatenate(ids)
+    order = np.argsort(index, kind="stable")
+    return pd.Series(np.concatenate(units)[order], index=pd.Index(index[order], name="response_id"), name="unit_id")
+
+
+def _gaps(ranges: list[tuple[int, int]]) -> Iterator[tuple[int | None, int | None]]:
+    """The (after, before) id bounds of the gaps around blocks of these ranges (in order; None: no bound): the
+    newest responses, those of a block a change deleted, and the in-progress ones between."""
+    yield from zip([None, *[last for _, last in ranges]], [*[first for first, _ in ranges], None], strict=True)
+
+
+def _outside(query: sa.Select, after: int | None, before: int | None) -> sa.Select:
+    """``query`` (of the response table) limited to ids between ``after`` and ``before`` (both excluded; None: no
+    bound): one query per gap between blocks, a range of primary keys."""
     if after is not None:
         query = query.where(RESPONSES.c.id > after)
     if before is not None:

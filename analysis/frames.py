@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 import sqlalchemy as sa
 
-from analysis.answer_blocks import BLOCK_ROWS, MISSING, empty_frame, inferred_column, read_blocks
+from analysis.answer_blocks import BLOCK_ROWS, MISSING, empty_frame, inferred_column, read_block_units, read_blocks
 from analysis.documents import decode_document, loads
 from analysis.response_rows import INVITATIONS, RESPONSES, selected, sql
 
@@ -219,10 +219,51 @@ def response_units(connection: sa.Connection, survey_ids: Iterable[int],
                    response_ids: Iterable[int] | None = None) -> pd.Series:
     """The unit id of each response of the surveys that has a unit (index ``response_id``, int64), fetched as
     plain tuples by the driver: a survey of a million responses is a million pairs of numbers. With
-    ``response_ids`` (up to :data:`UNIT_LOOKUP_IDS`), only those responses', looked up by their ids."""
+    ``response_ids``, only those responses': up to :data:`UNIT_LOOKUP_IDS` looked up by their ids; more (a whole
+    survey's report) taken from the surveys' answer blocks where they all have some, which hold each complete
+    response's unit (:func:`analysis.answer_blocks.read_block_units`)."""
+    survey_ids = list(survey_ids)
     query = (sa.select(RESPONSES.c.id, RESPONSES.c.unit_id)
-             .where(RESPONSES.c.survey_id.in_(list(survey_ids)), RESPONSES.c.unit_id.is_not(None)))
-    wanted = None if response_ids is None else np.unique(np.fromiter(response_ids, dtype=np.int64))
+             .where(RESPONSES.c.survey_id.in_(survey_ids), RESPONSES.c.unit_id.is_not(None)))
+    wanted = None if response_ids is None else _unique_ids(response_ids)
+    if wanted is not None and len(wanted) > UNIT_LOOKUP_IDS and sa.inspect(connection).has_table("answer_block"):
+        units = _block_units(connection, query, survey_ids, wanted)
+        if units is not None:
+            return units
+    return _units(connection, query, wanted)
+
+
+def _unique_ids(ids: Iterable[int]) -> np.ndarray:
+    """The distinct ids in order: an index or array as it is (a million ids in a frame's order are already
+    distinct and in order, which a look costs 1 ms and sorting them 0.6 s), anything else a number at a time."""
+    array = (np.asarray(ids, dtype=np.int64) if isinstance(ids, np.ndarray | pd.Index | pd.Series)
+             else np.fromiter(ids, dtype=np.int64))
+    return array if (array[1:] > array[:-1]).all() else np.unique(array)
+
+
+def _block_units(connection: sa.Connection, query: sa.Select, survey_ids: list[int],
+                 wanted: np.ndarray) -> pd.Series | None:
+    """:func:`response_units` of many ``wanted`` ids of surveys that all have answer blocks: the blocks' units, and
+    the few ids they do not cover looked up by id; None when a survey has no block or too many ids are left."""
+    known = []
+    for survey_id in survey_ids:
+        units = read_block_units(connection, survey_id)
+        if units is None:
+            return None
+        known.append(units[units.index.isin(wanted)])
+    units = pd.concat(known) if len(known) > 1 else known[0]
+    left = np.setdiff1d(wanted, units.index.to_numpy(), assume_unique=True)
+    if len(left) > UNIT_LOOKUP_IDS:
+        return None
+    units = units[units.to_numpy() >= 0]
+    if not len(left):
+        return units
+    return pd.concat([units, _units(connection, query, left)]).sort_index()
+
+
+def _units(connection: sa.Connection, query: sa.Select, wanted: np.ndarray | None) -> pd.Series:
+    """The (response id, unit id) pairs of ``query``, only the ``wanted`` ids' (a thousand at a time) when there are
+    at most :data:`UNIT_LOOKUP_IDS` of them, as a series by response id."""
     if wanted is not None and len(wanted) <= UNIT_LOOKUP_IDS:
         # a few thousand ids written into the statement (numbers only), a thousand at a time
         statements = [query.where(RESPONSES.c.id.in_(wanted[start:start + 1000].tolist()))

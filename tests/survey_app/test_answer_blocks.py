@@ -220,3 +220,47 @@ def test_the_hourly_job_builds_the_blocks_of_surveys_that_lack_them(app, monkeyp
         background.schedule_hourly(at + timedelta(hours=1))  # nothing lacks blocks: no job
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ScheduledJob)) == 1
+
+
+def test_a_whole_surveys_units_come_from_its_blocks_exactly_as_from_the_response_table(app, monkeypatch):
+    with app.app_context():
+        sync_instruments()
+        survey_id = _survey_with_responses("units", KINDS * 5)
+        db.session.execute(sa.update(Response).where(Response.survey_id == survey_id, Response.id % 7 == 0)
+                           .values(unit_id=None))  # some responses have no unit
+        db.session.commit()
+        answer_blocks.build_blocks(db.engine, survey_id, size=SIZE)
+        blocks = _blocks(survey_id)
+        # a change deletes a block: its responses are then read from the table, as the newest ones are
+        db.session.execute(sa.update(Response).where(Response.id == blocks[1][0]).values(unit_id=_unit_ids(
+            survey_id)[1]))
+        db.session.commit()
+        assert len(_blocks(survey_id)) == 3
+        with db.engine.connect() as connection:
+            everyone = frames.response_units(connection, [survey_id])
+            all_ids = pd.Index(db.session.scalars(sa.select(Response.id).filter_by(survey_id=survey_id)).all())
+            complete = frames.responses_frame(connection, survey_id, columns=["SAT"]).index
+            monkeypatch.setattr(frames, "UNIT_LOOKUP_IDS", 6)  # more ids than this: the blocks' units
+            read = []
+            monkeypatch.setattr(frames, "read_block_units",
+                                lambda *args: read.append(args[1]) or answer_blocks.read_block_units(*args))
+            for ids in (complete, all_ids, all_ids[::-1]):
+                units = frames.response_units(connection, [survey_id], ids)
+                expected = everyone[everyone.index.isin(ids)]
+                pd.testing.assert_series_equal(units.sort_index(), expected.sort_index())
+        assert read == [survey_id] * 3
+        assert everyone.index.isin(complete).sum() < len(complete)  # some complete responses had no unit
+        # unfinished responses inside the blocks' ranges (the blocks hold complete ones only) were looked up by id
+        in_ranges = [i for i in all_ids if any(first <= i <= last for first, last in _blocks(survey_id))]
+        assert set(in_ranges) - set(complete)
+
+
+def test_a_whole_surveys_units_are_read_from_the_table_without_blocks(app, monkeypatch):
+    with app.app_context():
+        sync_instruments()
+        survey_id = _survey_with_responses("no-blocks", KINDS * 2)
+        with db.engine.connect() as connection:
+            everyone = frames.response_units(connection, [survey_id])
+            monkeypatch.setattr(frames, "UNIT_LOOKUP_IDS", 3)
+            units = frames.response_units(connection, [survey_id], everyone.index)
+    pd.testing.assert_series_equal(units.sort_index(), everyone.sort_index())
