@@ -96,6 +96,13 @@ class Column:
         return self.fractional if self.kind == "float" else np.zeros(len(self.present), dtype=bool)
 
 
+def _smallest_int(low: int, high: int) -> np.dtype:
+    """The smallest integer type holding ``low`` to ``high`` (int64 where numpy would promote a negative number and
+    one beyond 32 bits to float64, which loses whole numbers beyond 2**53)."""
+    dtype = np.result_type(np.min_scalar_type(low), np.min_scalar_type(high))
+    return dtype if dtype.kind in "iu" else np.dtype(np.int64)
+
+
 def column_of(answers: Sequence[Any]) -> Column:
     """The :class:`Column` of one code's answers (:data:`MISSING` where a document has no such key)."""
     present = np.fromiter((answer is not MISSING for answer in answers), dtype=bool, count=len(answers))
@@ -104,8 +111,7 @@ def column_of(answers: Sequence[Any]) -> Column:
     if not given:
         return Column.unanswered(len(answers))
     if types == {int} and _INT64[0] <= min(given) and max(given) <= _INT64[1]:
-        dtype = np.result_type(np.min_scalar_type(min(given)), np.min_scalar_type(max(given)))
-        numbers = np.zeros(len(answers), dtype=dtype)
+        numbers = np.zeros(len(answers), dtype=_smallest_int(min(given), max(given)))
         numbers[present] = given
         return Column("int", present, numbers)
     if types <= {int, float} and all(abs(answer) < _EXACT_IN_FLOAT if type(answer) is int else np.isfinite(answer)
@@ -141,8 +147,8 @@ class Rows:
         for code in codes:
             if inferred is not None and inferred[code].dtype == np.int64:
                 numbers = inferred[code].to_numpy()
-                dtype = np.result_type(np.min_scalar_type(numbers.min()), np.min_scalar_type(numbers.max()))
-                columns[code] = Column("int", np.ones(len(numbers), dtype=bool), numbers.astype(dtype))
+                columns[code] = Column("int", np.ones(len(numbers), dtype=bool),
+                                       numbers.astype(_smallest_int(numbers.min(), numbers.max())))
             else:
                 columns[code] = column_of([document.get(code, MISSING) for document in documents])
         return cls(np.asarray(ids, dtype=np.int64), _numbers_or_minus_one(units), _numbers_or_minus_one(releases),
@@ -452,9 +458,14 @@ def _numbers(columns: list[Column], order: np.ndarray | None, index: pd.Index) -
     present = _ordered([column.present for column in columns], order)
     whole = not any(column.kind == "float" for column in columns) or not _ordered(
         [column.fractions() for column in columns], order).any()
+    # joined in the blocks' own (small) type and converted once: a converted copy per block costs 2-3x as much
+    common = np.result_type(*(column.numbers.dtype for column in columns))
+    if common.kind == "f" and whole:  # whole numbers of signed and unsigned 64-bit types: numpy would give floats
+        common = np.dtype(np.int64)
+    joined = _ordered([column.numbers.astype(common, copy=False) for column in columns], order)
     if whole and present.all():
-        return pd.Series(_ordered([column.numbers.astype(np.int64) for column in columns], order), index=index)
-    numbers = _ordered([column.numbers.astype(np.float64) for column in columns], order)
+        return pd.Series(joined.astype(np.int64), index=index)
+    numbers = joined.astype(np.float64)
     numbers[~present] = np.nan
     return pd.Series(numbers, index=index)
 

@@ -80,19 +80,21 @@ def _unit_ids(survey_id: int) -> list[int]:
 
 def test_numbers_keep_their_types_and_text_stays_text(app):
     documents = [{"SAT": i % 11, "BIG": 2**40 + i, "W": 0.1 * i, "TXT": f"t{i}", "FLAG": i % 2 == 0,
-                  "HUGE": 2**70, "LIST": ["a", i]} for i in range(30)]
+                  "HUGE": 2**70, "LIST": ["a", i], "WIDE": -1 if i == 0 else 2**62 + i} for i in range(30)]
     documents[3].pop("SAT")  # one unanswered: the column is float64 where it is selected
     with app.app_context():
         sync_instruments()
         survey_id = _survey_with_responses("types", documents)
         answer_blocks.build_blocks(db.engine, survey_id, size=SIZE)
-        columns = ["SAT", "BIG", "W", "TXT", "FLAG", "HUGE", "LIST", "ABSENT"]
+        columns = ["SAT", "BIG", "W", "TXT", "FLAG", "HUGE", "LIST", "WIDE", "ABSENT"]
         frame = _same_frames(survey_id, columns)
         units = _unit_ids(survey_id)
         even = _same_frames(survey_id, columns, unit_ids=[units[0]])  # without the fourth response
     assert frame["SAT"].dtype == np.float64 and even["SAT"].dtype == np.int64
     assert frame["BIG"].dtype == np.int64 and frame["BIG"].iloc[-1] == 2**40 + 28
     assert frame["TXT"].dtype == "str" and frame["HUGE"].iloc[0] == 2**70 and frame["LIST"].iloc[1] == ["a", 1]
+    # one block of int64 (with the -1), the others of uint64: joined as int64, every digit kept
+    assert frame["WIDE"].dtype == np.int64 and frame["WIDE"].iloc[-1] == 2**62 + 28
 
 
 def test_every_change_to_a_response_deletes_the_block_it_falls_in(app):
@@ -169,6 +171,10 @@ def test_a_column_round_trips_through_its_payload():
     for code in "ABCD":
         assert back.columns[code].as_objects().tolist() == rows.columns[code].as_objects().tolist()
     assert back.columns["A"].numbers.dtype == np.int16 and back.columns["E"].kind == "none"
+    # a negative number and one beyond 32 bits: numpy's smallest types would meet in float64 and lose the last digits
+    assert answer_blocks.column_of([-1, 2**62 + 1]).numbers.tolist() == [-1, 2**62 + 1]
+    wide = answer_blocks.Rows.of_documents([1, 2], [None, None], [None, None], [{"W": -1}, {"W": 2**62 + 1}])
+    assert answer_blocks.Rows.decode(wide.encode(), ["W"]).columns["W"].numbers.tolist() == [-1, 2**62 + 1]
 
 
 
