@@ -16,8 +16,13 @@ def fork_workers(limit: int) -> int:
     a threaded process can copy a lock another thread holds (a web server's threads, say), or without fork."""
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, limit))
+    return cores(limit)
+
+
+def cores(limit: int) -> int:
+    """The cores this process may run on, at most ``limit``."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(available, limit))
 
 
 @lru_cache(maxsize=1)

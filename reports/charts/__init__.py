@@ -17,11 +17,15 @@ by Graphviz).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from analysis.parallel import fork_workers
+from analysis.parallel import cores
 from reports.charts.bars import bar_chart, interval_dots, stacked_shares
 from reports.charts.diagram import dot_program, path_diagram
 from reports.charts.lines import loyalty_curve, trend_chart
@@ -29,8 +33,8 @@ from reports.charts.points import class_scatter, ipa_chart
 from reports.charts.style import LINESTYLES, MARKERS, MAX_HEIGHT, WIDTH
 
 __all__ = ["CHARTS", "LINESTYLES", "MARKERS", "MAX_HEIGHT", "WIDTH", "ChartPool", "bar_chart", "class_scatter",
-           "dot_program", "draw_all", "interval_dots", "ipa_chart", "loyalty_curve", "path_diagram",
-           "stacked_shares", "trend_chart", "workers"]
+           "dot_program", "draw_all", "drawing_processes", "interval_dots", "ipa_chart", "loyalty_curve",
+           "path_diagram", "stacked_shares", "trend_chart", "warm_up", "workers"]
 
 #: Charts below which drawing them in other processes costs more than it saves.
 MIN_PARALLEL_CHARTS = 4
@@ -51,28 +55,91 @@ def _draw(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> str:
 
 
 def workers() -> int:
-    """How many processes :func:`draw_all` uses (:func:`analysis.parallel.fork_workers`, at most
-    :data:`MAX_WORKERS`)."""
-    return fork_workers(MAX_WORKERS)
+    """How many processes draw charts: the cores this process may use, at most :data:`MAX_WORKERS` (1: here)."""
+    return cores(MAX_WORKERS)
+
+
+#: The drawing processes run this many nice levels below the process that starts them: they draw reports, which
+#: yield to whatever else the machine serves (a web process's survey pages)
+DRAWING_NICENESS = 10
+
+_shared: ProcessPoolExecutor | None = None
+_shared_lock = threading.Lock()
+
+
+def drawing_processes() -> ProcessPoolExecutor | None:
+    """The processes drawing this process's charts, shared by all its reports (None with one core).
+
+    They are forked from a forkserver: a clean process with no thread but its own, started once with this module
+    (matplotlib, the font) loaded. A web or report worker process runs reports in threads, and forking a threaded
+    process can copy a lock another thread holds; so before, such a process drew every chart itself, one after
+    another. The processes stay for the next report (the first one pays their start, while its analysis runs: see
+    :func:`warm_up`) and run :data:`DRAWING_NICENESS` below this process's priority.
+    """
+    global _shared
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    if workers() < 2 or (main is not None and not os.path.exists(main)):
+        return None  # one core; or a program read from standard input, which a forkserver cannot load again
+    with _shared_lock:
+        if _shared is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + DRAWING_NICENESS)
+            _shared = ProcessPoolExecutor(max_workers=workers(), mp_context=context, initializer=_lower_priority,
+                                          initargs=(niceness,))
+        return _shared
+
+
+def _lower_priority(niceness: int) -> None:
+    """Run this drawing process at ``niceness`` (unchanged where the system refuses)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    except OSError:
+        pass
+
+
+def warm_up() -> None:
+    """Start the drawing processes now, in the background (a report calls this before its analysis)."""
+    pool = drawing_processes()
+    if pool is not None:
+        for _ in range(workers()):
+            pool.submit(os.getpid)
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Forget drawing processes one of which died (the next report starts new ones)."""
+    global _shared
+    with _shared_lock:
+        if _shared is pool:
+            _shared = None
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ChartPool:
-    """Charts being drawn: started at once in forked processes (when :func:`workers` allows), or drawn here
-    when first asked for; ``pool[i]`` is the SVG of ``requests[i]``, waiting for it if need be.
+    """Charts being drawn: sent at once to :func:`drawing_processes` (when there are enough of them and more than
+    one core), or drawn here when first asked for; ``pool[i]`` is the SVG of ``requests[i]``, waiting for it if
+    need be. ``processes=1`` draws them here.
 
     The PDF renderer asks for each chart when WeasyPrint reaches its image, so the charts are drawn while
-    WeasyPrint reads the page and its stylesheet.
+    WeasyPrint reads the page and its stylesheet. Should a drawing process die, the charts it had not drawn are
+    drawn here.
     """
 
     def __init__(self, requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *,
                  processes: int | None = None) -> None:
         self.requests = list(requests)
         self.drawn: dict[int, str] = {}
-        processes = workers() if processes is None else processes
         self.executor: ProcessPoolExecutor | None = None
-        if processes > 1 and len(self.requests) >= MIN_PARALLEL_CHARTS:
-            self.executor = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"))
-            self.futures = [self.executor.submit(_draw, request) for request in self.requests]
+        self.futures: list[Future[str]] = []
+        parallel = (workers() if processes is None else processes) > 1
+        if parallel and len(self.requests) >= MIN_PARALLEL_CHARTS:
+            self.executor = drawing_processes()
+        if self.executor is not None:
+            try:
+                self.futures = [self.executor.submit(_draw, request) for request in self.requests]
+            except BrokenProcessPool:
+                _discard(self.executor)
+                self.executor = None
 
     def __len__(self) -> int:
         return len(self.requests)
@@ -81,15 +148,24 @@ class ChartPool:
         if not 0 <= index < len(self.requests):
             raise IndexError(index)
         if index not in self.drawn:
-            self.drawn[index] = (self.futures[index].result() if self.executor is not None
-                                 else _draw(self.requests[index]))
+            self.drawn[index] = self._result(index) if self.executor is not None else _draw(self.requests[index])
         return self.drawn[index]
 
+    def _result(self, index: int) -> str:
+        try:
+            return self.futures[index].result()
+        except BrokenProcessPool:
+            if self.executor is not None:
+                _discard(self.executor)
+                self.executor = None
+            return _draw(self.requests[index])
+
     def close(self) -> None:
-        """Stop the drawing processes (charts not asked for are not drawn)."""
-        if self.executor is not None:
-            self.executor.shutdown(cancel_futures=True)
-            self.executor = None
+        """Let go of the charts not asked for (those not started are not drawn)."""
+        for future in self.futures:
+            future.cancel()
+        self.futures = []
+        self.executor = None
 
     def __enter__(self) -> ChartPool:
         return self
@@ -102,7 +178,7 @@ def draw_all(requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *
              processes: int | None = None) -> list[str]:
     """Draw many charts, ``(function name, args, kwargs)`` each, in order, as SVG strings.
 
-    matplotlib is not thread-safe, so the charts are spread over forked processes (which start with
+    matplotlib is not thread-safe, so the charts are spread over :func:`drawing_processes` (which start with
     matplotlib and the font already loaded) when there are enough of them and more than one core.
     """
     with ChartPool(requests, processes=processes) as pool:

@@ -159,9 +159,12 @@ def survey_report(survey: Survey, *, lang: str, unit: str | None = None, by: str
     list (identified surveys; :func:`analyze_survey` applies the disclosure rule to its groups). ``progress`` hears
     each analysis step's message and then :data:`RENDERING` before the document is drawn.
     """
+    from reports.charts import warm_up
     from reports.render import render_html, render_pdf
     from survey_app.services.recovery import recovery_result  # it reads cases, built on this module's neighbours
 
+    if fmt == "pdf":
+        warm_up()  # the charts' drawing processes start while the analysis runs
     gate = gate or open_gate(survey)
     result = analyze_survey(survey, unit=unit, by=by, progress=progress, gate=gate)
     recovery = recovery_result(survey) if unit is None else None  # cases are the whole survey's

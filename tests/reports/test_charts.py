@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -51,12 +54,49 @@ def test_unknown_chart_is_refused() -> None:
         charts.draw_all([("savefig", (), {})], processes=1)
 
 
-def test_no_forking_while_other_threads_run() -> None:
+def test_a_threaded_process_draws_in_the_shared_processes_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a report job runs in a thread of a web or worker process (a heartbeat thread beside it): its charts are drawn
+    # by processes forked from a clean forkserver, never by forking the threaded process itself
+    monkeypatch.setattr(charts, "workers", lambda: 2)
     stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
+    beside = threading.Thread(target=stop.wait)
+    beside.start()
+    drawn: list[list[str]] = []
+    pools: list[bool] = []
+
+    def report() -> None:
+        with charts.ChartPool(REQUESTS) as pool:
+            pools.append(pool.executor is not None)
+            drawn.append([pool[index] for index in range(len(pool))])
+
     try:
-        assert charts.workers() == 1
+        job = threading.Thread(target=report)
+        job.start()
+        job.join()
     finally:
         stop.set()
-        thread.join()
+        beside.join()
+    assert pools == [True]
+    assert [same(svg) for svg in drawn[0]] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
+    pids = {future.result() for future in [charts.drawing_processes().submit(os.getpid) for _ in range(4)]}
+    assert os.getpid() not in pids
+
+
+def test_charts_a_dead_drawing_process_left_are_drawn_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Dead:
+        """Drawing processes one of which died: what was sent there never comes back."""
+
+        def submit(self, *args: object) -> Future[str]:
+            future: Future[str] = Future()
+            future.set_exception(BrokenProcessPool("a drawing process died"))
+            return future
+
+        def shutdown(self, **options: object) -> None:
+            self.shut = True
+
+    dead = Dead()
+    monkeypatch.setattr(charts, "_shared", dead)
+    monkeypatch.setattr(charts, "workers", lambda: 2)
+    svgs = charts.draw_all(REQUESTS)
+    assert [same(svg) for svg in svgs] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
+    assert dead.shut and charts._shared is not dead  # the next report starts new processes

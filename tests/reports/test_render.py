@@ -162,7 +162,8 @@ def test_a_chart_that_fails_while_the_pdf_is_laid_out_stops_the_report(monkeypat
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("dot crashed")
 
-    monkeypatch.setattr(charts, "path_diagram", broken)  # before the drawing processes are forked
+    monkeypatch.setattr(charts, "path_diagram", broken)
+    monkeypatch.setattr(charts, "workers", lambda: 1)  # drawn here, where the broken function is
     with pytest.raises(ReportError, match=r"chart \d+ \(path_diagram\) could not be drawn.*RuntimeError: dot crashed"):
         render_pdf(result, lang="en")
 

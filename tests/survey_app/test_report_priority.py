@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 
 from flask import Flask
 
+from reports import charts
 from survey_app.services import report_jobs
 
 
@@ -40,3 +42,11 @@ def test_the_app_s_report_pool_lowers_the_thread_before_the_job(monkeypatch):
                         lambda job_id: priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
     seen = _in_thread(lambda: report_jobs._run_in_app(Flask(__name__), 1))
     assert priorities == [seen["after"]] and seen["after"] == min(19, seen["before"] + report_jobs.REPORT_NICENESS)
+
+
+def test_the_charts_are_drawn_below_the_process_s_priority(monkeypatch):
+    monkeypatch.setattr(charts, "workers", lambda: 2)
+    process = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    pool = charts.drawing_processes()
+    seen = {pool.submit(functools.partial(os.getpriority, os.PRIO_PROCESS, 0)).result() for _ in range(4)}
+    assert seen == {min(19, process + charts.DRAWING_NICENESS)}
