@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE
 from analysis.errors import AnalysisError
-from analysis.pls_permutation import PairDraws, Settings, item_matrix, model_spec, permute_pair
+from analysis.pls_permutation import PairDraws, Settings, item_matrix, model_spec, permute_pairs
 from analysis.sampling import sample_rows
 
 #: Permutations by default: Henseler, Ringle & Sarstedt (2016) use 5,000; 1,000 keep the Monte Carlo error of a
@@ -153,18 +153,22 @@ def micom_with_draws(
     draws: dict[tuple[str, str], PairDraws] = {}
     pairs = []
     notes = list(data.notes)
-    for offset, (a, b) in enumerate(itertools.combinations(data.labels, 2)):
+    varies = {label: bool(np.ptp(rows[label], axis=0).all()) for label in data.labels}
+    compared = list(itertools.combinations(data.labels, 2))
+    permuted = permute_pairs(rows, [(a, b) for a, b in compared if varies[a] and varies[b]], spec, settings,
+                             permutations=permutations, seed=seed)
+    for a, b in compared:
         x_a, x_b = rows[a], rows[b]
         entry: dict[str, Any] = {"a": a, "b": b, "n_a": len(x_a), "n_b": len(x_b)}
         checks = {
             "same_model": True,  # one spec for every group
             "same_settings": True,  # one Settings for every group
             "same_data_treatment": True,  # complete rows, standardized items, in every group
-            "items_vary_in_both": bool(np.ptp(x_a, axis=0).all() and np.ptp(x_b, axis=0).all()),
+            "items_vary_in_both": varies[a] and varies[b],
         }
         pair_draws = None
         if checks["items_vary_in_both"]:
-            pair_draws = permute_pair(x_a, x_b, spec, settings, permutations=permutations, seed=seed + offset)
+            pair_draws = next(permuted)
             checks["estimable_in_both"] = bool(pair_draws.observed.ok.all())
         else:
             checks["estimable_in_both"] = False
@@ -221,15 +225,16 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
         notes.append(f"Rows left out for want of the group or of an item: {len(df) - len(frame)}.")
     x = item_matrix(frame, spec)
     codes, uniques = pd.factorize(frame[by])  # each distinct group named once, not each respondent
-    labels = np.array([str(value) for value in uniques], dtype=object)[codes]
     try:
-        order = [str(v) for v in sorted(frame[by].unique())]
+        order = list(dict.fromkeys(str(v) for v in sorted(uniques)))
     except TypeError:
-        order = sorted({str(v) for v in frame[by].unique()})
+        order = sorted({str(v) for v in uniques})
+    # a row's group is the name of its value (values such as 1 and "1" share one)
+    group = np.array([order.index(str(value)) for value in uniques], dtype=np.intp)[codes]
     n_params = len(items) + len(spec.edges)
     rows, left_out = {}, {}
-    for label in dict.fromkeys(order):
-        part = x[labels == label]
+    for j, label in enumerate(order):
+        part = x[group == j]
         if len(part) < min_group_size:
             left_out[label] = f"fewer than {min_group_size} respondents"
         elif len(part) < max(n_params, 3):
