@@ -231,7 +231,7 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
     notes = []
     if len(frame) < len(df):
         notes.append(f"Rows left out for want of the group or of an item: {len(df) - len(frame)}.")
-    x = item_matrix(frame, spec)
+    x = item_matrix(frame, spec, row_major=False)  # the rows a comparison uses are taken out (row-major) later
     codes, uniques = pd.factorize(frame[by])  # each distinct group named once, not each respondent
     try:
         order = list(dict.fromkeys(str(v) for v in sorted(uniques)))

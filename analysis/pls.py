@@ -475,14 +475,19 @@ def _find_cycle(adjacency: np.ndarray) -> list[int]:
     return []
 
 
-def _matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
-    """The item columns as a float array, after checking they are numeric, complete and not constant."""
+def _matrix(df: pd.DataFrame, spec: _Spec, *, row_major: bool = True) -> np.ndarray:
+    """The item columns as a float array, after checking they are numeric, complete and not constant.
+
+    ``row_major``: copy the array into row order unless it is already (pandas may hand out columns), so that a
+    bootstrap can copy whole respondents cheaply; a caller that takes a few rows out of many does without.
+    """
     frame = df.loc[:, list(spec.items)]
     text = [item for item in spec.items if not pd.api.types.is_numeric_dtype(frame[item])]
     if text:
         raise AnalysisError(f"items must be numeric; not numeric: {', '.join(text)}.")
-    # Row-major, so that a bootstrap can copy whole respondents cheaply (pandas may hand out columns).
-    x = np.ascontiguousarray(frame.to_numpy(dtype=float, na_value=np.nan))
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    if row_major:
+        x = np.ascontiguousarray(x)
     missing = [item for item, bad in zip(spec.items, ~np.isfinite(x).all(axis=0), strict=True) if bad]
     if missing:
         raise AnalysisError(

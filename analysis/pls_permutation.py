@@ -284,9 +284,10 @@ def _permuted(base: _Observed, sums: np.ndarray, total: np.ndarray, settings: Se
     )
 
 
-def item_matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
-    """The model's item columns as a complete, numeric float array (the checks of pls.py)."""
-    return _matrix(df, spec)
+def item_matrix(df: pd.DataFrame, spec: _Spec, *, row_major: bool = True) -> np.ndarray:
+    """The model's item columns as a complete, numeric float array (the checks of pls.py); ``row_major=False``
+    leaves it in the order pandas hands out (no copy of a large frame whose rows are then taken a few at a time)."""
+    return _matrix(df, spec, row_major=row_major)
 
 
 def fits_slice(fit: StackFit, lo: int, hi: int) -> StackFit:
