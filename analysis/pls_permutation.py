@@ -265,17 +265,15 @@ def _permuted(base: _Observed, sums: np.ndarray, total: np.ndarray, settings: Se
     perm_a, perm_b, moments = [], [], []
     for lo in range(0, len(sums), _FIT_BATCH):
         part = sums[lo : lo + _FIT_BATCH]
-        cov_a = _covariance(part, n_a, p)
-        cov_b = _covariance(total - part, n_b, p)
-        fits = fit_stack(_to_correlation(np.concatenate([cov_a, cov_b])), spec, settings, base.pooled.weights[0])
         k = len(part)
+        covs = _covariance(np.concatenate([part, total - part]), np.repeat([n_a, n_b], k), p)  # A's, then B's
+        var = ((covs @ load) * load).sum(axis=1)
+        fits = fit_stack(_to_correlation(covs), spec, settings, base.pooled.weights[0])
         perm_a.append(fits_slice(fits, 0, k))
         perm_b.append(fits_slice(fits, k, 2 * k))
         mean_a = (part[:, :p] / n_a - centre) @ load
         mean_b = ((total[:p] - part[:, :p]) / n_b - centre) @ load
-        var_a = ((cov_a @ load) * load).sum(axis=1)
-        var_b = ((cov_b @ load) * load).sum(axis=1)
-        moments.append((mean_a, mean_b, var_a, var_b))
+        moments.append((mean_a, mean_b, var[:k], var[k:]))
     mean_a, mean_b, var_a, var_b = (np.concatenate(m) for m in zip(*moments, strict=True))
     return PairDraws(
         spec=spec, n_a=n_a, n_b=n_b, observed=base.observed, pooled=base.pooled, pooled_corr=base.pooled_corr,
@@ -349,21 +347,25 @@ def _moments(xc: np.ndarray, member: np.ndarray, dtype: type = np.float64) -> np
     return sums
 
 
-def _covariance(sums: np.ndarray, m: int, p: int) -> np.ndarray:
-    """Covariance matrices of groups of m respondents from their sums and cross-products."""
+def _covariance(sums: np.ndarray, m: int | np.ndarray, p: int) -> np.ndarray:
+    """Covariance matrices of groups of m respondents (one number, or one per row of sums) from their sums and
+    cross-products."""
+    m = np.asarray(m, dtype=float).reshape(-1, 1)
     iu, ju = np.triu_indices(p)
     at = np.empty((p, p), dtype=np.intp)  # the column of sums holding x_i x_j
     at[iu, ju] = at[ju, iu] = p + np.arange(len(iu))
     mean = sums[:, :p] / m
     cross = np.take(sums, at, axis=1)
     cross -= (m * mean)[:, :, None] * mean[:, None, :]
-    cross /= m - 1
+    cross /= (m - 1)[:, :, None]
     return cross
 
 
 def _to_correlation(covs: np.ndarray) -> np.ndarray:
-    """Correlation matrices; a matrix with a constant item comes back NaN (its fit then fails)."""
+    """The covariance matrices turned into correlation matrices in place (they are the stack's largest arrays); a
+    matrix with a constant item comes back NaN (its fit then fails)."""
     var = np.diagonal(covs, axis1=1, axis2=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         sd = np.sqrt(np.where(var > 0, var, np.nan))
-        return covs / (sd[:, :, None] * sd[:, None, :])
+        covs /= sd[:, :, None] * sd[:, None, :]
+    return covs
