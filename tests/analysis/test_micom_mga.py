@@ -206,11 +206,14 @@ def _group_sizes_df(mobi: pd.DataFrame) -> pd.DataFrame:
     return mobi.assign(unit=np.repeat(["a", "b", "c", "d"], [60, 60, 70, 60]))
 
 
-def test_each_pair_equals_its_own_permutations_and_equal_sizes_share_them(mobi: pd.DataFrame) -> None:
+@pytest.mark.parametrize("whole", [True, False], ids=["rating-scale", "continuous"])
+def test_each_pair_equals_its_own_permutations_and_equal_sizes_share_them(mobi: pd.DataFrame, whole: bool) -> None:
     """Pairs of equal sizes are estimated from shared products of the memberships with each group's rows; every
     pair must still equal the single-pair computation (itself checked against seminr above) on the memberships
-    drawn from the generator of its sizes."""
+    drawn from the generator of its sizes, for whole-number answers (sums in single precision) and others."""
     df = _group_sizes_df(mobi)
+    if not whole:
+        df[ITEMS] = df[ITEMS] + np.random.default_rng(1).normal(scale=0.3, size=(len(df), len(ITEMS)))
     spec = model_spec(df, BLOCKS, PATHS)
     rows = {g: item_matrix(df[df.unit == g], spec) for g in "abcd"}
     pairs = [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d")]
