@@ -238,7 +238,8 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
     except TypeError:
         order = sorted({str(v) for v in uniques})
     # a row's group is the name of its value (values such as 1 and "1" share one)
-    group = np.array([order.index(str(value)) for value in uniques], dtype=np.intp)[codes]
+    place = {label: j for j, label in enumerate(order)}
+    group = np.array([place[str(value)] for value in uniques], dtype=np.intp)[codes]
     n_params = len(items) + len(spec.edges)
     positions, left_out = {}, {}
     for j, label in enumerate(order):
