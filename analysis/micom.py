@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.confidentiality import DEFAULT_MIN_GROUP_SIZE
 from analysis.errors import AnalysisError
-from analysis.pls_permutation import PairDraws, Settings, item_matrix, model_spec, permute_pair
+from analysis.pls_permutation import PairDraws, Settings, item_matrix, model_spec, permute_pairs
 from analysis.sampling import sample_rows
 
 #: Permutations by default: Henseler, Ringle & Sarstedt (2016) use 5,000; 1,000 keep the Monte Carlo error of a
@@ -60,12 +60,20 @@ class MICOMResult:
 
 @dataclass(frozen=True)
 class GroupData:
-    """The analysed groups of one grouping: their item rows and what was left out."""
+    """The analysed groups of one grouping: where their item rows are and what was left out."""
 
     labels: list[str]
-    rows: dict[str, np.ndarray]
+    #: the complete rows' items, the groups' rows among them
+    items: np.ndarray
+    #: group -> positions of its rows in ``items``, ascending
+    positions: dict[str, np.ndarray]
     left_out: dict[str, str]
     notes: list[str]
+
+    @property
+    def rows(self) -> dict[str, np.ndarray]:
+        """group -> its item rows."""
+        return {label: self.items[at] for label, at in self.positions.items()}
 
 
 def micom(
@@ -153,18 +161,22 @@ def micom_with_draws(
     draws: dict[tuple[str, str], PairDraws] = {}
     pairs = []
     notes = list(data.notes)
-    for offset, (a, b) in enumerate(itertools.combinations(data.labels, 2)):
+    varies = {label: bool(np.ptp(rows[label], axis=0).all()) for label in data.labels}
+    compared = list(itertools.combinations(data.labels, 2))
+    permuted = permute_pairs(rows, [(a, b) for a, b in compared if varies[a] and varies[b]], spec, settings,
+                             permutations=permutations, seed=seed)
+    for a, b in compared:
         x_a, x_b = rows[a], rows[b]
         entry: dict[str, Any] = {"a": a, "b": b, "n_a": len(x_a), "n_b": len(x_b)}
         checks = {
             "same_model": True,  # one spec for every group
             "same_settings": True,  # one Settings for every group
             "same_data_treatment": True,  # complete rows, standardized items, in every group
-            "items_vary_in_both": bool(np.ptp(x_a, axis=0).all() and np.ptp(x_b, axis=0).all()),
+            "items_vary_in_both": varies[a] and varies[b],
         }
         pair_draws = None
         if checks["items_vary_in_both"]:
-            pair_draws = permute_pair(x_a, x_b, spec, settings, permutations=permutations, seed=seed + offset)
+            pair_draws = next(permuted)
             checks["estimable_in_both"] = bool(pair_draws.observed.ok.all())
         else:
             checks["estimable_in_both"] = False
@@ -182,7 +194,7 @@ def micom_with_draws(
             notes.append(f"Groups '{a}' and '{b}': {permutations - entry['permutations_used']} of {permutations} "
                          "permutations could not be estimated and were left out.")
         pairs.append(entry)
-    result = MICOMResult(by=by, groups={g: len(data.rows[g]) for g in data.labels}, left_out=data.left_out,
+    result = MICOMResult(by=by, groups={g: len(data.positions[g]) for g in data.labels}, left_out=data.left_out,
                          pairs=pairs, permutations=int(permutations), seed=int(seed), alpha=float(alpha),
                          warnings=notes, sampled=sampled)
     return result, draws
@@ -193,18 +205,18 @@ def sampled_groups(data: GroupData, max_group_rows: int | None, seed: int) -> tu
     """Each group's item rows, a group of more than ``max_group_rows`` as a random sample of that many (rows in
     their order; one generator seeded by ``seed``, drawn from in the groups' order), and {group: rows used} of
     the sampled groups."""
-    if max_group_rows is None or all(len(part) <= max_group_rows for part in data.rows.values()):
+    if max_group_rows is None or all(len(at) <= max_group_rows for at in data.positions.values()):
         return data.rows, {}
     if isinstance(max_group_rows, bool) or int(max_group_rows) != max_group_rows or max_group_rows < 2:
         raise AnalysisError(f"max_group_rows must be a whole number of at least 2; got {max_group_rows!r}.")
     rng = np.random.default_rng(seed)
     rows, sampled = {}, {}
     for label in data.labels:
-        part = data.rows[label]
-        if len(part) > max_group_rows:
-            part = part[sample_rows(len(part), int(max_group_rows), rng)]
+        at = data.positions[label]  # only the rows used are copied out of the items
+        if len(at) > max_group_rows:
+            at = at[sample_rows(len(at), int(max_group_rows), rng)]
             sampled[label] = int(max_group_rows)
-        rows[label] = part
+        rows[label] = data.items[at]
     return rows, sampled
 
 
@@ -219,30 +231,32 @@ def split_groups(df: pd.DataFrame, spec: Any, *, by: str, min_group_size: int) -
     notes = []
     if len(frame) < len(df):
         notes.append(f"Rows left out for want of the group or of an item: {len(df) - len(frame)}.")
-    x = item_matrix(frame, spec)
+    x = item_matrix(frame, spec, row_major=False)  # the rows a comparison uses are taken out (row-major) later
     codes, uniques = pd.factorize(frame[by])  # each distinct group named once, not each respondent
-    labels = np.array([str(value) for value in uniques], dtype=object)[codes]
     try:
-        order = [str(v) for v in sorted(frame[by].unique())]
+        order = list(dict.fromkeys(str(v) for v in sorted(uniques)))
     except TypeError:
-        order = sorted({str(v) for v in frame[by].unique()})
+        order = sorted({str(v) for v in uniques})
+    # a row's group is the name of its value (values such as 1 and "1" share one)
+    place = {label: j for j, label in enumerate(order)}
+    group = np.array([place[str(value)] for value in uniques], dtype=np.intp)[codes]
     n_params = len(items) + len(spec.edges)
-    rows, left_out = {}, {}
-    for label in dict.fromkeys(order):
-        part = x[labels == label]
-        if len(part) < min_group_size:
+    positions, left_out = {}, {}
+    for j, label in enumerate(order):
+        at = np.flatnonzero(group == j)
+        if len(at) < min_group_size:
             left_out[label] = f"fewer than {min_group_size} respondents"
-        elif len(part) < max(n_params, 3):
+        elif len(at) < max(n_params, 3):
             left_out[label] = f"fewer than {max(n_params, 3)} respondents, too few to estimate the model"
         else:
-            rows[label] = part
+            positions[label] = at
     if left_out:
         notes.append(f"Groups left out of the PLS group comparison (too few respondents): "
                      f"{', '.join(repr(g) for g in left_out)}.")
-    if len(rows) < 2:
+    if len(positions) < 2:
         raise AnalysisError(f"comparing groups of '{by}' needs at least two groups with {min_group_size} or more "
-                            f"respondents (and at least {max(n_params, 3)}); there are {len(rows)}.")
-    return GroupData(list(rows), rows, left_out, notes)
+                            f"respondents (and at least {max(n_params, 3)}); there are {len(positions)}.")
+    return GroupData(list(positions), x, positions, left_out, notes)
 
 
 def p_value(extreme: np.ndarray) -> float:

@@ -29,6 +29,8 @@ _ROW_CHUNK = 4096
 _GATHER_BATCH = 64
 #: Smallest eigenvalue below which the correlation matrix of a construct's predictors counts as singular.
 _SINGULAR = 1e-10
+#: A smallest eigenvalue surely above :data:`_SINGULAR` when a Cholesky factor of the matrix less this shows it.
+_CERTAIN = 1e-8
 
 
 @dataclass
@@ -473,14 +475,19 @@ def _find_cycle(adjacency: np.ndarray) -> list[int]:
     return []
 
 
-def _matrix(df: pd.DataFrame, spec: _Spec) -> np.ndarray:
-    """The item columns as a float array, after checking they are numeric, complete and not constant."""
+def _matrix(df: pd.DataFrame, spec: _Spec, *, row_major: bool = True) -> np.ndarray:
+    """The item columns as a float array, after checking they are numeric, complete and not constant.
+
+    ``row_major``: copy the array into row order unless it is already (pandas may hand out columns), so that a
+    bootstrap can copy whole respondents cheaply; a caller that takes a few rows out of many does without.
+    """
     frame = df.loc[:, list(spec.items)]
     text = [item for item in spec.items if not pd.api.types.is_numeric_dtype(frame[item])]
     if text:
         raise AnalysisError(f"items must be numeric; not numeric: {', '.join(text)}.")
-    # Row-major, so that a bootstrap can copy whole respondents cheaply (pandas may hand out columns).
-    x = np.ascontiguousarray(frame.to_numpy(dtype=float, na_value=np.nan))
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    if row_major:
+        x = np.ascontiguousarray(x)
     missing = [item for item, bad in zip(spec.items, ~np.isfinite(x).all(axis=0), strict=True) if bad]
     if missing:
         raise AnalysisError(
@@ -524,11 +531,28 @@ def _solve(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     eye = np.eye(a.shape[-1])
     finite = np.isfinite(a).all(axis=(1, 2))
     # With a smallest eigenvalue near rounding error the solution is noise (a duplicated construct).
-    good = finite & (np.linalg.eigvalsh(np.where(finite[:, None, None], a, eye))[:, 0] > _SINGULAR)
+    good = finite & _nonsingular(np.where(finite[:, None, None], a, eye))
     safe = np.where(good[:, None, None], a, eye)
     out = np.linalg.solve(safe, rhs[..., None])[..., 0]
     out[~good] = np.nan
     return out, good
+
+
+def _nonsingular(a: np.ndarray) -> np.ndarray:
+    """Whether the smallest eigenvalue of each (finite, unit-diagonal) matrix exceeds :data:`_SINGULAR`.
+
+    The eigenvalues are needed only when a matrix is nearly singular: a Cholesky factor of a - 1e-8 I exists only
+    if the smallest eigenvalue is above 1e-8 less rounding (some 1e-15), far above the threshold, and costs a
+    fraction of the eigenvalues; so the batch's eigenvalues are computed only when one matrix lacks that factor.
+    A 1 x 1 matrix is its own eigenvalue.
+    """
+    if a.shape[-1] == 1:
+        return a[:, 0, 0] > _SINGULAR
+    try:
+        np.linalg.cholesky(a - _CERTAIN * np.eye(a.shape[-1]))
+    except np.linalg.LinAlgError:
+        return np.linalg.eigvalsh(a)[:, 0] > _SINGULAR
+    return np.ones(len(a), dtype=bool)
 
 
 def _inner(cc: np.ndarray, spec: _Spec, scheme: str) -> tuple[np.ndarray, np.ndarray]:
@@ -574,7 +598,9 @@ def _fit(
     for iteration in range(1, max_iter + 1):
         if not len(active):
             break
-        m, wa = mats[active], w[active]
+        # while every matrix still iterates, the stack itself rather than a copy of it (some 15 % of an iteration)
+        whole = len(active) == b and mats.flags.c_contiguous
+        m, wa = (mats, w) if whole else (mats[active], w[active])
         block = wa[:, :, None] * spec.assign
         item_score = m @ block  # cov(item, construct score)
         e, ok = _inner(block.transpose(0, 2, 1) @ item_score, spec, scheme)

