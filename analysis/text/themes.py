@@ -80,8 +80,16 @@ class _RepeatedTfidf(TfidfVectorizer):
 
     def _count_vocab(self, raw_documents: Sequence[Sequence[str]], fixed_vocab: bool
                      ) -> tuple[dict[str, int], sp.csr_matrix]:
+        documents = list(raw_documents)
+        # repeated comments usually share one word list object: find those first (without a Python loop over every
+        # comment), then number the distinct word lists in order of their first comment
+        objects = np.fromiter(map(id, documents), dtype=np.int64, count=len(documents))
+        _, first_of_object, object_of = np.unique(objects, return_index=True, return_inverse=True)
         first: dict[tuple[str, ...], int] = {}
-        rows = np.fromiter((first.setdefault(tuple(doc), len(first)) for doc in raw_documents), dtype=np.intp)
+        row_of_object = np.empty(len(first_of_object), dtype=np.intp)
+        for j in np.argsort(first_of_object):
+            row_of_object[j] = first.setdefault(tuple(documents[first_of_object[j]]), len(first))
+        rows = row_of_object[object_of]
         vocabulary, counts = super()._count_vocab(list(first), fixed_vocab)
         matrix = counts[rows]
         matrix.sort_indices()  # already sorted row by row, as _count_vocab leaves them; this records it
@@ -152,7 +160,7 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     2
     """
     empty = np.full(len(words), -1)
-    has_words = np.array([len(w) > 0 for w in words])
+    has_words = np.fromiter(map(len, words), dtype=np.intp, count=len(words)) > 0
     if has_words.sum() < MIN_COMMENTS:
         return ThemeModel(terms=[], assignment=empty, strength=np.zeros(len(words)), rule="too few comments")
     matrix, vocabulary = _vectorise(words)
