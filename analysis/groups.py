@@ -86,10 +86,11 @@ def kruskal_wallis(y: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[fl
     ranks = (starts + 1).astype(float) + (counts.astype(float) - 1) / 2  # scipy's 'average' ranks
     rank_sums = np.bincount(groups, weights=ranks[value_of], minlength=n_groups)
     n = np.bincount(groups, minlength=n_groups).tolist()
-    ties = np.zeros(total)
-    ties[starts] = counts
+    # scipy's tie terms t**3 - t: one per answer, the tie's count at its first place in sorted order, else 0
+    tie_terms = np.zeros(total)
+    tie_terms[starts] = counts.astype(float) ** 3 - counts
     # below: scipy.stats.kruskal's own arithmetic, term for term
-    tie_correction = 1 - np.sum(ties**3 - ties, axis=-1) / (total**3 - total)
+    tie_correction = 1 - np.sum(tie_terms, axis=-1) / (total**3 - total)
     ssbn = sum(rank_sums[i] ** 2 / n[i] for i in range(n_groups))
     h = 12.0 / (total * (total + 1)) * ssbn - 3 * (total + 1)
     h /= tie_correction
