@@ -83,7 +83,7 @@ class _RepeatedTfidf(TfidfVectorizer):
         documents = list(raw_documents)
         # repeated comments usually share one word list object: find those first (without a Python loop over every
         # comment), then number the distinct word lists in order of their first comment
-        objects = np.fromiter(map(id, documents), dtype=np.int64, count=len(documents))
+        objects = np.fromiter(map(id, documents), dtype=np.uintp, count=len(documents))
         _, first_of_object, object_of = np.unique(objects, return_index=True, return_inverse=True)
         first: dict[tuple[str, ...], int] = {}
         row_of_object = np.empty(len(first_of_object), dtype=np.intp)
