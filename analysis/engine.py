@@ -304,8 +304,7 @@ class _Run:
         With pairwise missing handling a respondent's score is the mean of the items they answered.
         """
         frame = self.data
-        scores = {name: frame[items].mean(axis=1, skipna=True)
-                  for name, items in self.spec.constructs.items()}
+        scores = {name: _row_means(frame, items) for name, items in self.spec.constructs.items()}
         return pd.DataFrame(scores, index=frame.index)
 
     def _construct_scale(self, name: str) -> tuple[float, float] | None:
@@ -1019,6 +1018,27 @@ def _column_figures(values: np.ndarray) -> tuple[float, float, float, float, flo
             return (n, np.nanmean(values), np.nanstd(values, ddof=1) if n > 1 else np.nan, np.nanmin(values),
                     np.nanmax(values))
     return n, values.mean(), values.std(ddof=1) if n > 1 else np.nan, values.min(), values.max()
+
+
+def _row_means(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """``frame[columns].mean(axis=1)``, missing answers left out, without copying the columns into a new frame:
+    pandas adds the columns one after another (missing ones as 0) and divides by the count of answers, and so does
+    this (the same numbers; a row without answers is NaN)."""
+    total: np.ndarray | None = None
+    missing_count: np.ndarray | None = None
+    for column in columns:
+        values = frame[column].to_numpy(dtype=float)
+        missing = np.isnan(values)
+        if missing.any():
+            values = np.where(missing, 0.0, values)
+            missing_count = missing.astype(float) if missing_count is None else missing_count + missing
+        if total is None:
+            total = values.copy()
+        else:
+            total += values
+    count = len(columns) if missing_count is None else len(columns) - missing_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
 
 
 def _unchanged(text: str) -> str:

@@ -300,3 +300,18 @@ def test_item_figures_match_the_whole_array_computation(n_rows: int, n_columns: 
         np.testing.assert_array_equal(described[name].to_numpy(), figures, err_msg=name)
         assert described[name].dtype == figures.dtype
     pd.testing.assert_series_equal(described["mean"], frame.mean(), check_names=False, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_rows=st.integers(1, 2000), n_items=st.integers(1, 30), missing=st.sampled_from([0.0, 0.05, 0.7, 1.0]),
+       seed=st.integers(0, 2**16))
+def test_construct_scores_are_pandas_row_means(n_rows: int, n_items: int, missing: float, seed: int) -> None:
+    from analysis.engine import _row_means
+
+    rng = np.random.default_rng(seed)
+    # magnitudes far apart, so that a different order of adding would change the last digits
+    values = rng.normal(size=(n_rows, n_items + 2)) * 10.0 ** rng.integers(-6, 9, size=(n_rows, n_items + 2))
+    values[rng.random(values.shape) < missing] = np.nan
+    frame = pd.DataFrame(values, columns=[f"c{i}" for i in range(n_items + 2)]).assign(unit="a")
+    items = list(rng.permutation([f"c{i}" for i in range(n_items + 2)])[:n_items])
+    np.testing.assert_array_equal(_row_means(frame, items), frame[items].mean(axis=1, skipna=True).to_numpy())
