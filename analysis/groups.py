@@ -75,7 +75,7 @@ def kruskal_wallis(y: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[fl
     y = np.asarray(y, dtype=float)
     groups = np.asarray(groups)
     total = len(y)
-    if total * (total + 1) / 2 >= 2.0**52:  # rank sums could round: leave the ranking to scipy
+    if total * (total + 1) / 2 >= 2.0**52 or np.isnan(y).any():  # rank sums could round, or NaN propagates
         return _scipy_kruskal(y, groups, n_groups)
     value_of, distinct = pd.factorize(y + 0.0)  # + 0.0: -0.0 and 0.0 are one value, as they tie in a sort
     position = np.empty(len(distinct), dtype=np.intp)
