@@ -475,11 +475,40 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _numbers_in_place(series: pd.Series, number_codes: list[float], target: np.ndarray) -> int | None:
+    """Write a plain numeric column into ``target`` as floats, missing codes as NaN, and return the codes found.
+
+    The common case of :func:`_to_numeric` without its million-row temporaries; None when the column needs the
+    general path (text, extension dtypes, or a value it would refuse: infinite or beyond ``MAX_MAGNITUDE``).
+    """
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        return None
+    target[...] = series.to_numpy()
+    n_codes = 0
+    if number_codes:
+        is_code = np.isin(target, number_codes)
+        n_codes = int(np.count_nonzero(is_code))
+        target[is_code] = np.nan
+    # fmin/fmax skip NaN without a warning; an infinite or huge value fails the test and takes the general path
+    low, high = np.fmin.reduce(target), np.fmax.reduce(target)
+    if np.isnan(low) or (-MAX_MAGNITUDE <= low and high <= MAX_MAGNITUDE):
+        return n_codes
+    return None
+
+
 def _numeric_block(df: pd.DataFrame, columns: list[str], codes: list[Any]) -> tuple[pd.DataFrame, int]:
     # One float block filled column by column: building a frame from a dict of Series would copy it again.
     out = np.empty((len(df), len(columns)), dtype="float64", order="F")
     code_cells = 0
+    # numeric columns ignore text codes (as in _to_numeric); a NaN code matches NaN there, so it takes that path
+    number_codes = [float(c) for c in codes if not isinstance(c, str)]
+    plain = not any(np.isnan(number_codes))
     for j, column in enumerate(columns):
+        n_codes = _numbers_in_place(df[column], number_codes, out[:, j]) if plain else None
+        if n_codes is not None:
+            code_cells += n_codes
+            continue
         values, bad, n_codes = _to_numeric(df[column], codes)
         if bad is not None:
             raise AnalysisError(

@@ -304,8 +304,7 @@ class _Run:
         With pairwise missing handling a respondent's score is the mean of the items they answered.
         """
         frame = self.data
-        scores = {name: frame[items].mean(axis=1, skipna=True)
-                  for name, items in self.spec.constructs.items()}
+        scores = {name: _row_means(frame, items) for name, items in self.spec.constructs.items()}
         return pd.DataFrame(scores, index=frame.index)
 
     def _construct_scale(self, name: str) -> tuple[float, float] | None:
@@ -993,21 +992,53 @@ class _Run:
 
 def _describe(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """n, mean, sd (n - 1), min and max of each column, missing answers left out: pandas' ``count``, ``mean``,
-    ``std``, ``min`` and ``max``, computed on one float array when every column is numeric (six times faster on a
-    million rows, the same numbers)."""
+    ``std``, ``min`` and ``max``, computed column by column on float arrays when every column is numeric (the same
+    numbers: each column is summed in one pass as pandas does, and a column without missing answers needs no
+    NaN-skipping copies, which on a million rows cost more than the sums)."""
     if not all(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
                for dtype in frame.dtypes):
         return {"n": frame.count(), "mean": frame.mean(), "sd": frame.std(ddof=1), "min": frame.min(),
                 "max": frame.max()}
-    values = frame.to_numpy(dtype=float, na_value=np.nan)
-    n = (~np.isnan(values)).sum(axis=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an empty column: NaN, as pandas gives
-        figures = {"mean": np.nanmean(values, axis=0), "sd": np.nanstd(values, axis=0, ddof=1),
-                   "min": np.nanmin(values, axis=0), "max": np.nanmax(values, axis=0)}
-    figures["sd"] = np.where(n > 1, figures["sd"], np.nan)
-    return {"n": pd.Series(n, index=frame.columns),
-            **{name: pd.Series(column, index=frame.columns) for name, column in figures.items()}}
+    figures = np.array([_column_figures(frame.iloc[:, j].to_numpy(dtype=float, na_value=np.nan))
+                        for j in range(frame.shape[1])]).reshape(-1, 5)
+    names = ["n", "mean", "sd", "min", "max"]
+    described = {name: pd.Series(figures[:, k], index=frame.columns) for k, name in enumerate(names)}
+    described["n"] = described["n"].astype(int)
+    return described
+
+
+def _column_figures(values: np.ndarray) -> tuple[float, float, float, float, float]:
+    """n, mean, sd (n - 1), min and max of one float column, NaN left out (NaN figures for too few answers)."""
+    n = len(values) - int(np.count_nonzero(np.isnan(values)))
+    if n == 0:
+        return 0, np.nan, np.nan, np.nan, np.nan
+    if n < len(values):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # one answer: sd NaN, as pandas gives
+            return (n, np.nanmean(values), np.nanstd(values, ddof=1) if n > 1 else np.nan, np.nanmin(values),
+                    np.nanmax(values))
+    return n, values.mean(), values.std(ddof=1) if n > 1 else np.nan, values.min(), values.max()
+
+
+def _row_means(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """``frame[columns].mean(axis=1)``, missing answers left out, without copying the columns into a new frame:
+    pandas adds the columns one after another (missing ones as 0) and divides by the count of answers, and so does
+    this (the same numbers; a row without answers is NaN)."""
+    total: np.ndarray | None = None
+    missing_count: np.ndarray | None = None
+    for column in columns:
+        values = frame[column].to_numpy(dtype=float)
+        missing = np.isnan(values)
+        if missing.any():
+            values = np.where(missing, 0.0, values)
+            missing_count = missing.astype(float) if missing_count is None else missing_count + missing
+        if total is None:
+            total = values.copy()
+        else:
+            total += values
+    count = len(columns) if missing_count is None else len(columns) - missing_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
 
 
 def _unchanged(text: str) -> str:

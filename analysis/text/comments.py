@@ -73,10 +73,16 @@ def mean_interval(values: np.ndarray, k: int) -> dict[str, Any] | None:
     return {"n": int(len(values)), "mean": float(stats.mean), "ci_low": low, "ci_high": high}
 
 
-def _shares(labels: Sequence[str], order: Sequence[str]) -> dict[str, float]:
-    counts = pd.Series(labels, dtype=object).value_counts()
-    total = max(len(labels), 1)
-    return {label: float(counts.get(label, 0)) / total for label in order}
+def _label_counts(label_codes: np.ndarray) -> np.ndarray:
+    """Comments per label of LABELS, from each comment's label position (-1, no label of LABELS, is not counted)."""
+    return np.bincount(label_codes[label_codes >= 0], minlength=len(LABELS))
+
+
+def _label_shares(label_codes: np.ndarray) -> dict[str, float]:
+    """Share of each label of LABELS among the comments (no comments: every share 0)."""
+    counts = _label_counts(label_codes)
+    total = max(len(label_codes), 1)
+    return {label: float(counts[j]) / total for j, label in enumerate(LABELS)}
 
 
 def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None,
@@ -109,23 +115,34 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     >>> [theme["n"] for theme in result.themes]
     [20, 20]
     """
-    text = comments.astype("string").str.strip()
-    mask = text.notna() & (text != "")
-    text = text[mask].astype(str)
+    # many comments repeat ("无", "很好"): each distinct answer is stripped, and each distinct text segmented and
+    # scored, once (a comment's words, language and sentiment depend on its text alone); each comment refers to
+    # its text by number, the texts numbered in order of their first comment
+    raw_codes, raw_texts = pd.factorize(comments if isinstance(comments.dtype, pd.StringDtype)
+                                        else comments.astype("string"))
+    number: dict[str, int] = {}
+    renumber = np.full(len(raw_texts) + 1, -1)  # the last entry is for a missing answer (code -1)
+    for j, raw in enumerate(raw_texts):
+        stripped = str(raw).strip()
+        if stripped:  # a blank or whitespace-only answer is no comment
+            renumber[j] = number.setdefault(stripped, len(number))
+    codes = renumber[raw_codes]
+    commented = codes >= 0
+    index = comments.index[commented]
+    codes = codes[commented].tolist()
+    unique = list(number)
     notes: list[str] = []
     segmenter = Segmenter(terms=terms)
-    # many comments repeat ("无", "很好"): each distinct text is segmented once
-    unique = list(dict.fromkeys(text))
-    distinct = dict(zip(unique, segmenter.all_tokens(unique), strict=True))
-    content = {t: segmenter.content(tokens) for t, tokens in distinct.items()}
-    words = [content[t] for t in text]
-    # a comment's language and sentiment depend on its text alone: each distinct text is scored once
-    distinct_langs = {t: force_language or language(t) or "en" for t in unique}
-    langs = [distinct_langs[t] for t in text]
-    distinct_labels, _ = sentiment_labels(unique, list(distinct.values()), languages=list(distinct_langs.values()))
-    label_of = dict(zip(unique, distinct_labels, strict=True))
-    labels = [label_of[t] for t in text]
-    n = len(text)
+    distinct_tokens = segmenter.all_tokens(unique)
+    distinct_words = [segmenter.content(tokens) for tokens in distinct_tokens]
+    words = [distinct_words[c] for c in codes]
+    distinct_langs = [force_language or language(t) or "en" for t in unique]
+    langs = [distinct_langs[c] for c in codes]
+    distinct_labels, _ = sentiment_labels(unique, distinct_tokens, languages=distinct_langs)
+    # each comment's label as its position in LABELS (-1: none of them)
+    label_codes = np.array([LABELS.index(label) if label in LABELS else -1 for label in distinct_labels],
+                           dtype=np.intp)[codes]
+    n = len(codes)
     model: ThemeModel = fit_themes_by_language(words, langs, n_themes=n_themes, max_themes=max_themes, seed=seed)
     choice = {"rule": model.rule, "stability": {str(c): v for c, v in model.stability.items()},
               "vocabulary": model.vocabulary, "themes_found": model.k}
@@ -137,24 +154,22 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
     if n < k:
         notes.append(f"Only {n} comments (fewer than k = {k}): nothing about them is shown.")
         return result
-    counts = pd.Series(labels).value_counts()
-    result.sentiment = {label: {"n": int(counts.get(label, 0)), "share": float(counts.get(label, 0)) / n}
-                        for label in LABELS}
+    counts = _label_counts(label_codes)
+    result.sentiment = {label: {"n": int(counts[j]), "share": float(counts[j]) / n} for j, label in enumerate(LABELS)}
     if not model.terms:
         notes.append(f"Too few comments with words ({n}) to find themes.")
         return result
-    theme_of = pd.Series(model.assignment, index=text.index)
     suppression = suppress_groups({str(t + 1): int((model.assignment == t).sum()) for t in range(model.k)}, k=k)
     result.hidden_themes = dict(suppression.hidden)
-    rating_frame = None if ratings is None else ratings.reindex(text.index)
-    texts = list(text)
+    rating_frame = None if ratings is None else ratings.reindex(index)
+    texts = [unique[c] for c in codes]
     for t in range(model.k):
         if not suppression.is_shown(str(t + 1)):
             continue
         members = model.assignment == t
         entry: dict[str, Any] = {
             "theme": t + 1, "terms": model.terms[t], "n": int(members.sum()), "share": float(members.mean()),
-            "sentiment": _shares([labels[i] for i in np.flatnonzero(members)], LABELS),
+            "sentiment": _label_shares(label_codes[members]),
             "ratings": {},
             "quotes": [redact(texts[i]) for i in representatives(model, texts, t, quotes)],
         }
@@ -168,25 +183,31 @@ def comment_analysis(comments: pd.Series, *, ratings: pd.DataFrame | None = None
         notes.append(f"{len(result.hidden_themes)} theme(s) with fewer than k = {k} comments (or that would give "
                      "one away) are not shown.")
     shown = [entry["theme"] for entry in result.themes]
-    label_series = pd.Series(labels, index=text.index)
     for name, series in (groups or {}).items():
-        result.breakdowns[name] = _breakdown(series.reindex(text.index), theme_of, label_series, shown, k)
+        result.breakdowns[name] = _breakdown(series.reindex(index), model.assignment, label_codes, shown, k)
     return result
 
 
-def _breakdown(levels: pd.Series, theme_of: pd.Series, labels: pd.Series, shown: list[int],
+def _breakdown(levels: pd.Series, theme_of: np.ndarray, label_codes: np.ndarray, shown: list[int],
                k: int) -> dict[str, Any]:
-    """Theme and sentiment shares per group level, groups of fewer than k commenters hidden (with complements)."""
+    """Theme and sentiment shares per group level, groups of fewer than k commenters hidden (with complements).
+
+    ``theme_of`` and ``label_codes`` hold each comment's theme (-1: none) and its label's position in LABELS.
+    """
     levels = text_labels(levels)
-    counts = {str(level): int(n) for level, n in levels.value_counts(sort=False).items()}
+    # levels in order of their first comment, as value_counts(sort=False) gives them
+    positions, names = pd.factorize(levels)
+    counts = dict(zip(map(str, names), np.bincount(positions[positions >= 0], minlength=len(names)).tolist(),
+                      strict=True))
     suppression = suppress_groups(counts, k=k)
     out: dict[str, Any] = {"by": str(levels.name), "groups": {}, "hidden": dict(suppression.hidden)}
+    position_of = {name: j for j, name in enumerate(counts)}
     for level in sorted(suppression.shown):
-        rows = (levels == level).to_numpy()
+        rows = positions == position_of[level]
         themes = theme_of[rows]
         out["groups"][level] = {
             "n": int(rows.sum()),
             "themes": {str(t): float((themes == t - 1).mean()) for t in shown},
-            "sentiment": _shares(labels[rows], LABELS),
+            "sentiment": _label_shares(label_codes[rows]),
         }
     return out

@@ -73,9 +73,32 @@ def _identity(words: list[str]) -> list[str]:
     return words
 
 
+class _RepeatedTfidf(TfidfVectorizer):
+    """scikit-learn's TfidfVectorizer, counting each distinct word list once: the counts of the others are copies of
+    its row (many comments repeat, and counting is a Python loop over every word of every comment). The counts,
+    and so the vocabulary, document frequencies and TF-IDF weights, are those of counting every comment."""
+
+    def _count_vocab(self, raw_documents: Sequence[Sequence[str]], fixed_vocab: bool
+                     ) -> tuple[dict[str, int], sp.csr_matrix]:
+        documents = list(raw_documents)
+        # repeated comments usually share one word list object: find those first (without a Python loop over every
+        # comment), then number the distinct word lists in order of their first comment
+        objects = np.fromiter(map(id, documents), dtype=np.uintp, count=len(documents))
+        _, first_of_object, object_of = np.unique(objects, return_index=True, return_inverse=True)
+        first: dict[tuple[str, ...], int] = {}
+        row_of_object = np.empty(len(first_of_object), dtype=np.intp)
+        for j in np.argsort(first_of_object):
+            row_of_object[j] = first.setdefault(tuple(documents[first_of_object[j]]), len(first))
+        rows = row_of_object[object_of]
+        vocabulary, counts = super()._count_vocab(list(first), fixed_vocab)
+        matrix = counts[rows]
+        matrix.sort_indices()  # already sorted row by row, as _count_vocab leaves them; this records it
+        return vocabulary, matrix
+
+
 def _vectorise(words: Sequence[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
     min_df = max(2, math.ceil(0.0005 * len(words)))
-    vectoriser = TfidfVectorizer(analyzer=_identity, min_df=min_df, max_df=0.5, sublinear_tf=True)
+    vectoriser = _RepeatedTfidf(analyzer=_identity, min_df=min_df, max_df=0.5, sublinear_tf=True)
     matrix = vectoriser.fit_transform(words)
     return matrix.tocsr(), vectoriser.get_feature_names_out()
 
@@ -96,7 +119,13 @@ def _top_words(components: np.ndarray) -> list[set[int]]:
 
 def stability(matrix: sp.csr_matrix, k: int, seed: int) -> float:
     """Mean agreement (matched Jaccard of top words) of ``k`` themes fitted on subsets with those fitted on all."""
-    reference = _top_words(_nmf(matrix, k, seed).components_)
+    return _stability(matrix, k, seed)[0]
+
+
+def _stability(matrix: sp.csr_matrix, k: int, seed: int) -> tuple[float, NMF]:
+    """:func:`stability` and the fit on all of ``matrix`` it compares the subsets' fits with."""
+    fitted = _nmf(matrix, k, seed)
+    reference = _top_words(fitted.components_)
     rng = np.random.default_rng(seed)
     size = max(k + 1, int(STABILITY_SHARE * matrix.shape[0]))
     scores = []
@@ -106,7 +135,7 @@ def stability(matrix: sp.csr_matrix, k: int, seed: int) -> float:
         jaccard = np.array([[len(a & b) / len(a | b) for b in other] for a in reference])
         r, c = linear_sum_assignment(-jaccard)
         scores.append(float(jaccard[r, c].mean()))
-    return float(np.mean(scores))
+    return float(np.mean(scores)), fitted
 
 
 def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_themes: int = DEFAULT_MAX_THEMES,
@@ -131,13 +160,14 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
     2
     """
     empty = np.full(len(words), -1)
-    has_words = np.array([len(w) > 0 for w in words])
+    has_words = np.fromiter(map(len, words), dtype=np.intp, count=len(words)) > 0
     if has_words.sum() < MIN_COMMENTS:
         return ThemeModel(terms=[], assignment=empty, strength=np.zeros(len(words)), rule="too few comments")
     matrix, vocabulary = _vectorise(words)
     if matrix.shape[1] < 2:
         return ThemeModel(terms=[], assignment=empty, strength=np.zeros(len(words)), rule="too few comments")
     scores: dict[int, float] = {}
+    fits: dict[int, NMF] = {}  # the candidates' fits on all of the selection sample
     if n_themes is None:
         upper = min(max_themes, int(has_words.sum()) // MIN_COMMENTS_PER_THEME, matrix.shape[1] - 1)
         candidates = list(range(MIN_CANDIDATE, max(MIN_CANDIDATE, upper) + 1))
@@ -145,12 +175,15 @@ def fit_themes(words: Sequence[list[str]], *, n_themes: int | None = None, max_t
         if matrix.shape[0] > THEME_SELECTION_SAMPLE:
             sample = matrix[sample_rows(matrix.shape[0], THEME_SELECTION_SAMPLE, np.random.default_rng(seed))]
         for k in candidates:
-            scores[k] = stability(sample, k, seed)
+            scores[k], fit = _stability(sample, k, seed)
+            if sample is matrix:
+                fits[k] = fit
         n_themes = max(scores, key=lambda k: (scores[k], -k))
         rule = "stability"
     else:
         rule = "given"
-    model = _nmf(matrix, n_themes, seed)
+    # a sample of every comment has had the chosen number fitted on all of them already (the same seeded fit)
+    model = fits[n_themes] if n_themes in fits else _nmf(matrix, n_themes, seed)
     notes = []
     if model.n_iter_ >= NMF_MAX_ITER:
         notes.append(f"The theme model did not converge in {NMF_MAX_ITER} iterations; the themes are approximate.")

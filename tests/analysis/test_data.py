@@ -12,7 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import pandas as hpd
 
-from analysis.data import MAX_GROUPS, MIN_RESPONDENTS, prepare, read_table
+from analysis.data import (
+    MAX_GROUPS,
+    MAX_MAGNITUDE,
+    MIN_RESPONDENTS,
+    _numeric_block,
+    _to_numeric,
+    prepare,
+    read_table,
+)
 from analysis.errors import AnalysisError
 from analysis.model import ModelSpec
 
@@ -307,3 +315,51 @@ def test_random_frames_prepare_or_raise_analysis_error(frame: pd.DataFrame, meth
     assert np.isfinite(numeric.to_numpy(dtype=float)[~numeric.isna().to_numpy()]).all()
     if method != "pairwise":
         assert not numeric.isna().any().any()
+
+
+def _numeric_block_reference(frame: pd.DataFrame, codes: list) -> tuple[pd.DataFrame, int] | str:
+    """The general path of every column (``_to_numeric``), as _numeric_block took before its numeric fast path."""
+    out, code_cells = {}, 0
+    for column in frame.columns:
+        values, bad, n_codes = _to_numeric(frame[column], codes)
+        if bad is not None or (np.abs(values.to_numpy()) > MAX_MAGNITUDE).any():
+            return column
+        out[column], code_cells = values.to_numpy(), code_cells + n_codes
+    return pd.DataFrame(out, index=frame.index), code_cells
+
+
+_SPECIAL = st.sampled_from([-99, 9, 0.0, -0.0, 1e13, -1e13])
+_COLUMNS = {
+    "int64": st.integers(-10**13, 10**13) | st.sampled_from([-99, 9, 0, 10**13]),
+    "int8": st.integers(-120, 120),
+    "uint16": st.integers(0, 2**16 - 1),
+    "float64": st.floats(allow_nan=True, allow_infinity=True) | _SPECIAL.map(float),
+    "float32": st.floats(width=32, allow_nan=True, allow_infinity=True),
+    "bool": st.booleans(),
+    "Int64": st.none() | st.integers(-100, 100),
+    "object": st.sampled_from(["3", "-99", "NA", "", None, 4, 2.5]),
+}
+
+
+@st.composite
+def _typed_columns(draw: st.DrawFn) -> pd.DataFrame:
+    columns = {}
+    for i, dtype in enumerate(draw(st.lists(st.sampled_from(list(_COLUMNS)), min_size=1, max_size=4))):
+        values = draw(st.lists(_COLUMNS[dtype], min_size=3, max_size=3))
+        columns[f"c{i}"] = pd.array(values, dtype=dtype) if dtype in ("Int64", "object") else np.array(values, dtype)
+    return pd.DataFrame(columns)
+
+
+@settings(max_examples=100, deadline=None)
+@given(frame=_typed_columns(), codes=st.sampled_from([[], [-99], [9, -99.0], ["NA", -99], [0.0]]))
+def test_numeric_block_fast_path_matches_the_general_path(frame: pd.DataFrame, codes: list) -> None:
+    expected = _numeric_block_reference(frame, codes)
+    if isinstance(expected, str):
+        with pytest.raises(AnalysisError, match=f"Column '{expected}'"):
+            _numeric_block(frame, list(frame.columns), codes)
+        return
+    block, code_cells = _numeric_block(frame, list(frame.columns), codes)
+    assert code_cells == expected[1]
+    pd.testing.assert_frame_equal(block, expected[0], check_exact=True)
+    # -0.0 and 0.0 compare equal; the block must keep the sign the general path keeps
+    assert (np.signbit(block.to_numpy()) == np.signbit(expected[0].to_numpy())).all()

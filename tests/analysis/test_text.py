@@ -181,3 +181,97 @@ def test_repeated_comments_are_scored_as_each_one_alone(segmenter):
     result = comment_analysis(repeated, n_themes=2)
     assert {label: entry["n"] for label, entry in result.sentiment.items()} == \
         {label: labels.count(label) for label in result.sentiment}
+
+
+def test_segmenters_share_the_base_dictionary_but_not_their_terms():
+    import jieba
+
+    from analysis.text import words
+
+    first, plain = Segmenter(terms=["研发中心", "食堂窗口"]), Segmenter()
+    text = "研发中心的加班太多，食堂窗口排队太久"
+    first_tokens, plain_tokens = first.tokens(text), plain.tokens(text)
+    assert "研发中心" in first_tokens and "研发中心" not in plain_tokens
+    frequencies, total = words._base_dictionary()
+    assert "研发中心" not in frequencies and "食堂窗口" not in frequencies
+    # each segmenter equals a tokenizer that loaded the dictionary itself and added the same terms
+    for segmenter, terms in ((first, ["研发中心", "食堂窗口"]), (plain, [])):
+        reference = jieba.Tokenizer()
+        reference.initialize()
+        for term in terms:
+            reference.add_word(term, freq=100_000)
+        assert segmenter._segmenter().FREQ == reference.FREQ
+        assert segmenter._segmenter().total == reference.total
+        assert segmenter.tokens(text) == [t.strip().lower() for t in reference.lcut(text) if t.strip()]
+    assert words._base_dictionary()[1] == total
+
+
+def test_vectorising_distinct_comments_once_gives_scikit_learns_matrix():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from analysis.text import themes
+
+    rng = np.random.default_rng(2)
+    vocabulary = [f"w{i}" for i in range(60)]
+    distinct = [list(rng.choice(vocabulary, size=rng.integers(0, 6))) for _ in range(40)]
+    # repeats as the same list and as equal lists, in random order
+    words = [distinct[i] if rng.random() < 0.5 else list(distinct[i]) for i in rng.integers(0, 40, 3000)]
+    matrix, names = themes._vectorise(words)
+    reference = TfidfVectorizer(analyzer=lambda w: w, min_df=2, max_df=0.5, sublinear_tf=True)
+    expected = reference.fit_transform(words).tocsr()
+    assert list(names) == list(reference.get_feature_names_out())
+    for part in ("data", "indices", "indptr"):
+        np.testing.assert_array_equal(getattr(matrix, part), getattr(expected, part))
+
+
+def test_a_sample_of_every_comment_reuses_its_fit_of_the_chosen_number(segmenter):
+    from analysis.text import themes
+
+    words = [segmenter.words(t) for t in planted_comments(300, seed=6).texts]
+    model = fit_themes(words, seed=2)
+    # the straightforward way: stability of every candidate, then a new fit of the chosen number on all comments
+    matrix, vocabulary = themes._vectorise(words)
+    scores = {k: themes.stability(matrix, k, 2) for k in model.stability}
+    assert scores == model.stability
+    fitted = themes._nmf(matrix, max(scores, key=lambda k: (scores[k], -k)), 2)
+    weights = fitted.transform(matrix)
+    order = np.argsort(-np.bincount(weights.argmax(axis=1)[weights.sum(axis=1) > 0], minlength=model.k),
+                       kind="stable")
+    assert model.terms == [[str(vocabulary[i]) for i in np.argsort(fitted.components_[t])[::-1][:6]
+                            if fitted.components_[t, i] > 0] for t in order]
+    np.testing.assert_array_equal(model.strength, np.where(weights.sum(axis=1) > 0, weights.max(axis=1), 0.0))
+
+
+def test_comments_are_counted_as_stripped_texts_row_by_row(segmenter):
+    from analysis.text.themes import fit_themes_by_language
+    from analysis.text.words import language
+
+    # blank, whitespace-only and missing answers are no comment; " 很好 " and "很好" are one text
+    texts = planted_comments(80, seed=8).texts
+    rng = np.random.default_rng(8)
+    answers = [rng.choice([f" {t} ", t, "", "  ", None]) if rng.random() < 0.2 else t
+               for t in (texts[i] for i in rng.integers(0, 80, 400))]
+    units = pd.Series(rng.choice(["A", "B", "C", None], size=len(answers)), dtype=object)
+    comments = pd.Series(answers, dtype=object)
+    result = comment_analysis(comments, groups={"unit": units}, k=5, seed=1)
+    # the row-by-row reference: every answer stripped, scored and fitted on its own
+    kept = [i for i, a in enumerate(answers) if a is not None and a.strip()]
+    stripped = [answers[i].strip() for i in kept]
+    labels, _ = sentiment_labels(stripped, [segmenter.tokens(t) for t in stripped])
+    assert result.n_comments == len(kept)
+    assert {label: entry["n"] for label, entry in result.sentiment.items()} == \
+        {label: labels.count(label) for label in result.sentiment}
+    model = fit_themes_by_language([segmenter.words(t) for t in stripped], [language(t) or "en" for t in stripped],
+                                   seed=1)
+    frame = pd.DataFrame({"unit": units[kept].to_numpy(), "theme": model.assignment, "label": labels})
+    for unit, group in result.breakdowns["unit"]["groups"].items():
+        rows = frame[frame["unit"] == unit]
+        assert group["n"] == len(rows)
+        assert group["themes"] == {str(t): float((rows["theme"] == t - 1).mean()) for t in map(int, group["themes"])}
+        assert group["sentiment"] == {label: float((rows["label"] == label).sum()) / len(rows)
+                                      for label in group["sentiment"]}
+    for theme in result.themes:
+        members = frame[frame["theme"] == theme["theme"] - 1]
+        assert theme["n"] == len(members)
+        assert theme["sentiment"] == {label: float((members["label"] == label).sum()) / len(members)
+                                      for label in theme["sentiment"]}
