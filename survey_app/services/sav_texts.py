@@ -4,8 +4,9 @@ pyreadstat writes a .sav from a whole table, reading it row by row; a text colum
 Python object per row (8 bytes a row before the texts themselves: 56 MB for seven text columns of a million
 responses). :class:`SavTexts` holds a code per row instead, in the smallest integer type that holds the codes (one
 byte for a unit or a language), and each distinct text once: a column of few distinct texts as Python strings, a
-free-text column (comments, invitation references) as UTF-8 in one buffer, its empty text shared. It is iterated a
-chunk of rows at a time (:data:`CHUNK_ROWS`), as pyreadstat reads it, so no Python object per row exists at once.
+free-text column (comments, invitation references) as UTF-8 in one buffer, its empty text and its short repeated
+answers held once (:data:`FREE_TEXTS_LOOKED_UP`). It is iterated a chunk of rows at a time (:data:`CHUNK_ROWS`), as
+pyreadstat reads it, so no Python object per row exists at once.
 
 Every cell is a text: the column holds the cells as the .sav file has them (SPSS has no missing text: an empty one),
 so nothing is missing. pyreadstat sees a type it does not know and writes each cell's ``str()``, the text itself: the
@@ -26,6 +27,10 @@ from pandas.api.extensions import ExtensionArray, ExtensionDtype, take
 
 #: rows decoded at a time while a column is iterated
 CHUNK_ROWS = 1 << 14
+#: a free-text column's texts looked up for an equal one read before: the first so many distinct ones, each at most so
+#: many characters. Short answers repeat ("无", "good", "no comment") and are then held once; a long one seldom does,
+#: and looking up every text would hold each in a dict
+FREE_TEXTS_LOOKED_UP, FREE_TEXT_LOOKED_UP_LENGTH = 4096, 64
 #: the integer types a column's codes take, smallest first (each holds the codes of the next size up to its maximum)
 CODE_TYPES = (np.int8, np.int16, np.int32, np.int64)
 
@@ -122,7 +127,8 @@ class SavTexts(ExtensionArray):
 
     @classmethod
     def _from_sequence(cls, scalars: Iterable[Any], *, dtype: Any = None, copy: bool = False) -> SavTexts:
-        return cls.of("" if value is None or value != value else str(value) for value in scalars)
+        return cls.of(value if isinstance(value, str) else "" if pd.api.types.is_scalar(value) and pd.isna(value)
+                      else str(value) for value in scalars)
 
     @classmethod
     def _concat_same_type(cls, to_concat: Sequence[SavTexts]) -> SavTexts:
@@ -132,14 +138,14 @@ class SavTexts(ExtensionArray):
 class TextCodes:
     """A :class:`SavTexts` column made as its cells are read, a batch at a time: :meth:`codes` gives a batch's codes,
     :meth:`column` the column of all of them. A column of few distinct texts keeps each once as a Python string
-    (``free=False``); a free-text column each non-empty text as UTF-8, appended to one buffer, equal texts not looked
-    for."""
+    (``free=False``); a free-text column each non-empty text as UTF-8, appended to one buffer, and an equal text found
+    only among the first short ones (:data:`FREE_TEXTS_LOOKED_UP`)."""
 
     def __init__(self, *, free: bool) -> None:
         self.free = free
         self.size = 1  # texts so far, the empty text 0 included
         self._texts = [""]
-        self._index = {"": 0}  # text -> code (free=False)
+        self._index = {"": 0}  # text -> code (free=True: the texts looked up)
         self._known: dict[str | None, int] = {None: 0}  # a cell read before -> its code (free=False)
         self._offsets = array("q", [0, 0])  # free=True
         self._blob = bytearray()
@@ -149,23 +155,32 @@ class TextCodes:
         """The smallest integer type that holds the codes so far."""
         return next(kind for kind in CODE_TYPES if self.size - 1 <= np.iinfo(kind).max)
 
-    def codes(self, cells: Sequence[Any], text: Callable[[Any], str]) -> np.ndarray | list[int]:
+    def codes(self, cells: Sequence[Any], text: Callable[[Any], str]) -> list[int]:
         """The codes of a batch's ``cells``, each cell as ``text`` makes it."""
         if self.free:
-            texts = list(map(text, cells))
-            written = [row for row, cell in enumerate(texts) if cell]
-            encoded = [texts[row].encode() for row in written]
-            codes = np.zeros(len(texts), dtype=np.int64)
-            codes[written] = np.arange(self.size, self.size + len(written))
-            self.size += len(written)
-            self._offsets.extend(islice(accumulate(map(len, encoded), initial=self._offsets[-1]), 1, None))
-            self._blob += b"".join(encoded)
-            return codes
+            return self._free_codes(list(map(text, cells)))
         known = self._known
         # a text cell (or None) seen before by its own value; any other cell made a text first: 1, 1.0 and True are
         # equal keys of a dict, and three texts
         return [known[cell] if (cell is None or cell.__class__ is str) and cell in known else self._code(cell, text)
                 for cell in cells]
+
+    def _free_codes(self, texts: list[str]) -> list[int]:
+        """The codes of a free-text column's batch of ``texts``, each new one appended to the buffer."""
+        index, encoded = self._index, []
+        codes = [0] * len(texts)
+        for row, made in enumerate(texts):
+            if made in index:
+                codes[row] = index[made]
+                continue
+            codes[row] = self.size
+            if len(index) <= FREE_TEXTS_LOOKED_UP and len(made) <= FREE_TEXT_LOOKED_UP_LENGTH:
+                index[made] = self.size
+            encoded.append(made.encode())
+            self.size += 1
+        self._offsets.extend(islice(accumulate(map(len, encoded), initial=self._offsets[-1]), 1, None))
+        self._blob += b"".join(encoded)
+        return codes
 
     def _code(self, cell: Any, text: Callable[[Any], str]) -> int:
         made = text(cell)

@@ -55,6 +55,16 @@ def test_codes_take_the_smallest_type_that_holds_them():
     assert len(free._offsets) == 35_000 + 2  # the empty text, then each comment once
 
 
+def test_a_free_text_column_holds_its_first_short_texts_once(monkeypatch):
+    monkeypatch.setattr(sav_texts, "FREE_TEXTS_LOOKED_UP", 3)
+    long = "y" * (sav_texts.FREE_TEXT_LOOKED_UP_LENGTH + 1)
+    cells = ["无", "good", long, "无", long, "a", "b", "c", "good", "c", None, "无"]
+    column = _column(cells, free=True)
+    assert list(column) == [cell or "" for cell in cells]
+    # 无, good and a looked up (three texts besides the empty one, then no more); the long text and c written twice
+    assert column._codes.tolist() == [1, 2, 3, 1, 4, 5, 6, 7, 2, 8, 0, 1]
+
+
 def test_pandas_handles_a_column_as_a_list_of_its_texts():
     column = _column(CELLS, free=True)
     texts = [_text(cell) for cell in CELLS]
@@ -64,7 +74,7 @@ def test_pandas_handles_a_column_as_a_list_of_its_texts():
     assert list(column.take([2, -1, 0], allow_fill=True)) == [texts[2], "", texts[0]]
     assert list(column.take([-1])) == [texts[-1]]
     assert list(column.copy()) == texts and (column == np.array(texts, dtype=object)).all()
-    assert list(SavTexts._from_sequence(["a", None, "b", "a"])) == ["a", "", "b", "a"]
+    assert list(SavTexts._from_sequence(["a", None, "b", "a", np.nan, pd.NA, 7])) == ["a", "", "b", "a", "", "", "7"]
     assert list(SavTexts._concat_same_type([column[:2], column[2:]])) == texts
     pd.testing.assert_series_equal(series, pd.Series(_column(CELLS, free=False)))
     assert column.nbytes > 0
