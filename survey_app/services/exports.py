@@ -39,8 +39,9 @@ scales' answers whole numbers (``7``, never ``7.0``, even where some responses d
 survey's rows come in an order the database draws at random. Excel's sheets hold 1,048,575 rows under their header
 (:data:`EXCEL_ROWS`): a larger export continues on sheets ``responses 2``, ``responses 3``... each with the header,
 and a sheet ``README`` says so. SPSS's .sav is built whole (pyreadstat writes a table at once, with no appending),
-from the same rows, in a compact table (:func:`_spss_table`: point-scale answers one byte each), written to a
-temporary file and sent from there.
+from the same rows read :data:`SAV_BATCH_ROWS` at a time, in a compact table (:func:`_spss_table`: point-scale answers
+one byte each, a text a code per row into its column's distinct texts), written to a temporary file and sent from
+there.
 """
 
 from __future__ import annotations
