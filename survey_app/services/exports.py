@@ -39,8 +39,9 @@ scales' answers whole numbers (``7``, never ``7.0``, even where some responses d
 survey's rows come in an order the database draws at random. Excel's sheets hold 1,048,575 rows under their header
 (:data:`EXCEL_ROWS`): a larger export continues on sheets ``responses 2``, ``responses 3``... each with the header,
 and a sheet ``README`` says so. SPSS's .sav is built whole (pyreadstat writes a table at once, with no appending),
-from the same rows, in a compact table (:func:`_spss_table`: point-scale answers one byte each), written to a
-temporary file and sent from there.
+from the same rows read :data:`SAV_BATCH_ROWS` at a time, in a compact table (:func:`_spss_table`: point-scale answers
+one byte each, a text a code per row into its column's distinct texts), written to a temporary file and sent from
+there.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ from instruments.schema import Instrument
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, Survey
 from survey_app.services.disclosure import Gate, open_gate
+from survey_app.services.sav_texts import SavTexts, TextCodes
 from survey_app.services.survey_versions import answer_instrument
 from survey_app.text_checks import printable
 
@@ -82,6 +84,9 @@ MIME = {
 }
 #: responses read, made rows and written at a time: all an export of CSV or Excel holds of its answers
 BATCH_ROWS = 5_000
+#: responses read at a time for the .sav, whose whole table is in memory beside the batch being made (some 90 MB
+#: for a million responses): 2,000 responses' Python objects take some 8 MB while they are made, 5,000's some 20 MB
+SAV_BATCH_ROWS = 2_000
 #: the most rows an Excel sheet holds under its header (1,048,576 rows in all, Excel's "Specifications and limits")
 EXCEL_ROWS = 1_048_575
 #: XlsxWriter's options: a row at a time to disk; texts stay texts (a formula or a link only where we mean one)
@@ -206,18 +211,20 @@ class _Rows:
         return self.columns[column] if column in self.columns else [None] * self.size
 
 
-def _record_batches(plan: _Plan, connection: sa.Connection | None = None) -> Iterator[_Rows]:
-    """The export's rows, a batch of at most :data:`BATCH_ROWS` at a time, made a column at a time (no object per
-    row beyond its answers' document). Read on ``connection``, by default the request's session's."""
-    for batch in _read(plan, connection or db.session.connection()):
+def _record_batches(plan: _Plan, connection: sa.Connection | None = None, *, size: int | None = None
+                    ) -> Iterator[_Rows]:
+    """The export's rows, a batch of at most ``size`` (by default :data:`BATCH_ROWS`) at a time, made a column at a
+    time (no object per row beyond its answers' document). Read on ``connection``, by default the request's
+    session's."""
+    for batch in _read(plan, connection or db.session.connection(), size or BATCH_ROWS):
         with _collector_paused():
             rows = _columns(plan, batch)
         del batch
         yield rows
 
 
-def _read(plan: _Plan, connection: sa.Connection) -> Iterator[tuple[tuple[Any, ...], ...]]:
-    """The rows of :func:`_rows_query`, a batch at a time, as columns (a tuple of cells each) with the values
+def _read(plan: _Plan, connection: sa.Connection, size: int) -> Iterator[tuple[tuple[Any, ...], ...]]:
+    """The rows of :func:`_rows_query`, ``size`` at a time, as columns (a tuple of cells each) with the values
     SQLAlchemy's types give, from the driver's own tuples (no Row object per response); on PostgreSQL through a
     cursor on the server, so that the rows not yet read stay there."""
     query = _rows_query(plan)
@@ -228,7 +235,7 @@ def _read(plan: _Plan, connection: sa.Connection) -> Iterator[tuple[tuple[Any, .
     cursor = driver.cursor(name="manyi_export") if dialect.name == "postgresql" else driver.cursor()
     try:
         cursor.execute(sql(connection, query))
-        while batch := cursor.fetchmany(BATCH_ROWS):
+        while batch := cursor.fetchmany(size):
             yield tuple(cells if process is None else tuple(map(process, cells))
                         for cells, process in zip(zip(*batch, strict=True), processors, strict=True))
     finally:
@@ -240,8 +247,6 @@ def _columns(plan: _Plan, batch: tuple[tuple[Any, ...], ...]) -> _Rows:
     gate, labels = plan.gate, plan.labels
     ids, answers, submitted, languages, channels, unit_ids, _, refs, attributes = batch
     size = len(ids)
-    documents = [decode_document(document) for document in answers]
-    del answers
     # assigned in the order a row's dict once was, so a later column of the same name wins as it did
     columns: dict[str, list[Any]] = {}
     if not gate.anonymous:
@@ -257,9 +262,10 @@ def _columns(plan: _Plan, batch: tuple[tuple[Any, ...], ...]) -> _Rows:
         columns["unit"] = [labels[unit_id] for unit_id in unit_ids]
     columns["language"] = list(languages)
     columns["channel"] = list(channels)
-    # each document's answers in instrument order, then turned into columns (both loops run in C)
-    answered = zip(*[list(map(document.get, plan.codes)) for document in documents], strict=True)
-    del documents
+    # each document's answers in instrument order (a document decoded, read and freed in turn: a batch's thousands
+    # of dicts never all at once), then turned into columns (both loops run in C)
+    answered = zip(*[list(map(decode_document(document).get, plan.codes)) for document in answers], strict=True)
+    del answers
     kinds: dict[str, set[type]] = {}
     for code, cells in zip(plan.codes, answered, strict=True):
         if gate.anonymous and code in plan.texts:  # an anonymous survey's comments redacted
@@ -336,31 +342,35 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
     """The table of :func:`responses_table` as the SPSS file is made from it, in as little memory as it takes: each
     column one array of every row, filled a batch at a time (no batch's pieces left behind); a numeric item's
     answers as numbers, one byte each (pandas' Int8) while they are whole numbers from -128 to 127, as point scales'
-    are (int8 where no row lacks one), else float64; response ids int64, times SPSS seconds; equal texts of a column
-    of few answers held once."""
+    are (int8 where no row lacks one), else float32 while every answer is one (as a percentage is), else float64;
+    response ids int32 while they fit, times SPSS seconds; texts as the file holds them (:func:`_text`, a missing one
+    empty), a code per row into the column's distinct texts (:class:`SavTexts`: a byte a row for a unit, no Python
+    object per row). pyreadstat writes every number of these types as the float64 it reads it as: the same file as
+    from float64 and int64 columns."""
     numeric = {item.code for item in plan.instrument.items if plan.instrument.scale_of(item).is_numeric()}
     columns = list(dict.fromkeys(plan.columns))
     free_text = {*plan.texts, "invitation_ref", *plan.attributes.values()}
-    shared: dict[str, dict[str, str]] = {column: {} for column in columns if column not in free_text}
+    texts = {column: TextCodes(free=column in free_text) for column in columns
+             if column not in numeric and column not in ("response_id", "submitted_at")}
     small = {column for column in columns if column in plan.whole}  # answers held as int8 (+ a mask of gaps)
     arrays = {column: _empty(column, _count(plan), numeric, small) for column in columns}
     gaps: dict[str, np.ndarray] = {}  # where a column of ``small`` has no answer, from its first gap on
     start = 0
-    for rows in _record_batches(plan):
+    for rows in _record_batches(plan, size=SAV_BATCH_ROWS):
         stop = start + len(rows)
         if stop > len(next(iter(arrays.values()))):  # answers that came in after the count: room for more
             for table in (arrays, gaps):
                 for column, array in table.items():
-                    table[column] = np.concatenate([array, _empty(column, max(stop, 2 * len(array)) - len(array),
-                                                                  numeric, small, like=array)])
+                    table[column] = np.concatenate([array, np.zeros(max(stop, 2 * len(array)) - len(array),
+                                                                    dtype=array.dtype)])
         for column in columns:
             cells = rows.cells(column)
             if column in numeric:
                 values = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
                     dtype=np.float64, na_value=np.nan)
-                if column in small and not _small_whole(values):  # from now on float64, as pandas would read it
+                if column in small and not _small_whole(values):  # from now on floats
                     small.discard(column)
-                    arrays[column] = np.where(gaps.pop(column, False), np.nan, arrays[column].astype(np.float64))
+                    arrays[column] = np.where(gaps.pop(column, False), np.nan, arrays[column].astype(np.float32))
                 if column in small:
                     missing = np.isnan(values)
                     if column not in gaps and missing.any():
@@ -368,21 +378,27 @@ def _spss_table(plan: _Plan) -> pd.DataFrame:
                     if column in gaps:
                         gaps[column][start:stop] = missing
                     values = np.nan_to_num(values)
+                elif arrays[column].dtype == np.float32 and not _single(values):  # from now on float64
+                    arrays[column] = arrays[column].astype(np.float64)
                 arrays[column][start:stop] = values
             elif column == "submitted_at":
                 arrays[column][start:stop] = _spss_seconds(pd.Series(cells, dtype=object))
-            elif column in shared:
-                known = shared[column]
-                arrays[column][start:stop] = [known.setdefault(value, value) if value.__class__ is str else value
-                                              for value in cells]
-            else:
+            elif column == "response_id":
+                if cells and max(cells) > np.iinfo(arrays[column].dtype).max:  # an id beyond 32 bits
+                    arrays[column] = arrays[column].astype(np.int64)
                 arrays[column][start:stop] = cells
+            else:
+                codes = texts[column].codes(cells, _text)
+                if arrays[column].dtype != texts[column].code_type:  # more texts than its codes held so far
+                    arrays[column] = arrays[column].astype(texts[column].code_type)
+                arrays[column][start:stop] = codes
         start = stop
     table = pd.DataFrame(index=pd.RangeIndex(start))
     for column in columns:  # one at a time: pandas would copy same-typed columns into one block
         array = arrays.pop(column)[:start]
-        table[column] = pd.Series(pd.arrays.IntegerArray(array, gaps[column][:start]) if column in gaps else array,
-                                  dtype=object if array.dtype == object else None, copy=False)
+        table[column] = pd.Series(texts[column].column(array) if column in texts
+                                  else pd.arrays.IntegerArray(array, gaps[column][:start]) if column in gaps
+                                  else array, copy=False)
     table.attrs[ATTRIBUTES] = {column: name for name, column in plan.attributes.items()}
     return table
 
@@ -392,25 +408,30 @@ def _count(plan: _Plan) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(*plan.gate.where())) or 0
 
 
-def _empty(column: str, size: int, numeric: set[str], small: set[str], like: np.ndarray | None = None) -> np.ndarray:
-    """The array of a column of :func:`_spss_table` before its cells are filled in."""
-    if like is not None:
-        return np.zeros(size, dtype=like.dtype) if like.dtype != object else np.full(size, None, dtype=object)
+def _empty(column: str, size: int, numeric: set[str], small: set[str]) -> np.ndarray:
+    """The array of a column of :func:`_spss_table` before its cells are filled in (a text column's: its codes)."""
     if column in small:
         return np.zeros(size, dtype=np.int8)
     if column in numeric:
-        return np.full(size, np.nan)
-    if column == "response_id":
-        return np.zeros(size, dtype=np.int64)
+        return np.full(size, np.nan, dtype=np.float32)
     if column == "submitted_at":
         return np.full(size, np.nan)
-    return np.full(size, None, dtype=object)
+    if column == "response_id":  # an SPSS number either way (format F10.0): the same bytes in the file as from int64
+        return np.zeros(size, dtype=np.int32)
+    return np.zeros(size, dtype=np.int8)
 
 
 def _small_whole(values: np.ndarray) -> bool:
     """Whether every number of ``values`` (NaN: none) is whole and from -128 to 127: an int8."""
     known = values[~np.isnan(values)]
     return bool(np.all((np.trunc(known) == known) & (np.abs(known) <= 127)))
+
+
+def _single(values: np.ndarray) -> bool:
+    """Whether every number of ``values`` is a float32 (NaN: none): 4 bytes a number instead of 8, read back as the
+    same float64, which is what the .sav holds."""
+    with np.errstate(over="ignore"):  # a number beyond float32's range is its infinity: not the number
+        return bool(np.array_equal(values.astype(np.float32), values, equal_nan=True))
 
 
 #: the prefix of the column of an invitee attribute (a further column of the participants list)
@@ -697,8 +718,8 @@ def _digits(values: list[int | str]) -> int:
     return max(len(str(value)) for value in values)
 
 
-def _display_width(cells: pd.Series) -> int:
-    longest = int(cells.str.len().max()) if len(cells) else 0
+def _display_width(longest: int) -> int:
+    """A text variable's display width, from the length of its longest cell (in characters)."""
     return min(max(longest, TEXT_COLUMNS_MIN), TEXT_COLUMNS_MAX)
 
 
@@ -741,19 +762,25 @@ def _write_sav(table: pd.DataFrame, instrument: Instrument, lang: str, target: I
             value_labels[code] = {p: a.get(lang) for p, a in scale.anchors.items()}
     widths = {}
     for column in texts:
-        frame[column] = _texts(frame[column])
-        widths[column] = _display_width(frame[column])
-    if "response_id" in frame:  # a number even in an empty export, where pandas cannot tell
+        if isinstance(frame[column].array, SavTexts):  # the compact table's texts are the file's already
+            widths[column] = _display_width(frame[column].array.longest())
+        else:
+            frame[column] = _texts(frame[column])
+            widths[column] = _display_width(int(frame[column].str.len().max()) if len(frame) else 0)
+    if "response_id" in frame and frame["response_id"].dtype == object:  # a number even in an empty export
         frame["response_id"] = pd.to_numeric(frame["response_id"])
     if "submitted_at" in frame:
         if frame["submitted_at"].dtype == object:  # ISO text (the compact table's are SPSS seconds already)
             frame["submitted_at"] = _spss_seconds(frame["submitted_at"])
         formats["submitted_at"] = "DATETIME20"
         widths["submitted_at"] = 20
+    # pyreadstat drops a column's missing values to tell its type, and the index with them: a RangeIndex becomes 8
+    # bytes a row (24 MB at its peak for a million rows); it never reads the index, so it gets one of a byte a row
+    frame = frame.rename(columns=names).set_axis(pd.Index(np.zeros(len(frame), dtype=np.int8)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "responses.sav"
         pyreadstat.write_sav(
-            frame.rename(columns=names), str(path), column_labels={names[c]: v for c, v in labels.items()},
+            frame, str(path), column_labels={names[c]: v for c, v in labels.items()},
             variable_value_labels={names[c]: v for c, v in value_labels.items()},
             variable_measure={names[c]: v for c, v in measures.items()},
             variable_format={names[c]: v for c, v in formats.items()},

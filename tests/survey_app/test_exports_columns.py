@@ -17,7 +17,7 @@ from analysis.documents import decode_document
 from survey_app.extensions import db
 from survey_app.models import Response, Survey
 from survey_app.services import exports
-from tests.survey_app.test_exports_streamed import _survey
+from tests.survey_app.test_exports_streamed import INSTRUMENT, _survey
 
 #: documents as rows stored before the input checks may hold them: whole numbers written as decimals, a bell and a
 #: carriage return, a formula in a choice, a list where one answer belongs, a true/false
@@ -120,12 +120,14 @@ def test_an_anonymous_surveys_csv_is_the_row_by_row_exports_bytes(app, make_surv
 def test_the_spss_file_from_the_compact_table_is_the_file_from_the_whole_table(app, make_survey, monkeypatch,
                                                                                tmp_path):
     _survey_with_odd_rows(app, make_survey, "columns-sav", anonymous=False)
-    monkeypatch.setattr(exports, "BATCH_ROWS", 4)  # the odd rows in their own batch: Int8 answers beside float64
+    monkeypatch.setattr(exports, "SAV_BATCH_ROWS", 4)  # the odd rows in their own batch: Int8 answers beside floats
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey).filter_by(slug="columns-sav"))
         plan = exports._plan(survey)
         compact = exports._spss_table(plan)
-        assert [str(compact[code].dtype) for code in ("NPS", "PROBLEM", "SAT")] == ["Int8", "int8", "float64"]
+        # SAT's 2.5 is a float32, VISITS' 1e20 is not
+        assert [str(compact[code].dtype) for code in ("NPS", "PROBLEM", "SAT", "VISITS", "response_id", "COMMENT")
+                ] == ["Int8", "int8", "float32", "float64", "int32", "sav_texts"]
         monkeypatch.setattr(exports, "_count", lambda plan: 1)  # as if 5 answers came in after the count
         pd.testing.assert_frame_equal(exports._spss_table(plan), compact)
         files = {"whole": exports._sav_bytes(exports.responses_table(survey), plan.instrument, "en"),
@@ -142,4 +144,25 @@ def test_the_spss_file_from_the_compact_table_is_the_file_from_the_whole_table(a
                 "variable_display_width", "original_variable_types", "readstat_variable_types"):
         assert getattr(got_meta, key) == getattr(whole_meta, key), key
     # the same bytes but for the time the file was written, in its header
-    assert len(files["compact"]) == len(files["whole"])
+    assert _but_the_time(files["compact"]) == _but_the_time(files["whole"])
+
+
+def test_an_anonymous_and_an_empty_surveys_spss_files_from_the_compact_table_are_the_whole_tables(
+        app, make_survey, monkeypatch):
+    _survey_with_odd_rows(app, make_survey, "columns-sav-anon", anonymous=True)
+    make_survey(slug="columns-sav-empty", definition=INSTRUMENT)
+    _in_order_of_ids(monkeypatch)
+    monkeypatch.setattr(exports, "SAV_BATCH_ROWS", 4)
+    for slug, rows in [("columns-sav-anon", 6), ("columns-sav-empty", 0)]:
+        with app.app_context():
+            survey = db.session.scalar(sa.select(Survey).filter_by(slug=slug))
+            plan = exports._plan(survey)
+            compact = exports._spss_table(plan)
+            assert len(compact) == rows
+            whole = exports._sav_bytes(exports.responses_table(survey), plan.instrument, "en")
+            assert _but_the_time(exports._sav_bytes(compact, plan.instrument, "en")) == _but_the_time(whole), slug
+
+
+def _but_the_time(sav: bytes) -> bytes:
+    """A .sav file's bytes without the date and time it was written (its header's bytes 92 to 108)."""
+    return sav[:92] + sav[109:]
