@@ -1021,9 +1021,9 @@ def _column_figures(values: np.ndarray) -> tuple[float, float, float, float, flo
 
 
 def _row_means(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """``frame[columns].mean(axis=1)``, missing answers left out, without copying the columns into a new frame:
-    pandas adds the columns one after another (missing ones as 0) and divides by the count of answers, and so does
-    this (the same numbers; a row without answers is NaN)."""
+    """``frame[columns].mean(axis=1)``, missing answers left out, without copying the columns into a new frame: the
+    columns added one after another (missing ones as 0) and divided by the count of answers (a row without answers is
+    NaN). pandas gives the same numbers, but for the last bit where numpy adds many columns in another order."""
     total: np.ndarray | None = None
     missing_count: np.ndarray | None = None
     for column in columns:
