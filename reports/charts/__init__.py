@@ -63,8 +63,14 @@ def workers() -> int:
 #: yield to whatever else the machine serves (a web process's survey pages)
 DRAWING_NICENESS = 10
 
+#: Drawing processes that died in one process before its charts are drawn there for good (a process that cannot
+#: start them, say, would otherwise try again for every report)
+MAX_BROKEN = 3
+
 _shared: ProcessPoolExecutor | None = None
 _shared_lock = threading.Lock()
+_failed = False
+_broken = 0
 
 
 def drawing_processes() -> ProcessPoolExecutor | None:
@@ -78,8 +84,11 @@ def drawing_processes() -> ProcessPoolExecutor | None:
     """
     global _shared
     main = getattr(sys.modules.get("__main__"), "__file__", None)
-    if workers() < 2 or (main is not None and not os.path.exists(main)):
-        return None  # one core; or a program read from standard input, which a forkserver cannot load again
+    if workers() < 2 or _failed or multiprocessing.parent_process() is not None \
+            or (main is not None and not os.path.exists(main)):
+        # one core; processes that could not start; a child process itself; or a program read from standard input,
+        # which a forkserver cannot load again
+        return None
     with _shared_lock:
         if _shared is None:
             context = multiprocessing.get_context("forkserver")
@@ -102,16 +111,22 @@ def warm_up() -> None:
     """Start the drawing processes now, in the background (a report calls this before its analysis)."""
     pool = drawing_processes()
     if pool is not None:
-        for _ in range(workers()):
-            pool.submit(os.getpid)
+        try:
+            for _ in range(workers()):
+                pool.submit(os.getpid)
+        except Exception as error:  # a process died (BrokenProcessPool), or they cannot start here
+            _discard(pool, failed=not isinstance(error, BrokenProcessPool))
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
-    """Forget drawing processes one of which died (the next report starts new ones)."""
-    global _shared
+def _discard(pool: ProcessPoolExecutor, *, failed: bool = False) -> None:
+    """Forget drawing processes one of which died (the next report starts new ones, up to :data:`MAX_BROKEN` times
+    in a process) or that could not start (``failed``). Then every chart is drawn where it is asked for."""
+    global _shared, _failed, _broken
     with _shared_lock:
         if _shared is pool:
             _shared = None
+            _broken += 1
+        _failed = _failed or failed or _broken >= MAX_BROKEN
     pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -137,8 +152,11 @@ class ChartPool:
         if self.executor is not None:
             try:
                 self.futures = [self.executor.submit(_draw, request) for request in self.requests]
-            except BrokenProcessPool:
-                _discard(self.executor)
+            except Exception as error:  # a process died (BrokenProcessPool), or they cannot start here
+                for future in self.futures:
+                    future.cancel()
+                self.futures = []
+                _discard(self.executor, failed=not isinstance(error, BrokenProcessPool))
                 self.executor = None
 
     def __len__(self) -> int:

@@ -96,7 +96,30 @@ def test_charts_a_dead_drawing_process_left_are_drawn_here(monkeypatch: pytest.M
 
     dead = Dead()
     monkeypatch.setattr(charts, "_shared", dead)
+    monkeypatch.setattr(charts, "_broken", 0)
+    monkeypatch.setattr(charts, "_failed", False)
     monkeypatch.setattr(charts, "workers", lambda: 2)
     svgs = charts.draw_all(REQUESTS)
     assert [same(svg) for svg in svgs] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
     assert dead.shut and charts._shared is not dead  # the next report starts new processes
+    assert not charts._failed and charts._broken == 1
+
+
+def test_drawing_processes_that_cannot_start_are_not_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Refused:
+        """What a program that cannot start processes (a child still starting, say) gets from the pool."""
+
+        def submit(self, *args: object) -> Future[str]:
+            raise RuntimeError("An attempt has been made to start a new process before ...")
+
+        def shutdown(self, **options: object) -> None:
+            pass
+
+    monkeypatch.setattr(charts, "_shared", Refused())
+    monkeypatch.setattr(charts, "_broken", 0)
+    monkeypatch.setattr(charts, "_failed", False)
+    monkeypatch.setattr(charts, "workers", lambda: 2)
+    charts.warm_up()  # a report's first call: refused, and remembered
+    assert charts._failed and charts.drawing_processes() is None
+    svgs = charts.draw_all(REQUESTS)
+    assert [same(svg) for svg in svgs] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
