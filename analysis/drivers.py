@@ -63,6 +63,8 @@ CONST = "const"
 _SINGULAR_TOL = 1e-10
 # Rough size, in bytes, of the temporary arrays the vectorised bootstrap may allocate at once.
 _MEMORY_BUDGET = 64 * 2**20
+# Bytes of rows the m-out-of-n bootstrap gathers at once: a few resamples, which stay in cache for their products.
+_GATHER_BUDGET = 4 * 2**20
 
 
 @dataclass
@@ -699,12 +701,13 @@ def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator,
             totals[start:stop] = size if case_w is None else counts @ case_w
     else:
         # Few rows per resample: gathering them costs O(subsample), whatever n is. The rows are gathered from a
-        # row-major copy (one cache line per row instead of one per column) for a block of resamples at a time;
-        # drawing a block's indices at once gives the very draws of one call per resample.
+        # row-major copy (one cache line per row instead of one per column) for a few resamples at a time, a
+        # block small enough to stay in cache for the products; drawing a block's indices at once gives the very
+        # draws of one call per resample.
         size = subsample
         ones = np.ones(subsample)
         rows_major = np.ascontiguousarray(z)
-        group = max(1, _MEMORY_BUDGET // (8 * (k + 1) * subsample))
+        group = max(1, _GATHER_BUDGET // (8 * k * subsample))
         for start in range(0, n_boot, group):
             stop = min(start + group, n_boot)
             drawn = rng.integers(0, n, (stop - start, subsample))

@@ -77,7 +77,7 @@ def test_subsample_bootstrap_equals_one_gather_per_resample(monkeypatch: pytest.
                                                            budget: int | None) -> None:
     """Blocks of resamples (several when the memory budget is small) give exactly the former correlations."""
     if budget is not None:
-        monkeypatch.setattr(drivers, "_MEMORY_BUDGET", budget)  # 3 resamples per block
+        monkeypatch.setattr(drivers, "_GATHER_BUDGET", budget)  # 3 resamples per block
     frame = _survey(500, 4, seed=1)
     x = frame.to_numpy(dtype=float)
     z = np.asfortranarray((x - x.mean(axis=0)) / x.std(axis=0, ddof=1))  # column-major, as key_drivers has it
