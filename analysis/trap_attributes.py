@@ -153,17 +153,21 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
     if not columns:
         raise AnalysisError("No attribute varies, so there is nothing to contrast.")
     # The design has one row per pattern of dummies (a few thousand at most for a handful of attributes): every
-    # cross-product is a sum over patterns weighted by how many respondents show each.
-    pattern, table = _patterns(columns)
-    design = np.column_stack([np.ones(len(table)), table])
-    count = np.bincount(pattern, minlength=len(table)).astype(float)
-    gram = (design.T * count) @ design
+    # cross-product is a sum over patterns weighted by how many respondents show each. With nearly as many
+    # patterns as respondents (many attributes), the design has one row per respondent (pattern None).
+    pattern, design = _patterns(columns) or (None, np.column_stack([np.ones(n), *columns]))
+    if pattern is None:
+        gram, moment = design.T @ design, design.T @ y
+    else:
+        gram = (design.T * np.bincount(pattern, minlength=len(design))) @ design
+        moment = design.T @ np.bincount(pattern, weights=y, minlength=len(design))
     scaled = gram / np.sqrt(np.outer(np.diag(gram), np.diag(gram)))
     if np.linalg.eigvalsh(scaled)[0] < 1e-10:
         raise AnalysisError("The low/high dummies are perfectly collinear (two attributes answered "
                             "identically?); drop one of them.")
-    beta = np.linalg.solve(gram, design.T @ np.bincount(pattern, weights=y, minlength=len(table)))
-    residual = y - (design @ beta)[pattern]
+    beta = np.linalg.solve(gram, moment)
+    fitted = design @ beta
+    residual = y - (fitted if pattern is None else fitted[pattern])
     r2 = 1 - residual @ residual / np.sum((y - y.mean()) ** 2)
     draws = _bootstrap(pattern, design, y, bootstrap, seed, beta)
     out: dict[str, dict[str, Any]] = {}
@@ -225,39 +229,46 @@ def _ia(penalty: np.ndarray, reward: np.ndarray) -> np.ndarray:
         return np.where(total > 0, (gain - loss) / total, np.nan)
 
 
-def _patterns(dummies: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Pattern number of each row (0, 1, ... in order of first appearance) and each pattern's 0/1 dummies."""
-    if len(dummies) <= 62:
-        code = np.zeros(len(dummies[0]), dtype=np.int64)
-        for j, dummy in enumerate(dummies):
-            code |= dummy.astype(np.int64) << j
-        pattern, uniques = pd.factorize(code)
-        table = (uniques[:, None] >> np.arange(len(dummies))) & 1
-    else:
-        table, pattern = np.unique(np.column_stack(dummies), axis=0, return_inverse=True)
-    return pattern.astype(np.intp).ravel(), table.astype(float)
+def _patterns(dummies: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pattern number of each row (0, 1, ... in order of first appearance) and each pattern's row of the design
+    (1, then its 0/1 dummies); None when the rows are cheaper: more than 62 dummies (one 64-bit code per row)
+    or more than half as many patterns as rows."""
+    n = len(dummies[0])
+    if len(dummies) > 62:
+        return None
+    code = np.zeros(n, dtype=np.int64)
+    for j, dummy in enumerate(dummies):
+        code |= dummy.astype(np.int64) << j
+    pattern, uniques = pd.factorize(code)
+    if len(uniques) > n // 2:
+        return None
+    design = np.ones((len(uniques), len(dummies) + 1))
+    design[:, 1:] = (uniques[:, None] >> np.arange(len(dummies))) & 1
+    return pattern.astype(np.intp), design
 
 
-def _bootstrap(pattern: np.ndarray, design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,
+def _bootstrap(pattern: np.ndarray | None, design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,
                beta: np.ndarray) -> np.ndarray | None:
     """Bootstrap coefficients (rows = resamples), deviations rescaled when resamples are subsamples.
 
-    Row i of the data has the dummies ``design[pattern[i]]``. A resample's cross-products are its counts of each
-    pattern and sums of ``y`` per pattern times the pattern design: with whole-number ratings these are the exact
-    integers a pass over the drawn rows gives.
+    Row i of the data has the dummies ``design[pattern[i]]`` (``design[i]`` without patterns). A resample's
+    cross-products are its counts of each pattern and sums of ``y`` per pattern times the pattern design: with
+    whole-number ratings these are the exact integers a pass over the drawn rows gives.
     """
     if not bootstrap:
         return None
     rng = np.random.default_rng(seed)
-    n = len(pattern)
+    n = len(y)
     m = min(n, TRAP_BOOTSTRAP_ROWS)
     scale = np.sqrt(m / n)
     k, d = design.shape
     out = np.empty((bootstrap, d))
     # Per resample, summing over patterns takes about k * d * d operations, over the drawn rows m * d * d.
-    by_pattern = k <= m and k * d * d * 8 <= _MEMORY_BUDGET
+    by_pattern = pattern is not None and k <= m and k * d * d * 8 <= _MEMORY_BUDGET
     squares = (design[:, :, None] * design[:, None, :]).reshape(k, d * d) if by_pattern else None
-    rows32 = None if by_pattern else design.astype(np.float32)[pattern]
+    rows32 = None if by_pattern else design.astype(np.float32)
+    if pattern is not None and not by_pattern:
+        rows32 = rows32[pattern]
     y32 = None if by_pattern else y.astype(np.float32)
     block = max(1, _MEMORY_BUDGET // (8 * max(m, k) * 4))
     for start in range(0, bootstrap, block):

@@ -73,9 +73,9 @@ def test_bootstrap_equals_one_resample_of_rows_at_a_time(monkeypatch: pytest.Mon
     y = frame["overall"].to_numpy()
     rows = np.column_stack([np.ones(n), *columns]).astype(float)
     beta = np.linalg.lstsq(rows, y, rcond=None)[0]
-    pattern, table = trap_attributes._patterns(columns)
-    design = np.column_stack([np.ones(len(table)), table])
-    assert np.array_equal(design[pattern], rows)
+    pattern, design = trap_attributes._patterns(columns) or (None, rows)
+    assert np.array_equal(design if pattern is None else design[pattern], rows)
+    assert (pattern is None) == (n < 100)  # 25 rows in nearly as many patterns: the rows themselves
     ours = trap_attributes._bootstrap(pattern, design, y, 37, 5, beta)
     expected = _rows_bootstrap(rows, y, 37, 5, beta)
     assert np.array_equal(np.isnan(ours), np.isnan(expected))
@@ -84,14 +84,33 @@ def test_bootstrap_equals_one_resample_of_rows_at_a_time(monkeypatch: pytest.Mon
         assert np.isnan(ours).any()  # the lstsq / singular branches were exercised
 
 
-def test_patterns_of_more_than_62_dummies() -> None:
+def test_patterns_number_rows_by_first_appearance_or_give_way_to_the_rows() -> None:
     rng = np.random.default_rng(3)
-    columns = [rng.random(400) < 0.2 for _ in range(70)]
-    pattern, table = trap_attributes._patterns(columns)
-    assert np.array_equal(table[pattern], np.column_stack(columns).astype(float))
-    few, few_table = trap_attributes._patterns(columns[:10])
-    assert np.array_equal(few_table[few], np.column_stack(columns[:10]).astype(float))
-    assert few_table.shape[0] == len(np.unique(np.column_stack(columns[:10]), axis=0))
+    columns = [rng.random(400) < 0.1 for _ in range(10)]
+    pattern, design = trap_attributes._patterns(columns)
+    assert np.array_equal(design[pattern], np.column_stack([np.ones(400), *columns]))
+    assert len(design) == len(np.unique(np.column_stack(columns), axis=0))
+    assert pattern[0] == 0 and np.all(np.diff(np.maximum.accumulate(pattern)) <= 1)
+    # nearly one pattern per row, or more dummies than a 64-bit code holds: the rows themselves
+    assert trap_attributes._patterns([rng.random(400) < 0.5 for _ in range(30)]) is None
+    assert trap_attributes._patterns([rng.random(400) < 0.01 for _ in range(70)]) is None
+
+
+@pytest.mark.parametrize(("n", "attributes"), [(1500, 5), (400, 33)])
+def test_point_estimates_and_bootstrap_with_or_without_patterns(n: int, attributes: int) -> None:
+    frame = _ratings(n, attributes, seed=attributes)
+    names = list(frame.columns[:-1])
+    columns = _dummies(frame, names)
+    assert (trap_attributes._patterns(columns) is None) == (attributes > 31)
+    result = penalty_reward(frame, outcome="overall", attributes=names, scales=(1, 10), bootstrap=25, seed=4)
+    rows = np.column_stack([np.ones(n), *columns])
+    fit = sm.OLS(frame["overall"].to_numpy(), rows).fit()
+    assert [result.attributes[c][k] for c in names for k in ("penalty", "reward")] == pytest.approx(
+        fit.params[1:], rel=1e-9)
+    assert result.r2 == pytest.approx(fit.rsquared, rel=1e-10)
+    draws = _rows_bootstrap(rows, frame["overall"].to_numpy(), 25, 4, fit.params)
+    for j, (c, k) in enumerate((c, k) for c in names for k in ("penalty", "reward")):
+        assert result.attributes[c][f"{k}_ci"] == pytest.approx(np.percentile(draws[:, j + 1], [2.5, 97.5]), rel=1e-9)
 
 
 def test_point_estimates_equal_an_ols_on_the_rows() -> None:
