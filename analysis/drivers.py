@@ -2,8 +2,9 @@
 
 Four views of the same regression of the outcome on its drivers (SCIENCE.md §4):
 
-* **OLS** (statsmodels): coefficients with classical and HC3 heteroscedasticity-robust standard errors,
-  standardized betas and variance inflation factors. Coefficients answer "what if this attribute alone
+* **OLS** (as R's ``lm`` and statsmodels' ``OLS``): coefficients with classical and HC3 heteroscedasticity-robust
+  standard errors, standardized betas and variance inflation factors, all from the standardized cross-products
+  plus one pass over the rows for the residuals and leverages. Coefficients answer "what if this attribute alone
   changed", which collinear survey items make unstable; hence the two importances below.
 * **Shapley value / LMG** (Lindeman, Merenda & Gold 1980; Budescu's general dominance): each predictor's R²
   gain averaged over all orders of entry. Non-negative, sums to R², the default importance. Computed exactly
@@ -15,7 +16,8 @@ Four views of the same regression of the outcome on its drivers (SCIENCE.md §4)
 
 Importances come from the correlation matrix alone, so everything here runs on k x k matrices once the data
 have been reduced. Bootstrap confidence intervals resample respondents through multinomial weights: one
-weighted cross-product per resample instead of copying rows.
+weighted cross-product per resample instead of copying rows; m-out-of-n resamples gather their rows from a
+row-major copy, a block of resamples at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from analysis.errors import AnalysisError
@@ -62,6 +63,8 @@ CONST = "const"
 _SINGULAR_TOL = 1e-10
 # Rough size, in bytes, of the temporary arrays the vectorised bootstrap may allocate at once.
 _MEMORY_BUDGET = 64 * 2**20
+# Bytes of rows the m-out-of-n bootstrap gathers at once: a few resamples, which stay in cache for their products.
+_GATHER_BUDGET = 4 * 2**20
 
 
 @dataclass
@@ -145,7 +148,7 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
         the raw mean.
     weights : Series or array, optional
         Sampling weights, one per row of ``df`` (in its order). The correlations, means and SDs are then
-        weighted, the regression is weighted least squares (statsmodels ``WLS``), bootstrap resamples draw
+        weighted, the regression is weighted least squares (as statsmodels ``WLS``), bootstrap resamples draw
         respondents with their weights, and the performance intervals use Kish's effective sample size.
 
     Returns
@@ -185,19 +188,21 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
         mean = x.mean(axis=0)
         sd = x.std(axis=0, ddof=1)
         z = (x - mean) / sd
-        corr = (z.T @ z) / (n - 1)
+        cross = z.T @ z
+        corr = cross / (n - 1)
     else:
         # Weighted moments; n_eff / (n_eff - 1) makes weights of 1 give the unweighted SDs.
         n_eff = float(case_w.sum() ** 2 / (case_w**2).sum())
         mean = case_w @ x / case_w.sum()
         sd = np.sqrt(case_w @ (x - mean) ** 2 / case_w.sum() * n_eff / (n_eff - 1))
         z = (x - mean) / sd
-        corr = (z * case_w[:, None]).T @ z / case_w.sum() * n_eff / (n_eff - 1)
+        cross = (z * case_w[:, None]).T @ z
+        corr = cross / case_w.sum() * n_eff / (n_eff - 1)
     np.fill_diagonal(corr, 1.0)
     _check_not_singular(corr[:p, :p], predictors)
 
     warnings: list[str] = []
-    ols = _ols(x, outcome, predictors, corr, warnings, case_w, sd)
+    ols = _ols(x, outcome, predictors, corr, warnings, case_w, sd, mean, z, cross)
     exact = p <= MAX_EXACT_PREDICTORS
     orders = None if exact else _permutation_orders(p, N_PERMUTATIONS, seed)
     shapley = _shapley(corr[None], orders)[0]
@@ -473,33 +478,95 @@ def _case_weights(weights: pd.Series | np.ndarray | None, n: int) -> np.ndarray 
 
 
 def _ols(x: np.ndarray, outcome: str, predictors: list[str], corr: np.ndarray,
-         warnings: list[str], case_w: np.ndarray | None = None, sd: np.ndarray | None = None) -> OLSResult:
+         warnings: list[str], case_w: np.ndarray | None = None, sd: np.ndarray | None = None,
+         mean: np.ndarray | None = None, z: np.ndarray | None = None,
+         cross: np.ndarray | None = None) -> OLSResult:
+    """OLS (WLS with ``case_w``) as R's ``lm`` and statsmodels' ``OLS``/``WLS`` report it.
+
+    ``z`` is ``x`` standardized by ``mean`` and ``sd`` (all computed here when ``z`` is not given); the fit runs
+    on it, where the cross-products are well conditioned, and its coefficients and covariances are mapped back to
+    ``x``'s units. ``cross``, zᵀ diag(w) z, saves a pass when the caller has it; the other passes over the rows are
+    the residuals, leverages and HC3 meat.
+    """
     n, p = x.shape[0], len(predictors)
-    exog = np.column_stack([np.ones(n), x[:, :p]])
+    if z is None:
+        # Any centring and scaling gives the same fit; the plain moments serve ols_drivers (no weights).
+        mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
+        z = (x - mean) / sd
     names = [CONST, *predictors]
     # A perfect fit (R² = 1) or a respondent with leverage 1 divides by zero inside the variance formulas;
     # the resulting non-finite values are reported below instead of as floating-point warnings.
     with np.errstate(divide="ignore", invalid="ignore"):
-        fit = (sm.OLS(x[:, p], exog) if case_w is None else sm.WLS(x[:, p], exog, weights=case_w)).fit()
-        coef, se, p_classic = fit.params, fit.bse, fit.pvalues
-        se_hc3 = np.asarray(fit.HC3_se)
-        p_hc3 = 2 * stats.t.sf(np.abs(coef / se_hc3), fit.df_resid)
-        r2, adj_r2 = float(fit.rsquared), float(fit.rsquared_adj)
+        coef, se, se_hc3, r2, df_resid = _ols_fit(z, mean, sd, p, case_w, cross)
+        p_classic = 2 * stats.t.sf(np.abs(coef / se), df_resid)
+        p_hc3 = 2 * stats.t.sf(np.abs(coef / se_hc3), df_resid)
+        adj_r2 = 1 - (n - 1) / df_resid * (1 - r2)
     if not np.isfinite(se_hc3).all():
         warnings.append("The HC3 robust standard errors could not be computed (a respondent has leverage 1, "
                         "e.g. the only one with some answer); use the classical standard errors.")
     if r2 > 1 - 1e-12:
         warnings.append(f"The predictors explain {outcome} perfectly (R² = 1): it is probably computed from "
                         "them (a total or an index), so a driver analysis says nothing about it.")
-    if sd is None:
-        sd = x.std(axis=0, ddof=1)
     std_beta = coef[1:] * sd[:p] / sd[p]
     vif = np.diag(np.linalg.inv(corr[:p, :p]))
     return OLSResult(
         coef=_labelled(coef, names), se=_labelled(se, names), se_hc3=_labelled(se_hc3, names),
-        p=_labelled(p_classic, names), std_beta=_labelled(std_beta, predictors), r2=r2, adj_r2=adj_r2,
-        vif=_labelled(vif, predictors), n=n, p_hc3=_labelled(p_hc3, names),
+        p=_labelled(p_classic, names), std_beta=_labelled(std_beta, predictors), r2=float(r2),
+        adj_r2=float(adj_r2), vif=_labelled(vif, predictors), n=n, p_hc3=_labelled(p_hc3, names),
     )
+
+
+def _ols_fit(z: np.ndarray, mean: np.ndarray, sd: np.ndarray, p: int, case_w: np.ndarray | None,
+             cross: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:
+    """Coefficients, classical and HC3 standard errors, R² and residual df of the (weighted) least squares fit
+    of the last column on the first ``p`` (plus an intercept), in the units of ``z * sd + mean``.
+
+    The fit of the standardized outcome on d = (1, standardized predictors) has the cross-product
+    G = Σ w d dᵀ; the raw coefficients are the linear map θ = sd_y A φ (+ the outcome's mean in the
+    intercept), A = [[1, -mean/sd], [0, diag(1/sd)]], so every covariance is sd_y² A V Aᵀ. With weights the
+    fit is statsmodels' ``WLS`` on the rows whitened by √w: leverage h = w dᵀ G⁻¹ d and HC3 meat
+    Σ w² e² / (1 - h)² d dᵀ (MacKinnon & White 1985), R² against the weighted total sum of squares.
+    """
+    n = z.shape[0]
+    zx, zy = z[:, :p], z[:, p]
+    w = np.ones(n) if case_w is None else case_w
+    if cross is None:
+        cross = z.T @ z if case_w is None else (z * w[:, None]).T @ z
+    total = w @ z
+    gram = np.empty((p + 1, p + 1))
+    gram[0, 0] = w.sum()
+    gram[0, 1:] = gram[1:, 0] = total[:p]
+    gram[1:, 1:] = cross[:p, :p]
+    moment = np.concatenate([[total[p]], cross[:p, p]])
+    inverse = np.linalg.inv(gram)
+    phi = inverse @ moment
+    resid = zy - phi[0] - zx @ phi[1:]
+    df_resid = n - (p + 1)
+    ssr = w @ resid**2
+    tss = cross[p, p] - total[p] ** 2 / gram[0, 0]
+    r2 = 1.0 - ssr / tss
+    # Leverages: h = w (g00 + 2 zx g0x + zx Gxx zx) with G⁻¹ = [[g00, g0x], [gx0, Gxx]]. The quadratic form is
+    # taken on the transposed rows: outside the engine's single BLAS thread, multithreaded BLAS spent some 20 times
+    # the CPU on the million-row times p x p product that it spends on the p x p times p x million-column one.
+    quadratic = np.einsum("ji,ji->i", inverse[1:, 1:].T @ zx.T, zx.T)
+    leverage = inverse[0, 0] + 2 * (zx @ inverse[1:, 0]) + quadratic
+    if case_w is not None:
+        leverage *= w
+    scale = (w * resid / (1 - leverage)) ** 2
+    meat = np.empty((p + 1, p + 1))
+    meat[0, 0] = scale.sum()
+    meat[0, 1:] = meat[1:, 0] = scale @ zx
+    meat[1:, 1:] = (zx * scale[:, None]).T @ zx
+    back = np.zeros((p + 1, p + 1))
+    back[0, 0] = 1.0
+    back[0, 1:] = -mean[:p] / sd[:p]
+    back[1:, 1:] = np.diag(1.0 / sd[:p])
+    back *= sd[p]
+    coef = back @ phi
+    coef[0] += mean[p]
+    classical = back @ (inverse * (ssr / df_resid)) @ back.T
+    robust = back @ (inverse @ meat @ inverse) @ back.T
+    return coef, np.sqrt(np.diag(classical)), np.sqrt(np.diag(robust)), float(r2), df_resid
 
 
 # -- importances from correlation matrices (batched: B x k x k, predictors first, outcome last) --------------
@@ -633,16 +700,24 @@ def _bootstrap_corrs(z: np.ndarray, n_boot: int, rng: np.random.Generator,
                 products[start:stop] += weights @ (block[:, upper[0]] * block[:, upper[1]])
             totals[start:stop] = size if case_w is None else counts @ case_w
     else:
-        # Few rows per resample: gathering them costs O(subsample), whatever n is.
+        # Few rows per resample: gathering them costs O(subsample), whatever n is. The rows are gathered from a
+        # row-major copy (one cache line per row instead of one per column) for a few resamples at a time, a
+        # block small enough to stay in cache for the products; drawing a block's indices at once gives the very
+        # draws of one call per resample.
         size = subsample
         ones = np.ones(subsample)
-        for b in range(n_boot):
-            drawn = rng.integers(0, n, subsample)
-            rows_b = z[drawn]
-            w_b = ones if case_w is None else case_w[drawn]
-            sums[b] = w_b @ rows_b
-            products[b] = ((rows_b * w_b[:, None]).T @ rows_b)[upper]
-            totals[b] = w_b.sum()
+        rows_major = np.ascontiguousarray(z)
+        group = max(1, _GATHER_BUDGET // (8 * k * subsample))
+        for start in range(0, n_boot, group):
+            stop = min(start + group, n_boot)
+            drawn = rng.integers(0, n, (stop - start, subsample))
+            gathered = np.take(rows_major, drawn.ravel(), axis=0).reshape(stop - start, subsample, k)
+            for b in range(start, stop):
+                rows_b = gathered[b - start]
+                w_b = ones if case_w is None else case_w[drawn[b - start]]
+                sums[b] = w_b @ rows_b
+                products[b] = ((rows_b * w_b[:, None]).T @ rows_b)[upper]
+                totals[b] = w_b.sum()
     mean = sums / totals[:, None]
     cov = np.empty((n_boot, k, k))
     centred = products / totals[:, None] - mean[:, upper[0]] * mean[:, upper[1]]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analysis.errors import AnalysisError
 from analysis.trap_stats import holm, newcombe_difference, two_proportion_z, wilson_interval
@@ -90,7 +90,8 @@ def numeric_column(df: pd.DataFrame, column: str, role: str) -> pd.Series:
         raise AnalysisError(f"The {role} column '{column}' is not in the data; columns: "
                             f"{', '.join(map(str, df.columns[:20]))}{' ...' if df.shape[1] > 20 else ''}.")
     values = df[column]
-    if pd.api.types.is_bool_dtype(values):
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        # Already numbers (pd.to_numeric would return them unchanged).
         return values.astype(float)
     converted = pd.to_numeric(values, errors="coerce")
     bad = converted.isna() & values.notna()
@@ -101,8 +102,9 @@ def numeric_column(df: pd.DataFrame, column: str, role: str) -> pd.Series:
 
 
 def _binary(x: np.ndarray) -> bool:
-    seen = np.unique(x[~np.isnan(x)])
-    return seen.size > 0 and set(seen.tolist()) <= {0.0, 1.0}
+    """Whether the answers (NaN aside) are all 0 or 1, and there is at least one."""
+    zero, one = x == 0, x == 1
+    return bool((zero | one).any()) and bool((zero | one | np.isnan(x)).all())
 
 
 def top_box(x: np.ndarray, *, column: str, levels: Sequence[float] | None = None, boxes: int = 2,
@@ -322,8 +324,7 @@ def _zone(candidates: list[int], n: np.ndarray, k: np.ndarray,
                 # Homogeneity alone has little power against a slow drift over small levels; the
                 # Cochran-Armitage trend test catches the drift. A flat run must pass both.
                 # Bonferroni over the two tests keeps the chance of splitting a truly flat zone at 5 %.
-                p_value = min(1.0, 2 * min(float(stats.chi2_contingency(table, correction=False)[1]),
-                                           _trend_p(np.asarray(points)[run], n[run], k[run])))
+                p_value = min(1.0, 2 * min(_homogeneity_p(table), _trend_p(np.asarray(points)[run], n[run], k[run])))
             if p_value < ALPHA:
                 continue
             key = (len(run), float(n[run].sum()), run[0], run[-1], p_value)
@@ -334,6 +335,15 @@ def _zone(candidates: list[int], n: np.ndarray, k: np.ndarray,
     return [points[best[2]], points[best[3]]], best[4]
 
 
+def _homogeneity_p(table: np.ndarray) -> float:
+    """p of Pearson's chi-square test of homogeneity of a 2 x r table with positive margins, as
+    ``scipy.stats.chi2_contingency(table, correction=False)`` computes it (R: ``chisq.test(table, correct = FALSE)``)
+    without its per-call overhead: the zone search runs it for every run of levels."""
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    statistic = np.sum((table - expected) ** 2 / expected)
+    return float(special.chdtrc(table.shape[1] - 1, statistic))
+
+
 def _trend_p(x: np.ndarray, n: np.ndarray, k: np.ndarray) -> float:
     """Two-sided p of the Cochran-Armitage trend test (R: ``prop.trend.test(k, n, x)``)."""
     total = n.sum()
@@ -342,7 +352,7 @@ def _trend_p(x: np.ndarray, n: np.ndarray, k: np.ndarray) -> float:
     variance = p_bar * (1 - p_bar) * (np.sum(n * x**2) - np.sum(n * x) ** 2 / total)
     if variance <= 0:
         return 1.0
-    return float(2 * stats.norm.sf(abs(statistic) / np.sqrt(variance)))
+    return float(2 * special.ndtr(-abs(statistic) / np.sqrt(variance)))
 
 
 # -- trap index --------------------------------------------------------------------------------------------

@@ -167,7 +167,10 @@ def _stages(df: pd.DataFrame, *, stage: str, satisfaction: str, loyalty: str, at
     if stage not in df.columns:
         raise AnalysisError(f"The stage column '{stage}' is not in the data.")
     out: dict[str, Any] = {}
-    for value, part in df.groupby(stage, sort=True):
+    # Only the columns the parts use, and not the index (the analyses do not read it; a million string labels cost
+    # more to split than the analyses): splitting every column of a wide survey costs more than the analyses.
+    used = [c for c in dict.fromkeys([stage, satisfaction, loyalty, *attributes]) if c in df.columns]
+    for value, part in df[used].reset_index(drop=True).groupby(stage, sort=True):
         key = str(value)
         entry: dict[str, Any] = {"n": len(part), "programme": STAGE_PROGRAMMES.get(key.lower())}
         try:

@@ -36,6 +36,8 @@ from analysis.trap import numeric_column
 IA_THRESHOLD = 0.2
 #: Fewer than this many respondents in a dummy and its coefficient is flagged as rough.
 MIN_BOX = 30
+# Rough size, in bytes, of the temporary arrays the bootstrap may allocate at once.
+_MEMORY_BUDGET = 64 * 2**20
 CLASSES = ("basic", "performance", "excitement")
 
 
@@ -146,21 +148,28 @@ def penalty_reward(df: pd.DataFrame, *, outcome: str, attributes: Sequence[str],
             if dummy.sum() < MIN_BOX:
                 notes.append(f"Only {int(dummy.sum())} respondents rated '{code}' in its {kind} boxes; its "
                              f"{'penalty' if kind == 'low' else 'reward'} is rough.")
-            columns.append(dummy.astype(float))
+            columns.append(dummy)
             names.append((code, kind))
     if not columns:
         raise AnalysisError("No attribute varies, so there is nothing to contrast.")
-    design = np.column_stack([np.ones(n), *columns])
-    # Everything from the small cross-product matrix: one pass over the rows instead of an SVD of them.
-    gram = design.T @ design
+    # The design has one row per pattern of dummies (a few thousand at most for a handful of attributes): every
+    # cross-product is a sum over patterns weighted by how many respondents show each. With nearly as many
+    # patterns as respondents (many attributes), the design has one row per respondent (pattern None).
+    pattern, design = _patterns(columns) or (None, np.column_stack([np.ones(n), *columns]))
+    if pattern is None:
+        gram, moment = design.T @ design, design.T @ y
+    else:
+        gram = (design.T * np.bincount(pattern, minlength=len(design))) @ design
+        moment = design.T @ np.bincount(pattern, weights=y, minlength=len(design))
     scaled = gram / np.sqrt(np.outer(np.diag(gram), np.diag(gram)))
     if np.linalg.eigvalsh(scaled)[0] < 1e-10:
         raise AnalysisError("The low/high dummies are perfectly collinear (two attributes answered "
                             "identically?); drop one of them.")
-    beta = np.linalg.solve(gram, design.T @ y)
-    residual = y - design @ beta
+    beta = np.linalg.solve(gram, moment)
+    fitted = design @ beta
+    residual = y - (fitted if pattern is None else fitted[pattern])
     r2 = 1 - residual @ residual / np.sum((y - y.mean()) ** 2)
-    draws = _bootstrap(design, y, bootstrap, seed, beta)
+    draws = _bootstrap(pattern, design, y, bootstrap, seed, beta)
     out: dict[str, dict[str, Any]] = {}
     for code in counts:
         p_i = next((i + 1 for i, nm in enumerate(names) if nm == (code, "low")), None)
@@ -220,38 +229,85 @@ def _ia(penalty: np.ndarray, reward: np.ndarray) -> np.ndarray:
         return np.where(total > 0, (gain - loss) / total, np.nan)
 
 
-def _bootstrap(design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,
+def _patterns(dummies: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pattern number of each row (0, 1, ... in order of first appearance) and each pattern's row of the design
+    (1, then its 0/1 dummies); None when the rows are cheaper: more than 62 dummies (one 64-bit code per row)
+    or more than half as many patterns as rows."""
+    n = len(dummies[0])
+    if len(dummies) > 62:
+        return None
+    code = np.zeros(n, dtype=np.int64)
+    for j, dummy in enumerate(dummies):
+        code |= dummy.astype(np.int64) << j
+    pattern, uniques = pd.factorize(code)
+    if len(uniques) > n // 2:
+        return None
+    design = np.ones((len(uniques), len(dummies) + 1))
+    design[:, 1:] = (uniques[:, None] >> np.arange(len(dummies))) & 1
+    return pattern.astype(np.intp), design
+
+
+def _bootstrap(pattern: np.ndarray | None, design: np.ndarray, y: np.ndarray, bootstrap: int, seed: int | None,
                beta: np.ndarray) -> np.ndarray | None:
-    """Bootstrap coefficients (rows = resamples), deviations rescaled when resamples are subsamples."""
+    """Bootstrap coefficients (rows = resamples), deviations rescaled when resamples are subsamples.
+
+    Row i of the data has the dummies ``design[pattern[i]]`` (``design[i]`` without patterns). A resample's
+    cross-products are its counts of each pattern and sums of ``y`` per pattern times the pattern design: with
+    whole-number ratings these are the exact integers a pass over the drawn rows gives.
+    """
     if not bootstrap:
         return None
     rng = np.random.default_rng(seed)
-    n = design.shape[0]
+    n = len(y)
     m = min(n, TRAP_BOOTSTRAP_ROWS)
     scale = np.sqrt(m / n)
-    out = np.empty((bootstrap, design.shape[1]))
-    # Single precision for the cross-products: the dummies are 0/1 and ratings small whole numbers, so the
-    # sums are exact in float32 up to 2^24 and the products run twice as fast.
-    design32, y32 = design.astype(np.float32), y.astype(np.float32)
-    for b in range(bootstrap):
-        rows = rng.integers(0, n, size=m)
-        x, t = design32[rows], y32[rows]
-        # Normal equations on the small cross-product; a dummy that is empty in this resample makes it
-        # singular: lstsq then, and that draw of its coefficient is NaN so the interval ignores it.
-        gram = (x.T @ x).astype(np.float64)
-        moment = (x.T @ t).astype(np.float64)
-        empty = np.diag(gram) == 0
-        if empty.any():
-            coef = np.linalg.lstsq(gram, moment, rcond=None)[0]
-            coef[empty] = np.nan
+    k, d = design.shape
+    out = np.empty((bootstrap, d))
+    # Per resample, summing over patterns takes about k * d * d operations, over the drawn rows m * d * d.
+    by_pattern = pattern is not None and k <= m and k * d * d * 8 <= _MEMORY_BUDGET
+    squares = (design[:, :, None] * design[:, None, :]).reshape(k, d * d) if by_pattern else None
+    rows32 = None if by_pattern else design.astype(np.float32)
+    if pattern is not None and not by_pattern:
+        rows32 = rows32[pattern]
+    y32 = None if by_pattern else y.astype(np.float32)
+    block = max(1, _MEMORY_BUDGET // (8 * max(m, k) * 4))
+    for start in range(0, bootstrap, block):
+        stop = min(start + block, bootstrap)
+        # One call for the block's draws gives the very numbers of one call per resample.
+        drawn = rng.integers(0, n, size=(stop - start, m))
+        if by_pattern:
+            cell = (np.arange(stop - start)[:, None] * k + pattern[drawn]).ravel()
+            counts = np.bincount(cell, minlength=(stop - start) * k).reshape(-1, k).astype(float)
+            sums = np.bincount(cell, weights=y[drawn].ravel(), minlength=(stop - start) * k).reshape(-1, k)
+            grams = (counts @ squares).reshape(-1, d, d)
+            moments = sums @ design
         else:
-            try:
-                coef = np.linalg.solve(gram, moment)
-            except np.linalg.LinAlgError:
-                # two dummies that coincide in this resample (a small stage): nothing is identified in it
-                coef = np.full(len(moment), np.nan)
-        out[b] = beta + scale * (coef - beta)
+            # Single precision for the cross-products: the dummies are 0/1 and ratings small whole numbers, so
+            # the sums are exact in float32 up to 2^24 and the products run twice as fast.
+            grams = np.empty((stop - start, d, d))
+            moments = np.empty((stop - start, d))
+            for b, rows in enumerate(drawn):
+                x = rows32[rows]
+                grams[b] = x.T @ x
+                moments[b] = x.T @ y32[rows]
+        for b in range(stop - start):
+            out[start + b] = beta + scale * (_solve(grams[b], moments[b]) - beta)
     return out
+
+
+def _solve(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """Normal equations of one resample. A dummy that is empty in it makes them singular: lstsq then, and that
+    draw of its coefficient is NaN so the interval ignores it."""
+    empty = np.diag(gram) == 0
+    if empty.any():
+        coef = np.linalg.lstsq(gram, moment, rcond=None)[0]
+        coef[empty] = np.nan
+        return coef
+    try:
+        return np.linalg.solve(gram, moment)
+    except np.linalg.LinAlgError:
+        # two dummies that coincide in this resample (a small stage): nothing is identified in it
+        return np.full(len(moment), np.nan)
 
 
 def _percentile(values: np.ndarray) -> list[float] | None:

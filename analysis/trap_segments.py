@@ -121,17 +121,33 @@ def segments(df: pd.DataFrame, *, satisfaction: str, loyalty: str, satisfied_lev
     if stage is not None:
         if stage not in df.columns:
             raise AnalysisError(f"The stage column '{stage}' is not in the data.")
-        stage_table = {}
-        for name in ("loyalist", "mercenary", "hostage", "defector"):
-            values = df.loc[groups[name], stage].dropna()
-            stage_table[name] = {str(k): float(v) for k, v in
-                                 values.value_counts(normalize=True).sort_index().items()}
+        stage_table = _shares_by_group(df[stage], {name: groups[name] for name in
+                                                   ("loyalist", "mercenary", "hostage", "defector")})
     label = np.full(len(df), None, dtype=object)
     for name in ("loyalist", "mercenary", "hostage", "defector"):
         label[groups[name]] = name
     return Segments(thresholds=thresholds, shares=shares, mercenary_profile=profile, stage=stage_table,
                     bonds=bond_tables, n=n, labels=pd.Series(label, index=df.index, name="segment"),
                     warnings=notes)
+
+
+def _shares_by_group(column: pd.Series, groups: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Share of each category of ``column`` (answers only, sorted) in each group: ``value_counts(normalize=True)``
+    of the group's rows, from one factorization of the column instead of one per group."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # value_counts lists a categorical's empty categories too
+        return {name: {str(k): float(v) for k, v in
+                       column[mask].dropna().value_counts(normalize=True).sort_index().items()}
+                for name, mask in groups.items()}
+    codes, categories = pd.factorize(column, use_na_sentinel=True)
+    answered = codes >= 0
+    out = {}
+    for name, mask in groups.items():
+        counts = np.bincount(codes[mask & answered], minlength=len(categories))
+        present = np.flatnonzero(counts)
+        shares = pd.Series(counts[present] / counts.sum(), index=categories[present]).sort_index()
+        out[name] = {str(k): float(v) for k, v in shares.items()}
+    return out
 
 
 def _compare(df: pd.DataFrame, columns: Sequence[str], group: np.ndarray, reference: np.ndarray,
@@ -143,9 +159,10 @@ def _compare(df: pd.DataFrame, columns: Sequence[str], group: np.ndarray, refere
         if np.nanstd(x) == 0:
             notes.append(f"'{column}' has the same answer from everyone, so it cannot separate segments.")
             continue
-        t, p = welch_t(x[reference], x[group])
-        a, b = np.nanmean(x[group]) if group.any() else np.nan, np.nanmean(x[reference]) if reference.any() \
-            else np.nan
+        in_group, in_reference = x[group], x[reference]
+        t, p = welch_t(in_reference, in_group)
+        a = np.nanmean(in_group) if in_group.size else np.nan
+        b = np.nanmean(in_reference) if in_reference.size else np.nan
         rows.append({"column": column, "mean_group": a, "mean_reference": b, "difference": a - b, "t": t,
                      "p": p})
     adjusted = holm(np.array([row["p"] for row in rows])) if rows else np.array([])
