@@ -16,7 +16,8 @@ baseline measured in the same run:
   bulk-inserted whole; a block per 25,000 new responses as a survey grows);
 * ``read``: the same DataFrame as the service reads it now, from the answer blocks;
 * ``report``: the survey's PDF report end to end (read, analysis, PDF) as the service renders it (a report job in
-  the app's report thread, beside the job's heartbeat), ``unit report`` the report of ``U5K``; baseline: ``read dump``;
+  the app's report thread, beside the job's heartbeat): the process's first, then again (``again_s``);
+  ``unit report`` the report of ``U5K``; baseline: ``read dump``;
 * ``dashboard``: :func:`survey_app.services.dashboard.dashboard_data` (suppression applied) once (``first_view_s``,
   which computes the scores a large survey's later views take from :mod:`survey_app.services.score_cache`), then
   20 times, p95; baseline: the p95 of one ``count(*)`` of the survey's complete responses by unit;
@@ -253,36 +254,45 @@ def _build_blocks(survey) -> dict[str, Any]:
 
 def _report(unit: str | None):
     """The report as the service renders it: a report job in the app's report thread (beside the job's heartbeat
-    thread, at the job's lower priority), timed from its hand-over to the stored PDF; ``analysis_s`` when the job
-    first shows it is rendering."""
+    thread, at the job's lower priority), timed from its hand-over to the stored PDF, ``analysis_s`` to when the job
+    first shows it is rendering. Twice: the process's first report (``seconds``: its drawing processes and jieba's
+    dictionary load meanwhile), then the same report again (``again_s``, as a long-running app process renders)."""
     def run(survey) -> dict[str, Any]:
-        import sqlalchemy as sa
-
-        from survey_app.extensions import db
-        from survey_app.models import ReportJob
-        from survey_app.services.report_jobs import enqueue, find_or_create
-
-        db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id))  # no cached PDF
-        job, _ = find_or_create(survey, lang="en", unit=unit)
-        db.session.commit()
-        job_id = job.id
-        marks: dict[str, float] = {}
-        started = time.perf_counter()
-        enqueue(job)
-        while True:
-            db.session.rollback()  # a fresh look at the job each time
-            state, step, size = db.session.execute(sa.select(
-                ReportJob.state, ReportJob.step, sa.func.length(ReportJob.pdf)).where(ReportJob.id == job_id)).one()
-            if step == "rendering":
-                marks.setdefault("analysed", time.perf_counter() - started)
-            if state in ("done", "failed"):
-                break
-            time.sleep(0.02)
-        seconds = time.perf_counter() - started
-        if state == "failed":
-            return {"error": db.session.get(ReportJob, job_id).error}
-        return {"seconds": seconds, "analysis_s": marks.get("analysed"), "bytes": size}
+        first = _job(survey, unit)
+        if "error" in first:
+            return first
+        again = _job(survey, unit)
+        return {**first, "again_s": again.get("seconds"), "again_analysis_s": again.get("analysis_s")}
     return run
+
+
+def _job(survey, unit: str | None) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    from survey_app.extensions import db
+    from survey_app.models import ReportJob
+    from survey_app.services.report_jobs import enqueue, find_or_create
+
+    db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id))  # no cached PDF
+    job, _ = find_or_create(survey, lang="en", unit=unit)
+    db.session.commit()
+    job_id = job.id
+    analysed = None
+    started = time.perf_counter()
+    enqueue(job)
+    while True:
+        db.session.rollback()  # a fresh look at the job each time
+        state, step, size = db.session.execute(sa.select(
+            ReportJob.state, ReportJob.step, sa.func.length(ReportJob.pdf)).where(ReportJob.id == job_id)).one()
+        if step == "rendering" and analysed is None:
+            analysed = time.perf_counter() - started
+        if state in ("done", "failed"):
+            break
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    if state == "failed":
+        return {"error": db.session.get(ReportJob, job_id).error}
+    return {"seconds": seconds, "analysis_s": analysed, "bytes": size}
 
 
 def _dashboard(survey) -> dict[str, Any]:
