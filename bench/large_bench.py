@@ -376,8 +376,9 @@ def ingest(url: str, workdir: Path, respondents: int) -> dict[str, Any]:
         server.wait_ready(f"/s/{LOAD_SLUG}")
         alone = run_load(server.port, **load)
         # the report as a report worker runs it: a process of its own at the worker's priority
+        # (a session of its own, as a report worker started by systemd or a shell runs)
         report = subprocess.Popen([sys.executable, "-m", "bench", "large", "--step", "report_worker", "--url", url],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         time.sleep(1.0)  # let it start reading before the respondents arrive
         during = run_load(server.port, **load)
         report_running = report.poll() is None
@@ -393,7 +394,11 @@ def ingest(url: str, workdir: Path, respondents: int) -> dict[str, Any]:
 
 
 def _report_worker(url: str) -> dict[str, Any]:
-    """The whole survey's report as a report job renders it (in the report thread, at the job's lower priority)."""
+    """The whole survey's report as a report worker on the same machine renders it: its session lowered as an RQ
+    worker's is, the job in a report thread at the job's lower priority."""
+    from survey_app.services.report_jobs import lower_session_priority
+
+    lower_session_priority()
     return _step("report", url)
 
 

@@ -209,6 +209,27 @@ def lower_priority() -> None:
         logger.info("report jobs run at the app's own priority", exc_info=True)
 
 
+#: Linux's autogroups: with them, a session's processes share one slot of the scheduler, and a nice value only counts
+#: against the other processes of the session
+AUTOGROUP = "/proc/self/autogroup"
+
+
+def lower_session_priority() -> None:
+    """Lower this process's session too, to :data:`REPORT_NICENESS`, for a process that only renders reports (an RQ
+    worker). Where the kernel groups processes by session (autogroup scheduling, the default of many distributions),
+    a report worker started in a session of its own (by systemd or a shell) competes with the web server's session
+    as an equal, however nice its threads; its session's nice value (:data:`AUTOGROUP`) is what the web server's is
+    weighed against. Not for the app's own report threads: their session is the web server's."""
+    try:
+        with open(AUTOGROUP, "r+", encoding="ascii") as group:
+            current = int(group.read().split("nice")[-1].strip() or 0)
+            if current < REPORT_NICENESS:  # once per session: each job of a worker calls this
+                group.seek(0)
+                group.write(str(REPORT_NICENESS))
+    except (OSError, ValueError):  # no autogroups (not Linux, or scheduling without them): the threads' nice counts
+        logger.info("report jobs run in the session's own scheduling group", exc_info=True)
+
+
 def _run_in_app(app: Flask, job_id: int) -> None:
     lower_priority()  # a thread of the app's report pool: the survey pages of this process keep theirs
     with app.app_context():
@@ -219,6 +240,7 @@ def run_job_in_new_app(job_id: int) -> None:
     """RQ entry point: a fresh app from the environment (DATABASE_URL, SECRET_KEY) runs one job."""
     from survey_app import create_app
 
+    lower_session_priority()
     lower_priority()
     with create_app().app_context():
         try:

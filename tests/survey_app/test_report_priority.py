@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
+import sys
 import threading
 
 from flask import Flask
@@ -50,3 +52,18 @@ def test_the_charts_are_drawn_below_the_process_s_priority(monkeypatch):
     pool = charts.drawing_processes()
     seen = {pool.submit(functools.partial(os.getpriority, os.PRIO_PROCESS, 0)).result() for _ in range(4)}
     assert seen == {min(19, process + charts.DRAWING_NICENESS)}
+
+
+def test_a_report_worker_lowers_its_session_once():
+    # in a session of its own (as systemd or a shell starts a worker), so that this test's session keeps its priority
+    program = ("from survey_app.services import report_jobs as r\n"
+               "for job in range(3):\n"
+               "    r.lower_session_priority()\n"
+               "import os\n"
+               "print(open(r.AUTOGROUP).read() if os.path.exists(r.AUTOGROUP) else 'none')\n")
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                         start_new_session=True).stdout
+    if os.path.exists(report_jobs.AUTOGROUP):  # a kernel with autogroups: the session's nice is the job's
+        assert out.split()[-2:] == ["nice", str(report_jobs.REPORT_NICENESS)]
+    else:  # without them the threads' nice values count, and nothing fails
+        assert out.strip() == "none"
