@@ -358,12 +358,10 @@ def read_blocks(connection: sa.Connection, survey_id: int, codes: list[str], *, 
                 released_through: int | None, batch_rows: int) -> pd.DataFrame | None:
     """The complete responses' frame of ``codes`` (see :mod:`analysis.frames`) from the survey's blocks and the
     documents of the responses outside them; None when the survey has no block."""
-    query = (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id, _BLOCKS.c.payload)
-             .where(_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows > 0).order_by(_BLOCKS.c.first_id))
     parts = []
     ranges = []
     unit_ids = None if unit_ids is None else list(unit_ids)
-    for first, last, payload in connection.execute(query):
+    for first, last, payload in connection.execute(_payloads(survey_id)):
         ranges.append((first, last))
         parts.append(Rows.decode(payload, codes).selected(unit_ids, released_through))
     if not ranges:
@@ -383,10 +381,8 @@ def read_block_units(connection: sa.Connection, survey_id: int) -> pd.Series | N
     each complete response in a block, from its payload (no answer decoded), and every response outside the blocks'
     ranges, from the response table. Responses inside a block's range that the block does not hold (unfinished or
     test responses) are left out. None when the survey has no block."""
-    query = (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id, _BLOCKS.c.payload)
-             .where(_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows > 0).order_by(_BLOCKS.c.first_id))
     ids, units, ranges = [], [], []
-    for first, last, payload in connection.execute(query):
+    for first, last, payload in connection.execute(_payloads(survey_id)):
         ranges.append((first, last))
         rows = Rows.decode(payload, ())
         ids.append(rows.ids)
@@ -402,6 +398,12 @@ def read_block_units(connection: sa.Connection, survey_id: int) -> pd.Series | N
     index = np.concatenate(ids)
     order = np.argsort(index, kind="stable")
     return pd.Series(np.concatenate(units)[order], index=pd.Index(index[order], name="response_id"), name="unit_id")
+
+
+def _payloads(survey_id: int) -> sa.Select:
+    """The survey's built blocks (first id, last id, payload), in id order."""
+    return (sa.select(_BLOCKS.c.first_id, _BLOCKS.c.last_id, _BLOCKS.c.payload)
+            .where(_BLOCKS.c.survey_id == survey_id, _BLOCKS.c.rows > 0).order_by(_BLOCKS.c.first_id))
 
 
 def _gaps(ranges: list[tuple[int, int]]) -> Iterator[tuple[int | None, int | None]]:
