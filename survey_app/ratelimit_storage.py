@@ -3,9 +3,9 @@
 ``make run`` serves with gunicorn and two workers, and no Redis: counters kept in each worker's memory let an
 attacker try twice as many passwords or links as the limit says (each worker counted on its own). This storage
 keeps the counters of the ``limits`` library (fixed windows, as Flask-Limiter uses them) in one SQLite file,
-updated in one statement per hit (an UPSERT with RETURNING: atomic across processes), with WAL so readers never
-wait. The counters are disposable: ``synchronous=OFF`` trades a crash's last counts for speed. Several app
-machines need Redis (``REDIS_URL``), which every machine reaches.
+updated in one statement per hit (an UPSERT with RETURNING: atomic across processes) in a transaction that takes
+the write lock first, with WAL so readers never wait. The counters are disposable: ``synchronous=OFF`` trades a
+crash's last counts for speed. Several app machines need Redis (``REDIS_URL``), which every machine reaches.
 
 URI: ``manyi+sqlite:///absolute/path/to/counters.sqlite`` (the scheme, ``://``, then the absolute path).
 """
@@ -23,6 +23,8 @@ from limits.storage import Storage
 SCHEME = "manyi+sqlite"
 #: expired rows are swept after this many hits of a process
 SWEEP_EVERY = 1000
+#: tries at switching a new file to WAL while another worker opens it too (50 ms apart)
+SETUP_ATTEMPTS = 100
 
 
 class SQLiteFileStorage(Storage):
@@ -46,10 +48,17 @@ class SQLiteFileStorage(Storage):
         if connection is None or self._local.pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            for attempt in range(SETUP_ATTEMPTS):
+                try:  # switching to WAL needs the file to itself: another worker starting at once may hold it
+                    connection.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == SETUP_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.05)
             connection.execute("PRAGMA synchronous=OFF")
-            connection.execute("CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
-                               "expires REAL NOT NULL)")
+            _write(connection, "CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
+                   "expires REAL NOT NULL)", ())
             self._local.connection, self._local.pid = connection, os.getpid()
         return connection
 
@@ -57,13 +66,13 @@ class SQLiteFileStorage(Storage):
         now = time.time()
         self._hits += 1
         if self._hits % SWEEP_EVERY == 0:
-            self._db().execute("DELETE FROM counter WHERE expires <= ?", (now,))
+            _write(self._db(), "DELETE FROM counter WHERE expires <= ?", (now,))
         # a window that has run out starts again at this hit
-        (count,) = self._db().execute(
-            "INSERT INTO counter (key, count, expires) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+        (count,) = _write(
+            self._db(), "INSERT INTO counter (key, count, expires) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
             "count = CASE WHEN expires <= ?4 THEN ?2 ELSE count + ?2 END, "
             "expires = CASE WHEN expires <= ?4 THEN ?3 ELSE expires END RETURNING count",
-            (key, amount, now + expiry, now)).fetchone()
+            (key, amount, now + expiry, now))
         return int(count)
 
     def get(self, key: str) -> int:
@@ -88,6 +97,22 @@ class SQLiteFileStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._db().execute("DELETE FROM counter WHERE key = ?", (key,))
+
+
+def _write(connection: sqlite3.Connection, statement: str,
+           parameters: tuple[object, ...]) -> tuple[object, ...] | None:
+    """Run a writing statement in a transaction that takes the write lock first (``BEGIN IMMEDIATE``), so a busy
+    file is waited for (the connection's timeout). A statement run on its own would read first and then ask for
+    the lock, and SQLite answers "database is locked" at once, without waiting, when another process wrote in
+    between: Flask-Limiter then counted in that worker's memory alone."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        row = connection.execute(statement, parameters).fetchone()
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return row
 
 
 def shared_file_uri(database_url: str, instance_path: str) -> str:
