@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -59,8 +59,8 @@ def workers() -> int:
     return cores(MAX_WORKERS)
 
 
-#: The drawing processes run this many nice levels below the process that starts them: they draw reports, which
-#: yield to whatever else the machine serves (a web process's survey pages)
+#: The drawing processes run this many nice levels below the thread that starts them (at most 19, the lowest): they
+#: draw reports, which yield to whatever else the machine serves (a web process's survey pages)
 DRAWING_NICENESS = 10
 
 #: Drawing processes that died in one process before its charts are drawn there for good (a process that cannot
@@ -80,7 +80,8 @@ def drawing_processes() -> ProcessPoolExecutor | None:
     (matplotlib, the font) loaded. A web or report worker process runs reports in threads, and forking a threaded
     process can copy a lock another thread holds; so before, such a process drew every chart itself, one after
     another. The processes stay for the next report (the first one pays their start, while its analysis runs: see
-    :func:`warm_up`) and run :data:`DRAWING_NICENESS` below this process's priority.
+    :func:`warm_up`) and run :data:`DRAWING_NICENESS` below the priority of the thread that first asks for them
+    (a report job's thread runs at the lowest already: so do they).
     """
     global _shared
     main = getattr(sys.modules.get("__main__"), "__file__", None)
@@ -93,7 +94,7 @@ def drawing_processes() -> ProcessPoolExecutor | None:
         if _shared is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            niceness = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + DRAWING_NICENESS)
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + DRAWING_NICENESS)
             _shared = ProcessPoolExecutor(max_workers=workers(), mp_context=context, initializer=_lower_priority,
                                           initargs=(niceness,))
         return _shared
@@ -107,15 +108,27 @@ def _lower_priority(niceness: int) -> None:
         pass
 
 
-def warm_up() -> None:
-    """Start the drawing processes now, in the background (a report calls this before its analysis)."""
-    pool = drawing_processes()
-    if pool is not None:
-        try:
-            for _ in range(workers()):
-                pool.submit(os.getpid)
-        except Exception as error:  # a process died (BrokenProcessPool), or they cannot start here
-            _discard(pool, failed=not isinstance(error, BrokenProcessPool))
+def warm_up() -> threading.Thread | None:
+    """Start the drawing processes in the background (a report calls this before its analysis): the thread
+    starting them, or None where charts are drawn in the report's own thread.
+
+    A forkserver takes about half a second to start with matplotlib loaded; the report's analysis goes on
+    meanwhile instead of waiting for it.
+    """
+    pool = drawing_processes()  # the executor only: its processes start with the first task it is given
+    if pool is None:
+        return None
+    thread = threading.Thread(target=_start, args=(pool,), name="manyi-chart-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start(pool: ProcessPoolExecutor) -> None:
+    try:
+        for _ in range(workers()):
+            pool.submit(os.getpid)
+    except Exception as error:  # a process died (BrokenProcessPool), or they cannot start here
+        _discard(pool, failed=not isinstance(error, BrokenProcessPool))
 
 
 def _discard(pool: ProcessPoolExecutor, *, failed: bool = False) -> None:
@@ -176,7 +189,9 @@ class ChartPool:
             if self.executor is not None:
                 _discard(self.executor)
                 self.executor = None
-            return _draw(self.requests[index])
+        except CancelledError:  # the processes were let go meanwhile (by the warm-up or another report)
+            self.executor = None
+        return _draw(self.requests[index])
 
     def close(self) -> None:
         """Let go of the charts not asked for (those not started are not drawn)."""

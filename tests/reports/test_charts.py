@@ -119,7 +119,48 @@ def test_drawing_processes_that_cannot_start_are_not_tried_again(monkeypatch: py
     monkeypatch.setattr(charts, "_broken", 0)
     monkeypatch.setattr(charts, "_failed", False)
     monkeypatch.setattr(charts, "workers", lambda: 2)
-    charts.warm_up()  # a report's first call: refused, and remembered
+    charts.warm_up().join()  # a report's first call: refused (in the background), and remembered
     assert charts._failed and charts.drawing_processes() is None
+    svgs = charts.draw_all(REQUESTS)
+    assert [same(svg) for svg in svgs] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
+
+
+def test_warm_up_starts_the_processes_without_making_the_report_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = threading.Event()
+    may_finish = threading.Event()
+
+    class Starting:
+        """Drawing processes still starting (a forkserver loading matplotlib): a task given to them waits."""
+
+        def submit(self, *args: object) -> Future[int]:
+            started.set()
+            assert may_finish.wait(5)
+            future: Future[int] = Future()
+            future.set_result(1)
+            return future
+
+    monkeypatch.setattr(charts, "_shared", Starting())
+    monkeypatch.setattr(charts, "_failed", False)
+    monkeypatch.setattr(charts, "workers", lambda: 2)
+    thread = charts.warm_up()
+    assert thread is not None and started.wait(5)
+    assert thread.is_alive()  # warm_up returned while the processes were still starting
+    may_finish.set()
+    thread.join()
+    assert not charts._failed
+
+
+def test_charts_whose_processes_were_let_go_meanwhile_are_drawn_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    class LetGo:
+        """Drawing processes shut down by another thread (a failed warm-up) after the charts were sent."""
+
+        def submit(self, *args: object) -> Future[str]:
+            future: Future[str] = Future()
+            future.cancel()
+            return future
+
+    monkeypatch.setattr(charts, "_shared", LetGo())
+    monkeypatch.setattr(charts, "_failed", False)
+    monkeypatch.setattr(charts, "workers", lambda: 2)
     svgs = charts.draw_all(REQUESTS)
     assert [same(svg) for svg in svgs] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
