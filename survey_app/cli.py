@@ -20,6 +20,7 @@ from survey_app.cli_interchange import export_command, import_command
 from survey_app.cli_mail import mail_group
 from survey_app.extensions import db
 from survey_app.models import Response, Survey, User
+from survey_app.report_worker import report_worker_command
 from survey_app.services.analysis import analyze_survey, survey_report
 from survey_app.services.console_sessions import reset_password
 from survey_app.services.instruments import sync_instruments
@@ -298,5 +299,5 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, instruments_group, create_survey_command, generate_responses_command,
                     create_admin_command, set_password_command, invite_command, demo_command, analyze_command,
-                    report_command, api_token_command, api_token_revoke_command, mail_group):
+                    report_command, api_token_command, api_token_revoke_command, mail_group, report_worker_command):
         app.cli.add_command(command)

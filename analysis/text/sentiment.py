@@ -117,6 +117,12 @@ def _lexicon(source: str = ZH_LEXICON) -> _Lexicon:
     return _Lexicon(words=words, negations=negations, degrees=degrees)
 
 
+def load_lexicons() -> None:
+    """Load the Chinese lexicon and VADER's now, once per process (a report worker does, before forking)."""
+    _lexicon()
+    _vader()
+
+
 @lru_cache(maxsize=1)
 def _vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

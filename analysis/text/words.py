@@ -172,6 +172,11 @@ class Segmenter:
             _FORKED = None
 
 
+def load_dictionary() -> None:
+    """Load jieba's dictionary now, once per process (a report worker does so before forking a process per job)."""
+    _base_dictionary()
+
+
 @lru_cache(maxsize=1)
 def _base_dictionary() -> tuple[dict[str, int], int]:
     """jieba's shipped prefix dictionary (word -> frequency, fragments of words -> 0) and its total frequency,

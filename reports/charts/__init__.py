@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -95,17 +96,35 @@ def drawing_processes() -> ProcessPoolExecutor | None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
             niceness = min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + DRAWING_NICENESS)
-            _shared = ProcessPoolExecutor(max_workers=workers(), mp_context=context, initializer=_lower_priority,
-                                          initargs=(niceness,))
+            _shared = ProcessPoolExecutor(max_workers=workers(), mp_context=context, initializer=_begin,
+                                          initargs=(niceness, os.getpid()))
         return _shared
 
 
-def _lower_priority(niceness: int) -> None:
-    """Run this drawing process at ``niceness`` (unchanged where the system refuses)."""
+def _begin(niceness: int, owner: int) -> None:
+    """Set up a drawing process: run it at ``niceness`` (unchanged where the system refuses) and end it with the
+    process ``owner`` whose charts it draws."""
     try:
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
     except OSError:
         pass
+    threading.Thread(target=_end_with, args=(owner,), name="manyi-owner-watch", daemon=True).start()
+
+
+def _end_with(owner: int) -> None:
+    """Wait for process ``owner`` to end, then end this one.
+
+    A process that ends without shutting its drawing processes down (an RQ work horse leaves by ``os._exit`` after
+    its job; a process killed) would otherwise leave them, and the forkserver they keep alive, waiting for charts
+    forever: three processes and some 280 MB a report job."""
+    try:
+        watch = os.pidfd_open(owner)
+    except ProcessLookupError:  # it has ended already
+        os._exit(0)
+    except (AttributeError, OSError):  # not Linux 5.3 or later: its processes end when it shuts them down
+        return
+    select.select([watch], [], [])  # readable once the owner has ended
+    os._exit(0)
 
 
 def warm_up() -> threading.Thread | None:

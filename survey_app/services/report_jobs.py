@@ -2,9 +2,10 @@
 
 The job row (survey_app.models.ReportJob) holds the state, progress and the finished PDF, so the process that
 answers the progress poll need not be the one that renders. Without ``REDIS_URL`` each app process runs jobs in
-a small thread pool of its own; with ``REDIS_URL`` they go to the ``manyi-reports`` RQ queue and an ``rq worker``
-process (any number, on any machine reaching the database) renders them. A finished PDF is served again for the
-same survey, language and unit until the responses that report reads change (:func:`cache_key`).
+a small thread pool of its own; with ``REDIS_URL`` they go to the ``manyi-reports`` RQ queue and a report worker
+(``flask --app survey_app report-worker``: any number, on any machine reaching the database) renders them. A
+finished PDF is served again for the same survey, language and unit until the responses that report reads change
+(:func:`cache_key`).
 
 A job whose process died (SIGKILL, out of memory, a deploy restart) is noticed by its heartbeat: the process
 holding a job - the app process whose thread pool has it queued or running, or the RQ worker running it - stamps
@@ -237,18 +238,32 @@ def _run_in_app(app: Flask, job_id: int) -> None:
         run_job(job_id)
 
 
+#: the app the jobs of this process run in when its report worker built one before forking a process per job
+#: (:mod:`survey_app.report_worker`); None: each job builds its own
+_worker_app: Flask | None = None
+
+
+def run_jobs_in(app: Flask) -> None:
+    """Run this process's RQ jobs (and those of the processes it forks) in ``app``, built once beforehand."""
+    global _worker_app
+    _worker_app = app
+
+
 def run_job_in_new_app(job_id: int) -> None:
-    """RQ entry point: a fresh app from the environment (DATABASE_URL, SECRET_KEY) runs one job."""
+    """RQ entry point: one job, in the app the report worker built before forking this process (:func:`run_jobs_in`)
+    or, under a bare ``rq worker``, in a fresh app from the environment (DATABASE_URL, SECRET_KEY)."""
     from survey_app import create_app
 
     lower_session_priority()
     lower_priority()
-    with create_app().app_context():
+    app = _worker_app or create_app()
+    with app.app_context():
+        db.engine.dispose(close=False)  # connections the worker may have left open are its own, not this job's
         try:
             run_job(job_id)
         finally:
-            _heartbeat(current_app._get_current_object()).stop()
-            db.engine.dispose()  # this app lives for one job: close its connections now
+            _heartbeat(app).stop()
+            db.engine.dispose()  # this process lives for one job: close its connections now
 
 
 class _Heartbeat:

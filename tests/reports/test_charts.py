@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -164,3 +168,38 @@ def test_charts_whose_processes_were_let_go_meanwhile_are_drawn_here(monkeypatch
     monkeypatch.setattr(charts, "workers", lambda: 2)
     svgs = charts.draw_all(REQUESTS)
     assert [same(svg) for svg in svgs] == [same(svg) for svg in charts.draw_all(REQUESTS, processes=1)]
+
+
+def test_drawing_processes_end_with_the_process_that_started_them() -> None:
+    # an RQ work horse leaves by os._exit after its job, shutting nothing down: its drawing processes, and the
+    # forkserver they keep alive, must not stay behind waiting for charts (they did, three processes a job)
+    program = ("import multiprocessing.forkserver, os\n"
+               "from reports import charts\n"
+               "charts.workers = lambda: 2\n"
+               "pool = charts.drawing_processes()\n"
+               "pids = {pool.submit(os.getpid).result() for _ in range(8)}\n"
+               "pids.add(multiprocessing.forkserver._forkserver._forkserver_pid)\n"
+               "print(' '.join(map(str, sorted(pids))), flush=True)\n"
+               "os._exit(0)\n")
+    owner = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    pids = [int(pid) for pid in owner.stdout.readline().split()]
+    owner.stdout.close()
+    owner.wait(timeout=60)
+    assert len(pids) >= 2
+    left = pids
+    deadline = time.monotonic() + 60  # a bound for a loaded machine; they end within milliseconds
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = [pid for pid in pids if _running(pid)]
+    for pid in left:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

@@ -50,8 +50,8 @@ def fake_render(monkeypatch):
 
 
 def _wait(client, slug: str, job_id: int, timeout: float = 300.0) -> dict:
-    """The job's status once it is done or failed; the bound only catches a job that hangs (report jobs run 10
-    nice levels down, so a busy machine's other processes come first)."""
+    """The job's status once it is done or failed; the bound only catches a job that hangs (report jobs run at the
+    lowest priority, so a busy machine's other processes come first)."""
     deadline = time.monotonic() + timeout
     while True:
         status = client.get(f"/admin/surveys/{slug}/report-jobs/{job_id}.json").get_json()
