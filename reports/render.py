@@ -14,6 +14,7 @@ to load image" and leave the chart out of the PDF).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -23,9 +24,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from reports.charts import ChartPool
+from reports.chart_images import ChartImage
+from reports.charts import ChartPool, chart_size
 from reports.context import PendingChart, build_context, build_deferred
 from reports.errors import ReportError
 from reports.fonts import CSS_FONT_STACK, cjk_font_path
@@ -96,11 +99,16 @@ class _Figures:
 
     def __call__(self, svg: str | PendingChart) -> Markup:
         if isinstance(svg, PendingChart):  # drawn while WeasyPrint works (render_pdf)
-            return Markup('<img src="{}{}" alt="">').format(ASSET_SCHEME, f"chart-{svg.index}.svg")
+            return Markup('<img src="{}" alt="">').format(chart_url(svg.index))
         if self.inline:
             return Markup(svg)  # drawn by reports.charts; matplotlib escapes every text it writes
         self.charts.append(svg)
-        return Markup('<img src="{}{}" alt="">').format(ASSET_SCHEME, f"chart-{len(self.charts) - 1}.svg")
+        return Markup('<img src="{}" alt="">').format(chart_url(len(self.charts) - 1))
+
+
+def chart_url(index: int) -> str:
+    """Where the PDF's page finds chart ``index`` (:class:`AssetFetcher` serves it)."""
+    return f"{ASSET_SCHEME}chart-{index}.svg"
 
 
 def stylesheet() -> str:
@@ -134,16 +142,28 @@ def render_pdf(result: Mapping[str, Any], *, lang: str = "en", title: str | None
     cjk_font_path()  # fail with an install hint, not with boxes in place of every Chinese character
     context, pending = build_deferred(result, lang=lang, title=title, meta=meta, redact=redact)
     # The charts are drawn in other processes while WeasyPrint parses the page and its stylesheet.
-    with ChartPool([chart.request for chart in pending]) as charts:
+    # Charts of a known size are laid out before they are drawn (reports.chart_images); the others are drawn
+    # first, since WeasyPrint waits for them before its layout.
+    sizes = [chart_size(chart.request) for chart in pending]
+    with ChartPool([chart.request for chart in pending],
+                   first=[index for index, size in enumerate(sizes) if size is None]) as charts:
         html = _render(context, _Figures(inline=False))
-        return html_to_pdf(html, charts=charts, names=[chart.request[0] for chart in pending])
+        return html_to_pdf(html, charts=charts, names=[chart.request[0] for chart in pending], sizes=sizes)
 
 
-def html_to_pdf(html: str, *, charts: Sequence[str] = (), names: Sequence[str] = ()) -> bytes:
+def html_to_pdf(html: str, *, charts: Sequence[str] = (), names: Sequence[str] = (),
+                sizes: Sequence[tuple[float, float] | None] = ()) -> bytes:
     """Lay out report HTML with WeasyPrint, fetching nothing but our own assets and ``charts`` (named by
-    ``names`` in the :class:`ReportError` of a chart that cannot be drawn)."""
+    ``names`` in the :class:`ReportError` of a chart that cannot be drawn). A chart whose size in points
+    ``sizes`` gives is waited for only when its page is painted."""
+    fetcher = AssetFetcher(charts, names)
+    fonts = FontConfiguration()
+    cache = {chart_url(index): ChartImage(functools.partial(fetcher.chart, index), size, chart_url(index), fetcher,
+                                          fonts)
+             for index, size in enumerate(sizes) if size is not None}
     try:
-        return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=AssetFetcher(charts, names)).write_pdf()
+        return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).write_pdf(font_config=fonts,
+                                                                                       cache=cache)
     except ChartFailed as failure:
         raise ReportError(str(failure)) from failure.__cause__
 

@@ -16,12 +16,13 @@ by Graphviz).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import select
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -33,9 +34,9 @@ from reports.charts.lines import loyalty_curve, trend_chart
 from reports.charts.points import class_scatter, ipa_chart
 from reports.charts.style import LINESTYLES, MARKERS, MAX_HEIGHT, WIDTH
 
-__all__ = ["CHARTS", "LINESTYLES", "MARKERS", "MAX_HEIGHT", "WIDTH", "ChartPool", "bar_chart", "class_scatter",
-           "dot_program", "draw_all", "drawing_processes", "interval_dots", "ipa_chart", "loyalty_curve",
-           "path_diagram", "stacked_shares", "trend_chart", "warm_up", "workers"]
+__all__ = ["CHARTS", "LINESTYLES", "MARKERS", "MAX_HEIGHT", "WIDTH", "ChartPool", "bar_chart", "chart_size",
+           "class_scatter", "dot_program", "draw_all", "drawing_processes", "interval_dots", "ipa_chart",
+           "loyalty_curve", "path_diagram", "stacked_shares", "trend_chart", "warm_up", "workers"]
 
 #: Charts below which drawing them in other processes costs more than it saves.
 MIN_PARALLEL_CHARTS = 4
@@ -55,14 +56,20 @@ def _draw(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> str:
     return globals()[name](*args, **kwargs)
 
 
+def chart_size(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> tuple[float, float] | None:
+    """The size (width, height in points) a chart request is drawn at, where it is known without drawing it
+    (None where it is not: the path diagram's size comes from its Graphviz layout)."""
+    name, args, kwargs = request
+    if name not in CHARTS:
+        raise ValueError(f"unknown chart {name!r}; one of {CHARTS}")
+    size = getattr(globals()[name], "size", None)
+    return size(*args, **kwargs) if size is not None else None
+
+
 def workers() -> int:
     """How many processes draw charts: the cores this process may use, at most :data:`MAX_WORKERS` (1: here)."""
     return cores(MAX_WORKERS)
 
-
-#: The drawing processes run this many nice levels below the thread that starts them (at most 19, the lowest): they
-#: draw reports, which yield to whatever else the machine serves (a web process's survey pages)
-DRAWING_NICENESS = 10
 
 #: Drawing processes that died in one process before its charts are drawn there for good (a process that cannot
 #: start them, say, would otherwise try again for every report)
@@ -81,8 +88,7 @@ def drawing_processes() -> ProcessPoolExecutor | None:
     (matplotlib, the font) loaded. A web or report worker process runs reports in threads, and forking a threaded
     process can copy a lock another thread holds; so before, such a process drew every chart itself, one after
     another. The processes stay for the next report (the first one pays their start, while its analysis runs: see
-    :func:`warm_up`) and run :data:`DRAWING_NICENESS` below the priority of the thread that first asks for them
-    (a report job's thread runs at the lowest already: so do they).
+    :func:`warm_up`) and run as idle work (:func:`_begin`).
     """
     global _shared
     main = getattr(sys.modules.get("__main__"), "__file__", None)
@@ -95,19 +101,24 @@ def drawing_processes() -> ProcessPoolExecutor | None:
         if _shared is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            niceness = min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + DRAWING_NICENESS)
             _shared = ProcessPoolExecutor(max_workers=workers(), mp_context=context, initializer=_begin,
-                                          initargs=(niceness, os.getpid()))
+                                          initargs=(os.getpid(),))
         return _shared
 
 
-def _begin(niceness: int, owner: int) -> None:
-    """Set up a drawing process: run it at ``niceness`` (unchanged where the system refuses) and end it with the
-    process ``owner`` whose charts it draws."""
+def _begin(owner: int) -> None:
+    """Set up a drawing process: make it idle work and end it with the process ``owner`` whose charts it draws.
+
+    Idle work (Linux's ``SCHED_IDLE``, below every nice level) runs on the processor time nothing else wants: the
+    report's own thread, which lays the pages out while their charts are drawn, comes first (at nice 19, as a
+    report job's thread runs, it got only a third of the processor beside two drawing processes of its own
+    priority), and so does everything else the machine serves. Where there is no such policy, nice 19.
+    """
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, niceness)
-    except OSError:
-        pass
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, 19)
     threading.Thread(target=_end_with, args=(owner,), name="manyi-owner-watch", daemon=True).start()
 
 
@@ -165,7 +176,7 @@ def _discard(pool: ProcessPoolExecutor, *, failed: bool = False) -> None:
 class ChartPool:
     """Charts being drawn: sent at once to :func:`drawing_processes` (when there are enough of them and more than
     one core), or drawn here when first asked for; ``pool[i]`` is the SVG of ``requests[i]``, waiting for it if
-    need be. ``processes=1`` draws them here.
+    need be. ``processes=1`` draws them here; the charts ``first`` names (by index) are sent before the others.
 
     The PDF renderer asks for each chart when WeasyPrint reaches its image, so the charts are drawn while
     WeasyPrint reads the page and its stylesheet. Should a drawing process die, the charts it had not drawn are
@@ -173,7 +184,7 @@ class ChartPool:
     """
 
     def __init__(self, requests: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], *,
-                 processes: int | None = None) -> None:
+                 processes: int | None = None, first: Collection[int] = ()) -> None:
         self.requests = list(requests)
         self.drawn: dict[int, str] = {}
         self.executor: ProcessPoolExecutor | None = None
@@ -183,7 +194,9 @@ class ChartPool:
             self.executor = drawing_processes()
         if self.executor is not None:
             try:
-                self.futures = [self.executor.submit(_draw, request) for request in self.requests]
+                futures = {index: self.executor.submit(_draw, self.requests[index])
+                           for index in sorted(range(len(self.requests)), key=lambda index: index not in first)}
+                self.futures = [futures[index] for index in range(len(self.requests))]
             except Exception as error:  # a process died (BrokenProcessPool), or they cannot start here
                 for future in self.futures:
                     future.cancel()

@@ -6,7 +6,7 @@ closer and the labels smaller and shorter (fewer lines), never past the page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from matplotlib.collections import LineCollection
@@ -27,6 +27,8 @@ LABEL_SIZES = (FONT_SIZE, 8.0, 7.5, 7.0, 6.5, 6.0)
 MIN_CUT_SIZE = 7.0
 #: Lines of an axis label or legend entry.
 AXIS_LINES = 2
+#: The inches of each chart of rows that are not rows (axis, axis label, legend, band names).
+BAR_OVERHEAD, SHARES_OVERHEAD, DOTS_OVERHEAD = 0.8, 1.0, 1.1
 
 
 def row_labels(labels: Sequence[Any], *, overhead: float) -> tuple[list[str], float, float]:
@@ -54,18 +56,26 @@ def row_labels(labels: Sequence[Any], *, overhead: float) -> tuple[list[str], fl
     return [wrap(label, LABEL_WIDTH, size=size, max_lines=cut[size][1]) for label in labels], size, height
 
 
+def rows_height(overhead: float) -> Callable[..., float]:
+    """The height (inches) of a chart of ``rows`` with ``overhead`` inches besides them, as :func:`row_labels`
+    gives it: known before the chart is drawn."""
+    def height(rows: Sequence[dict[str, Any]], **_: Any) -> float:
+        return row_labels([row["label"] for row in rows], overhead=overhead)[2]
+    return height
+
+
 def axis_label(text: str, *, width: float) -> str:
     """An axis label in at most two lines of ``width`` points (the axis's length: it is centred on it)."""
     return wrap(text, width, size=FONT_SIZE, max_lines=AXIS_LINES)
 
 
-@chart
+@chart(height=rows_height(BAR_OVERHEAD))
 def bar_chart(rows: Sequence[dict[str, Any]], *, xlabel: str) -> Figure:
     """Horizontal bars, largest on top, with interval whiskers.
 
     ``rows``: ``label``, ``value`` and optional ``low``, ``high`` (same unit as ``value``).
     """
-    labels, size, height = row_labels([row["label"] for row in rows], overhead=0.8)
+    labels, size, height = row_labels([row["label"] for row in rows], overhead=BAR_OVERHEAD)
     fig = figure(height)
     ax = fig.add_subplot()
     positions = list(range(len(rows)))[::-1]
@@ -90,13 +100,13 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, xlabel: str) -> Figure:
     return fig
 
 
-@chart
+@chart(height=rows_height(SHARES_OVERHEAD))
 def stacked_shares(rows: Sequence[dict[str, Any]], *, series: Sequence[str], names: Sequence[str]) -> Figure:
     """100 % stacked horizontal bars (detractors, passives, promoters), hatched per series.
 
     ``rows``: ``label`` and one share in [0, 1] per key of ``series``; ``names`` label the series.
     """
-    labels, size, height = row_labels([row["label"] for row in rows], overhead=1.0)
+    labels, size, height = row_labels([row["label"] for row in rows], overhead=SHARES_OVERHEAD)
     fig = figure(height)
     ax = fig.add_subplot()
     positions = list(range(len(rows)))[::-1]
@@ -114,7 +124,7 @@ def stacked_shares(rows: Sequence[dict[str, Any]], *, series: Sequence[str], nam
     return fig
 
 
-@chart
+@chart(height=rows_height(DOTS_OVERHEAD))
 def interval_dots(rows: Sequence[dict[str, Any]], *, xlabel: str, bands: Sequence[tuple[float, float, str]] = (),
                   limits: tuple[float, float] | None = None) -> Figure:
     """One dot with an interval per row, top to bottom, over labelled vertical bands.
@@ -122,7 +132,7 @@ def interval_dots(rows: Sequence[dict[str, Any]], *, xlabel: str, bands: Sequenc
     ``rows``: ``label``, ``value``, optional ``low``, ``high``; ``bands``: ``(from, to, name)`` regions shaded
     alternately and named at the top (e.g. the basic / performance / excitement ranges of IA).
     """
-    labels, size, height = row_labels([row["label"] for row in rows], overhead=1.1)
+    labels, size, height = row_labels([row["label"] for row in rows], overhead=DOTS_OVERHEAD)
     fig = figure(height)
     ax = fig.add_subplot()
     positions = list(range(len(rows)))[::-1]

@@ -15,9 +15,11 @@ from reports.charts.style import FONT_SIZE, LINESTYLES, MARKERS, MAX_HEIGHT, WID
 #: The room of a legend entry of the trend chart (points) and its lines.
 LEGEND_WIDTH = 110
 LEGEND_LINES = 2
+#: The height of the satisfaction-loyalty curve (inches).
+CURVE_HEIGHT = 3.0
 
 
-@chart
+@chart(height=CURVE_HEIGHT)
 def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | None, jump: Sequence[str] | None,
                   xlabel: str, ylabel: str, zone_label: str, jump_label: str) -> Figure:
     """The satisfaction-loyalty curve: loyal share per satisfaction level with its interval whiskers.
@@ -27,7 +29,7 @@ def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | Non
     and of the largest significant rise (an arrow), or ``None``.
     """
     labels = [str(level["label"]) for level in levels]
-    fig = figure(3.0)
+    fig = figure(CURVE_HEIGHT)
     ax = fig.add_subplot()
     xs = [i for i, level in enumerate(levels) if level.get("share") is not None]
     ys = [levels[i]["share"] for i in xs]
@@ -63,17 +65,26 @@ def loyalty_curve(levels: Sequence[dict[str, Any]], *, zone: Sequence[str] | Non
     return fig
 
 
-@chart
+def _legend(series: Sequence[dict[str, Any]]) -> list[str]:
+    """The trend chart's legend entries, wrapped."""
+    return [wrap(line["label"], LEGEND_WIDTH, size=7.5, max_lines=LEGEND_LINES) for line in series]
+
+
+def _trend_height(series: Sequence[dict[str, Any]], **_: Any) -> float:
+    """The trend chart's height (inches): tall enough for the legend beside the plot (20 measures or more)."""
+    entries = sum(block_height(text.count("\n") + 1, 7.5) + 5 for text in _legend(series)) / 72
+    return min(max(2.9, entries + 0.4), MAX_HEIGHT)
+
+
+@chart(height=_trend_height)
 def trend_chart(series: Sequence[dict[str, Any]], *, waves: Sequence[str], ylabel: str) -> Figure:
     """Values per wave, one line per measure (own marker and dash), with interval whiskers.
 
     ``series``: ``label`` and ``points`` (``wave``, ``value``, optional ``low``, ``high``); waves a measure was
     not comparable in are simply absent from its points.
     """
-    legend = [wrap(line["label"], LEGEND_WIDTH, size=7.5, max_lines=LEGEND_LINES) for line in series]
-    # Tall enough for the legend beside the plot (20 measures or more).
-    entries = sum(block_height(text.count("\n") + 1, 7.5) + 5 for text in legend) / 72
-    fig = figure(min(max(2.9, entries + 0.4), MAX_HEIGHT))
+    legend = _legend(series)
+    fig = figure(_trend_height(series))
     ax = fig.add_subplot()
     position = {wave: i for i, wave in enumerate(waves)}
     for index, line in enumerate(series):

@@ -21,19 +21,21 @@ POINT_LABEL_LINES = 2
 PLOT_WIDTH = WIDTH * 72 - 90
 #: A y-axis label's room: the height of the plot.
 YLABEL_WIDTH = 2.6 * 72
+#: The height of the scatter charts (inches).
+SCATTER_HEIGHT = 3.6
 #: adjustText stops after this many steps: left alone it runs until no two boxes touch, which for labels crowded
 #: around the crosshairs took some 2,000 steps (1.1 s a chart) and placed them no better than 300 do
 LABEL_STEPS = 300
 
 
-@chart
+@chart(height=SCATTER_HEIGHT)
 def ipa_chart(points: Sequence[dict[str, Any]], *, xlabel: str, ylabel: str) -> Figure:
     """Importance-performance grid: one marked, labelled point per factor, crosshairs at the means.
 
     ``points``: ``label``, ``importance``, ``performance`` and, optionally, ``importance_ci`` and
     ``performance_ci`` ([low, high]), drawn as thin interval bars through the point.
     """
-    fig = figure(3.6)
+    fig = figure(SCATTER_HEIGHT)
     ax = fig.add_subplot()
     xs = [point["importance"] for point in points]
     ys = [point["performance"] for point in points]
@@ -73,14 +75,14 @@ def _interval(bounds: Sequence[float | None] | None) -> tuple[float, float] | No
     return float(bounds[0]), float(bounds[1])
 
 
-@chart
+@chart(height=SCATTER_HEIGHT)
 def class_scatter(points: Sequence[dict[str, Any]], *, classes: Sequence[tuple[str, str]], xlabel: str,
                   ylabel: str) -> Figure:
     """Labelled points, one marker shape per class, with a legend (impact range against performance).
 
     ``points``: ``label``, ``x``, ``y``, ``cls``; ``classes``: ``(cls, legend name)`` in legend order.
     """
-    fig = figure(3.6)
+    fig = figure(SCATTER_HEIGHT)
     ax = fig.add_subplot()
     for index, (cls, name) in enumerate(classes):
         chosen = [p for p in points if p["cls"] == cls]

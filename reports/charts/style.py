@@ -104,14 +104,34 @@ def to_svg(fig: Figure) -> str:
     return _STRIP.sub("", _PROLOGUE.sub("", buffer.getvalue(), count=1))
 
 
-def chart(build: Callable[..., Figure]) -> Callable[..., str]:
+def chart(build: Callable[..., Figure] | None = None, *,
+          height: float | Callable[..., float] | None = None) -> Any:
     """Make a function that builds a chart's :class:`Figure` return its SVG; the builder stays reachable as
-    ``.figure`` (called inside :func:`style`) for the layout tests."""
+    ``.figure`` (called inside :func:`style`) for the layout tests.
 
-    @functools.wraps(build)
-    def draw(*args: Any, **kwargs: Any) -> str:
-        with style():
-            return to_svg(build(*args, **kwargs))
+    ``height``: the chart's height in inches, a number or a function of the chart's arguments, where it is known
+    without drawing the chart; ``.size(*args, **kwargs)`` then gives the chart's size in points (None otherwise),
+    and the PDF renderer lays the page out while the chart is still being drawn.
+    """
+    def decorate(builder: Callable[..., Figure]) -> Callable[..., str]:
+        @functools.wraps(builder)
+        def draw(*args: Any, **kwargs: Any) -> str:
+            with style():
+                return to_svg(builder(*args, **kwargs))
 
-    draw.figure = build  # type: ignore[attr-defined]
-    return draw
+        def size(*args: Any, **kwargs: Any) -> tuple[float, float] | None:
+            if height is None:
+                return None
+            inches = height(*args, **kwargs) if callable(height) else height
+            return figure_points(WIDTH), figure_points(min(inches, MAX_HEIGHT))
+
+        draw.figure = builder  # type: ignore[attr-defined]
+        draw.size = size  # type: ignore[attr-defined]
+        return draw
+
+    return decorate(build) if build is not None else decorate
+
+
+def figure_points(inches: float) -> float:
+    """A figure's length in points as its SVG states it (matplotlib writes six decimals)."""
+    return round(inches * 72, 6)

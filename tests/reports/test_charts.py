@@ -203,3 +203,24 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+def test_the_charts_named_first_are_sent_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the PDF renderer sends first the charts WeasyPrint must read before its layout (those of unknown size)
+    sent: list[str] = []
+
+    class Recording:
+        def submit(self, function: object, request: tuple) -> Future[str]:
+            sent.append(request[0])
+            future: Future[str] = Future()
+            future.set_result(request[0])
+            return future
+
+    monkeypatch.setattr(charts, "_shared", Recording())
+    monkeypatch.setattr(charts, "_failed", False)
+    monkeypatch.setattr(charts, "workers", lambda: 2)
+    requests = [(name, (), {}) for name in ("bar_chart", "trend_chart", "path_diagram", "ipa_chart")]
+    with charts.ChartPool(requests, first=[2]) as pool:
+        assert [pool[index] for index in range(len(pool))] == ["bar_chart", "trend_chart", "path_diagram",
+                                                                "ipa_chart"]
+    assert sent == ["path_diagram", "bar_chart", "trend_chart", "ipa_chart"]
