@@ -172,8 +172,8 @@ def key_drivers(df: pd.DataFrame, *, outcome: str, predictors: list[str], bootst
     ...     "Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"])
     >>> round(res.ols.r2, 4), round(res.shapley["Education"], 4)
     (0.7067, 0.2601)
-    >>> res.ipa[2]["quadrant"]
-    'concentrate here'
+    >>> res.ipa[2]["grid_quadrant"], res.ipa[2]["quadrant"]  # its intervals cross the lines: no label
+    ('concentrate here', None)
     """
     x = _numeric_matrix(df, outcome, predictors)
     n, p = x.shape[0], len(predictors)

@@ -16,7 +16,7 @@ from reports.charts import chart_size, draw_all
 from reports.context import build_deferred
 from reports.errors import ReportError
 from reports.render import _Figures, _render, html_to_pdf, render_pdf
-from tests.reports.test_render import page_images
+from tests.reports.test_render import Charts, page_images
 
 LONG = "Friendliness and courtesy of the staff at the counter and on the telephone"
 ROWS = [{"label": f"{LONG} {i}" if i % 3 else f"员工的友好程度和礼貌 {i}", "value": float(i), "low": i - 1.0,
@@ -81,15 +81,6 @@ def test_charts_laid_out_before_they_are_drawn_give_the_same_pages(result: dict[
     assert len(old) == len(new)
     for number, (a, b) in enumerate(zip(old, new, strict=True), start=1):
         assert np.array_equal(a, b), f"page {number} differs"
-
-
-class Charts(list[str]):
-    """Charts of which chart 1 cannot be drawn."""
-
-    def __getitem__(self, index: Any) -> Any:
-        if index == 1:
-            raise ValueError("no data")
-        return super().__getitem__(index)
 
 
 SVG = "<svg xmlns='http://www.w3.org/2000/svg' width='10pt' height='10pt'><rect width='5' height='5'/></svg>"

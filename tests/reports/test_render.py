@@ -168,13 +168,16 @@ def test_a_chart_that_fails_while_the_pdf_is_laid_out_stops_the_report(monkeypat
         render_pdf(result, lang="en")
 
 
-def test_a_chart_that_fails_is_named_by_html_to_pdf() -> None:
-    class Charts(list[str]):
-        def __getitem__(self, index: Any) -> Any:
-            if index == 1:
-                raise ValueError("no data")
-            return super().__getitem__(index)
+class Charts(list[str]):
+    """Charts of which chart 1 cannot be drawn."""
 
+    def __getitem__(self, index: Any) -> Any:
+        if index == 1:
+            raise ValueError("no data")
+        return super().__getitem__(index)
+
+
+def test_a_chart_that_fails_is_named_by_html_to_pdf() -> None:
     svg = "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>"
     page = '<img src="manyi-asset:chart-0.svg"><img src="manyi-asset:chart-1.svg">'
     with pytest.raises(ReportError, match=r"chart 1 \(bar_chart\) could not be drawn.*ValueError: no data"):
