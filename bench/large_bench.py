@@ -394,11 +394,11 @@ def ingest(url: str, workdir: Path, respondents: int) -> dict[str, Any]:
 
 
 def _report_worker(url: str) -> dict[str, Any]:
-    """The whole survey's report as a report worker on the same machine renders it: its session lowered as an RQ
-    worker's is, the job in a report thread at the job's lower priority."""
-    from survey_app.services.report_jobs import lower_session_priority
+    """The whole survey's report as a report worker on the same machine renders it: lowered as an RQ
+    worker's job is, the job in a report thread at the job's lower priority."""
+    from survey_app.services.report_jobs import lower_worker_priority
 
-    lower_session_priority()
+    lower_worker_priority()
     return _step("report", url)
 
 

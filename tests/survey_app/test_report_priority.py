@@ -64,16 +64,21 @@ def test_the_charts_are_drawn_as_idle_work_below_the_report_thread(monkeypatch):
     assert policies == {os.SCHED_IDLE}  # below nice 19, the report thread's own priority
 
 
-def test_a_report_worker_lowers_its_session_once():
+def test_a_report_worker_lowers_its_session_once_and_runs_as_idle_work():
     # in a session of its own (as systemd or a shell starts a worker), so that this test's session keeps its priority
-    program = ("from survey_app.services import report_jobs as r\n"
+    program = ("import os, threading\n"
+               "from survey_app.services import report_jobs as r\n"
                "for job in range(3):\n"
-               "    r.lower_session_priority()\n"
-               "import os\n"
+               "    r.lower_worker_priority()\n"
+               "started = []\n"
+               "thread = threading.Thread(target=lambda: started.append(os.sched_getscheduler(0)))\n"
+               "thread.start(); thread.join()\n"
+               "print(os.sched_getscheduler(0) == os.SCHED_IDLE, started == [os.SCHED_IDLE])\n"
                "print(open(r.AUTOGROUP).read() if os.path.exists(r.AUTOGROUP) else 'none')\n")
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
-                         start_new_session=True).stdout
+                         start_new_session=True).stdout.splitlines()
+    assert out[0] == "True True"  # the job's thread and the threads it starts (its heartbeat, say)
     if os.path.exists(report_jobs.AUTOGROUP):  # a kernel with autogroups: the session's nice is the job's
-        assert out.split()[-2:] == ["nice", str(report_jobs.REPORT_NICENESS)]
+        assert out[1].split()[-2:] == ["nice", str(report_jobs.REPORT_NICENESS)]
     else:  # without them the threads' nice values count, and nothing fails
-        assert out.strip() == "none"
+        assert out[1].strip() == "none"

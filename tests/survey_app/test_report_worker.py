@@ -38,7 +38,7 @@ def test_a_job_runs_in_the_app_the_worker_built(app, monkeypatch):
     monkeypatch.setattr(report_jobs, "_worker_app", app)
     monkeypatch.setattr("survey_app.create_app", lambda *args: pytest.fail("a job of the worker built an app"))
     # this test's session and thread keep their priority
-    monkeypatch.setattr(report_jobs, "lower_session_priority", lambda: None)
+    monkeypatch.setattr(report_jobs, "lower_worker_priority", lambda: None)
     monkeypatch.setattr(report_jobs, "lower_priority", lambda: None)
     monkeypatch.setattr(report_jobs, "run_job",
                         lambda job_id: ran_in.append((job_id, current_app._get_current_object())))
