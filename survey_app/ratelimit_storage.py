@@ -58,7 +58,7 @@ class SQLiteFileStorage(Storage):
                     time.sleep(0.05)
             connection.execute("PRAGMA synchronous=OFF")
             _write(connection, "CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
-                   "expires REAL NOT NULL)", ())
+                   "expires REAL NOT NULL)")
             self._local.connection, self._local.pid = connection, os.getpid()
         return connection
 
@@ -68,7 +68,7 @@ class SQLiteFileStorage(Storage):
         if self._hits % SWEEP_EVERY == 0:
             _write(self._db(), "DELETE FROM counter WHERE expires <= ?", (now,))
         # a window that has run out starts again at this hit
-        (count,) = _write(
+        [(count,)], _ = _write(
             self._db(), "INSERT INTO counter (key, count, expires) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
             "count = CASE WHEN expires <= ?4 THEN ?2 ELSE count + ?2 END, "
             "expires = CASE WHEN expires <= ?4 THEN ?3 ELSE expires END RETURNING count",
@@ -93,26 +93,27 @@ class SQLiteFileStorage(Storage):
         return True
 
     def reset(self) -> int | None:
-        return self._db().execute("DELETE FROM counter").rowcount
+        return _write(self._db(), "DELETE FROM counter")[1]
 
     def clear(self, key: str) -> None:
-        self._db().execute("DELETE FROM counter WHERE key = ?", (key,))
+        _write(self._db(), "DELETE FROM counter WHERE key = ?", (key,))
 
 
 def _write(connection: sqlite3.Connection, statement: str,
-           parameters: tuple[object, ...]) -> tuple[object, ...] | None:
+           parameters: tuple[object, ...] = ()) -> tuple[list[tuple[object, ...]], int]:
     """Run a writing statement in a transaction that takes the write lock first (``BEGIN IMMEDIATE``), so a busy
-    file is waited for (the connection's timeout). A statement run on its own would read first and then ask for
-    the lock, and SQLite answers "database is locked" at once, without waiting, when another process wrote in
-    between: Flask-Limiter then counted in that worker's memory alone."""
+    file is waited for (the connection's timeout); its rows and the number of rows it changed. A statement run on
+    its own would read first and then ask for the lock, and SQLite answers "database is locked" at once, without
+    waiting, when another process wrote in between: Flask-Limiter then counted in that worker's memory alone."""
     connection.execute("BEGIN IMMEDIATE")
     try:
-        row = connection.execute(statement, parameters).fetchone()
+        cursor = connection.execute(statement, parameters)
+        rows = cursor.fetchall()
     except BaseException:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
-    return row
+    return rows, cursor.rowcount
 
 
 def shared_file_uri(database_url: str, instance_path: str) -> str:

@@ -352,3 +352,13 @@ def test_workers_opening_and_counting_at_once_lose_no_hit(tmp_path):
             failed = list(pool.map(_count_hits, [path] * 3, [start] * 3, [300] * 3))
             assert failed == [0, 0, 0]
             assert SQLiteFileStorage(f"manyi+sqlite://{path}").get("key") == 900
+
+
+def test_a_key_cleared_and_all_reset_in_the_shared_file(tmp_path) -> None:
+    storage = SQLiteFileStorage(f"manyi+sqlite://{tmp_path / 'counters.sqlite'}")
+    for key in ("a", "a", "b", "c"):
+        storage.incr(key, 60)
+    storage.clear("a")
+    assert (storage.get("a"), storage.get("b")) == (0, 1)
+    assert storage.reset() == 2  # the counters it removed
+    assert (storage.get("b"), storage.get("c")) == (0, 0)
