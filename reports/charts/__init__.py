@@ -49,20 +49,23 @@ CHARTS = ("bar_chart", "ipa_chart", "stacked_shares", "path_diagram", "loyalty_c
           "class_scatter", "trend_chart")
 
 
-def _draw(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> str:
-    name, args, kwargs = request
+def _chart(name: str) -> Any:
+    """The chart function :data:`CHARTS` names ``name``."""
     if name not in CHARTS:
         raise ValueError(f"unknown chart {name!r}; one of {CHARTS}")
-    return globals()[name](*args, **kwargs)
+    return globals()[name]
+
+
+def _draw(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> str:
+    name, args, kwargs = request
+    return _chart(name)(*args, **kwargs)
 
 
 def chart_size(request: tuple[str, Sequence[Any], Mapping[str, Any]]) -> tuple[float, float] | None:
     """The size (width, height in points) a chart request is drawn at, where it is known without drawing it
     (None where it is not: the path diagram's size comes from its Graphviz layout)."""
     name, args, kwargs = request
-    if name not in CHARTS:
-        raise ValueError(f"unknown chart {name!r}; one of {CHARTS}")
-    size = getattr(globals()[name], "size", None)
+    size = getattr(_chart(name), "size", None)
     return size(*args, **kwargs) if size is not None else None
 
 

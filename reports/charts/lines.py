@@ -70,10 +70,15 @@ def _legend(series: Sequence[dict[str, Any]]) -> list[str]:
     return [wrap(line["label"], LEGEND_WIDTH, size=7.5, max_lines=LEGEND_LINES) for line in series]
 
 
-def _trend_height(series: Sequence[dict[str, Any]], **_: Any) -> float:
-    """The trend chart's height (inches): tall enough for the legend beside the plot (20 measures or more)."""
-    entries = sum(block_height(text.count("\n") + 1, 7.5) + 5 for text in _legend(series)) / 72
+def _legend_height(legend: Sequence[str]) -> float:
+    """The trend chart's height (inches) for its wrapped ``legend``: tall enough for the legend beside the plot
+    (20 measures or more)."""
+    entries = sum(block_height(text.count("\n") + 1, 7.5) + 5 for text in legend) / 72
     return min(max(2.9, entries + 0.4), MAX_HEIGHT)
+
+
+def _trend_height(series: Sequence[dict[str, Any]], **_: Any) -> float:
+    return _legend_height(_legend(series))
 
 
 @chart(height=_trend_height)
@@ -84,7 +89,7 @@ def trend_chart(series: Sequence[dict[str, Any]], *, waves: Sequence[str], ylabe
     not comparable in are simply absent from its points.
     """
     legend = _legend(series)
-    fig = figure(_trend_height(series))
+    fig = figure(_legend_height(legend))
     ax = fig.add_subplot()
     position = {wave: i for i, wave in enumerate(waves)}
     for index, line in enumerate(series):
