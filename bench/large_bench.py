@@ -26,7 +26,9 @@ baseline measured in the same run:
   temporary file (:func:`~survey_app.services.exports.write_xlsx`, :func:`~survey_app.services.exports.write_sav`);
   baseline: ``read dump``; the .sav left out above :data:`WHOLE_EXPORT_LIMIT` responses;
 * ``ingest``: 50 concurrent respondents through the real web flow (``bench.load_bench``) on the same database while
-  a report of the big survey runs in a worker process, against the same load without it; p95 of page requests.
+  the report worker of a deployment (``flask --app survey_app report-worker`` on a throwaway Redis, on the same
+  machine) renders the big survey's report, against the same load without it; p95 of page requests
+  (``REPORT_YIELD_PRESSURE=0`` in the environment: the worker does not pause its job for the pages).
 
 Goals (issue 23, 1M responses, 2 cores): read under 5 s (PostgreSQL) / 10 s (SQLite) at under 1.5 GB; report under
 25 s, a 5,000-response unit report under 5 s; dashboard p95 under 500 ms; exports under 500 MB, CSV under 30 s;
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -346,16 +349,32 @@ def _export(fmt: str):
     return run
 
 
+def _enqueue_report(survey) -> dict[str, Any]:
+    """Queue the whole survey's report for the report worker (``REDIS_URL`` in the environment)."""
+    import sqlalchemy as sa
+
+    from survey_app.extensions import db
+    from survey_app.models import ReportJob
+    from survey_app.services.report_jobs import enqueue, find_or_create
+
+    db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id))  # no cached PDF
+    job, _ = find_or_create(survey, lang="en", unit=None)
+    db.session.commit()
+    enqueue(job)
+    return {"job": job.id}
+
+
 STEP_FUNCTIONS = {"read_rows": _read("rows"), "read_documents": _read("documents"), "blocks": _build_blocks,
                   "read": _read("blocks"),
                   "report": _report(None), "unit_report": _report(UNIT), "dashboard": _dashboard,
-                  "csv": _export("csv"), "xlsx": _export("xlsx"), "sav": _export("sav")}
+                  "csv": _export("csv"), "xlsx": _export("xlsx"), "sav": _export("sav"),
+                  "enqueue_report": _enqueue_report}
 
 
-def run_step(name: str, url: str) -> dict[str, Any]:
+def run_step(name: str, url: str, *, env: dict[str, str] | None = None) -> dict[str, Any]:
     """One step in a child process: its figures plus the child's peak resident memory (MB)."""
     command = [sys.executable, "-m", "bench", "large", "--step", name, "--url", url]
-    out = subprocess.run(command, capture_output=True, text=True)
+    out = subprocess.run(command, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1][:200]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -364,42 +383,66 @@ def run_step(name: str, url: str) -> dict[str, Any]:
 # -- ingest while a report runs ---------------------------------------------------------------------------------
 
 def ingest(url: str, workdir: Path, respondents: int) -> dict[str, Any]:
-    """p95 of the web flow at 50 concurrent respondents, alone and while a report of the big survey runs."""
+    """p95 of the web flow at 50 concurrent respondents, alone and while the report worker of a deployment
+    (``flask --app survey_app report-worker`` on Redis, the same machine) renders the big survey's report."""
     from bench.load_bench import SLUG as LOAD_SLUG
     from bench.load_bench import Server, lost_and_duplicated, run_load, stored_counts
+    from tests.redis_server import RedisServer
 
     load = {"respondents": respondents, "concurrency": 50, "time_limit": 120.0, "think": 0.0}
     env = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key", "RATELIMIT_ENABLED": "false",
            "MANYI_ENV": "development"}
-    results = {}
-    with Server("bench.load_apps:manyi()", env, workdir / "ingest.log") as server:
-        server.wait_ready(f"/s/{LOAD_SLUG}")
-        alone = run_load(server.port, **load)
-        # the report as a report worker runs it: a process of its own at the worker's priority
-        # (a session of its own, as a report worker started by systemd or a shell runs)
-        report = subprocess.Popen([sys.executable, "-m", "bench", "large", "--step", "report_worker", "--url", url],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        time.sleep(1.0)  # let it start reading before the respondents arrive
-        during = run_load(server.port, **load)
-        report_running = report.poll() is None
-        report_out, _ = report.communicate()
+    results: dict[str, Any] = {}
+    redis = RedisServer().start()
+    try:
+        with Server("bench.load_apps:manyi()", env, workdir / "ingest.log") as server:
+            server.wait_ready(f"/s/{LOAD_SLUG}")
+            alone = run_load(server.port, **load)
+            worker_env = {**os.environ, **env, "REDIS_URL": redis.url}
+            job = run_step("enqueue_report", url, env=worker_env)["job"]
+            # a session of its own, as a report worker started by systemd or a shell runs
+            worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "survey_app", "report-worker",
+                                       "--burst"], env=worker_env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            running_at = _wait_for_job(url, job, "running")  # the worker has loaded everything, as a deployed one
+            time.sleep(1.0)  # let it start reading before the respondents arrive
+            during = run_load(server.port, **load)
+            report_running = worker.poll() is None
+            log, _ = worker.communicate(timeout=1800)
+    finally:
+        redis.stop()
     stored = stored_counts(url)
     for name, result in (("alone", alone), ("during", during)):
         lost, duplicated = lost_and_duplicated(result.pop("acknowledged_keys"), stored)
         results[name] = {"p95_ms": result["p95_ms"], "requests_per_s": result["requests_per_s"],
                          "errors": result["errors"], "lost": lost, "duplicated": duplicated}
     results["report_still_running_at_end"] = report_running
-    results["report"] = json.loads(report_out.strip().splitlines()[-1]) if report_out.strip() else None
+    finished = _wait_for_job(url, job, "done")
+    paused = [line.split(" paused ", 1)[1] for line in log.splitlines() if " paused " in line]
+    results["report"] = {"seconds": (finished - running_at).total_seconds(), "paused": paused[-1] if paused else None}
     return results
 
 
-def _report_worker(url: str) -> dict[str, Any]:
-    """The whole survey's report as a report worker on the same machine renders it: lowered as an RQ
-    worker's job is, the job in a report thread at the job's lower priority."""
-    from survey_app.services.report_jobs import lower_worker_priority
+def _wait_for_job(url: str, job: int, state: str) -> datetime:
+    """Wait until report job ``job`` is in ``state`` (or past it); when it got there (its end: the stored time)."""
+    import sqlalchemy as sa
 
-    lower_worker_priority()
-    return _step("report", url)
+    from survey_app.models import ReportJob
+    from survey_app.models.types import as_utc
+
+    engine = sa.create_engine(url)
+    try:
+        while True:
+            with engine.connect() as connection:
+                now, finished, error = connection.execute(sa.select(
+                    ReportJob.state, ReportJob.finished_at, ReportJob.error).where(ReportJob.id == job)).one()
+            if now == "failed":
+                raise RuntimeError(f"the report job failed: {error}")
+            if now == "done" or now == state:
+                return as_utc(finished) if state == "done" else datetime.now(UTC)
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 # -- the table --------------------------------------------------------------------------------------------------
@@ -450,7 +493,7 @@ def print_table(database: str, n: int, figures: dict[str, Any]) -> None:
                       f"{part['requests_per_s']} req/s, errors {part['errors']}, lost {part['lost']}, "
                       f"duplicated {part['duplicated']}")
             report = row.get("report") or {}
-            print(f"{'':<14} report during the load: {report.get('seconds', 0):.1f} s; "
+            print(f"{'':<14} report during the load: {report.get('seconds', 0):.1f} s (paused {report.get('paused')}); "
                   f"ingest p95 ratio during / alone {_ratio(row['during']['p95_ms'], row['alone']['p95_ms'])}")
             continue
         if "error" in row:
@@ -481,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
-        result = _report_worker(args.url) if args.step == "report_worker" else _step(args.step, args.url)
+        result = _step(args.step, args.url)
         result["peak_mb"] = _memory_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return 0

@@ -106,7 +106,12 @@ def _job_settings() -> dict:
         "REPORT_JOB_HEARTBEAT": _whole("REPORT_JOB_HEARTBEAT", 60),
         # seconds between heartbeats of the jobs a process is running or holds in its queue
         "REPORT_JOB_HEARTBEAT_INTERVAL": _whole("REPORT_JOB_HEARTBEAT_INTERVAL", 10),
+        # a report worker pauses its job while other work waits for a processor this percentage of the time or more
+        # (survey_app.report_pacing); 0: never
+        "REPORT_YIELD_PRESSURE": _whole("REPORT_YIELD_PRESSURE", 10),
     }
+    if settings["REPORT_YIELD_PRESSURE"] > 100:
+        raise ConfigError(f"REPORT_YIELD_PRESSURE is a percentage (0-100), got {settings['REPORT_YIELD_PRESSURE']}")
     limit, interval = settings["REPORT_JOB_HEARTBEAT"], settings["REPORT_JOB_HEARTBEAT_INTERVAL"]
     if not 1 <= interval <= limit / 3:
         # a live job beats every interval; with fewer than three beats per limit, one slow beat would have it

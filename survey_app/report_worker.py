@@ -5,7 +5,8 @@ then imported the app, the statistics and the PDF stack, built the app and loade
 report began, about 4 s a job on the 2-core machine. This worker does all of that once, before it waits for jobs
 (:func:`preload`), then runs RQ's worker on the reports queue: each horse forked from it starts with everything
 loaded (shared copy-on-write) and still ends with its job, so a report's memory goes back to the system and a
-crash costs one job. Jobs keep running at the reports' own priority (:mod:`survey_app.services.report_jobs`).
+crash costs one job. Jobs keep running at the reports' own priority (:mod:`survey_app.services.report_jobs`), and
+the worker pauses its job while other work of the machine waits for a processor (:mod:`survey_app.report_pacing`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,43 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from rq import Worker
 
 from survey_app.extensions import db
+from survey_app.report_pacing import OpenWrites, Pacer
 from survey_app.services import report_jobs
 
 
-def preload(app: Flask) -> None:
-    """Load what every report job needs into this process, and make ``app`` the app its jobs run in.
+class ReportWorker(Worker):
+    """RQ's worker, pausing each job's process while other work waits for a processor (``REPORT_YIELD_PRESSURE``
+    percent of the time or more; 0: never), never inside one of the job's writing transactions (``writes``)."""
+
+    def __init__(self, *args, writes: OpenWrites, yield_pressure: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes = writes
+        self.yield_pressure = yield_pressure
+        self.pacer: Pacer | None = None
+
+    def fork_work_horse(self, job, queue) -> None:
+        self.writes.reset()  # a count a killed job left behind
+        super().fork_work_horse(job, queue)
+
+    def monitor_work_horse(self, job, queue) -> None:
+        self.pacer = Pacer(self.horse_pid, self.writes, self.yield_pressure / 100) if self.yield_pressure else None
+        if self.pacer is not None:
+            self.pacer.start()
+        try:
+            super().monitor_work_horse(job, queue)
+        finally:
+            if self.pacer is not None:
+                self.pacer.stop()
+                self.log.info("job %s paused %.1f s in %d pauses for other work (%d samples found the machine "
+                              "quiet)", job.id, self.pacer.paused_s, self.pacer.pauses, self.pacer.samples)
+
+
+def preload(app: Flask) -> OpenWrites:
+    """Load what every report job needs into this process, make ``app`` the app its jobs run in, and count its
+    engine's writing transactions (returned: the jobs' processes share the count with this one).
 
     The app's database connections are closed first: a work horse opens its own (a connection shared by two
     processes would mix their conversations)."""
@@ -30,10 +61,13 @@ def preload(app: Flask) -> None:
 
     text.preload()
     render.preload()
+    writes = OpenWrites()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+        writes.track(db.engine)
     report_jobs.run_jobs_in(app)
+    return writes
 
 
 @click.command("report-worker")
@@ -43,9 +77,10 @@ def preload(app: Flask) -> None:
 def report_worker_command(url: str | None, burst: bool) -> None:
     """Render report jobs from the manyi-reports queue, a forked process per job, everything loaded beforehand."""
     from redis import Redis
-    from rq import Worker
 
     if not url:
         raise click.UsageError("no Redis to take report jobs from: set REDIS_URL (as for the app) or give --url")
-    preload(current_app._get_current_object())
-    Worker([report_jobs.QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+    app = current_app._get_current_object()
+    writes = preload(app)
+    ReportWorker([report_jobs.QUEUE_NAME], connection=Redis.from_url(url), writes=writes,
+                 yield_pressure=app.config["REPORT_YIELD_PRESSURE"]).work(burst=burst)
