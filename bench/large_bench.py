@@ -145,7 +145,10 @@ def _copy_in(url: str, chunks) -> None:
             for rows in chunks:
                 for row in rows:
                     copy.write_row(row)
-        cursor.execute("ANALYZE response")
+    # a survey that grew over weeks has been vacuumed by autovacuum as it grew; a table filled in a minute has not,
+    # and autovacuum's catching up (minutes of a core at the server's priority) would fall into the steps' timings
+    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE) response")
 
 
 def _executemany(path: str, chunks) -> None:

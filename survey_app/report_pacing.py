@@ -3,23 +3,28 @@
 A report job and its chart-drawing processes run as idle work (``SCHED_IDLE``, :mod:`survey_app.services.report_jobs`):
 the kernel gives them a processor only when nothing else wants one. That still leaves them the machine's idle
 moments (a page waiting for its database, say), and in those moments a million-response analysis fills the
-processors' caches with its own data: the survey pages ran 15-25 % slower beside it (p95 at 50 concurrent
-respondents on PostgreSQL, 85-99 ms against 68-84 ms alone, 2-core machine). So the report worker watches the
-machine's processor pressure (Linux PSI: the share of time some task waited for a processor) and stops its job's
-process group (``SIGSTOP``: the job and its drawing processes) while others wait, for at most :data:`MAX_PAUSE`
-seconds at a time; with that pacing the pages' p95 beside a running report was that of the pages alone.
+processors' caches with its own data. So the report worker watches the machine's processor pressure (Linux PSI:
+the share of time some task waited for a processor) and stops its job's process group (``SIGSTOP``: the job and its
+drawing processes) while others wait, for at most :data:`MAX_PAUSE` seconds at a time. Beside a 1M report, 50
+concurrent respondents on PostgreSQL (2-core machine, 7 runs each way, alternating): p95 median 80.3 ms with the
+pausing, 120.6 ms without; during / alone, median 1.01 against 1.54.
 
 How it runs (:class:`Pacer`, a thread of the worker while its job's process runs): the job runs for a stretch,
-then is stopped for :data:`SAMPLE` seconds in which the pressure is read; while it is above the threshold the job
-stays stopped (up to :data:`MAX_PAUSE`, then it runs for at least :data:`MIN_RUN`: a job on a machine that is never
-quiet still ends). On a quiet machine each stretch doubles up to :data:`MAX_RUN`, so a quiet machine's report loses
-about 2 % of its time to the samples.
+then is stopped for :data:`SAMPLE` seconds in which the pressure is read; while it is at or above the threshold the
+job stays stopped, up to :data:`MAX_PAUSE`. After a pause the job runs for :data:`MIN_SHARE` of the time, whatever
+the pressure, so a job on a machine that is never quiet still ends (at worst 1 / MIN_SHARE times as slowly). On a
+quiet machine each stretch doubles up to :data:`MAX_RUN`, so a quiet machine's report loses about 2 % of its time
+to the samples.
 
 A job is never left stopped inside a writing transaction: stopped while holding SQLite's write lock, or the lock
 that holds new responses off while an answer block is claimed (:func:`analysis.answer_blocks.build_blocks`), it
 would stall every respondent. The job's process counts its open writing transactions in memory it shares with the
 worker (:class:`OpenWrites`); the worker stops the job, waits until every thread of it is stopped (the count can
 no longer change), reads the count and continues the job at once unless it is 0.
+
+A worker that dies while its job is stopped does not leave the job stopped for ever: the job's process group is then
+orphaned, and the kernel sends a stopped orphaned group SIGHUP and SIGCONT (POSIX), which end it; its report job is
+started again as any job whose process died (its heartbeat stops).
 
 Without PSI (a kernel without it, or not Linux) nothing is paused: the job runs as idle work only.
 """
@@ -47,14 +52,13 @@ SAMPLE = 0.05
 #: longest run of a job between two samples (a quiet machine) and shortest (after a pause)
 MAX_RUN = 2.0
 MIN_RUN = 0.05
-#: longest pause, and the share of its time a job runs after a pause whatever the pressure: a job ends on a machine
-#: never quiet, taking at most 1 / MIN_SHARE times as long as on a quiet one
+#: longest pause, and the share of the time a job runs after a pause whatever the pressure
 MAX_PAUSE = 2.0
 MIN_SHARE = 0.05
 #: seconds to wait for every thread of a job to be stopped before it counts as not stoppable now
 STOP_WAIT = 0.2
 #: what a statement that only reads begins with (any other statement opens a writing transaction)
-_READING = ("SELECT", "SHOW", "EXPLAIN", "VALUES")
+_READING = ("SELECT", "SHOW", "VALUES")
 _LOCKING = (" FOR UPDATE", " FOR SHARE", " FOR NO KEY UPDATE", " FOR KEY SHARE")
 _WRITING_KEY = "manyi.writing"
 

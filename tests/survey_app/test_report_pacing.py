@@ -328,3 +328,42 @@ def test_the_report_worker_pauses_its_job_while_others_wait_but_never_inside_a_w
         assert longest < 1.5  # never paused (a pause lasts MAX_PAUSE here, 3 s)
     else:
         assert longest > 1.5
+
+
+_WORKER_THAT_DIES = """
+import os, signal, time
+job = os.fork()
+if job == 0:
+    while True:
+        time.sleep(0.01)
+os.setpgid(job, job)  # the job's process group, as RQ's work horse makes it
+os.killpg(job, signal.SIGSTOP)
+print(job, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_job_stopped_by_a_worker_that_dies_does_not_stay_stopped():
+    # the kernel's rule for an orphaned process group (POSIX): when the worker is gone, a stopped job gets SIGHUP
+    # and SIGCONT, and ends; it does not wait forever, stopped, holding its memory and its database connection
+    worker = subprocess.Popen([sys.executable, "-c", _WORKER_THAT_DIES], stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    job = int(worker.stdout.readline())
+    try:
+        assert _eventually(lambda: _state(job) == "T")
+        worker.kill()
+        worker.wait()
+
+        def gone() -> bool:
+            try:
+                return _state(job) in ("Z", "X")
+            except FileNotFoundError:
+                return True
+
+        assert _eventually(gone)
+    finally:
+        worker.stdout.close()
+        try:
+            os.kill(job, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
