@@ -14,38 +14,10 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from rq import Worker
 
 from survey_app.extensions import db
-from survey_app.report_pacing import OpenWrites, Pacer
+from survey_app.report_pacing import OpenWrites
 from survey_app.services import report_jobs
-
-
-class ReportWorker(Worker):
-    """RQ's worker, pausing each job's process while other work waits for a processor (``REPORT_YIELD_PRESSURE``
-    percent of the time or more; 0: never), never inside one of the job's writing transactions (``writes``)."""
-
-    def __init__(self, *args, writes: OpenWrites, yield_pressure: int, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.writes = writes
-        self.yield_pressure = yield_pressure
-        self.pacer: Pacer | None = None
-
-    def fork_work_horse(self, job, queue) -> None:
-        self.writes.reset()  # a count a killed job left behind
-        super().fork_work_horse(job, queue)
-
-    def monitor_work_horse(self, job, queue) -> None:
-        self.pacer = Pacer(self.horse_pid, self.writes, self.yield_pressure / 100) if self.yield_pressure else None
-        if self.pacer is not None:
-            self.pacer.start()
-        try:
-            super().monitor_work_horse(job, queue)
-        finally:
-            if self.pacer is not None:
-                self.pacer.stop()
-                self.log.info("job %s paused %.1f s in %d pauses for other work (%d samples found the machine "
-                              "quiet)", job.id, self.pacer.paused_s, self.pacer.pauses, self.pacer.samples)
 
 
 def preload(app: Flask) -> OpenWrites:
@@ -77,6 +49,8 @@ def preload(app: Flask) -> OpenWrites:
 def report_worker_command(url: str | None, burst: bool) -> None:
     """Render report jobs from the manyi-reports queue, a forked process per job, everything loaded beforehand."""
     from redis import Redis
+
+    from survey_app.rq_worker import ReportWorker  # RQ only where a worker runs (not in every app process)
 
     if not url:
         raise click.UsageError("no Redis to take report jobs from: set REDIS_URL (as for the app) or give --url")

@@ -59,6 +59,22 @@ def test_report_job_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert create_app().config["REPORT_JOB_HEARTBEAT_INTERVAL"] == 20
 
 
+
+def test_how_much_waiting_makes_a_report_worker_pause_its_job_is_a_percentage(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'y.db'}")
+    monkeypatch.delenv("REPORT_YIELD_PRESSURE", raising=False)
+    assert create_app().config["REPORT_YIELD_PRESSURE"] == 10
+    monkeypatch.setenv("REPORT_YIELD_PRESSURE", "0")  # never: a worker on a machine of its own
+    assert create_app().config["REPORT_YIELD_PRESSURE"] == 0
+    monkeypatch.setenv("REPORT_YIELD_PRESSURE", "150")
+    with pytest.raises(ConfigError, match=r"REPORT_YIELD_PRESSURE is a percentage \(0-100\), got 150"):
+        create_app()
+    monkeypatch.setenv("REPORT_YIELD_PRESSURE", "10%")
+    with pytest.raises(ConfigError, match="REPORT_YIELD_PRESSURE must be a whole number"):
+        create_app()
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     (None, []), ("", []), ("old-key", ["old-key"]), (" old-key , older-key,", ["old-key", "older-key"]),
 ])
