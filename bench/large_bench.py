@@ -272,16 +272,28 @@ def _report(unit: str | None):
     return run
 
 
+def _new_job(survey, unit: str | None):
+    """A new report job of the survey (or of ``unit``), not yet handed over; no cached PDF is left to serve."""
+    import sqlalchemy as sa
+
+    from survey_app.extensions import db
+    from survey_app.models import ReportJob
+    from survey_app.services.report_jobs import find_or_create
+
+    db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id))
+    job, _ = find_or_create(survey, lang="en", unit=unit)
+    db.session.commit()
+    return job
+
+
 def _job(survey, unit: str | None) -> dict[str, Any]:
     import sqlalchemy as sa
 
     from survey_app.extensions import db
     from survey_app.models import ReportJob
-    from survey_app.services.report_jobs import enqueue, find_or_create
+    from survey_app.services.report_jobs import enqueue
 
-    db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id))  # no cached PDF
-    job, _ = find_or_create(survey, lang="en", unit=unit)
-    db.session.commit()
+    job = _new_job(survey, unit)
     job_id = job.id
     analysed = None
     started = time.perf_counter()
@@ -354,15 +366,9 @@ def _export(fmt: str):
 
 def _enqueue_report(survey) -> dict[str, Any]:
     """Queue the whole survey's report for the report worker (``REDIS_URL`` in the environment)."""
-    import sqlalchemy as sa
+    from survey_app.services.report_jobs import enqueue
 
-    from survey_app.extensions import db
-    from survey_app.models import ReportJob
-    from survey_app.services.report_jobs import enqueue, find_or_create
-
-    db.session.execute(sa.delete(ReportJob).where(ReportJob.survey_id == survey.id))  # no cached PDF
-    job, _ = find_or_create(survey, lang="en", unit=None)
-    db.session.commit()
+    job = _new_job(survey, None)
     enqueue(job)
     return {"job": job.id}
 

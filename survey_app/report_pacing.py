@@ -190,7 +190,7 @@ class Pacer(threading.Thread):
     def stop(self) -> None:
         """End the pacing (the job's process ended, or is about to be waited for) and leave the job running."""
         self._end.set()
-        if self.is_alive() and self is not threading.current_thread():
+        if self.is_alive():
             self.join()
 
     def _signal(self, number: int) -> None:
